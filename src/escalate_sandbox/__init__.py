@@ -1,0 +1,70 @@
+"""A local HubSpot-compatible portal for trying and testing `escalate` without a real one.
+
+It speaks the HubSpot endpoints the tool uses, closely enough that the official
+`hubspot-api-client` works against it unchanged, and imports nothing from `escalate`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TOKEN = "sandbox"  # noqa: S105 - the sandbox's well-known, local-only token
+
+
+@dataclass
+class RunningSandbox:
+    """A sandbox server answering on `url` from a background thread."""
+
+    url: str
+    app: Any
+    _server: Any = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.app.store.close()
+
+
+def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
+                token: str = DEFAULT_TOKEN, bare: bool = False,
+                per_10s: int = 100) -> Any:
+    """A threaded WSGI server for the sandbox whose state lives in `folder`."""
+    from werkzeug.serving import WSGIRequestHandler
+    from werkzeug.serving import make_server as werkzeug_server
+
+    from .app import SandboxApp
+    from .control import Control
+    from .store import Store
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:  # the log is /_sandbox/
+            pass
+
+    app = SandboxApp(Store(folder, bare=bare), token, Control(per_10s=per_10s))
+    server = werkzeug_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    server.daemon_threads = True
+    return server
+
+
+def start(folder: Path, **options: Any) -> RunningSandbox:
+    """Start a sandbox on a loopback port (any free one unless `port` is given)."""
+    server = make_server(folder, **options)
+    thread = threading.Thread(target=server.serve_forever, name="escalate-sandbox", daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    return RunningSandbox(f"http://{host}:{port}", server.app, server, thread)
+
+
+def reset(folder: Path, *, bare: bool = False) -> None:
+    """Empty the sandbox stored in `folder` back to its seed."""
+    from .crm import Crm
+    from .store import Store
+
+    store = Store(folder, bare=bare)
+    Crm(store).reset()
+    store.close()

@@ -1,0 +1,135 @@
+"""The sandbox's test-only knobs: request log, faults, latency and rate limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import HubSpotError, rate_limited
+
+TEN_SECONDS = 10.0
+DAILY_LIMIT = 250_000
+MAX_LOG = 200_000
+
+
+@dataclass
+class Fault:
+    method: str | None
+    path_prefix: str
+    times: int
+    status: int | None
+    delay_ms: int
+    after_commit: bool
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Fault:
+        status = body.get("status")
+        return cls(
+            method=str(body["method"]).upper() if body.get("method") else None,
+            path_prefix=str(body.get("path_prefix") or "/"),
+            times=max(1, int(body.get("times", 1))),
+            status=int(status) if status is not None else None,
+            delay_ms=max(0, int(body.get("delay_ms", 0))),
+            after_commit=bool(body.get("after_commit", False)),
+        )
+
+
+class Control:
+    """Thread-safe state behind `/_sandbox/`: what tests inject and what they read back."""
+
+    def __init__(self, per_10s: int = 100, search_per_s: int = 5) -> None:
+        self._lock = threading.Lock()
+        self.log: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.delay_ms = 0
+        self.per_10s = per_10s
+        self.search_per_s = search_per_s
+        self._window: deque[float] = deque()
+        self._search_window: deque[float] = deque()
+        self._daily = 0
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self.log) < MAX_LOG:
+                self.log.append(entry)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.log)
+
+    def forget(self) -> None:
+        with self._lock:
+            self.log.clear()
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The first queued fault matching this request, counting one use of it."""
+        with self._lock:
+            for fault in self.faults:
+                if (fault.method in (None, method)) and path.startswith(fault.path_prefix):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def set_rate_limit(self, body: dict[str, Any]) -> None:
+        with self._lock:
+            if "per_10s" in body:
+                self.per_10s = max(0, int(body["per_10s"]))
+            if "search_per_s" in body:
+                self.search_per_s = max(0, int(body["search_per_s"]))
+            self._window.clear()
+            self._search_window.clear()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.faults.clear()
+            self.delay_ms = 0
+            self._window.clear()
+            self._search_window.clear()
+
+    def admit(self, is_search: bool) -> dict[str, str]:
+        """Count a request against the limits; the rate-limit headers, or a 429."""
+        now = time.monotonic()
+        with self._lock:
+            while self._window and now - self._window[0] >= TEN_SECONDS:
+                self._window.popleft()
+            while self._search_window and now - self._search_window[0] >= 1.0:
+                self._search_window.popleft()
+            limited = self.per_10s and len(self._window) >= self.per_10s
+            if limited:
+                raise rate_limited("TEN_SECONDLY_ROLLING",
+                                   "You have reached your ten_secondly_rolling limit.")
+            if is_search and self.search_per_s and len(self._search_window) >= self.search_per_s:
+                raise rate_limited("SECONDLY", "You have reached your secondly limit.")
+            self._window.append(now)
+            if is_search:
+                self._search_window.append(now)
+            self._daily += 1
+            return self.headers()
+
+    def headers(self) -> dict[str, str]:
+        if not self.per_10s:
+            return {}
+        return {
+            "X-HubSpot-RateLimit-Max": str(self.per_10s),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, self.per_10s - len(self._window))),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(TEN_SECONDS * 1000)),
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily)),
+        }
+
+    def rejected(self, exc: HubSpotError) -> dict[str, str]:
+        """Headers for a 429: the window is full."""
+        with self._lock:
+            headers = self.headers()
+        if headers:
+            headers["X-HubSpot-RateLimit-Remaining"] = "0"
+        return headers

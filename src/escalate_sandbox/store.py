@@ -1,0 +1,309 @@
+"""SQLite persistence for the sandbox: a portal's objects, associations, schema and files.
+
+Several processes may open the same folder (a served sandbox and `--sandbox` runs), so
+every write runs in an IMMEDIATE transaction and unique values are enforced by SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import seed
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    props TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_type ON objects (type);
+CREATE TABLE IF NOT EXISTS uniques (
+    type TEXT NOT NULL, prop TEXT NOT NULL, value TEXT NOT NULL, object_id INTEGER NOT NULL,
+    PRIMARY KEY (type, prop, value)
+);
+CREATE TABLE IF NOT EXISTS assocs (
+    from_type TEXT NOT NULL, from_id INTEGER NOT NULL,
+    to_type TEXT NOT NULL, to_id INTEGER NOT NULL,
+    type_id INTEGER NOT NULL, category TEXT NOT NULL,
+    PRIMARY KEY (from_type, from_id, to_type, to_id, type_id)
+);
+CREATE TABLE IF NOT EXISTS properties (
+    type TEXT NOT NULL, name TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (type, name)
+);
+CREATE TABLE IF NOT EXISTS property_groups (
+    type TEXT NOT NULL, name TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (type, name)
+);
+CREATE TABLE IF NOT EXISTS pipelines (
+    type TEXT NOT NULL, id TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (type, id)
+);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    folder TEXT NOT NULL, md5 TEXT NOT NULL, def TEXT NOT NULL
+);
+"""
+
+FIRST_OBJECT_ID = 1000
+FIRST_FILE_ID = 190000000
+
+
+@dataclass
+class Row:
+    """One CRM object as stored: every property value is a string, as HubSpot keeps them."""
+
+    id: int
+    type: str
+    props: dict[str, str]
+    created_at: int
+    updated_at: int
+
+
+class Store:
+    """The sandbox portal's state in one SQLite file under `folder`."""
+
+    def __init__(self, folder: Path, *, bare: bool = False) -> None:
+        self.folder = folder
+        self.bare = bare
+        folder.mkdir(parents=True, exist_ok=True)
+        self.blobs = folder / "files"
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            folder / "hubspot.sqlite3", timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        # Search scans decode every object of a type; keep the decoded rows while no
+        # process has written since (data_version changes on another connection's commit).
+        self._cache: dict[str, tuple[tuple[int, int], list[Row]]] = {}
+        self._writes = 0
+        with self._lock:
+            self._conn.executescript(SCHEMA)
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction: one writer across threads and processes."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            self._writes += 1
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- seed ---------------------------------------------------------------------------
+
+    def reset(self, db: sqlite3.Connection) -> None:
+        """Empty the portal back to its seed schema (inside the caller's transaction)."""
+        for table in ("objects", "uniques", "assocs", "properties", "property_groups",
+                      "pipelines", "files", "meta"):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        db.execute("DELETE FROM sqlite_sequence")
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('objects', ?)",
+                   (FIRST_OBJECT_ID,))
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('files', ?)",
+                   (FIRST_FILE_ID,))
+        for type_, props in seed.PROPERTIES.items():
+            for prop in props:
+                self._put_property(db, type_, prop)
+        for type_, groups in seed.PROPERTY_GROUPS.items():
+            for i, name in enumerate(groups):
+                self._put_group(db, type_, {"name": name, "label": name, "displayOrder": i})
+        if not self.bare:
+            self._put_group(db, "tickets", seed.TOOL_GROUP)
+            for prop in seed.TOOL_PROPERTIES:
+                self._put_property(db, "tickets", prop)
+        db.execute("INSERT INTO pipelines VALUES ('tickets', ?, ?)",
+                   (seed.TICKET_PIPELINE["id"], json.dumps(seed.TICKET_PIPELINE)))
+        db.execute("INSERT INTO meta VALUES ('seeded', '1')")
+        if self.blobs.exists():
+            shutil.rmtree(self.blobs)
+        self._cache.clear()
+
+    @staticmethod
+    def _put_property(db: sqlite3.Connection, type_: str, prop: dict[str, Any]) -> None:
+        db.execute("INSERT OR REPLACE INTO properties VALUES (?, ?, ?)",
+                   (type_, prop["name"], json.dumps(prop)))
+
+    @staticmethod
+    def _put_group(db: sqlite3.Connection, type_: str, group: dict[str, Any]) -> None:
+        db.execute("INSERT OR REPLACE INTO property_groups VALUES (?, ?, ?)",
+                   (type_, group["name"], json.dumps(group)))
+
+    @staticmethod
+    def seeded(db: sqlite3.Connection) -> bool:
+        return db.execute("SELECT 1 FROM meta WHERE key = 'seeded'").fetchone() is not None
+
+    # -- schema -------------------------------------------------------------------------
+
+    def properties(self, type_: str) -> dict[str, dict[str, Any]]:
+        with self.read() as db:
+            rows = db.execute("SELECT name, def FROM properties WHERE type = ?", (type_,))
+            return {name: json.loads(d) for name, d in rows.fetchall()}
+
+    def add_property(self, type_: str, prop: dict[str, Any]) -> bool:
+        """Store a new property definition; False when the name is taken."""
+        with self.write() as db:
+            taken = db.execute("SELECT 1 FROM properties WHERE type = ? AND name = ?",
+                               (type_, prop["name"])).fetchone()
+            if taken:
+                return False
+            self._put_property(db, type_, prop)
+            return True
+
+    def groups(self, type_: str) -> dict[str, dict[str, Any]]:
+        with self.read() as db:
+            rows = db.execute("SELECT name, def FROM property_groups WHERE type = ?", (type_,))
+            return {name: json.loads(d) for name, d in rows.fetchall()}
+
+    def add_group(self, type_: str, group: dict[str, Any]) -> bool:
+        with self.write() as db:
+            taken = db.execute("SELECT 1 FROM property_groups WHERE type = ? AND name = ?",
+                               (type_, group["name"])).fetchone()
+            if taken:
+                return False
+            self._put_group(db, type_, group)
+            return True
+
+    def pipelines(self, type_: str) -> list[dict[str, Any]]:
+        with self.read() as db:
+            rows = db.execute("SELECT def FROM pipelines WHERE type = ? ORDER BY id", (type_,))
+            return [json.loads(d) for (d,) in rows.fetchall()]
+
+    # -- objects ------------------------------------------------------------------------
+
+    def insert(self, db: sqlite3.Connection, type_: str, props: dict[str, str], now: int) -> int:
+        cur = db.execute(
+            "INSERT INTO objects (type, props, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            (type_, "{}", now, now),
+        )
+        object_id = int(cur.lastrowid or 0)
+        props = {**props, "hs_object_id": str(object_id)}
+        db.execute("UPDATE objects SET props = ? WHERE id = ?", (json.dumps(props), object_id))
+        return object_id
+
+    def update(self, db: sqlite3.Connection, object_id: int, props: dict[str, str],
+               now: int) -> None:
+        db.execute("UPDATE objects SET props = ?, updated_at = ? WHERE id = ?",
+                   (json.dumps(props), now, object_id))
+
+    def claim_unique(self, db: sqlite3.Connection, type_: str, prop: str, value: str,
+                     object_id: int) -> int | None:
+        """Reserve a unique value; returns the id already holding it, or None."""
+        held = db.execute("SELECT object_id FROM uniques WHERE type = ? AND prop = ? AND value = ?",
+                          (type_, prop, value.lower())).fetchone()
+        if held is not None and int(held[0]) != object_id:
+            return int(held[0])
+        db.execute("INSERT OR REPLACE INTO uniques VALUES (?, ?, ?, ?)",
+                   (type_, prop, value.lower(), object_id))
+        return None
+
+    def release_unique(self, db: sqlite3.Connection, type_: str, prop: str, value: str) -> None:
+        db.execute("DELETE FROM uniques WHERE type = ? AND prop = ? AND value = ?",
+                   (type_, prop, value.lower()))
+
+    def find_unique(self, type_: str, prop: str, value: str) -> int | None:
+        with self.read() as db:
+            row = db.execute(
+                "SELECT object_id FROM uniques WHERE type = ? AND prop = ? AND value = ?",
+                (type_, prop, value.lower()),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def get(self, type_: str, object_id: int, db: sqlite3.Connection | None = None) -> Row | None:
+        with contextlib.ExitStack() as stack:
+            conn = db if db is not None else stack.enter_context(self.read())
+            row = conn.execute(
+                "SELECT id, type, props, created_at, updated_at FROM objects"
+                " WHERE id = ? AND type = ?",
+                (object_id, type_),
+            ).fetchone()
+        return None if row is None else Row(row[0], row[1], json.loads(row[2]), row[3], row[4])
+
+    def all(self, type_: str) -> list[Row]:
+        """Every object of a type, decoded once per change of the database."""
+        with self.read() as db:
+            version = (int(db.execute("PRAGMA data_version").fetchone()[0]), self._writes)
+            cached = self._cache.get(type_)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            rows = db.execute(
+                "SELECT id, type, props, created_at, updated_at FROM objects WHERE type = ?"
+                " ORDER BY id",
+                (type_,),
+            ).fetchall()
+            decoded = [Row(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+            self._cache[type_] = (version, decoded)
+            return decoded
+
+    # -- associations -------------------------------------------------------------------
+
+    def associate(self, db: sqlite3.Connection, from_type: str, from_id: int, to_type: str,
+                  to_id: int, type_id: int) -> None:
+        db.execute("INSERT OR IGNORE INTO assocs VALUES (?, ?, ?, ?, ?, 'HUBSPOT_DEFINED')",
+                   (from_type, from_id, to_type, to_id, type_id))
+
+    def associations(self, from_type: str, from_ids: list[int],
+                     to_type: str) -> dict[int, list[tuple[int, int]]]:
+        """For each source id, its (to id, type id) pairs."""
+        found: dict[int, list[tuple[int, int]]] = {i: [] for i in from_ids}
+        with self.read() as db:
+            for from_id in from_ids:
+                rows = db.execute(
+                    "SELECT to_id, type_id FROM assocs WHERE from_type = ? AND from_id = ?"
+                    " AND to_type = ? ORDER BY to_id",
+                    (from_type, from_id, to_type),
+                ).fetchall()
+                found[from_id] = [(int(a), int(b)) for a, b in rows]
+        return found
+
+    # -- files --------------------------------------------------------------------------
+
+    def file_in_folder(self, folder: str, md5: str) -> dict[str, Any] | None:
+        with self.read() as db:
+            row = db.execute("SELECT def FROM files WHERE folder = ? AND md5 = ? ORDER BY id",
+                             (folder, md5)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def add_file(self, folder: str, md5: str, data: bytes,
+                 describe: Any) -> dict[str, Any]:
+        """Store the bytes and the File record `describe(id)` builds for them."""
+        with self.write() as db:
+            cur = db.execute("INSERT INTO files (folder, md5, def) VALUES (?, ?, '{}')",
+                             (folder, md5))
+            file_id = int(cur.lastrowid or 0)
+            record: dict[str, Any] = describe(file_id)
+            db.execute("UPDATE files SET def = ? WHERE id = ?", (json.dumps(record), file_id))
+            self.blobs.mkdir(parents=True, exist_ok=True)
+            (self.blobs / str(file_id)).write_bytes(data)
+        return record
+
+    def get_file(self, file_id: int) -> dict[str, Any] | None:
+        with self.read() as db:
+            row = db.execute("SELECT def FROM files WHERE id = ?", (file_id,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def file_bytes(self, file_id: int) -> bytes:
+        return (self.blobs / str(file_id)).read_bytes()

@@ -1,0 +1,104 @@
+"""Property values as HubSpot reads, stores and compares them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+import phonenumbers
+
+from .errors import property_problem
+
+MAX_STRING = 65536
+DEFAULT_REGION = "MX"
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """HubSpot's datetime rendering: UTC with milliseconds and a Z."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+def parse_datetime_ms(value: str) -> int | None:
+    """Epoch milliseconds from an epoch-ms string or an ISO 8601 date or datetime."""
+    text = value.strip()
+    if re.fullmatch(r"-?\d{1,15}", text):
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+def normalise(definition: dict[str, Any], raw: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """The stored string for a written value, or a HubSpot property problem."""
+    name = definition["name"]
+    if raw is None or raw == "":
+        return "", None
+    value = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    kind = definition["type"]
+    if kind == "datetime" or kind == "date":
+        ms = parse_datetime_ms(value)
+        if ms is None:
+            return None, property_problem(
+                name, "INVALID_DATE", f"{value} was not a valid long or ISO 8601 date."
+            )
+        return iso_ms(ms), None
+    if kind == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            return None, property_problem(name, "INVALID_NUMBER", f"{value} is not a number.")
+        return (str(int(number)) if number.is_integer() else str(number)), None
+    if kind == "bool":
+        if value.lower() not in ("true", "false"):
+            return None, property_problem(name, "INVALID_BOOLEAN", f"{value} is not a boolean.")
+        return value.lower(), None
+    if kind == "enumeration" and definition["options"]:
+        allowed = [o["value"] for o in definition["options"]]
+        chosen = value.split(";") if definition["fieldType"] == "checkbox" else [value]
+        bad = [v for v in chosen if v not in allowed]
+        if bad:
+            return None, property_problem(
+                name,
+                "INVALID_OPTION",
+                f"{bad[0]} was not one of the allowed options: "
+                + ", ".join(f"[{o}]" for o in allowed),
+            )
+        return value, None
+    if len(value) > MAX_STRING:
+        return None, property_problem(
+            name,
+            "INVALID_STRING_LENGTH",
+            f"Property value length {len(value)} exceeds the maximum of {MAX_STRING}.",
+        )
+    return value, None
+
+
+def searchable_phone(raw: str) -> str:
+    """Digits of the national number, as HubSpot's hs_searchable_calculated_* hold them."""
+    if not raw.strip():
+        return ""
+    try:
+        number = phonenumbers.parse(raw, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", raw)
+    return str(number.national_number)
+
+
+def comparable(definition: dict[str, Any] | None, value: str) -> float | str:
+    """A value in the order HubSpot sorts and compares it: numbers and dates numerically."""
+    kind = definition["type"] if definition else "string"
+    if kind in ("datetime", "date"):
+        ms = parse_datetime_ms(value)
+        return float(ms) if ms is not None else value.lower()
+    if kind == "number":
+        try:
+            return float(value)
+        except ValueError:
+            return value.lower()
+    return value.lower()
