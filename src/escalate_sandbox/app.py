@@ -37,6 +37,7 @@ URLS = Map([
     Rule("/crm/v3/properties/<kind>/groups", endpoint="group_create", methods=["POST"]),
     Rule("/crm/v3/properties/<kind>/<name>", endpoint="property", methods=["GET"]),
     Rule("/crm/v3/objects/<kind>", endpoint="object_create", methods=["POST"]),
+    Rule("/crm/v3/objects/<kind>", endpoint="object_page", methods=["GET"]),
     Rule("/crm/v3/objects/<kind>/search", endpoint="search", methods=["POST"]),
     Rule("/crm/v3/objects/<kind>/batch/read", endpoint="batch_read", methods=["POST"]),
     Rule("/crm/v3/objects/<kind>/batch/create", endpoint="batch_create", methods=["POST"]),
@@ -47,6 +48,7 @@ URLS = Map([
     Rule("/crm/v4/objects/<kind>/<key>/associations/default/<to_kind>/<to_key>",
          endpoint="assoc_default", methods=["PUT"]),
     Rule("/files/v3/files", endpoint="upload", methods=["POST"]),
+    Rule("/files/v3/files/search", endpoint="file_search", methods=["GET"]),
     Rule("/files/v3/files/<file_id>", endpoint="file", methods=["GET"]),
 ])
 
@@ -168,7 +170,7 @@ class SandboxApp:
                            else "crm.objects.contacts.read")
         if endpoint.startswith("pipeline") or (endpoint.startswith("propert") and not kinds):
             needed.add("tickets")
-        if endpoint in ("upload", "file"):
+        if endpoint in ("upload", "file", "file_search"):
             needed.add("files")
         if endpoint == "owners":
             needed.add("crm.objects.owners.read")
@@ -239,6 +241,14 @@ class SandboxApp:
 
     def on_object_create(self, request: Request, kind: str) -> Response:
         return _json(self.crm.create(kind, self._body(request)), 201)
+
+    def on_object_page(self, request: Request, kind: str) -> dict[str, Any]:
+        limit = min(100, max(1, int(request.args.get("limit", 10))))
+        return self.crm.search(kind, {"limit": limit, "after": request.args.get("after"),
+                                      "properties": request.args.get("properties")})
+
+    def on_file_search(self, request: Request) -> dict[str, Any]:
+        return {"results": []}
 
     def on_object_get(self, request: Request, kind: str, key: str) -> dict[str, Any]:
         return self.crm.get(kind, key, dict(request.args))

@@ -149,7 +149,7 @@ CONTACTS: list[dict[str, str]] = [
     {"firstname": "Ana", "lastname": "López", "email": "ana.lopez@example.com",
      "phone": "+52 55 1234 5678"},
     {"firstname": "José Luis", "lastname": "Hernández", "email": "jl.hernandez@example.com",
-     "phone": "(33) 3812-4567", "mobilephone": "+52 1 33 1987 6543"},
+     "phone": "(33) 3812-4567", "mobilephone": "+52 33 1987 6543"},
     {"firstname": "María Fernanda", "lastname": "García", "email": "mafer.garcia@example.com",
      "mobilephone": "8112345678"},
     {"firstname": "Carlos", "lastname": "Ramírez", "email": "carlos.ramirez@example.com",

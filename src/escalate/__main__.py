@@ -1,0 +1,3 @@
+from escalate.cli.app import main
+
+main()

@@ -1,0 +1,116 @@
+"""The `escalate` command: global options, the commands, and the one place errors become exits.
+
+Heavy imports (hubspot, rich tables, the sandbox) happen inside the commands, so that
+`escalate --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+
+from .. import __version__
+from ..errors import ISSUES_URL, EscalateError, ExitCode
+from . import admin, attach, create, followup, outbox, sandbox
+from .env import Env
+from .spanish import SpanishCommand, SpanishGroup, click_errors, usage_error_message
+
+app = typer.Typer(
+    name="escalate",
+    help="Escala problemas técnicos de clientes como tickets de HubSpot, desde la terminal.\n\n"
+         "Ejemplo: escalate --sandbox create --poliza POL-1001 --cliente \"Ana López\" "
+         "--correo ana.lopez@example.com --prioridad ALTA --que \"...\" --como \"...\" "
+         "--donde \"...\"",
+    cls=SpanishGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"escalate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    sandbox_mode: Annotated[bool, typer.Option(
+        "--sandbox", help="Usar el HubSpot simulado de esta máquina (sin portal ni token).")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Mostrar cada solicitud HTTP (método, ruta, estado, tiempo).")]
+    = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Mostrar la versión y salir.")]
+    = False,
+) -> None:
+    env = ctx.ensure_object(Env)
+    env.sandbox = env.sandbox or sandbox_mode
+    env.verbose = env.verbose or verbose
+
+
+def _register() -> None:
+    command = {"cls": SpanishCommand}
+    app.command("create", **command)(create.create)
+    app.command("attach", **command)(attach.attach)
+    app.command("followup", **command)(followup.followup)
+    app.command("contacted", **command)(followup.contacted)
+    app.command("doctor", **command)(admin.doctor)
+    app.command("setup", **command)(admin.setup)
+    app.add_typer(outbox.app, name="outbox")
+    app.add_typer(sandbox.app, name="sandbox")
+
+
+_register()
+
+
+def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
+    """Run the CLI and return its exit code; every error becomes a message and a code here."""
+    click_exception = click_errors().ClickException
+    env = env or Env()
+    try:
+        result: Any = app(args=list(argv) if argv is not None else None, prog_name="escalate",
+                          standalone_mode=False, obj=env)
+        return int(result) if isinstance(result, int) else ExitCode.OK
+    except EscalateError as exc:
+        show_error(env, exc)
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except click_exception as exc:
+        env.err.print(f"[red]Error:[/] {env.redact(usage_error_message(exc))}",
+                      markup=True, highlight=False)
+        env.err.print("Use «escalate --help» o «escalate COMANDO --help» para ver las opciones.")
+        return ExitCode.USAGE
+    except (KeyboardInterrupt, typer.Abort):
+        env.err.print("Interrumpido.")
+        return ExitCode.INTERRUPTED
+    except Exception:  # a bug: say where to report it, never show the token
+        details = env.redact(traceback.format_exc())
+        if env.verbose:
+            env.err.print(details, markup=False)
+        env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo): "
+                      f"{env.redact(details.strip().splitlines()[-1])}\n"
+                      f"Repórtelo en {ISSUES_URL} con la salida de «escalate --verbose ...».")
+        return ExitCode.BUG
+    finally:
+        env.close()
+
+
+def show_error(env: Env, exc: EscalateError) -> None:
+    from rich.markup import escape
+
+    env.err.print(f"[red]Error:[/] {escape(env.redact(exc.message))}")
+    if exc.hint:
+        env.err.print(escape(env.redact(exc.hint)))
+
+
+def main() -> None:
+    sys.exit(run())

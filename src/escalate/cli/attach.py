@@ -1,0 +1,50 @@
+"""`escalate attach`: screenshots onto an existing ticket, as one note."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from .env import Env
+from .prompts import TerminalUi
+from .sending import run_entry
+
+
+def attach(
+    ctx: typer.Context,
+    ticket_id: Annotated[str, typer.Argument(metavar="TICKET_ID",
+                                             help="Id del ticket (el número de su URL).")],
+    paths: Annotated[list[str], typer.Argument(metavar="ARCHIVO...",
+                                               help="Capturas, PDF o textos a adjuntar.")],
+    note: Annotated[str | None, typer.Option("--note", "--nota",
+                                             help="Texto de la nota que llevará los archivos.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
+    = False,
+) -> None:
+    """Subir capturas o documentos (privados) a un ticket, en una sola nota.
+
+    Ejemplo: escalate attach 1234 captura1.png endoso.pdf --nota "Pantalla al guardar"
+    """
+    env: Env = ctx.ensure_object(Env)
+    from ..domain.text import clean
+    from ..workflows.attach import attach_entry, check_ticket_id
+    from ..workflows.files import check_files
+
+    settings = env.settings
+    ticket = check_ticket_id(ticket_id)
+    files = check_files(paths, settings.max_file_bytes)
+    entry = attach_entry(ticket, files, clean(note, multiline=True) if note else None)
+    env.outbox.put(entry)
+    interactive = env.interactive()
+    ui = TerminalUi(env, interactive, progress=interactive and not as_json)
+    result = run_entry(env, entry, ui=ui, fresh=True)
+    if as_json:
+        env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    env.out(f"Nota {result.note_id} agregada al ticket {result.ticket_id} con "
+            f"{len(result.files)} archivo(s) privados:")
+    for uploaded in result.files:
+        env.out(f"  • {uploaded.name} ({uploaded.size:,} bytes, id {uploaded.id})")

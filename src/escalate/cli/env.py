@@ -1,0 +1,146 @@
+"""The command's surroundings: terminals, consoles, settings and the HubSpot backend."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO, TYPE_CHECKING, Any
+
+from .. import config
+from ..errors import AuthProblem
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..gateway import Gateway
+    from ..outbox import Outbox
+
+
+@dataclass
+class Env:
+    """What a command may touch outside itself; tests build one that pretends to be a TTY."""
+
+    stdin_isatty: bool = field(default_factory=lambda: sys.stdin.isatty())
+    stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    environ: dict[str, str] | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    sandbox: bool = False
+    verbose: bool = False
+    stdout: IO[str] | None = None
+    stderr: IO[str] | None = None
+    _settings: config.Settings | None = None
+    _gateway: Gateway | None = None
+    _outbox: Outbox | None = None
+    _sandbox_server: Any = None
+    _console: Console | None = None
+    _secret: str | None = None
+
+    # -- terminals ----------------------------------------------------------------------
+
+    def interactive(self, no_input: bool = False) -> bool:
+        """Prompts only when a person is at both ends."""
+        return not no_input and self.stdin_isatty and self.stdout_isatty
+
+    @property
+    def err(self) -> Console:
+        """Notices, warnings and progress: stderr, never mixed with results."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self.stderr or sys.stderr, highlight=False,
+                                    soft_wrap=True)
+        return self._console
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout or sys.stdout)
+
+    def warn(self, text: str) -> None:
+        from rich.markup import escape
+
+        self.err.print(f"[yellow]Aviso:[/] {escape(text)}")
+
+    def notice(self, text: str) -> None:
+        from rich.markup import escape
+
+        self.err.print(f"[dim]{escape(text)}[/]")
+
+    # -- configuration and backend ------------------------------------------------------
+
+    @property
+    def settings(self) -> config.Settings:
+        if self._settings is None:
+            self._settings = config.load(self.environ, sandbox=self.sandbox)
+            self._secret = self._settings.token
+            for warning in self._settings.warnings:
+                self.warn(warning)
+            if self._settings.sandbox:
+                self.notice("Modo sandbox: HubSpot simulado en esta máquina "
+                            f"({self._settings.home / 'sandbox'}); nada llega a un portal real.")
+        return self._settings
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            from ..outbox import Outbox
+
+            self._outbox = Outbox(self.settings.home)
+            if self._outbox.warning:
+                self.warn(self._outbox.warning)
+        return self._outbox
+
+    def gateway(self) -> Gateway:
+        """The HubSpot gateway: the embedded sandbox, or the portal of the token."""
+        if self._gateway is not None:
+            return self._gateway
+        settings = self.settings
+        if settings.sandbox:
+            import escalate_sandbox
+
+            folder = config.private_dir(settings.home) / "sandbox"
+            self._sandbox_server = escalate_sandbox.start(folder, per_10s=0)
+            settings = settings.with_backend(self._sandbox_server.url,
+                                             escalate_sandbox.DEFAULT_TOKEN,
+                                             portal_key=f"sandbox:{folder}")
+            self._settings = settings
+        elif not settings.token:
+            raise AuthProblem(
+                "Falta el token de HubSpot: defina HUBSPOT_ACCESS_TOKEN en el entorno o en "
+                "el archivo .env.",
+                hint="Para probar sin portal use «escalate --sandbox ...».")
+        from ..gateway import Gateway, RetryPolicy
+
+        assert settings.token is not None
+        self._gateway = Gateway(
+            settings.base_url, settings.token, timeout=settings.timeout_seconds,
+            retry=RetryPolicy(busy_seconds=settings.retry_seconds,
+                              offline_seconds=settings.offline_retry_seconds),
+            on_request=self._log_request if self.verbose else None)
+        return self._gateway
+
+    def _log_request(self, method: str, path: str, status: int | None, seconds: float) -> None:
+        shown = status if status is not None else "sin respuesta"
+        self.err.print(f"[dim]→ {method} {path} {shown} {seconds * 1000:.0f} ms[/]")
+
+    def close(self) -> None:
+        if self._sandbox_server is not None:
+            self._sandbox_server.stop()
+            self._sandbox_server = None
+        if self._outbox is not None:
+            self._outbox.close()
+            self._outbox = None
+
+    def redact(self, text: str) -> str:
+        """Text safe to show: the token never appears, whatever produced the text."""
+        tokens = [t for t in (os.environ.get("HUBSPOT_ACCESS_TOKEN"),
+                              (self.environ or {}).get("HUBSPOT_ACCESS_TOKEN"),
+                              self._secret) if t]
+        for token in tokens:
+            if len(token) >= 4:
+                text = text.replace(token, "***")
+        return text

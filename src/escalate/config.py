@@ -1,0 +1,189 @@
+"""Configuration: the environment first, then `.env` in the current folder."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import InvalidInput
+
+DEFAULT_BASE_URL = "https://api.hubapi.com"
+DEFAULT_POLICY_PATTERN = r"^[A-Z0-9][A-Z0-9/-]{2,39}$"
+
+DEFAULTS: dict[str, str] = {
+    "HUBSPOT_BASE_URL": DEFAULT_BASE_URL,
+    "ESCALATE_STAGE": "Tech Issues",
+    "ESCALATE_PIPELINE": "",
+    "ESCALATE_PHONE_REGION": "MX",
+    "ESCALATE_POLICY_PATTERN": DEFAULT_POLICY_PATTERN,
+    "ESCALATE_FOLLOWUP_HOURS": "48",
+    "ESCALATE_FILES_FOLDER": "/escalaciones",
+    "ESCALATE_MAX_FILE_MB": "20",
+    "ESCALATE_RETRY_SECONDS": "60",
+    "ESCALATE_OFFLINE_RETRY_SECONDS": "10",
+    "ESCALATE_TIMEOUT_SECONDS": "30",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the tool reads from its environment, checked once."""
+
+    token: str | None
+    base_url: str
+    sandbox: bool
+    home: Path
+    stage: str
+    pipeline: str | None
+    phone_region: str
+    policy_pattern: re.Pattern[str]
+    followup_hours: float
+    files_folder: str
+    max_file_mb: float
+    retry_seconds: float
+    offline_retry_seconds: float
+    timeout_seconds: float
+    warnings: tuple[str, ...] = field(default=())
+    portal_key: str | None = None  # what identifies the portal for the cache (else the URL)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def with_backend(self, base_url: str, token: str, portal_key: str) -> Settings:
+        """The same settings pointed at another HubSpot (the embedded sandbox)."""
+        from dataclasses import replace
+
+        return replace(self, base_url=base_url, token=token, portal_key=portal_key)
+
+
+def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
+    """Values from a .env file, and a Spanish warning for each line it cannot read."""
+    from dotenv.parser import parse_stream
+
+    values: dict[str, str] = {}
+    warnings: list[str] = []
+    try:
+        with path.open(encoding="utf-8", errors="replace") as stream:
+            for binding in parse_stream(stream):
+                if binding.error:
+                    warnings.append(f"{path.name}, línea {binding.original.line}: no se pudo "
+                                    "leer; se ignora.")
+                elif binding.key and binding.value is not None:
+                    values[binding.key] = binding.value
+    except OSError as exc:
+        warnings.append(f"No se pudo leer {path}: {exc.strerror}.")
+    if values.get("HUBSPOT_ACCESS_TOKEN") and _readable_by_others(path):
+        warnings.append(f"{path} guarda el token de HubSpot y otros usuarios pueden leerlo: "
+                        f"ejecute «chmod 600 {path}».")
+    return values, warnings
+
+
+def _readable_by_others(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
+    except OSError:
+        return False
+
+
+def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
+         *, sandbox: bool = False) -> Settings:
+    """Settings from the environment, then `.env`; every bad value named at once (exit 2)."""
+    env = dict(os.environ if environ is None else environ)
+    dotenv_path = (cwd or Path.cwd()) / ".env"
+    file_values, warnings = read_dotenv(dotenv_path) if dotenv_path.is_file() else ({}, [])
+    merged = {**DEFAULTS, **file_values, **{k: v for k, v in env.items() if v != ""}}
+
+    problems: list[str] = []
+
+    def number(name: str, low: float = 0.0) -> float:
+        raw = merged[name]
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.append(f"{name}={raw!r} no es un número.")
+            return float(DEFAULTS[name])
+        if value <= low:
+            problems.append(f"{name} debe ser mayor que {low:g}.")
+            return float(DEFAULTS[name])
+        return value
+
+    base_url = merged["HUBSPOT_BASE_URL"].rstrip("/")
+    url_problem = check_base_url(base_url)
+    if url_problem:
+        problems.append(url_problem)
+    try:
+        policy_pattern = re.compile(merged["ESCALATE_POLICY_PATTERN"])
+    except re.error as exc:
+        problems.append(f"ESCALATE_POLICY_PATTERN no es una expresión regular válida: {exc}.")
+        policy_pattern = re.compile(DEFAULT_POLICY_PATTERN)
+    region = merged["ESCALATE_PHONE_REGION"].strip().upper()
+    import phonenumbers
+
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        problems.append(f"ESCALATE_PHONE_REGION={region!r} no es una región telefónica "
+                        "conocida (por ejemplo MX, US, ES, CO).")
+    folder = "/" + merged["ESCALATE_FILES_FOLDER"].strip().strip("/")
+    settings = Settings(
+        token=merged.get("HUBSPOT_ACCESS_TOKEN", "").strip() or None,
+        base_url=base_url,
+        sandbox=sandbox or merged.get("ESCALATE_SANDBOX", "").strip().lower()
+        in ("1", "true", "yes", "si", "sí"),
+        home=Path(merged["ESCALATE_HOME"]).expanduser() if merged.get("ESCALATE_HOME")
+        else _default_home(),
+        stage=merged["ESCALATE_STAGE"].strip() or DEFAULTS["ESCALATE_STAGE"],
+        pipeline=merged["ESCALATE_PIPELINE"].strip() or None,
+        phone_region=region,
+        policy_pattern=policy_pattern,
+        followup_hours=number("ESCALATE_FOLLOWUP_HOURS"),
+        files_folder=folder.rstrip("/") or "/",
+        max_file_mb=number("ESCALATE_MAX_FILE_MB"),
+        retry_seconds=number("ESCALATE_RETRY_SECONDS", -1),
+        offline_retry_seconds=number("ESCALATE_OFFLINE_RETRY_SECONDS", -1),
+        timeout_seconds=number("ESCALATE_TIMEOUT_SECONDS"),
+        warnings=tuple(warnings),
+    )
+    if problems:
+        raise InvalidInput(problems, hint="Revise las variables de entorno o el archivo .env.")
+    return settings
+
+
+def check_base_url(url: str) -> str | None:
+    """Only https, or plain http to this machine: a token must never travel in clear."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return None
+    if parts.scheme == "http":
+        return (f"HUBSPOT_BASE_URL={url!r} usa http sin cifrar hacia otra máquina: el token "
+                "viajaría en claro. Use https (o http solo hacia 127.0.0.1/localhost).")
+    return f"HUBSPOT_BASE_URL={url!r} no es una URL https válida."
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _default_home() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("escalate", appauthor=False)
+
+
+def private_dir(path: Path) -> Path:
+    """Create a folder only its owner can enter (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path

@@ -1,0 +1,73 @@
+"""Escalation priority: the guide's four levels, and how they map onto a portal's options."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+
+from .text import fold
+
+
+class Priority(str, Enum):
+    BAJA = "BAJA"
+    MEDIA = "MEDIA"
+    ALTA = "ALTA"
+    URGENTE = "URGENTE"
+
+    @classmethod
+    def parse(cls, text: str) -> Priority:
+        """BAJA|MEDIA|ALTA|URGENTE or LOW|MEDIUM|HIGH|URGENT, any case, with or without accents."""
+        key = fold(text)
+        for priority in cls:
+            if key in (priority.value, priority.hubspot_value):
+                return priority
+        raise ValueError(
+            f"prioridad desconocida «{text.strip()[:30]}»: use BAJA, MEDIA, ALTA o URGENTE"
+        )
+
+    @property
+    def hubspot_value(self) -> str:
+        """The option value HubSpot portals use by default for this level."""
+        return _HUBSPOT[self]
+
+    @property
+    def rank(self) -> int:
+        return list(Priority).index(self)
+
+    @property
+    def icon(self) -> str:
+        return _ICONS[self]
+
+    @classmethod
+    def from_hubspot(cls, value: str | None) -> Priority | None:
+        for priority, option in _HUBSPOT.items():
+            if value and value.upper() == option:
+                return priority
+        return None
+
+    def portal_option(self, options: Iterable[tuple[str, str]]) -> str | None:
+        """The portal's option (value, label) for this level: by value, else by label."""
+        pairs = list(options)
+        for value, _label in pairs:
+            if value.upper() == self.hubspot_value:
+                return value
+        for value, label in pairs:
+            if fold(label) in (self.value, self.hubspot_value):
+                return value
+        return None
+
+
+_HUBSPOT = {
+    Priority.BAJA: "LOW",
+    Priority.MEDIA: "MEDIUM",
+    Priority.ALTA: "HIGH",
+    Priority.URGENTE: "URGENT",
+}
+_ICONS = {Priority.BAJA: "🟢", Priority.MEDIA: "🟡", Priority.ALTA: "🟠", Priority.URGENTE: "🔴"}
+
+# The escalation guide's checklist, asked in order when no priority is given.
+CHECKLIST: tuple[tuple[str, Priority], ...] = (
+    ("¿Requiere revisión inmediata?", Priority.URGENTE),
+    ("¿Puede derivar en una cancelación o en alta insatisfacción del cliente?", Priority.ALTA),
+    ("¿Requiere atención a corto plazo?", Priority.MEDIA),
+)

@@ -1,0 +1,92 @@
+"""What the tool reads back from HubSpot, as plain values (no client types leak out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    firstname: str = ""
+    lastname: str = ""
+    email: str = ""
+    phone: str = ""
+    mobilephone: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.firstname, self.lastname) if p) or self.email or self.id
+
+    @property
+    def best_phone(self) -> str:
+        return self.phone or self.mobilephone
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"id": self.id, "name": self.name, "email": self.email or None,
+                "phone": self.best_phone or None}
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    label: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    id: str
+    label: str
+    stages: tuple[Stage, ...]
+
+    def stage(self, id_or_label: str) -> Stage | None:
+        wanted = id_or_label.strip().casefold()
+        for stage in self.stages:
+            if stage.id == id_or_label.strip() or stage.label.casefold() == wanted:
+                return stage
+        return None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    subject: str
+    pipeline: str
+    stage: str
+    priority: str | None
+    created_at: datetime | None
+    closed_at: datetime | None = None
+    last_client_update: datetime | None = None
+    policy: str | None = None
+    escalate_id: str | None = None
+    properties: dict[str, str | None] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    id: str
+    name: str
+    size: int
+    access: str = "PRIVATE"
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    """A portal property definition, as far as the tool cares."""
+
+    name: str
+    type: str
+    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    portal_id: str
+    ui_domain: str = "app.hubspot.com"
+    time_zone: str | None = None
+
+    def ticket_url(self, ticket_id: str) -> str:
+        return f"https://{self.ui_domain}/contacts/{self.portal_id}/ticket/{ticket_id}"

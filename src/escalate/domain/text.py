@@ -1,0 +1,43 @@
+"""Making typed text safe: terminal escapes and control characters never pass through."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST) and other two-byte ESC sequences.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+
+
+def clean(text: str, *, multiline: bool = False) -> str:
+    """NFC text without escape sequences or control characters, trimmed.
+
+    Multi-line fields keep line breaks and tabs; everything else becomes one line.
+    """
+    text = unicodedata.normalize("NFC", _ANSI.sub("", text))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for ch in text:
+        if ch in "\n\t":
+            kept.append(ch if multiline else " ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch != "\u200d":
+            continue  # controls, bidi overrides, surrogates, unassigned (ZWJ kept for emoji)
+        else:
+            kept.append(ch)
+    result = "".join(kept)
+    if multiline:
+        lines = [line.rstrip() for line in result.split("\n")]
+        return "\n".join(lines).strip()
+    return " ".join(result.split())
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """A safe, short rendering of user text for an error message."""
+    safe = clean(text)
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
+
+
+def fold(text: str) -> str:
+    """Upper-case without accents, for matching words typed either way."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()

@@ -1,0 +1,119 @@
+"""Screenshots as one note on a ticket: private uploads in parallel, then the note."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..domain.records import UploadedFile
+from ..errors import EscalateError, NotFound, Unreachable
+from ..gateway import Gateway
+from ..outbox import Entry, Outbox
+from .files import LocalFile, check_files
+from .notes import add_note_once, note_html
+from .ui import Ui
+
+PARALLEL_UPLOADS = 4
+
+
+@dataclass
+class AttachResult:
+    ticket_id: str
+    note_id: str | None
+    files: list[UploadedFile] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ticket_id": self.ticket_id, "note_id": self.note_id,
+                "files": [{"id": f.id, "name": f.name, "size": f.size} for f in self.files]}
+
+
+def attach_entry(ticket_id: str, files: list[LocalFile], note: str | None) -> Entry:
+    """The outbox entry for an `attach`: what to upload and say, kept before sending."""
+    return Entry(id=uuid.uuid4().hex, kind="attach", payload={
+        "ticket_id": ticket_id, "note": note,
+        "files": [{"path": str(f.path), "name": f.name} for f in files]})
+
+
+def check_ticket_id(raw: str) -> str:
+    text = raw.strip()
+    if not text.isdigit() or len(text) > 20:
+        from ..domain.text import shown
+        from ..errors import InvalidInput
+
+        raise InvalidInput([f"«{shown(raw, 30)}» no es un id de ticket: debe ser un número "
+                            "(el que aparece en la URL del ticket)."])
+    return text
+
+
+def send_attach(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox, ui: Ui,
+                now: datetime) -> AttachResult:
+    """Carry out an attach entry: check the ticket, upload what is missing, add the note."""
+    ticket_id = str(entry.payload["ticket_id"])
+    contact_ids = entry.state.get("contact_ids")
+    if contact_ids is None:
+        found = gateway.ticket(ticket_id)
+        if found is None:
+            raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
+        contact_ids = found[1]
+        entry.state["contact_ids"] = contact_ids
+        outbox.save_state(entry)
+    return upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
+                           ticket_id=ticket_id, contact_ids=contact_ids,
+                           note_text=entry.payload.get("note"), now=now)
+
+
+def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
+                    ui: Ui, ticket_id: str, contact_ids: list[str], note_text: str | None,
+                    now: datetime, heading: str | None = None) -> AttachResult:
+    """Upload every file of the entry not yet uploaded, then the one note that carries them."""
+    wanted = [(Path(f["path"]), str(f["name"])) for f in entry.payload["files"]]
+    uploaded: dict[str, dict[str, Any]] = entry.state.setdefault("uploaded", {})
+    missing = [(path, name) for path, name in wanted if str(path) not in uploaded]
+    failed = _upload_all(gateway, settings, outbox, entry, ticket_id, missing, ui)
+    files = [UploadedFile(**uploaded[str(path)]) for path, _ in wanted if str(path) in uploaded]
+    if failed:
+        answer = ui.confirm_partial(len(files), failed) if files else False
+        if not answer:
+            raise Unreachable(
+                f"No se pudieron subir {len(failed)} de {len(wanted)} archivos ("
+                + ", ".join(failed) + "); no se creó la nota.")
+        # The agent chose to go on: the rest waits in the outbox as an attach of its own.
+        rest = [f for f in entry.payload["files"] if str(f["path"]) not in uploaded]
+        outbox.put(Entry(id=uuid.uuid4().hex, kind="attach", payload={
+            "ticket_id": ticket_id, "note": note_text, "files": rest}), claim=False)
+    body = note_html(note_text, [f.name for f in files], heading=heading, reference=entry.id)
+    note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
+                            contact_ids=contact_ids, body_html=body, at=now,
+                            attachment_ids=[f.id for f in files])
+    return AttachResult(ticket_id=ticket_id, note_id=note_id, files=files)
+
+
+def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Entry,
+                ticket_id: str, todo: list[tuple[Path, str]], ui: Ui) -> list[str]:
+    """Upload concurrently (a few at a time); returns the names that could not be uploaded."""
+    if not todo:
+        return []
+    folder = f"{settings.files_folder.rstrip('/')}/{ticket_id}"
+    failed: list[str] = []
+    with ui.progress(len(todo)) as advance, ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
+        futures = {pool.submit(gateway.upload, path, folder, name): (path, name)
+                   for path, name in todo}
+        for future in as_completed(futures):
+            path, name = futures[future]
+            try:
+                done = future.result()
+            except (EscalateError, OSError) as exc:
+                if not isinstance(exc, (Unreachable, OSError)):
+                    raise
+                failed.append(name)
+            else:
+                entry.state["uploaded"][str(path)] = {
+                    "id": done.id, "name": name, "size": done.size, "access": done.access}
+                outbox.save_state(entry)
+            advance(name)
+    return failed

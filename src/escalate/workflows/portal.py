@@ -1,0 +1,188 @@
+"""What the tool needs to know about a portal, resolved once and cached under ESCALATE_HOME.
+
+Pipeline and stage ids, priority options and the portal id rarely change; caching them
+leaves a second `create` with only the contact lookup, the duplicate check and the create.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings, private_dir
+from ..domain.records import Account, Pipeline, PropertyInfo, Stage
+from ..errors import AuthProblem, Refused
+from ..gateway import Gateway
+
+CACHE_SECONDS = 12 * 3600
+CACHE_VERSION = 1
+
+# The ticket properties `escalate setup` creates, in its own group.
+TOOL_GROUP = ("escalate", "Escalate")
+TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
+    {"name": "escalate_id", "label": "Escalate ID", "type": "string", "fieldType": "text",
+     "groupName": "escalate", "hasUniqueValue": True,
+     "description": "Identificador único de la escalación; evita tickets duplicados."},
+    {"name": "escalate_policy", "label": "Póliza (escalate)", "type": "string",
+     "fieldType": "text", "groupName": "escalate",
+     "description": "Número de póliza normalizado."},
+    {"name": "escalate_last_client_update", "label": "Último aviso al cliente",
+     "type": "datetime", "fieldType": "date", "groupName": "escalate",
+     "description": "Cuándo se informó al cliente por última vez."},
+)
+TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The resolved escalation pipeline, stage, priority options and portal id."""
+
+    account: Account
+    pipeline: Pipeline
+    stage: Stage
+    priority_options: tuple[tuple[str, str], ...]
+    missing_tool_properties: tuple[str, ...]
+    stage_setting: str
+    pipeline_setting: str | None
+    fetched_at: float
+
+    @property
+    def open_stage_ids(self) -> list[str]:
+        return [s.id for s in self.pipeline.stages if not s.closed]
+
+    @property
+    def closed_stage_ids(self) -> list[str]:
+        return [s.id for s in self.pipeline.stages if s.closed]
+
+    def stage_label(self, stage_id: str) -> str:
+        found = self.pipeline.stage(stage_id)
+        return found.label if found else stage_id
+
+    def require_tool_properties(self) -> None:
+        if self.missing_tool_properties:
+            raise AuthProblem(
+                "El portal no tiene las propiedades de escalate ("
+                + ", ".join(self.missing_tool_properties) + ").",
+                hint="Un administrador del portal debe ejecutar «escalate setup» una vez.")
+
+
+def resolve(gateway: Gateway, settings: Settings) -> Portal:
+    """Read the portal: account, pipelines, ticket properties (three requests)."""
+    account = gateway.account()
+    pipelines = gateway.ticket_pipelines()
+    properties = gateway.ticket_properties()
+    pipeline, stage = _choose_stage(pipelines, settings.stage, settings.pipeline)
+    priority = properties.get("hs_ticket_priority") or PropertyInfo("hs_ticket_priority",
+                                                                    "enumeration")
+    missing = tuple(n for n in TOOL_PROPERTY_NAMES if n not in properties)
+    unique = properties.get("escalate_id")
+    if unique is not None and not unique.unique:
+        missing += ("escalate_id (valor único)",)
+    return Portal(account=account, pipeline=pipeline, stage=stage,
+                  priority_options=priority.options, missing_tool_properties=missing,
+                  stage_setting=settings.stage, pipeline_setting=settings.pipeline,
+                  fetched_at=time.time())
+
+
+def _choose_stage(pipelines: list[Pipeline], stage_key: str,
+                  pipeline_key: str | None) -> tuple[Pipeline, Stage]:
+    if pipeline_key:
+        chosen = [p for p in pipelines if p.id == pipeline_key
+                  or p.label.casefold() == pipeline_key.casefold()]
+        if not chosen:
+            raise Refused(
+                f"El pipeline «{pipeline_key}» no existe en el portal. Pipelines de tickets: "
+                + ", ".join(f"{p.label} (id {p.id})" for p in pipelines) + ".",
+                hint="Corrija ESCALATE_PIPELINE.")
+        pipelines = chosen
+    matches = [(p, s) for p in pipelines for s in [p.stage(stage_key)] if s is not None]
+    if not matches:
+        available = "; ".join(f"{p.label}: " + ", ".join(s.label for s in p.stages)
+                              for p in pipelines)
+        raise Refused(f"La etapa «{stage_key}» no existe en el portal. Etapas disponibles: "
+                      f"{available}.", hint="Corrija ESCALATE_STAGE (etiqueta o id).")
+    if len(matches) > 1:
+        raise Refused(
+            f"La etapa «{stage_key}» existe en varios pipelines: "
+            + ", ".join(f"{p.label} (id {p.id})" for p, _ in matches) + ".",
+            hint="Indique cuál con ESCALATE_PIPELINE.")
+    return matches[0]
+
+
+class PortalCache:
+    """One JSON file per portal and token, written atomically, private to the user."""
+
+    def __init__(self, settings: Settings) -> None:
+        portal = settings.portal_key or settings.base_url
+        key = hashlib.sha256(f"{portal}\n{settings.token}".encode()).hexdigest()[:20]
+        self.path = settings.home / "cache" / f"portal-{key}.json"
+        self.settings = settings
+        self.warning: str | None = None
+
+    def load(self, now: float) -> Portal | None:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            if raw.get("version") != CACHE_VERSION:
+                return None
+            portal = _portal_from_json(raw["portal"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            self.warning = f"Se ignoró la caché dañada {self.path}; se vuelve a leer el portal."
+            return None
+        fresh = now - portal.fetched_at < CACHE_SECONDS
+        same = (portal.stage_setting == self.settings.stage
+                and portal.pipeline_setting == self.settings.pipeline)
+        return portal if fresh and same and not portal.missing_tool_properties else None
+
+    def save(self, portal: Portal) -> None:
+        folder = private_dir(self.path.parent)
+        data = json.dumps({"version": CACHE_VERSION, "portal": asdict(portal)})
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".portal-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def forget(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _portal_from_json(raw: dict[str, Any]) -> Portal:
+    pipeline = raw["pipeline"]
+    return Portal(
+        account=Account(**raw["account"]),
+        pipeline=Pipeline(id=pipeline["id"], label=pipeline["label"],
+                          stages=tuple(Stage(**s) for s in pipeline["stages"])),
+        stage=Stage(**raw["stage"]),
+        priority_options=tuple((str(v), str(lbl)) for v, lbl in raw["priority_options"]),
+        missing_tool_properties=tuple(raw["missing_tool_properties"]),
+        stage_setting=raw["stage_setting"],
+        pipeline_setting=raw["pipeline_setting"],
+        fetched_at=float(raw["fetched_at"]),
+    )
+
+
+def load_portal(gateway: Gateway, settings: Settings, *, refresh: bool = False,
+                warn: Callable[[str], None] | None = None) -> Portal:
+    """The portal from cache when fresh, else from HubSpot (and cached)."""
+    cache = PortalCache(settings)
+    portal = None if refresh else cache.load(time.time())
+    if cache.warning and warn is not None:
+        warn(cache.warning)
+    if portal is None:
+        portal = resolve(gateway, settings)
+        cache.save(portal)
+    return portal
