@@ -54,7 +54,8 @@ def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
 def start(folder: Path, **options: Any) -> RunningSandbox:
     """Start a sandbox on a loopback port (any free one unless `port` is given)."""
     server = make_server(folder, **options)
-    thread = threading.Thread(target=server.serve_forever, name="escalate-sandbox", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="escalate-sandbox", daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     return RunningSandbox(f"http://{host}:{port}", server.app, server, thread)

@@ -244,14 +244,19 @@ class SandboxApp:
 
     def on_object_page(self, request: Request, kind: str) -> dict[str, Any]:
         limit = min(100, max(1, int(request.args.get("limit", 10))))
+        properties = [v for item in request.args.getlist("properties") for v in item.split(",")]
         return self.crm.search(kind, {"limit": limit, "after": request.args.get("after"),
-                                      "properties": request.args.get("properties")})
+                                      "properties": properties or None})
 
     def on_file_search(self, request: Request) -> dict[str, Any]:
         return {"results": []}
 
     def on_object_get(self, request: Request, kind: str, key: str) -> dict[str, Any]:
-        return self.crm.get(kind, key, dict(request.args))
+        args: dict[str, Any] = {"idProperty": request.args.get("idProperty")}
+        for name in ("properties", "associations"):  # repeated or comma-separated
+            values = [v for item in request.args.getlist(name) for v in item.split(",")]
+            args[name] = values or None
+        return self.crm.get(kind, key, args)
 
     def on_object_update(self, request: Request, kind: str, key: str) -> dict[str, Any]:
         return self.crm.update(kind, key, self._body(request), request.args.get("idProperty"))

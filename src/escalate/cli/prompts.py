@@ -22,27 +22,39 @@ QUESTIONS = {
 
 
 def ask_missing(env: Env, raw: dict[str, Any]) -> None:
-    """Ask for every required value not given, in the guide's order."""
+    """Ask for every required value not given, in the guide's order (CUÁNDO too, if asking)."""
+    asked = False
     for key in ("policy", "client"):
         if not (raw.get(key) or "").strip():
-            raw[key] = _ask(QUESTIONS[key])
+            raw[key], asked = _ask(QUESTIONS[key]), True
     if not (raw.get("email") or "").strip() and not (raw.get("phone") or "").strip():
-        contact = _ask("Correo o teléfono del cliente")
+        contact, asked = _ask("Correo o teléfono del cliente"), True
         raw["email" if "@" in contact else "phone"] = contact
     if not (raw.get("priority") or "").strip():
-        raw["priority"] = priority_checklist().value
+        raw["priority"], asked = priority_checklist().value, True
     for key in ("what", "how", "where"):
         if not (raw.get(key) or "").strip():
-            raw[key] = _ask(QUESTIONS[key])
-    if not (raw.get("when") or "").strip():
+            raw[key], asked = _ask(QUESTIONS[key]), True
+    if asked and not (raw.get("when") or "").strip():
         raw["when"] = typer.prompt("CUÁNDO ocurrió (opcional)", default="", show_default=False,
                                    err=True) or None
+
+
+def confirm(question: str) -> bool:
+    """A yes/no question answered in Spanish (s/sí/n/no; y/yes too); no by default."""
+    while True:
+        answer = str(typer.prompt(f"{question} [s/N]", default="", show_default=False,
+                                  err=True)).strip().lower()
+        if answer in ("", "n", "no"):
+            return False
+        if answer in ("s", "si", "sí", "y", "yes"):
+            return True
 
 
 def priority_checklist() -> Priority:
     """The escalation guide's questions, in order; the first yes decides."""
     for question, priority in CHECKLIST:
-        if typer.confirm(question, default=False, err=True):
+        if confirm(question):
             return priority
     return Priority.BAJA
 
@@ -84,14 +96,13 @@ class TerminalUi:
         self.env.err.print("Ya hay tickets abiertos con esta póliza:", markup=False)
         for ticket in duplicates:
             self.env.err.print(f"  • {ticket.id}: {ticket.subject}", markup=False)
-        return bool(typer.confirm("¿Crear otro ticket de todos modos?", default=False, err=True))
+        return confirm("¿Crear otro ticket de todos modos?")
 
     def confirm_partial(self, uploaded: int, failed: list[str]) -> bool | None:
         if not self.interactive:
             return None
         self.env.err.print(f"No se pudieron subir: {', '.join(failed)}.", markup=False)
-        return bool(typer.confirm(f"¿Crear la nota con los {uploaded} archivos que sí subieron?",
-                                  default=False, err=True))
+        return confirm(f"¿Crear la nota con los {uploaded} archivos que sí subieron?")
 
     @contextmanager
     def progress(self, total: int) -> Iterator[Callable[[str], None]]:

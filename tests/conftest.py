@@ -1,0 +1,196 @@
+"""Every test runs the real CLI against a real sandbox server on a loopback port."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import escalate_sandbox
+from escalate.cli.app import run
+from escalate.cli.env import Env
+
+TICKET_PROPS = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
+                "createdate", "escalate_id", "escalate_policy", "escalate_last_client_update",
+                "closed_date"]
+
+
+class Sandbox:
+    """A running sandbox, its test endpoints, and its state read back through HubSpot's API."""
+
+    def __init__(self, running: escalate_sandbox.RunningSandbox) -> None:
+        self.running = running
+        self.url = running.url
+        self._client: Any = None
+
+    # -- test endpoints -----------------------------------------------------------------
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data,
+                                         method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read() or b"null")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self.control("GET", "requests"))
+
+    def forget_requests(self) -> None:
+        self.control("DELETE", "requests")
+
+    def writes(self) -> list[dict[str, Any]]:
+        """Requests that could change HubSpot (searches and batch reads excluded)."""
+        return [r for r in self.requests() if r["method"] in ("POST", "PATCH", "PUT", "DELETE")
+                and not r["path"].endswith(("/search", "/batch/read"))]
+
+    def fault(self, **fault: Any) -> None:
+        self.control("POST", "faults", fault)
+
+    # -- HubSpot-side state, through the official client --------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from hubspot import HubSpot
+
+            self._client = HubSpot(access_token="sandbox", host=self.url)
+        return self._client
+
+    def tickets(self) -> list[Any]:
+        answer = self.client.crm.tickets.search_api.do_search(public_object_search_request={
+            "filterGroups": [], "properties": TICKET_PROPS, "limit": 200})
+        return list(answer.results)
+
+    def ticket(self, ticket_id: str) -> Any:
+        return self.client.crm.tickets.basic_api.get_by_id(
+            ticket_id, properties=TICKET_PROPS, associations=["contacts", "notes"])
+
+    def notes_of(self, ticket_id: str) -> list[dict[str, Any]]:
+        ticket = self.ticket(ticket_id)
+        links = (ticket.associations or {}).get("notes")
+        ids = [a.id for a in links.results] if links else []
+        notes = []
+        for note_id in ids:
+            note = self.client.crm.objects.notes.basic_api.get_by_id(
+                note_id, properties=["hs_note_body", "hs_attachment_ids", "hs_timestamp"],
+                associations=["contacts", "tickets"])
+            notes.append({"id": note.id, **note.properties,
+                          "associations": note.associations or {}})
+        return notes
+
+    def file(self, file_id: str) -> Any:
+        return self.client.files.files_api.get_by_id(file_id)
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    running = escalate_sandbox.start(tmp_path / "hubspot", per_10s=0)
+    yield Sandbox(running)
+    running.stop()
+
+
+@pytest.fixture
+def bare_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    running = escalate_sandbox.start(tmp_path / "hubspot-bare", per_10s=0, bare=True)
+    yield Sandbox(running)
+    running.stop()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    """Runs `escalate` in-process with an isolated environment, as a script or a terminal."""
+
+    def __init__(self, environ: dict[str, str], cwd: Path) -> None:
+        self.environ = environ
+        self.cwd = cwd
+
+    def __call__(self, *args: str, tty: bool = False, stdin: str = "",
+                 environ: dict[str, str] | None = None) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        env = Env(stdin_isatty=tty, stdout_isatty=tty, environ={**self.environ,
+                                                                **(environ or {})},
+                  stdout=out, stderr=err)
+        saved_stdin, saved_stderr = sys.stdin, sys.stderr
+        sys.stdin, sys.stderr = io.StringIO(stdin), err  # prompts read here, write to stderr
+        cwd = os.getcwd()
+        os.chdir(self.cwd)
+        try:
+            code = run(list(args), env)
+        finally:
+            sys.stdin, sys.stderr = saved_stdin, saved_stderr
+            os.chdir(cwd)
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def subprocess(self, *args: str, environ: dict[str, str] | None = None,
+                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "escalate", *args], cwd=self.cwd, text=True,
+            capture_output=True, timeout=timeout,
+            env={"PATH": os.environ.get("PATH", ""), **self.environ, **(environ or {})})
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def cli(sandbox: Sandbox, home: Path, tmp_path: Path) -> Cli:
+    work = tmp_path / "work"
+    work.mkdir()
+    return Cli({"HUBSPOT_BASE_URL": sandbox.url, "HUBSPOT_ACCESS_TOKEN": "sandbox",
+                "ESCALATE_HOME": str(home), "ESCALATE_RETRY_SECONDS": "20",
+                "ESCALATE_OFFLINE_RETRY_SECONDS": "2"}, work)
+
+
+ANA = ["--poliza", "pol-1001", "--cliente", "  Ana   López ", "--correo", "ana.lopez@example.com",
+       "--prioridad", "ALTA", "--que", "El endoso no guarda el cambio de placa",
+       "--como", "Endosos > Vehículo > Guardar; queda cargando",
+       "--donde", "Portal web de agentes, pantalla de endosos"]
+
+
+def with_option(args: list[str], option: str, value: str | None) -> list[str]:
+    """The argument list with one option replaced (or removed, with value None)."""
+    out, i = [], 0
+    while i < len(args):
+        if args[i] == option:
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return out + ([option, value] if value is not None else [])
+
+
+def png_bytes(seed: int = 0) -> bytes:
+    """A valid 1x1 PNG whose content differs with `seed`."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    raw = b"\x00" + bytes([seed % 256, (seed // 256) % 256, 7])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))

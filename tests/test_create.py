@@ -1,0 +1,266 @@
+"""`escalate create` end to end against the sandbox: what HubSpot ends up holding."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import ANA, Cli, Sandbox, with_option
+
+
+def creates(sandbox: Sandbox) -> list[dict]:
+    return [r for r in sandbox.requests()
+            if r["method"] == "POST" and r["path"] == "/crm/v3/objects/tickets"]
+
+
+def test_a_create_by_email_leaves_one_ticket_right_in_every_field(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--cambio", "placa=ABC1234", "--canal", "teléfono",
+                 "--cuando", "ayer 10:30")
+    assert result.code == 0, result.err
+    [ticket] = sandbox.tickets()
+    full = sandbox.ticket(ticket.id)
+    p = full.properties
+    assert p["subject"] == "POL-1001 - Ana López"
+    assert (p["hs_pipeline"], p["hs_pipeline_stage"]) == ("0", "2")  # Soporte / Tech Issues
+    assert p["hs_ticket_priority"] == "HIGH"
+    assert p["escalate_policy"] == "POL-1001"
+    assert len(p["escalate_id"]) == 32
+    sections = [line for line in p["content"].splitlines() if line.endswith(":")]
+    assert sections == ["QUÉ:", "CÓMO:", "DÓNDE:", "CUÁNDO:", "CAMBIOS SOLICITADOS:", "CANAL:"]
+    assert "- placa: ABC1234" in p["content"] and "Teléfono" in p["content"]
+    assert "ayer 10:30" in p["content"]
+    [contact] = full.associations["contacts"].results
+    ana = sandbox.client.crm.contacts.basic_api.get_by_id(
+        "ana.lopez@example.com", id_property="email")
+    assert contact.id == ana.id
+    assert ticket.id in result.out and "ALTA" in result.out
+    assert f"https://app.hubspot.com/contacts/48151623/ticket/{ticket.id}" in result.out
+
+
+def test_a_phone_typed_in_another_format_finds_the_contact(cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(ANA, "--correo", None), "--telefono", "55.1234.5678")
+    result = cli("create", *args, "--json")
+    assert result.code == 0, result.err
+    data = result.json()
+    full = sandbox.ticket(data["id"])
+    [contact] = full.associations["contacts"].results
+    assert contact.id == data["contact"]["id"]
+    assert data["contact"]["phone"] == "+52 55 1234 5678"  # as stored in HubSpot
+
+
+def test_json_result_has_the_contract_shape(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--json")
+    data = result.json()
+    assert set(data) == {"id", "subject", "priority", "stage", "url", "created_at", "contact",
+                         "attachments"}
+    assert isinstance(data["id"], str) and data["priority"] == "ALTA"
+    assert data["stage"] == "Tech Issues" and data["attachments"] == []
+    assert set(data["contact"]) == {"id", "name", "email", "phone"}
+    assert data["created_at"].endswith("+00:00") or "+" in data["created_at"][-6:]
+
+
+def test_a_second_create_sends_at_most_three_requests(cli: Cli, sandbox: Sandbox):
+    assert cli("create", *ANA).code == 0
+    first = len(sandbox.requests())
+    sandbox.forget_requests()
+    assert cli("create", *with_option(ANA, "--poliza", "POL-2002")).code == 0
+    second = sandbox.requests()
+    assert first == 6
+    assert [(r["method"], r["path"]) for r in second] == [
+        ("GET", "/crm/v3/objects/contacts/ana.lopez@example.com"),
+        ("POST", "/crm/v3/objects/tickets/search"),
+        ("POST", "/crm/v3/objects/tickets"),
+    ]
+
+
+def test_an_open_ticket_with_the_same_policy_is_reported_without_a_terminal(
+        cli: Cli, sandbox: Sandbox):
+    first = cli("create", *ANA, "--json").json()
+    result = cli("create", *ANA, "--json", "--no-input")
+    assert result.code == 0
+    assert "póliza POL-1001" in result.err
+    assert [d["id"] for d in result.json()["possible_duplicates"]] == [first["id"]]
+    assert len(sandbox.tickets()) == 2
+
+
+def test_declining_a_duplicate_on_a_terminal_creates_nothing(cli: Cli, sandbox: Sandbox):
+    cli("create", *ANA)
+    result = cli("create", *ANA, tty=True, stdin="n\n")
+    assert result.code == 0
+    assert "No se creó" in result.err
+    assert len(sandbox.tickets()) == 1
+
+
+def test_missing_values_are_asked_on_a_terminal_with_the_priority_checklist(
+        cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(ANA, "--prioridad", None), "--donde", None)
+    # checklist: not immediate, yes it may cancel -> ALTA; then DÓNDE; then CUÁNDO (empty)
+    result = cli("create", *args, tty=True, stdin="n\ns\nApp móvil, pantalla de pagos\n\n")
+    assert result.code == 0, result.err
+    [ticket] = sandbox.tickets()
+    assert ticket.properties["hs_ticket_priority"] == "HIGH"
+    assert "App móvil, pantalla de pagos" in sandbox.ticket(ticket.id).properties["content"]
+
+
+def test_a_phone_matching_several_contacts_is_chosen_on_a_terminal(cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(ANA, "--correo", None), "--telefono", "2225550101")
+    result = cli("create", *args, "--json", tty=True, stdin="2\n")
+    assert result.code == 0, result.err
+    assert result.json()["contact"]["email"] == "ramon.ortega@example.com"
+
+
+def test_dry_run_shows_the_ticket_and_sends_nothing(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--dry-run")
+    assert result.code == 0
+    assert "POL-1001 - Ana López" in result.out and "QUÉ:" in result.out
+    assert sandbox.requests() == []
+
+
+def test_the_date_option_sets_the_ticket_create_date(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--fecha", "2026-01-15T09:30:00-06:00", "--json")
+    assert result.code == 0, result.err
+    created = sandbox.ticket(result.json()["id"]).properties["createdate"]
+    assert created == "2026-01-15T15:30:00.000Z"
+
+
+def test_english_option_names_and_priorities_work_too(cli: Cli, sandbox: Sandbox):
+    result = cli("create", "--policy", "AB-123", "--client", "José Luis Hernández",
+                 "--email", "jl.hernandez@example.com", "--priority", "urgent",
+                 "--what", "Cobro doble", "--how", "Pagar con tarjeta", "--where", "App",
+                 "--channel", "whatsapp")
+    assert result.code == 0, result.err
+    [ticket] = sandbox.tickets()
+    assert ticket.properties["hs_ticket_priority"] == "URGENT"
+
+
+BAD_INPUTS = {
+    "blank what": (["--que", "   "], "--que"),
+    "placeholder how": (["--como", "..."], "--como"),
+    "bad policy": (["--poliza", "#$%"], "--poliza"),
+    "name of digits": (["--cliente", "12345"], "--cliente"),
+    "invalid email": (["--correo", "ana@@example"], "--correo"),
+    "invalid phone": (["--telefono", "123"], "--telefono"),
+    "unknown priority": (["--prioridad", "altísima"], "--prioridad"),
+    "malformed change": (["--cambio", "placa ABC"], "--cambio"),
+    "unknown channel": (["--canal", "paloma"], "--canal"),
+    "unparseable date": (["--fecha", "ayer"], "--fecha"),
+    "future date": (["--fecha", "2999-01-01T00:00:00+00:00"], "--fecha"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_named_in_spanish_exits_2_and_sends_nothing(case: str, cli: Cli,
+                                                                  sandbox: Sandbox):
+    change, option = BAD_INPUTS[case]
+    args = list(ANA)
+    for name, value in zip(change[::2], change[1::2]):
+        args = with_option(args, name, value)
+    result = cli("create", *args, "--no-input")
+    assert result.code == 2, result.err
+    assert option in result.err
+    assert sandbox.requests() == []
+
+
+def test_missing_options_without_a_terminal_are_all_named(cli: Cli, sandbox: Sandbox):
+    result = cli("create", "--poliza", "POL-1", "--no-input")
+    assert result.code == 2
+    for option in ("--cliente", "--prioridad", "--que", "--como", "--donde",
+                   "--correo/--telefono"):
+        assert option in result.err
+    assert sandbox.requests() == []
+
+
+def test_several_bad_fields_are_reported_together(cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(ANA, "--correo", "no-es-correo"), "--poliza", "?")
+    result = cli("create", *args)
+    assert result.code == 2
+    assert "--correo" in result.err and "--poliza" in result.err
+
+
+def test_email_and_phone_of_different_contacts_exit_3_and_create_nothing(
+        cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--telefono", "55 8765 4321")
+    assert result.code == 3
+    assert "contactos distintos" in result.err
+    assert creates(sandbox) == []
+
+
+def test_contact_not_found_exits_3_and_creates_nothing(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *with_option(ANA, "--correo", "nadie@example.com"))
+    assert result.code == 3
+    assert "nadie@example.com" in result.err
+    assert creates(sandbox) == []
+
+
+def test_a_shared_phone_without_a_terminal_lists_the_candidates_and_exits_3(
+        cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(ANA, "--correo", None), "--telefono", "+52 222 555 0101")
+    result = cli("create", *args)
+    assert result.code == 3
+    assert "Lucía Ortega" in result.err and "Ramón Ortega" in result.err
+    assert creates(sandbox) == []
+
+
+def test_no_token_exits_4_and_sends_nothing(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": ""})
+    assert result.code == 4
+    assert "HUBSPOT_ACCESS_TOKEN" in result.err
+    assert sandbox.requests() == []
+
+
+def test_a_wrong_token_exits_4_and_never_shows_the_token(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": "pat-na1-secreto-1234"})
+    assert result.code == 4
+    assert "token" in result.err.lower()
+    assert "secreto" not in result.err + result.out
+    assert creates(sandbox) == []
+
+
+def test_a_stage_missing_from_the_portal_exits_3_listing_the_stages(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, environ={"ESCALATE_STAGE": "Soporte Nivel 3"})
+    assert result.code == 3
+    assert "Nuevo, Tech Issues, En espera, Cerrado" in result.err
+    assert creates(sandbox) == []
+
+
+def test_a_portal_without_the_tools_properties_exits_4_naming_setup(
+        bare_sandbox: Sandbox, home, tmp_path):
+    cli = Cli({"HUBSPOT_BASE_URL": bare_sandbox.url, "HUBSPOT_ACCESS_TOKEN": "sandbox",
+               "ESCALATE_HOME": str(home)}, tmp_path)
+    result = cli("create", *ANA)
+    assert result.code == 4
+    assert "escalate setup" in result.err
+    setup = cli("setup")
+    assert setup.code == 0, setup.err
+    assert cli("setup").code == 0  # twice is fine
+    assert cli("create", *ANA).code == 0
+    assert len(bare_sandbox.tickets()) == 1
+
+
+def test_a_portal_without_urgent_refuses_urgente_with_exit_3(cli: Cli, sandbox: Sandbox,
+                                                             monkeypatch):
+    from escalate.workflows import portal as portal_module
+
+    real = portal_module.resolve
+
+    def without_urgent(gateway, settings):
+        found = real(gateway, settings)
+        options = tuple(o for o in found.priority_options if o[0] != "URGENT")
+        return portal_module.Portal(**{**found.__dict__, "priority_options": options})
+
+    monkeypatch.setattr(portal_module, "resolve", without_urgent)
+    result = cli("create", *with_option(ANA, "--prioridad", "URGENTE"))
+    assert result.code == 3
+    assert "URGENTE" in result.err
+    assert creates(sandbox) == []
+
+
+def test_the_sandbox_flag_needs_no_portal_and_no_token(home, tmp_path):
+    cli = Cli({"ESCALATE_HOME": str(home)}, tmp_path)
+    first = cli("--sandbox", "create", *ANA, "--json")
+    assert first.code == 0, first.err
+    assert "sandbox" in first.err.lower()
+    second = cli("--sandbox", "create", *ANA, "--json", "--no-input")
+    assert second.code == 0
+    assert json.loads(second.out)["id"] != json.loads(first.out)["id"]
