@@ -106,7 +106,8 @@ class Escalation(BaseModel):
     when: str | None = None
     changes: tuple[Change, ...] = ()
     channel: Channel | None = None
-    created_at: datetime
+    # Missing means "now": the validator runs on the default too, with `now` from context.
+    created_at: datetime = Field(default=None, validate_default=True)  # type: ignore[assignment]
 
     # -- construction -------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from .text import fold
+from .text import fold, shown
 
 
 class Priority(str, Enum):
@@ -22,7 +22,7 @@ class Priority(str, Enum):
             if key in (priority.value, priority.hubspot_value):
                 return priority
         raise ValueError(
-            f"prioridad desconocida «{text.strip()[:30]}»: use BAJA, MEDIA, ALTA o URGENTE"
+            f"prioridad desconocida «{shown(text, 30)}»: use BAJA, MEDIA, ALTA o URGENTE"
         )
 
     @property

@@ -1,0 +1,194 @@
+"""The domain without a server: validation, the ticket's text, priorities, the follow-up clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalate.domain.escalation import MAX_CONTENT, Escalation, Rules
+from escalate.domain.followup import Clock, Reason, waited
+from escalate.domain.priority import Priority
+from escalate.domain.records import Ticket
+from escalate.domain.text import clean
+from escalate.errors import InvalidInput
+
+NOW = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
+GOOD = {"policy": " pol-1001 ", "client_name": " Ana   López ", "email": "ana@example.com",
+        "priority": "alta", "what": "No guarda", "how": "Guardar", "where": "Web"}
+
+
+def build(**changes: object) -> Escalation:
+    return Escalation.build({**GOOD, **changes}, Rules(), NOW)
+
+
+def problems(**changes: object) -> list[str]:
+    with pytest.raises(InvalidInput) as caught:
+        build(**changes)
+    return caught.value.problems
+
+
+def test_subject_is_policy_upper_cased_and_name_with_single_spaces():
+    assert build().subject() == "POL-1001 - Ana López"
+
+
+def test_priorities_accept_spanish_english_any_case_and_accents():
+    for text, expected in [("baja", "BAJA"), ("LOW", "BAJA"), ("Médium", "MEDIA"),
+                           ("urgént", "URGENTE"), ("HIGH", "ALTA")]:
+        assert Priority.parse(text).value == expected
+
+
+def test_priority_maps_onto_portal_options_by_value_then_label():
+    assert Priority.URGENTE.portal_option([("LOW", "Low"), ("URGENT", "Urgent")]) == "URGENT"
+    assert Priority.URGENTE.portal_option([("p4", "Urgente")]) == "p4"
+    assert Priority.URGENTE.portal_option([("LOW", "Low")]) is None
+
+
+def test_phone_is_normalised_in_the_configured_region():
+    assert build(phone="(55) 1234-5678", email=None).phone == "+525512345678"
+    colombian = Escalation.build({**GOOD, "phone": "300 123 4567"},
+                                 Rules(phone_region="CO"), NOW)
+    assert colombian.phone == "+573001234567"
+
+
+def test_one_of_email_or_phone_is_required():
+    assert any("--correo" in p for p in problems(email=None))
+
+
+def test_descriptions_cannot_be_blank_or_placeholders():
+    for value in ("   ", "...", "N/A", "xxx", "-"):
+        assert any(p.startswith("--que") for p in problems(what=value)), value
+
+
+def test_names_allow_accents_apostrophes_hyphens_and_dots_only():
+    assert build(client_name="María-José O'Neil Jr.").client_name == "María-José O'Neil Jr."
+    assert any(p.startswith("--cliente") for p in problems(client_name="12345"))
+    assert any(p.startswith("--cliente") for p in problems(client_name="A"))
+
+
+def test_terminal_escapes_never_survive_in_any_field():
+    escalation = build(what="Pantalla \x1b[31mroja\x1b[0m\x07 y 😀", client_name="Ana\x1b[2J López")
+    assert escalation.what == "Pantalla roja y 😀"
+    assert escalation.client_name == "Ana López"
+    bad = problems(client_name="Ana\x1b]0;título\x07 López 💥")
+    assert "\x1b" not in " ".join(bad)
+
+
+def test_requested_changes_are_listed_in_the_content():
+    content = build(changes=["placa=ABC-123", "color = rojo"]).content()
+    assert "CAMBIOS SOLICITADOS:\n- placa: ABC-123\n- color: rojo" in content
+    assert any(p.startswith("--cambio") for p in problems(changes=["placa"]))
+
+
+def test_dates_are_timezone_aware_and_never_in_the_future():
+    assert build().created_at == NOW
+    assert build(created_at="2026-11-20T10:00:00Z").created_at.tzinfo is not None
+    assert any("futuro" in p for p in problems(created_at="2026-12-01T00:00:00Z"))
+    assert any(p.startswith("--fecha") for p in problems(created_at="ayer"))
+
+
+def test_content_over_hubspots_limit_is_refused_naming_the_field():
+    [message] = problems(how="paso " * 20_000)
+    assert "65.536" in message and "--como" in message
+
+
+def test_the_model_round_trips_through_its_own_dump():
+    escalation = build(changes=["placa=X1"], channel="whatsapp", phone="5512345678")
+    again = Escalation.build(escalation.model_dump(mode="json"), Rules(), NOW)
+    assert again == escalation
+
+
+def test_a_custom_policy_pattern_is_enforced():
+    rules = Rules(policy_pattern=re.compile(r"^\d{8}$"))
+    with pytest.raises(InvalidInput):
+        Escalation.build(GOOD, rules, NOW)
+    assert Escalation.build({**GOOD, "policy": "12345678"}, rules, NOW).policy == "12345678"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({
+    key: st.one_of(st.none(), st.text(max_size=80))
+    for key in ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
+                "when", "channel", "created_at")
+} | {"changes": st.lists(st.text(max_size=30), max_size=3)}))
+def test_arbitrary_text_gives_a_valid_ticket_or_a_validation_error(data):
+    try:
+        escalation = Escalation.build(data, Rules(), NOW)
+    except InvalidInput as exc:
+        assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
+        assert not any("\x1b" in p for p in exc.problems)
+        return
+    assert len(escalation.content()) <= MAX_CONTENT
+    assert escalation.subject().startswith(escalation.policy + " - ")
+    assert "\x1b" not in escalation.content() + escalation.subject()
+
+
+@given(st.text())
+def test_cleaning_is_idempotent_and_strips_controls(text):
+    once = clean(text, multiline=True)
+    assert clean(once, multiline=True) == once
+    assert not any(ord(c) < 32 and c not in "\n\t" for c in once)
+
+
+# -- the follow-up clock --------------------------------------------------------------
+
+CLOCK = Clock(pipeline_id="0", open_stages={"1", "2", "3"}, closed_stages={"4"}, hours=48)
+
+
+def ticket(stage: str = "2", created: float | None = 72, update: float | None = None,
+           closed: float | None = None, pipeline: str = "0") -> Ticket:
+    def ago(hours: float | None) -> datetime | None:
+        return None if hours is None else NOW - timedelta(hours=hours)
+
+    return Ticket(id="1", subject="s", pipeline=pipeline, stage=stage, priority="HIGH",
+                  created_at=ago(created), closed_at=ago(closed), last_client_update=ago(update))
+
+
+def test_an_open_ticket_is_owed_after_n_hours_from_creation():
+    owed = CLOCK.owed(ticket(created=72), NOW)
+    assert owed is not None and owed.reason is Reason.SIN_RESOLVER and owed.hours_waiting == 72
+
+
+def test_exactly_n_hours_is_not_yet_owed():
+    assert CLOCK.owed(ticket(created=48), NOW) is None
+    assert CLOCK.owed(ticket(created=48.01), NOW) is not None
+
+
+def test_a_recent_client_update_restarts_the_clock():
+    assert CLOCK.owed(ticket(created=72, update=2), NOW) is None
+    owed = CLOCK.owed(ticket(created=100, update=50), NOW)
+    assert owed is not None and owed.hours_waiting == 50
+
+
+def test_no_create_date_and_no_update_is_never_owed():
+    assert CLOCK.owed(ticket(created=None), NOW) is None
+
+
+def test_a_closed_ticket_is_owed_until_the_client_hears_after_the_close():
+    assert CLOCK.owed(ticket(stage="4", closed=1), NOW).reason is Reason.RESUELTO_SIN_AVISAR
+    assert CLOCK.owed(ticket(stage="4", closed=5, update=10), NOW) is not None
+    assert CLOCK.owed(ticket(stage="4", closed=5, update=1), NOW) is None
+
+
+def test_tickets_of_another_pipeline_are_ignored():
+    assert CLOCK.owed(ticket(pipeline="7"), NOW) is None
+
+
+def test_timezone_offsets_do_not_change_the_wait():
+    mexico = timezone(timedelta(hours=-6))
+    created = (NOW - timedelta(hours=49)).astimezone(mexico)
+    owed = CLOCK.owed(Ticket("1", "s", "0", "2", None, created), NOW)
+    assert owed is not None and owed.hours_waiting == 49
+
+
+def test_due_soon_counts_open_tickets_owed_within_a_day():
+    assert CLOCK.due_soon(ticket(created=30), NOW)
+    assert not CLOCK.due_soon(ticket(created=10), NOW)
+    assert not CLOCK.due_soon(ticket(created=72), NOW)  # already owed
+
+
+def test_waits_read_in_spanish():
+    assert waited(76) == "hace 3 d 4 h" and waited(5) == "hace 5 h" and waited(0.3) == "hace 18 min"
