@@ -73,6 +73,7 @@ def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
 
 def _show_table(env: Env, report: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..domain.followup import waited
@@ -82,20 +83,24 @@ def _show_table(env: Env, report: Any) -> None:
         if report.due_soon:
             env.out(f"{report.due_soon} ticket(s) vencerán en las próximas 24 h.")
         return
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("Ticket", "Prioridad", "Motivo", "Espera", "Cliente", "Teléfono", "Correo",
-                   "URL"):
-        table.add_column(column, overflow="fold")
+    table = Table(show_lines=True, header_style="bold")
+    table.add_column("Ticket", overflow="fold", ratio=3)
+    table.add_column("Prioridad", no_wrap=True)
+    table.add_column("Espera", min_width=12, ratio=1)
+    table.add_column("Cliente", overflow="fold", min_width=12, ratio=2)
+    table.add_column("Teléfono", no_wrap=True)
     for row in report.rows:
         priority = row.priority
         shown = (f"[{COLOURS[priority.value]}]{priority.icon} {priority.value}[/]"
                  if priority else "—")
         contact = row.contact
-        table.add_row(f"{row.owed.ticket.id}\n{row.owed.ticket.subject}", shown,
-                      row.owed.reason.label, waited(row.owed.hours_waiting),
-                      contact.name if contact else "—",
-                      contact.best_phone if contact and contact.best_phone else "—",
-                      contact.email if contact and contact.email else "—", row.url)
+        client = "—"
+        if contact is not None:
+            client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
+        table.add_row(f"{row.owed.ticket.id}\n[dim]{escape(row.owed.ticket.subject)}[/]\n"
+                      f"[link={row.url}]{escape(row.url)}[/link]", shown,
+                      f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
+                      escape(contact.best_phone) if contact and contact.best_phone else "—")
     console = Console(file=env.stdout, highlight=False)
     console.print(table)
     console.print(f"{report.count('sin_resolver')} sin resolver · "

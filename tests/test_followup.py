@@ -1,0 +1,144 @@
+"""`followup` and `contacted` against the sandbox: who is owed a call, in few requests."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from .conftest import ANA, Cli, Sandbox, with_option
+
+HOUR_MS = 3_600_000
+
+
+def ago_ms(hours: float) -> str:
+    return str(int((time.time() - hours * 3600) * 1000))
+
+
+def create_at(cli: Cli, hours_ago: float, policy: str) -> str:
+    moment = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).isoformat()
+    result = cli("create", *with_option(ANA, "--poliza", policy), "--fecha", moment, "--json",
+                 "--no-input")
+    assert result.code == 0, result.err
+    return str(result.json()["id"])
+
+
+def update(sandbox: Sandbox, ticket_id: str, **props: str) -> None:
+    sandbox.client.crm.tickets.basic_api.update(
+        ticket_id, simple_public_object_input={"properties": props})
+
+
+def batch_create(sandbox: Sandbox, count: int, hours_ago: float = 72) -> None:
+    """Overdue tickets straight through the sandbox's batch API, each on a seed contact."""
+    base = int((time.time() - hours_ago * 3600) * 1000)
+    for start in range(0, count, 100):
+        inputs = [{
+            "properties": {"subject": f"POL-{i} - Cliente", "hs_pipeline": "0",
+                           "hs_pipeline_stage": "2", "hs_ticket_priority": "MEDIUM",
+                           "createdate": str(base - i * 1000), "escalate_policy": f"POL-{i}"},
+            "associations": [{"to": {"id": str(1001 + i % 6)}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 16}]}],
+        } for i in range(start, min(count, start + 100))]
+        request = urllib.request.Request(
+            f"{sandbox.url}/crm/v3/objects/tickets/batch/create",
+            data=json.dumps({"inputs": inputs}).encode(), method="POST",
+            headers={"Authorization": "Bearer sandbox", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            assert answer.status == 201
+
+
+def test_followup_lists_exactly_the_clients_owed_a_call_and_contacted_clears_one(
+        cli: Cli, sandbox: Sandbox):
+    stale = create_at(cli, 72, "POL-1")
+    create_at(cli, 12, "POL-2")
+    closed = create_at(cli, 72, "POL-3")
+    update(sandbox, closed, hs_pipeline_stage="4")
+    informed = create_at(cli, 72, "POL-4")
+    update(sandbox, informed, escalate_last_client_update=ago_ms(2))
+
+    result = cli("followup", "--json")
+    assert result.code == 0, result.err
+    rows = result.json()
+    assert [(r["id"], r["reason"]) for r in rows] == [
+        (stale, "sin_resolver"), (closed, "resuelto_sin_avisar")] or [
+        (r["id"], r["reason"]) for r in rows] == [
+        (closed, "resuelto_sin_avisar"), (stale, "sin_resolver")]
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[stale]["contact"]["phone"] == "+52 55 1234 5678"
+    assert by_id[stale]["priority"] == "ALTA"
+    assert by_id[stale]["hours_waiting"] >= 72
+    assert set(by_id[stale]) == {"id", "subject", "priority", "reason", "hours_waiting",
+                                 "created_at", "last_client_update", "url", "contact"}
+
+    done = cli("contacted", stale, "--nota", "Se informó que el equipo trabaja en el endoso",
+               "--canal", "telefono")
+    assert done.code == 0, done.err
+    ticket = sandbox.ticket(stale)
+    assert ticket.properties["escalate_last_client_update"]
+    [note] = sandbox.notes_of(stale)
+    assert "Seguimiento al cliente" in note["hs_note_body"]
+    assert "Teléfono" in note["hs_note_body"]
+    assert note["associations"]["contacts"].results
+    assert [r["id"] for r in cli("followup", "--json").json()] == [closed]
+
+
+def test_most_overdue_first_and_the_priority_filter(cli: Cli, sandbox: Sandbox):
+    older = create_at(cli, 100, "POL-10")
+    newer = create_at(cli, 60, "POL-11")
+    update(sandbox, newer, hs_ticket_priority="URGENT")
+    assert [r["id"] for r in cli("followup", "--json").json()] == [older, newer]
+    urgent = cli("followup", "--prioridad", "urgente", "--json").json()
+    assert [r["id"] for r in urgent] == [newer]
+    assert [r["id"] for r in cli("followup", "--horas", "80", "--json").json()] == [older]
+
+
+def test_csv_has_stable_columns_and_a_row_per_ticket(cli: Cli, sandbox: Sandbox):
+    stale = create_at(cli, 72, "POL-20")
+    result = cli("followup", "--csv")
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert [r["id"] for r in rows] == [stale]
+    assert rows[0]["contact_phone"] == "+52 55 1234 5678" and rows[0]["reason"] == "sin_resolver"
+
+
+def test_the_table_shows_the_phone_and_a_summary_and_nothing_owed_is_friendly(
+        cli: Cli, sandbox: Sandbox):
+    assert "al día" in cli("followup").out
+    create_at(cli, 30, "POL-30")  # due within 24 h
+    stale = create_at(cli, 76, "POL-31")
+    table = cli("followup").out
+    assert stale in table and "+52 55 1234 5678" in table and "hace 3 d 4 h" in table
+    assert "1 sin resolver" in table and "1 vencen en las próximas 24 h" in table
+
+
+def test_contacted_on_a_missing_ticket_exits_3_and_writes_nothing(cli: Cli, sandbox: Sandbox):
+    result = cli("contacted", "424242", "--nota", "hola")
+    assert result.code == 3
+    assert sandbox.writes() == []
+    missing_note = cli("contacted", "424242")
+    assert missing_note.code == 2 and "--nota" in missing_note.err
+
+
+def test_250_overdue_tickets_take_at_most_12_requests(cli: Cli, sandbox: Sandbox):
+    batch_create(sandbox, 250)
+    sandbox.forget_requests()
+    result = cli("followup", "--json")
+    assert result.code == 0, result.err
+    rows = result.json()
+    assert len(rows) == 250 and all(r["contact"]["phone"] or r["contact"]["email"] for r in rows)
+    log = sandbox.requests()
+    assert len(log) <= 12, [r["path"] for r in log]
+    assert not any(r["path"].startswith("/crm/v3/objects/tickets/") and
+                   r["path"].split("/")[-1].isdigit() for r in log)  # no per-ticket reads
+
+
+def test_more_than_10000_matching_tickets_are_all_listed(cli: Cli, sandbox: Sandbox):
+    batch_create(sandbox, 10_500)
+    sandbox.forget_requests()
+    result = cli("followup", "--json")
+    assert result.code == 0, result.err
+    assert len({r["id"] for r in result.json()}) == 10_500
+    searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
+    assert all(r["status"] == 200 for r in searches)
