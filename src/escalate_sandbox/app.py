@@ -106,10 +106,10 @@ class SandboxApp:
             if fault is not None and fault.delay_ms:
                 time.sleep(fault.delay_ms / 1000)
             if fault is not None and fault.status is not None and not fault.after_commit:
-                raise with_status(fault.status)
+                return self._fault_answer(fault)
             response = self._dispatch(request)
             if fault is not None and fault.status is not None and fault.after_commit:
-                raise with_status(fault.status)  # done, but the answer is lost
+                return self._fault_answer(fault)  # done, but the answer is lost
         except HubSpotError as exc:
             if exc.status == 429:
                 headers = self.control.rejected(exc)
@@ -119,6 +119,13 @@ class SandboxApp:
             return _json(HubSpotError(500, "Internal error", "INTERNAL_ERROR").body(), 500)
         response.headers.extend(headers)
         return response
+
+    def _fault_answer(self, fault: Fault) -> Response:
+        assert fault.status is not None
+        if fault.body is not None:
+            return Response(fault.body, status=fault.status, content_type="text/html")
+        error = with_status(fault.status)
+        return _json(error.body(), error.status)
 
     def _authenticate(self, request: Request) -> None:
         auth = request.headers.get("Authorization", "")

@@ -23,6 +23,8 @@ class Fault:
     status: int | None
     delay_ms: int
     after_commit: bool
+    path: str | None = None  # exact path, where a prefix would also match /search
+    body: str | None = None  # raw answer (an HTML error page) instead of HubSpot's JSON
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Fault:
@@ -34,7 +36,14 @@ class Fault:
             status=int(status) if status is not None else None,
             delay_ms=max(0, int(body.get("delay_ms", 0))),
             after_commit=bool(body.get("after_commit", False)),
+            path=str(body["path"]) if body.get("path") else None,
+            body=str(body["body"]) if body.get("body") is not None else None,
         )
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method not in (None, method):
+            return False
+        return path == self.path if self.path else path.startswith(self.path_prefix)
 
 
 class Control:
@@ -72,7 +81,7 @@ class Control:
         """The first queued fault matching this request, counting one use of it."""
         with self._lock:
             for fault in self.faults:
-                if (fault.method in (None, method)) and path.startswith(fault.path_prefix):
+                if fault.matches(method, path):
                     fault.times -= 1
                     if fault.times <= 0:
                         self.faults.remove(fault)

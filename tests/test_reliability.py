@@ -1,0 +1,311 @@
+"""Nothing lost, nothing twice: retries, idempotent creates, the outbox, hostile input.
+
+Each test asserts what HubSpot ends up holding (tickets with one escalate_id, notes,
+files), read back from the sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
+
+CREATE = {"method": "POST", "path": "/crm/v3/objects/tickets"}
+
+
+def escalate_ids(sandbox: Sandbox) -> list[str]:
+    return [t.properties["escalate_id"] for t in sandbox.tickets()]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def outbox_rows(home: Path) -> list[tuple]:
+    with sqlite3.connect(home / "outbox.sqlite3") as db:
+        return db.execute("SELECT id, kind, payload, state, last_error FROM entries").fetchall()
+
+
+def test_429_three_times_on_the_create_then_success_makes_one_ticket(cli: Cli,
+                                                                      sandbox: Sandbox):
+    sandbox.fault(**CREATE, times=3, status=429)
+    result = cli("create", *ANA)
+    assert result.code == 0, result.err
+    assert len(escalate_ids(sandbox)) == 1
+    assert [r["status"] for r in sandbox.requests()
+            if r["path"] == CREATE["path"]] == [429, 429, 429, 201]
+
+
+def test_a_lost_reply_to_the_create_does_not_make_a_second_ticket(cli: Cli, sandbox: Sandbox):
+    sandbox.fault(**CREATE, times=1, status=502, after_commit=True)
+    result = cli("create", *ANA, "--json")
+    assert result.code == 0, result.err
+    [ticket] = sandbox.tickets()
+    assert result.json()["id"] == ticket.id
+    assert [r["status"] for r in sandbox.requests() if r["path"] == CREATE["path"]] == [502, 409]
+
+
+def test_an_unreachable_hubspot_keeps_the_escalation_and_outbox_send_delivers_once(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    offline = {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"}
+    result = cli("create", *ANA, environ=offline)
+    assert result.code == 5
+    assert "outbox send" in result.err
+    listing = cli("outbox")
+    assert "POL-1001 - Ana López" in listing.out and "conectar" in listing.out
+    assert cli("outbox", "send").code == 0
+    assert len(escalate_ids(sandbox)) == 1
+    assert cli("outbox").out.startswith("La bandeja de salida está vacía")
+    assert cli("outbox", "send").code == 0
+    assert len(escalate_ids(sandbox)) == 1
+
+
+def test_an_upload_failing_twice_then_succeeding_leaves_one_file(cli: Cli, sandbox: Sandbox,
+                                                                 tmp_path: Path):
+    ticket = cli("create", *ANA, "--json").json()["id"]
+    picture = tmp_path / "captura.png"
+    picture.write_bytes(png_bytes(3))
+    sandbox.fault(method="POST", path="/files/v3/files", times=2, status=503)
+    result = cli("attach", ticket, str(picture), "--json")
+    assert result.code == 0, result.err
+    [note] = sandbox.notes_of(ticket)
+    assert note["hs_attachment_ids"] == result.json()["files"][0]["id"]
+    statuses = [r["status"] for r in sandbox.requests() if r["path"] == "/files/v3/files"]
+    assert statuses == [503, 503, 201]
+
+
+def test_a_note_whose_reply_is_lost_is_created_once(cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    ticket = cli("create", *ANA, "--json").json()["id"]
+    picture = tmp_path / "captura.png"
+    picture.write_bytes(png_bytes(4))
+    sandbox.fault(method="POST", path="/crm/v3/objects/notes", times=1, status=502,
+                  after_commit=True)
+    result = cli("attach", ticket, str(picture))
+    assert result.code == 0, result.err
+    assert len(sandbox.notes_of(ticket)) == 1
+    contacted = cli("contacted", ticket, "--nota", "Avisado")
+    assert contacted.code == 0
+    sandbox.fault(method="POST", path="/crm/v3/objects/notes", times=1, status=504,
+                  after_commit=True)
+    assert cli("contacted", ticket, "--nota", "Avisado otra vez").code == 0
+    assert len(sandbox.notes_of(ticket)) == 3
+
+
+def test_a_process_killed_mid_create_leaves_one_ticket_after_outbox_send(
+        cli: Cli, sandbox: Sandbox):
+    assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0  # portal cached
+    sandbox.forget_requests()
+    sandbox.fault(**CREATE, times=1, delay_ms=1500, status=None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "escalate", "create", *ANA], cwd=cli.cwd,
+        env={"PATH": os.environ.get("PATH", ""), **cli.environ},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not any(r["path"].endswith("/tickets/search") for r in sandbox.requests()):
+        assert time.monotonic() < deadline, "the create never reached the duplicate check"
+        time.sleep(0.05)
+    time.sleep(0.4)  # the create request is now in the sandbox's hands
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    time.sleep(1.5)  # let the killed process's request finish inside the sandbox
+    policies = [t.properties["escalate_policy"] for t in sandbox.tickets()]
+    assert policies.count("POL-1001") == 1
+
+
+def test_20_creates_from_4_processes_under_10_per_10s_all_arrive_once(
+        cli: Cli, sandbox: Sandbox):
+    assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0  # portal cached
+    sandbox.control("POST", "rate_limit", {"per_10s": 10})
+
+    def agent(worker: int) -> list[int]:
+        codes = []
+        for i in range(5):
+            done = cli.subprocess("create", *with_option(ANA, "--poliza", f"P{worker}-{i}"),
+                                  "--no-input", environ={"ESCALATE_RETRY_SECONDS": "120"},
+                                  timeout=300)
+            codes.append(done.returncode)
+        return codes
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        codes = [c for worker in pool.map(agent, range(4)) for c in worker]
+    elapsed = time.monotonic() - started
+    sandbox.control("POST", "rate_limit", {"per_10s": 0})
+    policies = [t.properties["escalate_policy"] for t in sandbox.tickets()]
+    assert codes == [0] * 20
+    assert sorted(p for p in policies if p != "WARM-1") == sorted(
+        f"P{w}-{i}" for w in range(4) for i in range(5))
+    print(f"\n20 creates from 4 processes at 10 requests/10 s: {elapsed:.1f} s")
+
+
+def test_two_outbox_senders_at_once_send_each_entry_once(cli: Cli, sandbox: Sandbox):
+    offline = {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"}
+    for i in range(5):
+        assert cli("create", *with_option(ANA, "--poliza", f"Q-{i}"), environ=offline).code == 5
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: cli.subprocess("outbox", "send"), range(2)))
+    assert all(r.returncode == 0 for r in runs), [r.stdout + r.stderr for r in runs]
+    policies = sorted(t.properties["escalate_policy"] for t in sandbox.tickets())
+    assert policies == [f"Q-{i}" for i in range(5)]
+
+
+def test_ctrl_c_during_the_send_keeps_the_escalation_and_exits_130(cli: Cli, sandbox: Sandbox,
+                                                                   home: Path, monkeypatch):
+    from escalate.gateway.hubspot import Gateway
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Gateway, "create_ticket", interrupted)
+    result = cli("create", *ANA)
+    assert result.code == 130
+    [row] = outbox_rows(home)
+    assert row[1] == "create"
+    monkeypatch.undo()
+    assert cli("outbox", "send").code == 0
+    assert len(escalate_ids(sandbox)) == 1
+
+
+def test_ctrl_c_while_typing_keeps_a_draft(cli: Cli, sandbox: Sandbox, home: Path,
+                                           monkeypatch):
+    import typer
+
+    answers = iter(["POL-77"])
+
+    def prompt(text, **kwargs):
+        try:
+            return next(answers)
+        except StopIteration:
+            raise KeyboardInterrupt from None
+
+    monkeypatch.setattr(typer, "prompt", prompt)
+    result = cli("create", "--cliente", "Ana López", tty=True)
+    assert result.code == 130
+    assert "borrador: POL-77 - Ana López" in cli("outbox").out
+    assert sandbox.requests() == []
+
+
+# -- security ---------------------------------------------------------------------------
+
+
+def test_the_token_never_appears_in_output_logs_or_the_outbox(cli: Cli, sandbox: Sandbox,
+                                                              home: Path):
+    secret = "pat-na1-11111111-2222-3333-4444-555555555555"
+    wrong = cli("--verbose", "create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": secret})
+    assert wrong.code == 4
+    offline = cli("--verbose", "create", *ANA, environ={
+        "HUBSPOT_ACCESS_TOKEN": secret, "HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"})
+    assert offline.code == 5
+    for result in (wrong, offline):
+        assert secret not in result.out + result.err
+        assert "→ POST" in result.err or "→ GET" in result.err
+    assert secret.encode() not in (home / "outbox.sqlite3").read_bytes()
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+def test_local_state_is_private_to_the_user(cli: Cli, home: Path):
+    cli("create", *ANA)
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(home / "outbox.sqlite3").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(home / "cache").st_mode) == 0o700
+
+
+def test_a_plain_http_remote_url_is_refused_before_the_token_travels(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, environ={"HUBSPOT_BASE_URL": "http://api.example.com"})
+    assert result.code == 2 and "http" in result.err
+    assert sandbox.requests() == []
+
+
+def test_a_dotenv_readable_by_others_with_the_token_is_warned_about(cli: Cli,
+                                                                    sandbox: Sandbox):
+    dotenv = cli.cwd / ".env"
+    dotenv.write_text("HUBSPOT_ACCESS_TOKEN=desde-dotenv\nesto no es una variable\n"
+                      "ESCALATE_FOLLOWUP_HOURS=24\n")
+    os.chmod(dotenv, 0o644)
+    environ = {k: v for k, v in cli.environ.items()}
+    environ["HUBSPOT_ACCESS_TOKEN"] = ""
+    result = Cli(environ, cli.cwd)("followup", "--json")
+    assert "chmod 600" in result.err
+    assert "línea 2" in result.err
+    assert result.code == 4  # the file's token is read, and the sandbox refuses it
+    assert "desde-dotenv" not in result.err + result.out
+
+
+# -- hostile input -------------------------------------------------------------------------
+
+
+def test_a_100kb_description_is_refused_before_sending(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *with_option(ANA, "--que", "El endoso falla. " * 6500))
+    assert result.code == 2 and "65.536" in result.err
+    assert sandbox.requests() == []
+
+
+def test_escapes_in_names_are_never_echoed_and_emoji_and_accents_are_kept(
+        cli: Cli, sandbox: Sandbox):
+    bad = cli("create", *with_option(ANA, "--cliente", "Ana \x1b[31mLópez\x1b]0;x\x07 💥"))
+    assert "\x1b" not in bad.err + bad.out
+    ok = cli("create", *with_option(ANA, "--que", "La app se cierra 😡 al pagar \x1b[2J"),
+             "--json")
+    assert ok.code == 0, ok.err
+    content = sandbox.ticket(ok.json()["id"]).properties["content"]
+    assert "La app se cierra 😡 al pagar" in content and "\x1b" not in content
+
+
+def test_a_corrupt_cache_is_reported_and_read_again(cli: Cli, sandbox: Sandbox, home: Path):
+    assert cli("create", *ANA).code == 0
+    [cache] = (home / "cache").glob("portal-*.json")
+    cache.write_text("{esto no es json")
+    result = cli("create", *with_option(ANA, "--poliza", "POL-2"))
+    assert result.code == 0
+    assert "caché" in result.err
+    assert len(sandbox.tickets()) == 2
+
+
+def test_a_corrupt_outbox_entry_is_reported_and_skipped(cli: Cli, sandbox: Sandbox,
+                                                        home: Path):
+    offline = {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"}
+    for policy in ("R-1", "R-2"):
+        assert cli("create", *with_option(ANA, "--poliza", policy), environ=offline).code == 5
+    with sqlite3.connect(home / "outbox.sqlite3") as db:
+        first = db.execute("SELECT id FROM entries ORDER BY created_at").fetchone()[0]
+        db.execute("UPDATE entries SET payload = '{roto' WHERE id = ?", (first,))
+    result = cli("outbox", "send")
+    assert "dañada" in result.err
+    assert [t.properties["escalate_policy"] for t in sandbox.tickets()] == ["R-2"]
+
+
+def test_an_html_error_page_gives_a_readable_message_not_a_traceback(cli: Cli,
+                                                                     sandbox: Sandbox):
+    page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    sandbox.fault(**CREATE, times=1, status=502, body=page)
+    result = cli("create", *ANA, environ={"ESCALATE_RETRY_SECONDS": "0"})
+    assert result.code == 5
+    assert "502 Bad Gateway" in result.err
+    assert "Traceback" not in result.err
+    sandbox.fault(**CREATE, times=1, status=400, body="<html><title>Bad</title></html>")
+    assert cli("outbox", "send").code == 3
+
+
+@pytest.mark.parametrize("garbage", ["=sin nombre", "export", "'sin cerrar", "\x00\x01"])
+def test_garbage_lines_in_dotenv_are_skipped_with_a_warning(cli: Cli, sandbox: Sandbox,
+                                                            garbage: str):
+    (cli.cwd / ".env").write_text(f"{garbage}\nESCALATE_STAGE=Tech Issues\n")
+    result = cli("create", *ANA)
+    assert result.code == 0, result.err
