@@ -154,7 +154,7 @@ def test_bad_input_is_named_in_spanish_exits_2_and_sends_nothing(case: str, cli:
                                                                   sandbox: Sandbox):
     change, option = BAD_INPUTS[case]
     args = list(ANA)
-    for name, value in zip(change[::2], change[1::2]):
+    for name, value in zip(change[::2], change[1::2], strict=True):
         args = with_option(args, name, value)
     result = cli("create", *args, "--no-input")
     assert result.code == 2, result.err

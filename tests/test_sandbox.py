@@ -149,7 +149,7 @@ def test_the_rate_limit_answers_429_with_hubspots_headers_and_body(sandbox: Sand
     sandbox.control("POST", "rate_limit", {"per_10s": 3})
     statuses = [call(sandbox, "GET", "/crm/v3/pipelines/tickets") for _ in range(4)]
     assert [s for s, _, _ in statuses] == [200, 200, 200, 429]
-    status, headers, body = statuses[-1]
+    _, headers, body = statuses[-1]
     assert body["errorType"] == "RATE_LIMIT" and body["policyName"] == "TEN_SECONDLY_ROLLING"
     assert headers["X-HubSpot-RateLimit-Remaining"] == "0"
     assert headers["X-HubSpot-RateLimit-Max"] == "3"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TOKEN = "sandbox"  # noqa: S105 - the sandbox's well-known, local-only token
+DEFAULT_TOKEN = "sandbox"
 
 
 @dataclass
@@ -47,7 +47,7 @@ def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
 
     app = SandboxApp(Store(folder, bare=bare), token, Control(per_10s=per_10s))
     server = werkzeug_server(host, port, app, threaded=True, request_handler=QuietHandler)
-    server.daemon_threads = True
+    server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's flag
     return server
 
 

@@ -147,7 +147,7 @@ class SandboxApp:
 
     def _dispatch(self, request: Request) -> Response:
         try:
-            endpoint, args = URLS.bind_to_environ(request.environ).match()
+            endpoint, matched = URLS.bind_to_environ(request.environ).match()
         except NotFound:
             raise HubSpotError(404, f"Unknown path {request.path}", "OBJECT_NOT_FOUND") from None
         except MethodNotAllowed:
@@ -155,6 +155,7 @@ class SandboxApp:
                                "VALIDATION_ERROR") from None
         except HTTPException as exc:  # pragma: no cover - routing redirects
             raise HubSpotError(exc.code or 400, str(exc), "VALIDATION_ERROR") from None
+        args: dict[str, str] = dict(matched)
         for key in ("kind", "to_kind"):
             if key in args and not request.path.startswith("/crm/v3/pipelines"):
                 args[key] = object_type(args[key])

@@ -559,7 +559,7 @@ class Crm:
         if not folder:
             raise validation("Either folderId or folderPath is required")
         folder = "/" + folder.strip("/")
-        md5 = hashlib.md5(data).hexdigest()  # noqa: S324 - a content fingerprint, as HubSpot
+        md5 = hashlib.md5(data).hexdigest()
         if strategy != "NONE":
             existing = self.store.file_in_folder(folder if scope == "EXACT_FOLDER" else "", md5)
             if existing is None and scope == "ENTIRE_PORTAL":

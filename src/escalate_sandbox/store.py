@@ -119,7 +119,7 @@ class Store:
         """Empty the portal back to its seed schema (inside the caller's transaction)."""
         for table in ("objects", "uniques", "assocs", "properties", "property_groups",
                       "pipelines", "files", "meta"):
-            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            db.execute(f"DELETE FROM {table}")
         db.execute("DELETE FROM sqlite_sequence")
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('objects', ?)",
                    (FIRST_OBJECT_ID,))

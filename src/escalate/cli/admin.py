@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -52,7 +53,7 @@ def doctor(
 
         for scope, label in (("contacts", "crm.objects.contacts.read"),
                              ("tickets", "tickets"), ("files", "files")):
-            check(f"Permiso {label}", lambda s=scope: _probe(gateway, s))
+            check(f"Permiso {label}", partial(_probe, gateway, scope))
         portal_holder: list[Any] = []
 
         def stage() -> str:

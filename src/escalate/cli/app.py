@@ -43,7 +43,8 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     sandbox_mode: Annotated[bool, typer.Option(
-        "--sandbox", help="Usar el HubSpot simulado de esta máquina (sin portal ni token).")] = False,
+        "--sandbox", help="Usar el HubSpot simulado de esta máquina (sin portal ni token).")]
+    = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Mostrar cada solicitud HTTP (método, ruta, estado, tiempo).")]
     = False,
@@ -57,13 +58,10 @@ def main_options(
 
 
 def _register() -> None:
-    command = {"cls": SpanishCommand}
-    app.command("create", **command)(create.create)
-    app.command("attach", **command)(attach.attach)
-    app.command("followup", **command)(followup.followup)
-    app.command("contacted", **command)(followup.contacted)
-    app.command("doctor", **command)(admin.doctor)
-    app.command("setup", **command)(admin.setup)
+    for name, function in (("create", create.create), ("attach", attach.attach),
+                           ("followup", followup.followup), ("contacted", followup.contacted),
+                           ("doctor", admin.doctor), ("setup", admin.setup)):
+        app.command(name, cls=SpanishCommand)(function)
     app.add_typer(outbox.app, name="outbox")
     app.add_typer(sandbox.app, name="sandbox")
 

@@ -116,8 +116,9 @@ def create(
 
 
 def _summary(result: Any) -> str:
-    line = (f"Ticket {result.ticket.id} creado: {result.ticket.subject or result.escalation.subject()}"
-            f" · {result.escalation.priority.icon} {result.escalation.priority.value}"
+    subject = result.ticket.subject or result.escalation.subject()
+    priority = result.escalation.priority
+    line = (f"Ticket {result.ticket.id} creado: {subject} · {priority.icon} {priority.value}"
             f" · {result.url}")
     if result.attachments:
         line += f"\n{len(result.attachments)} adjunto(s) en la nota {result.note_id}."

@@ -29,7 +29,7 @@ def _describe(entry: Any) -> str:
         return f"adjuntos al ticket {payload.get('ticket_id')} ({len(payload.get('files', []))})"
     if entry.kind == "contacted":
         return f"seguimiento del ticket {payload.get('ticket_id')}"
-    return entry.kind
+    return str(entry.kind)
 
 
 def _age(created_at: float) -> str:

@@ -88,7 +88,8 @@ class TerminalUi:
         while not 1 <= choice <= len(candidates):
             choice = typer.prompt(f"Elija un número del 1 al {len(candidates)}", type=int,
                                   err=True)
-        return candidates[choice - 1]
+        chosen: Contact = candidates[int(choice) - 1]
+        return chosen
 
     def confirm_duplicates(self, duplicates: list[Ticket]) -> bool | None:
         if not self.interactive:

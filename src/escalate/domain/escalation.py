@@ -107,7 +107,7 @@ class Escalation(BaseModel):
     changes: tuple[Change, ...] = ()
     channel: Channel | None = None
     # Missing means "now": the validator runs on the default too, with `now` from context.
-    created_at: datetime = Field(default=None, validate_default=True)  # type: ignore[assignment]
+    created_at: datetime = Field(default=None, validate_default=True)
 
     # -- construction -------------------------------------------------------------------
 

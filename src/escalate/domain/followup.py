@@ -90,7 +90,7 @@ def most_overdue_first(owed: list[Owed]) -> list[Owed]:
 
 def waited(hours: float) -> str:
     """Spanish for a wait: `hace 3 d 4 h`, `hace 5 h`, `hace 20 min`."""
-    minutes = int(round(hours * 60))
+    minutes = round(hours * 60)
     if minutes < 60:
         return f"hace {minutes} min"
     days, rest = divmod(minutes // 60, 24)

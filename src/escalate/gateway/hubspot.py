@@ -232,8 +232,9 @@ class Gateway:
         """Contacts by id, 100 per request."""
         found: dict[str, Contact] = {}
         for chunk in _chunks(sorted(set(ids)), BATCH_SIZE):
-            answer = self._call(self._contacts_batch.read, batch_read_input_simple_public_object_id={
-                "inputs": [{"id": i} for i in chunk], "properties": CONTACT_PROPERTIES})
+            answer = self._call(
+                self._contacts_batch.read, batch_read_input_simple_public_object_id={
+                    "inputs": [{"id": i} for i in chunk], "properties": CONTACT_PROPERTIES})
             found.update({c.id: _contact(c) for c in answer.results})
         return found
 

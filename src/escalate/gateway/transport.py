@@ -38,7 +38,8 @@ class PacedPoolManager(urllib3.PoolManager):
         self._searches: deque[float] = deque()
         self.sent = 0
 
-    def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+    def urlopen(  # type: ignore[override]  # same call, narrower spelling
+            self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
         path = urlsplit(url).path
         self._pace(path.endswith("/search"))
         started = time.monotonic()
@@ -90,7 +91,8 @@ class RetryPolicy:
     max_delay: float = 8.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
-    def run(self, call: Callable[[], T], *, idempotent: bool, api_error: type[Exception],
+    def run(self, call: Callable[[], T], *, idempotent: bool,
+            api_error: type[Exception] | tuple[type[Exception], ...],
             translate: Callable[[Any], Exception]) -> T:
         """Call until it answers; `idempotent=False` never resends a write whose answer was lost."""
         started = time.monotonic()
@@ -123,7 +125,7 @@ class RetryPolicy:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** attempt)
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+        return random.uniform(ceiling / 2, ceiling)
 
     def _rate_limit_wait(self, exc: Any, attempt: int) -> float:
         headers = getattr(exc, "headers", None) or {}
@@ -133,9 +135,9 @@ class RetryPolicy:
         remaining = headers.get("X-HubSpot-RateLimit-Remaining")
         interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
         if remaining is not None and remaining.strip() == "0" and interval:
-            return int(interval) / 1000 + random.uniform(0, 0.5)  # noqa: S311
+            return int(interval) / 1000 + random.uniform(0, 0.5)
         if b"SECONDLY" in _body_bytes(exc):
-            return 1.0 + random.uniform(0, 0.25)  # noqa: S311
+            return 1.0 + random.uniform(0, 0.25)
         return self._backoff(attempt)
 
 

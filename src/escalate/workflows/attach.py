@@ -14,7 +14,7 @@ from ..domain.records import UploadedFile
 from ..errors import EscalateError, NotFound, Unreachable
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
-from .files import LocalFile, check_files
+from .files import LocalFile
 from .notes import add_note_once, note_html
 from .ui import Ui
 
