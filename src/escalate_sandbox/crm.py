@@ -224,20 +224,9 @@ class Crm:
     def _check_stage(self, props: dict[str, str], changes: dict[str, str],
                      old: dict[str, str], now: int) -> None:
         """Reject a pipeline/stage pair the portal lacks; keep closed_date in step."""
-        pipelines = {p["id"]: p for p in self.store.pipelines("tickets")}
-        pipeline = pipelines.get(props.get("hs_pipeline", ""))
-        if pipeline is None:
-            raise invalid_properties([property_problem(
-                "hs_pipeline", "INVALID_OPTION",
-                f"{props.get('hs_pipeline')} was not one of the allowed options: "
-                + ", ".join(f"[{p}]" for p in pipelines))])
-        stages = {s["id"]: s for s in pipeline["stages"]}
-        stage = stages.get(props.get("hs_pipeline_stage", ""))
-        if stage is None:
-            raise invalid_properties([property_problem(
-                "hs_pipeline_stage", "INVALID_OPTION",
-                f"{props.get('hs_pipeline_stage')} was not one of the allowed options: "
-                + ", ".join(f"[{s}]" for s in stages))])
+        pipeline = _one_of(props, "hs_pipeline",
+                           {p["id"]: p for p in self.store.pipelines("tickets")})
+        stage = _one_of(props, "hs_pipeline_stage", {s["id"]: s for s in pipeline["stages"]})
         if "hs_pipeline_stage" not in changes and "hs_pipeline" not in changes:
             return
         if stage["metadata"]["ticketState"] == "CLOSED":
@@ -605,6 +594,18 @@ class Crm:
         if found is None:
             raise not_found(f"File {file_id} not found")
         return found
+
+
+def _one_of(props: dict[str, str], name: str,
+            allowed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The pipeline or stage a property names, or HubSpot's INVALID_OPTION error."""
+    value = props.get(name, "")
+    if value not in allowed:
+        raise invalid_properties([property_problem(
+            name, "INVALID_OPTION",
+            f"{value} was not one of the allowed options: "
+            + ", ".join(f"[{option}]" for option in allowed))])
+    return allowed[value]
 
 
 def _file_kind(extension: str) -> str:

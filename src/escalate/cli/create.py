@@ -78,8 +78,7 @@ def create(
     }
     interactive = env.interactive(no_input)
     settings = env.settings
-    from ..domain.escalation import Escalation
-    from ..workflows.create import create_entry, rules
+    from ..workflows.create import create_entry, escalation_from_input
     from ..workflows.files import check_files
 
     try:
@@ -91,12 +90,7 @@ def create(
         if missing:
             raise InvalidInput(["faltan datos obligatorios: " + ", ".join(missing)],
                                hint="Sin terminal no se pregunta: páselos como opciones.")
-        escalation = Escalation.build({
-            "policy": raw["policy"], "client_name": raw["client"], "email": raw["email"],
-            "phone": raw["phone"], "priority": raw["priority"], "what": raw["what"],
-            "how": raw["how"], "where": raw["where"], "when": raw["when"],
-            "changes": raw["changes"], "channel": raw["channel"],
-            "created_at": raw["created_at"]}, rules(settings), env.now())
+        escalation = escalation_from_input(raw, settings, env.now())
         files = check_files(list(attach or []), settings.max_file_bytes)
     except KeyboardInterrupt:
         _keep_draft(env, raw)

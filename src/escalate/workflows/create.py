@@ -62,6 +62,17 @@ def rules(settings: Settings) -> Rules:
     return Rules(policy_pattern=settings.policy_pattern, phone_region=settings.phone_region)
 
 
+def escalation_from_input(raw: dict[str, Any], settings: Settings, now: datetime) -> Escalation:
+    """Validate what the agent typed (option names as keys) into an escalation."""
+    return Escalation.build({
+        "policy": raw.get("policy"), "client_name": raw.get("client"),
+        "email": raw.get("email"), "phone": raw.get("phone"), "priority": raw.get("priority"),
+        "what": raw.get("what"), "how": raw.get("how"), "where": raw.get("where"),
+        "when": raw.get("when"), "changes": raw.get("changes") or [],
+        "channel": raw.get("channel"), "created_at": raw.get("created_at"),
+    }, rules(settings), now)
+
+
 def create_entry(escalation: Escalation, files: list[LocalFile]) -> Entry:
     """The outbox entry: the escalation as validated, its files, and (later) its progress."""
     return Entry(id=escalation.escalate_id, kind="create", payload={

@@ -18,18 +18,10 @@ Sender = Callable[..., Any]
 def send_draft(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox, ui: Ui,
                now: datetime) -> Any:
     """A draft typed before Ctrl-C: sent as an escalation once it is complete and valid."""
-    from ..domain.escalation import Escalation
-    from .create import create_entry, rules, send_create
+    from .create import create_entry, escalation_from_input, send_create
 
-    raw = entry.payload.get("input") or {}
     try:
-        escalation = Escalation.build({
-            "policy": raw.get("policy"), "client_name": raw.get("client"),
-            "email": raw.get("email"), "phone": raw.get("phone"),
-            "priority": raw.get("priority"), "what": raw.get("what"), "how": raw.get("how"),
-            "where": raw.get("where"), "when": raw.get("when"),
-            "changes": raw.get("changes") or [], "channel": raw.get("channel"),
-            "created_at": raw.get("created_at")}, rules(settings), now)
+        escalation = escalation_from_input(entry.payload.get("input") or {}, settings, now)
     except InvalidInput as exc:
         raise InvalidInput([f"borrador incompleto: {p}" for p in exc.problems],
                            hint="Vuelva a escribir la escalación con «escalate create».") from None
