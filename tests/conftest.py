@@ -133,14 +133,15 @@ class Cli:
         env = Env(stdin_isatty=tty, stdout_isatty=tty, environ={**self.environ,
                                                                 **(environ or {})},
                   stdout=out, stderr=err)
-        saved_stdin, saved_stderr = sys.stdin, sys.stderr
-        sys.stdin, sys.stderr = io.StringIO(stdin), err  # prompts read here, write to stderr
+        saved = sys.stdin, sys.stdout, sys.stderr
+        # prompts read stdin and write stderr; help and --version print to stdout
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
         cwd = os.getcwd()
         os.chdir(self.cwd)
         try:
             code = run(list(args), env)
         finally:
-            sys.stdin, sys.stderr = saved_stdin, saved_stderr
+            sys.stdin, sys.stdout, sys.stderr = saved
             os.chdir(cwd)
         return Result(code, out.getvalue(), err.getvalue())
 

@@ -55,7 +55,7 @@ class Env:
         return self._console
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout or sys.stdout)
+        print(text, file=self.stdout or sys.stdout, flush=True)
 
     def warn(self, text: str) -> None:
         from rich.markup import escape
