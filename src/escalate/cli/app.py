@@ -105,7 +105,10 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
 def show_error(env: Env, exc: EscalateError) -> None:
     from rich.markup import escape
 
-    env.err.print(f"[red]Error:[/] {escape(env.redact(exc.message))}")
+    if exc.exit_code == ExitCode.OK:  # the agent declined: a choice, not an error
+        env.err.print(escape(env.redact(exc.message)))
+    else:
+        env.err.print(f"[red]Error:[/] {escape(env.redact(exc.message))}")
     if exc.hint:
         env.err.print(escape(env.redact(exc.hint)))
 

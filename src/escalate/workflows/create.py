@@ -9,7 +9,7 @@ from typing import Any
 from ..config import Settings
 from ..domain.escalation import Escalation, Rules, national_digits
 from ..domain.records import Contact, Ticket, UploadedFile
-from ..errors import AuthProblem, EscalateError, NotFound, Refused
+from ..errors import AuthProblem, EscalateError, ExitCode, NotFound, Refused
 from ..gateway import Gateway, epoch_ms
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
@@ -21,7 +21,7 @@ from .ui import Ui
 class Declined(EscalateError):
     """The agent chose not to create the ticket (a possible duplicate); nothing was sent."""
 
-    exit_code = 0  # type: ignore[assignment]
+    exit_code = ExitCode.OK
 
 
 @dataclass
