@@ -159,33 +159,30 @@ class Store:
     # -- schema -------------------------------------------------------------------------
 
     def properties(self, type_: str) -> dict[str, dict[str, Any]]:
-        with self.read() as db:
-            rows = db.execute("SELECT name, def FROM properties WHERE type = ?", (type_,))
-            return {name: json.loads(d) for name, d in rows.fetchall()}
+        return self._definitions("properties", type_)
 
     def add_property(self, type_: str, prop: dict[str, Any]) -> bool:
         """Store a new property definition; False when the name is taken."""
-        with self.write() as db:
-            taken = db.execute("SELECT 1 FROM properties WHERE type = ? AND name = ?",
-                               (type_, prop["name"])).fetchone()
-            if taken:
-                return False
-            self._put_property(db, type_, prop)
-            return True
+        return self._add_definition("properties", type_, prop)
 
     def groups(self, type_: str) -> dict[str, dict[str, Any]]:
-        with self.read() as db:
-            rows = db.execute("SELECT name, def FROM property_groups WHERE type = ?", (type_,))
-            return {name: json.loads(d) for name, d in rows.fetchall()}
+        return self._definitions("property_groups", type_)
 
     def add_group(self, type_: str, group: dict[str, Any]) -> bool:
+        """Store a new property group; False when the name is taken."""
+        return self._add_definition("property_groups", type_, group)
+
+    def _definitions(self, table: str, type_: str) -> dict[str, dict[str, Any]]:
+        with self.read() as db:
+            rows = db.execute(f"SELECT name, def FROM {table} WHERE type = ?",
+                              (type_,))
+            return {name: json.loads(d) for name, d in rows.fetchall()}
+
+    def _add_definition(self, table: str, type_: str, definition: dict[str, Any]) -> bool:
         with self.write() as db:
-            taken = db.execute("SELECT 1 FROM property_groups WHERE type = ? AND name = ?",
-                               (type_, group["name"])).fetchone()
-            if taken:
-                return False
-            self._put_group(db, type_, group)
-            return True
+            cur = db.execute(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?)",
+                             (type_, definition["name"], json.dumps(definition)))
+            return cur.rowcount == 1
 
     def pipelines(self, type_: str) -> list[dict[str, Any]]:
         with self.read() as db:
