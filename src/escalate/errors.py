@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-ISSUES_URL = "https://github.com/escalate-team/escalate/issues"
+# Where an unexpected error (a bug) is to be reported.
+REPORT_TO = "el equipo de desarrollo de escalate (issue en el repositorio del proyecto)"
 
 
 class ExitCode(IntEnum):

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from ..errors import ISSUES_URL, EscalateError, ExitCode
+from ..errors import REPORT_TO, EscalateError, ExitCode
 from . import admin, attach, create, followup, outbox, sandbox
 from .env import Env
 from .spanish import SpanishCommand, SpanishGroup, click_errors, usage_error_message
@@ -96,7 +96,7 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
             env.err.print(details, markup=False)
         env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo): "
                       f"{env.redact(details.strip().splitlines()[-1])}\n"
-                      f"Repórtelo en {ISSUES_URL} con la salida de «escalate --verbose ...».")
+                      f"Repórtelo a {REPORT_TO} con la salida de «escalate --verbose ...».")
         return ExitCode.BUG
     finally:
         env.close()
