@@ -485,7 +485,7 @@ class Crm:
             raise validation(f"Property group {body['groupName']!r} does not exist")
         if body.get("hasUniqueValue") and kind != "string":
             raise validation("Only string properties can require unique values")
-        definition = seed._prop(
+        definition = seed.prop(
             name, body["label"], kind, field_type, body["groupName"],
             options=[(o["value"], o["label"]) for o in body.get("options") or []],
             unique=bool(body.get("hasUniqueValue")),

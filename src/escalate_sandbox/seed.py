@@ -20,7 +20,7 @@ TICKET_PIPELINE: dict[str, Any] = {
 }
 
 
-def _prop(
+def prop(
     name: str,
     label: str,
     type_: str = "string",
@@ -31,6 +31,7 @@ def _prop(
     calculated: bool = False,
     unique: bool = False,
 ) -> dict[str, Any]:
+    """A property definition in the shape the properties API answers."""
     return {
         "name": name,
         "label": label,
@@ -57,32 +58,32 @@ def _prop(
 
 
 def _dt(name: str, label: str, group: str, calculated: bool = False) -> dict[str, Any]:
-    return _prop(name, label, "datetime", "date", group, calculated=calculated)
+    return prop(name, label, "datetime", "date", group, calculated=calculated)
 
 
 def _common(group: str) -> list[dict[str, Any]]:
     return [
-        _prop("hs_object_id", "Record ID", "number", "number", group, calculated=True),
+        prop("hs_object_id", "Record ID", "number", "number", group, calculated=True),
         _dt("hs_lastmodifieddate", "Last Modified Date", group, calculated=True),
-        _prop("hubspot_owner_id", "Owner", "enumeration", "select", group),
+        prop("hubspot_owner_id", "Owner", "enumeration", "select", group),
     ]
 
 
 PROPERTIES: dict[str, list[dict[str, Any]]] = {
     "tickets": [
         *_common("ticketinformation"),
-        _prop("subject", "Ticket name"),
-        _prop("content", "Ticket description", field_type="textarea"),
-        _prop("hs_pipeline", "Pipeline", "enumeration", "select"),
-        _prop("hs_pipeline_stage", "Ticket status", "enumeration", "select"),
-        _prop(
+        prop("subject", "Ticket name"),
+        prop("content", "Ticket description", field_type="textarea"),
+        prop("hs_pipeline", "Pipeline", "enumeration", "select"),
+        prop("hs_pipeline_stage", "Ticket status", "enumeration", "select"),
+        prop(
             "hs_ticket_priority",
             "Priority",
             "enumeration",
             "select",
             options=[("LOW", "Low"), ("MEDIUM", "Medium"), ("HIGH", "High"), ("URGENT", "Urgent")],
         ),
-        _prop(
+        prop(
             "hs_ticket_category",
             "Category",
             "enumeration",
@@ -94,7 +95,7 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
                 ("GENERAL_INQUIRY", "General inquiry"),
             ],
         ),
-        _prop(
+        prop(
             "source_type",
             "Source",
             "enumeration",
@@ -107,15 +108,15 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
     ],
     "contacts": [
         *_common("contactinformation"),
-        _prop("email", "Email", group="contactinformation", unique=True),
-        _prop("firstname", "First Name", group="contactinformation"),
-        _prop("lastname", "Last Name", group="contactinformation"),
-        _prop("phone", "Phone Number", field_type="phonenumber", group="contactinformation"),
-        _prop("mobilephone", "Mobile Phone Number", field_type="phonenumber",
+        prop("email", "Email", group="contactinformation", unique=True),
+        prop("firstname", "First Name", group="contactinformation"),
+        prop("lastname", "Last Name", group="contactinformation"),
+        prop("phone", "Phone Number", field_type="phonenumber", group="contactinformation"),
+        prop("mobilephone", "Mobile Phone Number", field_type="phonenumber",
               group="contactinformation"),
-        _prop("hs_searchable_calculated_phone_number", "Phone number (searchable)",
+        prop("hs_searchable_calculated_phone_number", "Phone number (searchable)",
               group="contactinformation", calculated=True),
-        _prop("hs_searchable_calculated_mobile_number", "Mobile number (searchable)",
+        prop("hs_searchable_calculated_mobile_number", "Mobile number (searchable)",
               group="contactinformation", calculated=True),
         _dt("createdate", "Create Date", "contactinformation"),
         _dt("lastmodifieddate", "Last Modified Date", "contactinformation", calculated=True),
@@ -123,8 +124,8 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
     "notes": [
         *_common("engagement"),
         _dt("hs_timestamp", "Activity date", "engagement"),
-        _prop("hs_note_body", "Note body", field_type="html", group="engagement"),
-        _prop("hs_attachment_ids", "Attachment IDs", group="engagement"),
+        prop("hs_note_body", "Note body", field_type="html", group="engagement"),
+        prop("hs_attachment_ids", "Attachment IDs", group="engagement"),
         _dt("hs_createdate", "Create date", "engagement", calculated=True),
     ],
 }
@@ -138,9 +139,9 @@ PROPERTY_GROUPS: dict[str, list[str]] = {
 # The properties `escalate setup` creates; seeded unless the sandbox is started --bare.
 TOOL_GROUP = {"name": "escalate", "label": "Escalate", "displayOrder": -1}
 TOOL_PROPERTIES: list[dict[str, Any]] = [
-    _prop("escalate_id", "Escalate ID", group="escalate", unique=True),
-    _prop("escalate_policy", "Póliza (escalate)", group="escalate"),
-    _prop("escalate_last_client_update", "Último aviso al cliente", "datetime", "date", "escalate"),
+    prop("escalate_id", "Escalate ID", group="escalate", unique=True),
+    prop("escalate_policy", "Póliza (escalate)", group="escalate"),
+    prop("escalate_last_client_update", "Último aviso al cliente", "datetime", "date", "escalate"),
 ]
 for _p in TOOL_PROPERTIES:
     _p["hubspotDefined"] = False

@@ -31,7 +31,7 @@ from ..domain.records import (
     Ticket,
     UploadedFile,
 )
-from ..errors import Conflict, EscalateError, NotFound
+from ..errors import Conflict, NotFound
 from .errors import translate
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
 
@@ -395,5 +395,3 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
-
-__all__ = ["EscalateError", "Gateway"]
