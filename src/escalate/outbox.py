@@ -128,11 +128,6 @@ class Outbox:
         with self._tx() as db:
             db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
 
-    def release(self, entry_id: str) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE entries SET owner_pid = NULL, owner_host = NULL WHERE id = ?",
-                       (entry_id,))
-
     def claim(self, entry_id: str) -> bool:
         """Take the entry for this process unless a live process already works on it."""
         with self._tx() as db:
@@ -166,10 +161,6 @@ class Outbox:
             good.append(Entry(str(row[0]), str(row[1]), payload, state, float(row[4]),
                               int(row[5]), row[6]))
         return good, damaged
-
-    def get(self, entry_id: str) -> Entry | None:
-        good, _ = self.entries()
-        return next((e for e in good if e.id == entry_id), None)
 
 
 def _alive(pid: int, host: str | None) -> bool:

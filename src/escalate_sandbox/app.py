@@ -112,7 +112,7 @@ class SandboxApp:
                 return self._fault_answer(fault)  # done, but the answer is lost
         except HubSpotError as exc:
             if exc.status == 429:
-                headers = self.control.rejected(exc)
+                headers = self.control.rejected()
             return _json(exc.body(), exc.status, headers)
         except Exception:  # a sandbox bug: say so on stderr, answer as HubSpot's 500 would
             traceback.print_exc()

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import HubSpotError, rate_limited
+from .errors import rate_limited
 
 TEN_SECONDS = 10.0
 DAILY_LIMIT = 250_000
@@ -135,7 +135,7 @@ class Control:
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily)),
         }
 
-    def rejected(self, exc: HubSpotError) -> dict[str, str]:
+    def rejected(self) -> dict[str, str]:
         """Headers for a 429: the window is full."""
         with self._lock:
             headers = self.headers()

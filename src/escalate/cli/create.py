@@ -105,8 +105,6 @@ def create(
         env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
         env.out(_summary(result))
-        for warning in getattr(result, "warnings", []):
-            env.warn(warning)
 
 
 def _summary(result: Any) -> str:

@@ -31,10 +31,6 @@ class Priority(str, Enum):
         return _HUBSPOT[self]
 
     @property
-    def rank(self) -> int:
-        return list(Priority).index(self)
-
-    @property
     def icon(self) -> str:
         return _ICONS[self]
 

@@ -80,9 +80,3 @@ def translate(exc: Any) -> EscalateError:
     if status == 0 or status >= 500:
         return Unreachable(f"HubSpot no está disponible: {message}{ref}")
     return Refused(f"HubSpot rechazó la solicitud: {message}{ref}")
-
-
-def is_unknown_property(exc: Any, name: str) -> bool:
-    body = error_body(exc)
-    text = json.dumps(body)
-    return "PROPERTY_DOESNT_EXIST" in text and name in text

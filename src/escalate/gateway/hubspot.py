@@ -140,10 +140,6 @@ class Gateway:
         except NotFound:
             return None
 
-    @property
-    def requests_sent(self) -> int:
-        return self.pool.sent
-
     # -- portal -------------------------------------------------------------------------
 
     def account(self) -> Account:

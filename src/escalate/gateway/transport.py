@@ -36,7 +36,6 @@ class PacedPoolManager(urllib3.PoolManager):
         self._lock = threading.Lock()
         self._blocked_until = 0.0
         self._searches: deque[float] = deque()
-        self.sent = 0
 
     def urlopen(  # type: ignore[override]  # same call, narrower spelling
             self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
@@ -50,8 +49,6 @@ class PacedPoolManager(urllib3.PoolManager):
             self._note_limits(response.headers)
             return response
         finally:
-            with self._lock:
-                self.sent += 1
             if self.on_request is not None:
                 self.on_request(method, path, status, time.monotonic() - started)
 
