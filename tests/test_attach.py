@@ -107,6 +107,13 @@ def test_every_bad_file_is_named_at_once_exit_2_and_nothing_is_uploaded(
     assert sandbox.requests() == []
 
 
+def test_a_note_longer_than_hubspot_allows_exits_2_before_any_upload(
+        cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
+    result = cli("attach", ticket_id, *pictures(tmp_path, 1), "--nota", "<b>&</b> " * 8_000)
+    assert result.code == 2 and "65.536" in result.err
+    assert sandbox.requests() == []
+
+
 def test_a_ticket_id_that_is_not_a_number_exits_2(cli: Cli, sandbox: Sandbox, tmp_path: Path):
     result = cli("attach", "abc", *pictures(tmp_path, 1))
     assert result.code == 2 and "número" in result.err

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import InvalidInput
 from .env import Env
 from .prompts import TerminalUi
 from .sending import run_entry
@@ -32,11 +33,16 @@ def attach(
     from ..domain.text import clean
     from ..workflows.attach import attach_entry, check_ticket_id
     from ..workflows.files import check_files
+    from ..workflows.notes import note_text_problem
 
     settings = env.settings
     ticket = check_ticket_id(ticket_id)
+    text = clean(note, multiline=True) if note else None
+    problem = note_text_problem(text) if text else None
+    if problem:
+        raise InvalidInput([problem], hint="No se subió ningún archivo.")
     files = check_files(paths, settings.max_file_bytes)
-    entry = attach_entry(ticket, files, clean(note, multiline=True) if note else None)
+    entry = attach_entry(ticket, files, text)
     env.outbox.put(entry)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)

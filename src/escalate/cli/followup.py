@@ -128,13 +128,14 @@ def contacted(
     from ..domain.text import clean
     from ..workflows.attach import check_ticket_id
     from ..workflows.followup import contacted_entry
+    from ..workflows.notes import note_text_problem
 
     problems = []
     text = clean(note or "", multiline=True)
     if not text:
         problems.append("--nota: indique qué se le informó al cliente.")
-    elif len(text) > 60_000:
-        problems.append("--nota: el texto supera lo que admite una nota de HubSpot.")
+    elif note_text_problem(text):
+        problems.append(str(note_text_problem(text)))
     chosen = None
     if channel:
         try:

@@ -14,7 +14,8 @@ from ..errors import AmbiguousWrite, Unreachable
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 
-MAX_BODY = 65_536
+MAX_BODY = 65_536  # HubSpot's limit for hs_note_body
+FRAME = 5_536  # room for the heading, the file list and the reference (text up to 60,000)
 RESEND_ATTEMPTS = 3
 
 
@@ -33,6 +34,15 @@ def note_html(text: str | None, file_names: Iterable[str] = (), *, heading: str 
         parts.append(f"<p>Archivos adjuntos:</p><ul>{items}</ul>")
     parts.append(f"<p><small>{reference_text(reference)}</small></p>")
     return "".join(parts)
+
+
+def note_text_problem(text: str) -> str | None:
+    """Why the agent's note text cannot go into a note body (escaped, it is longer), if so."""
+    size = len(html.escape(text))
+    if size > MAX_BODY - FRAME:
+        return (f"--nota: el texto ocupa {size:,} caracteres en la nota y HubSpot admite "
+                f"{MAX_BODY:,}; acórtelo.").replace(",", ".")
+    return None
 
 
 def reference_text(reference: str) -> str:
