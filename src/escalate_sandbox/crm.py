@@ -550,9 +550,7 @@ class Crm:
         folder = "/" + folder.strip("/")
         md5 = hashlib.md5(data).hexdigest()
         if strategy != "NONE":
-            existing = self.store.file_in_folder(folder if scope == "EXACT_FOLDER" else "", md5)
-            if existing is None and scope == "ENTIRE_PORTAL":
-                existing = self._any_file(md5)
+            existing = self.store.file_with_md5(md5, folder if scope == "EXACT_FOLDER" else None)
             if existing is not None:
                 if strategy == "REJECT":
                     raise HubSpotError(409, "A duplicate file exists", "OBJECT_ALREADY_EXISTS")
@@ -583,11 +581,6 @@ class Crm:
             }
 
         return self.store.add_file(folder, md5, data, describe)
-
-    def _any_file(self, md5: str) -> dict[str, Any] | None:
-        with self.store.read() as db:
-            row = db.execute("SELECT def FROM files WHERE md5 = ?", (md5,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
 
     def file(self, file_id: str) -> dict[str, Any]:
         found = self.store.get_file(int(file_id)) if file_id.isdigit() else None

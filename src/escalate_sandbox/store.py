@@ -278,10 +278,11 @@ class Store:
 
     # -- files --------------------------------------------------------------------------
 
-    def file_in_folder(self, folder: str, md5: str) -> dict[str, Any] | None:
+    def file_with_md5(self, md5: str, folder: str | None) -> dict[str, Any] | None:
+        """The first file with this content, in `folder` or (None) anywhere in the portal."""
         with self.read() as db:
-            row = db.execute("SELECT def FROM files WHERE folder = ? AND md5 = ? ORDER BY id",
-                             (folder, md5)).fetchone()
+            row = db.execute("SELECT def FROM files WHERE md5 = ? AND (? IS NULL OR folder = ?)"
+                             " ORDER BY id", (md5, folder, folder)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def add_file(self, folder: str, md5: str, data: bytes,
