@@ -40,6 +40,14 @@ def _age(created_at: float) -> str:
     return f"{hours} h {rest} min" if hours < 48 else f"{hours // 24} d"
 
 
+def _readable_entries(env: Env) -> list[Any]:
+    """The pending entries; each damaged one is reported and left out."""
+    entries, damaged = env.outbox.entries()
+    for bad in damaged:
+        env.warn(f"Entrada {bad.id[:8]} dañada: {bad.problem}; se omite.")
+    return entries
+
+
 @app.callback()
 def outbox(
     ctx: typer.Context,
@@ -49,9 +57,7 @@ def outbox(
     if ctx.invoked_subcommand is not None:
         return
     env: Env = ctx.ensure_object(Env)
-    entries, damaged = env.outbox.entries()
-    for bad in damaged:
-        env.warn(f"Entrada {bad.id[:8]} dañada: {bad.problem}; se omite.")
+    entries = _readable_entries(env)
     if as_json:
         env.out(json.dumps([{
             "id": e.id, "kind": e.kind, "description": _describe(e),
@@ -73,9 +79,7 @@ def send(ctx: typer.Context) -> None:
     env: Env = ctx.ensure_object(Env)
     from .sending import run_entry
 
-    entries, damaged = env.outbox.entries()
-    for bad in damaged:
-        env.warn(f"Entrada {bad.id[:8]} dañada: {bad.problem}; se omite.")
+    entries = _readable_entries(env)
     if not entries:
         env.out("Nada que enviar.")
         return
