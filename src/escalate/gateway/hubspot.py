@@ -33,6 +33,8 @@ from ..domain.records import (
 )
 from ..errors import Conflict, NotFound
 from .errors import translate
+from .history import HistoryCalls
+from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
 
 T = TypeVar("T")
@@ -53,7 +55,7 @@ NOTE_TO_TICKET = 228
 NOTE_TO_CONTACT = 202
 
 
-class Gateway:
+class Gateway(TeamCalls, HistoryCalls):
     """HubSpot as the workflows need it: plain values in and out, the tool's errors."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
