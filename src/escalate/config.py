@@ -51,6 +51,8 @@ class Settings:
     timeout_seconds: float
     warnings: tuple[str, ...] = field(default=())
     portal_key: str | None = None  # what identifies the portal for the cache (else the URL)
+    agent: str | None = None  # ESCALATE_AGENT: the agent's HubSpot user email, normalised
+    policy_file: Path | None = None  # ESCALATE_POLICY_FILE, as given (found later if unset)
 
     @property
     def max_file_bytes(self) -> int:
@@ -130,6 +132,8 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
         problems.append(f"ESCALATE_PHONE_REGION={region!r} no es una región telefónica "
                         "conocida (por ejemplo MX, US, ES, CO).")
     folder = "/" + merged["ESCALATE_FILES_FOLDER"].strip().strip("/")
+    agent = _agent_email(merged.get("ESCALATE_AGENT", ""), problems)
+    policy_file = merged.get("ESCALATE_POLICY_FILE", "").strip()
     settings = Settings(
         token=merged.get("HUBSPOT_ACCESS_TOKEN", "").strip() or None,
         base_url=base_url,
@@ -148,10 +152,27 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
         offline_retry_seconds=number("ESCALATE_OFFLINE_RETRY_SECONDS", -1),
         timeout_seconds=number("ESCALATE_TIMEOUT_SECONDS"),
         warnings=tuple(warnings),
+        agent=agent,
+        policy_file=Path(policy_file).expanduser() if policy_file else None,
     )
     if problems:
         raise InvalidInput(problems, hint="Revise las variables de entorno o el archivo .env.")
     return settings
+
+
+def _agent_email(raw: str, problems: list[str]) -> str | None:
+    """ESCALATE_AGENT normalised (lower-case), or None; a bad address is a problem."""
+    text = raw.strip()
+    if not text:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(text, check_deliverability=False).normalized).lower()
+    except EmailNotValidError:
+        problems.append(f"ESCALATE_AGENT={text[:60]!r} no es un correo válido: debe ser el "
+                        "correo del agente como usuario de HubSpot.")
+        return None
 
 
 def check_base_url(url: str) -> str | None:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .. import config
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
     from ..gateway import Gateway
     from ..outbox import Outbox
+    from ..policy_file import LoadedPolicy
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Env:
     _sandbox_server: Any = None
     _console: Console | None = None
     _secret: str | None = None
+    _policy: LoadedPolicy | None = None
 
     # -- terminals ----------------------------------------------------------------------
 
@@ -80,6 +83,16 @@ class Env:
                 self.notice("Modo sandbox: HubSpot simulado en esta máquina "
                             f"({self._settings.home / 'sandbox'}); nada llega a un portal real.")
         return self._settings
+
+    @property
+    def policy(self) -> LoadedPolicy:
+        """The team's policy file in force (read once), or the defaults when there is none."""
+        if self._policy is None:
+            from .. import policy_file
+
+            settings = self.settings
+            self._policy = policy_file.load(settings.policy_file, Path.cwd(), settings.home)
+        return self._policy
 
     def now(self) -> datetime:
         return self.clock()

@@ -1,0 +1,258 @@
+"""The team's policy: who owns a ticket, how long a client may wait, when a priority rises.
+
+Pure and validated: the policy file's loader (`escalate.policy_file`) reads TOML and hands
+the data here; every problem comes back keyed by its place in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from .priority import Priority
+from .text import fold
+
+# Spanish day names as supervisors write them (accents and case optional) → ISO weekday.
+DAYS = {"lun": 1, "lunes": 1, "mar": 2, "martes": 2, "mie": 3, "miercoles": 3,
+        "jue": 4, "jueves": 4, "vie": 5, "viernes": 5, "sab": 6, "sabado": 6,
+        "dom": 7, "domingo": 7}
+DEFAULT_HOURS = 48.0  # the escalation guide's rule: an update every 48 hours
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("email", "se esperaba el correo de un usuario de HubSpot")
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(value.strip(), check_deliverability=False).normalized).lower()
+    except EmailNotValidError:
+        raise PydanticCustomError("email", "«{email}» no es un correo válido",
+                                  {"email": value[:60]}) from None
+
+
+def _priority_keys(value: Any) -> Any:
+    """Priority keys in any accepted spelling (URGENT, urgente) as the Spanish level's name;
+    unknown keys are left as they are, for `extra="forbid"` to name them."""
+    if not isinstance(value, dict):
+        return value
+    keyed: dict[str, Any] = {}
+    for key, item in value.items():
+        try:
+            keyed[Priority.parse(str(key)).value] = item
+        except ValueError:
+            keyed[str(key)] = item
+    return keyed
+
+
+class PerPriority(BaseModel):
+    """A value per priority level, each optional; unknown levels are refused by name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spellings(cls, data: Any) -> Any:
+        return _priority_keys(data)
+
+    def get(self, priority: Priority) -> Any:
+        return getattr(self, priority.value, None)
+
+    def items(self) -> list[tuple[Priority, Any]]:
+        return [(p, self.get(p)) for p in Priority if self.get(p) is not None]
+
+
+class Owners(PerPriority):
+    BAJA: str | None = None
+    MEDIA: str | None = None
+    ALTA: str | None = None
+    URGENTE: str | None = None
+
+    @field_validator("BAJA", "MEDIA", "ALTA", "URGENTE", mode="before")
+    @classmethod
+    def _owner(cls, value: Any) -> str:
+        return _email(value)
+
+
+Hours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class HoursPerPriority(PerPriority):
+    BAJA: Hours | None = None
+    MEDIA: Hours | None = None
+    ALTA: Hours | None = None
+    URGENTE: Hours | None = None
+
+
+class BumpHours(PerPriority):
+    BAJA: Hours | None = None
+    MEDIA: Hours | None = None
+    ALTA: Hours | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_urgent(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "URGENTE" in data:
+            raise PydanticCustomError(
+                "urgent", "URGENTE es el nivel más alto: no puede subir (quite URGENTE)")
+        return data
+
+
+class MatrixRule(BaseModel):
+    """A row of the escalation matrix chosen by what DÓNDE says (first match wins)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    where_contains: tuple[str, ...] = Field(min_length=1)
+    owner: str
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _owner(cls, value: Any) -> str:
+        return _email(value)
+
+    @field_validator("where_contains", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and any(not isinstance(w, str) or not w.strip()
+                                           for w in value):
+            raise PydanticCustomError("words", "cada palabra debe ser un texto no vacío")
+        return value
+
+    def matches(self, where: str) -> bool:
+        text = fold(where).lower()
+        return any(fold(word).lower() in text for word in self.where_contains)
+
+
+class Matrix(BaseModel):
+    """The escalation matrix: priority → owner's email, with rules by DÓNDE first.
+
+    In the file, the priorities are keys of `[matrix]` beside `[[matrix.rules]]`."""
+
+    model_config = ConfigDict(frozen=True)
+    owners: Owners = Field(default_factory=Owners)
+    rules: tuple[MatrixRule, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "owners" in data:
+            return data
+        rest = {k: v for k, v in data.items() if k != "rules"}
+        return {"owners": rest, **({"rules": data["rules"]} if "rules" in data else {})}
+
+    def owner_for(self, priority: Priority, where: str) -> str | None:
+        """The owner's email for a new ticket, or None when the matrix names nobody."""
+        for rule in self.rules:
+            if rule.matches(where):
+                return rule.owner
+        owner: str | None = self.owners.get(priority)
+        return owner
+
+    def emails(self) -> list[str]:
+        """Every owner the matrix names, once each, in the file's order."""
+        return list(dict.fromkeys([*(o for _, o in self.owners.items()),
+                                   *(r.owner for r in self.rules)]))
+
+
+class BusinessHours(BaseModel):
+    """When the waiting counts: these weekdays, from `start` to `end` (portal's time zone)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        found = []
+        for name in value:
+            day = DAYS.get(fold(str(name)).lower().strip(". "))
+            if day is None:
+                raise PydanticCustomError(
+                    "day", "día desconocido «{day}»: use lun, mar, mié, jue, vie, sáb o dom",
+                    {"day": str(name)[:20]})
+            found.append(day)
+        if not found:
+            raise PydanticCustomError("days", "indique al menos un día")
+        return tuple(sorted(set(found)))
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+            hours, minutes = (int(p) for p in value.strip().split(":"))
+            if hours < 24 and minutes < 60:
+                return time(hours, minutes)
+        if isinstance(value, time):
+            return value
+        raise PydanticCustomError("time", "«{value}» no es una hora HH:MM",
+                                  {"value": str(value)[:20]})
+
+    @model_validator(mode="after")
+    def _order(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise PydanticCustomError("hours_order",
+                                      "la hora de cierre debe ser posterior a la de apertura")
+        return self
+
+
+class FollowupPolicy(BaseModel):
+    """How long a client may wait for an update, by priority, and in which hours."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    hours: HoursPerPriority = Field(default_factory=HoursPerPriority)
+    business_hours: BusinessHours | None = None
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        days = []
+        for item in value:
+            if isinstance(item, date):
+                days.append(item)
+                continue
+            try:
+                days.append(date.fromisoformat(str(item)))
+            except ValueError:
+                raise PydanticCustomError(
+                    "holiday", "«{day}» no es una fecha AAAA-MM-DD",
+                    {"day": str(item)[:20]}) from None
+        return tuple(days)
+
+    def hours_for(self, priority: Priority | None, default: float) -> float:
+        """The wait allowed at this priority (the configured default when not set)."""
+        hours = self.hours.get(priority) if priority is not None else None
+        return float(hours) if hours is not None else default
+
+
+class BumpPolicy(BaseModel):
+    """Hours a ticket may stay at a level before it rises one level (never past URGENTE)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    after_hours: BumpHours = Field(default_factory=BumpHours)
+
+    def after(self, priority: Priority) -> float | None:
+        """Hours at this level before it rises, or None when it never rises by itself."""
+        hours = self.after_hours.get(priority)
+        return float(hours) if hours is not None else None
+
+
+class Policy(BaseModel):
+    """The whole policy file; every section optional."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    matrix: Matrix = Field(default_factory=Matrix)
+    followup: FollowupPolicy = Field(default_factory=FollowupPolicy)
+    bump: BumpPolicy = Field(default_factory=BumpPolicy)

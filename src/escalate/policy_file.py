@@ -1,0 +1,148 @@
+"""The team's policy file: where it is found, read as TOML, every problem with its line.
+
+Found through ESCALATE_POLICY_FILE, else `escalate.toml` in the current folder, else in
+ESCALATE_HOME; no file means the default policy (no owners, 48 h, no bump).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidInput
+
+FILE_NAME = "escalate.toml"
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """The policy in force and the file it came from (None: the defaults)."""
+
+    policy: Any  # domain.policy.Policy; imported lazily to keep start-up light
+    path: Path | None
+
+
+def find(explicit: Path | None, cwd: Path, home: Path) -> Path | None:
+    """The policy file to read: the configured one (which must exist), else the first found."""
+    if explicit is not None:
+        path = explicit if explicit.is_absolute() else cwd / explicit
+        if not path.is_file():
+            raise InvalidInput([f"ESCALATE_POLICY_FILE={str(explicit)!r}: no existe ese archivo "
+                                "(o es una carpeta)."],
+                               hint="Corrija la ruta o quite la variable.")
+        return path
+    for candidate in (cwd / FILE_NAME, home / FILE_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(explicit: Path | None, cwd: Path, home: Path) -> LoadedPolicy:
+    """Read and validate the policy in force; exit 2 listing every problem with its line."""
+    from .domain.policy import Policy
+
+    path = find(explicit, cwd, home)
+    if path is None:
+        return LoadedPolicy(Policy(), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "no es texto UTF-8"
+        raise InvalidInput([f"No se pudo leer el archivo de políticas {path}: {reason}."]) \
+            from None
+    return LoadedPolicy(parse(text, path), path)
+
+
+def parse(text: str, path: Path) -> Any:
+    """A `Policy` from TOML text; problems name the file and line."""
+    from pydantic import ValidationError
+
+    from .domain.policy import Policy
+
+    toml = _toml()
+    try:
+        data = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
+        line, column = _decode_place(exc)
+        where = f"{path.name}, línea {line}, columna {column}" if line else path.name
+        raise InvalidInput([f"{where}: no es TOML válido."],
+                           hint="Revise la sintaxis: secciones [matrix], [followup], [bump]; "
+                                "textos entre comillas.") from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            # `owners` is the model's name for the priority keys written directly in [matrix].
+            loc = [str(p) for p in error["loc"] if p != "owners"]
+            line = line_of(text, loc)
+            where = f"{path.name}, línea {line}" if line else path.name
+            key = ".".join(p for p in loc if not p.isdigit()) or "(archivo)"
+            problems.append(f"{where} ({key}): {_message(error)}")
+        raise InvalidInput(problems, hint="Corrija el archivo de políticas; el formato está en "
+                                          "docs/guia-supervisores.md.") from None
+
+
+def line_of(text: str, loc: list[str]) -> int | None:
+    """The line of the key a validation error points at: its table header, then the key."""
+    lines = text.splitlines()
+    keys = [k for k in loc if not k.isdigit() and not k.startswith("function-")]
+    start = 0
+    # The deepest table header that the path names ([a], [a.b], [[a.b]]).
+    for depth in range(len(keys), 0, -1):
+        header = re.compile(r"^\s*\[\[?\s*" + r"\s*\.\s*".join(map(re.escape, keys[:depth]))
+                            + r"\s*\]\]?\s*(#.*)?$")
+        found = [n for n, line in enumerate(lines) if header.match(line)]
+        if found:
+            index = int(loc[depth]) if depth < len(loc) and loc[depth].isdigit() else 0
+            start = found[min(index, len(found) - 1)]
+            keys = keys[depth:]
+            break
+    else:
+        if not keys:
+            return None
+    for key in reversed(keys or []):
+        pattern = re.compile(r"(^|[\s{,])" + re.escape(key) + r"\s*=")
+        for n in range(start, len(lines)):
+            if pattern.search(lines[n]):
+                return n + 1
+    return start + 1 if keys == [] or start else None
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "clave desconocida"
+    if kind == "missing":
+        return "falta este dato"
+    if kind.endswith(("_type", "_parsing")):
+        return "valor no válido"
+    if kind == "too_short":
+        return "no puede quedar vacío"
+    if kind == "greater_than":
+        return "las horas deben ser mayores que 0"
+    if kind == "finite_number":
+        return "las horas deben ser un número finito"
+    return str(error["msg"])
+
+
+def _decode_place(exc: Any) -> tuple[int | None, int | None]:
+    """Line and column of a TOML syntax error (attributes on 3.14+, else in the text)."""
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if isinstance(line, int):
+        return line, column if isinstance(column, int) else None
+    found = re.search(r"line (\d+), column (\d+)", str(exc))
+    return (int(found.group(1)), int(found.group(2))) if found else (None, None)
+
+
+def _toml() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli
+
+    return tomli
