@@ -1,0 +1,83 @@
+"""The options reference in docs/, generated from the real `--help` of every command.
+
+    python tools/cli_reference.py          # rewrite docs/referencia-cli.md
+    python tools/cli_reference.py --check  # exit 1 when the file has drifted (a test runs it)
+
+Like llm's cog pattern: the help texts are written once, in the code; the docs follow.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "docs" / "referencia-cli.md"
+HEADER = """# Referencia de la línea de comandos
+
+Generada a partir de la ayuda real de cada comando (`python tools/cli_reference.py`); no la
+edite a mano: una prueba falla cuando se aparta de `escalate ... --help`.
+"""
+
+
+def command_paths() -> list[list[str]]:
+    """Every command and subcommand, walking the click tree of the real application."""
+    import typer.main
+
+    from escalate.cli.app import app
+
+    root = typer.main.get_command(app)
+    paths: list[list[str]] = [[]]
+
+    def walk(command: object, prefix: list[str]) -> None:
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            if getattr(sub, "hidden", False):
+                continue
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+def help_text(path: list[str]) -> str:
+    """What `escalate PATH --help` prints on an 88-column terminal without colour."""
+    env = {**os.environ, "COLUMNS": "88", "NO_COLOR": "1", "TERM": "dumb",
+           "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
+    answer = subprocess.run([sys.executable, "-m", "escalate", *path, "--help"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    lines = [line.rstrip() for line in answer.stdout.splitlines()]
+    return "\n".join(lines).strip() + "\n"
+
+
+def render() -> str:
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = command_paths()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        helps = list(pool.map(help_text, paths))
+    parts = [HEADER]
+    for path, text in zip(paths, helps, strict=True):
+        title = " ".join(["escalate", *path])
+        parts.append(f"## `{title}`\n\n```text\n{text}```\n")
+    return "\n".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            print(f"{TARGET.relative_to(ROOT)} no coincide con la ayuda real: ejecute "
+                  "«python tools/cli_reference.py».", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"{TARGET.relative_to(ROOT)}: {len(text.splitlines())} líneas")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
