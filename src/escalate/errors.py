@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 # Where an unexpected error (a bug) is to be reported.
 REPORT_TO = "el equipo de desarrollo de escalate (issue en el repositorio del proyecto)"
@@ -18,15 +20,55 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+@dataclass(frozen=True)
+class ErrorItem:
+    """One entry of `errors[]` in HubSpot's error body (or of its property-problem list)."""
+
+    code: str | None = None
+    message: str = ""
+    in_: str | None = None  # HubSpot's `in`: which field (a property name, "body", ...)
+    context: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HubSpotAnswer:
+    """HubSpot's error answer, parsed once by the gateway (every field optional there)."""
+
+    status: int
+    category: str | None = None
+    sub_category: str | None = None
+    message: str = ""
+    correlation_id: str | None = None
+    errors: tuple[ErrorItem, ...] = ()
+    context: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def reference(self) -> str:
+        """The correlation id as agents see it at the end of every message."""
+        return f" [correlationId {self.correlation_id}]" if self.correlation_id else ""
+
+
 class EscalateError(Exception):
-    """A failure the user can act on: a Spanish message and an exit code."""
+    """A failure the user can act on: a Spanish message and an exit code.
+
+    `answer` is HubSpot's parsed error answer when HubSpot refused; workflows branch on
+    the exception's type and attributes, never on its message text.
+    """
 
     exit_code = ExitCode.BUG
+    keep = False  # True: the outbox keeps the entry for `outbox send` even on a fresh command
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None,
+                 answer: HubSpotAnswer | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.answer = answer
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.answer.correlation_id if self.answer is not None else None
 
 
 class InvalidInput(EscalateError):
@@ -34,8 +76,10 @@ class InvalidInput(EscalateError):
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, problems: list[str], *, hint: str | None = None) -> None:
+    def __init__(self, problems: list[str], *, hint: str | None = None,
+                 fields: dict[str, str] | None = None) -> None:
         self.problems = problems
+        self.fields = dict(fields or {})  # field name -> Spanish problem, for the CLI to label
         if len(problems) == 1:
             message = problems[0]
         else:
@@ -54,19 +98,111 @@ class NotFound(Refused):
 
 
 class Conflict(Refused):
-    """A unique value is already taken (HTTP 409)."""
+    """A unique value is already taken (HTTP 409 of any kind)."""
+
+
+class UniqueConflict(Conflict):
+    """An object already holds this unique property value: HubSpot's 409
+    `OBJECT_ALREADY_EXISTS`, or a 400 `VALIDATION_ERROR` naming the property as already
+    having the value. `property_name` is None when HubSpot did not say which."""
+
+    def __init__(self, message: str, *, property_name: str | None = None,
+                 existing_id: str | None = None, hint: str | None = None,
+                 answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.property_name = property_name
+        self.existing_id = existing_id
+
+
+class InvalidProperty(Refused):
+    """HubSpot refused property values: `problems` maps each property named to its codes
+    (PROPERTY_DOESNT_EXIST, INVALID_OPTION, READ_ONLY_VALUE, INVALID_LONG, ...)."""
+
+    def __init__(self, message: str, *, problems: dict[str, tuple[str, ...]],
+                 hint: str | None = None, answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.problems = problems
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.problems)
+
+    def has(self, name: str, *codes: str) -> bool:
+        """Whether `name` is refused (with one of `codes`, when given)."""
+        found = self.problems.get(name)
+        if found is None:
+            return False
+        return not codes or any(c in found for c in codes)
+
+    def missing(self) -> tuple[str, ...]:
+        """The properties named that the portal does not have."""
+        return tuple(n for n, c in self.problems.items() if "PROPERTY_DOESNT_EXIST" in c)
+
+
+class InvalidAssociations(Refused):
+    """An association points at objects that do not exist (`object_ids`)."""
+
+    def __init__(self, message: str, *, object_ids: tuple[str, ...] = (),
+                 hint: str | None = None, answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.object_ids = object_ids
+
+
+class NeedsAdmin(Refused):
+    """HubSpot refused because of how the portal is configured, not because of what the
+    agent typed: exit 3, and the outbox keeps the entry until an admin fixes the portal."""
+
+    keep = True
+
+
+class RequiredProperties(NeedsAdmin):
+    """The portal requires properties the tool does not set (`properties`): an admin rule."""
+
+    def __init__(self, message: str, *, properties: tuple[str, ...], hint: str | None = None,
+                 answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.properties = properties
 
 
 class AuthProblem(EscalateError):
     """No token, a token HubSpot rejects, a missing scope, or a portal not set up."""
 
     exit_code = ExitCode.AUTH
+    keep = True
+
+
+class InvalidToken(AuthProblem):
+    """HubSpot does not accept the token (401)."""
+
+
+class MissingScopes(AuthProblem):
+    """The token lacks permissions: `scopes` names them when HubSpot says which."""
+
+    def __init__(self, message: str, *, scopes: tuple[str, ...] = (), hint: str | None = None,
+                 answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.scopes = scopes
 
 
 class Unreachable(EscalateError):
     """HubSpot could not be reached, or kept refusing with 429/5xx, after retries."""
 
     exit_code = ExitCode.UNREACHABLE
+    keep = True
+
+
+class RateLimited(Unreachable):
+    """HubSpot kept answering 429 (`policy`: TEN_SECONDLY_ROLLING, SECONDLY, DAILY...)."""
+
+    def __init__(self, message: str, *, policy: str | None = None, hint: str | None = None,
+                 answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.policy = policy
+
+
+class ServerError(Unreachable):
+    """HubSpot answered 5xx (or something that was not HubSpot's answer) until the retry
+    budget ran out."""
 
 
 class AmbiguousWrite(Unreachable):

@@ -1,68 +1,80 @@
-"""`escalate create`: gather, validate, keep in the outbox, send, report."""
+"""`escalate create`: gather, validate, look up, review, keep in the outbox, send, report."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..domain.escalation import REQUIRED, EscalationInput
 from ..errors import InvalidInput
 from .env import Env
-from .prompts import TerminalUi, ask_missing
-from .sending import run_entry
+from .fields import at_the_edge, flag
 
-REQUIRED = ("policy", "client", "priority", "what", "how", "where")
-FLAG = {"policy": "--poliza", "client": "--cliente", "priority": "--prioridad",
-        "what": "--que", "how": "--como", "where": "--donde", "contact": "--correo/--telefono"}
+if TYPE_CHECKING:
+    from ..domain.escalation import Escalation
+    from ..workflows.create import CreateResult, Prepared
+    from ..workflows.files import LocalFile
+    from .drafts import Resumed
 
 
 def create(
     ctx: typer.Context,
-    policy: Annotated[str | None, typer.Option("--policy", "--poliza",
-                                               help="Número de póliza (obligatorio).")] = None,
-    client: Annotated[str | None, typer.Option("--client", "--cliente",
-                                               help="Nombre completo del cliente.")] = None,
-    email: Annotated[str | None, typer.Option("--email", "--correo",
-                                              help="Correo del cliente: encuentra el contacto.")]
-    = None,
+    policy: Annotated[str | None, typer.Option(
+        "--poliza", "--policy", metavar="TEXTO", help="Número de póliza (obligatorio).")] = None,
+    client: Annotated[str | None, typer.Option(
+        "--cliente", "--client", metavar="TEXTO", help="Nombre completo del cliente.")] = None,
+    email: Annotated[str | None, typer.Option(
+        "--correo", "--email", metavar="TEXTO",
+        help="Correo del cliente: encuentra el contacto.")] = None,
     phone: Annotated[str | None, typer.Option(
-        "--phone", "--telefono", help="Teléfono del cliente: encuentra el contacto "
-        "(se requiere correo o teléfono).")] = None,
+        "--telefono", "--phone", metavar="TEXTO", help="Teléfono del cliente: encuentra el "
+        "contacto (se requiere correo o teléfono).")] = None,
     priority: Annotated[str | None, typer.Option(
-        "--priority", "--prioridad", help="BAJA, MEDIA, ALTA o URGENTE (o LOW, MEDIUM, HIGH, "
-        "URGENT).")] = None,
-    what: Annotated[str | None, typer.Option("--what", "--que",
-                                             help="QUÉ pasa: el problema que vio el cliente.")]
+        "--prioridad", "--priority", metavar="TEXTO", help="BAJA, MEDIA, ALTA o URGENTE (o "
+        "LOW, MEDIUM, HIGH, URGENT).")] = None,
+    what: Annotated[str | None, typer.Option(
+        "--que", "--what", metavar="TEXTO", help="QUÉ pasa: el problema que vio el cliente.")]
     = None,
-    how: Annotated[str | None, typer.Option("--how", "--como",
-                                            help="CÓMO pasó: los pasos para reproducirlo.")]
+    how: Annotated[str | None, typer.Option(
+        "--como", "--how", metavar="TEXTO", help="CÓMO pasó: los pasos para reproducirlo.")]
     = None,
     where: Annotated[str | None, typer.Option(
-        "--where", "--donde", help="DÓNDE: web o app, pantalla, sección.")] = None,
-    when: Annotated[str | None, typer.Option("--when", "--cuando",
-                                             help="CUÁNDO ocurrió.")] = None,
+        "--donde", "--where", metavar="TEXTO", help="DÓNDE: web o app, pantalla, sección.")]
+    = None,
+    when: Annotated[str | None, typer.Option(
+        "--cuando", "--when", metavar="TEXTO", help="CUÁNDO ocurrió.")] = None,
     change: Annotated[list[str] | None, typer.Option(
-        "--change", "--cambio", help="Dato que el cliente pidió cambiar, campo=valor "
-        "(repetible).")] = None,
+        "--cambio", "--change", metavar="CAMPO=VALOR", help="Dato que el cliente pidió "
+        "cambiar (endosos), repetible.")] = None,
     attach: Annotated[list[str] | None, typer.Option(
-        "--attach", "--adjunto", help="Captura o documento a adjuntar (repetible).")] = None,
+        "--adjunto", "--attach", metavar="ARCHIVO",
+        help="Captura o documento a adjuntar (repetible).")] = None,
     date: Annotated[str | None, typer.Option(
-        "--date", "--fecha", help="Fecha de creación del ticket, ISO 8601 (por omisión, "
-        "ahora).")] = None,
+        "--fecha", "--date", metavar="FECHA", help="Fecha de creación del ticket, ISO 8601 "
+        "(por omisión, ahora; sin desfase se lee en la zona horaria del portal).")] = None,
     channel: Annotated[str | None, typer.Option(
-        "--channel", "--canal", help="Por dónde reportó el cliente: telefono, correo, chat, "
-        "whatsapp, redes o web.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run",
-                                          help="Validar y mostrar el ticket sin enviar nada.")]
-    = False,
+        "--canal", "--channel", metavar="TEXTO", help="Por dónde reportó el cliente: "
+        "telefono, correo, chat, whatsapp, redes o web.")] = None,
+    draft: Annotated[str | None, typer.Option(
+        "--borrador", "--draft", metavar="ID", help="Retomar un borrador (o una escalación "
+        "que requiere acción) de la bandeja de salida, con todo lo escrito.")] = None,
+    accept_contact: Annotated[bool, typer.Option(
+        "--aceptar-contacto", "--accept-contact", help="Crear aunque el contacto encontrado "
+        "tenga otro nombre que --cliente.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--simular", "--dry-run", help="Validar y mostrar el ticket sin enviar nada.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
-    no_input: Annotated[bool, typer.Option("--no-input",
-                                           help="No preguntar nunca (falla si falta algo).")]
+    no_input: Annotated[bool, typer.Option(
+        "--sin-preguntas", "--no-input", help="No preguntar nunca (falla si falta algo).")]
     = False,
 ) -> None:
     """Crear un ticket de escalación en la etapa «Tech Issues», asociado al contacto.
+
+    En una terminal pregunta lo que falte, revisa cada respuesta al escribirla y muestra el
+    ticket antes de enviarlo. Ctrl-C guarda lo escrito como borrador.
 
     Ejemplo:
 
@@ -71,53 +83,132 @@ def create(
       --como "Endosos > Vehículo > Guardar; queda cargando" --donde "Portal web, endosos"
     """
     env: Env = ctx.ensure_object(Env)
-    raw: dict[str, Any] = {
-        "policy": policy, "client": client, "email": email, "phone": phone,
-        "priority": priority, "what": what, "how": how, "where": where, "when": when,
-        "changes": list(change or []), "channel": channel, "created_at": date,
-    }
+    typed = EscalationInput(
+        policy=policy, client_name=client, email=email, phone=phone, priority=priority,
+        what=what, how=how, where=where, when=when, changes=list(change or []),
+        channel=channel, created_at=date, attachments=list(attach or []))
     interactive = env.interactive(no_input)
-    settings = env.settings
-    from ..workflows.create import create_entry, escalation_from_input
+    resumed: Resumed | None = None
+    if draft:
+        from .drafts import resume
+
+        resumed = resume(env, draft)
+        typed = merge(resumed.answers, typed)
+    if interactive:
+        from .interactive import Session
+
+        Session(env, typed, resumed=resumed, accept_contact=accept_contact).run(
+            dry_run=dry_run, as_json=as_json)
+        return
+    escalation, files = validate(env, typed, typed_as_flags=True, resumed=resumed,
+                                 offline=dry_run)
+    if dry_run:
+        show_preview(env, escalation, files, as_json)
+        return
+    from ..workflows.create import prepare, require_contact
+
+    prepared = prepare(env.gateway(), env.settings, escalation, warn=env.warn)
+    contact = require_contact(prepared, accept_contact=accept_contact)
+    if prepared.duplicates:
+        env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
+                 f"{escalation.policy}: " + ", ".join(t.id for t in prepared.duplicates)
+                 + ". Se crea de todos modos.")
+    result = send(env, prepared, files, contact, resumed=resumed, interactive=False)
+    report(env, result, as_json)
+
+
+def merge(kept: EscalationInput, typed: EscalationInput) -> EscalationInput:
+    """A kept draft's answers, with what was typed now on top."""
+    merged = EscalationInput(**kept)
+    for key, value in typed.items():
+        if value not in (None, "", []):
+            merged[key] = value  # type: ignore[literal-required]
+    return merged
+
+
+def missing_fields(answers: EscalationInput) -> list[str]:
+    missing = [f for f in REQUIRED if not str(answers.get(f) or "").strip()]
+    if not str(answers.get("email") or "").strip() and not str(answers.get("phone") or
+                                                                "").strip():
+        missing.insert(min(len(missing), 2), "contact")
+    return missing
+
+
+def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
+             resumed: Resumed | None = None,
+             offline: bool = False) -> tuple[Escalation, list[LocalFile]]:
+    """The escalation and its files, or every problem at once (exit 2)."""
+    from ..workflows.create import escalation_from_input
     from ..workflows.files import check_files
 
+    missing = missing_fields(answers)
+    if missing:
+        raise InvalidInput(["faltan datos obligatorios: " + ", ".join(flag(f) for f in missing)],
+                           hint="Sin terminal no se pregunta: páselos como opciones.")
     try:
-        if interactive:
-            ask_missing(env, raw)
-        missing = [FLAG[k] for k in REQUIRED if not (raw.get(k) or "").strip()]
-        if not (raw.get("email") or "").strip() and not (raw.get("phone") or "").strip():
-            missing.append(FLAG["contact"])
-        if missing:
-            raise InvalidInput(["faltan datos obligatorios: " + ", ".join(missing)],
-                               hint="Sin terminal no se pregunta: páselos como opciones.")
-        escalation = escalation_from_input(raw, settings, env.now())
-        files = check_files(list(attach or []), settings.max_file_bytes)
-    except KeyboardInterrupt:
-        _keep_draft(env, raw)
-        raise
-    if dry_run:
-        _show_preview(env, escalation, [f.name for f in files], as_json)
-        return
-    entry = create_entry(escalation, files)
+        escalation = escalation_from_input(answers, env.settings, env.now(),
+                                           time_zone(env, answers, offline=offline))
+    except InvalidInput as exc:
+        raise at_the_edge(exc, typed=typed_as_flags) from None
+    if resumed is not None and resumed.escalate_id:
+        escalation = escalation.model_copy(update={"escalate_id": resumed.escalate_id})
+    files = check_files(list(answers.get("attachments") or []), env.settings.max_file_bytes)
+    return escalation, files
+
+
+def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | None:
+    """The portal's time zone, needed only for a date typed without offset.
+
+    From the portal cache; read from the portal when unknown (not when nothing may be sent).
+    """
+    from ..domain.moments import has_offset
+
+    text = str(answers.get("created_at") or "")
+    if not text.strip() or has_offset(text):
+        return None
+    import time
+
+    from ..workflows.portal import PortalCache, load_portal
+
+    cached = PortalCache(env.settings).load(time.time())
+    if cached is not None:
+        return cached.account.time_zone
+    if offline:
+        return None
+    return load_portal(env.gateway(), env.settings, warn=env.warn).account.time_zone
+
+
+def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Any, *,
+         resumed: Resumed | None, interactive: bool) -> CreateResult:
+    """Keep the escalation in the outbox (before anything is written), then send it."""
+    from ..workflows.create import create_entry
+    from .prompts import TerminalUi
+    from .sending import run_entry
+
+    entry = create_entry(prepared.escalation, files, prepared, contact=contact)
     env.outbox.put(entry)
-    result = run_entry(env, entry, ui=TerminalUi(env, interactive), fresh=True)
+    if resumed is not None and resumed.entry_id != entry.id:
+        env.outbox.done(resumed.entry_id)
+    result: CreateResult = run_entry(env, entry, ui=TerminalUi(env, interactive), fresh=True)
+    result.possible_duplicates = prepared.duplicates
+    return result
+
+
+def report(env: Env, result: CreateResult, as_json: bool) -> None:
     if as_json:
         env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
-    else:
-        env.out(_summary(result))
-
-
-def _summary(result: Any) -> str:
+        return
     subject = result.ticket.subject or result.escalation.subject()
     priority = result.escalation.priority
     line = (f"Ticket {result.ticket.id} creado: {subject} · {priority.icon} {priority.value}"
             f" · {result.url}")
     if result.attachments:
         line += f"\n{len(result.attachments)} adjunto(s) en la nota {result.note_id}."
-    return line
+    env.out(line)
 
 
-def _show_preview(env: Env, escalation: Any, file_names: list[str], as_json: bool) -> None:
+def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
+                 as_json: bool) -> None:
     preview = {
         "dry_run": True,
         "subject": escalation.subject(),
@@ -126,7 +217,7 @@ def _show_preview(env: Env, escalation: Any, file_names: list[str], as_json: boo
         "content": escalation.content(),
         "contact": {"email": escalation.email, "phone": escalation.phone},
         "created_at": escalation.created_at.isoformat(),
-        "attachments": file_names,
+        "attachments": [f.name for f in files],
     }
     if as_json:
         env.out(json.dumps(preview, ensure_ascii=False, indent=2))
@@ -135,21 +226,7 @@ def _show_preview(env: Env, escalation: Any, file_names: list[str], as_json: boo
     env.out(f"Etapa: {preview['stage']} · Prioridad: {escalation.priority.icon} "
             f"{escalation.priority.value} · Fecha: {preview['created_at']}")
     env.out("Contacto: " + " / ".join(v for v in (escalation.email, escalation.phone) if v))
-    if file_names:
-        env.out("Adjuntos: " + ", ".join(file_names))
+    if files:
+        env.out("Adjuntos: " + ", ".join(f.name for f in files))
     env.out("")
     env.out(escalation.content())
-
-
-def _keep_draft(env: Env, raw: dict[str, Any]) -> None:
-    """Ctrl-C while typing: what was typed waits in the outbox as a draft."""
-    if not any(v for v in raw.values()):
-        return
-    import uuid
-
-    from ..outbox import Entry
-
-    env.outbox.put(Entry(id=uuid.uuid4().hex, kind="draft", payload={"input": raw}),
-                   claim=False)
-    env.err.print("Lo escrito quedó guardado como borrador en la bandeja de salida "
-                  "(escalate outbox).")

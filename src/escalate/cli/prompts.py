@@ -1,10 +1,17 @@
-"""Questions at the terminal: missing values, the priority checklist, choices, confirmations."""
+"""Questions at the terminal: text checked as typed, choices, confirmations.
+
+On a real terminal the questions use prompt_toolkit (through questionary): line editing,
+history, select lists. It is imported only here, only when a question is asked, so
+`escalate --help` never loads it. Where the streams are not a real terminal (a test that
+pretends to be one), the same questions are asked line by line.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import typer
 
@@ -12,58 +19,173 @@ from ..domain.priority import CHECKLIST, Priority
 from ..domain.records import Contact, Ticket
 from .env import Env
 
-QUESTIONS = {
-    "policy": "Número de póliza",
-    "client": "Nombre completo del cliente",
-    "what": "QUÉ pasa (el problema que vio el cliente)",
-    "how": "CÓMO pasó (pasos)",
-    "where": "DÓNDE (web o app, pantalla)",
-}
+T = TypeVar("T")
+Check = Callable[[str], "str | None"]  # the Spanish problem with an answer, or None
+
+MULTILINE_HELP = ("(varias líneas; termine con una línea vacía o con Esc y Enter; "
+                  "Ctrl-X Ctrl-E abre su editor)")
+SELECT_HELP = "(flechas y Enter)"
 
 
-def ask_missing(env: Env, raw: dict[str, Any]) -> None:
-    """Ask for every required value not given, in the guide's order (CUÁNDO too, if asking)."""
-    asked = False
-    for key in ("policy", "client"):
-        if not (raw.get(key) or "").strip():
-            raw[key], asked = _ask(QUESTIONS[key]), True
-    if not (raw.get("email") or "").strip() and not (raw.get("phone") or "").strip():
-        contact, asked = _ask("Correo o teléfono del cliente"), True
-        raw["email" if "@" in contact else "phone"] = contact
-    if not (raw.get("priority") or "").strip():
-        raw["priority"], asked = priority_checklist().value, True
-    for key in ("what", "how", "where"):
-        if not (raw.get(key) or "").strip():
-            raw[key], asked = _ask(QUESTIONS[key]), True
-    if asked and not (raw.get("when") or "").strip():
-        raw["when"] = typer.prompt("CUÁNDO ocurrió (opcional)", default="", show_default=False,
-                                   err=True) or None
+class Asker(Protocol):
+    def text(self, question: str, *, default: str = "", check: Check | None = None,
+             multiline: bool = False, instruction: str | None = None) -> str: ...
+
+    def select(self, question: str, choices: Sequence[tuple[str, T]],
+               default: T | None = None) -> T: ...
+
+    def confirm(self, question: str, default: bool = False) -> bool: ...
 
 
-def confirm(question: str) -> bool:
-    """A yes/no question answered in Spanish (s/sí/n/no; y/yes too); no by default."""
-    while True:
-        answer = str(typer.prompt(f"{question} [s/N]", default="", show_default=False,
-                                  err=True)).strip().lower()
-        if answer in ("", "n", "no"):
-            return False
-        if answer in ("s", "si", "sí", "y", "yes"):
-            return True
+def asker() -> Asker:
+    """Prompt_toolkit on a real terminal, plain lines otherwise."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return ToolkitAsker()
+    return LineAsker()
 
 
-def priority_checklist() -> Priority:
-    """The escalation guide's questions, in order; the first yes decides."""
-    for question, priority in CHECKLIST:
-        if confirm(question):
-            return priority
-    return Priority.BAJA
+class ToolkitAsker:
+    """Questions with line editing; a bad answer stays in the field with its reason below."""
+
+    def __init__(self) -> None:
+        from prompt_toolkit.history import InMemoryHistory
+
+        self.history: dict[str, Any] = {}
+        self._history = InMemoryHistory
+
+    def text(self, question: str, *, default: str = "", check: Check | None = None,
+             multiline: bool = False, instruction: str | None = None) -> str:
+        import questionary
+        from prompt_toolkit.key_binding import KeyBindings
+
+        def validate(answer: str) -> bool | str:
+            problem = check(answer) if check is not None else None
+            return True if problem is None else problem
+
+        bindings = KeyBindings()
+        if multiline:
+            from prompt_toolkit.filters import Condition
+
+            @Condition
+            def on_empty_line() -> bool:
+                from prompt_toolkit.application import get_app
+
+                document = get_app().current_buffer.document
+                return bool(document.text.strip()) and document.is_cursor_at_the_end and (
+                    document.current_line.strip() == "")
+
+            @bindings.add("enter", filter=on_empty_line)
+            def _finish(event: Any) -> None:
+                buffer = event.current_buffer
+                buffer.text = buffer.text.rstrip()
+                buffer.validate_and_handle()
+
+        history = self.history.setdefault(question, self._history())
+        answer = questionary.text(
+            question, default=default, validate=validate, multiline=multiline,
+            instruction=instruction or (MULTILINE_HELP if multiline else None),
+            qmark="?", key_bindings=bindings, enable_open_in_editor=multiline,
+            history=history).unsafe_ask()
+        return str(answer)
+
+    def select(self, question: str, choices: Sequence[tuple[str, T]],
+               default: T | None = None) -> T:
+        import questionary
+
+        options = [questionary.Choice(title=label, value=index)
+                   for index, (label, _value) in enumerate(choices)]
+        start = next((o for o, (_l, v) in zip(options, choices, strict=True) if v == default),
+                     None)
+        index = questionary.select(question, options, default=start, qmark="?",
+                                   instruction=SELECT_HELP).unsafe_ask()
+        return choices[int(index)][1]
+
+    def confirm(self, question: str, default: bool = False) -> bool:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.formatted_text import FormattedText
+        from prompt_toolkit.key_binding import KeyBindings
+
+        bindings = KeyBindings()
+
+        @bindings.add("s")
+        @bindings.add("S")
+        @bindings.add("y")
+        @bindings.add("Y")
+        def _yes(event: Any) -> None:
+            event.app.exit(result=True)
+
+        @bindings.add("n")
+        @bindings.add("N")
+        def _no(event: Any) -> None:
+            event.app.exit(result=False)
+
+        @bindings.add("enter")
+        def _default(event: Any) -> None:
+            event.app.exit(result=default)
+
+        @bindings.add("<any>")
+        def _other(event: Any) -> None:
+            """Only s, n and Enter answer."""
+
+        hint = "[S/n]" if default else "[s/N]"
+        session: PromptSession[bool] = PromptSession(
+            FormattedText([("bold", f"? {question} "), ("", f"{hint} ")]),
+            key_bindings=bindings)
+        answer = bool(session.prompt())
+        print(f"  → {'sí' if answer else 'no'}", file=sys.stdout, flush=True)
+        return answer
 
 
-def _ask(question: str) -> str:
-    while True:
-        answer = str(typer.prompt(question, err=True)).strip()
-        if answer:
-            return answer
+class LineAsker:
+    """The same questions, one line each (for streams that are not a real terminal)."""
+
+    def text(self, question: str, *, default: str = "", check: Check | None = None,
+             multiline: bool = False, instruction: str | None = None) -> str:
+        while True:
+            answer = str(typer.prompt(question, default=default, show_default=bool(default),
+                                      err=True)).strip()
+            problem = check(answer) if check is not None else None
+            if problem is None:
+                return answer
+            typer.echo(f"  ✗ {problem}", err=True)
+
+    def select(self, question: str, choices: Sequence[tuple[str, T]],
+               default: T | None = None) -> T:
+        typer.echo(question, err=True)
+        for number, (label, _value) in enumerate(choices, 1):
+            typer.echo(f"  {number}. {label}", err=True)
+        values = [value for _label, value in choices]
+        start = str(values.index(default) + 1) if default in values else None
+        while True:
+            answer = str(typer.prompt("Número", default=start, err=True)).strip()
+            if answer.isdigit() and 1 <= int(answer) <= len(choices):
+                return choices[int(answer) - 1][1]
+            typer.echo(f"  ✗ Elija un número del 1 al {len(choices)}.", err=True)
+
+    def confirm(self, question: str, default: bool = False) -> bool:
+        hint = "[S/n]" if default else "[s/N]"
+        while True:
+            answer = str(typer.prompt(f"{question} {hint}", default="", show_default=False,
+                                      err=True)).strip().lower()
+            if answer == "":
+                return default
+            if answer in ("n", "no"):
+                return False
+            if answer in ("s", "si", "sí", "y", "yes"):
+                return True
+
+
+def confirm(question: str, default: bool = False) -> bool:
+    """A yes/no question answered in Spanish (s/sí/n/no; y/yes too)."""
+    return asker().confirm(question, default)
+
+
+def priority_checklist(ask: Asker | None = None) -> Priority:
+    """The escalation guide's checklist: the first that applies decides."""
+    choices: list[tuple[str, Priority]] = [(f"{q} → {p.value}", p) for q, p in CHECKLIST]
+    choices.append(("Ninguna de las anteriores → BAJA", Priority.BAJA))
+    return (ask or asker()).select("¿Qué describe mejor el caso? (la primera que aplique)",
+                                   choices)
 
 
 class TerminalUi:
@@ -80,16 +202,7 @@ class TerminalUi:
     def choose_contact(self, candidates: list[Contact]) -> Contact | None:
         if not self.interactive:
             return None
-        self.env.err.print("Ese teléfono corresponde a varios contactos:", markup=False)
-        for number, contact in enumerate(candidates, 1):
-            self.env.err.print(f"  {number}. {contact.name} · {contact.email or 'sin correo'} · "
-                               f"{contact.best_phone} (id {contact.id})", markup=False)
-        choice = typer.prompt("¿Cuál es el cliente? (número)", type=int, err=True)
-        while not 1 <= choice <= len(candidates):
-            choice = typer.prompt(f"Elija un número del 1 al {len(candidates)}", type=int,
-                                  err=True)
-        chosen: Contact = candidates[int(choice) - 1]
-        return chosen
+        return choose_contact(candidates)
 
     def confirm_duplicates(self, duplicates: list[Ticket]) -> bool | None:
         if not self.interactive:
@@ -117,3 +230,11 @@ class TerminalUi:
                       transient=True) as bar:
             task = bar.add_task("", total=total)
             yield lambda name: bar.update(task, advance=1, description=name)
+
+
+def choose_contact(candidates: list[Contact], ask: Asker | None = None) -> Contact:
+    """The agent picks the client among the contacts that share a phone."""
+    choices = [(f"{c.name} · {c.email or 'sin correo'} · {c.best_phone} (id {c.id})", c)
+               for c in candidates]
+    return (ask or asker()).select("Ese teléfono es de varios contactos: ¿cuál es el cliente?",
+                                   choices)

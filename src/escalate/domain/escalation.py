@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import (
     BaseModel,
@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import InvalidInput
+from .moments import EARLIEST, parse_iso, zone
 from .priority import Priority
 from .text import clean, fold, shown
 
@@ -61,6 +62,32 @@ class Rules:
 
     policy_pattern: re.Pattern[str] = DEFAULT_POLICY_PATTERN
     phone_region: str = "MX"
+    time_zone: str | None = None  # the portal's (IANA name): where a date without offset is read
+
+
+class EscalationInput(TypedDict, total=False):
+    """What an agent typed, one key per field, before validation (a draft holds this)."""
+
+    policy: str | None
+    client_name: str | None
+    email: str | None
+    phone: str | None
+    priority: str | None
+    what: str | None
+    how: str | None
+    where: str | None
+    when: str | None
+    changes: list[str]
+    channel: str | None
+    created_at: str | None
+    attachments: list[str]
+
+
+# The fields in the order of the form; "contact" names the pair email/phone when neither is given.
+FIELDS = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where", "when",
+          "changes", "channel", "created_at", "attachments")
+REQUIRED = ("policy", "client_name", "priority", "what", "how", "where")
+CONTACT = "contact"
 
 
 class Change(BaseModel):
@@ -78,15 +105,6 @@ class Change(BaseModel):
             raise ValueError(f"«{shown(text, 40)}» no tiene la forma campo=valor "
                              "(por ejemplo placa=ABC1234)")
         return cls(field=name, value=value)
-
-
-# Where each field comes from on the command line, for messages that say what to fix.
-OPTION_OF = {
-    "policy": "--poliza", "client_name": "--cliente", "email": "--correo",
-    "phone": "--telefono", "priority": "--prioridad", "what": "--que", "how": "--como",
-    "where": "--donde", "when": "--cuando", "changes": "--cambio", "channel": "--canal",
-    "created_at": "--fecha", "escalate_id": "escalate_id",
-}
 
 
 class Escalation(BaseModel):
@@ -113,11 +131,19 @@ class Escalation(BaseModel):
 
     @classmethod
     def build(cls, data: dict[str, Any], rules: Rules, now: datetime) -> Escalation:
-        """Validate agent input; every problem becomes one Spanish line (InvalidInput)."""
+        """Validate; every problem is reported at once, keyed by field (InvalidInput.fields)."""
         try:
             return cls.model_validate(data, context={"rules": rules, "now": now})
         except ValidationError as exc:
-            raise InvalidInput(spanish_problems(exc)) from None
+            fields = field_problems(exc)
+            raise InvalidInput(list(fields.values()), fields=fields) from None
+
+    @classmethod
+    def from_input(cls, answers: EscalationInput, rules: Rules, now: datetime) -> Escalation:
+        """The escalation an agent's answers describe (attachments are the workflow's)."""
+        data: dict[str, Any] = {k: v for k, v in answers.items() if k != "attachments"}
+        data["changes"] = list(answers.get("changes") or [])
+        return cls.build(data, rules, now)
 
     @field_validator("escalate_id")
     @classmethod
@@ -134,9 +160,12 @@ class Escalation(BaseModel):
         if not text:
             raise PydanticCustomError("blank", "falta el número de póliza")
         if not pattern.search(text):
+            shape = ("letras, números, «-» o «/», de 3 a 40, por ejemplo POL-1001"
+                     if pattern.pattern == DEFAULT_POLICY_PATTERN.pattern
+                     else "la forma de las pólizas que configuró su equipo")
             raise PydanticCustomError(
-                "policy", "«{policy}» no parece un número de póliza (debe cumplir {pattern})",
-                {"policy": shown(text, 40), "pattern": pattern.pattern})
+                "policy", "«{policy}» no parece un número de póliza (use {shape})",
+                {"policy": shown(text, 40), "shape": shape})
         return text
 
     @field_validator("client_name", mode="before")
@@ -242,7 +271,9 @@ class Escalation(BaseModel):
         now = _now(info)
         if value is None or (isinstance(value, str) and not value.strip()):
             return now
-        moment = value if isinstance(value, datetime) else parse_moment(_text(value))
+        rules = _rules(info)
+        moment = (value if isinstance(value, datetime)
+                  else parse_iso(_text(value), zone(rules.time_zone)))
         if moment is None:
             raise PydanticCustomError(
                 "date", "«{date}» no es una fecha ISO 8601 (por ejemplo 2026-11-20T14:30-06:00)",
@@ -250,23 +281,25 @@ class Escalation(BaseModel):
         if moment - now > CLOCK_SKEW:
             raise PydanticCustomError("date", "la fecha {date} está en el futuro",
                                       {"date": moment.isoformat(timespec="minutes")})
+        if moment < EARLIEST:
+            raise PydanticCustomError("date", "la fecha {date} es anterior a 2000-01-01",
+                                      {"date": moment.date().isoformat()})
         return moment
 
     @model_validator(mode="after")
     def _whole(self) -> Escalation:
         if not self.email and not self.phone:
             raise PydanticCustomError(
-                "contact", "indique el correo (--correo) o el teléfono (--telefono) del cliente")
+                "contact", "falta el correo o el teléfono del cliente (uno de los dos)")
         size = len(self.content())
         if size > MAX_CONTENT:
             longest = max(("what", "how", "where", "when"),
                           key=lambda f: len(getattr(self, f) or ""))
             raise PydanticCustomError(
                 "too_long",
-                "la descripción ocupa {size} caracteres y HubSpot admite {limit}: "
-                "acorte {option}",
+                "la descripción ocupa {size} caracteres y HubSpot admite {limit}: acórtelo",
                 {"size": f"{size:,}".replace(",", "."),
-                 "limit": f"{MAX_CONTENT:,}".replace(",", "."), "option": OPTION_OF[longest]})
+                 "limit": f"{MAX_CONTENT:,}".replace(",", "."), "field": longest})
         return self
 
     # -- the ticket ---------------------------------------------------------------------
@@ -317,31 +350,38 @@ def is_placeholder(text: str) -> bool:
     return not meaningful or folded.strip(" .") in PLACEHOLDERS or len(set(meaningful)) == 1
 
 
-def parse_moment(text: str) -> datetime | None:
-    """An aware datetime from ISO 8601; a time without offset is taken as this machine's."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.astimezone()
-
-
-def spanish_problems(exc: ValidationError) -> list[str]:
-    """One line per bad field, naming the option to fix."""
-    problems = []
+def field_problems(exc: ValidationError) -> dict[str, str]:
+    """One Spanish message per bad field, keyed by field name (`contact` for email/phone)."""
+    problems: dict[str, str] = {}
     for error in exc.errors():
-        where = error["loc"][0] if error["loc"] else None
-        option = OPTION_OF.get(str(where), "") if where is not None else ""
+        where = str(error["loc"][0]) if error["loc"] else ""
+        context = error.get("ctx") or {}
+        if error["type"] == "contact":
+            where = CONTACT
+        elif error["type"] == "too_long":
+            where = str(context.get("field", "what"))
         if error["type"] == "missing":
             message = "falta este dato"
-        elif error["type"] in ("extra_forbidden",):
+        elif error["type"] == "extra_forbidden":
             message = "dato no reconocido"
         elif error["type"].endswith("_type") or error["type"].endswith("_parsing"):
             message = "valor no válido"
         else:
-            message = error["msg"]
-        problems.append(f"{option}: {message}" if option else _capital(message))
+            message = _capital(error["msg"])
+        problems.setdefault(where or "escalation", message)
     return problems
+
+
+def check_field(field: str, value: Any, rules: Rules, now: datetime) -> str | None:
+    """The Spanish problem with one field's value alone, or None: for checking as typed."""
+    validator = _FIELD_CHECKS.get(field)
+    if validator is None:
+        return None
+    try:
+        validator(value, rules, now)
+    except PydanticCustomError as exc:
+        return _capital(exc.message())
+    return None
 
 
 def _capital(text: str) -> str:
@@ -374,3 +414,27 @@ def _now(info: ValidationInfo) -> datetime:
     if not isinstance(now, datetime):
         raise PydanticCustomError("clock", "falta la hora actual para validar la fecha")
     return now
+
+
+def _check(field: str) -> Any:
+    def run(value: Any, rules: Rules, now: datetime) -> None:
+        info = _FieldInfo({"rules": rules, "now": now}, field)
+        method = getattr(Escalation, _VALIDATOR_OF[field])
+        method(value, info) if _TAKES_INFO[field] else method(value)
+    return run
+
+
+@dataclass(frozen=True)
+class _FieldInfo:
+    context: dict[str, Any]
+    field_name: str
+
+
+_VALIDATOR_OF = {"policy": "_policy", "client_name": "_client_name", "email": "_email",
+                 "phone": "_phone", "priority": "_priority", "what": "_description",
+                 "how": "_description", "where": "_description", "when": "_when",
+                 "changes": "_changes", "channel": "_channel", "created_at": "_created_at"}
+_TAKES_INFO = {"policy": True, "client_name": False, "email": False, "phone": True,
+               "priority": False, "what": True, "how": True, "where": True, "when": False,
+               "changes": False, "channel": False, "created_at": True}
+_FIELD_CHECKS = {name: _check(name) for name in _VALIDATOR_OF}

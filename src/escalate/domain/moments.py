@@ -1,22 +1,66 @@
-"""Moments as HubSpot writes them: ISO 8601 (usually) or epoch milliseconds."""
+"""Moments: the one ISO 8601 reader, and HubSpot's epoch milliseconds.
+
+A time written without an offset means a wall-clock time somewhere: the caller says
+where (the portal's time zone for what an agent types, UTC for what HubSpot stores).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # no escalation is older than this
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """The IANA time zone called `name`, or None when unknown or unnamed."""
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def parse_iso(text: str, local: tzinfo | None = None) -> datetime | None:
+    """An aware datetime from ISO 8601, or None when unreadable.
+
+    A time without offset is read in `local`; with no `local`, in this machine's zone.
+    """
+    value = text.strip()
+    if not value:
+        return None
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=local) if local is not None else moment.astimezone()
+
+
+def has_offset(text: str) -> bool:
+    """Whether an ISO 8601 text names its own offset (unreadable text counts as needing none)."""
+    value = text.strip()
+    if value[-1:] in ("Z", "z"):
+        return True
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return True
 
 
 def parse_time(value: str | None) -> datetime | None:
-    """An aware datetime, or None when the value is empty or unreadable."""
+    """A moment as HubSpot writes it (ISO 8601 in UTC, or epoch ms); None if empty/unreadable."""
     if not value:
         return None
     text = value.strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return parse_iso(text, timezone.utc)
 
 
 def epoch_ms(moment: datetime) -> str:

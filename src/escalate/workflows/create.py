@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..domain.escalation import Escalation, Rules, national_digits
+from ..domain.escalation import Escalation, EscalationInput, Rules, national_digits
+from ..domain.names import same_person
 from ..domain.records import Contact, Ticket, UploadedFile
 from ..errors import AuthProblem, EscalateError, ExitCode, NotFound, Refused
 from ..gateway import Gateway, epoch_ms
@@ -58,27 +61,135 @@ class CreateResult:
         return answer
 
 
-def rules(settings: Settings) -> Rules:
-    return Rules(policy_pattern=settings.policy_pattern, phone_region=settings.phone_region)
+def rules(settings: Settings, time_zone: str | None = None) -> Rules:
+    return Rules(policy_pattern=settings.policy_pattern, phone_region=settings.phone_region,
+                 time_zone=time_zone)
 
 
-def escalation_from_input(raw: dict[str, Any], settings: Settings, now: datetime) -> Escalation:
-    """Validate what the agent typed (option names as keys) into an escalation."""
-    return Escalation.build({
-        "policy": raw.get("policy"), "client_name": raw.get("client"),
-        "email": raw.get("email"), "phone": raw.get("phone"), "priority": raw.get("priority"),
-        "what": raw.get("what"), "how": raw.get("how"), "where": raw.get("where"),
-        "when": raw.get("when"), "changes": raw.get("changes") or [],
-        "channel": raw.get("channel"), "created_at": raw.get("created_at"),
-    }, rules(settings), now)
+def escalation_from_input(answers: EscalationInput, settings: Settings, now: datetime,
+                          time_zone: str | None = None) -> Escalation:
+    """Validate what the agent typed (one key per field) into an escalation."""
+    return Escalation.from_input(answers, rules(settings, time_zone), now)
 
 
-def create_entry(escalation: Escalation, files: list[LocalFile]) -> Entry:
-    """The outbox entry: the escalation as validated, its files, and (later) its progress."""
+def input_of(escalation: Escalation, attachments: list[str] | None = None) -> EscalationInput:
+    """The answers that describe a validated escalation again, for editing."""
+    return EscalationInput(
+        policy=escalation.policy, client_name=escalation.client_name, email=escalation.email,
+        phone=escalation.phone, priority=escalation.priority.value, what=escalation.what,
+        how=escalation.how, where=escalation.where, when=escalation.when,
+        changes=[f"{c.field}={c.value}" for c in escalation.changes],
+        channel=escalation.channel.value if escalation.channel else None,
+        created_at=escalation.created_at.isoformat(), attachments=list(attachments or []))
+
+
+@dataclass
+class ContactLookup:
+    """What the email and phone found: one contact, several candidates, or a problem."""
+
+    contact: Contact | None = None
+    candidates: list[Contact] = field(default_factory=list)
+    problem: EscalateError | None = None
+
+
+@dataclass
+class Prepared:
+    """Everything read before anything is written: what the review shows."""
+
+    escalation: Escalation
+    portal: Portal
+    lookup: ContactLookup
+    duplicates: list[Ticket]
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.lookup.contact
+
+    @property
+    def name_mismatch(self) -> bool:
+        return self.contact is not None and not names_match(self.escalation, self.contact)
+
+    def priority_option(self) -> str | None:
+        return self.escalation.priority.portal_option(self.portal.priority_options)
+
+
+def names_match(escalation: Escalation, contact: Contact) -> bool:
+    """The client named is the contact found (a contact without a name is not compared)."""
+    if not (contact.firstname or contact.lastname):
+        return True
+    return same_person(escalation.client_name, contact.firstname, contact.lastname)
+
+
+def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *,
+            warn: Callable[[str], None] | None = None, portal: Portal | None = None,
+            contact: Contact | None = None) -> Prepared:
+    """Read the portal, the contact and the open tickets of the policy, all at once.
+
+    The three reads are independent (the duplicate search needs only the policy), so they
+    run together; a warm run costs the contact lookup and one search.
+    """
+    with ThreadPoolExecutor(3) as pool:
+        portal_job = (None if portal is not None
+                      else pool.submit(load_portal, gateway, settings, warn=warn))
+        lookup_job = None if contact is not None else pool.submit(lookup_contact, gateway,
+                                                                   escalation)
+        duplicates_job = pool.submit(policy_tickets, gateway, escalation)
+        if portal_job is not None:
+            portal = portal_job.result()
+        assert portal is not None
+        portal.require_tool_properties()  # before the search's answer: it names why
+        lookup = ContactLookup(contact=contact) if lookup_job is None else lookup_job.result()
+        tickets = duplicates_job.result()
+    return Prepared(escalation=escalation, portal=portal, lookup=lookup,
+                    duplicates=open_duplicates(tickets, portal, escalation))
+
+
+def require_contact(prepared: Prepared, *, accept_contact: bool) -> Contact:
+    """The contact to create the ticket on, for a run nobody can ask (exit 3 otherwise)."""
+    lookup = prepared.lookup
+    if lookup.problem is not None:
+        raise lookup.problem
+    if lookup.contact is None:
+        raise ambiguous(prepared.escalation, lookup.candidates)
+    if prepared.name_mismatch and not accept_contact:
+        raise mismatch(prepared.escalation, lookup.contact)
+    return lookup.contact
+
+
+def mismatch(escalation: Escalation, contact: Contact) -> Refused:
+    return Refused(
+        f"El contacto encontrado se llama «{contact.name}» (id {contact.id}) y el cliente "
+        f"escrito es «{escalation.client_name}»; no se envió nada.",
+        hint="Verifique con el cliente; si es la misma persona, repita con "
+             "--aceptar-contacto.")
+
+
+def ambiguous(escalation: Escalation, candidates: list[Contact]) -> Refused:
+    listing = "\n".join(f"  • {c.name} (id {c.id}) {c.email} {c.best_phone}".rstrip()
+                        for c in candidates)
+    return Refused(f"El teléfono {escalation.phone} corresponde a {len(candidates)} "
+                   f"contactos:\n{listing}",
+                   hint="Use --correo para indicar cuál es el cliente.")
+
+
+def create_entry(escalation: Escalation, files: list[LocalFile],
+                 prepared: Prepared | None = None, *,
+                 contact: Contact | None = None) -> Entry:
+    """The outbox entry: the escalation as validated, its files, and (later) its progress.
+
+    When the reads were done before (`prepare`, then the agent's review), the entry carries
+    their outcome, so sending it costs only the create.
+    """
+    state: dict[str, Any] = {}
+    if prepared is not None:
+        state["duplicates_accepted"] = True
+        if contact is not None:
+            state["contact"] = contact.__dict__
+            state["contact_accepted"] = True  # the review or require_contact settled it
     return Entry(id=escalation.escalate_id, kind="create", payload={
         "escalation": escalation.model_dump(mode="json"),
         "files": [{"path": str(f.path), "name": f.name} for f in files],
-    })
+    }, state=state)
 
 
 def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox, ui: Ui,
@@ -99,6 +210,8 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
         contact = Contact(**state["contact"])
     else:
         contact = find_contact(gateway, escalation, ui)
+        if not names_match(escalation, contact) and not state.get("contact_accepted"):
+            raise mismatch(escalation, contact)
         state["contact"] = contact.__dict__
         outbox.save_state(entry)
 
@@ -107,7 +220,8 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
         ticket = Ticket(**{**state["ticket"], "created_at": escalation.created_at,
                            "properties": {}})
     else:
-        duplicates = find_duplicates(gateway, portal, escalation)
+        if not state.get("duplicates_accepted"):
+            duplicates = find_duplicates(gateway, portal, escalation)
         if duplicates and not state.get("duplicates_accepted"):
             answer = ui.confirm_duplicates(duplicates)
             if answer is False:
@@ -167,7 +281,7 @@ def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalat
                                  contact.id), portal
 
 
-def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
+def lookup_contact(gateway: Gateway, escalation: Escalation) -> ContactLookup:
     """The client's contact by exact email and/or phone; ambiguity is never guessed."""
     by_email = gateway.contact_by_email(escalation.email) if escalation.email else None
     by_phone: list[Contact] = []
@@ -175,39 +289,59 @@ def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
         by_phone = gateway.contacts_by_phone(national_digits(escalation.phone), escalation.phone)
     if by_email is not None:
         if by_phone and by_email.id not in {c.id for c in by_phone}:
-            raise Refused(
+            return ContactLookup(problem=Refused(
                 f"El correo y el teléfono corresponden a contactos distintos: {by_email.name} "
                 f"(id {by_email.id}, por correo) y "
                 + ", ".join(f"{c.name} (id {c.id})" for c in by_phone) + " (por teléfono).",
-                hint="Verifique los datos con el cliente y use solo el correcto.")
-        return by_email
+                hint="Verifique los datos con el cliente y use solo el correcto."))
+        return ContactLookup(contact=by_email)
     if not by_phone:
         keys = " ni ".join(k for k in (escalation.email, escalation.phone) if k)
-        raise NotFound(f"No hay ningún contacto en HubSpot con {keys}.",
-                       hint="Verifique el dato o cree primero el contacto en HubSpot.")
+        return ContactLookup(problem=NotFound(
+            f"No hay ningún contacto en HubSpot con {keys}.",
+            hint="Verifique el dato o cree primero el contacto en HubSpot."))
     if len(by_phone) == 1:
-        return by_phone[0]
-    chosen = ui.choose_contact(by_phone)
+        return ContactLookup(contact=by_phone[0])
+    return ContactLookup(candidates=by_phone)
+
+
+def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
+    """The contact, asking the agent to choose among several when someone can be asked."""
+    lookup = lookup_contact(gateway, escalation)
+    if lookup.problem is not None:
+        raise lookup.problem
+    if lookup.contact is not None:
+        return lookup.contact
+    chosen = ui.choose_contact(lookup.candidates)
     if chosen is None:
-        listing = "\n".join(f"  • {c.name} (id {c.id}) {c.email} {c.best_phone}".rstrip()
-                            for c in by_phone)
-        raise Refused(f"El teléfono {escalation.phone} corresponde a {len(by_phone)} "
-                      f"contactos:\n{listing}",
-                      hint="Use --correo para indicar cuál es el cliente.")
+        raise ambiguous(escalation, lookup.candidates)
     return chosen
 
 
-def find_duplicates(gateway: Gateway, portal: Portal, escalation: Escalation) -> list[Ticket]:
-    """Open tickets of the pipeline with the same policy (one search request)."""
+def policy_tickets(gateway: Gateway, escalation: Escalation) -> list[Ticket]:
+    """Tickets carrying the policy (one search request, needing nothing but the policy)."""
     groups = [{"filters": [
         {"propertyName": "escalate_policy", "operator": "EQ", "value": escalation.policy},
-        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
-        {"propertyName": "hs_pipeline_stage", "operator": "IN",
-         "values": portal.open_stage_ids},
     ]}]
     found = []
     for ticket, _total in gateway.search_tickets(groups):
         found.append(ticket)
-        if len(found) >= 20:
+        if len(found) >= 100:
             break
     return found
+
+
+def open_duplicates(tickets: list[Ticket], portal: Portal,
+                    escalation: Escalation) -> list[Ticket]:
+    """The open tickets of the pipeline among them, except this escalation's own ticket.
+
+    Search lags behind writes: a ticket created in the last minute may not be listed yet.
+    """
+    open_ids = set(portal.open_stage_ids)
+    return [t for t in tickets if t.pipeline == portal.pipeline.id and t.stage in open_ids
+            and t.escalate_id != escalation.escalate_id][:20]
+
+
+def find_duplicates(gateway: Gateway, portal: Portal, escalation: Escalation) -> list[Ticket]:
+    """Open tickets of the pipeline with the same policy, other than this escalation's."""
+    return open_duplicates(policy_tickets(gateway, escalation), portal, escalation)

@@ -1,0 +1,357 @@
+"""Interactive `create`: ask what is missing (each answer checked as typed), review, send.
+
+Ctrl-C at any question, choice, confirmation, editor or at the review keeps the answers
+as a draft and says how to resume it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..domain.escalation import EscalationInput, check_field
+from ..domain.priority import Priority
+from ..errors import EscalateError, InvalidInput
+from . import drafts
+from .create import missing_fields, report, send, show_preview, validate
+from .env import Env
+from .fields import FIELDS, label, problem_lines
+from .prompts import Asker, asker, choose_contact, priority_checklist
+
+if TYPE_CHECKING:
+    from ..domain.escalation import Escalation
+    from ..domain.records import Contact
+    from ..workflows.create import Prepared
+    from ..workflows.files import LocalFile
+
+CHANNELS = [("Teléfono", "telefono"), ("Correo", "correo"), ("Chat", "chat"),
+            ("WhatsApp", "whatsapp"), ("Redes sociales", "redes"), ("Web", "web"),
+            ("Sin indicar", "")]
+COLOURS = {Priority.URGENTE: "bold red", Priority.ALTA: "bold dark_orange",
+           Priority.MEDIA: "bold yellow", Priority.BAJA: "bold green"}
+SEND, EDIT, DRAFT, CANCEL = "send", "edit", "draft", "cancel"
+EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
+            "when", "changes", "channel", "attachments")
+ENDOSO = "endoso"
+
+
+class Session:
+    """One agent's escalation at the terminal, from the first question to the ticket."""
+
+    def __init__(self, env: Env, answers: EscalationInput, *,
+                 resumed: drafts.Resumed | None = None, accept_contact: bool = False) -> None:
+        self.env = env
+        self.answers = answers
+        self.resumed = resumed
+        self.accept_contact = accept_contact
+        self.draft_id = resumed.entry_id if resumed is not None else None
+        self.ask: Asker = asker()
+        self.sending = False
+
+    # -- the whole session --------------------------------------------------------------
+
+    def run(self, *, dry_run: bool, as_json: bool) -> None:
+        try:
+            self._run(dry_run=dry_run, as_json=as_json)
+        except KeyboardInterrupt:
+            if not self.sending:
+                self._keep("Interrumpido: lo escrito quedó guardado como borrador.")
+            raise
+
+    def _run(self, *, dry_run: bool, as_json: bool) -> None:
+        if missing_fields(self.answers):
+            self.ask_missing()
+        escalation, files = self.validated()
+        if dry_run:
+            show_preview(self.env, escalation, files, as_json)
+            return
+        self.review(escalation, files, as_json)
+
+    def _keep(self, why: str) -> None:
+        if not drafts.has_answers(self.answers):
+            return
+        self.draft_id = drafts.keep(self.env, self.answers, self.draft_id)
+        self.env.err.print(f"{why}\nPara seguir: [bold]{drafts.resume_hint(self.draft_id)}[/]")
+
+    # -- questions ----------------------------------------------------------------------
+
+    def ask_missing(self) -> None:
+        """Each missing value in the order of the form, then the optional ones."""
+        a = self.answers
+        for field in ("policy", "client_name"):
+            if not str(a.get(field) or "").strip():
+                a[field] = self.ask_field(field)
+        if not str(a.get("email") or "").strip() and not str(a.get("phone") or "").strip():
+            self.ask_contact()
+        if not str(a.get("priority") or "").strip():
+            a["priority"] = priority_checklist(self.ask).value
+        for field in ("what", "how", "where"):
+            if not str(a.get(field) or "").strip():
+                a[field] = self.ask_field(field)  # type: ignore[literal-required]
+        if not str(a.get("when") or "").strip():
+            a["when"] = self.ask_field("when") or None
+        if not a.get("channel"):
+            a["channel"] = self.ask_channel()
+        if not a.get("changes"):
+            a["changes"] = self.ask_changes()
+        if not a.get("attachments"):
+            a["attachments"] = self.ask_attachments()
+
+    def check(self, field: str) -> Callable[[Any], str | None]:
+        settings, now = self.env.settings, self.env.now()
+        from ..workflows.create import rules
+
+        def problem(text: str) -> str | None:
+            if field in ("policy", "client_name", "what", "how", "where") and not text.strip():
+                return "No puede quedar vacío."
+            return check_field(field, text, rules(settings), now)
+        return problem
+
+    def ask_field(self, field: str, default: str = "") -> str:
+        multiline = field in ("what", "how")
+        return self.ask.text(FIELDS[field].question, default=default, check=self.check(field),
+                             multiline=multiline)
+
+    def ask_contact(self, default: str = "") -> None:
+        email, phone = self.check("email"), self.check("phone")
+
+        def problem(text: str) -> str | None:
+            if not text.strip():
+                return "Escriba el correo o el teléfono del cliente."
+            return email(text) if "@" in text else phone(text)
+
+        answer = self.ask.text("Correo o teléfono del cliente", default=default, check=problem)
+        self.answers["email" if "@" in answer else "phone"] = answer
+
+    def ask_channel(self) -> str | None:
+        current = self.answers.get("channel") or "telefono"
+        chosen = self.ask.select("¿Por dónde reportó el cliente? (canal)", CHANNELS, current)
+        return chosen or None
+
+    def ask_changes(self) -> list[str]:
+        """Data to change: asked whenever the case speaks of an endoso (guide, rule B.a)."""
+        a = self.answers
+        text = " ".join(str(a.get(f) or "") for f in ("what", "how", "where")).lower()
+        if ENDOSO in text:
+            self.env.err.print("El caso habla de un endoso: anote cada dato que el cliente "
+                               "pidió cambiar (regla B.a de la guía).")
+        elif not self.ask.confirm("¿El cliente pidió cambiar algún dato (endoso)?"):
+            return []
+        changes: list[str] = []
+        check = self.check("changes")
+        while True:
+            answer = self.ask.text(
+                "Dato a cambiar, campo=valor (por ejemplo placa=ABC1234; vacío para terminar)",
+                check=lambda t: check([t]) if t.strip() else None)
+            if not answer.strip():
+                return changes
+            changes.append(answer.strip())
+
+    def ask_attachments(self, default: str = "") -> list[str]:
+        max_bytes = self.env.settings.max_file_bytes
+
+        def problem(text: str) -> str | None:
+            try:
+                paths = split_paths(text)
+            except ValueError:
+                return "Hay una comilla sin cerrar."
+            from ..workflows.files import check_files
+
+            try:
+                check_files(paths, max_bytes)
+            except InvalidInput as exc:
+                return "; ".join(exc.problems)
+            return None
+
+        answer = self.ask.text(FIELDS["attachments"].question, default=default, check=problem)
+        return split_paths(answer)
+
+    # -- validation and review ----------------------------------------------------------
+
+    def validated(self) -> tuple[Escalation, list[LocalFile]]:
+        """The escalation; a problem only the whole form shows is fixed field by field."""
+        while True:
+            try:
+                escalation, files = validate(self.env, self.answers, typed_as_flags=False,
+                                             resumed=self.resumed)
+                return escalation, files
+            except InvalidInput as exc:
+                for line in (problem_lines(exc.fields, typed=False) if exc.fields
+                             else exc.problems):
+                    self.env.err.print(f"[red]✗[/] {line}", markup=True)
+                fields = [f for f in exc.fields if f in EDITABLE or f == "contact"]
+                if not fields:
+                    fields = [f for f in missing_fields(self.answers)] or ["attachments"]
+                for field in fields:
+                    self.edit(field)
+
+    def review(self, escalation: Escalation, files: list[LocalFile], as_json: bool) -> None:
+        from ..workflows.create import prepare
+
+        prepared: Prepared | None = None
+        contact: Contact | None = None
+        while True:
+            if prepared is None or prepared.escalation.policy != escalation.policy or (
+                    (prepared.escalation.email, prepared.escalation.phone)
+                    != (escalation.email, escalation.phone)):
+                with self.env.err.status("Buscando el contacto y tickets abiertos de la "
+                                         "póliza…"):
+                    prepared = prepare(self.env.gateway(), self.env.settings, escalation,
+                                       warn=self.env.warn)
+                contact = prepared.contact
+                if contact is None and prepared.lookup.candidates:
+                    contact = choose_contact(prepared.lookup.candidates, self.ask)
+                    prepared.lookup.contact = contact
+            prepared.escalation = escalation
+            problem = self.render(prepared, contact, files)
+            choice = self.ask.select("¿Qué hacemos?", self.actions(prepared, problem), SEND)
+            if choice == SEND:
+                assert contact is not None
+                self.sending = True
+                result = send(self.env, prepared, files, contact, resumed=self.resumed,
+                              interactive=True)
+                if self.draft_id and self.resumed is None:
+                    self.env.outbox.done(self.draft_id)
+                report(self.env, result, as_json)
+                return
+            if choice == DRAFT:
+                self._keep("Borrador guardado; no se envió nada.")
+                return
+            if choice == CANCEL:
+                if self.resumed is not None:
+                    self.env.outbox.done(self.resumed.entry_id)
+                elif self.draft_id:
+                    self.env.outbox.done(self.draft_id)
+                self.env.err.print("Cancelado: no se envió nada.")
+                return
+            field = self.ask.select("¿Qué campo?", [(f"{label(f)}: {self.shown(f)}", f)
+                                                    for f in EDITABLE])
+            self.edit(field)
+            kept_id = escalation.escalate_id
+            escalation, files = self.validated()
+            escalation = escalation.model_copy(update={"escalate_id": kept_id})
+
+    def actions(self, prepared: Prepared, problem: str | None) -> list[tuple[str, str]]:
+        if problem is not None:
+            send_label = None
+        elif prepared.duplicates:
+            send_label = f"Enviar de todos modos (ya hay {len(prepared.duplicates)} abiertos)"
+        elif prepared.name_mismatch:
+            send_label = "Enviar: es el mismo cliente"
+        else:
+            send_label = "Enviar"
+        options = [(send_label, SEND)] if send_label else []
+        return [*options, ("Editar un campo", EDIT), ("Guardar borrador", DRAFT),
+                ("Cancelar", CANCEL)]
+
+    def render(self, prepared: Prepared, contact: Contact | None,
+               files: list[LocalFile]) -> str | None:
+        """The ticket exactly as it will be stored; returns why it cannot be sent, if so."""
+        from rich.markup import escape
+        from rich.panel import Panel
+        from rich.table import Table
+
+        from ..domain.moments import zone
+
+        e = prepared.escalation
+        portal = prepared.portal
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column()
+        grid.add_row("Ticket", escape(e.subject()))
+        grid.add_row("Etapa", escape(f"{portal.stage.label} ({portal.pipeline.label})"))
+        option = prepared.priority_option()
+        priority = f"[{COLOURS[e.priority]}]{e.priority.icon} {e.priority.value}[/]"
+        grid.add_row("Prioridad", priority + (f" ({option})" if option else
+                                              " [red](el portal no tiene esta prioridad)[/]"))
+        local = zone(portal.account.time_zone)
+        moment = e.created_at.astimezone(local) if local else e.created_at
+        grid.add_row("Fecha", moment.isoformat(timespec="minutes"))
+        problem: str | None = None
+        if contact is not None:
+            grid.add_row("Contacto", escape(f"{contact.name} · {contact.email or 'sin correo'}"
+                                            f" · {contact.best_phone or 'sin teléfono'} "
+                                            f"(id {contact.id})"))
+            if prepared.name_mismatch and not self.accept_contact:
+                grid.add_row("[yellow]¿Mismo cliente?[/]",
+                             f"escrito: [bold]{escape(e.client_name)}[/]  ·  en HubSpot: "
+                             f"[bold]{escape(contact.name)}[/]")
+        else:
+            lookup = prepared.lookup
+            problem = lookup.problem.message if lookup.problem else "sin contacto"
+            grid.add_row("Contacto", f"[red]{escape(problem)}[/]")
+        if option is None:
+            problem = problem or "prioridad"
+        if files:
+            grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
+                                                      for f in files)))
+        if prepared.duplicates:
+            grid.add_row("[yellow]Posibles duplicados[/]", escape("\n".join(
+                f"{t.id}: {t.subject} ({portal.stage_label(t.stage)}) "
+                f"{portal.account.ticket_url(t.id)}" for t in prepared.duplicates)))
+        else:
+            grid.add_row("Duplicados", "ninguno abierto con esta póliza [dim](los tickets "
+                                       "creados en el último minuto pueden no aparecer aún)[/]")
+        self.env.err.print(Panel(grid, title="Revise el ticket antes de enviarlo",
+                                 expand=False))
+        self.env.err.print(Panel(escape(e.content()), title="Descripción", expand=False))
+        return problem
+
+    def shown(self, field: str) -> str:
+        value = self.answers.get(field)
+        text = ("; ".join(value) or "—") if isinstance(value, list) else str(value or "—")
+        first = text.splitlines()[0] if text.strip() else "—"
+        return first if len(first) <= 50 else first[:49] + "…"
+
+    def edit(self, field: str) -> None:
+        """Ask one field again, its current value ready to edit."""
+        a = self.answers
+        if field == "contact":
+            self.ask_contact(str(a.get("email") or a.get("phone") or ""))
+        elif field == "priority":
+            a["priority"] = priority_checklist(self.ask).value
+        elif field == "channel":
+            a["channel"] = self.ask_channel()
+        elif field == "changes":
+            check = self.check("changes")
+            text = self.ask.text("Cambios, campo=valor separados por «;» (vacío: ninguno)",
+                                 default="; ".join(a.get("changes") or []),
+                                 check=lambda t: check(split_changes(t)))
+            a["changes"] = split_changes(text)
+        elif field == "attachments":
+            a["attachments"] = self.ask_attachments(shlex.join(a.get("attachments") or []))
+        elif field in ("email", "phone"):
+            check = self.check(field)
+            answer = self.ask.text(FIELDS[field].question + " (vacío: ninguno)",
+                                   default=str(a.get(field) or ""),
+                                   check=lambda t: check(t) if t.strip() else None)
+            a[field] = answer or None  # type: ignore[literal-required]
+        elif field in FIELDS:
+            a[field] = self.ask_field(field, str(a.get(field) or ""))  # type: ignore[literal-required]
+        else:
+            raise EscalateError(f"campo desconocido: {field}")
+
+
+def split_paths(text: str) -> list[str]:
+    """Paths as a file manager pastes them: quoted, with escaped spaces, or as file:// URIs."""
+    from urllib.parse import unquote, urlparse
+
+    paths = []
+    for part in shlex.split(text):
+        if part.startswith("file://"):
+            part = unquote(urlparse(part).path)
+        paths.append(part)
+    return paths
+
+
+def split_changes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1048576:.1f} MB"
