@@ -1,16 +1,29 @@
-"""The follow-up clock: which clients are owed a call, and since when. Pure; `now` passed in."""
+"""The follow-up clock: which clients are owed a call, and since when. Pure; `now` passed in.
+
+The whole rule lives here: the interval per priority (the policy file's, else the configured
+default, 48 h by the escalation guide; `--horas` overrides every priority), business hours
+in the portal's time zone with holidays, how long a closed ticket stays owed, how far ahead
+"due soon" looks, and the search bounds that find every candidate.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
 from enum import Enum
+from typing import TYPE_CHECKING
 
+from .business_hours import BusinessCalendar
 from .moments import parse_time
+from .priority import Priority
 from .records import Ticket
 
-SOON = timedelta(hours=24)
+if TYPE_CHECKING:
+    from .policy import FollowupPolicy
+
+SOON = timedelta(hours=24)  # "due soon": owed within this look-ahead unless the client is called
+CLOSED_LOOKBACK = timedelta(days=30)  # a ticket closed longer ago is no longer owed a call
 
 
 class Reason(str, Enum):
@@ -24,17 +37,97 @@ class Reason(str, Enum):
 
 
 @dataclass(frozen=True)
+class SearchWindow:
+    """What a search must cover so that the clock sees every ticket owed or due soon.
+
+    Open tickets: those whose anchor (creation or last client update) is before
+    `open_anchor_before`. Closed tickets: those closed at or after `closed_since`.
+    With business hours the bound is the wall-clock one (a business hour is never shorter
+    than an hour), so the search finds a superset and the clock decides.
+    """
+
+    open_anchor_before: datetime
+    closed_since: datetime
+
+
+@dataclass(frozen=True)
 class Clock:
-    """The escalation pipeline's stages and the allowed wait."""
+    """The escalation pipeline's stages and how long a client may wait at each priority."""
 
     pipeline_id: str
     open_stages: Collection[str]
     closed_stages: Collection[str]
-    hours: float
+    hours: float  # the default interval, for priorities the policy does not name
+    per_priority: Mapping[Priority, float] = field(default_factory=dict)
+    calendar: BusinessCalendar | None = None  # None: every hour counts
+    levels: Mapping[str, Priority] = field(default_factory=dict)  # portal option → level
+    closed_lookback: timedelta = CLOSED_LOOKBACK
+    look_ahead: timedelta = SOON
+
+    @classmethod
+    def build(cls, pipeline_id: str, open_stages: Collection[str],
+              closed_stages: Collection[str], *, default_hours: float,
+              policy: FollowupPolicy | None = None, override_hours: float | None = None,
+              time_zone: str | None = None,
+              priority_options: Iterable[tuple[str, str]] = ()) -> Clock:
+        """The clock of a portal under a policy; `override_hours` (`--horas`) wins everywhere."""
+        per_priority: dict[Priority, float] = {}
+        calendar = None
+        if policy is not None:
+            if override_hours is None:
+                per_priority = {p: float(h) for p, h in policy.hours.items()}
+            hours = policy.business_hours
+            if hours is not None:
+                calendar = BusinessCalendar(hours.days, hours.start, hours.end,
+                                            policy.holidays, portal_zone(time_zone))
+        return cls(pipeline_id, open_stages, closed_stages,
+                   hours=override_hours if override_hours is not None else default_hours,
+                   per_priority=per_priority, calendar=calendar,
+                   levels=levels_of(priority_options))
+
+    # -- the interval -------------------------------------------------------------------
 
     @property
     def wait(self) -> timedelta:
+        """The default interval (the one for a priority the policy does not name)."""
         return timedelta(hours=self.hours)
+
+    @property
+    def shortest(self) -> timedelta:
+        """The shortest interval of any priority: what a search must assume."""
+        return timedelta(hours=min([self.hours, *self.per_priority.values()]))
+
+    def priority(self, ticket: Ticket) -> Priority | None:
+        """The ticket's level, through the portal's options (or HubSpot's default values)."""
+        value = ticket.priority
+        if not value:
+            return None
+        return self.levels.get(value) or Priority.from_hubspot(value)
+
+    def hours_for(self, priority: Priority | None) -> float:
+        """Hours a client may wait without an update at this priority."""
+        if priority is None:
+            return self.hours
+        return self.per_priority.get(priority, self.hours)
+
+    def interval(self, ticket: Ticket) -> timedelta:
+        return timedelta(hours=self.hours_for(self.priority(ticket)))
+
+    def elapsed(self, since: datetime, until: datetime) -> timedelta:
+        """Time that counts between two moments: business hours when set, else all of it."""
+        if until <= since:
+            return timedelta(0)
+        if self.calendar is None:
+            return until - since
+        return self.calendar.elapsed(since, until)
+
+    def due_at(self, since: datetime, interval: timedelta) -> datetime:
+        """The moment after which `interval` of counted time has passed since `since`."""
+        if self.calendar is None:
+            return since + interval
+        return self.calendar.add(since, interval)
+
+    # -- the tickets --------------------------------------------------------------------
 
     def closed_at(self, ticket: Ticket) -> datetime | None:
         """When the ticket was closed: closed_date, else when it entered its stage."""
@@ -48,32 +141,61 @@ class Clock:
         return max(moments) if moments else None
 
     def owed(self, ticket: Ticket, now: datetime) -> Owed | None:
-        """Why and since when the client of this ticket is owed a call, or None."""
+        """Why and since when the client of this ticket is owed a call, or None.
+
+        Open: more than the priority's interval (counted in business hours when set) since
+        the anchor. Closed: closed after the last client update (or with none), within
+        `closed_lookback`.
+        """
         if ticket.pipeline != self.pipeline_id:
             return None
         if ticket.stage in self.open_stages:
             anchor = self.anchor(ticket)
-            if anchor is None or now - anchor <= self.wait:
+            if anchor is None:
                 return None
-            return Owed(ticket, Reason.SIN_RESOLVER, anchor, _hours(now - anchor))
+            waited_for = self.elapsed(anchor, now)
+            if waited_for <= self.interval(ticket):
+                return None
+            return Owed(ticket, Reason.SIN_RESOLVER, anchor, _hours(waited_for))
         if ticket.stage in self.closed_stages:
             closed = self.closed_at(ticket)
             update = ticket.last_client_update
             if update is not None and (closed is None or update >= closed):
                 return None
             since = closed or ticket.created_at
-            if since is None:
+            if since is None or now - since > self.closed_lookback:
                 return None
-            return Owed(ticket, Reason.RESUELTO_SIN_AVISAR, since, _hours(now - since))
+            return Owed(ticket, Reason.RESUELTO_SIN_AVISAR, since,
+                        _hours(self.elapsed(since, now)))
         return None
 
-    def due_soon(self, ticket: Ticket, now: datetime, within: timedelta = SOON) -> bool:
-        """Open, not owed yet, and owed within `within` unless the client is called."""
+    def due_soon(self, ticket: Ticket, now: datetime, within: timedelta | None = None) -> bool:
+        """Open, not owed yet, and owed within the look-ahead unless the client is called."""
         if ticket.pipeline != self.pipeline_id or ticket.stage not in self.open_stages:
             return False
         anchor = self.anchor(ticket)
-        return anchor is not None and self.wait < now + within - anchor and (
-            now - anchor <= self.wait)
+        if anchor is None:
+            return False
+        interval = self.interval(ticket)
+        later = now + (self.look_ahead if within is None else within)
+        return self.elapsed(anchor, now) <= interval < self.elapsed(anchor, later)
+
+    def search_window(self, now: datetime) -> SearchWindow:
+        """The bounds of the candidate search (see `SearchWindow`)."""
+        return SearchWindow(open_anchor_before=now + self.look_ahead - self.shortest,
+                            closed_since=now - self.closed_lookback)
+
+    def waited_past(self, ticket_priority: Priority | None, created: datetime,
+                    updates: Iterable[datetime], end: datetime) -> bool:
+        """Whether a client waited longer than the interval without an update at some point
+        between `created` and `end` (the resolution, or now for an open ticket)."""
+        interval = timedelta(hours=self.hours_for(ticket_priority))
+        last = created
+        for update in sorted(u for u in updates if created <= u <= end):
+            if self.elapsed(last, update) > interval:
+                return True
+            last = update
+        return self.elapsed(last, end) > interval
 
 
 @dataclass(frozen=True)
@@ -81,7 +203,30 @@ class Owed:
     ticket: Ticket
     reason: Reason
     since: datetime
-    hours_waiting: float
+    hours_waiting: float  # counted hours: business hours when the policy sets them
+
+
+def levels_of(options: Iterable[tuple[str, str]]) -> dict[str, Priority]:
+    """The portal's priority option values, each with the level it stands for."""
+    pairs = list(options)
+    found: dict[str, Priority] = {}
+    for priority in Priority:
+        value = priority.portal_option(pairs)
+        if value is not None:
+            found[value] = priority
+    return found
+
+
+def portal_zone(name: str | None) -> tzinfo:
+    """The portal's time zone (account-info `timeZone`), UTC when unknown."""
+    if name:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone.utc
 
 
 def most_overdue_first(owed: list[Owed]) -> list[Owed]:

@@ -96,7 +96,7 @@ class BumpHours(PerPriority):
     @model_validator(mode="before")
     @classmethod
     def _no_urgent(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "URGENTE" in data:
+        if isinstance(data, dict) and "URGENTE" in _priority_keys(data):  # URGENT, urgente
             raise PydanticCustomError(
                 "urgent", "URGENTE es el nivel más alto: no puede subir (quite URGENTE)")
         return data
