@@ -48,8 +48,8 @@ def followup(
         except ValueError as exc:
             raise InvalidInput([f"--prioridad: {exc}"]) from None
     settings = env.settings
-    report = run_followup(env.gateway(), settings, hours=hours or settings.followup_hours,
-                          now=env.now(), only=only, ui=TerminalUi(env, False))
+    report = run_followup(env.gateway(), settings, hours=hours, now=env.now(), only=only,
+                          ui=TerminalUi(env, False), policy=env.policy.policy.followup)
     rows = [row.as_json() for row in report.rows]
     if as_json:
         env.out(json.dumps(rows, ensure_ascii=False, indent=2))

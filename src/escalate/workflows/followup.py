@@ -5,22 +5,25 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
-from ..domain.followup import SOON, Clock, Owed, most_overdue_first
+from ..domain.followup import Clock, Owed, most_overdue_first
 from ..domain.moments import epoch_ms
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..errors import NotFound
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
+from .clock import portal_clock
 from .notes import add_note_once, note_html
 from .portal import Portal, load_portal
 from .ui import Ui
 
+if TYPE_CHECKING:
+    from ..domain.policy import FollowupPolicy
+
 MAX_RESULTS = 10_000  # HubSpot's search stops there: larger queries are split by date
-CLOSED_LOOKBACK = timedelta(days=30)
 FIRST_MOMENT = datetime(2000, 1, 1).astimezone()
 
 
@@ -56,12 +59,17 @@ class FollowupReport:
         return sum(1 for r in self.rows if r.owed.reason.value == reason)
 
 
-def followup(gateway: Gateway, settings: Settings, *, hours: float, now: datetime,
-             only: Priority | None = None, ui: Ui | None = None) -> FollowupReport:
-    """The tickets whose client is owed a call, most overdue first, with their contacts."""
+def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
+             only: Priority | None = None, ui: Ui | None = None,
+             policy: FollowupPolicy | None = None) -> FollowupReport:
+    """The tickets whose client is owed a call, most overdue first, with their contacts.
+
+    `hours` (`--horas`) overrides every priority's interval; None: the policy's, else
+    ESCALATE_FOLLOWUP_HOURS.
+    """
     portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
     portal.require_tool_properties()
-    clock = Clock(portal.pipeline.id, portal.open_stage_ids, portal.closed_stage_ids, hours)
+    clock = portal_clock(portal, settings, policy, hours)
     report = FollowupReport()
     owed: list[Owed] = []
     for ticket in fetch_candidates(gateway, portal, clock, now):
@@ -88,11 +96,12 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
                      window: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
     """Server-side filters: open tickets due now or within a day, and recently closed ones.
 
-    Open tickets: created before the cut-off and with no client update, or one older than
-    the cut-off. Closed ones: closed in the last 30 days (whether the client was told after
-    the close is compared here: search cannot compare two properties).
+    Open tickets: created before the clock's bound and with no client update, or one older
+    than the bound. Closed ones: closed since the clock's cutoff (whether the client was told
+    after the close is compared here: search cannot compare two properties).
     """
-    due_by = epoch_ms(now - clock.wait + SOON)
+    bounds = clock.search_window(now)
+    due_by = epoch_ms(bounds.open_anchor_before)
     pipeline = {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id}
     opened = {"propertyName": "hs_pipeline_stage", "operator": "IN",
               "values": portal.open_stage_ids}
@@ -115,7 +124,7 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
             {"propertyName": "hs_pipeline_stage", "operator": "IN",
              "values": portal.closed_stage_ids},
             {"propertyName": "closed_date", "operator": "GTE",
-             "value": epoch_ms(now - CLOSED_LOOKBACK)},
+             "value": epoch_ms(bounds.closed_since)},
             *dated,
         ]})
     return groups
@@ -136,7 +145,7 @@ def fetch_candidates(gateway: Gateway, portal: Portal, clock: Clock,
         if first is None:
             continue
         ticket, total = first
-        start, end = window or (ticket.created_at or FIRST_MOMENT, now + SOON)
+        start, end = window or (ticket.created_at or FIRST_MOMENT, now + clock.look_ahead)
         if total > MAX_RESULTS and end - start > timedelta(milliseconds=2):
             middle = start + (end - start) / 2
             windows += [(start, middle), (middle, end)]
