@@ -2,6 +2,206 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..domain.team import OPEN_STATUSES, SUBJECT_WORD, Owner, Task
+
+if TYPE_CHECKING:
+    from ..domain.records import Ticket
+
+T = TypeVar("T")
+
+TASK_PROPERTIES = ["hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_type",
+                   "hs_task_priority", "hs_timestamp", "hubspot_owner_id"]
+# HubSpot-defined association type ids (hubspot/crm/association_type.py).
+TASK_TO_CONTACT = 204
+TASK_TO_TICKET = 230
+OBJECT_BATCH = 100  # inputs per batch create/read/update of objects
+ASSOCIATION_BATCH = 1000  # ids per v4 association batch read (changelog, Feb 2025)
+TASK_SEARCH_PAGE = 200
+
 
 class TeamCalls:
     """Owners and tasks. Methods use `self._call` and `self._client` of `Gateway`."""
+
+    _client: Any
+    _call: Callable[..., Any]
+
+    @cached_property
+    def _owners(self) -> Any:
+        return self._client.crm.owners.owners_api
+
+    @cached_property
+    def _tasks(self) -> Any:
+        return self._client.crm.objects.tasks
+
+    @cached_property
+    def _tasks_batch(self) -> Any:
+        return self._tasks.batch_api
+
+    @cached_property
+    def _tasks_search(self) -> Any:
+        return self._tasks.search_api
+
+    @cached_property
+    def _team_tickets_batch(self) -> Any:
+        return self._client.crm.tickets.batch_api
+
+    @cached_property
+    def _team_associations(self) -> Any:
+        return self._client.crm.associations.v4.batch_api
+
+    @cached_property
+    def _property_core(self) -> Any:
+        return self._client.crm.properties.core_api
+
+    # -- owners -------------------------------------------------------------------------
+
+    def owner_by_email(self, email: str) -> Owner | None:
+        """The active owner with this email (`GET /crm/v3/owners?email=`), or None."""
+        answer = self._call(self._owners.get_page, email=email, limit=10, archived=False)
+        for found in answer.results or []:
+            if (found.email or "").lower() == email.lower():
+                return _owner(found)
+        return None
+
+    def owners_page(self, limit: int = 1) -> list[Owner]:
+        """The first owners of the portal: a cheap read that needs crm.objects.owners.read."""
+        answer = self._call(self._owners.get_page, limit=limit, archived=False)
+        return [_owner(o) for o in answer.results or []]
+
+    # -- property definitions -----------------------------------------------------------
+
+    def ticket_property(self, name: str) -> dict[str, Any] | None:
+        """A ticket property's definition as HubSpot answers it, or None when absent."""
+        from ..errors import NotFound
+
+        try:
+            found = self._call(self._property_core.get_by_id, "tickets", name)
+        except NotFound:
+            return None
+        definition: dict[str, Any] = found.to_dict()
+        return definition
+
+    # -- tickets, read consistently -----------------------------------------------------
+
+    def tickets_by_id(self, ids: Iterable[str], properties: list[str]) -> list[Ticket]:
+        """Tickets by id, 100 per request. Unlike search, batch read sees every write at once."""
+        from .hubspot import _ticket
+
+        found: list[Ticket] = []
+        for chunk in _chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+            answer = self._call(self._team_tickets_batch.read,
+                                batch_read_input_simple_public_object_id={
+                                    "inputs": [{"id": i} for i in chunk],
+                                    "properties": properties})
+            found += [_ticket(t) for t in answer.results]
+        return found
+
+    def associated_ids(self, from_type: str, to_type: str,
+                       ids: Iterable[str]) -> dict[str, list[str]]:
+        """For each object, the ids of its associated `to_type` objects (1,000 per request)."""
+        found: dict[str, list[str]] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), ASSOCIATION_BATCH):
+            answer = self._call(
+                self._team_associations.get_page, from_type, to_type,
+                batch_input_public_fetch_associations_batch_request={
+                    "inputs": [{"id": i} for i in chunk]})
+            for result in answer.results:
+                found[str(result._from.id)] = [str(t.to_object_id) for t in result.to]
+        return found
+
+    # -- tasks --------------------------------------------------------------------------
+
+    def open_call_tasks(self, owner_id: str | None = None) -> Iterator[Task]:
+        """Open CALL tasks whose subject starts like the tool's (the caller checks the marker).
+
+        Search lags behind writes: a task made seconds ago may be missing here; callers
+        confirm through associations and batch reads before they create anything.
+        """
+        filters: list[dict[str, Any]] = [
+            {"propertyName": "hs_task_type", "operator": "EQ", "value": "CALL"},
+            {"propertyName": "hs_task_status", "operator": "IN", "values": list(OPEN_STATUSES)},
+            {"propertyName": "hs_task_subject", "operator": "CONTAINS_TOKEN",
+             "value": SUBJECT_WORD.lower()},
+        ]
+        if owner_id:
+            filters.append({"propertyName": "hubspot_owner_id", "operator": "EQ",
+                            "value": owner_id})
+        after: str | None = None
+        while True:
+            request: dict[str, Any] = {
+                "filterGroups": [{"filters": filters}], "properties": TASK_PROPERTIES,
+                "limit": TASK_SEARCH_PAGE,
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]}
+            if after:
+                request["after"] = after
+            answer = self._call(self._tasks_search.do_search,
+                                public_object_search_request=request)
+            for found in answer.results:
+                yield _task(found)
+            paging = answer.paging
+            after = paging.next.after if paging is not None and paging.next is not None else None
+            if not after:
+                return
+
+    def tasks(self, ids: Iterable[str]) -> list[Task]:
+        """Tasks by id (batch read, 100 per request)."""
+        found: list[Task] = []
+        for chunk in _chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+            answer = self._call(self._tasks_batch.read,
+                                batch_read_input_simple_public_object_id={
+                                    "inputs": [{"id": i} for i in chunk],
+                                    "properties": TASK_PROPERTIES})
+            found += [_task(t) for t in answer.results]
+        return found
+
+    def create_tasks(self, tasks: list[tuple[dict[str, str], str, str | None]]) -> list[Task]:
+        """Create tasks (properties, ticket id, contact id), 100 per request, each associated
+        to its ticket and contact. Never resent blindly: a lost answer is an AmbiguousWrite,
+        and the next run finds what was made through the ticket's associations."""
+        created: list[Task] = []
+        for start in range(0, len(tasks), OBJECT_BATCH):
+            inputs = []
+            for properties, ticket_id, contact_id in tasks[start:start + OBJECT_BATCH]:
+                associations = [_association(ticket_id, TASK_TO_TICKET)]
+                if contact_id:
+                    associations.append(_association(contact_id, TASK_TO_CONTACT))
+                inputs.append({"properties": properties, "associations": associations})
+            answer = self._call(self._tasks_batch.create, idempotent=False,
+                                batch_input_simple_public_object_batch_input_for_create={
+                                    "inputs": inputs})
+            created += [_task(t) for t in answer.results]
+        return created
+
+    def update_tasks(self, updates: list[tuple[str, dict[str, str]]]) -> list[Task]:
+        """Update tasks by id, 100 per request (the same update again changes nothing)."""
+        updated: list[Task] = []
+        for start in range(0, len(updates), OBJECT_BATCH):
+            inputs = [{"id": task_id, "properties": properties}
+                      for task_id, properties in updates[start:start + OBJECT_BATCH]]
+            answer = self._call(self._tasks_batch.update,
+                                batch_input_simple_public_object_batch_input={"inputs": inputs})
+            updated += [_task(t) for t in answer.results]
+        return updated
+
+
+def _association(to_id: str, type_id: int) -> dict[str, Any]:
+    return {"to": {"id": to_id}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                            "associationTypeId": type_id}]}
+
+
+def _owner(found: Any) -> Owner:
+    return Owner(id=str(found.id), email=(found.email or "").lower(),
+                 first_name=found.first_name or "", last_name=found.last_name or "")
+
+
+def _task(found: Any) -> Task:
+    return Task.from_properties(str(found.id), dict(found.properties or {}))
+
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -36,6 +36,12 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
     {"name": "escalate_last_client_update", "label": "Último aviso al cliente",
      "type": "datetime", "fieldType": "date", "groupName": "escalate",
      "description": "Cuándo se informó al cliente por última vez."},
+    # A "HubSpot user" property: its value is an owner id, so HubSpot's views and filters
+    # show and pick the agent by name (docs/architecture.md, "Team: owners and tasks").
+    {"name": "escalate_agent", "label": "Agente que escaló", "type": "enumeration",
+     "fieldType": "select", "groupName": "escalate", "externalOptions": True,
+     "referencedObjectType": "OWNER", "options": [],
+     "description": "El agente que escaló el ticket (ESCALATE_AGENT)."},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
 

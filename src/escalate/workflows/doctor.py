@@ -1,0 +1,261 @@
+"""`doctor` (what is misconfigured, and how to fix it) and `setup` (the tool's properties),
+as workflows returning typed reports; the CLI only renders them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..config import Settings
+from ..errors import AuthProblem, Conflict, EscalateError, ExitCode, MissingScopes, Refused
+from ..gateway import Gateway
+
+TOKEN_WORDS = "service key (o token de app privada heredada)"
+# Each scope the tool uses, and the commands that need it (shown by doctor).
+SCOPES: tuple[tuple[str, str], ...] = (
+    ("tickets", "create, followup, contacted, attach, setup"),
+    ("crm.objects.contacts.read", "create, followup"),
+    ("crm.objects.contacts.write", "attach y contacted (notas), followup --tareas (tareas)"),
+    ("files", "attach y create --adjunto"),
+    ("crm.objects.owners.read", "ESCALATE_AGENT, la matriz del archivo de políticas, "
+                                "followup --mias/--agente"),
+)
+SCOPES_HINT = (f"Agregue los permisos que faltan a la {TOKEN_WORDS} en HubSpot (Desarrollo > "
+               "Claves > Service keys; o Integraciones > Apps privadas) y vuelva a probar.")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was checked, whether it holds, and what to do if not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+    exit_code: ExitCode = ExitCode.OK
+
+    def as_json(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return max((c.exit_code for c in self.checks if not c.ok), default=ExitCode.OK)
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [c.as_json() for c in self.checks]
+
+    def run(self, name: str, check: Callable[[], str],
+            redact: Callable[[str], str] = lambda s: s) -> bool:
+        """Record one check; the tool's error it raises is the check's failure."""
+        try:
+            detail = check()
+        except MissingScopes as exc:
+            scopes = ", ".join(exc.scopes) if exc.scopes else name
+            self.checks.append(Check(
+                name, False, f"a la {TOKEN_WORDS} le falta el permiso {scopes}",
+                SCOPES_HINT, exc.exit_code))
+            return False
+        except EscalateError as exc:
+            self.checks.append(Check(name, False, redact(exc.message), exc.hint, exc.exit_code))
+            return False
+        self.checks.append(Check(name, True, detail))
+        return True
+
+    def note(self, name: str, detail: str, *, ok: bool = True, fix: str | None = None) -> None:
+        self.checks.append(Check(name, ok, detail, fix))
+
+
+def doctor(settings: Settings, connect: Callable[[], Gateway], *,
+           load_policy: Callable[[], Any], pending: int, damaged: int, now: datetime,
+           redact: Callable[[str], str] = lambda s: s) -> DoctorReport:
+    """Every check in order; later checks that need HubSpot are skipped when it refuses."""
+    from .portal import Portal, resolve
+
+    report = DoctorReport()
+    report.note("Configuración", f"HubSpot en {settings.base_url}; datos en {settings.home}")
+    policy = _policy_check(report, load_policy)
+    gateway_box: list[Gateway] = []
+
+    def token() -> str:
+        gateway_box.append(connect())
+        account = gateway_box[0].account()
+        return (f"{TOKEN_WORDS} aceptada; portal {account.portal_id} "
+                f"({account.ui_domain})")
+
+    if report.run("Token", token, redact) and gateway_box:
+        gateway = gateway_box[0]
+        for scope, needed_by in SCOPES:
+            if scope == "crm.objects.contacts.write":
+                # A write cannot be probed without writing: say who needs it.
+                report.note(f"Permiso {scope}", f"no se puede comprobar sin escribir; lo "
+                                                f"necesitan {needed_by}")
+                continue
+            report.run(f"Permiso {scope}", _prober(gateway, scope, needed_by), redact)
+        portals: list[Portal] = []
+
+        def stage() -> str:
+            portals.append(resolve(gateway, settings))
+            portal = portals[0]
+            return (f"pipeline «{portal.pipeline.label}» (id {portal.pipeline.id}), etapa "
+                    f"«{portal.stage.label}» (id {portal.stage.id})")
+
+        if report.run("Pipeline y etapa", stage, redact) and portals:
+            portal = portals[0]
+            report.run("Prioridades", lambda: _priorities(portal), redact)
+            report.run("Propiedades de escalate", lambda: _tool_properties(portal), redact)
+        report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
+        report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
+        if policy is not None and policy.matrix.emails():
+            report.run("Dueños del archivo de políticas",
+                       lambda: _policy_owners(gateway, settings, policy, now), redact)
+    report.note("Bandeja de salida", f"{pending} pendiente(s), {damaged} dañada(s)",
+                ok=not damaged, fix="escalate outbox send" if pending else None)
+    return report
+
+
+def _policy_check(report: DoctorReport, load_policy: Callable[[], Any]) -> Any:
+    loaded: list[Any] = []
+
+    def check() -> str:
+        loaded.append(load_policy())
+        where = loaded[0].path
+        if where is None:
+            return "sin archivo (ESCALATE_POLICY_FILE, escalate.toml): no se asigna dueño"
+        emails = loaded[0].policy.matrix.emails()
+        return f"{where}; la matriz nombra {len(emails)} dueño(s)"
+
+    report.run("Archivo de políticas", check)
+    return loaded[0].policy if loaded else None
+
+
+def _prober(gateway: Gateway, scope: str, needed_by: str) -> Callable[[], str]:
+    probes: dict[str, Callable[[], Any]] = {
+        "tickets": lambda: gateway.probe("tickets"),
+        "crm.objects.contacts.read": lambda: gateway.probe("contacts"),
+        "files": lambda: gateway.probe("files"),
+        "crm.objects.owners.read": lambda: gateway.owners_page(1),
+    }
+
+    def run() -> str:
+        try:
+            probes[scope]()
+        except MissingScopes as exc:
+            raise MissingScopes(f"falta {scope}", scopes=exc.scopes or (scope,)) from None
+        except AuthProblem as exc:
+            raise MissingScopes(exc.message, scopes=(scope,)) from None
+        return f"concedido (lo usan {needed_by})"
+
+    return run
+
+
+def _priorities(portal: Any) -> str:
+    from ..domain.priority import Priority
+
+    mapping = {p.value: p.portal_option(portal.priority_options) for p in Priority}
+    missing = [name for name, option in mapping.items() if option is None]
+    if missing:
+        raise Refused(
+            "el portal no tiene opción para " + ", ".join(missing) + " en hs_ticket_priority "
+            "(tiene " + ", ".join(v for v, _ in portal.priority_options) + ")",
+            hint="Agregue la opción en HubSpot (Configuración > Propiedades > Prioridad) o no "
+                 "use esa prioridad.")
+    return ", ".join(f"{name}→{option}" for name, option in mapping.items())
+
+
+def _tool_properties(portal: Any) -> str:
+    from .portal import TOOL_PROPERTY_NAMES
+
+    portal.require_tool_properties()
+    return ", ".join(TOOL_PROPERTY_NAMES)
+
+
+def _createdate(gateway: Gateway) -> str:
+    definition = gateway.ticket_property("createdate") or {}
+    metadata = definition.get("modification_metadata") or definition.get(
+        "modificationMetadata") or {}
+    read_only = metadata.get("read_only_value", metadata.get("readOnlyValue"))
+    if read_only is None:
+        return "el portal no dice si se puede escribir (sin modificationMetadata)"
+    if read_only:
+        return ("de solo lectura en este portal: la fecha que indique --fecha queda en la "
+                "descripción del ticket, no en «Create date»")
+    return "se puede escribir: --fecha fija la fecha de creación del ticket"
+
+
+def _agent(gateway: Gateway, settings: Settings, now: datetime) -> str:
+    from .team import AGENT_HINT, owners_for
+
+    if settings.agent is None:
+        return ("sin ESCALATE_AGENT: los tickets no registran agente y followup lista al "
+                "equipo. " + AGENT_HINT)
+    owner = owners_for(gateway, settings, [settings.agent], now=now, fresh=True)[settings.agent]
+    if owner is None:
+        raise Refused(f"{settings.agent} no es un usuario de HubSpot",
+                      hint="Corrija ESCALATE_AGENT con el correo con el que el agente entra "
+                           "a HubSpot.")
+    return f"{owner.email} → usuario {owner.id} ({owner.name})"
+
+
+def _policy_owners(gateway: Gateway, settings: Settings, policy: Any, now: datetime) -> str:
+    from .team import owners_for
+
+    emails = policy.matrix.emails()
+    found = owners_for(gateway, settings, emails, now=now, fresh=True)
+    unknown = [e for e in emails if found[e] is None]
+    if unknown:
+        raise Refused("HubSpot no conoce a " + ", ".join(unknown),
+                      hint="Corrija esos correos en el archivo de políticas (deben ser usuarios "
+                           "de HubSpot) o pida que les den acceso al portal.")
+    return ", ".join(f"{e} → {o.id}" for e, o in found.items() if o is not None)
+
+
+# -- setup ------------------------------------------------------------------------------
+
+
+@dataclass
+class SetupReport:
+    group_created: bool = False
+    properties: list[tuple[str, str]] = field(default_factory=list)  # (name, what happened)
+    warnings: list[str] = field(default_factory=list)
+
+
+# If a portal refuses the "HubSpot user" definition, escalate_agent still holds the owner id.
+AGENT_FALLBACK = {"name": "escalate_agent", "label": "Agente que escaló", "type": "string",
+                  "fieldType": "text", "groupName": "escalate",
+                  "description": "Id de usuario de HubSpot del agente que escaló el ticket."}
+
+
+def setup(gateway: Gateway, settings: Settings) -> SetupReport:
+    """Create the tool's group and the properties missing; what exists is left as it is."""
+    from .portal import TOOL_GROUP, TOOL_PROPERTIES, PortalCache
+
+    report = SetupReport(group_created=gateway.create_property_group(*TOOL_GROUP))
+    for definition in TOOL_PROPERTIES:
+        name = str(definition["name"])
+        try:
+            created = gateway.create_ticket_property(definition)
+        except Conflict:
+            created = False
+        except Refused:
+            if name != "escalate_agent":
+                raise
+            created = gateway.create_ticket_property(AGENT_FALLBACK)
+            report.properties.append((name, "creada como texto (el portal no aceptó el tipo "
+                                            "«usuario de HubSpot»)" if created else "ya existía"))
+            continue
+        report.properties.append((name, "creada" if created else "ya existía"))
+    existing = gateway.ticket_properties()
+    unique = existing.get("escalate_id")
+    if unique is not None and not unique.unique:
+        report.warnings.append(
+            "escalate_id existe pero sin «valor único»: los reenvíos podrían duplicar tickets. "
+            "Bórrela en HubSpot y vuelva a ejecutar «escalate setup».")
+    PortalCache(settings).forget()
+    return report

@@ -1,0 +1,167 @@
+"""Who escalates and who owns: HubSpot owner ids for emails, resolved once and cached.
+
+ESCALATE_AGENT and the policy file's owners are emails; HubSpot wants owner ids. Each email
+is looked up once (`GET /crm/v3/owners?email=`) and kept 12 hours per portal and token
+under ESCALATE_HOME, so a warm `create` sends no owner request at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings, private_dir
+from ..domain.policy import Policy
+from ..domain.priority import Priority
+from ..domain.team import Owner
+from ..errors import InvalidInput, Refused
+from ..gateway import Gateway
+
+CACHE_SECONDS = 12 * 3600
+CACHE_VERSION = 1
+AGENT_HINT = ("Defina ESCALATE_AGENT con su correo de usuario de HubSpot (en el entorno o en "
+              "el archivo .env), por ejemplo ESCALATE_AGENT=ana.agente@aseguradora.example.")
+
+
+class OwnerCache:
+    """email → owner, one private JSON file per portal and token."""
+
+    def __init__(self, settings: Settings) -> None:
+        portal = settings.portal_key or settings.base_url
+        key = hashlib.sha256(f"{portal}\n{settings.token}".encode()).hexdigest()[:20]
+        self.path = settings.home / "cache" / f"owners-{key}.json"
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(raw, dict) or raw.get("version") != CACHE_VERSION:
+            return {}
+        owners = raw.get("owners")
+        return owners if isinstance(owners, dict) else {}
+
+    def get(self, email: str, now: datetime) -> Owner | None:
+        item = self._read().get(email)
+        try:
+            if item is None or now.timestamp() - float(item["at"]) >= CACHE_SECONDS:
+                return None
+            return Owner(id=str(item["id"]), email=email, first_name=str(item.get("first", "")),
+                         last_name=str(item.get("last", "")))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, owners: list[Owner], now: datetime) -> None:
+        data = self._read()
+        for owner in owners:
+            data[owner.email] = {"id": owner.id, "first": owner.first_name,
+                                 "last": owner.last_name, "at": now.timestamp()}
+        self._write(data)
+
+    def forget(self, emails: list[str] | None = None) -> None:
+        """Drop some emails (an id HubSpot refused), or every one."""
+        if emails is None:
+            self.path.unlink(missing_ok=True)
+            return
+        data = self._read()
+        for email in emails:
+            data.pop(email, None)
+        self._write(data)
+
+    def _write(self, owners: dict[str, Any]) -> None:
+        folder = private_dir(self.path.parent)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".owners-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"version": CACHE_VERSION, "owners": owners}, handle)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def owners_for(gateway: Gateway, settings: Settings, emails: list[str], *,
+               now: datetime, fresh: bool = False) -> dict[str, Owner | None]:
+    """Each email's owner (None: HubSpot has no such user), from the cache when fresh;
+    `fresh=True` asks HubSpot for every one (doctor) and refreshes the cache."""
+    cache = OwnerCache(settings)
+    found: dict[str, Owner | None] = {}
+    fetched: list[Owner] = []
+    for email in dict.fromkeys(emails):
+        owner = None if fresh else cache.get(email, now)
+        if owner is None:
+            owner = gateway.owner_by_email(email)
+            if owner is not None:
+                fetched.append(owner)
+        found[email] = owner
+    if fetched:
+        cache.put(fetched, now)
+    return found
+
+
+def agent_owner(gateway: Gateway, settings: Settings, *, now: datetime) -> Owner | None:
+    """The owner of ESCALATE_AGENT (None when unset); exit 3 when HubSpot has no such user."""
+    if settings.agent is None:
+        return None
+    owner = owners_for(gateway, settings, [settings.agent], now=now)[settings.agent]
+    if owner is None:
+        raise Refused(f"ESCALATE_AGENT={settings.agent}: HubSpot no tiene un usuario con ese "
+                      "correo.", hint="Use el correo con el que el agente entra a HubSpot "
+                                      "(Configuración > Usuarios y equipos).")
+    return owner
+
+
+def owner_of(gateway: Gateway, settings: Settings, email: str, *, now: datetime) -> Owner:
+    """The owner for an email another command names (--agente); exit 3 when unknown."""
+    owner = owners_for(gateway, settings, [email], now=now)[email]
+    if owner is None:
+        raise Refused(f"HubSpot no tiene un usuario con el correo {email}.",
+                      hint="Revise el correo: debe ser el de un usuario de HubSpot.")
+    return owner
+
+
+def assignment(gateway: Gateway, settings: Settings, policy: Policy, priority: Priority,
+               where: str, *, now: datetime) -> tuple[Owner | None, Owner | None]:
+    """(the agent escalating, the owner the policy's matrix names) for a new ticket.
+
+    Both come from the cache when fresh; an email HubSpot does not know is exit 3, raised
+    before anything is sent.
+    """
+    owner_email = policy.matrix.owner_for(priority, where)
+    emails = [e for e in (settings.agent, owner_email) if e]
+    if not emails:
+        return None, None
+    found = owners_for(gateway, settings, emails, now=now)
+    unknown = [e for e in emails if found[e] is None]
+    if unknown:
+        problems = []
+        if settings.agent in unknown:
+            problems.append(f"ESCALATE_AGENT={settings.agent}: HubSpot no tiene un usuario con "
+                            "ese correo")
+        if owner_email in unknown and owner_email != settings.agent:
+            problems.append(f"la matriz del archivo de políticas asigna {priority.value} a "
+                            f"{owner_email}, que no es un usuario de HubSpot")
+        raise Refused("No se envió nada: " + "; ".join(problems) + ".",
+                      hint="Corrija el correo (ESCALATE_AGENT o el archivo de políticas; "
+                           "«escalate doctor» revisa todos).")
+    agent = found[settings.agent] if settings.agent else None
+    owner = found[owner_email] if owner_email else None
+    return agent, owner
+
+
+def forget_owner_ids(settings: Settings, emails: list[str] | None = None) -> None:
+    """Forget cached owner ids, e.g. after HubSpot refused one (a deactivated user)."""
+    OwnerCache(settings).forget(emails)
+
+
+def require_agent(settings: Settings, option: str) -> str:
+    """The agent's email for an option that needs it; exit 2 saying how to set it."""
+    if settings.agent is None:
+        raise InvalidInput([f"{option} necesita saber quién es usted: falta ESCALATE_AGENT."],
+                           hint=AGENT_HINT)
+    return settings.agent
