@@ -24,6 +24,16 @@ from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
 CREATE = {"method": "POST", "path": "/crm/v3/objects/tickets"}
 
 
+@pytest.fixture(params=["409", "400"])
+def shape(request: pytest.FixtureRequest, sandbox: Sandbox) -> str:
+    """The fault matrix runs under both answers HubSpot may give to a second ticket with the
+    same escalate_id (409 OBJECT_ALREADY_EXISTS, or 400 naming the property), and with
+    search trailing writes by 2 s, as HubSpot's index does."""
+    sandbox.control("POST", "unique_conflict", {"shape": request.param})
+    sandbox.control("POST", "search_lag", {"ms": 2000})
+    return str(request.param)
+
+
 def escalate_ids(sandbox: Sandbox) -> list[str]:
     return [t.properties["escalate_id"] for t in sandbox.tickets()]
 
@@ -40,7 +50,8 @@ def outbox_rows(home: Path) -> list[tuple]:
 
 
 def test_429_three_times_on_the_create_then_success_makes_one_ticket(cli: Cli,
-                                                                      sandbox: Sandbox):
+                                                                      sandbox: Sandbox,
+                                                                      shape: str):
     sandbox.fault(**CREATE, times=3, status=429)
     result = cli("create", *ANA)
     assert result.code == 0, result.err
@@ -49,17 +60,58 @@ def test_429_three_times_on_the_create_then_success_makes_one_ticket(cli: Cli,
             if r["path"] == CREATE["path"]] == [429, 429, 429, 201]
 
 
-def test_a_lost_reply_to_the_create_does_not_make_a_second_ticket(cli: Cli, sandbox: Sandbox):
+def test_a_lost_reply_to_the_create_does_not_make_a_second_ticket(cli: Cli, sandbox: Sandbox,
+                                                                  shape: str):
     sandbox.fault(**CREATE, times=1, status=502, after_commit=True)
     result = cli("create", *ANA, "--json")
     assert result.code == 0, result.err
     [ticket] = sandbox.tickets()
     assert result.json()["id"] == ticket.id
-    assert [r["status"] for r in sandbox.requests() if r["path"] == CREATE["path"]] == [502, 409]
+    escalate_id = ticket.properties["escalate_id"]
+    # the lost answer is followed by one read by escalate_id, not by a second create
+    assert [(r["method"], r["status"]) for r in sandbox.requests()
+            if r["path"] in (CREATE["path"], f"{CREATE['path']}/{escalate_id}")] == [
+        ("POST", 502), ("GET", 200)]
+
+
+def test_a_resend_the_read_missed_meets_the_conflict_and_returns_the_ticket(
+        cli: Cli, sandbox: Sandbox, shape: str):
+    """The create's answer is lost and the read after it fails too: the resend meets
+    HubSpot's conflict on escalate_id, in either shape, and reads the ticket instead."""
+    sandbox.fault(**CREATE, times=1, status=502, after_commit=True)
+    sandbox.fault(method="GET", path_prefix="/crm/v3/objects/tickets/", times=1, status=404)
+    result = cli("create", *ANA, "--json")
+    assert result.code == 0, result.err
+    [ticket] = sandbox.tickets()
+    assert result.json()["id"] == ticket.id
+    statuses = [r["status"] for r in sandbox.requests() if r["path"] == CREATE["path"]]
+    assert statuses == [502, 409 if shape == "409" else 400]
+
+
+def test_an_outbox_resend_of_a_create_that_was_carried_out_reads_it_first(
+        cli: Cli, sandbox: Sandbox, home: Path, shape: str, monkeypatch: pytest.MonkeyPatch):
+    from escalate.gateway.hubspot import Gateway
+
+    real = Gateway.create_ticket
+
+    def created_then_lost(self: Gateway, *args: object, **kwargs: object) -> object:
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # the process dies before it records the ticket
+
+    monkeypatch.setattr(Gateway, "create_ticket", created_then_lost)
+    assert cli("create", *ANA).code == 130
+    monkeypatch.undo()
+    sandbox.forget_requests()
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    assert len(escalate_ids(sandbox)) == 1
+    # the resend read the ticket by escalate_id first and sent no second create
+    assert not [r for r in sandbox.requests() if r["method"] == "POST"
+                and r["path"] == CREATE["path"]]
 
 
 def test_an_unreachable_hubspot_keeps_the_escalation_and_outbox_send_delivers_once(
-        cli: Cli, sandbox: Sandbox, home: Path):
+        cli: Cli, sandbox: Sandbox, home: Path, shape: str):
     offline = {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"}
     result = cli("create", *ANA, environ=offline)
     assert result.code == 5
@@ -105,7 +157,7 @@ def test_a_note_whose_reply_is_lost_is_created_once(cli: Cli, sandbox: Sandbox, 
 
 
 def test_a_process_killed_mid_create_leaves_one_ticket_after_outbox_send(
-        cli: Cli, sandbox: Sandbox):
+        cli: Cli, sandbox: Sandbox, shape: str):
     assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0  # portal cached
     sandbox.forget_requests()
     sandbox.fault(**CREATE, times=1, delay_ms=1500, status=None)
@@ -153,7 +205,8 @@ def test_20_creates_from_4_processes_under_10_per_10s_all_arrive_once(
     print(f"\n20 creates from 4 processes at 10 requests/10 s: {elapsed:.1f} s")
 
 
-def test_two_outbox_senders_at_once_send_each_entry_once(cli: Cli, sandbox: Sandbox):
+def test_two_outbox_senders_at_once_send_each_entry_once(cli: Cli, sandbox: Sandbox,
+                                                          shape: str):
     offline = {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"}
     for i in range(5):
         assert cli("create", *with_option(ANA, "--poliza", f"Q-{i}"), environ=offline).code == 5
@@ -165,7 +218,8 @@ def test_two_outbox_senders_at_once_send_each_entry_once(cli: Cli, sandbox: Sand
 
 
 def test_ctrl_c_during_the_send_keeps_the_escalation_and_exits_130(cli: Cli, sandbox: Sandbox,
-                                                                   home: Path, monkeypatch):
+                                                                   home: Path, monkeypatch,
+                                                                   shape: str):
     from escalate.gateway.hubspot import Gateway
 
     def interrupted(*args, **kwargs):
@@ -309,3 +363,171 @@ def test_garbage_lines_in_dotenv_are_skipped_with_a_warning(cli: Cli, sandbox: S
     (cli.cwd / ".env").write_text(f"{garbage}\nESCALATE_STAGE=Tech Issues\n")
     result = cli("create", *ANA)
     assert result.code == 0, result.err
+
+
+# -- HubSpot's refusals, typed -------------------------------------------------------------
+
+
+def test_a_portal_required_property_exits_3_names_it_and_keeps_the_escalation(
+        cli: Cli, sandbox: Sandbox):
+    sandbox.control("POST", "required_properties",
+                    {"object": "tickets", "properties": ["hs_ticket_category"]})
+    result = cli("create", *ANA)
+    assert result.code == 3, result.err
+    assert "hs_ticket_category" in result.err and "administrador" in result.err
+    assert "correlationId" in result.err
+    assert "POL-1001 - Ana López" in cli("outbox").out  # kept: not the agent's typo
+    sandbox.control("POST", "required_properties", {"object": "tickets", "properties": []})
+    assert cli("outbox", "send").code == 0
+    assert len(escalate_ids(sandbox)) == 1
+
+
+def test_a_refused_createdate_is_left_out_and_the_agent_is_told(cli: Cli, sandbox: Sandbox):
+    import json
+
+    problem = {"isValid": False, "name": "createdate", "error": "READ_ONLY_VALUE",
+               "message": '"createdate" is a read only property; its value cannot be set.'}
+    sandbox.fault(**CREATE, times=1, status=400, body=json.dumps({
+        "status": "error", "category": "VALIDATION_ERROR", "correlationId": "c0ffee-1",
+        "message": "Property values were not valid: " + json.dumps([problem])}))
+    result = cli("create", *ANA, "--fecha", "2026-11-02T10:30:00-06:00", "--json")
+    assert result.code == 0, result.err
+    assert "createdate" in result.err and "c0ffee-1" in result.err
+    [ticket] = sandbox.tickets()
+    assert "2026-11-02T10:30:00-06:00" in sandbox.ticket(ticket.id).properties["content"]
+    assert [r["status"] for r in sandbox.requests() if r["path"] == CREATE["path"]] == [400, 201]
+
+
+def test_every_refusal_keeps_hubspots_correlation_id(cli: Cli, sandbox: Sandbox):
+    sandbox.fault(**CREATE, times=1, status=403)
+    result = cli("create", *ANA)
+    assert result.code == 4
+    assert "correlationId" in result.err
+
+
+def _api_error(status: int, body: object, headers: dict[str, str] | None = None) -> Exception:
+    import json
+
+    class ApiException(Exception):  # what every hubspot sub-package raises, by attributes
+        def __init__(self) -> None:
+            super().__init__(status)
+            self.status = status
+            self.body = json.dumps(body).encode() if not isinstance(body, str) else body
+            self.headers = headers or {}
+
+    return ApiException()
+
+
+@pytest.mark.parametrize(("status", "body", "kind", "attribute", "value"), [
+    (409, {"category": "OBJECT_ALREADY_EXISTS", "correlationId": "x1",
+           "message": "A ticket with the unique value 'abc' for property 'escalate_id' already "
+                      "exists. Existing ID: 77"},
+     "UniqueConflict", "property_name", "escalate_id"),
+    (400, {"category": "VALIDATION_ERROR", "correlationId": "x2",
+           "message": 'Property values were not valid: [{"isValid":false,"message":"escalate_id'
+                      ' already has that value.","error":"INVALID_PROPERTY_VALUE",'
+                      '"name":"escalate_id"}]'},
+     "UniqueConflict", "property_name", "escalate_id"),
+    (400, {"category": "VALIDATION_ERROR", "correlationId": "x3",
+           "message": "Some required properties were not set.",
+           "context": {"properties": ["hs_ticket_category"]}},
+     "RequiredProperties", "properties", ("hs_ticket_category",)),
+    (400, {"category": "VALIDATION_ERROR", "correlationId": "x4",
+           "message": "One or more associations are invalid",
+           "context": {"INVALID_OBJECT_IDS": ["999"]}},
+     "InvalidAssociations", "object_ids", ("999",)),
+    (400, {"category": "VALIDATION_ERROR", "correlationId": "x5",
+           "message": "Property values were not valid",
+           "errors": [{"message": 'Property "foo" does not exist',
+                       "code": "PROPERTY_DOESNT_EXIST", "context": {"propertyName": ["foo"]}}]},
+     "InvalidProperty", "problems", {"foo": ("PROPERTY_DOESNT_EXIST",)}),
+    (403, {"category": "MISSING_SCOPES", "correlationId": "x6", "message": "missing scopes",
+           "errors": [{"message": "x", "context": {"requiredGranularScopes": ["tickets"]}}]},
+     "MissingScopes", "scopes", ("tickets",)),
+    (429, {"status": "error", "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING",
+           "correlationId": "x7", "message": "You have reached your ten_secondly_rolling limit."},
+     "RateLimited", "policy", "TEN_SECONDLY_ROLLING"),
+    (401, {"category": "INVALID_AUTHENTICATION", "correlationId": "x8", "message": "bad"},
+     "InvalidToken", "correlation_id", "x8"),
+])
+def test_hubspot_errors_are_parsed_once_into_typed_exceptions(
+        status: int, body: object, kind: str, attribute: str, value: object):
+    from escalate.gateway.errors import is_api_error, translate
+
+    exc = _api_error(status, body)
+    assert is_api_error(exc)
+    typed = translate(exc)
+    assert type(typed).__name__ == kind
+    assert getattr(typed, attribute) == value
+    assert typed.correlation_id is not None
+    assert typed.correlation_id in typed.message
+
+
+class FakeTime:
+    """A clock that moves only when slept: a 60 s budget runs in no time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
+def test_one_retry_budget_for_the_whole_command_under_endless_503s():
+    from escalate.errors import ServerError
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(busy_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    calls = 0
+
+    def busy() -> None:
+        nonlocal calls
+        calls += 1
+        fake.now += 0.2  # each answer takes a little while
+        raise _api_error(503, {"message": "Internal error", "correlationId": "z"})
+
+    for _ in range(5):  # five requests of one command, one after another
+        with pytest.raises(ServerError):
+            policy.run(busy, idempotent=True, is_api_error=is_api_error, translate=translate)
+    assert fake.now - 1000.0 <= 60 + 30  # the budget plus one request's timeout
+    assert fake.slept <= 60
+    assert calls < 40
+
+
+def test_a_command_under_endless_503s_gives_up_within_its_budget(
+        cli: Cli, sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch):
+    from escalate.gateway import transport
+
+    fake = FakeTime()
+    monkeypatch.setattr(transport, "sleep", fake.sleep)
+    monkeypatch.setattr(transport, "monotonic", fake.clock)
+    sandbox.fault(method="GET", path_prefix="/", times=10_000, status=503)
+    sandbox.fault(method="POST", path_prefix="/", times=10_000, status=503)
+    started = time.monotonic()
+    result = cli("create", *ANA, environ={"ESCALATE_RETRY_SECONDS": "60"})
+    assert result.code == 5
+    assert fake.slept <= 60
+    assert time.monotonic() - started < 20  # nothing waited for real
+    sandbox.control("DELETE", "faults")
+    assert "POL-1001" in cli("outbox").out
+
+
+def test_an_exception_carrying_the_token_is_redacted_at_the_gateway(sandbox: Sandbox):
+    from escalate.errors import EscalateError
+    from escalate.gateway import Gateway, RetryPolicy
+
+    secret = "pat-na1-secret-token\r\nX-Injected: 1"
+    gateway = Gateway(sandbox.url, secret, retry=RetryPolicy(busy_seconds=0,
+                                                             offline_seconds=0))
+    with pytest.raises(EscalateError) as caught:
+        gateway.account()
+    shown = f"{caught.value} {caught.value!r} {caught.value.hint}"
+    assert "secret-token" not in shown
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

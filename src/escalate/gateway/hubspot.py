@@ -1,24 +1,24 @@
-"""The one place that talks to HubSpot, through the official `hubspot-api-client`."""
+"""The one place that talks to HubSpot, through the official `hubspot-api-client`.
+
+`hubspot` is imported when a gateway is built, and each API package only when first
+used: a command loads only the APIs it calls. HubSpot's errors are recognised by their
+attributes, so no API package is imported just for its exception class.
+"""
 
 from __future__ import annotations
 
 import json
+import queue
+import re
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
-
-from hubspot import HubSpot
-from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsError
-from hubspot.crm.contacts.exceptions import ApiException as ContactsError
-from hubspot.crm.objects.notes.exceptions import ApiException as NotesError
-from hubspot.crm.owners.exceptions import ApiException as OwnersError
-from hubspot.crm.pipelines.exceptions import ApiException as PipelinesError
-from hubspot.crm.properties.exceptions import ApiException as PropertiesError
-from hubspot.crm.tickets.exceptions import ApiException as TicketsError
-from hubspot.files.exceptions import ApiException as FilesError
+from typing import Any, TypeVar, overload
 
 from .. import __version__
 from ..domain.moments import epoch_ms, parse_time
@@ -31,24 +31,37 @@ from ..domain.records import (
     Ticket,
     UploadedFile,
 )
-from ..errors import Conflict, NotFound
-from .errors import translate
+from ..errors import (
+    AmbiguousWrite,
+    AuthProblem,
+    Conflict,
+    EscalateError,
+    InvalidProperty,
+    NotFound,
+    Refused,
+    UniqueConflict,
+)
+from .errors import is_api_error, translate
 from .history import HistoryCalls
 from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
 
 T = TypeVar("T")
-
-API_ERRORS = (TicketsError, ContactsError, NotesError, PipelinesError, PropertiesError,
-              AssociationsError, FilesError, OwnersError)
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
 
 BATCH_SIZE = 100
 SEARCH_PAGE = 200
 SEARCH_RESULTS_CAP = 10_000  # HubSpot answers 400 past this many results of one query
+PAGES_AHEAD = 2  # search pages fetched ahead of their consumer
+READS_IN_FLIGHT = 4  # association + contact batch reads running beside the search
 CONTACT_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone"]
 TICKET_PROPERTIES = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
                      "createdate", "closed_date", "escalate_policy", "escalate_id",
                      "escalate_last_client_update"]
+BY_CREATE_DATE = [{"propertyName": "createdate", "direction": "ASCENDING"}]
 # HubSpot-defined association type ids (hubspot/crm/association_type.py).
 TICKET_TO_CONTACT = 16
 NOTE_TO_TICKET = 228
@@ -64,8 +77,11 @@ class Gateway(TeamCalls, HistoryCalls):
         self.base_url = base_url
         self.retry = retry or RetryPolicy()
         self.timeout = (min(10.0, timeout), timeout)
-        self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=8,
+        self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=10,
                                      retries=False)
+        self._token = token
+        from hubspot import HubSpot  # ≈0.1 s: only commands that reach HubSpot pay it
+
         self._client = HubSpot(access_token=token, host=base_url,
                                api_factory=self._api_factory)
 
@@ -132,8 +148,68 @@ class Gateway(TeamCalls, HistoryCalls):
     def _call(self, fn: Callable[..., T], *args: Any, idempotent: bool = True,
               timeout: tuple[float, float] | None = None, **kwargs: Any) -> T:
         kwargs["_request_timeout"] = timeout or self.timeout
-        return self.retry.run(lambda: fn(*args, **kwargs), idempotent=idempotent,
-                              api_error=API_ERRORS, translate=translate)
+        try:
+            return self.retry.run(lambda: fn(*args, **kwargs), idempotent=idempotent,
+                                  is_api_error=is_api_error, translate=translate)
+        except (EscalateError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            self._redacted(exc)
+            raise
+
+    def _redacted(self, exc: Exception) -> None:
+        """Raise a redacted copy of an exception that carries the token (http.client and
+        urllib3 put header values, escaped or not, into some messages); return when the
+        exception carries none of it."""
+        text = f"{exc!s} {exc!r}"
+        forms = _token_forms(self._token)
+        if not any(f in text for f in forms) and "Bearer" not in text:
+            return
+        shown = str(exc)
+        for form in sorted(forms, key=len, reverse=True):
+            shown = shown.replace(form, "***")
+        shown = re.sub(r"(Bearer\s*)[^\s'\"]+", r"\1***", shown)
+        if isinstance(exc, ValueError) and "header" in shown.lower():
+            raise AuthProblem("El token (HUBSPOT_ACCESS_TOKEN) contiene caracteres que no "
+                              "pueden ir en un encabezado HTTP.",
+                              hint="Cópielo de nuevo, sin espacios ni saltos de línea.") from None
+        raise EscalateError(f"{type(exc).__name__}: {shown}") from None
+
+    # -- concurrency ----------------------------------------------------------------------
+
+    @overload
+    def together(self, a: Callable[[], A], b: Callable[[], B], /) -> tuple[A, B]: ...
+
+    @overload
+    def together(self, a: Callable[[], A], b: Callable[[], B], c: Callable[[], C],
+                 /) -> tuple[A, B, C]: ...
+
+    @overload
+    def together(self, a: Callable[[], A], b: Callable[[], B], c: Callable[[], C],
+                 d: Callable[[], D], /) -> tuple[A, B, C, D]: ...
+
+    @overload
+    def together(self, *calls: Callable[[], Any]) -> tuple[Any, ...]: ...
+
+    def together(self, *calls: Callable[[], Any]) -> tuple[Any, ...]:
+        """Run independent calls at once on the shared connection pool; their answers in
+        order. The first runs in this thread. Every call finishes before this returns; then
+        the first failure, in argument order, is raised."""
+        if len(calls) <= 1:
+            return tuple(call() for call in calls)
+        with ThreadPoolExecutor(len(calls) - 1, thread_name_prefix="escalate") as pool:
+            futures: list[Future[Any]] = [pool.submit(call) for call in calls[1:]]
+            first: Future[Any] = Future()
+            try:
+                first.set_result(calls[0]())
+            except Exception as exc:  # re-raised below, after the others have finished
+                first.set_exception(exc)
+            outcomes = [first, *futures]
+            for future in outcomes:
+                failure = future.exception()
+                if failure is not None:
+                    raise failure
+            return tuple(f.result() for f in outcomes)
 
     def _maybe(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """The call's answer, or None where HubSpot says 404."""
@@ -238,12 +314,22 @@ class Gateway(TeamCalls, HistoryCalls):
 
     # -- tickets ------------------------------------------------------------------------
 
-    def create_ticket(self, properties: dict[str, str], contact_id: str) -> Ticket:
-        """Create a ticket associated to its contact in the same request.
+    def create_ticket(self, properties: dict[str, str], contact_id: str, *,
+                      maybe_sent: bool = False) -> Ticket:
+        """Create a ticket associated to its contact in the same request; never two.
 
-        Safe to resend: `escalate_id` is unique, so a create HubSpot already carried out
-        answers 409 and the existing ticket is returned instead.
+        `escalate_id` is unique. When an earlier attempt may have been carried out
+        (`maybe_sent`: a lost answer, a killed process, an outbox resend), the ticket is
+        first read by `idProperty=escalate_id`. An answer lost in this call is followed by
+        that read before any resend, and a conflict on `escalate_id` (409, or a 400 naming
+        it) means the ticket exists: it is read and returned. Each costs one read, only on
+        the failure path; get is consistent, unlike search.
         """
+        escalate_id = properties["escalate_id"]
+        if maybe_sent:
+            existing = self.ticket_by_escalate_id(escalate_id)
+            if existing is not None:
+                return existing
         body = {
             "properties": properties,
             "associations": [{
@@ -252,15 +338,26 @@ class Gateway(TeamCalls, HistoryCalls):
                            "associationTypeId": TICKET_TO_CONTACT}],
             }],
         }
-        try:
-            created = self._call(self._tickets_basic.create,
-                                 simple_public_object_input_for_create=body)
-        except Conflict:
-            existing = self.ticket_by_escalate_id(properties["escalate_id"])
-            if existing is None:
-                raise
-            return existing
-        return _ticket(created)
+        attempt = 0
+        while True:
+            try:
+                created = self._call(self._tickets_basic.create, idempotent=False,
+                                     simple_public_object_input_for_create=body)
+            except AmbiguousWrite as lost:
+                existing = self.ticket_by_escalate_id(escalate_id)
+                if existing is not None:
+                    return existing
+                self.retry.pause(attempt, self.retry.busy_seconds, lost)  # not done: resend
+                attempt += 1
+                continue
+            except (UniqueConflict, InvalidProperty) as refused:
+                if not _names_escalate_id(refused):
+                    raise
+                existing = self.ticket_by_escalate_id(escalate_id)
+                if existing is None:
+                    raise
+                return existing
+            return _ticket(created)
 
     def ticket_by_escalate_id(self, escalate_id: str) -> Ticket | None:
         found = self._maybe(self._tickets_basic.get_by_id, escalate_id,
@@ -285,25 +382,134 @@ class Gateway(TeamCalls, HistoryCalls):
     def search_tickets(self, filter_groups: list[dict[str, Any]], *,
                        sorts: list[dict[str, str]] | None = None,
                        properties: list[str] | None = None) -> Iterator[tuple[Ticket, int]]:
-        """Every ticket matching, page by page (200 each), with the query's total."""
+        """Every ticket matching, page by page (200 each), with the first query's total.
+
+        Sorted by create date unless `sorts` says otherwise; then past HubSpot's 10,000
+        results the query restarts after the last create date seen (keyset paging), and
+        the tickets already seen at that very date are dropped."""
+        for page, total in self._search_pages(filter_groups, sorts, properties):
+            for ticket in page:
+                yield ticket, total
+
+    def ticket_pages(self, filter_groups: list[dict[str, Any]], *,
+                     sorts: list[dict[str, str]] | None = None,
+                     properties: list[str] | None = None,
+                     ahead: int = PAGES_AHEAD) -> Iterator[tuple[list[Ticket], int]]:
+        """Like `search_tickets`, a page (list of tickets) at a time, with the searches
+        running in a background thread up to `ahead` pages before their consumer: the
+        consumer's own requests (batch reads) go out while the search still pages.
+        Closing the iterator early stops the searching."""
+        pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, ahead))
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for item in self._search_pages(filter_groups, sorts, properties):
+                    while not stop.is_set():
+                        try:
+                            pages.put(("page", item), timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                outcome: tuple[str, Any] = ("end", None)
+            except BaseException as exc:  # handed to the consumer's thread
+                outcome = ("error", exc)
+            while not stop.is_set():
+                try:
+                    pages.put(outcome, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        worker = threading.Thread(target=produce, name="escalate-search", daemon=True)
+        worker.start()
+        try:
+            while True:
+                kind, value = pages.get()
+                if kind == "page":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            stop.set()
+
+    def _search_pages(self, filter_groups: list[dict[str, Any]],
+                      sorts: list[dict[str, str]] | None,
+                      properties: list[str] | None) -> Iterator[tuple[list[Ticket], int]]:
+        order = BY_CREATE_DATE if sorts is None else sorts
+        keyset = order == BY_CREATE_DATE
+        total: int | None = None
+        floor: int | None = None  # restart point: the create date (ms) of the last seen
+        last_ms: int | None = None
+        at_last: set[str] = set()  # ids seen at exactly `last_ms`
         after: str | None = None
         while True:
-            request: dict[str, Any] = {
-                "filterGroups": filter_groups,
-                "properties": properties or TICKET_PROPERTIES,
-                "limit": SEARCH_PAGE,
-                "sorts": sorts or [],
-            }
+            groups = filter_groups if floor is None else _from_date(filter_groups, floor)
+            request: dict[str, Any] = {"filterGroups": groups,
+                                       "properties": properties or TICKET_PROPERTIES,
+                                       "limit": SEARCH_PAGE, "sorts": order}
             if after:
                 request["after"] = after
             answer = self._call(self._tickets_search.do_search,
-                                public_object_search_request=request)
-            for found in answer.results:
-                yield _ticket(found), int(answer.total)
-            paging = answer.paging
-            after = paging.next.after if paging is not None and paging.next is not None else None
-            if not after or int(after) >= SEARCH_RESULTS_CAP:
+                                public_object_search_request=request, _preload_content=False)
+            data = _json_answer(answer)
+            if total is None:
+                total = int(data.get("total") or 0)
+            page: list[Ticket] = []
+            for found in data.get("results") or []:
+                ticket = _ticket_from_json(found)
+                created = _ms(ticket.properties.get("createdate"))
+                if floor is not None and created == floor and ticket.id in at_last:
+                    continue  # seen before the restart
+                if created != last_ms:
+                    last_ms, at_last = created, set()
+                at_last.add(ticket.id)
+                page.append(ticket)
+            yield page, total
+            after = str(((data.get("paging") or {}).get("next") or {}).get("after") or "")
+            if not after:
                 return
+            if int(after) + SEARCH_PAGE > SEARCH_RESULTS_CAP:
+                if not keyset or last_ms is None:
+                    return
+                if last_ms == floor and not page:
+                    raise Refused(f"Más de {SEARCH_RESULTS_CAP:,} tickets con la misma fecha "
+                                  "de creación: HubSpot no permite recorrerlos.".replace(",",
+                                                                                         "."))
+                floor, after = last_ms, None
+
+    def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
+                      in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
+        """Each item with its ticket's first contact, in the order given.
+
+        Items are taken as they come (a stream from `ticket_pages` works); every 100 go
+        out as one association batch read then one contact batch read, up to `in_flight`
+        such pairs at once, so the reads run while the caller is still searching."""
+        pending: deque[Future[list[tuple[T, Contact | None]]]] = deque()
+
+        def resolve(chunk: list[T]) -> list[tuple[T, Contact | None]]:
+            links = self.ticket_contact_ids(ticket_id(i) for i in chunk)
+            firsts = {t: ids[0] for t, ids in links.items() if ids}
+            found = self.contacts(firsts.values()) if firsts else {}
+            return [(i, found.get(firsts.get(ticket_id(i), ""))) for i in chunk]
+
+        with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="escalate-reads") as pool:
+            chunk: list[T] = []
+            for item in items:
+                chunk.append(item)
+                if len(chunk) == BATCH_SIZE:
+                    pending.append(pool.submit(resolve, chunk))
+                    chunk = []
+                    while len(pending) > in_flight or (pending and pending[0].done()):
+                        yield from pending.popleft().result()
+            if chunk:
+                pending.append(pool.submit(resolve, chunk))
+            while pending:
+                yield from pending.popleft().result()
 
     def ticket_contact_ids(self, ticket_ids: Iterable[str]) -> dict[str, list[str]]:
         """For each ticket, its contacts' ids: v4 batch reads of 100."""
@@ -367,15 +573,63 @@ class Gateway(TeamCalls, HistoryCalls):
                             access=str(uploaded.access))
 
 
+def _token_forms(token: str) -> set[str]:
+    """The token as it may appear in an exception's text: as is, escaped as in a repr of
+    str or bytes, and each piece of it between control characters or spaces."""
+    forms = {token, token.encode("unicode_escape").decode("ascii"),
+             repr(token)[1:-1], repr(token.encode("utf-8", "replace"))[2:-1]}
+    forms |= {piece for piece in re.split(r"[\s\x00-\x1f\x7f]+", token) if len(piece) >= 6}
+    return {f for f in forms if len(f) >= 4}
+
+
+def _names_escalate_id(refused: EscalateError) -> bool:
+    """Whether a refused create says `escalate_id` already has the value (409, or a 400
+    naming it for anything but a missing property: the value sent is always valid)."""
+    if isinstance(refused, UniqueConflict):
+        return refused.property_name in (None, "escalate_id")
+    if isinstance(refused, InvalidProperty):
+        return (refused.has("escalate_id")
+                and not refused.has("escalate_id", "PROPERTY_DOESNT_EXIST"))
+    return False
+
+
+def _from_date(groups: list[dict[str, Any]], floor: int) -> list[dict[str, Any]]:
+    """The same filter groups, each also requiring a create date at or after `floor`."""
+    since = {"propertyName": "createdate", "operator": "GTE", "value": str(floor)}
+    if not groups:
+        return [{"filters": [since]}]
+    return [{**g, "filters": [*(g.get("filters") or []), since]} for g in groups]
+
+
+def _json_answer(response: Any) -> dict[str, Any]:
+    """The JSON of an answer read without the client's model objects (much cheaper for
+    pages of 200 tickets)."""
+    raw = response.data if hasattr(response, "data") else response.read()
+    data = json.loads(raw)
+    return data if isinstance(data, dict) else {}
+
+
+def _ms(value: str | None) -> int | None:
+    moment = parse_time(value)
+    return int(epoch_ms(moment)) if moment is not None else None
+
+
+def _ticket_from_json(found: dict[str, Any]) -> Ticket:
+    return _ticket_props(str(found.get("id")), dict(found.get("properties") or {}))
+
+
 def _contact(found: Any) -> Contact:
     p = found.properties or {}
     return Contact(id=str(found.id), **{k: (p.get(k) or "") for k in CONTACT_PROPERTIES})
 
 
 def _ticket(found: Any) -> Ticket:
-    p = dict(found.properties or {})
+    return _ticket_props(str(found.id), dict(found.properties or {}))
+
+
+def _ticket_props(ticket_id: str, p: dict[str, Any]) -> Ticket:
     return Ticket(
-        id=str(found.id),
+        id=ticket_id,
         subject=p.get("subject") or "",
         pipeline=p.get("hs_pipeline") or "",
         stage=p.get("hs_pipeline_stage") or "",

@@ -23,12 +23,19 @@ from ..errors import AmbiguousWrite, Unreachable
 T = TypeVar("T")
 RequestLogger = Callable[[str, str, int | None, float], None]
 
-SEARCHES_PER_SECOND = 4  # HubSpot allows about 5 per account; leave room for a colleague
+SEARCHES_PER_SECOND = 5  # HubSpot's published search limit, unless its headers say otherwise
+SEARCH_WINDOW = 1.05  # a second, plus room for the network's jitter between us and HubSpot
 RETRYABLE = {429, 502, 503, 504}
+
+# Retry waits and the retry clock; tests replace these to run a long budget in no time.
+sleep: Callable[[float], None] = time.sleep
+monotonic: Callable[[], float] = time.monotonic
 
 
 class PacedPoolManager(urllib3.PoolManager):
-    """A pool shared by every API object: logs each request and waits when HubSpot says so."""
+    """A pool shared by every API object and thread: logs each request and paces them so
+    that neither the search limit (per second) nor the account's per-10-second limit is
+    crossed, both read from HubSpot's rate-limit headers as they come."""
 
     def __init__(self, on_request: RequestLogger | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -36,90 +43,165 @@ class PacedPoolManager(urllib3.PoolManager):
         self._lock = threading.Lock()
         self._blocked_until = 0.0
         self._searches: deque[float] = deque()
+        self.searches_per_second = SEARCHES_PER_SECOND
+        # The account's window, as the last answer told it, kept current with our own sends.
+        self._interval = 10.0
+        self._remaining: int | None = None
+        self._snapshot_at = 0.0
+        self._sent: deque[float] = deque()
+        self._sequence = 0
+        self._newest_seen = 0
 
     def urlopen(  # type: ignore[override]  # same call, narrower spelling
             self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
         path = urlsplit(url).path
-        self._pace(path.endswith("/search"))
+        sequence = self._pace(path.endswith("/search"))
         started = time.monotonic()
         status: int | None = None
         try:
             response = super().urlopen(method, url, redirect=redirect, **kw)
             status = response.status
-            self._note_limits(response.headers)
+            self._note_limits(response.headers, sequence, path.endswith("/search"))
             return response
         finally:
             if self.on_request is not None:
                 self.on_request(method, path, status, time.monotonic() - started)
 
-    def _pace(self, is_search: bool) -> None:
+    def _pace(self, is_search: bool) -> int:
+        """Wait until this request fits every known limit; returns its sequence number."""
         while True:
             with self._lock:
                 now = time.monotonic()
                 wait = self._blocked_until - now
+                while self._sent and now - self._sent[0] >= self._interval:
+                    self._sent.popleft()
+                    if self._remaining is not None:
+                        self._remaining += 1  # one of ours left HubSpot's window
+                if self._remaining is not None and now - self._snapshot_at >= self._interval:
+                    self._remaining = None  # a whole window since HubSpot last told us
+                if self._remaining is not None and self._remaining <= 0:
+                    refill = self._snapshot_at + self._interval
+                    if self._sent:
+                        refill = min(refill, self._sent[0] + self._interval)
+                    wait = max(wait, refill - now)
                 if is_search:
-                    while self._searches and now - self._searches[0] >= 1.0:
+                    while self._searches and now - self._searches[0] >= SEARCH_WINDOW:
                         self._searches.popleft()
-                    if len(self._searches) >= SEARCHES_PER_SECOND:
-                        wait = max(wait, 1.0 - (now - self._searches[0]))
+                    if len(self._searches) >= self.searches_per_second:
+                        wait = max(wait, SEARCH_WINDOW - (now - self._searches[0]))
                 if wait <= 0:
                     if is_search:
                         self._searches.append(now)
-                    return
+                    self._sent.append(now)
+                    if self._remaining is not None:
+                        self._remaining -= 1
+                    self._sequence += 1
+                    return self._sequence
             time.sleep(wait)
 
-    def _note_limits(self, headers: Any) -> None:
-        remaining = headers.get("X-HubSpot-RateLimit-Remaining")
-        interval = headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
-        if remaining is not None and interval and remaining.strip() == "0":
-            with self._lock:
-                self._blocked_until = max(self._blocked_until,
-                                          time.monotonic() + int(interval) / 1000)
+    def _note_limits(self, headers: Any, sequence: int, is_search: bool) -> None:
+        remaining = _int(headers.get("X-HubSpot-RateLimit-Remaining"))
+        interval = _int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds"))
+        per_second = _int(headers.get("X-HubSpot-RateLimit-Secondly"))
+        second_left = _int(headers.get("X-HubSpot-RateLimit-Secondly-Remaining"))
+        with self._lock:
+            now = time.monotonic()
+            if interval:
+                self._interval = interval / 1000
+            if remaining is not None and sequence >= self._newest_seen:
+                # HubSpot counted everything sent before this request; what we sent after
+                # it is still to be counted.
+                self._newest_seen = sequence
+                self._remaining = remaining - (self._sequence - sequence)
+                self._snapshot_at = now
+            if remaining == 0 and interval:
+                self._blocked_until = max(self._blocked_until, now + min(interval / 1000, 1.0))
+            if is_search and per_second:
+                self.searches_per_second = max(1, per_second)
+            if is_search and second_left == 0:
+                self._blocked_until = max(self._blocked_until, now + SEARCH_WINDOW)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass
 class RetryPolicy:
-    """How long to keep trying: `busy_seconds` while HubSpot answers 429/5xx, `offline_seconds`
-    while it cannot be reached at all."""
+    """How long one command keeps trying: `busy_seconds` while HubSpot answers 429/5xx,
+    `offline_seconds` while it cannot be reached at all.
+
+    The budget is the command's, not each request's: it starts at the command's first
+    retry and every later retry, in any thread, draws on what is left. So a command waits
+    at most the budget plus one request's timeout, however many requests it makes.
+    """
 
     busy_seconds: float = 60.0
     offline_seconds: float = 10.0
     base_delay: float = 0.5
     max_delay: float = 8.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    sleep: Callable[[float], None] | None = field(default=None, repr=False)
+    clock: Callable[[], float] | None = field(default=None, repr=False)
+    _first_retry: float | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def now(self) -> float:
+        return (self.clock or monotonic)()
+
+    def wait(self, seconds: float) -> None:
+        (self.sleep or sleep)(seconds)
+
+    def spent(self) -> float:
+        """Seconds since this command's first retry (0 before any)."""
+        with self._lock:
+            return 0.0 if self._first_retry is None else self.now() - self._first_retry
+
+    def pause(self, attempt: int, budget: float, failure: Exception,
+              wait: float | None = None) -> None:
+        """Wait before another attempt, or raise `failure` when the budget is spent."""
+        delay = self._backoff(attempt) if wait is None else wait
+        with self._lock:
+            now = self.now()
+            if self._first_retry is None:
+                self._first_retry = now
+            spent = now - self._first_retry
+        if spent + delay > budget:
+            raise failure from None
+        self.wait(delay)
 
     def run(self, call: Callable[[], T], *, idempotent: bool,
-            api_error: type[Exception] | tuple[type[Exception], ...],
+            is_api_error: Callable[[BaseException], bool],
             translate: Callable[[Any], Exception]) -> T:
         """Call until it answers; `idempotent=False` never resends a write whose answer was lost."""
-        started = time.monotonic()
         attempt = 0
         while True:
             try:
                 return call()
-            except api_error as exc:
-                status = getattr(exc, "status", None) or 0
-                if status not in RETRYABLE:
-                    raise translate(exc) from None
-                if status != 429 and not idempotent:
-                    raise AmbiguousWrite(_lost_reply_message(status)) from None
-                wait = self._rate_limit_wait(exc, attempt) if status == 429 else self._backoff(
-                    attempt)
-                budget = self.busy_seconds
-                failure: Exception = translate(exc)
             except (NewConnectionError, ConnectTimeoutError) as exc:
                 wait, budget = self._backoff(attempt), self.offline_seconds
-                failure = Unreachable(_offline_message(exc))
+                failure: Exception = Unreachable(_offline_message(exc))
             except HTTPError as exc:  # reset, read timeout: the request may have been done
                 if not idempotent:
                     raise AmbiguousWrite(_offline_message(exc)) from None
                 wait, budget = self._backoff(attempt), self.offline_seconds
                 failure = Unreachable(_offline_message(exc))
-            if time.monotonic() - started + wait > budget:
-                raise failure from None
-            self.sleep(wait)
+            except Exception as exc:
+                if not is_api_error(exc):
+                    raise
+                status = getattr(exc, "status", None) or 0
+                if status not in RETRYABLE:
+                    raise translate(exc) from None
+                failure = translate(exc)
+                if status != 429 and not idempotent:
+                    raise AmbiguousWrite(_lost_reply_message(status, failure)) from None
+                wait = self._rate_limit_wait(exc, attempt) if status == 429 else self._backoff(
+                    attempt)
+                budget = self.busy_seconds
+            self.pause(attempt, budget, failure, wait)
             attempt += 1
-
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** attempt)
         return random.uniform(ceiling / 2, ceiling)
@@ -148,5 +230,8 @@ def _offline_message(exc: Exception) -> str:
     return f"No se pudo conectar con HubSpot ({kind})."
 
 
-def _lost_reply_message(status: int) -> str:
-    return f"HubSpot no confirmó la operación (HTTP {status}); puede haberse realizado."
+def _lost_reply_message(status: int, failure: Exception) -> str:
+    answer = getattr(failure, "answer", None)
+    reference = answer.reference() if answer is not None else ""
+    return (f"HubSpot no confirmó la operación (HTTP {status}); puede haberse realizado."
+            + reference)

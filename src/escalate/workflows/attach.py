@@ -1,9 +1,13 @@
-"""Screenshots as one note on a ticket: private uploads in parallel, then the note."""
+"""Screenshots as one note on a ticket: private uploads in parallel, then the note.
+
+Two round trips: the ticket check goes out beside the uploads (up to 8 in flight, the
+shared pool pacing them by HubSpot's rate-limit headers), then the one note."""
 
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +22,7 @@ from .files import LocalFile
 from .notes import add_note_once, note_html
 from .ui import Ui
 
-PARALLEL_UPLOADS = 4
+PARALLEL_UPLOADS = 8
 
 
 @dataclass
@@ -52,29 +56,39 @@ def check_ticket_id(raw: str) -> str:
 
 def send_attach(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox, ui: Ui,
                 now: datetime) -> AttachResult:
-    """Carry out an attach entry: check the ticket, upload what is missing, add the note."""
+    """Carry out an attach entry: check the ticket while uploading what is missing, then
+    add the note."""
     ticket_id = str(entry.payload["ticket_id"])
     contact_ids = entry.state.get("contact_ids")
-    if contact_ids is None:
+
+    def check() -> list[str]:
         found = gateway.ticket(ticket_id)
         if found is None:
             raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
-        contact_ids = found[1]
-        entry.state["contact_ids"] = contact_ids
-        outbox.save_state(entry)
+        return found[1]
+
     return upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
                            ticket_id=ticket_id, contact_ids=contact_ids,
-                           note_text=entry.payload.get("note"), now=now)
+                           note_text=entry.payload.get("note"), now=now,
+                           check=check if contact_ids is None else None)
 
 
 def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
-                    ui: Ui, ticket_id: str, contact_ids: list[str], note_text: str | None,
-                    now: datetime, heading: str | None = None) -> AttachResult:
-    """Upload every file of the entry not yet uploaded, then the one note that carries them."""
+                    ui: Ui, ticket_id: str, contact_ids: list[str] | None,
+                    note_text: str | None, now: datetime, heading: str | None = None,
+                    check: Callable[[], list[str]] | None = None) -> AttachResult:
+    """Upload every file of the entry not yet uploaded, then the one note that carries them.
+
+    `check` (the ticket's existence, answering its contact ids) runs beside the uploads;
+    when it fails, uploads not yet started are cancelled and nothing is noted."""
     wanted = [(Path(f["path"]), str(f["name"])) for f in entry.payload["files"]]
     uploaded: dict[str, dict[str, Any]] = entry.state.setdefault("uploaded", {})
     missing = [(path, name) for path, name in wanted if str(path) not in uploaded]
-    failed = _upload_all(gateway, settings, outbox, entry, ticket_id, missing, ui)
+    failed, checked = _upload_all(gateway, settings, outbox, entry, ticket_id, missing, ui,
+                                  check)
+    if contact_ids is None:
+        contact_ids = entry.state["contact_ids"] = checked
+        outbox.save_state(entry)
     files = [UploadedFile(**uploaded[str(path)]) for path, _ in wanted if str(path) in uploaded]
     if failed:
         answer = ui.confirm_partial(len(files), failed) if files else False
@@ -88,21 +102,34 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
             "ticket_id": ticket_id, "note": note_text, "files": rest}), claim=False)
     body = note_html(note_text, [f.name for f in files], heading=heading, reference=entry.id)
     note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
-                            contact_ids=contact_ids, body_html=body, at=now,
+                            contact_ids=contact_ids or [], body_html=body, at=now,
                             attachment_ids=[f.id for f in files])
     return AttachResult(ticket_id=ticket_id, note_id=note_id, files=files)
 
 
 def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Entry,
-                ticket_id: str, todo: list[tuple[Path, str]], ui: Ui) -> list[str]:
-    """Upload concurrently (a few at a time); returns the names that could not be uploaded."""
+                ticket_id: str, todo: list[tuple[Path, str]], ui: Ui,
+                check: Callable[[], list[str]] | None = None) -> tuple[list[str], list[str]]:
+    """Upload concurrently (up to 8 at a time) beside the ticket check, if any; returns the
+    names that could not be uploaded and the check's answer."""
     if not todo:
-        return []
+        return [], check() if check is not None else []
     folder = f"{settings.files_folder.rstrip('/')}/{ticket_id}"
     failed: list[str] = []
-    with ui.progress(len(todo)) as advance, ThreadPoolExecutor(PARALLEL_UPLOADS) as pool:
-        futures = {pool.submit(gateway.upload, path, folder, name): (path, name)
-                   for path, name in todo}
+    checked: list[str] = []
+    workers = min(PARALLEL_UPLOADS, len(todo)) + (1 if check is not None else 0)
+    with ui.progress(len(todo)) as advance, ThreadPoolExecutor(workers) as pool:
+        checking = pool.submit(check) if check is not None else None
+        futures: dict[Future[UploadedFile], tuple[Path, str]] = {
+            pool.submit(gateway.upload, path, folder, name): (path, name)
+            for path, name in todo}
+        if checking is not None:
+            try:
+                checked = checking.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # those not started yet; the rest finish unrecorded
+                raise
         for future in as_completed(futures):
             path, name = futures[future]
             try:
@@ -116,4 +143,4 @@ def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Ent
                     "id": done.id, "name": name, "size": done.size, "access": done.access}
                 outbox.save_state(entry)
             advance(name)
-    return failed
+    return failed, checked

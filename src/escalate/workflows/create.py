@@ -264,21 +264,42 @@ def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> 
 
 
 def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
-                   priority: str, contact: Contact, ui: Ui) -> tuple[Ticket, Portal]:
-    """Create; if the cached pipeline or stage went stale, read the portal again once."""
-    try:
-        return gateway.create_ticket(ticket_properties(escalation, portal, priority),
-                                     contact.id), portal
-    except Refused as exc:
-        if "escalate_" in exc.message and "does not exist" in exc.message:
-            PortalCache(settings).forget()
-            raise AuthProblem("El portal ya no tiene las propiedades de escalate.",
-                              hint="Un administrador debe ejecutar «escalate setup».") from None
-        if "hs_pipeline" not in exc.message:
-            raise
-    portal = load_portal(gateway, settings, refresh=True, warn=ui.warn)
-    return gateway.create_ticket(ticket_properties(escalation, portal, priority),
-                                 contact.id), portal
+                   priority: str, contact: Contact, ui: Ui, *,
+                   maybe_sent: bool = False) -> tuple[Ticket, Portal]:
+    """Create (reading by escalate_id first when an earlier attempt may have been carried
+    out: `maybe_sent`). If the cached pipeline or stage went stale, read the portal again
+    once; if the portal refuses `createdate`, create once more without it."""
+    from ..errors import InvalidProperty
+
+    properties = ticket_properties(escalation, portal, priority)
+    refreshed = False
+    while True:
+        try:
+            return gateway.create_ticket(properties, contact.id, maybe_sent=maybe_sent), portal
+        except InvalidProperty as exc:
+            reference = exc.answer.reference() if exc.answer is not None else ""
+            if any(n.startswith("escalate_") for n in exc.missing()):
+                PortalCache(settings).forget()
+                raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
+                                  + ", ".join(n for n in exc.missing()
+                                              if n.startswith("escalate_")) + ")." + reference,
+                                  hint="Un administrador debe ejecutar «escalate setup».",
+                                  answer=exc.answer) from None
+            if exc.has("createdate") and "createdate" in properties:
+                ui.warn("El portal no permite fijar la fecha de creación (createdate): el "
+                        "ticket se crea con la fecha de hoy y la fecha indicada, "
+                        f"{escalation.created_at.isoformat()}, queda en la descripción."
+                        + reference)
+                properties = {k: v for k, v in properties.items() if k != "createdate"}
+                properties["content"] += ("\n\nFECHA DE CREACIÓN INDICADA:\n"
+                                          + escalation.created_at.isoformat())
+                continue
+            if refreshed or not (exc.has("hs_pipeline") or exc.has("hs_pipeline_stage")):
+                raise
+        refreshed = True
+        portal = load_portal(gateway, settings, refresh=True, warn=ui.warn)
+        fresh = ticket_properties(escalation, portal, priority)
+        properties.update({k: fresh[k] for k in ("hs_pipeline", "hs_pipeline_stage")})
 
 
 def lookup_contact(gateway: Gateway, escalation: Escalation) -> ContactLookup:

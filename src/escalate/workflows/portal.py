@@ -80,10 +80,9 @@ class Portal:
 
 
 def resolve(gateway: Gateway, settings: Settings) -> Portal:
-    """Read the portal: account, pipelines, ticket properties (three requests)."""
-    account = gateway.account()
-    pipelines = gateway.ticket_pipelines()
-    properties = gateway.ticket_properties()
+    """Read the portal: account, pipelines, ticket properties (three requests at once)."""
+    account, pipelines, properties = gateway.together(
+        gateway.account, gateway.ticket_pipelines, gateway.ticket_properties)
     pipeline, stage = _choose_stage(pipelines, settings.stage, settings.pipeline)
     priority = properties.get("hs_ticket_priority") or PropertyInfo("hs_ticket_priority",
                                                                     "enumeration")
@@ -183,7 +182,10 @@ def _portal_from_json(raw: dict[str, Any]) -> Portal:
 
 def load_portal(gateway: Gateway, settings: Settings, *, refresh: bool = False,
                 warn: Callable[[str], None] | None = None) -> Portal:
-    """The portal from cache when fresh, else from HubSpot (and cached)."""
+    """The portal from cache when fresh, else from HubSpot (and cached).
+
+    Safe to run beside other reads: `gateway.together(lambda: load_portal(...), ...)`.
+    A cold load costs one round trip (its three reads go out at once)."""
     cache = PortalCache(settings)
     portal = None if refresh else cache.load(time.time())
     if cache.warning and warn is not None:
