@@ -91,3 +91,89 @@ def test_an_unexpected_error_says_where_to_report_it_and_exits_1(cli: Cli, monke
     assert result.code == 1
     assert "Error inesperado" in result.err and "Repórtelo" in result.err
     assert "Traceback" not in result.err
+
+
+# -- every command, found in the command tree (new commands are covered automatically) -----
+
+
+def _commands() -> list[tuple[list[str], object]]:
+    import typer
+
+    from escalate.cli.app import app
+
+    found: list[tuple[list[str], object]] = []
+
+    def walk(path: list[str], command: object) -> None:
+        found.append((path, command))
+        for name, sub in sorted((getattr(command, "commands", None) or {}).items()):
+            walk([*path, name], sub)
+
+    walk([], typer.main.get_command(app))
+    return found
+
+
+def _wrong_call(command: object) -> list[str]:
+    """Arguments that make a usage error: a required argument left out, else an option
+    without its value, else an argument too many."""
+    params = [p for p in getattr(command, "params", []) if getattr(p, "expose_value", True)]
+    if getattr(command, "commands", None):
+        return ["no-existe"]
+    if any(p.param_type_name == "argument" and p.required for p in params):
+        return [o for p in params if p.param_type_name == "option" and p.required
+                for o in [*p.opts[:1], "x"]]
+    valued = [p for p in params if p.param_type_name == "option" and not p.is_flag
+              and p.opts and p.opts[0].startswith("--")]
+    if valued:
+        return [valued[0].opts[0]]
+    return ["sobra"]
+
+
+ENGLISH = ("Usage:", "Show this message", "<str>", "<int>", "<bool>", "<float>", "list[",
+           "requires an argument", "Did you mean", "Missing argument", "Input should",
+           "No such", "Got unexpected", "Traceback")
+
+
+def test_every_command_has_spanish_help_and_spanish_usage_errors(cli: Cli, sandbox: Sandbox):
+    commands = _commands()
+    assert len(commands) > 10
+    for path, command in commands:
+        shown = cli(*path, "--help")
+        assert shown.code == 0, (path, shown.err)
+        assert "Uso:" in shown.out, path
+        assert not [w for w in ENGLISH if w in shown.out + shown.err], (path, shown.out)
+        wrong = cli(*path, *_wrong_call(command))
+        assert wrong.code == 2, (path, wrong.out, wrong.err)
+        assert "Error:" in wrong.err, path
+        assert not [w for w in ENGLISH if w in wrong.out + wrong.err], (path, wrong.err)
+    assert sandbox.requests() == []
+
+
+def test_the_reported_tracebacks_are_spanish_usage_errors(cli: Cli):
+    for args, missing in ((["attach", "1007"], "ARCHIVO"), (["contacted", "--nota", "x"],
+                                                            "TICKET_ID"),
+                          (["outbox", "drop"], "ID")):
+        result = cli(*args)
+        assert result.code == 2 and f"falta el argumento {missing}" in result.err, result.err
+        assert "Traceback" not in result.err
+
+
+def test_usage_errors_suggest_in_spanish(cli: Cli):
+    assert "¿Quiso decir «create»?" in cli("creat").err
+    assert "falta el valor de --poliza" in cli("create", "--poliza").err
+
+
+def test_sandbox_serve_refuses_a_bad_port_or_host_in_spanish_with_exit_2(cli: Cli):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        for args, words in ((["--port", "99999"], "entre 1 y 65535"),
+                            (["--puerto", str(taken.getsockname()[1])], "ya está en uso"),
+                            (["--host", "no-existe.invalid"], "no es una dirección")):
+            result = cli("sandbox", "serve", *args)
+            assert result.code == 2 and words in result.err, (args, result.err)
+            assert "Error inesperado" not in result.err
+    finally:
+        taken.close()

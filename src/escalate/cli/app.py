@@ -17,7 +17,13 @@ from .. import __version__
 from ..errors import REPORT_TO, EscalateError, ExitCode
 from . import admin, attach, create, followup, outbox, sandbox
 from .env import Env
-from .spanish import SpanishCommand, SpanishGroup, click_errors, usage_error_message
+from .spanish import (
+    SpanishCommand,
+    SpanishGroup,
+    click_errors,
+    os_error_message,
+    usage_error_message,
+)
 
 app = typer.Typer(
     name="escalate",
@@ -46,7 +52,8 @@ def main_options(
         "--sandbox", help="Usar el HubSpot simulado de esta máquina (sin portal ni token).")]
     = False,
     verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Mostrar cada solicitud HTTP (método, ruta, estado, tiempo).")]
+        "--detallado", "--verbose", "-v",
+        help="Mostrar cada solicitud HTTP (método, ruta, estado, tiempo).")]
     = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Mostrar la versión y salir.")]
@@ -71,7 +78,7 @@ _register()
 
 def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the CLI and return its exit code; every error becomes a message and a code here."""
-    click_exception = click_errors().ClickException
+    errors = click_errors()
     env = env or Env()
     try:
         result: Any = app(args=list(argv) if argv is not None else None, prog_name="escalate",
@@ -82,14 +89,23 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         return int(exc.exit_code)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except click_exception as exc:
-        env.err.print(f"[red]Error:[/] {env.redact(usage_error_message(exc))}",
+    except errors.ClickException as exc:
+        if isinstance(exc, errors.NoArgsIsHelpError) and exc.ctx is not None:
+            env.err.print(exc.ctx.get_help(), markup=False, highlight=False)
+        from rich.markup import escape
+
+        env.err.print(f"[red]Error:[/] {escape(env.redact(usage_error_message(exc)))}",
                       markup=True, highlight=False)
         env.err.print("Use «escalate --help» o «escalate COMANDO --help» para ver las opciones.")
         return ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
         env.err.print("Interrumpido.")
         return ExitCode.INTERRUPTED
+    except OSError as exc:  # a folder, file or port the user named or configured
+        from rich.markup import escape
+
+        env.err.print(f"[red]Error:[/] {escape(env.redact(os_error_message(exc)))}")
+        return ExitCode.USAGE
     except Exception:  # a bug: say where to report it, never show the token
         details = env.redact(traceback.format_exc())
         if env.verbose:
@@ -114,4 +130,12 @@ def show_error(env: Env, exc: EscalateError) -> None:
 
 
 def main() -> None:
-    sys.exit(run())
+    """The `escalate` program: Ctrl-C is guarded before anything else happens."""
+    from .rescue import guard, settle
+
+    argv = sys.argv[1:]
+    guard(argv)  # first: a Ctrl-C from now on keeps the options of a `create`
+    env = Env()
+    code = run(argv, env)
+    settle(env, code)
+    sys.exit(code)

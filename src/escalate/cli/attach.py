@@ -19,8 +19,8 @@ def attach(
                                              help="Id del ticket (el número de su URL).")],
     paths: Annotated[list[str], typer.Argument(metavar="ARCHIVO...",
                                                help="Capturas, PDF o textos a adjuntar.")],
-    note: Annotated[str | None, typer.Option("--note", "--nota",
-                                             help="Texto de la nota que llevará los archivos.")]
+    note: Annotated[str | None, typer.Option(
+        "--nota", "--note", metavar="TEXTO", help="Texto de la nota que llevará los archivos.")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,

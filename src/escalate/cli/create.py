@@ -73,8 +73,8 @@ def create(
 ) -> None:
     """Crear un ticket de escalación en la etapa «Tech Issues», asociado al contacto.
 
-    En una terminal pregunta lo que falte, revisa cada respuesta al escribirla y muestra el
-    ticket antes de enviarlo. Ctrl-C guarda lo escrito como borrador.
+    En una terminal pregunta lo que falte, revisa cada respuesta al escribirla y muestra
+    el ticket antes de enviarlo. Ctrl-C guarda lo escrito como borrador.
 
     Ejemplo:
 

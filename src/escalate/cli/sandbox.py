@@ -16,14 +16,19 @@ app = typer.Typer(cls=SpanishGroup, no_args_is_help=True,
 @app.command("serve", cls=SpanishCommand)
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Dirección donde escuchar.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Puerto (0: cualquiera libre).")] = 8765,
-    token: Annotated[str, typer.Option(help="Único token bearer aceptado.")] = "sandbox",
+    host: Annotated[str, typer.Option(
+        "--host", metavar="TEXTO", help="Dirección donde escuchar.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--puerto", "--port", metavar="NÚMERO", help="Puerto, de 1 a 65535 (0: cualquiera "
+        "libre).")] = 8765,
+    token: Annotated[str, typer.Option(
+        "--token", metavar="TEXTO", help="Único token bearer aceptado.")] = "sandbox",
     bare: Annotated[bool, typer.Option(
-        "--bare", help="Portal sin las propiedades de escalate (como antes de «setup»).")]
-    = False,
+        "--sin-configurar", "--bare",
+        help="Portal sin las propiedades de escalate (como antes de «setup»).")] = False,
     per_10s: Annotated[int, typer.Option(
-        "--per-10s", help="Límite de solicitudes cada 10 s (0: sin límite).")] = 100,
+        "--por-10s", "--per-10s", metavar="NÚMERO",
+        help="Límite de solicitudes cada 10 s (0: sin límite).")] = 100,
 ) -> None:
     """Servir el sandbox hasta Ctrl-C (estado en $ESCALATE_HOME/sandbox).
 
@@ -35,6 +40,7 @@ def serve(
 
     from ..config import private_dir
 
+    check_address(host, port)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     server = escalate_sandbox.make_server(folder, host=host, port=port, token=token, bare=bare,
                                           per_10s=per_10s)
@@ -53,7 +59,8 @@ def serve(
 @app.command("reset", cls=SpanishCommand)
 def reset(
     ctx: typer.Context,
-    bare: Annotated[bool, typer.Option("--bare", help="Vaciar el sandbox «--bare».")] = False,
+    bare: Annotated[bool, typer.Option(
+        "--sin-configurar", "--bare", help="Vaciar el sandbox «--sin-configurar».")] = False,
 ) -> None:
     """Vaciar el sandbox y volver a su estado inicial (pipeline, contactos de ejemplo)."""
     env: Env = ctx.ensure_object(Env)
@@ -64,3 +71,38 @@ def reset(
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     escalate_sandbox.reset(folder, bare=bare)
     env.out(f"Sandbox reiniciado ({folder}).")
+
+
+def check_address(host: str, port: int) -> None:
+    """A port in range, a host of this machine, and the port free: else exit 2 in Spanish.
+
+    Checked here because the server library would print its own English and exit.
+    """
+    import socket
+
+    from ..errors import InvalidInput
+
+    if not 0 <= port <= 65535:
+        raise InvalidInput([f"--puerto {port}: el puerto debe estar entre 1 y 65535 (o 0 para "
+                            "cualquiera libre)"])
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise InvalidInput([f"--host {host}: no es una dirección de esta máquina"]) from None
+    probe = socket.socket(family, kind, proto)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            raise InvalidInput([f"--puerto {port}: el puerto ya está en uso"],
+                               hint="Elija otro, o --puerto 0 para uno libre.") from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise InvalidInput([f"--puerto {port}: no tiene permiso para usar ese puerto"],
+                               hint="Use uno mayor que 1023.") from None
+        raise InvalidInput([f"--host {host}: no se puede escuchar en esa dirección"]) from None
+    finally:
+        probe.close()

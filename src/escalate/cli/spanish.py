@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import typer
 from typer.core import TyperCommand, TyperGroup
 
 _TITLES = {
@@ -40,18 +39,54 @@ def _spanish_help_option(command: Any, ctx: Any) -> None:
             param.help = text
 
 
+_TYPE_METAVARS = {"str": "TEXTO", "int": "NÚMERO", "float": "NÚMERO", "datetime": "FECHA",
+                  "Path": "ARCHIVO", "date": "FECHA"}
+
+
+def _spanish_metavars(command: Any, ctx: Any) -> None:
+    """TEXTO, NÚMERO, FECHA, ARCHIVO instead of <str>, <int>...; nothing on flags."""
+    for param in command.get_params(ctx):
+        if getattr(param, "param_type_name", "") == "argument":
+            param.display_type_rich = lambda ctx: None  # its metavar already names it
+            continue
+        if getattr(param, "is_flag", False) or getattr(param, "is_bool_flag", False):
+            param.metavar = ""
+            continue
+        if param.metavar is not None:
+            continue
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or descriptor.is_choice:
+            continue
+        name = param._bare_type(descriptor.annotation)
+        name = name[5:-1] if name.startswith("list[") else name
+        param.metavar = _TYPE_METAVARS.get(name, "TEXTO")
+
+
+def _spanish_usage(text: str) -> str:
+    return (text.replace("Usage:", "Uso:").replace("[OPTIONS]", "[OPCIONES]")
+            .replace("COMMAND [ARGS]...", "COMANDO [ARGUMENTOS]..."))
+
+
 class SpanishCommand(TyperCommand):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _spanish_help_labels()
         _spanish_help_option(self, ctx)
+        _spanish_metavars(self, ctx)
         super().format_help(ctx, formatter)
+
+    def get_usage(self, ctx: Any) -> str:
+        return _spanish_usage(super().get_usage(ctx))
 
 
 class SpanishGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _spanish_help_labels()
         _spanish_help_option(self, ctx)
+        _spanish_metavars(self, ctx)
         super().format_help(ctx, formatter)
+
+    def get_usage(self, ctx: Any) -> str:
+        return _spanish_usage(super().get_usage(ctx))
 
 
 def click_errors() -> Any:
@@ -63,8 +98,21 @@ def click_errors() -> Any:
     return exceptions
 
 
+def _param_name(param: Any) -> str:
+    if param is None:
+        return "un valor"
+    if getattr(param, "param_type_name", "") == "argument":
+        return str(param.metavar or (param.name or "ARGUMENTO").upper()).rstrip(".")
+    opts = list(getattr(param, "opts", None) or [])
+    return opts[0] if opts else str(param.name)
+
+
+def _quoted(text: str) -> str:
+    return "«" + text.strip().strip("'\"") + "»"
+
+
 def usage_error_message(exc: Any) -> str:
-    """A Spanish line for Typer's own usage errors (unknown option, bad value, ...)."""
+    """A Spanish line for every usage error the command-line parser raises."""
     errors = click_errors()
 
     if isinstance(exc, errors.NoSuchOption):
@@ -74,26 +122,94 @@ def usage_error_message(exc: Any) -> str:
         return f"opción desconocida {exc.option_name}.{hint}"
     if isinstance(exc, errors.MissingParameter):
         param = exc.param
-        name = param.opts[0] if param is not None and getattr(param, "opts", None) else "?"
-        if param is not None and getattr(param, "param_type_name", "") == "argument":
-            name = str(param.human_readable_name)
-        return f"falta {name}."
+        kind = "el argumento" if getattr(param, "param_type_name", "") == "argument" else \
+            "la opción"
+        return f"falta {kind} {_param_name(param)}."
     if isinstance(exc, errors.BadOptionUsage):
-        return f"uso incorrecto de {exc.option_name}: {exc.message}"
+        message = str(exc.message)
+        if "requires" in message:
+            return f"falta el valor de {exc.option_name}."
+        if "does not take a value" in message:
+            return f"{exc.option_name} no lleva valor."
+        return f"uso incorrecto de {exc.option_name}."
     if isinstance(exc, errors.BadParameter):
-        param = exc.param
-        name = param.opts[0] if param is not None and getattr(param, "opts", None) else "valor"
-        return f"valor no válido para {name}: {exc.message}"
+        return f"valor no válido para {_param_name(exc.param)}: {_bad_value(str(exc.message))}"
     if isinstance(exc, errors.NoArgsIsHelpError):
         return "falta el comando."
     if isinstance(exc, errors.UsageError):
         message = str(exc.message)
         if message.startswith("No such command"):
-            return "comando desconocido " + message.split("No such command", 1)[1].strip(" .")
+            name, _, suggestion = message.split("No such command", 1)[1].partition("Did you mean")
+            text = "comando desconocido " + _quoted(name.strip(" .")) + "."
+            if suggestion:
+                options = [_quoted(o) for o in suggestion.strip(" ?").split(",")]
+                text += " ¿Quiso decir " + " o ".join(options) + "?"
+            return text
         if message.startswith("Got unexpected extra argument"):
-            return "sobran argumentos: " + message.split("(", 1)[-1].rstrip(")")
-        return message
-    return str(getattr(exc, "message", exc))
+            return "sobran argumentos: " + message.split("(", 1)[-1].rstrip(")") + "."
+        if message.startswith("Argument") and "takes" in message:
+            return "faltan valores en un argumento."
+        return "uso incorrecto del comando."
+    return "uso incorrecto del comando."
 
 
-__all__ = ["SpanishCommand", "SpanishGroup", "typer", "usage_error_message"]
+def _bad_value(message: str) -> str:
+    """Click's (and typer's pydantic) reasons for a bad value, in Spanish."""
+    for english, spanish in _PYDANTIC_REASONS:
+        if message.startswith(english):
+            return spanish
+    value = message.split(" is not", 1)[0]
+    if "is not a valid integer" in message:
+        return f"{_quoted(value)} no es un número entero"
+    if "is not a valid float" in message:
+        return f"{_quoted(value)} no es un número"
+    if "is not a valid boolean" in message:
+        return f"{_quoted(value)} no es sí o no"
+    if "is not one of" in message or "is not a valid choice" in message:
+        return f"{_quoted(value)} no es una de las opciones"
+    if "does not match the format" in message or "does not match the formats" in message:
+        return f"{_quoted(value)} no es una fecha válida"
+    if "is not in the range" in message or "is not in the valid range" in message:
+        return f"{_quoted(value)} está fuera del rango admitido"
+    if "does not exist" in message:
+        return "el archivo no existe"
+    return "valor no admitido"
+
+
+_PYDANTIC_REASONS = (
+    ("Input should be a valid integer", "no es un número entero"),
+    ("Input should be a valid number", "no es un número"),
+    ("Input should be a valid boolean", "no es sí o no"),
+    ("Input should be a valid datetime", "no es una fecha y hora válida"),
+    ("Input should be a valid date", "no es una fecha válida"),
+    ("Input should be greater than", "es demasiado pequeño"),
+    ("Input should be less than", "es demasiado grande"),
+    ("Input should be", "valor no admitido"),
+)
+
+_OS_REASONS = {
+    "EACCES": "permiso denegado", "EPERM": "operación no permitida",
+    "ENOENT": "no existe", "EISDIR": "es una carpeta", "ENOTDIR": "no es una carpeta",
+    "ENOSPC": "no queda espacio en el disco", "EROFS": "el disco es de solo lectura",
+    "EEXIST": "ya existe", "EADDRINUSE": "la dirección o el puerto ya están en uso",
+    "EADDRNOTAVAIL": "esa dirección no es de esta máquina",
+    "ECONNREFUSED": "conexión rechazada", "ETIMEDOUT": "se agotó el tiempo de espera",
+    "EMFILE": "demasiados archivos abiertos", "ENAMETOOLONG": "el nombre es demasiado largo",
+}
+
+
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error in Spanish, naming the file it concerns."""
+    import errno
+    import socket
+
+    reason = _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""), "")
+    if isinstance(exc, socket.gaierror):
+        reason = "no se encontró esa dirección"
+    elif not reason:
+        reason = f"error del sistema (código {exc.errno})" if exc.errno else "error del sistema"
+    where = exc.filename if exc.filename is not None else None
+    return f"{where}: {reason}" if where else reason
+
+
+__all__ = ["SpanishCommand", "SpanishGroup", "os_error_message", "usage_error_message"]
