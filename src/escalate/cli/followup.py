@@ -15,48 +15,120 @@ from .sending import run_entry
 
 CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "created_at",
               "last_client_update", "url", "contact_id", "contact_name", "contact_phone",
-              "contact_email"]
+              "contact_email", "agent_id", "agent_email"]
 COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE": "red"}
 
 
 def followup(
     ctx: typer.Context,
     hours: Annotated[float | None, typer.Option(
-        "--hours", "--horas", help="Horas sin resolución ni aviso al cliente (por omisión "
-        "ESCALATE_FOLLOWUP_HOURS, 48).")] = None,
+        "--hours", "--horas", help="Horas sin resolución ni aviso al cliente, para toda "
+        "prioridad (por omisión: el intervalo por prioridad del archivo de políticas; si no, "
+        "ESCALATE_FOLLOWUP_HOURS).")] = None,
     priority: Annotated[str | None, typer.Option("--priority", "--prioridad",
                                                  help="Solo esta prioridad.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Lista en JSON por stdout.")] = False,
+    mine: Annotated[bool, typer.Option(
+        "--mine", "--mias", help="Solo los tickets que escaló usted (ESCALATE_AGENT); es lo "
+        "que se muestra si ESCALATE_AGENT está definido.")] = False,
+    everyone: Annotated[bool, typer.Option(
+        "--all", "--todos", help="Los tickets de todo el equipo.")] = False,
+    agent: Annotated[str | None, typer.Option(
+        "--agent", "--agente", metavar="CORREO",
+        help="Solo los tickets que escaló este agente (su correo de HubSpot).")] = None,
+    tasks: Annotated[bool, typer.Option(
+        "--tasks", "--tareas", help="Crear en HubSpot una tarea de llamada por cada cliente "
+        "que espera, para el agente que escaló; completa las que ya no se deben. Se puede "
+        "repetir sin duplicar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
+    = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Lista en CSV por stdout.")] = False,
 ) -> None:
     """Listar los tickets cuyo cliente espera una llamada, el más atrasado primero.
 
-    Ejemplo: escalate followup --horas 24 --prioridad URGENTE
+    Ejemplos: escalate followup --mias · escalate followup --todos --prioridad URGENTE ·
+    escalate followup --tareas --todos --sin-preguntas (tarea programada del equipo)
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.priority import Priority
-    from ..workflows.followup import followup as run_followup
 
+    problems = []
     if as_json and as_csv:
-        raise InvalidInput(["use --json o --csv, no ambos."])
+        problems.append("use --json o --csv, no ambos.")
+    if tasks and as_csv:
+        problems.append("--tareas no produce CSV: use --json o nada.")
     if hours is not None and hours <= 0:
-        raise InvalidInput(["--horas debe ser un número mayor que 0."])
+        problems.append("--horas debe ser un número mayor que 0.")
+    if mine and agent:
+        problems.append("use --mias o --agente, no ambos.")
+    if everyone and (mine or agent):
+        problems.append("--todos muestra al equipo: no lo combine con --mias ni --agente.")
+    agent_email = _agent_option(agent, problems)
     only = None
     if priority:
         try:
             only = Priority.parse(priority)
         except ValueError as exc:
-            raise InvalidInput([f"--prioridad: {exc}"]) from None
+            problems.append(f"--prioridad: {exc}")
+    if problems:
+        raise InvalidInput(problems)
     settings = env.settings
-    report = run_followup(env.gateway(), settings, hours=hours, now=env.now(), only=only,
-                          ui=TerminalUi(env, False), policy=env.policy.policy.followup)
+    from ..workflows.team import AGENT_HINT
+
+    if mine and settings.agent is None:
+        raise InvalidInput(["--mias necesita saber quién es usted: falta ESCALATE_AGENT."],
+                           hint=AGENT_HINT)
+    policy = env.policy.policy.followup
+    gateway = env.gateway()
+    whose = _whose(env, gateway, agent_email, mine or (settings.agent is not None
+                                                       and not everyone and not agent_email))
+    ui = TerminalUi(env, False)
+    if tasks:
+        from ..workflows.tasks import sync_call_tasks
+
+        done = sync_call_tasks(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
+                               policy=policy, whose=whose)
+        if as_json:
+            env.out(json.dumps(done.as_json(), ensure_ascii=False, indent=2))
+        else:
+            env.out(f"Tareas de llamada: {done.count('created')} creada(s), "
+                    f"{done.count('completed')} completada(s), "
+                    f"{done.count('unchanged')} sin cambios.")
+        return
+    from ..workflows.followup import followup as run_followup
+
+    report = run_followup(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
+                          policy=policy, whose=whose)
     rows = [row.as_json() for row in report.rows]
     if as_json:
         env.out(json.dumps(rows, ensure_ascii=False, indent=2))
     elif as_csv:
         _write_csv(env, rows)
     else:
-        _show_table(env, report)
+        _show_table(env, report, team=whose.agent is None)
+
+
+def _agent_option(agent: str | None, problems: list[str]) -> str | None:
+    if agent is None:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(agent.strip(), check_deliverability=False).normalized).lower()
+    except EmailNotValidError:
+        problems.append(f"--agente: «{agent[:60]}» no es un correo válido.")
+        return None
+
+
+def _whose(env: Env, gateway: Any, agent_email: str | None, mine: bool) -> Any:
+    """Whose tickets to list: the agent named, this agent, or the team."""
+    from ..workflows.followup import Whose
+    from ..workflows.team import agent_owner, owner_of
+
+    if agent_email:
+        return Whose(owner_of(gateway, env.settings, agent_email, now=env.now()))
+    if mine:
+        return Whose(agent_owner(gateway, env.settings, now=env.now()))
+    return Whose()
 
 
 def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
@@ -67,28 +139,35 @@ def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
     writer.writeheader()
     for row in rows:
         contact = row.pop("contact") or {}
-        writer.writerow({**row, **{f"contact_{k}": v for k, v in contact.items()}})
+        agent = row.pop("agent") or {}
+        writer.writerow({**row, **{f"contact_{k}": v for k, v in contact.items()},
+                         **{f"agent_{k}": v for k, v in agent.items()}})
     env.out(buffer.getvalue().rstrip("\n"))
 
 
-def _show_table(env: Env, report: Any) -> None:
+def _show_table(env: Env, report: Any, *, team: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from ..domain.followup import waited
 
+    ahead = f"{report.look_ahead.total_seconds() / 3600:g} h"
     if not report.rows:
         env.out("Nadie espera una llamada: todos los clientes están al día. 🎉")
         if report.due_soon:
-            env.out(f"{report.due_soon} ticket(s) vencerán en las próximas 24 h.")
+            env.out(f"{report.due_soon} ticket(s) vencerán en las próximas {ahead}.")
         return
     table = Table(show_lines=True, header_style="bold")
-    table.add_column("Ticket", overflow="fold", ratio=3)
+    # The ticket id is the link (it never wraps, so terminals keep it clickable).
+    table.add_column("Ticket", no_wrap=True)
+    table.add_column("Nombre", overflow="fold", ratio=3)
     table.add_column("Prioridad", no_wrap=True)
     table.add_column("Espera", min_width=12, ratio=1)
     table.add_column("Cliente", overflow="fold", min_width=12, ratio=2)
     table.add_column("Teléfono", no_wrap=True)
+    if team:
+        table.add_column("Agente", overflow="fold", ratio=1)
     for row in report.rows:
         priority = row.priority
         shown = (f"[{COLOURS[priority.value]}]{priority.icon} {priority.value}[/]"
@@ -97,15 +176,18 @@ def _show_table(env: Env, report: Any) -> None:
         client = "—"
         if contact is not None:
             client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
-        table.add_row(f"{row.owed.ticket.id}\n[dim]{escape(row.owed.ticket.subject)}[/]\n"
-                      f"[link={row.url}]{escape(row.url)}[/link]", shown,
-                      f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
-                      escape(contact.best_phone) if contact and contact.best_phone else "—")
+        cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]",
+                 escape(row.owed.ticket.subject), shown,
+                 f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
+                 escape(contact.best_phone) if contact and contact.best_phone else "—"]
+        if team:
+            cells.append(escape(row.agent.name) if row.agent else "—")
+        table.add_row(*cells)
     console = Console(file=env.stdout, highlight=False)
     console.print(table)
     console.print(f"{report.count('sin_resolver')} sin resolver · "
                   f"{report.count('resuelto_sin_avisar')} resueltos sin avisar · "
-                  f"{report.due_soon} vencen en las próximas 24 h")
+                  f"{report.due_soon} vencen en las próximas {ahead}")
 
 
 def contacted(
@@ -119,7 +201,8 @@ def contacted(
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
 ) -> None:
-    """Registrar que se dio seguimiento al cliente: nota y reinicio del reloj de 48 h.
+    """Registrar que se dio seguimiento al cliente: nota, reinicio del reloj de seguimiento y
+    la tarea de llamada completada.
 
     Ejemplo: escalate contacted 1234 --nota "Se informó el avance" --canal telefono
     """

@@ -67,6 +67,19 @@ class TeamCalls:
                 return _owner(found)
         return None
 
+    def owners(self) -> list[Owner]:
+        """Every active owner of the portal, 500 per request."""
+        found: list[Owner] = []
+        after: str | None = None
+        while True:
+            answer = self._call(self._owners.get_page, limit=500, archived=False,
+                                **({"after": after} if after else {}))
+            found += [_owner(o) for o in answer.results or []]
+            paging = answer.paging
+            after = paging.next.after if paging is not None and paging.next is not None else None
+            if not after:
+                return found
+
     def owners_page(self, limit: int = 1) -> list[Owner]:
         """The first owners of the portal: a cheap read that needs crm.objects.owners.read."""
         answer = self._call(self._owners.get_page, limit=limit, archived=False)

@@ -12,6 +12,7 @@ from ..domain.followup import Clock, Owed, most_overdue_first
 from ..domain.moments import epoch_ms
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
+from ..domain.team import Owner
 from ..errors import NotFound
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_RESULTS = 10_000  # HubSpot's search stops there: larger queries are split by date
 FIRST_MOMENT = datetime(2000, 1, 1).astimezone()
+AGENT_PROPERTY = "escalate_agent"  # the owner id of the agent who escalated
 
 
 @dataclass
@@ -33,6 +35,7 @@ class FollowupRow:
     priority: Priority | None
     contact: Contact | None
     url: str
+    agent: Owner | None = None
 
     def as_json(self) -> dict[str, Any]:
         ticket = self.owed.ticket
@@ -47,6 +50,7 @@ class FollowupRow:
                                    if ticket.last_client_update else None),
             "url": self.url,
             "contact": self.contact.as_json() if self.contact else None,
+            "agent": self.agent.as_json() if self.agent else None,
         }
 
 
@@ -54,92 +58,172 @@ class FollowupRow:
 class FollowupReport:
     rows: list[FollowupRow] = field(default_factory=list)
     due_soon: int = 0
+    look_ahead: timedelta = timedelta(hours=24)
 
     def count(self, reason: str) -> int:
         return sum(1 for r in self.rows if r.owed.reason.value == reason)
 
 
+@dataclass(frozen=True)
+class Whose:
+    """Whose tickets: one agent's (`agent`), or the whole team's (None)."""
+
+    agent: Owner | None = None
+
+    def includes(self, ticket: Ticket) -> bool:
+        return self.agent is None or agent_id(ticket) == self.agent.id
+
+
+@dataclass
+class Owing:
+    """The owed calls confirmed by a consistent read, with what the search saw besides."""
+
+    portal: Portal
+    clock: Clock
+    owed: list[Owed]
+    due_soon: int
+
+
 def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
              only: Priority | None = None, ui: Ui | None = None,
-             policy: FollowupPolicy | None = None) -> FollowupReport:
+             policy: FollowupPolicy | None = None, whose: Whose | None = None) -> FollowupReport:
     """The tickets whose client is owed a call, most overdue first, with their contacts.
 
     `hours` (`--horas`) overrides every priority's interval; None: the policy's, else
     ESCALATE_FOLLOWUP_HOURS.
     """
-    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
-    portal.require_tool_properties()
-    clock = portal_clock(portal, settings, policy, hours)
-    report = FollowupReport()
-    owed: list[Owed] = []
-    for ticket in fetch_candidates(gateway, portal, clock, now):
-        found = clock.owed(ticket, now)
-        if found is not None:
-            owed.append(found)
-        elif clock.due_soon(ticket, now):
-            report.due_soon += 1
-    if only is not None:
-        owed = [o for o in owed if _priority(o.ticket, portal) == only]
-    owed = most_overdue_first(owed)
-    links = gateway.ticket_contact_ids(o.ticket.id for o in owed) if owed else {}
-    contacts = gateway.contacts(c for ids in links.values() for c in ids[:1]) if links else {}
+    owing = owed_calls(gateway, settings, hours=hours, now=now, only=only, ui=ui,
+                       policy=policy, whose=whose or Whose())
+    portal = owing.portal
+    report = FollowupReport(due_soon=owing.due_soon, look_ahead=owing.clock.look_ahead)
+    owed = most_overdue_first(owing.owed)
+    contacts = first_contacts(gateway, [o.ticket.id for o in owed])
+    agents = agents_of(gateway, settings, [o.ticket for o in owed], now=now)
     for item in owed:
-        ids = links.get(item.ticket.id) or []
         report.rows.append(FollowupRow(
-            owed=item, priority=_priority(item.ticket, portal),
-            contact=contacts.get(ids[0]) if ids else None,
-            url=portal.account.ticket_url(item.ticket.id)))
+            owed=item, priority=owing.clock.priority(item.ticket),
+            contact=contacts.get(item.ticket.id),
+            url=portal.account.ticket_url(item.ticket.id),
+            agent=agents.get(agent_id(item.ticket) or "")))
     return report
 
 
+def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
+               only: Priority | None, ui: Ui | None, policy: FollowupPolicy | None,
+               whose: Whose) -> Owing:
+    """Every owed call in scope. The search finds candidates; a batch read (consistent, unlike
+    search) confirms each before it is listed, so a call recorded a second ago never shows."""
+    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    portal.require_tool_properties()
+    clock = portal_clock(portal, settings, policy, hours)
+    found: list[Owed] = []
+    due_soon = 0
+    for ticket in fetch_candidates(gateway, portal, clock, now, whose):
+        candidate = clock.owed(ticket, now)
+        if candidate is not None:
+            found.append(candidate)
+        elif clock.due_soon(ticket, now) and whose.includes(ticket):
+            due_soon += 1
+    fresh = confirm(gateway, portal, clock, [o.ticket.id for o in found], now)
+    owed = [o for o in fresh.values() if o is not None and whose.includes(o.ticket)
+            and (only is None or clock.priority(o.ticket) == only)]
+    return Owing(portal, clock, owed, due_soon)
+
+
+def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str],
+            now: datetime) -> dict[str, Owed | None]:
+    """For each ticket, the call owed as a consistent read shows it (None: not owed)."""
+    if not ticket_ids:
+        return {}
+    tickets = gateway.tickets_by_id(ticket_ids, candidate_properties(portal))
+    read = {t.id: clock.owed(t, now) for t in tickets}
+    return {i: read.get(i) for i in ticket_ids}
+
+
+def first_contacts(gateway: Gateway, ticket_ids: list[str]) -> dict[str, Contact]:
+    """Each ticket's first contact (one association read per 1,000 tickets, one contact read
+    per 100 distinct contacts)."""
+    if not ticket_ids:
+        return {}
+    links = gateway.associated_ids("tickets", "contacts", ticket_ids)
+    firsts = {t: ids[0] for t, ids in links.items() if ids}
+    contacts = gateway.contacts(set(firsts.values())) if firsts else {}
+    return {t: contacts[c] for t, c in firsts.items() if c in contacts}
+
+
+def agents_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
+              now: datetime) -> dict[str, Owner]:
+    """The owners recorded as `escalate_agent` on these tickets, by owner id."""
+    from .team import owners_by_id
+
+    ids = {i for i in (agent_id(t) for t in tickets) if i}
+    return owners_by_id(gateway, settings, ids, now=now) if ids else {}
+
+
+def agent_id(ticket: Ticket) -> str | None:
+    """The owner id of the agent who escalated the ticket, if recorded."""
+    return ticket.properties.get(AGENT_PROPERTY) or None
+
+
 def candidate_groups(portal: Portal, clock: Clock, now: datetime,
-                     window: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
-    """Server-side filters: open tickets due now or within a day, and recently closed ones.
+                     window: tuple[datetime, datetime] | None = None,
+                     agent: str | None = None) -> list[dict[str, Any]]:
+    """Server-side filters: open tickets due now or within the look-ahead, and recently
+    closed ones; with `agent`, only the tickets that agent escalated.
 
     Open tickets: created before the clock's bound and with no client update, or one older
     than the bound. Closed ones: closed since the clock's cutoff (whether the client was told
-    after the close is compared here: search cannot compare two properties).
+    after the close is compared here: search cannot compare two properties). Each group keeps
+    within 6 filters, the older published cap.
     """
     bounds = clock.search_window(now)
-    due_by = epoch_ms(bounds.open_anchor_before)
+    due_by = bounds.open_anchor_before
     pipeline = {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id}
     opened = {"propertyName": "hs_pipeline_stage", "operator": "IN",
               "values": portal.open_stage_ids}
-    old_enough = {"propertyName": "createdate", "operator": "LT", "value": due_by}
-    dated = [] if window is None else [
-        {"propertyName": "createdate", "operator": "GTE", "value": epoch_ms(window[0])},
-        {"propertyName": "createdate", "operator": "LT", "value": epoch_ms(window[1])},
-    ]
+    created_before = min(due_by, window[1]) if window else due_by
+    created = [{"propertyName": "createdate", "operator": "LT",
+                "value": epoch_ms(created_before)}]
+    if window is not None:
+        created.insert(0, {"propertyName": "createdate", "operator": "GTE",
+                           "value": epoch_ms(window[0])})
+    mine = [] if agent is None else [{"propertyName": AGENT_PROPERTY, "operator": "EQ",
+                                      "value": agent}]
     groups = [
-        {"filters": [pipeline, opened, old_enough, *dated,
+        {"filters": [pipeline, opened, *created, *mine,
                      {"propertyName": "escalate_last_client_update",
                       "operator": "NOT_HAS_PROPERTY"}]},
-        {"filters": [pipeline, opened, old_enough, *dated,
+        {"filters": [pipeline, opened, *created, *mine,
                      {"propertyName": "escalate_last_client_update", "operator": "LT",
-                      "value": due_by}]},
+                      "value": epoch_ms(due_by)}]},
     ]
     if portal.closed_stage_ids:
+        dated = [] if window is None else [
+            {"propertyName": "createdate", "operator": "GTE", "value": epoch_ms(window[0])},
+            {"propertyName": "createdate", "operator": "LT", "value": epoch_ms(window[1])},
+        ]
         groups.append({"filters": [
             pipeline,
             {"propertyName": "hs_pipeline_stage", "operator": "IN",
              "values": portal.closed_stage_ids},
             {"propertyName": "closed_date", "operator": "GTE",
              "value": epoch_ms(bounds.closed_since)},
-            *dated,
+            *dated, *mine,
         ]})
     return groups
 
 
-def fetch_candidates(gateway: Gateway, portal: Portal, clock: Clock,
-                     now: datetime) -> list[Ticket]:
+def fetch_candidates(gateway: Gateway, portal: Portal, clock: Clock, now: datetime,
+                     whose: Whose | None = None) -> list[Ticket]:
     """Every candidate ticket; a query past HubSpot's 10,000 results is split by create date."""
-    properties = _properties(portal)
+    agent = whose.agent.id if whose is not None and whose.agent is not None else None
+    properties = candidate_properties(portal)
     sorts = [{"propertyName": "createdate", "direction": "ASCENDING"}]
     windows: list[tuple[datetime, datetime] | None] = [None]
     found: dict[str, Ticket] = {}
     while windows:
         window = windows.pop()
-        pages = gateway.search_tickets(candidate_groups(portal, clock, now, window),
+        pages = gateway.search_tickets(candidate_groups(portal, clock, now, window, agent),
                                        sorts=sorts, properties=properties)
         first = next(pages, None)
         if first is None:
@@ -156,21 +240,12 @@ def fetch_candidates(gateway: Gateway, portal: Portal, clock: Clock,
     return list(found.values())
 
 
-def _properties(portal: Portal) -> list[str]:
+def candidate_properties(portal: Portal) -> list[str]:
     from ..gateway.hubspot import TICKET_PROPERTIES
 
-    return [*TICKET_PROPERTIES,
-            *(f"hs_v2_date_entered_{stage}" for stage in portal.closed_stage_ids)]
-
-
-def _priority(ticket: Ticket, portal: Portal) -> Priority | None:
-    value = ticket.priority
-    if not value:
-        return None
-    for priority in Priority:
-        if priority.portal_option(portal.priority_options) == value:
-            return priority
-    return Priority.from_hubspot(value)
+    return list(dict.fromkeys([
+        *TICKET_PROPERTIES, AGENT_PROPERTY, "hubspot_owner_id",
+        *(f"hs_v2_date_entered_{stage}" for stage in portal.closed_stage_ids)]))
 
 
 # -- contacted ------------------------------------------------------------------------
@@ -202,5 +277,9 @@ def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox
     note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
                             contact_ids=contact_ids, body_html=body, at=at)
     gateway.update_ticket(ticket_id, {"escalate_last_client_update": epoch_ms(at)})
+    from .tasks import complete_ticket_tasks
+
+    completed = complete_ticket_tasks(gateway, ticket_id)
     return {"ticket_id": ticket_id, "note_id": note_id, "subject": ticket.subject,
-            "last_client_update": at.isoformat(), "contact_ids": contact_ids}
+            "last_client_update": at.isoformat(), "contact_ids": contact_ids,
+            "completed_tasks": completed}

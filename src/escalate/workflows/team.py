@@ -56,6 +56,15 @@ class OwnerCache:
         except (KeyError, TypeError, ValueError):
             return None
 
+    def by_id(self, now: datetime) -> dict[str, Owner]:
+        """Every fresh entry, by owner id."""
+        found: dict[str, Owner] = {}
+        for email in self._read():
+            owner = self.get(email, now)
+            if owner is not None:
+                found[owner.id] = owner
+        return found
+
     def put(self, owners: list[Owner], now: datetime) -> None:
         data = self._read()
         for owner in owners:
@@ -102,6 +111,18 @@ def owners_for(gateway: Gateway, settings: Settings, emails: list[str], *,
     if fetched:
         cache.put(fetched, now)
     return found
+
+
+def owners_by_id(gateway: Gateway, settings: Settings, ids: set[str], *,
+                 now: datetime) -> dict[str, Owner]:
+    """The owners with these ids: from the cache, else one listing of every owner (cached)."""
+    cache = OwnerCache(settings)
+    known = cache.by_id(now)
+    if not ids <= set(known):
+        everyone = gateway.owners()
+        cache.put(everyone, now)
+        known.update({o.id: o for o in everyone})
+    return {i: known[i] for i in ids if i in known}
 
 
 def agent_owner(gateway: Gateway, settings: Settings, *, now: datetime) -> Owner | None:
