@@ -38,7 +38,8 @@ class Sandbox:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data,
                                          method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": "Bearer sandbox"})
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read() or b"null")
 
@@ -129,20 +130,19 @@ class Cli:
 
     def __call__(self, *args: str, tty: bool = False, stdin: str = "",
                  environ: dict[str, str] | None = None) -> Result:
-        out, err = io.StringIO(), io.StringIO()
+        out, err, answers = io.StringIO(), io.StringIO(), io.StringIO(stdin)
         env = Env(stdin_isatty=tty, stdout_isatty=tty, environ={**self.environ,
                                                                 **(environ or {})},
-                  stdout=out, stderr=err)
+                  stdout=out, stderr=err, stdin=answers, cwd=self.cwd)
         saved = sys.stdin, sys.stdout, sys.stderr
-        # prompts read stdin and write stderr; help and --version print to stdout
-        sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
-        cwd = os.getcwd()
-        os.chdir(self.cwd)
+        # The working folder and stdin travel in Env. Click itself still writes help and
+        # usage to sys.stdout/stderr, and typer.prompt reads sys.stdin: those stay redirected
+        # until every prompt reads env.input.
+        sys.stdin, sys.stdout, sys.stderr = answers, out, err
         try:
             code = run(list(args), env)
         finally:
             sys.stdin, sys.stdout, sys.stderr = saved
-            os.chdir(cwd)
         return Result(code, out.getvalue(), err.getvalue())
 
     def subprocess(self, *args: str, environ: dict[str, str] | None = None,

@@ -69,7 +69,9 @@ def test_a_stage_of_another_pipeline_is_rejected(sandbox: Sandbox):
 def test_a_note_without_timestamp_is_rejected(sandbox: Sandbox):
     status, _, body = call(sandbox, "POST", "/crm/v3/objects/notes",
                            {"properties": {"hs_note_body": "hola"}})
-    assert status == 400 and "hs_timestamp" in body["message"]
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+    assert body["message"] == "Error creating NOTE. Some required properties were not set."
+    assert body["context"] == {"properties": ["hs_timestamp"]}
 
 
 def test_an_unknown_association_type_is_rejected(sandbox: Sandbox):
@@ -90,12 +92,12 @@ def test_a_duplicate_unique_value_is_409_and_readable_by_id_property(sandbox: Sa
 
 
 @pytest.mark.parametrize("body, expected", [
-    ({"limit": 201}, "Limit"),
+    ({"limit": 201}, "limit"),
     ({"filterGroups": [{"filters": []}] * 6}, "filter groups"),
     ({"filterGroups": [{"filters": [{"propertyName": "subject", "operator": "EQ",
-                                     "value": "x"}] * 7}]}, "in a group"),
+                                     "value": "x"}] * 11}]}, "in a group"),
     ({"filterGroups": [{"filters": [{"propertyName": "subject", "operator": "EQ",
-                                     "value": "x"}] * 6}] * 4}, "Too many filters"),
+                                     "value": "x"}] * 9}] * 3}, "Too many filters"),
     ({"after": "10000"}, "10000"),
     ({"filterGroups": [{"filters": [{"propertyName": "subject", "operator": "LIKE",
                                      "value": "x"}]}]}, "operator"),

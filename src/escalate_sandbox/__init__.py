@@ -32,20 +32,28 @@ class RunningSandbox:
 
 def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
                 token: str = DEFAULT_TOKEN, bare: bool = False,
-                per_10s: int = 100) -> Any:
-    """A threaded WSGI server for the sandbox whose state lives in `folder`."""
+                per_10s: int = 100, demo_tickets: bool = False) -> Any:
+    """A threaded WSGI server for the sandbox whose state lives in `folder`.
+
+    `demo_tickets`: a new or reset portal also holds overdue tickets to practise
+    `followup` on (for `--sandbox` and `sandbox serve`; tests start without tickets).
+    """
     from werkzeug.serving import WSGIRequestHandler
     from werkzeug.serving import make_server as werkzeug_server
 
+    from . import history
     from .app import SandboxApp
     from .control import Control
+    from .portal import Portal
     from .store import Store
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # the log is /_sandbox/
             pass
 
-    app = SandboxApp(Store(folder, bare=bare), token, Control(per_10s=per_10s))
+    portal = Portal(Store(folder, bare=bare), Control(per_10s=per_10s), demo_tickets=demo_tickets)
+    history.seed_if_new(portal)
+    app = SandboxApp(portal, token)
     server = werkzeug_server(host, port, app, threaded=True, request_handler=QuietHandler)
     server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadingMixIn's flag
     return server
@@ -61,11 +69,13 @@ def start(folder: Path, **options: Any) -> RunningSandbox:
     return RunningSandbox(f"http://{host}:{port}", server.app, server, thread)
 
 
-def reset(folder: Path, *, bare: bool = False) -> None:
+def reset(folder: Path, *, bare: bool = False, demo_tickets: bool = False) -> None:
     """Empty the sandbox stored in `folder` back to its seed."""
-    from .crm import Crm
+    from . import history
+    from .control import Control
+    from .portal import Portal
     from .store import Store
 
     store = Store(folder, bare=bare)
-    Crm(store).reset()
+    history.reset(Portal(store, Control(), demo_tickets=demo_tickets))
     store.close()

@@ -1,4 +1,5 @@
-"""The sandbox's test-only knobs: request log, faults, latency and rate limits."""
+"""The sandbox's test-only knobs and their `/_sandbox/` endpoints: request log, faults,
+latency, rate limits, scopes, search lag, the unique-conflict shape, required properties."""
 
 from __future__ import annotations
 
@@ -6,13 +7,21 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import rate_limited
+from werkzeug.wrappers import Request, Response
 
-TEN_SECONDS = 10.0
+from .errors import not_found, rate_limited, validation
+from .kinds import object_type
+from .payload import integer, json_body, names
+
+if TYPE_CHECKING:
+    from .portal import Portal
+
+TEN_SECONDS_MS = 10_000
 DAILY_LIMIT = 250_000
 MAX_LOG = 200_000
+MAX_DELAY_MS = 60_000
 
 
 @dataclass
@@ -28,22 +37,33 @@ class Fault:
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Fault:
+        for name in ("method", "path_prefix", "path", "body"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise validation(f"{name} must be a string")
         status = body.get("status")
         return cls(
-            method=str(body["method"]).upper() if body.get("method") else None,
-            path_prefix=str(body.get("path_prefix") or "/"),
-            times=max(1, int(body.get("times", 1))),
-            status=int(status) if status is not None else None,
-            delay_ms=max(0, int(body.get("delay_ms", 0))),
+            method=body["method"].upper() if body.get("method") else None,
+            path_prefix=body.get("path_prefix") or "/",
+            times=integer(body.get("times"), "times", 1, low=1, high=10**6),
+            status=None if status is None else integer(status, "status", 500, low=100,
+                                                       high=599),
+            delay_ms=integer(body.get("delay_ms"), "delay_ms", 0, low=0, high=MAX_DELAY_MS),
             after_commit=bool(body.get("after_commit", False)),
-            path=str(body["path"]) if body.get("path") else None,
-            body=str(body["body"]) if body.get("body") is not None else None,
+            path=body.get("path") or None,
+            body=body.get("body"),
         )
 
     def matches(self, method: str, path: str) -> bool:
         if self.method not in (None, method):
             return False
         return path == self.path if self.path else path.startswith(self.path_prefix)
+
+
+ALL_SCOPES = frozenset({
+    "crm.objects.contacts.read", "crm.objects.contacts.write", "tickets", "files",
+    "crm.objects.owners.read",
+})
+UNIQUE_SHAPES = ("409", "400")
 
 
 class Control:
@@ -53,12 +73,25 @@ class Control:
         self._lock = threading.Lock()
         self.log: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
-        self.delay_ms = 0
-        self.per_10s = per_10s
-        self.search_per_s = search_per_s
+        self._initial = (per_10s, search_per_s)
         self._window: deque[float] = deque()
         self._search_window: deque[float] = deque()
         self._daily = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Every knob back to how the sandbox was started."""
+        with self._lock:
+            self.faults.clear()
+            self.delay_ms = 0
+            self.per_10s, self.search_per_s = self._initial
+            self.window_ms = TEN_SECONDS_MS
+            self._window.clear()
+            self._search_window.clear()
+            self.scopes: frozenset[str] = ALL_SCOPES
+            self.search_lag_ms = 0
+            self.unique_shape = "409"
+            self.required: dict[str, tuple[str, ...]] = {}
 
     def record(self, entry: dict[str, Any]) -> None:
         with self._lock:
@@ -77,6 +110,10 @@ class Control:
         with self._lock:
             self.faults.append(fault)
 
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
     def take_fault(self, method: str, path: str) -> Fault | None:
         """The first queued fault matching this request, counting one use of it."""
         with self._lock:
@@ -88,19 +125,15 @@ class Control:
                     return fault
         return None
 
-    def set_rate_limit(self, body: dict[str, Any]) -> None:
+    def set_rate_limit(self, per_10s: int | None, search_per_s: int | None,
+                       window_ms: int | None) -> None:
         with self._lock:
-            if "per_10s" in body:
-                self.per_10s = max(0, int(body["per_10s"]))
-            if "search_per_s" in body:
-                self.search_per_s = max(0, int(body["search_per_s"]))
-            self._window.clear()
-            self._search_window.clear()
-
-    def reset(self) -> None:
-        with self._lock:
-            self.faults.clear()
-            self.delay_ms = 0
+            if per_10s is not None:
+                self.per_10s = per_10s
+            if search_per_s is not None:
+                self.search_per_s = search_per_s
+            if window_ms is not None:
+                self.window_ms = window_ms
             self._window.clear()
             self._search_window.clear()
 
@@ -108,9 +141,13 @@ class Control:
         """Count a request against the limits; the rate-limit headers, or a 429."""
         now = time.monotonic()
         with self._lock:
-            while self._window and now - self._window[0] >= TEN_SECONDS:
+            window = self.window_ms / 1000
+            # The per-second search limit scales with the window, so a short test window
+            # keeps both limits in proportion.
+            second = window / 10
+            while self._window and now - self._window[0] >= window:
                 self._window.popleft()
-            while self._search_window and now - self._search_window[0] >= 1.0:
+            while self._search_window and now - self._search_window[0] >= second:
                 self._search_window.popleft()
             limited = self.per_10s and len(self._window) >= self.per_10s
             if limited:
@@ -130,7 +167,7 @@ class Control:
         return {
             "X-HubSpot-RateLimit-Max": str(self.per_10s),
             "X-HubSpot-RateLimit-Remaining": str(max(0, self.per_10s - len(self._window))),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(TEN_SECONDS * 1000)),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(self.window_ms),
             "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily)),
         }
@@ -142,3 +179,107 @@ class Control:
         if headers:
             headers["X-HubSpot-RateLimit-Remaining"] = "0"
         return headers
+
+
+# -- the /_sandbox/ endpoints (each needs the sandbox's bearer token) ------------------------
+
+OK = {"ok": True}
+
+
+def requests(portal: Portal, request: Request) -> Any:
+    """`GET /_sandbox/requests`: the log; `DELETE`: forget it."""
+    if request.method == "DELETE":
+        portal.control.forget()
+        return OK
+    return portal.control.requests()
+
+
+def faults(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/faults` queues one; `DELETE` drops every queued fault."""
+    if request.method == "DELETE":
+        portal.control.clear_faults()
+    else:
+        portal.control.add_fault(Fault.from_json(json_body(request)))
+    return OK
+
+
+def latency(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/latency {"delay_ms": N}`: added to every HubSpot request."""
+    body = json_body(request)
+    portal.control.delay_ms = integer(body.get("delay_ms"), "delay_ms", 0, low=0,
+                                      high=MAX_DELAY_MS)
+    return OK
+
+
+def rate_limit(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/rate_limit {"per_10s": N, "search_per_s": N, "window_ms": M}`:
+    N requests per window (0: no limit); M shortens the 10-second window for tests."""
+    body = json_body(request)
+
+    def count(name: str) -> int | None:
+        return None if body.get(name) is None else integer(body[name], name, 0, low=0,
+                                                           high=10**6)
+
+    window = body.get("window_ms")
+    portal.control.set_rate_limit(
+        count("per_10s"), count("search_per_s"),
+        None if window is None else integer(window, "window_ms", TEN_SECONDS_MS, low=10,
+                                            high=TEN_SECONDS_MS))
+    return OK
+
+
+def scopes(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/scopes {"scopes": [...] | null}`: what the token is granted."""
+    granted = names(json_body(request).get("scopes"), "scopes")
+    portal.control.scopes = ALL_SCOPES if granted is None else frozenset(granted)
+    return OK
+
+
+def search_lag(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/search_lag {"ms": N}`: objects written in the last N ms are
+    invisible to search (not to get or batch read); 0: none."""
+    body = json_body(request)
+    portal.control.search_lag_ms = integer(body.get("ms"), "ms", 0, low=0, high=3_600_000)
+    return OK
+
+
+def unique_conflict(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/unique_conflict {"shape": "409" | "400"}`."""
+    shape = str(json_body(request).get("shape"))
+    if shape not in UNIQUE_SHAPES:
+        raise validation(f"shape must be one of {', '.join(UNIQUE_SHAPES)}")
+    portal.control.unique_shape = shape
+    return OK
+
+
+def required_properties(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/required_properties {"object": "tickets", "properties": [...]}`:
+    the portal requires them on create, as an admin's validation rule does."""
+    body = json_body(request)
+    kind = body.get("object")
+    if not isinstance(kind, str):
+        raise validation("object must be an object type such as tickets")
+    kind = object_type(kind)
+    wanted = names(body.get("properties"), "properties") or []
+    unknown = sorted(set(wanted) - set(portal.store.properties(kind)))
+    if unknown:
+        raise validation(f"Unknown {kind} properties: {', '.join(unknown)}")
+    portal.control.required[kind] = tuple(wanted)
+    return OK
+
+
+def reset(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/reset`: the portal back to its seed, every knob as started, no log."""
+    from . import history
+
+    history.reset(portal)
+    portal.control.reset()
+    portal.control.forget()
+    return OK
+
+
+def file_bytes(portal: Portal, request: Request, file_id: int) -> Response:
+    """`GET /_sandbox/files/{id}`: an uploaded file's bytes (its `url`)."""
+    if portal.store.get_file(file_id) is None:
+        raise not_found(f"File {file_id} not found")
+    return Response(portal.store.file_bytes(file_id), content_type="application/octet-stream")

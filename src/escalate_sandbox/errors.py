@@ -19,8 +19,10 @@ class HubSpotError(Exception):
         context: dict[str, Any] | None = None,
         sub_category: str | None = None,
         extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
+        self.headers = headers or {}
         self.status = status
         self.message = message
         self.category = category
@@ -73,6 +75,45 @@ def property_problem(name: str, code: str, message: str) -> dict[str, Any]:
         "name": name,
         "localizedErrorMessage": message,
     }
+
+
+def required_missing(singular: str, names: list[str]) -> HubSpotError:
+    """A create without properties the portal requires (hubspot-api-nodejs#124's shape)."""
+    return HubSpotError(
+        400,
+        f"Error creating {singular.upper()}. Some required properties were not set.",
+        "VALIDATION_ERROR",
+        context={"properties": names},
+    )
+
+
+def invalid_associations(object_ids: list[str]) -> HubSpotError:
+    """An association to objects that do not exist (hubspot-api-nodejs#646's shape)."""
+    return HubSpotError(400, "One or more associations are invalid", "VALIDATION_ERROR",
+                        context={"INVALID_OBJECT_IDS": object_ids})
+
+
+def unique_taken(shape: str, singular: str, name: str, value: str, holder: int) -> HubSpotError:
+    """A duplicate value of a `hasUniqueValue` property, in the shape the sandbox is set to:
+    409 OBJECT_ALREADY_EXISTS, or a 400 VALIDATION_ERROR saying the property already has
+    that value (what a public integration reports; neither shape is documented)."""
+    if shape == "400":
+        return HubSpotError(
+            400,
+            f"{name}: A {singular} with this property value already exists; "
+            f"{name} already has that value ({value}). Existing ID: {holder}",
+            "VALIDATION_ERROR",
+            errors=[{"message": f"{name} already has that value", "code": "DUPLICATE_VALUE",
+                     "in": name,
+                     "context": {"propertyName": [name], "id": [str(holder)]}}],
+        )
+    return HubSpotError(
+        409,
+        f"A {singular} with the unique value {value!r} for property {name!r} already exists. "
+        f"Existing ID: {holder}",
+        "OBJECT_ALREADY_EXISTS",
+        context={"id": [str(holder)]},
+    )
 
 
 def rate_limited(policy: str, message: str) -> HubSpotError:

@@ -1,165 +1,321 @@
-"""CRM search: HubSpot's filter groups, operators, sorts, limits and paging."""
+"""The CRM search API: filter groups, operators, sorts, limits, paging, and its lag.
+
+Filters and sorts run on per-property indexes (values, equality sets and sorted orders)
+built once per change of an object type, so a page costs set operations and a bisect,
+not a pass over every object.
+"""
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
-from collections.abc import Callable
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.wrappers import Request
+
+from . import payload, records
 from .errors import validation
+from .portal import Portal
 from .store import Row
 from .values import comparable
 
 MAX_LIMIT = 200
 MAX_GROUPS = 5
-MAX_FILTERS_PER_GROUP = 6
-MAX_FILTERS = 18
+MAX_FILTERS_PER_GROUP = 10
+MAX_FILTERS = 25
 MAX_RESULTS = 10_000
 
 OPERATORS = {
     "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
     "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
 }
+SCALARS = (str, int, float, bool)
 
 Definitions = dict[str, dict[str, Any]]
 
 
-def check_body(body: dict[str, Any], definitions: Definitions) -> tuple[int, int]:
-    """Reject what HubSpot rejects; returns (limit, offset)."""
-    groups = body.get("filterGroups") or []
-    if not isinstance(groups, list):
-        raise validation("filterGroups must be a list")
-    if len(groups) > MAX_GROUPS:
-        raise validation(f"Too many filter groups ({len(groups)}). The maximum is {MAX_GROUPS}.")
-    total = 0
-    for group in groups:
-        filters = group.get("filters") or []
-        if len(filters) > MAX_FILTERS_PER_GROUP:
-            raise validation(
-                f"Too many filters in a group ({len(filters)}). "
-                f"The maximum is {MAX_FILTERS_PER_GROUP}."
-            )
-        total += len(filters)
-        for f in filters:
-            _check_filter(f, definitions)
-    if total > MAX_FILTERS:
-        raise validation(f"Too many filters ({total}). The maximum is {MAX_FILTERS}.")
-    for sort in body.get("sorts") or []:
-        name = sort.lstrip("-") if isinstance(sort, str) else (sort or {}).get("propertyName")
-        if name not in definitions:
-            raise validation(f"Unable to sort by unknown property '{name}'")
-    try:
-        limit = int(body.get("limit", 10))
-        offset = int(body.get("after") or 0)
-    except (TypeError, ValueError) as exc:
-        raise validation("limit and after must be integers") from exc
-    if limit < 0 or limit > MAX_LIMIT:
-        raise validation(f"Limit must be between 0 and {MAX_LIMIT}, was {limit}")
-    if offset >= MAX_RESULTS:
-        raise validation(
-            f"The search API returns at most {MAX_RESULTS} results per query; "
-            f"after={offset} is past the end."
-        )
-    return limit, offset
+def search(portal: Portal, request: Request, kind: str) -> Any:
+    """`POST /crm/v3/objects/{type}/search`: `{total, results, paging}`."""
+    body = payload.json_body(request)
+    definitions = portal.store.properties(kind)
+    query = Query.parse(body, definitions)
+    index = _index(portal, kind)
+    hits = query.hits(index)
+    lag = portal.control.search_lag_ms
+    if lag:  # written too recently for the search index to know
+        cutoff = portal.now_ms() - lag
+        hits = {i for i in hits if index.by_id[i].updated_at < cutoff}
+    page = query.page(index, hits)
+    answer: dict[str, Any] = {
+        "total": len(hits),
+        "results": [records.render(r, query.properties) for r in page],
+    }
+    if query.offset + query.limit < len(hits):
+        answer["paging"] = {"next": {"after": str(query.offset + query.limit)}}
+    return answer
+
+
+@dataclass
+class Query:
+    """A search body, checked as HubSpot checks it."""
+
+    groups: list[list[dict[str, Any]]]
+    sort: tuple[str, bool] | None
+    properties: list[str] | None
+    limit: int
+    offset: int
+    text: str
+    definitions: Definitions
+
+    @classmethod
+    def parse(cls, body: dict[str, Any], definitions: Definitions) -> Query:
+        groups = payload.objects_list(body.get("filterGroups"), "filterGroups")
+        if len(groups) > MAX_GROUPS:
+            raise validation(f"Too many filter groups ({len(groups)}). "
+                             f"The maximum is {MAX_GROUPS}.")
+        parsed = []
+        for group in groups:
+            filters = payload.objects_list(group.get("filters"), "filterGroups[].filters")
+            if len(filters) > MAX_FILTERS_PER_GROUP:
+                raise validation(f"Too many filters in a group ({len(filters)}). "
+                                 f"The maximum is {MAX_FILTERS_PER_GROUP}.")
+            for f in filters:
+                _check_filter(f, definitions)
+            parsed.append(filters)
+        total = sum(len(g) for g in parsed)
+        if total > MAX_FILTERS:
+            raise validation(f"Too many filters ({total}). The maximum is {MAX_FILTERS}.")
+        text = body.get("query")
+        if text is not None and not isinstance(text, str):
+            raise validation("Invalid input JSON: query must be a string")
+        limit = payload.integer(body.get("limit"), "limit", 10, low=0, high=MAX_LIMIT)
+        offset = payload.integer(body.get("after") or None, "after", 0, low=0, high=10**12)
+        if offset >= MAX_RESULTS:
+            raise validation(f"The search API returns at most {MAX_RESULTS} results per query; "
+                             f"after={offset} is past the end (10000).")
+        return cls(parsed, _sort(body.get("sorts"), definitions),
+                   payload.names(body.get("properties"), "properties"), limit, offset,
+                   (text or "").strip().lower(), definitions)
+
+    def hits(self, index: Index) -> set[int]:
+        """Ids matching: groups ORed, filters in a group ANDed."""
+        if self.groups:
+            found: set[int] = set()
+            for group in self.groups:
+                found |= _and((index.matching(f, self.definitions) for f in group), index)
+        else:
+            found = set(index.by_id)
+        if self.text:
+            found = {i for i in found
+                     if any(self.text in v.lower() for v in index.by_id[i].props.values())}
+        return found
+
+    def page(self, index: Index, hits: set[int]) -> list[Row]:
+        order = index.order(*self.sort, self.definitions) if self.sort else index.ids
+        end = self.offset + self.limit
+        chosen: list[int] = []
+        seen = 0
+        for object_id in order:
+            if object_id in hits:
+                if seen >= self.offset:
+                    chosen.append(object_id)
+                    if len(chosen) >= self.limit:
+                        break
+                seen += 1
+                if seen >= end:
+                    break
+        return [index.by_id[i] for i in chosen]
+
+
+def _and(sets: Iterable[set[int]], index: Index) -> set[int]:
+    result: set[int] | None = None
+    for ids in sets:
+        result = set(ids) if result is None else result & ids
+        if not result:
+            return set()
+    return set(index.by_id) if result is None else result
 
 
 def _check_filter(f: dict[str, Any], definitions: Definitions) -> None:
     name = f.get("propertyName")
     op = f.get("operator", "EQ")
-    if op not in OPERATORS:
+    if not isinstance(op, str) or op not in OPERATORS:
         raise validation(f"Invalid operator '{op}'")
-    if name not in definitions:
+    if not isinstance(name, str) or name not in definitions:
         raise validation(f"Unable to filter by unknown property '{name}'")
     if op in ("IN", "NOT_IN"):
-        if not isinstance(f.get("values"), list) or not f["values"]:
+        values = f.get("values")
+        if not isinstance(values, list) or not values \
+                or not all(isinstance(v, SCALARS) for v in values):
             raise validation(f"Operator {op} requires a non-empty 'values' list")
     elif op == "BETWEEN":
-        if f.get("value") is None or f.get("highValue") is None:
+        if not isinstance(f.get("value"), SCALARS) or not isinstance(f.get("highValue"),
+                                                                     SCALARS):
             raise validation("Operator BETWEEN requires 'value' and 'highValue'")
-    elif op not in ("HAS_PROPERTY", "NOT_HAS_PROPERTY") and f.get("value") is None:
+    elif op not in ("HAS_PROPERTY", "NOT_HAS_PROPERTY") and not isinstance(f.get("value"),
+                                                                          SCALARS):
         raise validation(f"Operator {op} requires a 'value'")
 
 
-def matcher(body: dict[str, Any], definitions: Definitions) -> Callable[[Row], bool]:
-    """A predicate for the body's filter groups: groups ORed, filters ANDed."""
-    groups = [g.get("filters") or [] for g in body.get("filterGroups") or []]
-    query = str(body.get("query") or "").strip().lower()
+def _sort(raw: Any, definitions: Definitions) -> tuple[str, bool] | None:
+    """The first sort as (property, descending); HubSpot sorts by one property."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise validation("Invalid input JSON: sorts must be a list")
+    first: tuple[str, bool] | None = None
+    for sort in raw:
+        name: Any
+        if isinstance(sort, str):
+            name, descending = sort.lstrip("-"), sort.startswith("-")
+        elif isinstance(sort, dict):
+            name = sort.get("propertyName")
+            direction = sort.get("direction", "ASCENDING")
+            if not isinstance(direction, str) or direction.upper() not in ("ASCENDING",
+                                                                           "DESCENDING"):
+                raise validation(f"Invalid sort direction {direction!r}")
+            descending = direction.upper() == "DESCENDING"
+        else:
+            raise validation("Invalid input JSON: each sort must be an object")
+        if not isinstance(name, str) or name not in definitions:
+            raise validation(f"Unable to sort by unknown property '{name}'")
+        first = first or (name, descending)
+    return first
 
-    def matches(row: Row) -> bool:
-        if query and not any(query in v.lower() for v in row.props.values()):
-            return False
-        if not groups:
-            return True
-        return any(all(_test(f, row.props, definitions) for f in g) for g in groups)
 
-    return matches
+# -- indexes --------------------------------------------------------------------------------
+
+@dataclass
+class Column:
+    """One property's index: comparable values, equality sets and sorted orders."""
+
+    values: dict[int, float | str]
+    equal: dict[float | str, set[int]]
+    numbers: list[tuple[float, int]]
+    texts: list[tuple[str, int]]
+    number_keys: list[float] = field(init=False)
+    text_keys: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.number_keys = [v for v, _ in self.numbers]
+        self.text_keys = [v for v, _ in self.texts]
+
+    @classmethod
+    def build(cls, rows: list[Row], name: str, definition: dict[str, Any] | None) -> Column:
+        values: dict[int, float | str] = {}
+        equal: dict[float | str, set[int]] = {}
+        for row in rows:
+            raw = row.props.get(name)
+            if raw in (None, ""):
+                continue
+            value = comparable(definition, raw)
+            values[row.id] = value
+            equal.setdefault(value, set()).add(row.id)
+        numbers = sorted((v, i) for i, v in values.items() if isinstance(v, float))
+        texts = sorted((v, i) for i, v in values.items() if isinstance(v, str))
+        return cls(values, equal, numbers, texts)
+
+    def between(self, low: float | str | None, high: float | str | None, *,
+                low_open: bool = False, high_open: bool = False,
+                kind: type = float) -> set[int]:
+        """Ids whose value lies in the range (values of another kind never match)."""
+        ordered: list[Any] = self.numbers if kind is float else self.texts
+        keys: list[Any] = self.number_keys if kind is float else self.text_keys
+        start = 0 if low is None else (bisect.bisect_right(keys, low) if low_open
+                                       else bisect.bisect_left(keys, low))
+        end = len(keys) if high is None else (bisect.bisect_left(keys, high) if high_open
+                                              else bisect.bisect_right(keys, high))
+        return {i for _, i in ordered[start:end]}
 
 
-def _test(f: dict[str, Any], props: dict[str, str], definitions: Definitions) -> bool:
-    name = f["propertyName"]
-    op = f.get("operator", "EQ")
-    definition = definitions.get(name)
-    present = props.get(name) not in (None, "")
-    if op == "HAS_PROPERTY":
-        return present
-    if op == "NOT_HAS_PROPERTY":
-        return not present
-    if op in ("NEQ", "NOT_IN", "NOT_CONTAINS_TOKEN") and not present:
-        return True
-    if not present:
-        return False
-    mine = comparable(definition, props[name])
+@dataclass
+class Index:
+    """Every live object of a type at one version, with lazily built property columns."""
 
-    def cmp(v: Any) -> float | str:
-        return comparable(definition, str(v))
+    version: int
+    rows: list[Row]
+    by_id: dict[int, Row] = field(init=False)
+    ids: list[int] = field(init=False)
+    columns: dict[str, Column] = field(default_factory=dict)
+    orders: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    if op == "EQ":
-        return mine == cmp(f["value"])
-    if op == "NEQ":
-        return mine != cmp(f["value"])
-    if op in ("IN", "NOT_IN"):
-        inside = mine in {cmp(v) for v in f["values"]}
-        return inside if op == "IN" else not inside
-    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-        pattern = str(f["value"]).lower()
-        tokens = str(props[name]).lower().split()
-        found = any(fnmatch.fnmatchcase(t, pattern) for t in tokens) or fnmatch.fnmatchcase(
-            str(props[name]).lower(), pattern
-        )
-        return found if op == "CONTAINS_TOKEN" else not found
-    try:
+    def __post_init__(self) -> None:
+        self.by_id = {r.id: r for r in self.rows}
+        self.ids = [r.id for r in self.rows]
+
+    def column(self, name: str, definitions: Definitions) -> Column:
+        with self.lock:
+            found = self.columns.get(name)
+            if found is None:
+                found = self.columns[name] = Column.build(self.rows, name, definitions.get(name))
+            return found
+
+    def order(self, name: str, descending: bool, definitions: Definitions) -> list[int]:
+        """Ids sorted by a property (numbers, then text), empty values last in id order."""
+        column = self.column(name, definitions)
+        with self.lock:
+            found = self.orders.get((name, descending))
+            if found is None:
+                present = [i for _, i in column.numbers] + [i for _, i in column.texts]
+                if descending:
+                    present.reverse()
+                empty = [i for i in self.ids if i not in column.values]
+                found = self.orders[(name, descending)] = present + empty
+            return found
+
+    def matching(self, f: dict[str, Any], definitions: Definitions) -> set[int]:
+        """Ids one filter keeps."""
+        name, op = f["propertyName"], f.get("operator", "EQ")
+        column = self.column(name, definitions)
+        definition = definitions.get(name)
+        if op == "HAS_PROPERTY":
+            return set(column.values)
+        if op == "NOT_HAS_PROPERTY":
+            return set(self.by_id) - column.values.keys()
+
+        def cmp(v: Any) -> float | str:
+            return comparable(definition, str(v).lower() if isinstance(v, bool) else str(v))
+
+        if op in ("EQ", "NEQ", "IN", "NOT_IN"):
+            wanted = [f["value"]] if op in ("EQ", "NEQ") else f["values"]
+            inside: set[int] = set()
+            for value in wanted:
+                inside |= column.equal.get(cmp(value), set())
+            return inside if op in ("EQ", "IN") else set(self.by_id) - inside
+        if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+            pattern = str(f["value"]).lower()
+            found = {i for i in column.values if _has_token(self.by_id[i].props[name], pattern)}
+            return found if op == "CONTAINS_TOKEN" else set(self.by_id) - found
+        low = cmp(f["value"])
+        kind: type = float if isinstance(low, float) else str
         if op == "BETWEEN":
-            return cmp(f["value"]) <= mine <= cmp(f["highValue"])  # type: ignore[operator]
-        other = cmp(f["value"])
+            high = cmp(f["highValue"])
+            if not isinstance(high, kind):
+                return set()
+            return column.between(low, high, kind=kind)
         return {
-            "LT": mine < other,  # type: ignore[operator]
-            "LTE": mine <= other,  # type: ignore[operator]
-            "GT": mine > other,  # type: ignore[operator]
-            "GTE": mine >= other,  # type: ignore[operator]
-        }[op]
-    except TypeError:  # a number against text: HubSpot finds nothing
-        return False
+            "LT": lambda: column.between(None, low, high_open=True, kind=kind),
+            "LTE": lambda: column.between(None, low, kind=kind),
+            "GT": lambda: column.between(low, None, low_open=True, kind=kind),
+            "GTE": lambda: column.between(low, None, kind=kind),
+        }[op]()
 
 
-def sort_rows(rows: list[Row], body: dict[str, Any], definitions: Definitions) -> list[Row]:
-    sorts = body.get("sorts") or []
-    if not sorts:
-        return rows
-    first = sorts[0]
-    if isinstance(first, str):
-        name, descending = first.lstrip("-"), first.startswith("-")
-    else:
-        name = first["propertyName"]
-        descending = str(first.get("direction", "ASCENDING")).upper() == "DESCENDING"
-    definition = definitions.get(name)
+def _has_token(value: str, pattern: str) -> bool:
+    text = value.lower()
+    return any(fnmatch.fnmatchcase(t, pattern) for t in text.split()) or fnmatch.fnmatchcase(
+        text, pattern)
 
-    def key(row: Row) -> tuple[int, Any, int]:
-        value = row.props.get(name)
-        if value in (None, ""):
-            return (1, "", row.id)  # empty values last, as HubSpot lists them
-        c = comparable(definition, str(value))
-        return (0, c if isinstance(c, float) else str(c), row.id)
 
-    present = [r for r in rows if r.props.get(name) not in (None, "")]
-    empty = [r for r in rows if r.props.get(name) in (None, "")]
-    return sorted(present, key=key, reverse=descending) + empty
+def _index(portal: Portal, kind: str) -> Index:
+    """The type's index at its current version, rebuilt only after a write."""
+    version, rows = portal.store.all(kind)
+    with portal.lock:
+        found = portal.indexes.get(kind)
+        if not isinstance(found, Index) or found.version != version or found.rows is not rows:
+            found = portal.indexes[kind] = Index(version, rows)
+        return found

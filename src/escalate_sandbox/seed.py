@@ -1,4 +1,4 @@
-"""The portal a fresh sandbox starts with: pipelines, property definitions, demo contacts."""
+"""The portal a fresh sandbox starts with: pipelines, property definitions, owners, contacts."""
 
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ def prop(
     options: list[tuple[str, str]] | None = None,
     calculated: bool = False,
     unique: bool = False,
+    owner: bool = False,
 ) -> dict[str, Any]:
-    """A property definition in the shape the properties API answers."""
-    return {
+    """A property definition in the shape the properties API answers (`owner`: a "HubSpot
+    user" property, whose values are owner ids)."""
+    definition = {
         "name": name,
         "label": label,
         "type": type_,
@@ -47,7 +49,7 @@ def prop(
         "hasUniqueValue": unique,
         "hidden": False,
         "formField": not calculated,
-        "externalOptions": False,
+        "externalOptions": owner,
         "hubspotDefined": True,
         "modificationMetadata": {
             "archivable": False,
@@ -55,6 +57,9 @@ def prop(
             "readOnlyValue": calculated,
         },
     }
+    if owner:
+        definition["referencedObjectType"] = "OWNER"
+    return definition
 
 
 def _dt(name: str, label: str, group: str, calculated: bool = False) -> dict[str, Any]:
@@ -65,7 +70,7 @@ def _common(group: str) -> list[dict[str, Any]]:
     return [
         prop("hs_object_id", "Record ID", "number", "number", group, calculated=True),
         _dt("hs_lastmodifieddate", "Last Modified Date", group, calculated=True),
-        prop("hubspot_owner_id", "Owner", "enumeration", "select", group),
+        prop("hubspot_owner_id", "Owner", "enumeration", "select", group, owner=True),
     ]
 
 
@@ -128,12 +133,36 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
         prop("hs_attachment_ids", "Attachment IDs", group="engagement"),
         _dt("hs_createdate", "Create date", "engagement", calculated=True),
     ],
+    "tasks": [
+        *_common("task"),
+        _dt("hs_timestamp", "Due date", "task"),
+        prop("hs_task_subject", "Task title", group="task"),
+        prop("hs_task_body", "Task notes", field_type="html", group="task"),
+        prop("hs_task_status", "Task status", "enumeration", "select", "task", options=[
+            ("NOT_STARTED", "Not started"), ("IN_PROGRESS", "In progress"),
+            ("WAITING", "Waiting"), ("COMPLETED", "Completed"), ("DEFERRED", "Deferred")]),
+        prop("hs_task_priority", "Priority", "enumeration", "select", "task", options=[
+            ("NONE", "None"), ("LOW", "Low"), ("MEDIUM", "Medium"), ("HIGH", "High")]),
+        prop("hs_task_type", "Task type", "enumeration", "select", "task", options=[
+            ("EMAIL", "Email"), ("CALL", "Call"), ("TODO", "To-do")]),
+        _dt("hs_task_completion_date", "Completed at", "task", calculated=True),
+        _dt("hs_createdate", "Create date", "task", calculated=True),
+    ],
+}
+
+# What HubSpot refuses a create without ("Some required properties were not set.").
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "tickets": ("hs_pipeline", "hs_pipeline_stage", "subject"),
+    "notes": ("hs_timestamp",),
+    "tasks": ("hs_timestamp",),
+    "contacts": (),
 }
 
 PROPERTY_GROUPS: dict[str, list[str]] = {
     "tickets": ["ticketinformation"],
     "contacts": ["contactinformation"],
     "notes": ["engagement"],
+    "tasks": ["task"],
 }
 
 # The properties `escalate setup` creates; seeded unless the sandbox is started --bare.
@@ -142,6 +171,7 @@ TOOL_PROPERTIES: list[dict[str, Any]] = [
     prop("escalate_id", "Escalate ID", group="escalate", unique=True),
     prop("escalate_policy", "Póliza (escalate)", group="escalate"),
     prop("escalate_last_client_update", "Último aviso al cliente", "datetime", "date", "escalate"),
+    prop("escalate_agent", "Agente que escaló", "enumeration", "select", "escalate", owner=True),
 ]
 for _p in TOOL_PROPERTIES:
     _p["hubspotDefined"] = False
@@ -162,12 +192,24 @@ CONTACTS: list[dict[str, str]] = [
      "phone": "222 555 0101"},
 ]
 
+# HubSpot users: support agents, and the engineers of the escalation matrix.
 OWNERS: list[dict[str, Any]] = [
-    {"id": "9001", "email": "soporte@example.com", "firstName": "Equipo", "lastName": "Soporte",
-     "userId": 7001, "type": "PERSON"},
+    {"id": str(9001 + i), "email": email, "firstName": first, "lastName": last,
+     "userId": 7001 + i, "type": "PERSON",
+     "teams": [{"id": team, "name": name, "primary": True}]}
+    for i, (email, first, last, team, name) in enumerate([
+        ("soporte@example.com", "Equipo", "Soporte", "501", "Soporte"),
+        ("ana.agente@aseguradora.example", "Ana", "Martínez Ruiz", "501", "Soporte"),
+        ("luis.agente@aseguradora.example", "Luis", "Pérez Gómez", "501", "Soporte"),
+        ("guardia@aseguradora.example", "Rosa", "Jiménez (guardia)", "502", "Ingeniería"),
+        ("tech-lead@aseguradora.example", "Jorge", "Castillo Vega", "502", "Ingeniería"),
+        ("equipo-app@aseguradora.example", "Equipo", "App Móvil", "502", "Ingeniería"),
+    ])
 ]
+OWNERS_CREATED_AT = "2024-01-15T16:00:00.000Z"
 
-# (from type, to type) -> HUBSPOT_DEFINED association type id and its inverse.
+# (from type, to type) -> HUBSPOT_DEFINED association type id and its inverse, as the official
+# client's hubspot/crm/association_type.py names them (TASK_TO_TICKET = 230, ...).
 ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
     ("tickets", "contacts"): 16,
     ("contacts", "tickets"): 15,
@@ -175,4 +217,8 @@ ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
     ("tickets", "notes"): 227,
     ("notes", "contacts"): 202,
     ("contacts", "notes"): 201,
+    ("tasks", "contacts"): 204,
+    ("contacts", "tasks"): 203,
+    ("tasks", "tickets"): 230,
+    ("tickets", "tasks"): 229,
 }

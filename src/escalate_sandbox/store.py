@@ -11,50 +11,76 @@ import json
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import seed
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS objects (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    type TEXT NOT NULL,
-    props TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS objects_type ON objects (type);
-CREATE TABLE IF NOT EXISTS uniques (
-    type TEXT NOT NULL, prop TEXT NOT NULL, value TEXT NOT NULL, object_id INTEGER NOT NULL,
-    PRIMARY KEY (type, prop, value)
-);
-CREATE TABLE IF NOT EXISTS assocs (
-    from_type TEXT NOT NULL, from_id INTEGER NOT NULL,
-    to_type TEXT NOT NULL, to_id INTEGER NOT NULL,
-    type_id INTEGER NOT NULL, category TEXT NOT NULL,
-    PRIMARY KEY (from_type, from_id, to_type, to_id, type_id)
-);
-CREATE TABLE IF NOT EXISTS properties (
-    type TEXT NOT NULL, name TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (type, name)
-);
-CREATE TABLE IF NOT EXISTS property_groups (
-    type TEXT NOT NULL, name TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (type, name)
-);
-CREATE TABLE IF NOT EXISTS pipelines (
-    type TEXT NOT NULL, id TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (type, id)
-);
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    folder TEXT NOT NULL, md5 TEXT NOT NULL, def TEXT NOT NULL
-);
-"""
+
+# One function per schema version: `PRAGMA user_version` says how many have run.
+def _v1(db: sqlite3.Connection) -> None:
+    """The first schema (folders made before versions carry it with user_version 0)."""
+    for statement in (
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS objects (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " type TEXT NOT NULL, props TEXT NOT NULL, created_at INTEGER NOT NULL,"
+        " updated_at INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS objects_type ON objects (type)",
+        "CREATE TABLE IF NOT EXISTS uniques (type TEXT NOT NULL, prop TEXT NOT NULL,"
+        " value TEXT NOT NULL, object_id INTEGER NOT NULL, PRIMARY KEY (type, prop, value))",
+        "CREATE TABLE IF NOT EXISTS assocs (from_type TEXT NOT NULL, from_id INTEGER NOT NULL,"
+        " to_type TEXT NOT NULL, to_id INTEGER NOT NULL, type_id INTEGER NOT NULL,"
+        " category TEXT NOT NULL, PRIMARY KEY (from_type, from_id, to_type, to_id, type_id))",
+        "CREATE TABLE IF NOT EXISTS properties (type TEXT NOT NULL, name TEXT NOT NULL,"
+        " def TEXT NOT NULL, PRIMARY KEY (type, name))",
+        "CREATE TABLE IF NOT EXISTS property_groups (type TEXT NOT NULL, name TEXT NOT NULL,"
+        " def TEXT NOT NULL, PRIMARY KEY (type, name))",
+        "CREATE TABLE IF NOT EXISTS pipelines (type TEXT NOT NULL, id TEXT NOT NULL,"
+        " def TEXT NOT NULL, PRIMARY KEY (type, id))",
+        "CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " folder TEXT NOT NULL, md5 TEXT NOT NULL, def TEXT NOT NULL)",
+    ):
+        db.execute(statement)
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """Archived objects, property history, and a change counter per object type."""
+    db.execute("ALTER TABLE objects ADD COLUMN archived INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+               " object_id INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
+               " at INTEGER NOT NULL, source TEXT NOT NULL)")
+    db.execute("CREATE INDEX history_object ON history (object_id, name)")
+    db.execute("CREATE TABLE type_versions (type TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Run the missing schema steps in one transaction; the version reached."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"sandbox schema {version} is newer than this code "
+                               f"({SCHEMA_VERSION}): reset it or upgrade")
+        for step in MIGRATIONS[version:]:
+            step(db)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return SCHEMA_VERSION
+
 
 FIRST_OBJECT_ID = 1000
 FIRST_FILE_ID = 190000000
+TABLES = ("objects", "uniques", "assocs", "properties", "property_groups", "pipelines", "files",
+          "meta", "history")
 
 
 @dataclass
@@ -66,6 +92,15 @@ class Row:
     props: dict[str, str]
     created_at: int
     updated_at: int
+
+
+@dataclass
+class Change:
+    """One value a property took, when and from where (for `propertiesWithHistory`)."""
+
+    value: str
+    at: int
+    source: str
 
 
 class Store:
@@ -82,12 +117,11 @@ class Store:
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        # Search scans decode every object of a type; keep the decoded rows while no
-        # process has written since (data_version changes on another connection's commit).
-        self._cache: dict[str, tuple[tuple[int, int], list[Row]]] = {}
-        self._writes = 0
+        # Search reads every object of a type: keep them decoded while the type's change
+        # counter (bumped in the writing transaction, by any process) stays the same.
+        self._cache: dict[str, tuple[int, list[Row]]] = {}
         with self._lock:
-            self._conn.executescript(SCHEMA)
+            migrate(self._conn)
 
     # -- transactions -----------------------------------------------------------------
 
@@ -102,7 +136,6 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-            self._writes += 1
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -117,8 +150,7 @@ class Store:
 
     def reset(self, db: sqlite3.Connection) -> None:
         """Empty the portal back to its seed schema (inside the caller's transaction)."""
-        for table in ("objects", "uniques", "assocs", "properties", "property_groups",
-                      "pipelines", "files", "meta"):
+        for table in TABLES:
             db.execute(f"DELETE FROM {table}")
         db.execute("DELETE FROM sqlite_sequence")
         db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('objects', ?)",
@@ -138,6 +170,8 @@ class Store:
         db.execute("INSERT INTO pipelines VALUES ('tickets', ?, ?)",
                    (seed.TICKET_PIPELINE["id"], json.dumps(seed.TICKET_PIPELINE)))
         db.execute("INSERT INTO meta VALUES ('seeded', '1')")
+        # Never back to an earlier number: another process may hold rows decoded at it.
+        db.execute("UPDATE type_versions SET version = version + 1")
         if self.blobs.exists():
             shutil.rmtree(self.blobs)
         self._cache.clear()
@@ -191,20 +225,34 @@ class Store:
 
     # -- objects ------------------------------------------------------------------------
 
-    def insert(self, db: sqlite3.Connection, type_: str, props: dict[str, str], now: int) -> int:
+    def insert(self, db: sqlite3.Connection, type_: str, props: dict[str, str],
+               created_at: int, updated_at: int) -> int:
         cur = db.execute(
             "INSERT INTO objects (type, props, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (type_, "{}", now, now),
+            (type_, "{}", created_at, updated_at),
         )
         object_id = int(cur.lastrowid or 0)
         props = {**props, "hs_object_id": str(object_id)}
         db.execute("UPDATE objects SET props = ? WHERE id = ?", (json.dumps(props), object_id))
+        self._changed(db, type_)
         return object_id
 
-    def update(self, db: sqlite3.Connection, object_id: int, props: dict[str, str],
+    def update(self, db: sqlite3.Connection, row: Row, props: dict[str, str],
                now: int) -> None:
         db.execute("UPDATE objects SET props = ?, updated_at = ? WHERE id = ?",
-                   (json.dumps(props), now, object_id))
+                   (json.dumps(props), now, row.id))
+        self._changed(db, row.type)
+
+    def archive(self, db: sqlite3.Connection, row: Row, now: int) -> None:
+        db.execute("UPDATE objects SET archived = 1, updated_at = ? WHERE id = ?",
+                   (now, row.id))
+        db.execute("DELETE FROM uniques WHERE object_id = ?", (row.id,))
+        self._changed(db, row.type)
+
+    @staticmethod
+    def _changed(db: sqlite3.Connection, type_: str) -> None:
+        db.execute("INSERT INTO type_versions VALUES (?, 1) ON CONFLICT (type)"
+                   " DO UPDATE SET version = version + 1", (type_,))
 
     def claim_unique(self, db: sqlite3.Connection, type_: str, prop: str, value: str,
                      object_id: int) -> int | None:
@@ -221,39 +269,75 @@ class Store:
         db.execute("DELETE FROM uniques WHERE type = ? AND prop = ? AND value = ?",
                    (type_, prop, value.lower()))
 
-    def find_unique(self, type_: str, prop: str, value: str) -> int | None:
-        with self.read() as db:
-            row = db.execute(
+    def find_unique(self, type_: str, prop: str, value: str,
+                    db: sqlite3.Connection | None = None) -> int | None:
+        with contextlib.ExitStack() as stack:
+            conn = db if db is not None else stack.enter_context(self.read())
+            row = conn.execute(
                 "SELECT object_id FROM uniques WHERE type = ? AND prop = ? AND value = ?",
                 (type_, prop, value.lower()),
             ).fetchone()
         return None if row is None else int(row[0])
 
     def get(self, type_: str, object_id: int, db: sqlite3.Connection | None = None) -> Row | None:
+        """A live (not archived) object of this type."""
         with contextlib.ExitStack() as stack:
             conn = db if db is not None else stack.enter_context(self.read())
             row = conn.execute(
                 "SELECT id, type, props, created_at, updated_at FROM objects"
-                " WHERE id = ? AND type = ?",
+                " WHERE id = ? AND type = ? AND archived = 0",
                 (object_id, type_),
             ).fetchone()
         return None if row is None else Row(row[0], row[1], json.loads(row[2]), row[3], row[4])
 
-    def all(self, type_: str) -> list[Row]:
-        """Every object of a type, decoded once per change of the database."""
+    def version(self, type_: str) -> int:
+        """A number that changes whenever an object of this type is written, by any process."""
         with self.read() as db:
-            version = (int(db.execute("PRAGMA data_version").fetchone()[0]), self._writes)
+            row = db.execute("SELECT version FROM type_versions WHERE type = ?",
+                             (type_,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def all(self, type_: str) -> tuple[int, list[Row]]:
+        """Every live object of a type in id order, decoded once per change; with its version."""
+        with self.read() as db:
+            version = self.version(type_)
             cached = self._cache.get(type_)
             if cached is not None and cached[0] == version:
-                return cached[1]
+                return cached
             rows = db.execute(
                 "SELECT id, type, props, created_at, updated_at FROM objects WHERE type = ?"
-                " ORDER BY id",
+                " AND archived = 0 ORDER BY id",
                 (type_,),
             ).fetchall()
             decoded = [Row(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
             self._cache[type_] = (version, decoded)
-            return decoded
+            return version, decoded
+
+    # -- history ------------------------------------------------------------------------
+
+    def add_history(self, db: sqlite3.Connection, object_id: int,
+                    changes: Iterable[tuple[str, str]], at: int, source: str) -> None:
+        db.executemany("INSERT INTO history (object_id, name, value, at, source)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       [(object_id, name, value, at, source) for name, value in changes])
+
+    def history(self, object_ids: list[int],
+                names: list[str]) -> dict[int, dict[str, list[Change]]]:
+        """For each object, each named property's values, newest first."""
+        found: dict[int, dict[str, list[Change]]] = {i: {n: [] for n in names}
+                                                     for i in object_ids}
+        if not object_ids or not names:
+            return found
+        with self.read() as db:
+            for object_id in object_ids:
+                marks = ",".join("?" * len(names))
+                rows = db.execute(
+                    f"SELECT name, value, at, source FROM history WHERE object_id = ?"
+                    f" AND name IN ({marks}) ORDER BY at DESC, seq DESC",
+                    (object_id, *names)).fetchall()
+                for name, value, at, source in rows:
+                    found[object_id][name].append(Change(value, at, source))
+        return found
 
     # -- associations -------------------------------------------------------------------
 
@@ -264,13 +348,14 @@ class Store:
 
     def associations(self, from_type: str, from_ids: list[int],
                      to_type: str) -> dict[int, list[tuple[int, int]]]:
-        """For each source id, its (to id, type id) pairs."""
+        """For each source id, its (to id, type id) pairs with live objects."""
         found: dict[int, list[tuple[int, int]]] = {i: [] for i in from_ids}
         with self.read() as db:
             for from_id in from_ids:
                 rows = db.execute(
-                    "SELECT to_id, type_id FROM assocs WHERE from_type = ? AND from_id = ?"
-                    " AND to_type = ? ORDER BY to_id",
+                    "SELECT a.to_id, a.type_id FROM assocs a JOIN objects o ON o.id = a.to_id"
+                    " WHERE a.from_type = ? AND a.from_id = ? AND a.to_type = ?"
+                    " AND o.archived = 0 ORDER BY a.to_id",
                     (from_type, from_id, to_type),
                 ).fetchall()
                 found[from_id] = [(int(a), int(b)) for a, b in rows]
@@ -286,7 +371,7 @@ class Store:
         return None if row is None else dict(json.loads(row[0]))
 
     def add_file(self, folder: str, md5: str, data: bytes,
-                 describe: Any) -> dict[str, Any]:
+                 describe: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
         """Store the bytes and the File record `describe(id)` builds for them."""
         with self.write() as db:
             cur = db.execute("INSERT INTO files (folder, md5, def) VALUES (?, ?, '{}')",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
@@ -12,6 +13,12 @@ from .errors import property_problem
 
 MAX_STRING = 65536
 DEFAULT_REGION = "MX"
+# Years 1 to 9999: what a datetime can render.
+EARLIEST_MS, LATEST_MS = -62_135_596_800_000, 253_402_300_799_999
+DAY_MS = 86_400_000
+# RFC 2822's usual subset, with a real-looking top-level domain (letters, at least two).
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"\.)+[A-Za-z]{2,63}")
 
 
 def iso_ms(epoch_ms: int) -> str:
@@ -24,14 +31,24 @@ def parse_datetime_ms(value: str) -> int | None:
     """Epoch milliseconds from an epoch-ms string or an ISO 8601 date or datetime."""
     text = value.strip()
     if re.fullmatch(r"-?\d{1,15}", text):
-        return int(text)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp() * 1000)
+        ms = int(text)
+    else:
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        try:
+            ms = int(moment.timestamp() * 1000)
+        except (OverflowError, ValueError):
+            return None
+    return ms if EARLIEST_MS <= ms <= LATEST_MS else None
+
+
+def valid_email(value: str) -> bool:
+    """Whether HubSpot would take this as a contact's email address."""
+    return EMAIL.fullmatch(value) is not None and ".." not in value
 
 
 def normalise(definition: dict[str, Any], raw: Any) -> tuple[str | None, dict[str, Any] | None]:
@@ -41,17 +58,26 @@ def normalise(definition: dict[str, Any], raw: Any) -> tuple[str | None, dict[st
         return "", None
     value = str(raw).lower() if isinstance(raw, bool) else str(raw)
     kind = definition["type"]
-    if kind == "datetime" or kind == "date":
+    if kind == "datetime":
         ms = parse_datetime_ms(value)
         if ms is None:
-            return None, property_problem(
-                name, "INVALID_DATE", f"{value} was not a valid long or ISO 8601 date."
-            )
+            return None, property_problem(name, "INVALID_LONG", f"{value} was not a valid long.")
         return iso_ms(ms), None
+    if kind == "date":
+        ms = parse_datetime_ms(value)
+        if ms is None:
+            return None, property_problem(name, "INVALID_DATE",
+                                          f"{value} was not a valid date.")
+        if ms % DAY_MS:
+            return None, property_problem(
+                name, "INVALID_DATE", f"{value} is at {iso_ms(ms)[11:23]} UTC, not midnight!")
+        return iso_ms(ms)[:10], None
     if kind == "number":
         try:
             number = float(value)
         except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
             return None, property_problem(name, "INVALID_NUMBER", f"{value} is not a number.")
         return (str(int(number)) if number.is_integer() else str(number)), None
     if kind == "bool":

@@ -1,0 +1,42 @@
+"""The CRM object types the sandbox keeps, their names in paths and their default properties."""
+
+from __future__ import annotations
+
+from werkzeug.routing import BaseConverter
+
+from .errors import HubSpotError
+
+OBJECT_TYPES = ("contacts", "tickets", "notes", "tasks")
+ALIASES = {"0-1": "contacts", "0-5": "tickets", "0-46": "notes", "0-27": "tasks",
+           "contact": "contacts", "ticket": "tickets", "note": "notes", "task": "tasks"}
+SINGULAR = {"contacts": "contact", "tickets": "ticket", "notes": "note", "tasks": "task"}
+
+DEFAULT_PROPERTIES = {
+    "tickets": ["content", "createdate", "hs_lastmodifieddate", "hs_object_id", "hs_pipeline",
+                "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority", "subject"],
+    "contacts": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate",
+                 "lastname"],
+    "notes": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+    "tasks": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+}
+ALWAYS_RETURNED = {
+    "tickets": ["createdate", "hs_lastmodifieddate", "hs_object_id"],
+    "contacts": ["createdate", "lastmodifieddate", "hs_object_id"],
+    "notes": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+    "tasks": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+}
+
+
+def object_type(name: str) -> str:
+    """The plural API name for a path segment (`0-5`, `ticket`, `tickets`)."""
+    resolved = ALIASES.get(name.lower(), name.lower())
+    if resolved not in OBJECT_TYPES:
+        raise HubSpotError(400, f"Unable to infer object type from: {name}", "VALIDATION_ERROR")
+    return resolved
+
+
+class ObjectTypeConverter(BaseConverter):
+    """`<object:kind>` in a route: any spelling HubSpot takes, as its plural name."""
+
+    def to_python(self, value: str) -> str:
+        return object_type(value)

@@ -1,0 +1,61 @@
+"""The owners API (HubSpot users who can own records) and the account details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from . import payload, seed
+from .errors import not_found, validation
+from .portal import Portal
+
+MAX_LIST = 500
+
+
+def _public(owner: dict[str, Any]) -> dict[str, Any]:
+    stamp = seed.OWNERS_CREATED_AT
+    return {"id": owner["id"], "email": owner["email"], "type": owner["type"],
+            "firstName": owner["firstName"], "lastName": owner["lastName"],
+            "userId": owner["userId"], "teams": owner["teams"], "archived": False,
+            "createdAt": stamp, "updatedAt": stamp}
+
+
+def page(portal: Portal, request: Request) -> Any:
+    """`GET /crm/v3/owners`: `email` filters (case-insensitive), `limit` and `after` page."""
+    limit = payload.query_limit(request, 100, MAX_LIST)
+    email = (request.args.get("email") or "").strip().lower()
+    after = request.args.get("after") or "0"
+    if not after.isdigit() or len(after) > 9:
+        raise validation(f"after must be a cursor this API returned, was {after!r}")
+    found = [o for o in seed.OWNERS if not email or o["email"].lower() == email]
+    start = int(after)
+    chosen = found[start:start + limit]
+    answer: dict[str, Any] = {"results": [_public(o) for o in chosen]}
+    if start + limit < len(found):
+        answer["paging"] = {"next": {"after": str(start + limit)}}
+    return answer
+
+
+def get(portal: Portal, request: Request, owner_id: str) -> Any:
+    """`GET /crm/v3/owners/{ownerId}` (`idProperty=userId` reads by user id)."""
+    field = "userId" if request.args.get("idProperty") == "userId" else "id"
+    for owner in seed.OWNERS:
+        if str(owner[field]) == owner_id:
+            return _public(owner)
+    raise not_found(f"No owner with {field} {owner_id}")
+
+
+def account(portal: Portal, request: Request) -> Any:
+    """`GET /account-info/v3/details`."""
+    return {
+        "portalId": seed.PORTAL_ID,
+        "accountType": "STANDARD",
+        "timeZone": seed.TIME_ZONE,
+        "companyCurrency": "MXN",
+        "additionalCurrencies": [],
+        "utcOffset": "-06:00",
+        "utcOffsetMilliseconds": -21_600_000,
+        "uiDomain": "app.hubspot.com",
+        "dataHostingLocation": "na1",
+    }

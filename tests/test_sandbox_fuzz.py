@@ -1,0 +1,187 @@
+"""Generated request bodies never make the sandbox answer 5xx: HubSpot answers 400 to them."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import urllib.parse
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .conftest import Sandbox
+
+KINDS = ("contacts", "tickets", "notes", "tasks")
+
+ENDPOINTS: list[tuple[str, str]] = [
+    ("GET", "/account-info/v3/details"),
+    ("GET", "/crm/v3/owners"),
+    ("GET", "/crm/v3/owners/9001"),
+    ("GET", "/crm/v3/pipelines/tickets"),
+    ("GET", "/crm/v3/pipelines/tickets/0"),
+    ("GET", "/crm/v3/properties/tickets"),
+    ("POST", "/crm/v3/properties/tickets"),
+    ("GET", "/crm/v3/properties/tickets/groups"),
+    ("POST", "/crm/v3/properties/tickets/groups"),
+    ("GET", "/crm/v3/properties/tickets/subject"),
+    *[(method, path.format(kind=kind))
+      for kind in KINDS
+      for method, path in (
+          ("POST", "/crm/v3/objects/{kind}"),
+          ("GET", "/crm/v3/objects/{kind}"),
+          ("POST", "/crm/v3/objects/{kind}/search"),
+          ("POST", "/crm/v3/objects/{kind}/batch/read"),
+          ("POST", "/crm/v3/objects/{kind}/batch/create"),
+          ("POST", "/crm/v3/objects/{kind}/batch/update"),
+          ("GET", "/crm/v3/objects/{kind}/1001"),
+          ("PATCH", "/crm/v3/objects/{kind}/1007"),
+          ("DELETE", "/crm/v3/objects/{kind}/1008"),
+      )],
+    ("POST", "/crm/v4/associations/tickets/contacts/batch/read"),
+    ("PUT", "/crm/v4/objects/tickets/1007/associations/default/contacts/1001"),
+    ("POST", "/files/v3/files"),
+    ("GET", "/files/v3/files/search"),
+    ("GET", "/files/v3/files/190000001"),
+    ("GET", "/_sandbox/requests"),
+    ("POST", "/_sandbox/faults"),
+    ("POST", "/_sandbox/latency"),
+    ("POST", "/_sandbox/rate_limit"),
+    ("POST", "/_sandbox/scopes"),
+    ("POST", "/_sandbox/search_lag"),
+    ("POST", "/_sandbox/unique_conflict"),
+    ("POST", "/_sandbox/required_properties"),
+    ("POST", "/_sandbox/history"),
+]
+
+NAMES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
+         "createdate", "email", "hs_timestamp", "hubspot_owner_id", "escalate_id",
+         "hs_task_status", "closed_date", "nope"]
+OPERATORS = ["EQ", "NEQ", "LT", "GT", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
+             "CONTAINS_TOKEN", "LIKE"]
+
+scalars = (st.none() | st.booleans() | st.integers(min_value=-2**70, max_value=2**70)
+           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+           | st.sampled_from(NAMES))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                      | st.dictionaries(st.sampled_from(NAMES) | st.text(max_size=5), inner,
+                                        max_size=3), max_leaves=8)
+filters = st.lists(st.fixed_dictionaries({}, optional={
+    "propertyName": st.sampled_from(NAMES) | values, "operator": st.sampled_from(OPERATORS)
+    | values, "value": values, "values": values, "highValue": values}) | values, max_size=3)
+shaped = st.fixed_dictionaries({}, optional={
+    "limit": st.integers(-5, 300) | values, "after": values,
+    "sorts": st.lists(st.fixed_dictionaries({"propertyName": st.sampled_from(NAMES) | values,
+                                             "direction": values}) | values, max_size=2),
+    "filterGroups": st.lists(st.fixed_dictionaries({"filters": filters}) | values, max_size=3)
+    | values,
+    "properties": st.dictionaries(st.sampled_from(NAMES), values, max_size=4) | values,
+    "propertiesWithHistory": values,
+    "inputs": st.lists(st.fixed_dictionaries({}, optional={
+        "id": values, "properties": st.dictionaries(st.sampled_from(NAMES), values, max_size=3)
+        | values, "associations": values}) | values, max_size=3) | values,
+    "associations": values, "idProperty": values, "query": values,
+    "ms": values, "shape": values, "object": values, "records": values, "per_10s": values,
+    "window_ms": values, "scopes": values, "status": values, "times": values,
+    "name": values, "label": values, "type": values, "fieldType": values, "groupName": values,
+    "options": values, "hasUniqueValue": values,
+})
+bodies = (shaped.map(lambda b: json.dumps(b, allow_nan=True).encode())
+          | values.map(lambda b: json.dumps(b, allow_nan=True).encode())
+          | st.binary(max_size=20) | st.none())
+queries = st.dictionaries(st.sampled_from(["limit", "after", "properties", "idProperty",
+                                           "email", "associations", "archived",
+                                           "propertiesWithHistory"]),
+                          st.text(max_size=6) | st.integers(-3, 500).map(str), max_size=3)
+
+# Deterministic nasty bodies every endpoint receives, beside the generated ones.
+FIXED: list[bytes | None] = [None, b"", b"{", b"[]", b"null", b'"x"', b"7"] + [
+    json.dumps(b).encode() for b in (
+        {"inputs": "x"}, {"inputs": [1]}, {"inputs": [{"id": []}]}, {"properties": []},
+        {"properties": {"subject": []}}, {"limit": "x"}, {"limit": 1.5}, {"sorts": "x"},
+        {"sorts": [1]}, {"filterGroups": "x"}, {"filterGroups": [1]},
+        {"filterGroups": [{"filters": "x"}]}, {"filterGroups": [{"filters": [1]}]},
+        {"associations": "x"}, {"associations": [1]}, {"idProperty": 5},
+        {"inputs": [{"properties": {"subject": {"a": 1}}}]},
+    )]
+
+
+class Fuzzer:
+    """Sends bodies, counts them and keeps every 5xx answer."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        parts = urllib.parse.urlsplit(sandbox.url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.sent = 0
+        self.failures: list[tuple[str, str, bytes | None, int]] = []
+
+    def send(self, method: str, path: str, body: bytes | None,
+             query: dict[str, str] | None = None) -> int:
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        headers = {"Authorization": "Bearer sandbox"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        url = path + ("?" + urllib.parse.urlencode(query) if query else "")
+        try:
+            connection.request(method, url, body=body, headers=headers)
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+        return status
+
+    def fuzz(self, method: str, path: str, body: bytes | None,
+             query: dict[str, str] | None = None) -> None:
+        self.sent += 1
+        status = self.send(method, path, body, query)
+        if status >= 500:
+            self.failures.append((method, path, body, status))
+        if path.startswith("/_sandbox/"):
+            self.restore()
+
+    def restore(self) -> None:
+        """Undo whatever a generated control body set (faults, latency, scopes...)."""
+        self.send("POST", "/_sandbox/reset", b"{}")
+        self.prepare()
+
+    def prepare(self) -> None:
+        ticket = {"properties": {"subject": "x", "hs_pipeline": "0", "hs_pipeline_stage": "2"}}
+        self.send("POST", "/crm/v3/objects/tickets", json.dumps(ticket).encode())  # 1007
+        self.send("POST", "/crm/v3/objects/tickets", json.dumps(ticket).encode())  # 1008
+
+
+def report(fuzzer: Fuzzer, label: str) -> None:
+    if os.environ.get("SANDBOX_FUZZ_REPORT"):
+        with open(os.environ["SANDBOX_FUZZ_REPORT"], "a", encoding="utf-8") as out:
+            out.write(f"{label}: bodies={fuzzer.sent} endpoints={len(ENDPOINTS)} "
+                      f"5xx={len(fuzzer.failures)} distinct="
+                      f"{len({(m, p, b) for m, p, b, _ in fuzzer.failures})}\n")
+            for failure in fuzzer.failures:
+                out.write(f"  {failure!r}\n")
+
+
+def test_every_endpoint_answers_every_nasty_body_without_a_5xx(sandbox: Sandbox):
+    fuzzer = Fuzzer(sandbox)
+    fuzzer.prepare()
+    for method, path in ENDPOINTS:
+        for body in FIXED:
+            fuzzer.fuzz(method, path, body)
+    report(fuzzer, "fixed")
+    assert fuzzer.failures == []
+
+
+def test_generated_bodies_never_make_the_sandbox_answer_5xx(sandbox: Sandbox):
+    fuzzer = Fuzzer(sandbox)
+    fuzzer.prepare()
+
+    examples = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "200"))  # deeper runs by hand
+
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(endpoint=st.sampled_from(ENDPOINTS), body=bodies, query=queries)
+    def throw(endpoint: tuple[str, str], body: bytes | None, query: dict[str, str]) -> None:
+        fuzzer.fuzz(endpoint[0], endpoint[1], body, query)
+
+    throw()
+    report(fuzzer, "generated")
+    assert fuzzer.failures == []
