@@ -1,6 +1,11 @@
-"""How fast `escalate --help` starts: the median of several runs, in seconds.
+"""How fast `escalate` starts, against the interpreter alone and against importing typer.
 
     python benchmarks/startup.py [RUNS]
+
+Prints the median (min–max) of each command over RUNS runs (15 by default), measured
+alternately in one run so that the machine's load weighs on all alike, and the ratios of
+`escalate --help` and `escalate create --help` to `python -c pass` and to
+`python -c "import typer"`. Also lists heavy modules the CLI loads for `--help`.
 """
 
 from __future__ import annotations
@@ -13,24 +18,46 @@ import time
 from pathlib import Path
 
 
+def escalate_command() -> list[str]:
+    beside = Path(sys.executable).with_name("escalate")
+    found = str(beside) if beside.exists() else shutil.which("escalate")
+    return [found] if found else [sys.executable, "-m", "escalate"]
+
+
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-    beside = Path(sys.executable).with_name("escalate")
-    command = [str(beside) if beside.exists() else shutil.which("escalate") or "escalate",
-               "--help"]
-    subprocess.run(command, capture_output=True, check=True)  # warm the file cache
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
+    escalate = escalate_command()
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        'python -c "import typer"': [sys.executable, "-c", "import typer"],
+        "escalate --help": [*escalate, "--help"],
+        "escalate create --help": [*escalate, "create", "--help"],
+    }
+    for command in commands.values():  # warm the file cache and the bytecode
         subprocess.run(command, capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    print(f"escalate --help: median {statistics.median(times):.3f} s, "
-          f"min {min(times):.3f} s, max {max(times):.3f} s over {runs} runs (target < 0.25 s)")
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True)
+            times[name].append(time.perf_counter() - started)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        print(f"{name:<28} median {median[name]:.3f} s  ({min(values):.3f}–{max(values):.3f})"
+              f"  over {runs} runs")
+    bare, typer = median["python -c pass"], median['python -c "import typer"']
+    for name in ("escalate --help", "escalate create --help"):
+        print(f"{name:<28} {median[name] / bare:.1f}× python -c pass, "
+              f"{median[name] / typer:.2f}× import typer")
     heavy = subprocess.run(
-        [sys.executable, "-c", "import sys, escalate.cli.app; "
-         "print(sorted(m for m in ('hubspot', 'escalate_sandbox', 'rich.table', 'werkzeug') "
-         "if m in sys.modules))"], capture_output=True, text=True, check=True).stdout.strip()
-    print(f"heavy modules imported by the CLI module itself: {heavy}")
+        [sys.executable, "-c", "import sys, runpy; sys.argv = ['escalate', '--help']\n"
+         "try:\n    runpy.run_module('escalate', run_name='__main__')\n"
+         "except SystemExit:\n    pass\n"
+         "print(sorted(m for m in ('hubspot', 'escalate_sandbox', 'pydantic', 'rich.table', "
+         "'werkzeug', 'email_validator', 'phonenumbers', 'questionary', 'rapidfuzz', "
+         "'urllib3') if m in sys.modules), file=sys.stderr)"],
+        capture_output=True, text=True).stderr.strip().splitlines()
+    print(f"heavy modules loaded by `escalate --help`: {heavy[-1] if heavy else '?'}")
 
 
 if __name__ == "__main__":

@@ -13,12 +13,10 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import __version__
 from ..domain.moments import epoch_ms, parse_time
@@ -45,6 +43,9 @@ from .errors import is_api_error, translate
 from .history import HistoryCalls
 from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -86,6 +87,8 @@ class Gateway(TeamCalls, HistoryCalls):
                                api_factory=self._api_factory)
 
     def _api_factory(self, package: Any, api_name: str, config: dict[str, Any]) -> Any:
+        from importlib import metadata
+
         configuration = package.Configuration()
         configuration.host = config["host"]
         configuration.access_token = config["access_token"]
@@ -197,6 +200,8 @@ class Gateway(TeamCalls, HistoryCalls):
         the first failure, in argument order, is raised."""
         if len(calls) <= 1:
             return tuple(call() for call in calls)
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         with ThreadPoolExecutor(len(calls) - 1, thread_name_prefix="escalate") as pool:
             futures: list[Future[Any]] = [pool.submit(call) for call in calls[1:]]
             first: Future[Any] = Future()
@@ -489,6 +494,8 @@ class Gateway(TeamCalls, HistoryCalls):
         Items are taken as they come (a stream from `ticket_pages` works); every 100 go
         out as one association batch read then one contact batch read, up to `in_flight`
         such pairs at once, so the reads run while the caller is still searching."""
+        from concurrent.futures import ThreadPoolExecutor
+
         pending: deque[Future[list[tuple[T, Contact | None]]]] = deque()
 
         def resolve(chunk: list[T]) -> list[tuple[T, Contact | None]]:
