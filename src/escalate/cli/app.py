@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import REPORT_TO, EscalateError, ExitCode
-from . import admin, attach, create, followup, outbox, sandbox
+from . import admin, attach, bump, create, followup, outbox, sandbox
 from .env import Env
 from .spanish import (
     SpanishCommand,
@@ -71,6 +71,8 @@ def _register() -> None:
         app.command(name, cls=SpanishCommand)(function)
     app.add_typer(outbox.app, name="outbox")
     app.add_typer(sandbox.app, name="sandbox")
+    app.command("bump", cls=SpanishCommand)(bump.bump)
+    app.command("subir", cls=SpanishCommand, hidden=True)(bump.bump)  # Spanish alias
 
 
 _register()

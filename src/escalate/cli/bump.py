@@ -1,0 +1,80 @@
+"""`escalate bump` (`subir`): raise one level the tickets that sat too long at theirs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from .env import Env
+from .prompts import TerminalUi
+
+COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE": "red"}
+
+
+def bump(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", "--simular", help="Mostrar qué tickets subirían, sin cambiar nada.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
+    = False,
+) -> None:
+    """Subir un nivel la prioridad de los tickets abiertos que llevan demasiado en la suya.
+
+    Las horas por nivel están en el archivo de políticas (sección bump, after_hours).
+    Cada ticket subido recibe una nota con el motivo; volver a ejecutarlo no cambia nada más.
+
+    Ejemplo: escalate bump --simular
+    """
+    env: Env = ctx.ensure_object(Env)
+    from ..domain.bump import levels_to_raise
+    from ..workflows.bump import BumpResult
+    from ..workflows.bump import bump as run_bump
+
+    loaded = env.policy
+    if not levels_to_raise(loaded.policy.bump):  # nothing to read: no token or portal needed
+        result = BumpResult(dry_run=dry_run, configured=False)
+    else:
+        result = run_bump(env.gateway(), env.settings, loaded.policy, now=env.now(),
+                          dry_run=dry_run, ui=TerminalUi(env, False))
+    if as_json:
+        env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    if not result.configured:
+        if loaded.path is None:
+            env.out("Nada que hacer: no hay archivo de políticas (escalate.toml), así que "
+                    "ninguna prioridad sube sola.")
+        else:
+            env.out(f"Nada que hacer: el archivo de políticas {loaded.path} no tiene "
+                    "[bump] after_hours, así que ninguna prioridad sube sola.")
+        return
+    if not result.raises:
+        env.out(f"Nada que subir: ninguno de los {result.checked} ticket(s) abiertos revisados "
+                "lleva en su prioridad más horas de las que indica la política.")
+        return
+    _show_table(env, result)
+    if result.dry_run:
+        env.out(f"Simulación: {len(result.raises)} ticket(s) subirían de prioridad; "
+                "no se cambió nada.")
+    else:
+        env.out(f"{len(result.raises)} ticket(s) subidos de prioridad, cada uno con su nota.")
+
+
+def _show_table(env: Env, result: Any) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    table.add_column("Ticket", overflow="fold")
+    table.add_column("De", no_wrap=True)
+    table.add_column("A", no_wrap=True)
+    table.add_column("En su nivel", justify="right", no_wrap=True)
+    for item in result.raises:
+        table.add_row(f"{item.ticket_id}  [dim]{escape(item.subject)}[/]",
+                      f"[{COLOURS[item.level.value]}]{item.level.value}[/]",
+                      f"[{COLOURS[item.to.value]}]{item.to.value}[/]",
+                      f"{int(item.hours)} h")
+    Console(file=env.stdout, highlight=False).print(table)

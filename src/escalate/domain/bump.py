@@ -1,0 +1,61 @@
+"""The automatic priority bump: which open tickets sat too long at their level. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .followup import Clock
+from .history import TicketHistory, run_start
+from .policy import BumpPolicy
+from .priority import Priority
+
+PRIORITY = "hs_ticket_priority"
+NEXT_LEVEL = {Priority.BAJA: Priority.MEDIA, Priority.MEDIA: Priority.ALTA,
+              Priority.ALTA: Priority.URGENTE}
+
+
+@dataclass(frozen=True)
+class Raise:
+    """One ticket raised one level, and for how long it had been at the old one."""
+
+    ticket_id: str
+    subject: str
+    level: Priority
+    to: Priority
+    since: datetime
+    hours: float
+
+    def note(self) -> str:
+        return (f"Prioridad subida de {self.level.value} a {self.to.value}: "
+                f"{int(self.hours)} h sin resolver")
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.ticket_id, "subject": self.subject, "from": self.level.value,
+                "to": self.to.value, "at_level_since": self.since.isoformat(),
+                "hours_at_level": round(self.hours, 2)}
+
+
+def levels_to_raise(policy: BumpPolicy) -> list[Priority]:
+    """The levels the policy lets rise by themselves, lowest first."""
+    return [p for p in NEXT_LEVEL if policy.after(p) is not None]
+
+
+def due_raise(item: TicketHistory, clock: Clock, policy: BumpPolicy,
+              now: datetime) -> Raise | None:
+    """The raise this ticket is due, or None: open in the pipeline, at a level the policy
+    raises, for longer than the policy allows (counted as the follow-up clock counts)."""
+    ticket = item.ticket
+    if ticket.pipeline != clock.pipeline_id or ticket.stage not in clock.open_stages:
+        return None
+    level = clock.priority(ticket)
+    hours = policy.after(level) if level is not None else None
+    if level is None or hours is None:
+        return None
+    since = run_start(item.of(PRIORITY), ticket.priority, ticket.created_at)
+    if since is None:
+        return None
+    spent = clock.elapsed(since, now).total_seconds() / 3600
+    if spent <= hours:
+        return None
+    return Raise(ticket.id, ticket.subject, level, NEXT_LEVEL[level], since, spent)

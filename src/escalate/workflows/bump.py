@@ -1,0 +1,109 @@
+"""`bump`: raise one level every open ticket that sat at its priority longer than the policy
+allows, with a note on each saying why. Idempotent: the time at a level comes from HubSpot's
+property history, so a second run at once finds nothing due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..config import Settings
+from ..domain.bump import NEXT_LEVEL, PRIORITY, Raise, due_raise, levels_to_raise
+from ..domain.moments import epoch_ms
+from ..domain.priority import Priority
+from ..errors import Refused
+from ..gateway import Gateway
+from .clock import portal_clock
+from .notes import note_html
+from .portal import Portal, load_portal
+from .ui import Ui
+
+if TYPE_CHECKING:
+    from ..domain.policy import Policy
+
+READ = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "createdate"]
+
+
+@dataclass
+class BumpResult:
+    """What a run found (and, unless a dry run, did)."""
+
+    dry_run: bool
+    configured: bool = True  # False: the policy raises no level, nothing was read
+    checked: int = 0
+    raises: list[Raise] = field(default_factory=list)
+    note_ids: list[str] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {"dry_run": self.dry_run, "configured": self.configured,
+                "checked": self.checked,
+                "raised": [{**r.as_json(), "url": self.urls.get(r.ticket_id)}
+                           for r in self.raises],
+                "notes": self.note_ids}
+
+
+def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
+         dry_run: bool = False, ui: Ui | None = None) -> BumpResult:
+    """Find the tickets due a raise and, unless `dry_run`, raise them and note why."""
+    levels = levels_to_raise(policy.bump)
+    if not levels:
+        return BumpResult(dry_run=dry_run, configured=False)
+    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    targets = _target_options(portal, levels)
+    clock = portal_clock(portal, settings, policy.followup)
+    present = [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
+    result = BumpResult(dry_run=dry_run)
+    if not present:
+        return result
+    # A business hour is never shorter than an hour: the wall-clock bound finds a superset.
+    shortest = min(h for p in levels for h in [policy.bump.after(p)] if h is not None)
+    filters: list[dict[str, Any]] = [
+        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
+        {"propertyName": "hs_pipeline_stage", "operator": "IN", "values": portal.open_stage_ids},
+        {"propertyName": "hs_ticket_priority", "operator": "IN", "values": present},
+        {"propertyName": "createdate", "operator": "LT",
+         "value": epoch_ms(now - timedelta(hours=shortest))},
+    ]
+    pages = gateway.ticket_pages([{"filters": filters}], properties=["createdate"])
+    ids = (t.id for page, _total in pages for t in page)
+    # Search may lag behind writes; the batch read is what HubSpot holds now.
+    for chunk in gateway.tickets_with_history(ids, READ, [PRIORITY]):
+        for item in chunk:
+            result.checked += 1
+            found = due_raise(item, clock, policy.bump, now)
+            if found is not None:
+                result.raises.append(found)
+    result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
+    result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
+    if dry_run or not result.raises:
+        return result
+    gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
+                            for r in result.raises])
+    result.note_ids = gateway.create_ticket_notes(
+        [(r.ticket_id, note_html(r.note(), reference=f"bump {r.level.value}-{r.to.value}"))
+         for r in result.raises], now)
+    return result
+
+
+def _target_options(portal: Portal, levels: list[Priority]) -> dict[Priority, str]:
+    """The portal's option for each level a raise goes to; a missing one is refused (exit 3)
+    naming it, never skipped."""
+    targets: dict[Priority, str] = {}
+    missing = []
+    for level in levels:
+        to = NEXT_LEVEL[level]
+        option = to.portal_option(portal.priority_options)
+        if option is None:
+            missing.append(f"{to.value} ({to.hubspot_value})")
+        else:
+            targets[level] = option
+    if missing:
+        shown = ", ".join(label for _, label in portal.priority_options) or "ninguna"
+        raise Refused(
+            "El portal no tiene la opción de prioridad " + " ni ".join(missing)
+            + f" a la que subirían los tickets (opciones del portal: {shown}).",
+            hint="Un administrador debe añadir esa opción a «Priority» en HubSpot, o quite "
+                 "del archivo de políticas ([bump] after_hours) el nivel que subiría a ella.")
+    return targets

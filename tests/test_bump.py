@@ -1,0 +1,178 @@
+"""`escalate bump` against the sandbox: one level at a time, once, with a note; the time at a
+level read from HubSpot's property history; a portal without the next level refused."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from .conftest import Cli, Sandbox
+
+HOUR_MS = 3_600_000
+POLICY = "[bump]\nafter_hours = { BAJA = 72, MEDIA = 48, ALTA = 24 }\n"
+
+
+def ago(hours: float) -> str:
+    return str(int(time.time() * 1000 - hours * HOUR_MS))
+
+
+def seed(sandbox: Sandbox, *tickets: dict[str, Any]) -> list[str]:
+    """Tickets with a past through `/_sandbox/history`; each `(priority, hours ago, changes)`."""
+    records = []
+    for n, item in enumerate(tickets):
+        properties = {"subject": f"POL-{n} - Cliente {n}", "hs_pipeline": "0",
+                      "hs_pipeline_stage": item.get("stage", "2"),
+                      "hs_ticket_priority": item["priority"]}
+        records.append({"properties": properties, "created_at": ago(item["created"]),
+                        "associations": {"contacts": [str(1001 + n % 6)]},
+                        "changes": [{"at": ago(h), "properties": p}
+                                    for h, p in item.get("changes", [])]})
+    return list(sandbox.control("POST", "history", {"object": "tickets",
+                                                    "records": records})["ids"])
+
+
+def with_policy(cli: Cli, text: str = POLICY) -> None:
+    (cli.cwd / "escalate.toml").write_text(text, encoding="utf-8")
+
+
+def priority_of(sandbox: Sandbox, ticket_id: str) -> str:
+    return str(sandbox.ticket(ticket_id).properties["hs_ticket_priority"])
+
+
+def note_texts(sandbox: Sandbox, ticket_id: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", " ", n["hs_note_body"]) for n in sandbox.notes_of(ticket_id)]
+
+
+def test_bump_raises_each_ticket_due_one_level_once_with_a_note_and_is_idempotent(
+        cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    low, restarted, high, urgent, closed, young, medium = seed(
+        sandbox,
+        {"priority": "LOW", "created": 100.5},
+        # created long ago, but MEDIA only for 10 h: its time at the level restarted then
+        {"priority": "LOW", "created": 100, "changes": [(10, {"hs_ticket_priority": "MEDIUM"})]},
+        {"priority": "HIGH", "created": 30.5},
+        {"priority": "URGENT", "created": 200},
+        {"priority": "MEDIUM", "created": 100, "stage": "4"},
+        {"priority": "LOW", "created": 50},
+        {"priority": "MEDIUM", "created": 49.5},
+    )
+    sandbox.forget_requests()
+    result = cli("bump", "--json")
+    assert result.code == 0, result.err
+    answer = result.json()
+    raised = {r["id"]: r for r in answer["raised"]}
+    assert set(raised) == {low, high, medium}
+    assert (raised[low]["from"], raised[low]["to"]) == ("BAJA", "MEDIA")
+    assert (raised[medium]["from"], raised[medium]["to"]) == ("MEDIA", "ALTA")
+    assert (raised[high]["from"], raised[high]["to"]) == ("ALTA", "URGENTE")
+    assert {t: priority_of(sandbox, t) for t in (low, restarted, high, urgent, closed, young,
+                                                 medium)} == {
+        low: "MEDIUM", restarted: "MEDIUM", high: "URGENT", urgent: "URGENT",
+        closed: "MEDIUM", young: "LOW", medium: "HIGH"}
+    assert any("Prioridad subida de MEDIA a ALTA: 49 h sin resolver" in t
+               for t in note_texts(sandbox, medium))
+    assert any("Prioridad subida de BAJA a MEDIA: 100 h sin resolver" in t
+               for t in note_texts(sandbox, low))
+    assert note_texts(sandbox, restarted) == [] and note_texts(sandbox, young) == []
+    writes = [(w["method"], w["path"]) for w in sandbox.writes()]
+    assert writes == [("POST", "/crm/v3/objects/tickets/batch/update"),
+                      ("POST", "/crm/v3/objects/notes/batch/create")]
+
+    sandbox.forget_requests()
+    again = cli("bump", "--json")
+    assert again.code == 0, again.err
+    assert again.json()["raised"] == [] and sandbox.writes() == []
+    assert len(note_texts(sandbox, medium)) == 1
+
+
+def test_the_time_at_a_level_comes_from_the_priority_history(cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    back_down, raised_long_ago, rewritten = seed(
+        sandbox,
+        # LOW, then MEDIUM, then LOW again 5 h ago: LOW for 5 h only
+        {"priority": "LOW", "created": 300, "changes": [(200, {"hs_ticket_priority": "MEDIUM"}),
+                                                        (5, {"hs_ticket_priority": "LOW"})]},
+        # MEDIUM since 60 h ago (from LOW): due at MEDIA's 48 h
+        {"priority": "LOW", "created": 300, "changes": [(60, {"hs_ticket_priority": "MEDIUM"})]},
+        # MEDIUM written again (same value) 10 h ago: no change, still 80 h at MEDIA
+        {"priority": "MEDIUM", "created": 80, "changes": [(10, {"hs_ticket_priority": "MEDIUM"})]},
+    )
+    result = cli("bump", "--json")
+    assert result.code == 0, result.err
+    raised = {r["id"]: r for r in result.json()["raised"]}
+    assert set(raised) == {raised_long_ago, rewritten}
+    assert 59.9 < raised[raised_long_ago]["hours_at_level"] < 60.5
+    assert 79.9 < raised[rewritten]["hours_at_level"] < 80.5
+    assert priority_of(sandbox, back_down) == "LOW"
+
+
+def test_dry_run_shows_the_plan_and_changes_nothing(cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    [ticket] = seed(sandbox, {"priority": "HIGH", "created": 30})
+    sandbox.forget_requests()
+    shown = cli("subir", "--simular")
+    assert shown.code == 0, shown.err
+    assert ticket in shown.out and "ALTA" in shown.out and "URGENTE" in shown.out
+    assert "Simulación" in shown.out
+    planned = cli("bump", "--dry-run", "--json").json()
+    assert planned["dry_run"] is True and [r["id"] for r in planned["raised"]] == [ticket]
+    assert sandbox.writes() == [] and priority_of(sandbox, ticket) == "HIGH"
+
+
+def test_without_a_bump_section_there_is_nothing_to_do_and_nothing_is_sent(
+        cli: Cli, sandbox: Sandbox):
+    seed(sandbox, {"priority": "LOW", "created": 500})
+    sandbox.forget_requests()
+    result = cli("bump")
+    assert result.code == 0 and "Nada que hacer" in result.out
+    with_policy(cli, "[followup]\nhours = { URGENTE = 4 }\n")
+    result = cli("bump", "--json")
+    assert result.code == 0 and result.json()["configured"] is False
+    assert sandbox.requests() == []
+
+
+def test_a_bad_policy_exits_2_naming_the_line_and_sends_nothing(cli: Cli, sandbox: Sandbox):
+    with_policy(cli, "[bump]\n# URGENTE ya es el máximo\nafter_hours = { BAJA = 72, URGENT = 4 }\n")
+    sandbox.forget_requests()
+    result = cli("bump")
+    assert result.code == 2
+    assert "escalate.toml, línea 3" in result.err and "URGENTE" in result.err
+    assert sandbox.requests() == []
+
+
+def test_a_portal_without_the_next_levels_option_is_refused_naming_it(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    with_policy(cli)
+    [ticket] = seed(sandbox, {"priority": "HIGH", "created": 30})
+    with sqlite3.connect(tmp_path / "hubspot" / "hubspot.sqlite3") as db:
+        (raw,) = db.execute("SELECT def FROM properties WHERE type = 'tickets' AND "
+                            "name = 'hs_ticket_priority'").fetchone()
+        definition = json.loads(raw)
+        definition["options"] = [o for o in definition["options"] if o["value"] != "URGENT"]
+        db.execute("UPDATE properties SET def = ? WHERE type = 'tickets' AND "
+                   "name = 'hs_ticket_priority'", (json.dumps(definition),))
+    sandbox.forget_requests()
+    result = cli("bump")
+    assert result.code == 3
+    assert "URGENTE (URGENT)" in result.err
+    assert sandbox.writes() == [] and priority_of(sandbox, ticket) == "HIGH"
+
+
+def test_250_due_tickets_are_raised_and_noted_100_per_request(cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    ids = seed(sandbox, *({"priority": "MEDIUM", "created": 60 + i / 100} for i in range(250)))
+    sandbox.forget_requests()
+    result = cli("bump", "--json")
+    assert result.code == 0, result.err
+    assert {r["id"] for r in result.json()["raised"]} == set(ids)
+    assert len(result.json()["notes"]) == 250
+    writes = [w["path"] for w in sandbox.writes()]
+    assert writes.count("/crm/v3/objects/tickets/batch/update") == 3
+    assert writes.count("/crm/v3/objects/notes/batch/create") == 3
+    reads = [r for r in sandbox.requests() if r["path"].endswith("/batch/read")]
+    assert len(reads) == 3
