@@ -1,0 +1,241 @@
+"""The team against the sandbox: whose calls are owed, and each owed call as a HubSpot task."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import urllib.request
+from typing import Any
+
+from .conftest import Cli, Sandbox
+
+HOUR_MS = 3_600_000
+ANA, LUIS = "9002", "9003"  # seeded owners: ana.agente@ and luis.agente@aseguradora.example
+ANA_ENV = {"ESCALATE_AGENT": "ana.agente@aseguradora.example"}
+TASK_PROPS = ["hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_type",
+              "hs_task_priority", "hs_timestamp", "hubspot_owner_id"]
+
+
+def overdue(sandbox: Sandbox, *agents: str | None, hours_ago: float = 72,
+            priority: str = "HIGH") -> list[str]:
+    """Tickets created `hours_ago` (their past recorded, so search lag does not hide them),
+    each escalated by the agent given (None: no agent), all on seed contact 1001 (Ana López)."""
+    now = int(time.time() * 1000)
+    records = []
+    for i, agent in enumerate(agents):
+        properties = {"subject": f"POL-{i} - Ana López", "hs_pipeline": "0",
+                      "hs_pipeline_stage": "2", "hs_ticket_priority": priority,
+                      "escalate_policy": f"POL-{i}", "escalate_id": f"team-{i}-{now}"}
+        if agent:
+            properties["escalate_agent"] = agent
+        records.append({"properties": properties, "created_at": now - int(hours_ago * HOUR_MS)
+                        - i * 1000, "associations": {"contacts": ["1001"]}})
+    answer = sandbox.control("POST", "history", {"object": "tickets", "records": records})
+    return [str(i) for i in answer["ids"]]
+
+
+def tasks_of(sandbox: Sandbox, ticket_id: str) -> list[Any]:
+    ticket = sandbox.client.crm.tickets.basic_api.get_by_id(ticket_id, associations=["tasks"])
+    links = (ticket.associations or {}).get("tasks")
+    ids = [a.id for a in links.results] if links else []
+    return [sandbox.client.crm.objects.tasks.basic_api.get_by_id(
+        i, properties=TASK_PROPS, associations=["contacts", "tickets"]) for i in ids]
+
+
+def api(sandbox: Sandbox, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        f"{sandbox.url}{path}", data=json.dumps(body).encode() if body is not None else None,
+        method=method, headers={"Authorization": "Bearer sandbox",
+                                "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+# -- whose calls ------------------------------------------------------------------------
+
+
+def test_mias_is_the_default_with_an_agent_and_lists_only_that_agents_tickets(
+        cli: Cli, sandbox: Sandbox):
+    ana, luis, nobody = overdue(sandbox, ANA, LUIS, None)
+    mine = cli("followup", "--json", environ=ANA_ENV)
+    assert mine.code == 0, mine.err
+    rows = mine.json()
+    assert [r["id"] for r in rows] == [ana]
+    assert rows[0]["agent"] == {"id": ANA, "email": "ana.agente@aseguradora.example"}
+    assert [r["id"] for r in cli("followup", "--mias", "--json", environ=ANA_ENV).json()] \
+        == [ana]
+    team = cli("followup", "--todos", "--json", environ=ANA_ENV).json()
+    assert {r["id"] for r in team} == {ana, luis, nobody}
+    assert {r["id"]: (r["agent"] or {}).get("id") for r in team} == {
+        ana: ANA, luis: LUIS, nobody: None}
+    other = cli("followup", "--agente", "LUIS.agente@aseguradora.example", "--json").json()
+    assert [r["id"] for r in other] == [luis]
+    # without ESCALATE_AGENT the team is listed, as before
+    assert {r["id"] for r in cli("followup", "--json").json()} == {ana, luis, nobody}
+    rows_csv = list(csv.DictReader(io.StringIO(cli("followup", "--csv").out)))
+    assert {r["id"]: r["agent_email"] for r in rows_csv} == {
+        ana: "ana.agente@aseguradora.example", luis: "luis.agente@aseguradora.example",
+        nobody: ""}
+
+
+def test_mias_asks_hubspot_for_only_that_agents_tickets(cli: Cli, sandbox: Sandbox):
+    overdue(sandbox, ANA, LUIS, LUIS)
+    sandbox.forget_requests()
+    assert len(cli("followup", "--mias", "--json", environ=ANA_ENV).json()) == 1
+    searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
+    assert len(searches) == 1
+
+
+def test_bad_whose_options_exit_2_and_send_nothing(cli: Cli, sandbox: Sandbox):
+    cases = [
+        (("followup", "--mias"), {}, "ESCALATE_AGENT"),
+        (("followup", "--mine", "--agente", "luis.agente@aseguradora.example"), ANA_ENV,
+         "--mias o --agente"),
+        (("followup", "--todos", "--mias"), ANA_ENV, "--todos"),
+        (("followup", "--agente", "no-es-correo"), {}, "no es un correo válido"),
+        (("followup", "--tareas", "--csv"), {}, "CSV"),
+        (("followup",), {"ESCALATE_AGENT": "ana@@x"}, "ESCALATE_AGENT"),
+    ]
+    for args, environ, said in cases:
+        result = cli(*args, environ=environ)
+        assert result.code == 2, (args, result.err)
+        assert said in result.err, (args, result.err)
+    mias = cli("followup", "--mias")
+    assert "Defina ESCALATE_AGENT" in mias.err
+    assert sandbox.requests() == []
+
+
+def test_an_agent_hubspot_does_not_know_exits_3_and_writes_nothing(cli: Cli, sandbox: Sandbox):
+    overdue(sandbox, ANA)
+    stranger = {"ESCALATE_AGENT": "nadie@aseguradora.example"}
+    for args, environ in ((("followup",), stranger), (("followup", "--tareas"), stranger),
+                          (("followup", "--agente", "nadie@aseguradora.example"), {})):
+        result = cli(*args, environ=environ)
+        assert result.code == 3, (args, result.err)
+        assert "nadie@aseguradora.example" in result.err
+    assert sandbox.writes() == []
+
+
+def test_the_agents_owner_id_is_looked_up_once_and_cached(cli: Cli, sandbox: Sandbox):
+    overdue(sandbox, ANA)
+    cli("followup", "--json", environ=ANA_ENV)
+    sandbox.forget_requests()
+    assert cli("followup", "--json", environ=ANA_ENV).code == 0
+    assert not [r for r in sandbox.requests() if r["path"].startswith("/crm/v3/owners")]
+
+
+# -- tasks ------------------------------------------------------------------------------
+
+
+def test_each_owed_call_gets_one_task_across_three_runs_with_owner_due_and_associations(
+        cli: Cli, sandbox: Sandbox):
+    ana, luis, nobody = overdue(sandbox, ANA, LUIS, None)
+    started = time.time() * 1000
+    first = cli("followup", "--tareas", "--todos", "--json")
+    assert first.code == 0, first.err
+    summary = first.json()
+    assert (summary["created"], summary["completed"], summary["unchanged"]) == (3, 0, 0)
+    assert {t["ticket_id"]: t["owner_id"] for t in summary["tasks"]} == {
+        ana: ANA, luis: LUIS, nobody: None}
+    for _ in range(2):
+        again = cli("followup", "--tareas", "--todos", "--json").json()
+        assert (again["created"], again["completed"], again["unchanged"]) == (0, 0, 3)
+    for ticket_id, owner in ((ana, ANA), (luis, LUIS), (nobody, None)):
+        [task] = tasks_of(sandbox, ticket_id)
+        p = task.properties
+        assert p["hs_task_type"] == "CALL" and p["hs_task_status"] == "NOT_STARTED"
+        assert p["hs_task_priority"] == "HIGH"  # ALTA
+        assert (p.get("hubspot_owner_id") or None) == owner
+        assert p["hs_task_subject"] == f"Llamar a Ana López · ticket {ticket_id}"
+        assert "sin resolver" in p["hs_task_body"] and "+52 55 1234 5678" in p["hs_task_body"]
+        due = int(p["hs_timestamp"]) if p["hs_timestamp"].isdigit() else None
+        if due is None:
+            from datetime import datetime
+
+            due = int(datetime.fromisoformat(p["hs_timestamp"].replace("Z", "+00:00"))
+                      .timestamp() * 1000)
+        assert started - 60_000 <= due <= time.time() * 1000 + 1000
+        links = task.associations
+        assert [a.id for a in links["tickets"].results] == [ticket_id]
+        assert [a.id for a in links["contacts"].results] == ["1001"]
+
+
+def test_the_summary_line_and_a_repeat_under_search_lag_makes_no_second_task(
+        cli: Cli, sandbox: Sandbox):
+    overdue(sandbox, ANA, LUIS)
+    assert "2 creada(s)" in cli("followup", "--tareas", "--todos").out
+    sandbox.control("POST", "search_lag", {"ms": 5000})  # the new tasks are not in search yet
+    again = cli("followup", "--tareas", "--todos")
+    assert again.code == 0, again.err
+    assert "0 creada(s), 0 completada(s), 2 sin cambios" in again.out
+    [task_search] = [r for r in sandbox.requests() if r["path"].endswith("tasks/search")][-1:]
+    assert task_search["status"] == 200
+    count = api(sandbox, "GET", "/crm/v3/objects/tasks?limit=100")
+    assert len(count["results"]) == 2
+
+
+def test_contacted_completes_the_task_and_a_call_no_longer_owed_is_completed_with_why(
+        cli: Cli, sandbox: Sandbox):
+    called, updated, still = overdue(sandbox, ANA, LUIS, ANA)
+    assert cli("followup", "--tareas", "--todos").code == 0
+    done = cli("contacted", called, "--nota", "Se le informó el avance", environ=ANA_ENV)
+    assert done.code == 0, done.err
+    [task] = tasks_of(sandbox, called)
+    assert task.properties["hs_task_status"] == "COMPLETED"
+    assert "escalate contacted" in task.properties["hs_task_body"]
+    # the client was told some other way (a HubSpot workflow, by hand): the next run closes it
+    sandbox.client.crm.tickets.basic_api.update(updated, simple_public_object_input={
+        "properties": {"escalate_last_client_update": str(int(time.time() * 1000))}})
+    run = cli("followup", "--tareas", "--todos", "--json").json()
+    assert (run["created"], run["completed"], run["unchanged"]) == (0, 1, 1)
+    [closed] = tasks_of(sandbox, updated)
+    assert closed.properties["hs_task_status"] == "COMPLETED"
+    assert "ya no se debe" in closed.properties["hs_task_body"]
+    [open_task] = tasks_of(sandbox, still)
+    assert open_task.properties["hs_task_status"] == "NOT_STARTED"
+    # the contacted ticket does not get a new task: its call was made
+    assert len(tasks_of(sandbox, called)) == 1
+
+
+def test_a_ticket_updated_seconds_ago_keeps_its_task_under_search_lag(cli: Cli,
+                                                                       sandbox: Sandbox):
+    [ticket] = overdue(sandbox, ANA)
+    assert cli("followup", "--tareas", "--todos").code == 0
+    time.sleep(1.1)
+    sandbox.control("POST", "search_lag", {"ms": 1000})
+    # still owed, but just written: search does not show it; the task must stay open
+    sandbox.client.crm.tickets.basic_api.update(ticket, simple_public_object_input={
+        "properties": {"hs_ticket_priority": "URGENT"}})
+    run = cli("followup", "--tareas", "--todos", "--json").json()
+    assert (run["created"], run["completed"]) == (0, 0)
+    [task] = tasks_of(sandbox, ticket)
+    assert task.properties["hs_task_status"] == "NOT_STARTED"
+
+
+def test_mias_tareas_only_touches_that_agents_calls(cli: Cli, sandbox: Sandbox):
+    ana, luis = overdue(sandbox, ANA, LUIS)
+    run = cli("followup", "--tareas", "--json", environ=ANA_ENV).json()
+    assert [t["ticket_id"] for t in run["tasks"]] == [ana]
+    assert tasks_of(sandbox, luis) == []
+
+
+def test_250_owed_calls_become_tasks_in_at_most_12_requests_and_a_rerun_writes_nothing(
+        cli: Cli, sandbox: Sandbox):
+    from .test_followup import batch_create
+
+    batch_create(sandbox, 250)
+    cli("followup", "--json")  # a warm home: the portal is cached
+    sandbox.forget_requests()
+    first = cli("followup", "--tareas", "--todos", "--json")
+    assert first.code == 0, first.err
+    assert first.json()["created"] == 250
+    log = sandbox.requests()
+    assert len(log) <= 12, [(r["method"], r["path"]) for r in log]
+    creates = [r for r in log if r["path"].endswith("tasks/batch/create")]
+    assert len(creates) == 3
+    sandbox.forget_requests()
+    again = cli("followup", "--tareas", "--todos", "--json").json()
+    assert (again["created"], again["unchanged"]) == (0, 250)
+    assert len(sandbox.requests()) <= 6 and sandbox.writes() == []
