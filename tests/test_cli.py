@@ -86,7 +86,7 @@ def test_an_unexpected_error_says_where_to_report_it_and_exits_1(cli: Cli, monke
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(create, "find_contact", broken)
+    monkeypatch.setattr(create, "lookup_contact", broken)
     result = cli("create", *ANA)
     assert result.code == 1
     assert "Error inesperado" in result.err and "Repórtelo" in result.err

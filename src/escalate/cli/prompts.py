@@ -81,11 +81,15 @@ class ToolkitAsker:
                 buffer.validate_and_handle()
 
         history = self.history.setdefault(question, self._history())
+        note = instruction or (MULTILINE_HELP if multiline else "")
+        if multiline:
+            # On a line of its own: a multi-line prompt wider than the terminal draws nothing.
+            print(f"\x1b[2m{note}\x1b[0m", flush=True)
+            note = ""
         answer = questionary.text(
             question, default=default, validate=validate, multiline=multiline,
-            instruction=instruction or (MULTILINE_HELP if multiline else None),
-            qmark="?", key_bindings=bindings, enable_open_in_editor=multiline,
-            history=history).unsafe_ask()
+            instruction=note, qmark="?", key_bindings=bindings,
+            enable_open_in_editor=multiline, history=history).unsafe_ask()
         return str(answer)
 
     def select(self, question: str, choices: Sequence[tuple[str, T]],
