@@ -1,24 +1,50 @@
 """The outbox: every escalation, upload and note is kept here until HubSpot confirms it.
 
-SQLite gives atomic writes and safe use by several `escalate` processes at once; an
-entry is worked on by one process at a time (its claim), and a claim whose process has
-died is taken over.
+SQLite gives atomic writes and safe use by several `escalate` processes at once. What can
+go wrong on the agent's machine is handled here, so that nothing typed is ever lost:
+
+- a damaged file (a page, an index, the header, truncation, zero bytes, a folder in its
+  place) is set aside, every readable entry is salvaged into a fresh outbox, and the
+  warning says how many were saved, how many could not be read and where the copy is;
+- a full disk, a read-only or missing home, a lock held by another process become a
+  `LocalTrouble` (exit 2, or 5 once HubSpot holds part) naming the folder and the fix,
+  with the entry written to a fallback file in the user's temporary folder, imported
+  back the next time the outbox opens;
+- an entry is worked on under a lease: taken with a time, renewed while its process
+  works, and taken over once older than `LEASE_SECONDS` whatever its PID or host.
+
+Deleted rows are zeroed (`secure_delete`) and the rollback journal keeps every committed
+row in the main file, so salvaging by reading the raw bytes never brings back an entry
+that was already delivered.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import socket
 import sqlite3
+import tempfile
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import private_dir
+from .errors import EscalateError, ExitCode
+
+FILE_NAME = "outbox.sqlite3"
+SCHEMA_VERSION = 2
+LEASE_SECONDS = 180.0  # a claim not renewed for this long belongs to nobody
+RENEW_SECONDS = 20.0
+LOCK_SECONDS = 5.0  # longer than this behind another process's lock is local trouble
+SHORT_ID = 8
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -31,9 +57,16 @@ CREATE TABLE IF NOT EXISTS entries (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     owner_pid INTEGER,
-    owner_host TEXT
+    owner_host TEXT,
+    holder TEXT,
+    renewed_at REAL
 );
 """
+COLUMNS = "id, kind, payload, state, created_at, attempts, last_error"
+KINDS = ("create", "attach", "contacted", "draft")
+
+_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
+_DAMAGE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
 
 @dataclass
@@ -47,6 +80,7 @@ class Entry:
     created_at: float = 0.0
     attempts: int = 0
     last_error: str | None = None
+    aside: bool = False  # waiting in the fallback folder, not yet back in the outbox
 
 
 @dataclass
@@ -57,115 +91,607 @@ class Damaged:
     problem: str
 
 
+class LocalTrouble(EscalateError):
+    """The agent's machine, not HubSpot nor the agent: disk full, no permission, a lock."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 exit_code: ExitCode = ExitCode.USAGE) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
+
+
+def fallback_dir() -> Path:
+    """Where entries go when ESCALATE_HOME cannot take them: the user's temporary folder."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"escalate-{uid}"
+
+
+def keep_aside(entry: Entry) -> Path:
+    """Write the entry to the fallback folder (atomically, 0600); returns the file."""
+    folder = private_dir(fallback_dir())
+    path = folder / f"entry-{entry.id}.json"
+    write_atomic(path, json.dumps({"id": entry.id, "kind": entry.kind, "payload": entry.payload,
+                                   "state": entry.state, "created_at": entry.created_at,
+                                   "attempts": entry.attempts,
+                                   "last_error": entry.last_error}, ensure_ascii=False))
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def describe_os_error(exc: BaseException) -> str:
+    """The cause of a local failure in the agent's words."""
+    code = getattr(exc, "errno", None)
+    name = getattr(exc, "sqlite_errorname", "")
+    text = str(exc).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or name == "SQLITE_FULL" \
+            or "disk is full" in text:
+        return "el disco está lleno"
+    if code == errno.EROFS or name.startswith("SQLITE_READONLY") or "readonly" in text \
+            or "read-only" in text:
+        return "la carpeta es de solo lectura"
+    if code in (errno.EACCES, errno.EPERM) or name == "SQLITE_PERM":
+        return "no hay permiso para escribir en ella"
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        return "en su lugar hay un archivo, no una carpeta"
+    if name in _BUSY or "locked" in text:
+        return (f"otro proceso la tiene bloqueada desde hace más de {LOCK_SECONDS:g} s")
+    return "no se puede escribir en ella"
+
+
+def trouble(folder: Path, exc: BaseException, *, kept: str | None = None,
+            holds_part: bool = False) -> LocalTrouble:
+    """A LocalTrouble naming the folder, the cause, the fix and where the work is kept."""
+    cause = describe_os_error(exc)
+    fixes = {
+        "el disco está lleno": f"libere espacio en el disco de {folder}",
+        "la carpeta es de solo lectura": f"use una carpeta con escritura (ESCALATE_HOME) o "
+                                         f"dé permiso de escritura a {folder}",
+        "no hay permiso para escribir en ella": f"ejecute «chmod u+rwx {folder}» o use otra "
+                                                "carpeta con ESCALATE_HOME",
+        "en su lugar hay un archivo, no una carpeta": "mueva ese archivo o apunte "
+                                                      "ESCALATE_HOME a una carpeta",
+    }
+    fix = fixes.get(cause, "cierre el otro «escalate» (o espere a que termine)"
+                    if "bloqueada" in cause else f"revise la carpeta {folder}")
+    message = f"No se pudo usar la carpeta de datos de escalate ({folder}): {cause}."
+    hint = f"Solución: {fix}; luego repita el comando."
+    if kept:
+        hint = f"{kept}\n{hint}"
+    return LocalTrouble(message, hint=hint,
+                        exit_code=ExitCode.UNREACHABLE if holds_part else ExitCode.USAGE)
+
+
+def local_failure(exc: BaseException) -> bool:
+    """Whether an exception is the machine's trouble (not damage, not a bug)."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        return isinstance(exc, sqlite3.OperationalError) and name not in _DAMAGE
+    return isinstance(exc, OSError)
+
+
+def damaged_db(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.DatabaseError) and not local_failure(exc)
+
+
 class Outbox:
     """Pending operations under ESCALATE_HOME/outbox.sqlite3 (0600, folder 0700)."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = private_dir(home) / "outbox.sqlite3"
-        self.warning: str | None = None
-        self._conn = self._open()
-
-    def _open(self) -> sqlite3.Connection:
-        created = not self.path.exists()
-        if created:
-            self.path.touch(mode=0o600)
-        os.chmod(self.path, 0o600)
+    def __init__(self, home: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.home = home
+        self.clock = clock
+        self.path = home / FILE_NAME
+        self.notices: list[str] = []
+        self.written = 0  # entries this process put in (the Ctrl-C guard reads it)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-        except sqlite3.DatabaseError:
-            aside = self.path.with_name(f"outbox.damaged-{int(time.time())}.sqlite3")
-            os.replace(self.path, aside)
-            self.warning = (f"La bandeja de salida estaba dañada; se apartó en {aside} y se "
-                            "empezó una nueva.")
-            self.path.touch(mode=0o600)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.executescript(SCHEMA)
+            private_dir(home)
+        except OSError as exc:
+            raise trouble(home, exc) from None
+        self._conn = self._open()
+        self._import_fallback()
+
+    @property
+    def warning(self) -> str | None:
+        """Kept for callers of the first version: every notice, one per line."""
+        return "\n".join(self.notices) or None
+
+    # -- opening, checking, salvaging ---------------------------------------------------
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=LOCK_SECONDS, isolation_level=None)
+        conn.execute("PRAGMA secure_delete=ON")
         return conn
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
+    def _open(self) -> sqlite3.Connection:
+        problem = self._problem()
+        if problem is None:
+            try:
+                conn = self._connect(self.path)
+                self._check(conn)
+                self._migrate(conn)
+                return conn
+            except sqlite3.DatabaseError as exc:
+                if not damaged_db(exc):
+                    raise trouble(self.home, exc) from None
+                problem = f"estaba dañada ({exc})"
+        return self._salvage(problem)
+
+    def _problem(self) -> str | None:
+        """What is wrong with the file before SQLite reads it (None: nothing seen)."""
+        if not os.path.lexists(self.path):
+            self._create_fresh()
+            return None
+        if self.path.is_dir():
+            return "era una carpeta, no un archivo"
+        if self.path.stat().st_size == 0:
+            return "estaba vacía (0 bytes)"
+        with suppress(OSError):  # a read-only disk: reading works, writing says its trouble
+            os.chmod(self.path, 0o600)
+        return None
+
+    def _create_fresh(self) -> None:
+        """A new outbox appears whole (schema included) or not at all: never 0 bytes."""
+        fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".outbox-")
+        os.close(fd)
         try:
-            yield self._conn
+            os.chmod(tmp, 0o600)
+            conn = self._connect(Path(tmp))
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.executescript(SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.close()
+            os.replace(tmp, self.path)
+        except sqlite3.DatabaseError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise trouble(self.home, exc) from None
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise trouble(self.home, exc) from None
+
+    @staticmethod
+    def _check(conn: sqlite3.Connection) -> None:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        if [r[0] for r in rows] != ["ok"]:
+            raise sqlite3.DatabaseError("integrity_check: " + "; ".join(
+                str(r[0]) for r in rows[:3]))
+        conn.execute("SELECT count(*) FROM entries NOT INDEXED").fetchone()
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version >= SCHEMA_VERSION:
+            return
+        with self._tx(conn):
+            have = {r[1] for r in conn.execute("PRAGMA table_info(entries)")}
+            if not have:
+                conn.execute(SCHEMA.strip().rstrip(";"))
+            for column, kind in (("holder", "TEXT"), ("renewed_at", "REAL")):
+                if have and column not in have:
+                    conn.execute(f"ALTER TABLE entries ADD COLUMN {column} {kind}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        with suppress(sqlite3.OperationalError):  # open elsewhere in WAL: a later open
+            conn.execute("PRAGMA journal_mode=DELETE")
+
+    def _salvage(self, problem: str) -> sqlite3.Connection:
+        """Set the damaged file aside, keep every readable entry in a fresh outbox."""
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
+        aside = self.home / f"outbox.damaged-{stamp}-{uuid.uuid4().hex[:4]}.sqlite3"
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-journal", "-wal", "-shm"):
+                extra = Path(f"{self.path}{suffix}")
+                if extra.exists():
+                    os.replace(extra, Path(f"{aside}{suffix}"))
+        except OSError as exc:
+            raise trouble(self.home, exc) from None
+        saved, unreadable = salvage(aside)
+        self._create_fresh()
+        conn = self._connect(self.path)
+        for entry in saved:
+            self._insert(conn, entry, claim=False)
+        self.notices.append(
+            f"La bandeja de salida {self.path} {problem}: se recuperaron {len(saved)} "
+            f"entrada(s) y {unreadable} no se pudieron leer; la copia dañada quedó en {aside}.")
+        return conn
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+        db = conn or self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        db.execute("COMMIT")
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        assert self._conn is not None, "outbox closed"
+        return self._conn
 
     def close(self) -> None:
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     # -- writing ------------------------------------------------------------------------
 
+    def _insert(self, db: sqlite3.Connection, entry: Entry, *, claim: bool) -> None:
+        now = self.clock()
+        db.execute(
+            "INSERT OR REPLACE INTO entries (id, kind, payload, state, created_at, updated_at,"
+            " attempts, last_error, owner_pid, owner_host, holder, renewed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.id, entry.kind, json.dumps(entry.payload, ensure_ascii=False),
+             json.dumps(entry.state, ensure_ascii=False), entry.created_at or now, now,
+             entry.attempts, entry.last_error, os.getpid() if claim else None,
+             socket.gethostname() if claim else None, self.holder if claim else None,
+             now if claim else None))
+
     def put(self, entry: Entry, *, claim: bool = True) -> None:
-        """Keep an entry (durably, before anything is sent), claimed by this process."""
-        now = time.time()
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO entries (id, kind, payload, state, created_at,"
-                " updated_at, attempts, last_error, owner_pid, owner_host)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.id, entry.kind, json.dumps(entry.payload), json.dumps(entry.state),
-                 entry.created_at or now, now, entry.attempts, entry.last_error,
-                 os.getpid() if claim else None, socket.gethostname() if claim else None))
+        """Keep an entry (durably, before anything is sent), claimed by this process.
+
+        If the outbox cannot take it, the entry is written to the fallback folder and a
+        LocalTrouble says where (exit 2, or 5 when HubSpot already holds part of it).
+        """
+        try:
+            with self._tx() as db:
+                self._insert(db, entry, claim=claim)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise self._kept_elsewhere(entry, exc) from None
+        self.written += 1
 
     def save_state(self, entry: Entry) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE entries SET state = ?, updated_at = ? WHERE id = ?",
-                       (json.dumps(entry.state), time.time(), entry.id))
+        """Record a step HubSpot confirmed; the lease is renewed with it."""
+        try:
+            with self._tx() as db:
+                db.execute("UPDATE entries SET state = ?, updated_at = ?, renewed_at = ?"
+                           " WHERE id = ?", (json.dumps(entry.state, ensure_ascii=False),
+                                             self.clock(), self.clock(), entry.id))
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise self._kept_elsewhere(entry, exc, holds_part=True) from None
+
+    def _kept_elsewhere(self, entry: Entry, exc: BaseException,
+                        holds_part: bool = False) -> LocalTrouble:
+        try:
+            path = keep_aside(entry)
+            kept = (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
+                    "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
+        except OSError:
+            kept = ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
+                    "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
+                                                ensure_ascii=False))
+        return trouble(self.home, exc, kept=kept, holds_part=holds_part)
 
     def failed(self, entry: Entry, error: str) -> None:
         """Record why the entry could not be finished, and let other processes take it."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE entries SET last_error = ?, attempts = attempts + 1, updated_at = ?,"
-                " owner_pid = NULL, owner_host = NULL WHERE id = ?",
-                (error, time.time(), entry.id))
+        self._quietly("UPDATE entries SET last_error = ?, attempts = attempts + 1,"
+                      " updated_at = ?, owner_pid = NULL, owner_host = NULL, holder = NULL,"
+                      " renewed_at = NULL WHERE id = ?", (error, self.clock(), entry.id))
+
+    def needs_action(self, entry: Entry, why: str) -> None:
+        """Mark the entry as one retrying cannot fix (the agent must edit or drop it)."""
+        entry.state["needs_action"] = why
+        self._quietly("UPDATE entries SET state = ?, last_error = ?, attempts = attempts + 1,"
+                      " updated_at = ?, holder = NULL, renewed_at = NULL, owner_pid = NULL,"
+                      " owner_host = NULL WHERE id = ?",
+                      (json.dumps(entry.state, ensure_ascii=False), why, self.clock(),
+                       entry.id))
 
     def done(self, entry_id: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM entries WHERE id = ?", (entry_id,))
+        """HubSpot holds everything: forget the entry (a failure here only means a
+        harmless, idempotent resend later, so it is a notice, not an error)."""
+        self._quietly("DELETE FROM entries WHERE id = ?", (entry_id,))
+
+    def _quietly(self, sql: str, args: tuple[Any, ...]) -> None:
+        try:
+            with self._tx() as db:
+                db.execute(sql, args)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if not (local_failure(exc) or damaged_db(exc)):
+                raise
+            self.notices.append(f"No se pudo actualizar la bandeja de salida ({self.path}): "
+                                f"{describe_os_error(exc)}.")
 
     def claim(self, entry_id: str) -> bool:
-        """Take the entry for this process unless a live process already works on it."""
-        with self._tx() as db:
-            row = db.execute("SELECT owner_pid, owner_host FROM entries WHERE id = ?",
-                             (entry_id,)).fetchone()
-            if row is None:
-                return False
-            pid, host = row
-            if pid is not None and pid != os.getpid() and _alive(pid, host):
-                return False
-            db.execute("UPDATE entries SET owner_pid = ?, owner_host = ? WHERE id = ?",
-                       (os.getpid(), socket.gethostname(), entry_id))
-            return True
+        """Take the entry's lease unless another process holds a live one."""
+        try:
+            with self._tx() as db:
+                row = db.execute("SELECT holder, renewed_at, owner_pid, owner_host FROM entries"
+                                 " WHERE id = ?", (entry_id,)).fetchone()
+                if row is None:
+                    return False
+                holder, renewed, pid, host = row
+                if holder not in (None, self.holder) and self._live(renewed, pid, host):
+                    return False
+                now = self.clock()
+                db.execute("UPDATE entries SET holder = ?, renewed_at = ?, owner_pid = ?,"
+                           " owner_host = ? WHERE id = ?",
+                           (self.holder, now, os.getpid(), socket.gethostname(), entry_id))
+                return True
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise trouble(self.home, exc) from None
+
+    def _live(self, renewed: float | None, pid: int | None, host: str | None) -> bool:
+        """A lease is live while renewed recently; a dead process on this host frees it
+        at once (a PID reused by another program only delays it until the lease ends)."""
+        if renewed is None or self.clock() - float(renewed) > LEASE_SECONDS:
+            return False
+        dead_here = pid is not None and host == socket.gethostname() and not _alive(int(pid))
+        return not dead_here
+
+    def renew(self, entry_id: str) -> None:
+        self._quietly("UPDATE entries SET renewed_at = ? WHERE id = ? AND holder = ?",
+                      (self.clock(), entry_id, self.holder))
+
+    @contextmanager
+    def working_on(self, entry_id: str) -> Iterator[None]:
+        """Renew the entry's lease in the background while the caller works on it."""
+        stop = threading.Event()
+
+        def renewing() -> None:
+            conn: sqlite3.Connection | None = None
+            while not stop.wait(RENEW_SECONDS):
+                try:
+                    conn = conn or self._connect(self.path)
+                    conn.execute("UPDATE entries SET renewed_at = ? WHERE id = ? AND "
+                                 "holder = ?", (self.clock(), entry_id, self.holder))
+                except sqlite3.Error:
+                    continue  # the next renewal tries again; the lease is generous
+            if conn is not None:
+                conn.close()
+
+        worker = threading.Thread(target=renewing, name="outbox-lease", daemon=True)
+        worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            worker.join(timeout=5)
 
     # -- reading ------------------------------------------------------------------------
 
     def entries(self) -> tuple[list[Entry], list[Damaged]]:
         """Every pending entry, oldest first, and those that cannot be read."""
-        rows = self._conn.execute(
-            "SELECT id, kind, payload, state, created_at, attempts, last_error FROM entries"
-            " ORDER BY created_at, id").fetchall()
-        good, damaged = [], []
+        try:
+            rows = self._db.execute(f"SELECT {COLUMNS} FROM entries NOT INDEXED"
+                                    " ORDER BY created_at, id").fetchall()
+        except sqlite3.DatabaseError as exc:
+            if local_failure(exc):
+                raise trouble(self.home, exc) from None
+            self.close()
+            self._conn = self._salvage(f"estaba dañada ({exc})")
+            rows = self._db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY created_at, id"
+                                    ).fetchall()
+        good: list[Entry] = []
+        damaged: list[Damaged] = []
         for row in rows:
-            try:
-                payload, state = json.loads(row[2]), json.loads(row[3])
-                if not isinstance(payload, dict) or not isinstance(state, dict):
-                    raise ValueError("not an object")
-            except ValueError as exc:
-                damaged.append(Damaged(str(row[0]), f"contenido ilegible ({exc})"))
-                continue
-            good.append(Entry(str(row[0]), str(row[1]), payload, state, float(row[4]),
-                              int(row[5]), row[6]))
+            entry = _entry(row)
+            if isinstance(entry, Damaged):
+                damaged.append(entry)
+            else:
+                good.append(entry)
+        good.extend(e for e in self.rescued() if e.id not in {g.id for g in good})
         return good, damaged
 
+    def get(self, id_or_prefix: str) -> Entry:
+        """The one entry whose id starts with `id_or_prefix` (8 characters or more)."""
+        from .errors import InvalidInput
 
-def _alive(pid: int, host: str | None) -> bool:
-    if host and host != socket.gethostname():
-        return True  # another machine's process: assume it is still at work
+        key = id_or_prefix.strip().lower()
+        if len(key) < SHORT_ID or not re.fullmatch(r"[0-9a-f]+", key):
+            raise InvalidInput([f"«{id_or_prefix[:40]}» no es un id de la bandeja de salida: "
+                                f"use al menos {SHORT_ID} caracteres del id que muestra "
+                                "«escalate outbox»."])
+        entries, _ = self.entries()
+        found = [e for e in entries if e.id.startswith(key)]
+        if len(found) != 1:
+            raise InvalidInput([f"«{key}» no identifica una sola entrada ({len(found)} "
+                                "coinciden)."], hint="Véalas con «escalate outbox».")
+        return found[0]
+
+    # -- the fallback folder --------------------------------------------------------------
+
+    @staticmethod
+    def rescued() -> list[Entry]:
+        """Entries waiting in the fallback folder (shown even when the outbox is sick)."""
+        found: list[Entry] = []
+        folder = fallback_dir()
+        for path in sorted(folder.glob("entry-*.json")) if folder.is_dir() else []:
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                found.append(Entry(str(raw["id"]), str(raw["kind"]), dict(raw["payload"]),
+                                   dict(raw.get("state") or {}),
+                                   float(raw.get("created_at") or 0), int(raw.get("attempts")
+                                                                          or 0),
+                                   raw.get("last_error"), aside=True))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return found
+
+    def _import_fallback(self) -> None:
+        """Bring back what an earlier run had to keep in the temporary folder."""
+        folder = fallback_dir()
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("entry-*.json")):
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+                entry = Entry(str(raw["id"]), str(raw["kind"]), dict(raw["payload"]),
+                              dict(raw.get("state") or {}), float(raw.get("created_at") or 0),
+                              int(raw.get("attempts") or 0), raw.get("last_error"))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            try:
+                with self._tx() as db:
+                    exists = db.execute("SELECT 1 FROM entries WHERE id = ?",
+                                        (entry.id,)).fetchone()
+                    if exists is None:
+                        self._insert(db, entry, claim=False)
+                    else:  # the outbox row and the saved copy: keep the further state
+                        db.execute("UPDATE entries SET state = ? WHERE id = ? AND length(state)"
+                                   " < ?", (json.dumps(entry.state, ensure_ascii=False),
+                                            entry.id, len(json.dumps(entry.state))))
+                path.unlink()
+            except (sqlite3.DatabaseError, OSError):
+                return  # still no room: it stays where it is, listed from there
+            self.notices.append(f"Se recuperó en la bandeja de salida una entrada guardada en "
+                                f"{path.parent} cuando la carpeta de datos no se podía usar.")
+
+
+class UnavailableOutbox(Outbox):
+    """The outbox when ESCALATE_HOME cannot be used (read-only, missing, locked, a file):
+    what would be kept goes to the fallback folder, and what is there is listed."""
+
+    def __init__(self, home: Path, problem: LocalTrouble, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.home = home
+        self.clock = clock
+        self.path = home / FILE_NAME
+        self.problem = problem
+        self.notices = [f"{problem.message} Se usa la carpeta temporal {fallback_dir()}."]
+        self.written = 0
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._conn = None
+
+    def put(self, entry: Entry, *, claim: bool = True) -> None:
+        raise self._kept_elsewhere(entry, _Unusable(self.problem.message))
+
+    def save_state(self, entry: Entry) -> None:
+        raise self._kept_elsewhere(entry, _Unusable(self.problem.message), holds_part=True)
+
+    def _quietly(self, sql: str, args: tuple[Any, ...]) -> None:
+        return None
+
+    def claim(self, entry_id: str) -> bool:
+        return False
+
+    def entries(self) -> tuple[list[Entry], list[Damaged]]:
+        return self.rescued(), []
+
+    def _kept_elsewhere(self, entry: Entry, exc: BaseException,
+                        holds_part: bool = False) -> LocalTrouble:
+        try:
+            path = keep_aside(entry)
+            kept = (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
+                    "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
+        except OSError:
+            kept = ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
+                    "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
+                                                ensure_ascii=False))
+        hint = f"{kept}\n{self.problem.hint}" if self.problem.hint else kept
+        code = ExitCode.UNREACHABLE if holds_part else self.problem.exit_code
+        return LocalTrouble(self.problem.message, hint=hint, exit_code=code)
+
+
+class _Unusable(OSError):
+    pass
+
+
+def open_outbox(home: Path, *, clock: Callable[[], float] = time.time) -> Outbox:
+    """The outbox, or its stand-in in the fallback folder when the home cannot be used."""
+    try:
+        return Outbox(home, clock=clock)
+    except LocalTrouble as problem:
+        return UnavailableOutbox(home, problem, clock=clock)
+
+
+def _entry(row: tuple[Any, ...]) -> Entry | Damaged:
+    try:
+        payload, state = json.loads(row[2]), json.loads(row[3])
+        if not isinstance(payload, dict) or not isinstance(state, dict):
+            raise ValueError("no es un objeto")
+    except (ValueError, TypeError) as exc:
+        return Damaged(str(row[0]), f"contenido ilegible ({exc})")
+    return Entry(str(row[0]), str(row[1]), payload, state, float(row[4] or 0), int(row[5] or 0),
+                 row[6])
+
+
+# -- salvage ------------------------------------------------------------------------------
+
+_RECORD = re.compile(rb"([0-9a-f]{32})(" + b"|".join(k.encode() for k in KINDS) + rb")\{")
+
+
+def salvage(path: Path) -> tuple[list[Entry], int]:
+    """Every entry that can be read from a damaged outbox file, and how many could not.
+
+    SQLite reads what its structure still reaches (row by row, without the index); the raw
+    bytes are then searched for the records of the pages SQLite cannot reach (a damaged
+    page, header or truncation). With `secure_delete`, only live rows remain in the file.
+    """
+    found: dict[str, Entry] = {}
+    unreadable: set[str] = set()
+    for entry in _read_with_sqlite(path):
+        if isinstance(entry, Damaged):
+            unreadable.add(entry.id)
+        else:
+            found[entry.id] = entry
+    try:
+        data = path.read_bytes() if path.is_file() else b""
+    except OSError:
+        data = b""
+    decoder = json.JSONDecoder()
+    for match in _RECORD.finditer(data):
+        entry_id, kind = match.group(1).decode(), match.group(2).decode()
+        if entry_id in found:
+            continue
+        try:
+            text = data[match.end() - 1: match.end() - 1 + 200_000].decode("utf-8", "replace")
+            payload, end = decoder.raw_decode(text)
+            state, _ = decoder.raw_decode(text, end)
+            if not isinstance(payload, dict) or not isinstance(state, dict):
+                raise ValueError
+        except ValueError:
+            unreadable.add(entry_id)
+            continue
+        found[entry_id] = Entry(entry_id, kind, payload, state, 0.0)
+        unreadable.discard(entry_id)
+    return list(found.values()), len(unreadable - set(found))
+
+
+def _read_with_sqlite(path: Path) -> list[Entry | Damaged]:
+    if not path.is_file():
+        return []
+    rows: list[Entry | Damaged] = []
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, timeout=1)
+    except sqlite3.Error:
+        return rows
+    try:
+        cursor = conn.execute(f"SELECT {COLUMNS} FROM entries NOT INDEXED")
+        while True:
+            try:
+                row = cursor.fetchone()
+            except sqlite3.Error:
+                break
+            if row is None:
+                break
+            rows.append(_entry(row))
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+    return rows
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

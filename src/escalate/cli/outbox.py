@@ -1,51 +1,55 @@
-"""`escalate outbox`: what waits to reach HubSpot, and sending it."""
+"""`escalate outbox`: what waits to reach HubSpot, and sending it.
+
+Parses, calls the delivery workflow, renders its outcomes; what an entry holds and
+whether it is kept or dropped is decided in `workflows.delivery`.
+"""
 
 from __future__ import annotations
 
 import json
-import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import EscalateError, ExitCode, InvalidInput
+from ..errors import ExitCode
 from .env import Env
-from .prompts import TerminalUi
 from .spanish import SpanishCommand, SpanishGroup
 
+if TYPE_CHECKING:
+    from ..outbox import Entry
+    from ..workflows.delivery import Listed, Listing
+
 app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
-                  help="Bandeja de salida: lo que no pudo llegar a HubSpot.")
+                  help="Bandeja de salida: lo que no pudo llegar a HubSpot, y los borradores.")
 
 
-def _describe(entry: Any) -> str:
-    payload = entry.payload
-    if entry.kind == "create":
-        esc = payload.get("escalation") or {}
-        return f"{esc.get('policy', '?')} - {esc.get('client_name', '?')}"
-    if entry.kind == "draft":
-        raw = payload.get("input") or {}
-        return f"borrador: {raw.get('policy') or '?'} - {raw.get('client') or '?'}"
-    if entry.kind == "attach":
-        return f"adjuntos al ticket {payload.get('ticket_id')} ({len(payload.get('files', []))})"
-    if entry.kind == "contacted":
-        return f"seguimiento del ticket {payload.get('ticket_id')}"
-    return str(entry.kind)
-
-
-def _age(created_at: float) -> str:
-    minutes = int((time.time() - created_at) / 60)
+def _age(env: Env, created_at: float) -> str:
+    minutes = max(0, int((env.now().timestamp() - created_at) / 60))
     if minutes < 60:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest} min" if hours < 48 else f"{hours // 24} d"
 
 
-def _readable_entries(env: Env) -> list[Any]:
-    """The pending entries; each damaged one is reported and left out."""
+def _readable(env: Env) -> list[Entry]:
+    """The entries that can be read; each damaged one is reported and left out."""
     entries, damaged = env.outbox.entries()
     for bad in damaged:
         env.warn(f"Entrada {bad.id[:8]} dañada: {bad.problem}; se omite.")
     return entries
+
+
+def _listing(env: Env) -> Listing:
+    from ..workflows.delivery import listing
+
+    return listing(_readable(env))
+
+
+def _line(env: Env, item: Listed) -> str:
+    entry = item.entry
+    where = " · guardada en la carpeta temporal" if entry.aside else ""
+    error = f" · último error: {item.why}" if item.why and item.status == "pendiente" else ""
+    return f"{entry.id[:8]}  {item.description} · hace {_age(env, entry.created_at)}{where}{error}"
 
 
 @app.callback()
@@ -53,67 +57,107 @@ def outbox(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Lista en JSON por stdout.")] = False,
 ) -> None:
-    """Listar las escalaciones, adjuntos y seguimientos pendientes de enviar."""
+    """Listar lo pendiente de enviar, lo que requiere acción y los borradores."""
     if ctx.invoked_subcommand is not None:
         return
     env: Env = ctx.ensure_object(Env)
-    entries = _readable_entries(env)
+    found = _listing(env)
     if as_json:
-        env.out(json.dumps([{
-            "id": e.id, "kind": e.kind, "description": _describe(e),
-            "created_at": e.created_at, "attempts": e.attempts, "last_error": e.last_error,
-        } for e in entries], ensure_ascii=False, indent=2))
+        env.out(json.dumps([_as_json(item) for item in
+                            (*found.pending, *found.needs_action, *found.drafts)],
+                           ensure_ascii=False, indent=2))
         return
-    if not entries:
+    if found.empty:
         env.out("La bandeja de salida está vacía: todo llegó a HubSpot.")
         return
-    for e in entries:
-        error = f" · último error: {e.last_error}" if e.last_error else ""
-        env.out(f"{e.id[:8]}  {_describe(e)} · hace {_age(e.created_at)}{error}")
-    env.out(f"{len(entries)} pendiente(s). Envíelas con «escalate outbox send».")
+    if found.pending:
+        for item in found.pending:
+            env.out(_line(env, item))
+        env.out(f"{len(found.pending)} pendiente(s). Envíelas con «escalate outbox send».")
+    if found.needs_action:
+        env.out("")
+        env.out("Requiere acción (reintentar no lo resuelve):")
+        for item in found.needs_action:
+            env.out(_line(env, item))
+            env.out(f"    {item.why}")
+            env.out("    " + " · ".join(f"«{c}»" for c in item.fix))
+    if found.drafts:
+        env.out("")
+        env.out("Borradores (no se envían hasta completarlos):")
+        for item in found.drafts:
+            env.out(_line(env, item))
+            env.out("    " + " · ".join(f"«{c}»" for c in item.fix))
+
+
+def _as_json(item: Listed) -> dict[str, Any]:
+    entry = item.entry
+    return {"id": entry.id, "kind": entry.kind, "status": item.status,
+            "description": item.description, "created_at": entry.created_at,
+            "attempts": entry.attempts, "last_error": entry.last_error,
+            "why": item.why, "fix": list(item.fix)}
 
 
 @app.command("send", cls=SpanishCommand)
 def send(ctx: typer.Context) -> None:
-    """Enviar, en orden, todo lo pendiente; lo que falle se queda con su error."""
-    env: Env = ctx.ensure_object(Env)
-    from .sending import run_entry
+    """Enviar, en orden, todo lo pendiente; lo que falle se queda con su motivo.
 
-    entries = _readable_entries(env)
-    if not entries:
-        env.out("Nada que enviar.")
-        return
+    Los borradores no se envían; lo que requiere acción se muestra con la orden que lo
+    resuelve. Una entrada que falla no detiene las demás.
+    """
+    from ..workflows.delivery import Delivered, Dropped, Kept, NeedsAction, deliver
+    from .prompts import TerminalUi
+
+    env: Env = ctx.ensure_object(Env)
+    found = _listing(env)
     worst = ExitCode.OK
+    for item in found.needs_action:
+        env.out(f"{item.entry.id[:8]}  {item.description}: requiere acción — {item.why} "
+                f"({' o '.join(f'«{c}»' for c in item.fix)})")
+        worst = max(worst, ExitCode.REFUSED)
+    if found.drafts:
+        env.notice(f"{len(found.drafts)} borrador(es) sin enviar: complételos con "
+                   "«escalate create --borrador ID» (véalos con «escalate outbox»).")
+    if not found.pending:
+        env.out("Nada que enviar.")
+        if worst:
+            raise typer.Exit(int(worst))
+        return
     sent = 0
-    for entry in entries:
-        if not env.outbox.claim(entry.id):
-            env.out(f"{entry.id[:8]}  {_describe(entry)}: otro proceso la está enviando.")
+    for item in found.pending:
+        entry, shown = item.entry, f"{item.entry.id[:8]}  {item.description}"
+        if entry.aside:
+            env.out(f"{shown}: sigue en la carpeta temporal; se enviará cuando la carpeta de "
+                    "datos de escalate se pueda usar.")
+            worst = max(worst, ExitCode.USAGE)
             continue
-        try:
-            result = run_entry(env, entry, ui=TerminalUi(env, False), fresh=False)
-        except EscalateError as exc:
-            env.out(f"{entry.id[:8]}  {_describe(entry)}: no se envió — {env.redact(exc.message)}")
-            worst = max(worst, exc.exit_code)
-            continue
-        sent += 1
-        ticket = getattr(result, "ticket", None)
-        done = f"ticket {ticket.id}" if ticket is not None else "enviada"
-        env.out(f"{entry.id[:8]}  {_describe(entry)}: {done}")
-    env.out(f"{sent} de {len(entries)} enviada(s).")
+        outcome = deliver(entry, env, ui=TerminalUi(env, False), fresh=False)
+        if isinstance(outcome, Delivered):
+            sent += 1
+            ticket = getattr(outcome.result, "ticket", None)
+            env.out(f"{shown}: {f'ticket {ticket.id}' if ticket is not None else 'enviada'}")
+        elif isinstance(outcome, NeedsAction):
+            env.out(f"{shown}: requiere acción — {env.redact(outcome.why)} "
+                    f"({' o '.join(f'«{c}»' for c in outcome.fix)})")
+        elif isinstance(outcome, Dropped):
+            env.out(f"{shown}: descartada — {env.redact(outcome.why)}")
+        elif isinstance(outcome, Kept) and outcome.exit_code == ExitCode.OK:
+            env.out(f"{shown}: {outcome.why}.")
+        else:
+            env.out(f"{shown}: no se envió — {env.redact(outcome.why)}")
+        worst = max(worst, outcome.exit_code)
+    env.out(f"{sent} de {len(found.pending)} enviada(s).")
     if worst:
         raise typer.Exit(int(worst))
 
 
 @app.command("drop", cls=SpanishCommand)
 def drop(ctx: typer.Context,
-         entry_id: Annotated[str, typer.Argument(metavar="ID",
-                                                 help="Id (o su inicio) de la entrada.")]) -> None:
+         entry_id: Annotated[str, typer.Argument(
+             metavar="ID", help="Id (o sus primeros 8 caracteres o más) de la entrada.")]) -> None:
     """Descartar una entrada de la bandeja de salida sin enviarla."""
+    from ..workflows.delivery import describe
+
     env: Env = ctx.ensure_object(Env)
-    entries, _ = env.outbox.entries()
-    matches = [e for e in entries if e.id.startswith(entry_id.strip().lower())]
-    if len(matches) != 1:
-        raise InvalidInput([f"«{entry_id}» no identifica una sola entrada "
-                            f"({len(matches)} coinciden)."])
-    env.outbox.done(matches[0].id)
-    env.out(f"Descartada: {_describe(matches[0])}")
+    entry = env.outbox.get(entry_id)
+    env.outbox.done(entry.id)
+    env.out(f"Descartada: {describe(entry)}")

@@ -1,0 +1,144 @@
+"""Delivery has one home: what becomes of each outbox entry is decided in the workflows.
+
+Entries are written through the outbox's own API (as an earlier `create` left them),
+then sent with the real CLI against the sandbox.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from escalate.outbox import Entry, Outbox
+
+from .conftest import ANA, Cli, Sandbox, with_option
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fallback folder lives in a temporary folder of this test only."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def escalation_payload(email: str, policy: str = "POL-9") -> dict:
+    from escalate.domain.escalation import Escalation, Rules
+
+    escalation = Escalation.build({
+        "policy": policy, "client_name": "Ana López", "email": email, "priority": "ALTA",
+        "what": "No guarda", "how": "Guardar", "where": "Portal web"}, Rules(),
+        datetime.now(timezone.utc))
+    return {"escalation": escalation.model_dump(mode="json"), "files": []}
+
+
+def put(home: Path, entry: Entry) -> None:
+    outbox = Outbox(home)
+    outbox.put(entry, claim=False)
+    outbox.close()
+
+
+def test_a_queued_escalation_is_delivered_after_the_policy_pattern_changes(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    put(home, Entry(uuid.uuid4().hex, "create", escalation_payload("ana.lopez@example.com",
+                                                                   "POL-1001")))
+    changed = {"ESCALATE_POLICY_PATTERN": r"^X-\d{6}$"}
+    assert cli("create", *ANA, "--sin-preguntas", environ=changed).code == 2  # today's rule
+    sent = cli("outbox", "send", environ=changed)
+    assert sent.code == 0, sent.out + sent.err
+    assert [t.properties["escalate_policy"] for t in sandbox.tickets()] == ["POL-1001"]
+    assert cli("outbox").out.startswith("La bandeja de salida está vacía")
+
+
+def test_an_unversioned_payload_is_read_as_version_0_and_migrated():
+    from escalate.workflows.delivery import PAYLOAD_VERSION, describe, migrate
+
+    old = Entry("a" * 32, "draft", {"input": {"policy": "POL-1", "client": "Ana López"}})
+    new = migrate(old)
+    assert new.payload["version"] == PAYLOAD_VERSION
+    assert new.payload["input"]["client_name"] == "Ana López"
+    assert describe(new) == "borrador: POL-1 - Ana López"
+    with pytest.raises(ValueError):
+        migrate(Entry("b" * 32, "create", {"version": 99}))
+
+
+def test_outbox_lists_drafts_apart_and_send_never_sends_them(cli: Cli, sandbox: Sandbox,
+                                                             home: Path):
+    from escalate.workflows.delivery import draft_entry
+
+    draft = draft_entry(uuid.uuid4().hex, {"policy": "POL-5", "client_name": "Ana López",
+                                           "email": "ana.lopez@example.com"})
+    put(home, draft)
+    listing = cli("outbox")
+    assert "Borradores" in listing.out and "borrador: POL-5 - Ana López" in listing.out
+    assert f"escalate create --borrador {draft.id[:8]}" in listing.out
+    sandbox.forget_requests()
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    assert sandbox.requests() == []
+    assert [e["status"] for e in cli("outbox", "--json").json()] == ["borrador"]
+
+
+def test_an_entry_retrying_cannot_fix_requires_action_with_the_commands_that_fix_it(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    entry = Entry(uuid.uuid4().hex, "create", escalation_payload("nadie@example.com"))
+    put(home, entry)
+    first = cli("outbox", "send")
+    assert first.code == 3
+    assert "requiere acción" in first.out
+    listing = cli("outbox")
+    assert "Requiere acción" in listing.out
+    assert f"escalate create --borrador {entry.id[:8]}" in listing.out
+    assert f"escalate outbox drop {entry.id[:8]}" in listing.out
+    sandbox.forget_requests()
+    again = cli("outbox", "send")  # not retried forever
+    assert again.code == 3 and sandbox.requests() == []
+    dropped = cli("outbox", "drop", entry.id[:8])
+    assert dropped.code == 0, dropped.err
+    assert cli("outbox").out.startswith("La bandeja de salida está vacía")
+    assert sandbox.tickets() == []
+
+
+def test_outbox_send_goes_on_after_an_unexpected_error_and_exits_with_the_worst(
+        cli: Cli, sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch):
+    import escalate.workflows.create as create_workflow
+
+    first = Entry("1" * 32, "create", escalation_payload("ana.lopez@example.com", "POL-1"),
+                  created_at=1.0)
+    second = Entry("2" * 32, "create", escalation_payload("ana.lopez@example.com", "POL-2"),
+                   created_at=2.0)
+    put(home, first)
+    put(home, second)
+    real = create_workflow.send_create
+
+    def flaky(entry, **kwargs):
+        if entry.id == first.id:
+            raise RuntimeError("algo inesperado")
+        return real(entry, **kwargs)
+
+    monkeypatch.setattr(create_workflow, "send_create", flaky)
+    sent = cli("outbox", "send")
+    assert sent.code == 1
+    assert "error inesperado" in sent.out and "1 de 2" in sent.out
+    assert [t.properties["escalate_policy"] for t in sandbox.tickets()] == ["POL-2"]
+    monkeypatch.undo()
+    assert cli("outbox", "send").code == 0
+    assert sorted(t.properties["escalate_policy"] for t in sandbox.tickets()) == ["POL-1",
+                                                                                "POL-2"]
+
+
+def test_outbox_get_finds_an_entry_by_a_prefix_of_at_least_8_characters(home: Path):
+    from escalate.errors import InvalidInput
+
+    outbox = Outbox(home)
+    outbox.put(Entry("abcdef0123456789" * 2, "draft", {"version": 1, "input": {}}), claim=False)
+    outbox.put(Entry("abcdef0199999999" * 2, "draft", {"version": 1, "input": {}}), claim=False)
+    assert outbox.get("ABCDEF0123").id.startswith("abcdef0123")
+    for ambiguous_or_short in ("abcdef01", "abc", "zzzzzzzzzz"):
+        with pytest.raises(InvalidInput):
+            outbox.get(ambiguous_or_short)
+    outbox.close()
