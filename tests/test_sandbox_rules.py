@@ -1,0 +1,301 @@
+"""The sandbox refuses what HubSpot refuses and answers what HubSpot answers (issue 10),
+each case against the shape HubSpot documents or public threads show (hubspot-facts.md)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from .conftest import Sandbox
+from .test_sandbox import TECH, call, create_ticket
+
+TICKET = {"subject": "POL-1 - Ana López", **TECH}
+
+
+def raw(sandbox: Sandbox, method: str, path: str, body: bytes | None,
+        token: str | None = "sandbox") -> tuple[int, dict[str, str], Any]:
+    parts = urllib.parse.urlsplit(sandbox.url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        answer = connection.getresponse()
+        data = answer.read()
+        return answer.status, dict(answer.getheaders()), json.loads(data) if data else None
+    finally:
+        connection.close()
+
+
+def search_ids(sandbox: Sandbox, kind: str = "tickets", **body: Any) -> list[str]:
+    status, _, answer = call(sandbox, "POST", f"/crm/v3/objects/{kind}/search",
+                             {"limit": 200, **body})
+    assert status == 200, answer
+    return [r["id"] for r in answer["results"]]
+
+
+def new_ticket(sandbox: Sandbox, **props: Any) -> str:
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets",
+                           {"properties": {**TICKET, **props}})
+    assert status == 201, body
+    return str(body["id"])
+
+
+# -- search lag -----------------------------------------------------------------------------
+
+def test_search_lag_hides_fresh_writes_from_search_only(sandbox: Sandbox):
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    ticket = new_ticket(sandbox)
+    assert search_ids(sandbox) == []
+    assert call(sandbox, "GET", f"/crm/v3/objects/tickets/{ticket}")[0] == 200
+    status, _, read = call(sandbox, "POST", "/crm/v3/objects/tickets/batch/read",
+                           {"inputs": [{"id": ticket}]})
+    assert status == 200 and [r["id"] for r in read["results"]] == [ticket]
+    sandbox.control("POST", "search_lag", {"ms": 0})
+    assert search_ids(sandbox) == [ticket]
+
+
+def test_an_update_under_lag_hides_the_object_from_search_again(sandbox: Sandbox):
+    ticket = new_ticket(sandbox)
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    assert search_ids(sandbox) == []  # created just now: still inside the lag
+    sandbox.control("POST", "search_lag", {"ms": 0})
+    assert search_ids(sandbox) == [ticket]
+
+
+# -- unique values --------------------------------------------------------------------------
+
+def test_a_duplicate_unique_value_is_409_by_default(sandbox: Sandbox):
+    first = new_ticket(sandbox, escalate_id="e" * 32)
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets",
+                           {"properties": {**TICKET, "escalate_id": "e" * 32}})
+    assert status == 409 and body["category"] == "OBJECT_ALREADY_EXISTS"
+    assert body["context"]["id"] == [first]
+
+
+def test_the_unique_conflict_can_answer_hubspots_400_naming_the_property(sandbox: Sandbox):
+    sandbox.control("POST", "unique_conflict", {"shape": "400"})
+    new_ticket(sandbox, escalate_id="f" * 32)
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets",
+                           {"properties": {**TICKET, "escalate_id": "f" * 32}})
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+    assert "already has that value" in body["message"]
+    assert body["errors"][0]["context"]["propertyName"] == ["escalate_id"]
+    assert len(search_ids(sandbox)) == 1
+    status, _, _ = call(sandbox, "POST", "/_sandbox/unique_conflict", {"shape": "418"})
+    assert status == 400
+
+
+# -- required properties --------------------------------------------------------------------
+
+def test_a_portal_required_property_refuses_creates_without_it(sandbox: Sandbox):
+    sandbox.control("POST", "required_properties",
+                    {"object": "tickets", "properties": ["hs_ticket_priority"]})
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets", {"properties": TICKET})
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+    assert body["message"] == "Error creating TICKET. Some required properties were not set."
+    assert body["context"] == {"properties": ["hs_ticket_priority"]}
+    assert new_ticket(sandbox, hs_ticket_priority="HIGH")
+    status, _, _ = call(sandbox, "POST", "/_sandbox/required_properties",
+                        {"object": "tickets", "properties": ["no_such_property"]})
+    assert status == 400
+
+
+@pytest.mark.parametrize("missing", ["subject", "hs_pipeline", "hs_pipeline_stage"])
+def test_a_ticket_without_name_pipeline_or_stage_is_refused(sandbox: Sandbox, missing: str):
+    props = {k: v for k, v in TICKET.items() if k != missing}
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets", {"properties": props})
+    assert status == 400 and body["context"] == {"properties": [missing]}
+    assert "Some required properties were not set." in body["message"]
+
+
+# -- values HubSpot refuses ------------------------------------------------------------------
+
+@pytest.mark.parametrize("email", ["ana", "ana@", "ana@example", "ana@@example.com",
+                                   "ana lópez@example.com", "ana@example.c0m"])
+def test_an_invalid_contact_email_is_invalid_email(sandbox: Sandbox, email: str):
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/contacts",
+                           {"properties": {"email": email, "firstname": "Ana"}})
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+    assert "INVALID_EMAIL" in body["message"]
+
+
+def test_a_date_property_not_at_midnight_utc_is_invalid_date(sandbox: Sandbox):
+    status, _, _ = call(sandbox, "POST", "/crm/v3/properties/tickets", {
+        "name": "renewal_date", "label": "Renovación", "type": "date", "fieldType": "date",
+        "groupName": "ticketinformation"})
+    assert status == 201
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets", {
+        "properties": {**TICKET, "renewal_date": "2026-11-23T10:30:00Z"}})
+    assert status == 400 and "INVALID_DATE" in body["message"] and "midnight" in body["message"]
+    ticket = new_ticket(sandbox, renewal_date=str(1_763_856_000_000))  # 2025-11-23T00:00Z
+    status, _, body = call(sandbox, "GET",
+                           f"/crm/v3/objects/tickets/{ticket}?properties=renewal_date")
+    assert body["properties"]["renewal_date"] == "2025-11-23"
+
+
+@pytest.mark.parametrize("value", ["mañana", "1,700,000,000,000", "2026-13-45", "12:30"])
+def test_a_datetime_that_is_neither_epoch_ms_nor_iso_is_invalid_long(sandbox: Sandbox,
+                                                                     value: str):
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets",
+                           {"properties": {**TICKET, "createdate": value}})
+    assert status == 400 and "INVALID_LONG" in body["message"]
+
+
+def test_both_datetime_forms_are_taken(sandbox: Sandbox):
+    by_ms = new_ticket(sandbox, createdate="1700000000000")
+    by_iso = new_ticket(sandbox, createdate="2023-11-14T22:13:20Z")
+    for ticket in (by_ms, by_iso):
+        _, _, body = call(sandbox, "GET", f"/crm/v3/objects/tickets/{ticket}")
+        assert body["properties"]["createdate"] == "2023-11-14T22:13:20.000Z"
+
+
+def test_an_association_to_a_missing_object_names_it(sandbox: Sandbox):
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets", {
+        "properties": TICKET,
+        "associations": [{"to": {"id": "999999"}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 16}]}]})
+    assert status == 400 and body["message"] == "One or more associations are invalid"
+    assert body["context"]["INVALID_OBJECT_IDS"] == ["999999"]
+    assert search_ids(sandbox) == []
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/crm/v3/objects/tickets/search", {"limit": "muchos"}),
+    ("/crm/v3/objects/tickets/search", {"limit": [1]}),
+    ("/crm/v3/objects/tickets/search", {"sorts": "createdate"}),
+    ("/crm/v3/objects/tickets/search", {"sorts": [{"propertyName": ["createdate"]}]}),
+    ("/crm/v3/objects/tickets/search", {"filterGroups": {"filters": []}}),
+    ("/crm/v3/objects/tickets/search", {"filterGroups": [{"filters": "x"}]}),
+    ("/crm/v3/objects/tickets/search", {"filterGroups": [{"filters": [
+        {"propertyName": "subject", "operator": "EQ", "value": {"a": 1}}]}]}),
+    ("/crm/v3/objects/tickets/search", {"properties": [1, 2]}),
+    ("/crm/v3/objects/tickets/batch/read", {"inputs": [1]}),
+    ("/crm/v3/objects/tickets/batch/read", {"inputs": "1007"}),
+    ("/crm/v3/objects/tickets/batch/create", {"inputs": [{"properties": ["subject"]}]}),
+    ("/crm/v3/objects/tickets", {"properties": {"subject": ["x"]}}),
+    ("/crm/v3/objects/tickets", {"properties": "subject=x"}),
+    ("/crm/v3/objects/tickets", {"properties": TICKET, "associations": {"to": 1}}),
+    ("/crm/v4/associations/tickets/contacts/batch/read", {"inputs": [{"id": {"x": 1}}]}),
+])
+def test_malformed_bodies_are_400_validation_errors(sandbox: Sandbox, path: str,
+                                                    body: dict[str, Any]):
+    status, _, answer = call(sandbox, "POST", path, body)
+    assert status == 400 and answer["category"] == "VALIDATION_ERROR"
+
+
+def test_invalid_json_and_a_missing_body_are_400_with_hubspots_message(sandbox: Sandbox):
+    status, _, body = raw(sandbox, "POST", "/crm/v3/objects/tickets/search", b'{"limit": ')
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+    assert body["message"].startswith("Invalid input JSON on line 1, column 11: ")
+    status, _, body = raw(sandbox, "POST", "/crm/v3/objects/tickets", None)
+    assert status == 400 and body["message"].startswith("Invalid input JSON")
+    status, _, body = raw(sandbox, "POST", "/crm/v3/objects/tickets/batch/read", b"[]")
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+
+
+def _groups(groups: int, per_group: int) -> dict[str, Any]:
+    one = {"propertyName": "subject", "operator": "HAS_PROPERTY"}
+    return {"filterGroups": [{"filters": [one] * per_group}] * groups}
+
+
+@pytest.mark.parametrize("body, ok", [
+    (_groups(5, 5), True), (_groups(6, 1), False),
+    (_groups(1, 10), True), (_groups(1, 11), False),
+    (_groups(3, 8) | {"filterGroups": _groups(3, 8)["filterGroups"] + [
+        {"filters": [{"propertyName": "subject", "operator": "HAS_PROPERTY"}]}]}, True),
+    (_groups(3, 9), False),  # 27 filters in all
+    ({"limit": 200}, True), ({"limit": 201}, False),
+    ({"after": "9999"}, True), ({"after": "10000"}, False),
+])
+def test_search_caps_are_todays_published_ones(sandbox: Sandbox, body: dict[str, Any],
+                                               ok: bool):
+    status, _, answer = call(sandbox, "POST", "/crm/v3/objects/tickets/search", body)
+    assert status == (200 if ok else 400), answer
+
+
+@pytest.mark.parametrize("path", ["/crm/v3/objects/contacts?limit=101",
+                                  "/crm/v3/owners?limit=501",
+                                  "/crm/v3/objects/contacts?limit=x"])
+def test_a_limit_above_a_lists_maximum_is_400_not_clamped(sandbox: Sandbox, path: str):
+    status, _, body = call(sandbox, "GET", path)
+    assert status == 400 and body["category"] == "VALIDATION_ERROR"
+
+
+# -- what HubSpot answers -------------------------------------------------------------------
+
+def test_archive_is_204_and_the_object_leaves_get_lists_and_search(sandbox: Sandbox):
+    kept, gone = new_ticket(sandbox), new_ticket(sandbox)
+    status, _, body = call_raw_delete(sandbox, f"/crm/v3/objects/tickets/{gone}")
+    assert status == 204 and body is None
+    assert call(sandbox, "GET", f"/crm/v3/objects/tickets/{gone}")[0] == 404
+    assert search_ids(sandbox) == [kept]
+    _, _, page = call(sandbox, "GET", "/crm/v3/objects/tickets?limit=100")
+    assert [r["id"] for r in page["results"]] == [kept]
+    assert call_raw_delete(sandbox, f"/crm/v3/objects/tickets/{gone}")[0] == 404
+
+
+def call_raw_delete(sandbox: Sandbox, path: str) -> tuple[int, dict[str, str], Any]:
+    return raw(sandbox, "DELETE", path, None)
+
+
+def test_creates_and_updates_echo_the_properties_written(sandbox: Sandbox):
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets", {
+        "properties": {**TICKET, "escalate_policy": "POL-1", "hs_ticket_priority": "HIGH"}})
+    assert status == 201
+    assert body["properties"]["escalate_policy"] == "POL-1"
+    assert body["properties"]["hs_ticket_priority"] == "HIGH"
+    status, _, body = call(sandbox, "PATCH", f"/crm/v3/objects/tickets/{body['id']}",
+                           {"properties": {"escalate_last_client_update": "1700000000000"}})
+    assert status == 200
+    assert body["properties"]["escalate_last_client_update"] == "2023-11-14T22:13:20.000Z"
+    status, _, body = call(sandbox, "POST", "/crm/v3/objects/tickets/batch/create", {
+        "inputs": [{"properties": {**TICKET, "escalate_policy": "POL-2"}}]})
+    assert status == 201 and body["results"][0]["properties"]["escalate_policy"] == "POL-2"
+
+
+def test_lists_answer_results_and_paging_without_total(sandbox: Sandbox):
+    status, _, body = call(sandbox, "GET", "/crm/v3/objects/contacts?limit=4")
+    assert status == 200 and set(body) == {"results", "paging"}
+    _, _, rest = call(sandbox, "GET",
+                      f"/crm/v3/objects/contacts?limit=4&after={body['paging']['next']['after']}")
+    ids = [r["id"] for r in body["results"] + rest["results"]]
+    assert len(ids) == 6 == len(set(ids)) and "paging" not in rest and "total" not in rest
+
+
+def test_a_property_cleared_with_an_empty_string_reads_back_empty(sandbox: Sandbox):
+    ticket = new_ticket(sandbox, escalate_policy="POL-1")
+    call(sandbox, "PATCH", f"/crm/v3/objects/tickets/{ticket}",
+         {"properties": {"escalate_policy": ""}})
+    _, _, body = call(sandbox, "GET",
+                      f"/crm/v3/objects/tickets/{ticket}?properties=escalate_policy,content")
+    assert body["properties"]["escalate_policy"] == ""
+    assert body["properties"]["content"] is None  # never set: null
+
+
+def test_a_wrong_method_is_405_with_an_allow_header(sandbox: Sandbox):
+    status, headers, body = raw(sandbox, "GET", "/crm/v3/objects/tickets/batch/read", None)
+    assert status == 405 and headers["Allow"] == "POST"
+    status, headers, _ = raw(sandbox, "POST", "/crm/v3/objects/tickets/1001", b"{}")
+    assert status == 405 and set(headers["Allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/_sandbox/requests"), ("POST", "/_sandbox/reset"), ("POST", "/_sandbox/faults"),
+    ("POST", "/_sandbox/search_lag"), ("POST", "/_sandbox/history"),
+])
+def test_control_endpoints_need_the_sandbox_token(sandbox: Sandbox, method: str, path: str):
+    status, _, body = raw(sandbox, method, path, b"{}", token=None)
+    assert status == 401 and body["category"] == "INVALID_AUTHENTICATION"
+    assert raw(sandbox, method, path, b"{}", token="otro")[0] == 401
+
+
+def test_the_official_client_still_reads_what_it_writes(sandbox: Sandbox):
+    ticket = create_ticket(sandbox, escalate_policy="POL-9")
+    assert ticket.properties["escalate_policy"] == "POL-9"
+    assert sandbox.ticket(ticket.id).properties["subject"] == "x"
