@@ -15,7 +15,8 @@ import pytest
 
 from escalate.outbox import Entry, Outbox
 
-from .conftest import ANA, Cli, Sandbox, with_option
+from .conftest import ANA, Cli, Sandbox
+
 
 @pytest.fixture(autouse=True)
 def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -6,15 +6,17 @@ import ipaddress
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import InvalidInput
+from .errors import AuthProblem, InvalidInput
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 DEFAULT_POLICY_PATTERN = r"^[A-Z0-9][A-Z0-9/-]{2,39}$"
+MAX_LINES_SHOWN = 5
 
 DEFAULTS: dict[str, str] = {
     "HUBSPOT_BASE_URL": DEFAULT_BASE_URL,
@@ -71,20 +73,39 @@ def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
 
     values: dict[str, str] = {}
     warnings: list[str] = []
+    bad: list[int] = []
     try:
         with path.open(encoding="utf-8", errors="replace") as stream:
             for binding in parse_stream(stream):
-                if binding.error:
-                    warnings.append(f"{path.name}, línea {binding.original.line}: no se pudo "
-                                    "leer; se ignora.")
+                if _unreadable(binding):
+                    bad.append(binding.original.line)
                 elif binding.key and binding.value is not None:
                     values[binding.key] = binding.value
     except OSError as exc:
         warnings.append(f"No se pudo leer {path}: {exc.strerror}.")
+    if bad:  # one warning, however much garbage the file holds
+        shown = ", ".join(str(n) for n in bad[:MAX_LINES_SHOWN])
+        more = f" y {len(bad) - MAX_LINES_SHOWN} más" if len(bad) > MAX_LINES_SHOWN else ""
+        warnings.append(f"{path.name}: {len(bad)} línea(s) no se pudieron leer y se ignoran "
+                        f"(línea {shown}{more}).")
     if values.get("HUBSPOT_ACCESS_TOKEN") and _readable_by_others(path):
         warnings.append(f"{path} guarda el token de HubSpot y otros usuarios pueden leerlo: "
                         f"ejecute «chmod 600 {path}».")
     return values, warnings
+
+
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def _unreadable(binding: Any) -> bool:
+    """A line that is not a variable, a comment or blank (dotenv accepts more than that)."""
+    if binding.error:
+        return True
+    if binding.key is None:
+        text = binding.original.string.strip()
+        return bool(text) and not text.startswith("#")
+    return not VARIABLE_NAME.fullmatch(binding.key) or (binding.value is None
+                                                         and binding.key == "export")
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -155,9 +176,55 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
         agent=agent,
         policy_file=Path(policy_file).expanduser() if policy_file else None,
     )
+    if settings.home.exists() and not settings.home.is_dir():
+        problems.append(f"ESCALATE_HOME={str(settings.home)!r} es un archivo, no una carpeta: "
+                        "apunte ESCALATE_HOME a una carpeta (o mueva ese archivo).")
     if problems:
         raise InvalidInput(problems, hint="Revise las variables de entorno o el archivo .env.")
+    token_problem = check_token(settings.token)
+    if token_problem:
+        raise AuthProblem(token_problem, hint="Copie de nuevo el token de HubSpot en una sola "
+                          "línea, sin espacios, en HUBSPOT_ACCESS_TOKEN (entorno o .env).")
     return settings
+
+
+def check_token(token: str | None) -> str | None:
+    """A bearer token is printable ASCII without spaces; the message never shows it."""
+    if not token:
+        return None
+    for position, ch in enumerate(token, start=1):
+        if ch.isspace():
+            what = "un salto de línea" if ch in "\r\n" else "un espacio"
+        elif ord(ch) < 32 or ord(ch) == 127:
+            what = "un carácter de control"
+        elif ord(ch) > 126:
+            what = "un carácter que no es ASCII (¿una comilla tipográfica o un acento?)"
+        else:
+            continue
+        return (f"El token de HubSpot (HUBSPOT_ACCESS_TOKEN) tiene {what} en la posición "
+                f"{position} de {len(token)}: no es un token válido.")
+    return None
+
+
+def redact(text: str, tokens: Iterable[str | None]) -> str:
+    """`text` without any form a token takes in an error: raw, repr, bytes, header-encoded
+    (and each line of a token pasted across several lines)."""
+    import base64
+    from urllib.parse import quote
+
+    forms: set[str] = set()
+    for token in tokens:
+        if not token:
+            continue
+        for variant in (token, token.strip()):
+            raw = variant.encode("utf-8", "replace")
+            forms.update({variant, repr(variant)[1:-1], repr(raw)[2:-1], quote(variant),
+                          variant.encode("unicode_escape").decode("ascii"),
+                          raw.decode("latin-1"), base64.b64encode(raw).decode("ascii")})
+            forms.update(part for part in re.split(r"[\s\x00-\x1f]+", variant))
+    for form in sorted((f for f in forms if len(f) >= 4), key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
 
 
 def _agent_email(raw: str, problems: list[str]) -> str | None:

@@ -41,7 +41,7 @@ def attach(
     problem = note_text_problem(text) if text else None
     if problem:
         raise InvalidInput([problem], hint="No se subió ningún archivo.")
-    files = check_files(paths, settings.max_file_bytes)
+    files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
     entry = attach_entry(ticket, files, text)
     env.outbox.put(entry)
     interactive = env.interactive()

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..outbox import Outbox
     from ..policy_file import LoadedPolicy
 
+NOTICE = "\0notice:"  # marks a queued notice (dim) among queued warnings
+
 
 @dataclass
 class Env:
@@ -33,6 +35,10 @@ class Env:
     verbose: bool = False
     stdout: IO[str] | None = None
     stderr: IO[str] | None = None
+    stdin: IO[str] | None = None
+    cwd: Path | None = None  # the working folder: where `.env` and relative paths are read
+    kept_entries: int = 0  # entries this command put in the outbox (the Ctrl-C guard asks)
+    _pending: list[str] = field(default_factory=list)  # warnings not shown yet
     _settings: config.Settings | None = None
     _gateway: Gateway | None = None
     _outbox: Outbox | None = None
@@ -57,32 +63,67 @@ class Env:
                                     soft_wrap=True)
         return self._console
 
+    @property
+    def input(self) -> IO[str]:
+        """Where answers are read from (a test passes its own)."""
+        return self.stdin or sys.stdin
+
+    @property
+    def folder(self) -> Path:
+        """The working folder (a test passes its own instead of changing the process's)."""
+        return self.cwd or Path.cwd()
+
     def out(self, text: str = "") -> None:
+        self.show_pending()
         print(text, file=self.stdout or sys.stdout, flush=True)
 
     def warn(self, text: str) -> None:
-        from rich.markup import escape
-
-        self.err.print(f"[yellow]Aviso:[/] {escape(text)}")
+        self.show_pending()
+        self._print_warning(text)
 
     def notice(self, text: str) -> None:
         from rich.markup import escape
 
+        self.show_pending()
         self.err.print(f"[dim]{escape(text)}[/]")
+
+    def _print_warning(self, text: str) -> None:
+        from rich.markup import escape
+
+        self.err.print(f"[yellow]Aviso:[/] {escape(self.redact(text))}")
+
+    def show_pending(self) -> None:
+        """The one place where what loading found (settings, outbox) is shown: before the
+        command's first output, or when it ends."""
+        pending, self._pending = self._pending, []
+        for text in pending:
+            if text.startswith(NOTICE):
+                from rich.markup import escape
+
+                self.err.print(f"[dim]{escape(text.removeprefix(NOTICE))}[/]")
+            else:
+                self._print_warning(text)
 
     # -- configuration and backend ------------------------------------------------------
 
     @property
     def settings(self) -> config.Settings:
+        """Read once; their warnings wait for `show_pending` (nothing printed here)."""
         if self._settings is None:
-            self._settings = config.load(self.environ, sandbox=self.sandbox)
-            self._secret = self._settings.token
-            for warning in self._settings.warnings:
-                self.warn(warning)
-            if self._settings.sandbox:
-                self.notice("Modo sandbox: HubSpot simulado en esta máquina "
-                            f"({self._settings.home / 'sandbox'}); nada llega a un portal real.")
+            self._settings = self.load_settings()
         return self._settings
+
+    def load_settings(self) -> config.Settings:
+        """Settings from the environment and `.env` of the working folder, with the
+        warnings they returned queued for `show_pending`."""
+        settings = config.load(self.environ, self.cwd, sandbox=self.sandbox)
+        self._secret = settings.token
+        self._pending.extend(settings.warnings)
+        if settings.sandbox:
+            self._pending.append(NOTICE + "Modo sandbox: HubSpot simulado en esta "
+                                 f"máquina ({settings.home / 'sandbox'}); nada llega a un "
+                                 "portal real.")
+        return settings
 
     @property
     def policy(self) -> LoadedPolicy:
@@ -91,7 +132,7 @@ class Env:
             from .. import policy_file
 
             settings = self.settings
-            self._policy = policy_file.load(settings.policy_file, Path.cwd(), settings.home)
+            self._policy = policy_file.load(settings.policy_file, self.folder, settings.home)
         return self._policy
 
     def now(self) -> datetime:
@@ -100,11 +141,15 @@ class Env:
     @property
     def outbox(self) -> Outbox:
         if self._outbox is None:
-            from ..outbox import Outbox
+            from ..outbox import UnavailableOutbox, open_outbox
+            from .rescue import import_interrupted
 
-            self._outbox = Outbox(self.settings.home)
-            if self._outbox.warning:
-                self.warn(self._outbox.warning)
+            outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp())
+            if not isinstance(outbox, UnavailableOutbox):
+                import_interrupted(outbox, self.clock())
+            self._pending.extend(outbox.notices)
+            outbox.notices.clear()
+            self._outbox = outbox
         return self._outbox
 
     def gateway(self) -> Gateway:
@@ -145,15 +190,15 @@ class Env:
             self._sandbox_server.stop()
             self._sandbox_server = None
         if self._outbox is not None:
+            self.kept_entries += self._outbox.written
+            self._pending.extend(self._outbox.notices)
             self._outbox.close()
             self._outbox = None
+        self.show_pending()
 
     def redact(self, text: str) -> str:
         """Text safe to show: the token never appears, whatever produced the text."""
         tokens = [t for t in (os.environ.get("HUBSPOT_ACCESS_TOKEN"),
                               (self.environ or {}).get("HUBSPOT_ACCESS_TOKEN"),
                               self._secret) if t]
-        for token in tokens:
-            if len(token) >= 4:
-                text = text.replace(token, "***")
-        return text
+        return config.redact(text, tokens)

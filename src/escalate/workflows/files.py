@@ -26,24 +26,38 @@ class LocalFile:
     name: str
     size: int
     kind: str
+    identity: tuple[int, int] = (0, 0)  # device and inode: one file under any path
 
 
-def check_files(paths: list[str], max_bytes: int) -> list[LocalFile]:
-    """Every file checked; all problems reported together (exit 2), nothing uploaded."""
-    files, problems = [], []
+def check_files(paths: list[str], max_bytes: int, cwd: Path | None = None) -> list[LocalFile]:
+    """Every file checked; all problems reported together (exit 2), nothing uploaded.
+
+    Relative paths are read from `cwd` (the command's working folder). The same file
+    given twice, under one path or two (a link, `./`), is uploaded and listed once.
+    """
+    files: list[LocalFile] = []
+    problems: list[str] = []
+    seen: set[tuple[int, int]] = set()
     for raw in paths:
         try:
-            files.append(_check(raw, max_bytes))
+            found = _check(raw, max_bytes, cwd)
         except ValueError as exc:
             problems.append(str(exc))
+            continue
+        if found.identity in seen:
+            continue
+        seen.add(found.identity)
+        files.append(found)
     if problems:
         raise InvalidInput(problems, hint="No se subió ningún archivo.")
     return files
 
 
-def _check(raw: str, max_bytes: int) -> LocalFile:
+def _check(raw: str, max_bytes: int, cwd: Path | None = None) -> LocalFile:
     shown = clean(raw) or "(vacío)"
     path = Path(raw).expanduser()
+    if cwd is not None and not path.is_absolute():
+        path = cwd / path
     try:
         info = path.stat()  # follows a link: what counts is the file it points to
     except FileNotFoundError:
@@ -68,7 +82,8 @@ def _check(raw: str, max_bytes: int) -> LocalFile:
     if kind is None:
         raise ValueError(f"{shown}: su contenido no es una imagen (PNG, JPEG, GIF, WebP, HEIC), "
                          "un PDF ni texto")
-    return LocalFile(path=path, name=safe_name(raw), size=info.st_size, kind=kind)
+    return LocalFile(path=path, name=safe_name(raw), size=info.st_size, kind=kind,
+                     identity=(info.st_dev, info.st_ino))
 
 
 def sniff(head: bytes) -> str | None:
@@ -93,7 +108,9 @@ def sniff(head: bytes) -> str | None:
 def safe_name(raw: str) -> str:
     """The base name as typed (a link's own name, never its target's path), made safe."""
     name = clean(os.path.basename(raw.rstrip("/\\")))
-    name = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name).strip(". ")
+    name = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name).strip(" ").rstrip(". ")
+    if name.startswith("."):  # a hidden name, or only dots before the extension (`..png`)
+        name = "archivo." + name.lstrip(".") if name.lstrip(".") else ""
     if len(name) > 120:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: 110] + dot + ext[:9]) if dot else name[:120]

@@ -6,6 +6,7 @@ leaves a second `create` with only the contact lookup, the duplicate check and t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -134,8 +135,8 @@ class PortalCache:
     def load(self, now: float) -> Portal | None:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            if raw.get("version") != CACHE_VERSION:
-                return None
+            if not isinstance(raw, dict) or raw.get("version") != CACHE_VERSION:
+                return None  # `[]`, `null`, `"x"`, another version: no cache
             portal = _portal_from_json(raw["portal"])
         except FileNotFoundError:
             return None
@@ -148,6 +149,12 @@ class PortalCache:
         return portal if fresh and same and not portal.missing_tool_properties else None
 
     def save(self, portal: Portal) -> None:
+        """Cache the portal; only a speed-up, so a full disk or a folder in the file's
+        place never stops the command."""
+        with contextlib.suppress(OSError):
+            self._write(portal)
+
+    def _write(self, portal: Portal) -> None:
         folder = private_dir(self.path.parent)
         data = json.dumps({"version": CACHE_VERSION, "portal": asdict(portal)})
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".portal-")
