@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import urllib.parse
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

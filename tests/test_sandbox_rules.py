@@ -279,7 +279,7 @@ def test_a_property_cleared_with_an_empty_string_reads_back_empty(sandbox: Sandb
 
 
 def test_a_wrong_method_is_405_with_an_allow_header(sandbox: Sandbox):
-    status, headers, body = raw(sandbox, "GET", "/crm/v3/objects/tickets/batch/read", None)
+    status, headers, _ = raw(sandbox, "GET", "/crm/v3/objects/tickets/batch/read", None)
     assert status == 405 and headers["Allow"] == "POST"
     status, headers, _ = raw(sandbox, "POST", "/crm/v3/objects/tickets/1001", b"{}")
     assert status == 405 and set(headers["Allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
