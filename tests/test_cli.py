@@ -46,7 +46,8 @@ def test_doctor_on_a_portal_before_setup_names_setup_and_exits_4(bare_sandbox: S
 
 
 def test_doctor_names_a_missing_scope(cli: Cli, sandbox: Sandbox):
-    sandbox.control("POST", "scopes", {"scopes": ["tickets", "crm.objects.contacts.read"]})
+    sandbox.control("POST", "scopes", {"scopes": ["tickets", "crm.objects.contacts.read",
+                                                  "crm.objects.owners.read"]})
     result = cli("doctor", "--json")
     assert result.code == 4
     failed = [c for c in result.json() if not c["ok"]]

@@ -5,11 +5,15 @@ Both call a workflow (workflows/doctor.py) and render its report.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .env import Env
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..gateway import Gateway
 
 OK, BAD = "✓", "✗"
 
@@ -26,8 +30,12 @@ def doctor(
 
     settings = env.settings
     pending, damaged = env.outbox.entries()
+    def connect() -> tuple[Gateway, Settings]:
+        gateway = env.gateway()
+        return gateway, env.settings
+
     report = run_doctor(
-        settings, env.gateway,
+        settings, connect,
         load_policy=lambda: env.policy,
         pending=len(pending), damaged=len(damaged), now=env.now(), redact=env.redact)
     if as_json:

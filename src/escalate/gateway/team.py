@@ -92,7 +92,7 @@ class TeamCalls:
         from ..errors import NotFound
 
         try:
-            found = self._call(self._property_core.get_by_id, "tickets", name)
+            found = self._call(self._property_core.get_by_name, "tickets", name)
         except NotFound:
             return None
         definition: dict[str, Any] = found.to_dict()

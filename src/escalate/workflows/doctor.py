@@ -57,7 +57,7 @@ class DoctorReport:
         try:
             detail = check()
         except MissingScopes as exc:
-            scopes = ", ".join(exc.scopes) if exc.scopes else name
+            scopes = ", ".join(f"«{s}»" for s in exc.scopes) if exc.scopes else name
             self.checks.append(Check(
                 name, False, f"a la {TOKEN_WORDS} le falta el permiso {scopes}",
                 SCOPES_HINT, exc.exit_code))
@@ -72,24 +72,33 @@ class DoctorReport:
         self.checks.append(Check(name, ok, detail, fix))
 
 
-def doctor(settings: Settings, connect: Callable[[], Gateway], *,
+def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], *,
            load_policy: Callable[[], Any], pending: int, damaged: int, now: datetime,
            redact: Callable[[str], str] = lambda s: s) -> DoctorReport:
-    """Every check in order; later checks that need HubSpot are skipped when it refuses."""
+    """Every check in order; later checks that need HubSpot are skipped when it refuses.
+
+    `connect` gives the gateway and the settings in force with it (the embedded sandbox
+    points them elsewhere)."""
     from .portal import Portal, resolve
 
     report = DoctorReport()
-    report.note("Configuración", f"HubSpot en {settings.base_url}; datos en {settings.home}")
     policy = _policy_check(report, load_policy)
     gateway_box: list[Gateway] = []
 
     def token() -> str:
-        gateway_box.append(connect())
-        account = gateway_box[0].account()
+        gateway, connected = connect()
+        gateway_box.append(gateway)
+        settings_box.append(connected)
+        account = gateway.account()
         return (f"{TOKEN_WORDS} aceptada; portal {account.portal_id} "
                 f"({account.ui_domain})")
 
-    if report.run("Token", token, redact) and gateway_box:
+    settings_box: list[Settings] = []
+    connected = report.run("Token", token, redact)
+    settings = settings_box[0] if settings_box else settings
+    report.checks.insert(0, Check("Configuración", True, f"HubSpot en {settings.base_url}; "
+                                                        f"datos en {settings.home}"))
+    if connected and gateway_box:
         gateway = gateway_box[0]
         for scope, needed_by in SCOPES:
             if scope == "crm.objects.contacts.write":
