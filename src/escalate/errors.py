@@ -206,7 +206,14 @@ class ServerError(Unreachable):
 
 
 class AmbiguousWrite(Unreachable):
-    """A write was sent but its answer was lost: it may or may not have been carried out."""
+    """A write was sent but its answer was lost: it may or may not have been carried out.
+    `failure` is the error that lost it (a 5xx answer, a reset), when there was one."""
+
+    def __init__(self, message: str, *, failure: EscalateError | None = None,
+                 hint: str | None = None, answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint,
+                         answer=answer or (failure.answer if failure is not None else None))
+        self.failure = failure
 
 
 class Interrupted(EscalateError):

@@ -352,7 +352,8 @@ class Gateway(TeamCalls, HistoryCalls):
                 existing = self.ticket_by_escalate_id(escalate_id)
                 if existing is not None:
                     return existing
-                self.retry.pause(attempt, self.retry.busy_seconds, lost)  # not done: resend
+                # Not carried out after all: resend, or say what HubSpot answered.
+                self.retry.pause(attempt, self.retry.busy_seconds, lost.failure or lost)
                 attempt += 1
                 continue
             except (UniqueConflict, InvalidProperty) as refused:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError
 
-from ..errors import AmbiguousWrite, Unreachable
+from ..errors import AmbiguousWrite, EscalateError, Unreachable
 
 T = TypeVar("T")
 RequestLogger = Callable[[str, str, int | None, float], None]
@@ -174,7 +174,7 @@ class RetryPolicy:
 
     def run(self, call: Callable[[], T], *, idempotent: bool,
             is_api_error: Callable[[BaseException], bool],
-            translate: Callable[[Any], Exception]) -> T:
+            translate: Callable[[Any], EscalateError]) -> T:
         """Call until it answers; `idempotent=False` never resends a write whose answer was lost."""
         attempt = 0
         while True:
@@ -196,7 +196,8 @@ class RetryPolicy:
                     raise translate(exc) from None
                 failure = translate(exc)
                 if status != 429 and not idempotent:
-                    raise AmbiguousWrite(_lost_reply_message(status, failure)) from None
+                    raise AmbiguousWrite(_lost_reply_message(status, failure),
+                                         failure=failure) from None
                 wait = self._rate_limit_wait(exc, attempt) if status == 429 else self._backoff(
                     attempt)
                 budget = self.busy_seconds
@@ -232,6 +233,7 @@ def _offline_message(exc: Exception) -> str:
 
 def _lost_reply_message(status: int, failure: Exception) -> str:
     answer = getattr(failure, "answer", None)
+    said = f": {answer.message}" if answer is not None and answer.message else ""
     reference = answer.reference() if answer is not None else ""
-    return (f"HubSpot no confirmó la operación (HTTP {status}); puede haberse realizado."
-            + reference)
+    return (f"HubSpot no confirmó la operación (HTTP {status}{said}); puede haberse "
+            "realizado." + reference)

@@ -117,9 +117,10 @@ def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Ent
     folder = f"{settings.files_folder.rstrip('/')}/{ticket_id}"
     failed: list[str] = []
     checked: list[str] = []
-    workers = min(PARALLEL_UPLOADS, len(todo)) + (1 if check is not None else 0)
-    with ui.progress(len(todo)) as advance, ThreadPoolExecutor(workers) as pool:
-        checking = pool.submit(check) if check is not None else None
+    with (ui.progress(len(todo)) as advance,
+          ThreadPoolExecutor(1) as beside, ThreadPoolExecutor(min(PARALLEL_UPLOADS,
+                                                                 len(todo))) as pool):
+        checking = beside.submit(check) if check is not None else None
         futures: dict[Future[UploadedFile], tuple[Path, str]] = {
             pool.submit(gateway.upload, path, folder, name): (path, name)
             for path, name in todo}
