@@ -1,0 +1,257 @@
+"""Interactive `create` through a real pseudo-terminal: pexpect drives the installed
+`escalate` against the sandbox on loopback, and the tests read back what HubSpot holds."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import ANA, Cli, Sandbox, png_bytes
+
+pexpect = pytest.importorskip("pexpect")
+
+DOWN = "\x1b[B"
+CTRL_C = "\x03"
+CLEAR_LINE = "\x15"  # Ctrl-U: the typed text stays editable; this clears it to retype
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+TIMEOUT = 10
+
+
+def escalate_command() -> list[str]:
+    """The installed console script (the venv's), else the module."""
+    found = shutil.which("escalate", path=str(Path(sys.executable).parent)) or shutil.which(
+        "escalate")
+    return [found] if found else [sys.executable, "-m", "escalate"]
+
+
+class Term:
+    """One `escalate` run on a pseudo-terminal."""
+
+    def __init__(self, sandbox: Sandbox, home: Path, *args: str) -> None:
+        command = escalate_command()
+        env = {"PATH": os.environ.get("PATH", ""), "HUBSPOT_BASE_URL": sandbox.url,
+               "HUBSPOT_ACCESS_TOKEN": "sandbox", "ESCALATE_HOME": str(home),
+               "TERM": "xterm", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+               # pexpect cannot answer the terminal's cursor-position query
+               "PROMPT_TOOLKIT_NO_CPR": "1"}
+        if os.environ.get("PYTHONPATH"):
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        self.child = pexpect.spawn(command[0], [*command[1:], "create", *args], env=env,
+                                   encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 140))
+        self.seen: list[str] = []
+
+    def wait(self, pattern: str) -> str:
+        self.child.expect(pattern)
+        text = plain(self.child.before + self.child.after)
+        self.seen.append(text)
+        return text
+
+    def answer(self, pattern: str, keys: str) -> str:
+        text = self.wait(pattern)
+        self.child.send(keys)
+        return text
+
+    def finish(self) -> tuple[int, str]:
+        self.child.expect(pexpect.EOF)
+        self.seen.append(plain(self.child.before))
+        self.child.close()
+        return int(self.child.exitstatus if self.child.exitstatus is not None else -1), \
+            "".join(self.seen)
+
+
+def plain(text: Any) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", str(text or ""))
+
+
+@pytest.fixture
+def term(sandbox: Sandbox, home: Path) -> Iterator[Any]:
+    runs: list[Term] = []
+
+    def start(*args: str) -> Term:
+        run = Term(sandbox, home, *args)
+        runs.append(run)
+        return run
+
+    yield start
+    for run in runs:
+        if run.child.isalive():
+            run.child.terminate(force=True)
+
+
+def answer_form(t: Term, *, policy: str = "POL-77", client: str = "Ana López",
+                contact: str = "ana.lopez@example.com", what: str = "No guarda la placa") -> None:
+    """The form from the first question to the review, with plain good answers."""
+    t.answer("Número de póliza", policy + "\r")
+    t.answer("Nombre completo", client + "\r")
+    t.answer("Correo o teléfono", contact + "\r")
+    t.answer("primera que aplique", DOWN + "\r")  # ALTA
+    t.answer("QUÉ pasa", what + "\r\r")
+    t.answer("CÓMO pasó", "Pagos > Tarjeta > Pagar\r\r")
+    t.answer("DÓNDE", "Portal web de agentes\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")  # Teléfono
+    t.answer("cambiar algún dato", "n")
+    t.answer("Adjuntos", "\r")
+
+
+def outbox_entries(home: Path) -> list[Any]:
+    from escalate.outbox import Outbox
+
+    box = Outbox(home)
+    try:
+        return box.entries()[0]
+    finally:
+        box.close()
+
+
+def test_a_typo_in_each_field_is_asked_again_at_once_and_the_fixed_ticket_is_sent(
+        term: Any, sandbox: Sandbox, tmp_path: Path):
+    shot = tmp_path / "captura de pantalla.png"
+    shot.write_bytes(png_bytes(3))
+    t = term()
+    t.answer("Número de póliza", "#12\r")
+    assert "#12" in t.answer("no parece un número de póliza", CLEAR_LINE + "pol-77\r")
+    t.answer("Nombre completo", "Ana L0pez\r")
+    t.answer("no parece un nombre", CLEAR_LINE + "Ana López\r")
+    t.answer("Correo o teléfono", "ana@@example\r")
+    t.answer("no es un correo", CLEAR_LINE + "ana.lopez@example.com\r")
+    t.answer("primera que aplique", DOWN + "\r")
+    t.answer("QUÉ pasa", "...\r\r")
+    t.answer("no describe nada", CLEAR_LINE + "El endoso no guarda la placa\r\r")
+    t.answer("CÓMO pasó", "-\r\r")
+    t.answer("no describe nada", CLEAR_LINE + "Endosos > Guardar\r\r")
+    t.answer("DÓNDE", "xxx\r")
+    t.answer("no describe nada", CLEAR_LINE + "Portal web\r")
+    t.answer("CUÁNDO", "hoy 10:30\r")
+    t.answer("canal", DOWN * 3 + "\r")  # WhatsApp
+    t.answer("Dato a cambiar", "placa ABC\r")  # the text speaks of an endoso: rule B.a
+    t.answer("campo=valor", CLEAR_LINE + "placa=ABC1234\r")
+    t.answer("Dato a cambiar", "\r")
+    t.answer("Adjuntos", "/no/existe.png\r")
+    t.answer("el archivo no existe", CLEAR_LINE + str(shot).replace(" ", "\\ ") + "\r")
+    review = t.answer("Qué hacemos", "\r")
+    assert "POL-77 - Ana López" in review and "captura de pantalla.png" in review
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    content = ticket.properties["content"]
+    assert ticket.properties["subject"] == "POL-77 - Ana López"
+    assert ticket.properties["hs_ticket_priority"] == "HIGH"
+    assert "El endoso no guarda la placa" in content and "Endosos > Guardar" in content
+    assert "- placa: ABC1234" in content and "WhatsApp" in content and "hoy 10:30" in content
+    [note] = sandbox.notes_of(ticket.id)
+    assert note["hs_attachment_ids"]
+
+
+def test_a_pasted_multi_line_what_stays_whole_in_its_field(term: Any, sandbox: Sandbox):
+    t = term("--poliza", "POL-78", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    pasted = "Al guardar el endoso:\nla pantalla queda en blanco\n\ny luego pide sesión"
+    t.answer("QUÉ pasa", PASTE_START + pasted + PASTE_END + "\r\r")
+    t.answer("CÓMO pasó", "Endosos > Guardar\r\r")
+    t.answer("DÓNDE", "App móvil\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("Dato a cambiar", "\r")
+    t.answer("Adjuntos", "\r")
+    t.answer("Qué hacemos", "\r")
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    content = ticket.properties["content"]
+    what = content.split("QUÉ:\n", 1)[1].split("\n\nCÓMO:", 1)[0]
+    assert what == pasted
+    assert "CÓMO:\nEndosos > Guardar\n\nDÓNDE:\nApp móvil" in content
+
+
+def resume_id(shown: str) -> str:
+    found = re.findall(r"--borrador ([0-9a-f]{8})", shown)
+    assert found, shown
+    return found[-1]
+
+
+def test_ctrl_c_at_three_points_keeps_a_draft_and_borrador_creates_exactly_one_ticket(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term()
+    t.answer("Número de póliza", "POL-79\r")
+    t.answer("Nombre completo", "Ana Ló" + CTRL_C)  # 1: while typing
+    code, shown = t.finish()
+    assert code == 130 and "Interrumpido" in shown
+    draft = resume_id(shown)
+
+    t = term("--borrador", draft)
+    t.answer("Nombre completo", "Ana López\r")
+    t.answer("Correo o teléfono", "55 1234 5678\r")
+    t.answer("primera que aplique", DOWN + CTRL_C)  # 2: at a select list
+    code, shown = t.finish()
+    assert code == 130 and resume_id(shown) == draft
+
+    t = term("--borrador", draft)
+    t.answer("primera que aplique", "\r")  # URGENTE
+    t.answer("QUÉ pasa", "No carga la póliza\r\r")
+    t.answer("CÓMO pasó", "Abrir la app\r\r")
+    t.answer("DÓNDE", "App\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("cambiar algún dato", "n")
+    t.answer("Adjuntos", "\r")
+    t.answer("Qué hacemos", CTRL_C)  # 3: at the review
+    code, shown = t.finish()
+    assert code == 130 and resume_id(shown) == draft
+    assert [e.kind for e in outbox_entries(home)] == ["draft"]
+    assert sandbox.tickets() == []
+
+    t = term("--borrador", draft)  # complete: straight to the review
+    review = t.answer("Qué hacemos", "\r")
+    assert "POL-79 - Ana López" in review and "URGENTE" in review
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert ticket.properties["hs_ticket_priority"] == "URGENT"
+    assert outbox_entries(home) == []
+
+
+def test_the_reviews_edit_path_changes_a_field_and_returns_to_the_review(
+        term: Any, sandbox: Sandbox):
+    t = term()
+    answer_form(t)
+    t.answer("Qué hacemos", DOWN + "\r")  # Editar un campo
+    t.answer("Qué campo", DOWN * 7 + "\r")  # DÓNDE
+    t.answer("DÓNDE", CLEAR_LINE + "App móvil, pantalla de pagos\r")
+    review = t.answer("Qué hacemos", "\r")
+    assert "App móvil, pantalla de pagos" in review
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert "DÓNDE:\nApp móvil, pantalla de pagos" in ticket.properties["content"]
+
+
+def test_a_name_mismatch_is_shown_side_by_side_and_declining_sends_nothing(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term()
+    answer_form(t, client="Pedro Páramo")
+    review = t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar
+    assert "Pedro Páramo" in review and "Ana López" in review and "Mismo cliente" in review
+    code, shown = t.finish()
+    assert code == 0 and "no se envió nada" in shown
+    assert sandbox.writes() == [] and sandbox.tickets() == []
+    assert outbox_entries(home) == []
+
+
+def test_a_declined_duplicate_never_reaches_hubspot_through_outbox_send(
+        term: Any, cli: Cli, sandbox: Sandbox, home: Path):
+    assert cli("create", *ANA).code == 0
+    t = term(*ANA)  # every required value given: straight to the review
+    review = t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar
+    assert "Posibles duplicados" in review
+    code, _shown = t.finish()
+    assert code == 0
+    assert cli("outbox", "send").code == 0
+    assert len(sandbox.tickets()) == 1
