@@ -156,3 +156,24 @@ def test_setup_on_a_portal_from_before_adds_escalate_agent_and_leaves_the_rest(
     again = cli("setup")
     assert again.code == 0 and "Propiedad escalate_agent: ya existía" in again.out
     assert cli("doctor").code == 0
+
+
+def test_policy_prints_the_policy_in_force_and_its_file(cli: Cli, sandbox: Sandbox,
+                                                        tmp_path: Path):
+    environ = policy_file(tmp_path, POLICY + '[followup]\nhours = { URGENTE = 4 }\n')
+    shown = cli("politica", "--json", environ=environ)
+    assert shown.code == 0, shown.err
+    data = shown.json()
+    assert data["file"] == environ["ESCALATE_POLICY_FILE"]
+    assert data["matrix"]["priorities"] == {"ALTA": "tech-lead@aseguradora.example",
+                                            "URGENTE": "guardia@aseguradora.example"}
+    assert data["matrix"]["rules"] == [{"where_contains": ["app", "móvil"],
+                                        "owner": "equipo-app@aseguradora.example"}]
+    assert data["followup"]["hours"] == {"BAJA": 48, "MEDIA": 48, "ALTA": 48, "URGENTE": 4}
+    text = cli("policy", environ=environ).out
+    assert "URGENTE → guardia@aseguradora.example" in text and "URGENTE 4 h" in text
+    none = cli("policy", "--json")
+    assert none.json()["file"] is None and none.json()["matrix"]["priorities"] == {}
+    bad = cli("policy", environ=policy_file(tmp_path, "[matrix]\nURGENTE = 3\n"))
+    assert bad.code == 2 and "línea 2" in bad.err
+    assert sandbox.requests() == []
