@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 T = TypeVar("T")
+R = TypeVar("R")
 A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
@@ -488,36 +489,43 @@ class Gateway(TeamCalls, HistoryCalls):
                                                                                          "."))
                 floor, after = last_ms, None
 
-    def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
-                      in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
-        """Each item with its ticket's first contact, in the order given.
+    def pipelined(self, items: Iterable[T], work: Callable[[list[T]], list[R]], *,
+                  chunk: int = BATCH_SIZE,
+                  in_flight: int = READS_IN_FLIGHT) -> Iterator[R]:
+        """`work` on every `chunk` items as they come, up to `in_flight` chunks at once on
+        the shared pool; its results in the items' order.
 
-        Items are taken as they come (a stream from `ticket_pages` works); every 100 go
-        out as one association batch read then one contact batch read, up to `in_flight`
-        such pairs at once, so the reads run while the caller is still searching."""
+        With a stream such as `ticket_pages`, each chunk's requests (batch reads) go out
+        while the search is still paging; nothing waits for the whole list."""
         from concurrent.futures import ThreadPoolExecutor
 
-        pending: deque[Future[list[tuple[T, Contact | None]]]] = deque()
-
-        def resolve(chunk: list[T]) -> list[tuple[T, Contact | None]]:
-            links = self.ticket_contact_ids(ticket_id(i) for i in chunk)
-            firsts = {t: ids[0] for t, ids in links.items() if ids}
-            found = self.contacts(firsts.values()) if firsts else {}
-            return [(i, found.get(firsts.get(ticket_id(i), ""))) for i in chunk]
-
+        pending: deque[Future[list[R]]] = deque()
         with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="escalate-reads") as pool:
-            chunk: list[T] = []
+            batch: list[T] = []
             for item in items:
-                chunk.append(item)
-                if len(chunk) == BATCH_SIZE:
-                    pending.append(pool.submit(resolve, chunk))
-                    chunk = []
+                batch.append(item)
+                if len(batch) == chunk:
+                    pending.append(pool.submit(work, batch))
+                    batch = []
                     while len(pending) > in_flight or (pending and pending[0].done()):
                         yield from pending.popleft().result()
-            if chunk:
-                pending.append(pool.submit(resolve, chunk))
+            if batch:
+                pending.append(pool.submit(work, batch))
             while pending:
                 yield from pending.popleft().result()
+
+    def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
+                      in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
+        """Each item with its ticket's first contact, in the order given: per 100 items one
+        association batch read then one contact batch read, pipelined (see `pipelined`)."""
+
+        def resolve(batch: list[T]) -> list[tuple[T, Contact | None]]:
+            links = self.ticket_contact_ids(ticket_id(i) for i in batch)
+            firsts = {t: ids[0] for t, ids in links.items() if ids}
+            found = self.contacts(firsts.values()) if firsts else {}
+            return [(i, found.get(firsts.get(ticket_id(i), ""))) for i in batch]
+
+        return self.pipelined(items, resolve, in_flight=in_flight)
 
     def ticket_contact_ids(self, ticket_ids: Iterable[str]) -> dict[str, list[str]]:
         """For each ticket, its contacts' ids: v4 batch reads of 100."""
