@@ -228,7 +228,7 @@ class Outbox:
             except sqlite3.DatabaseError as exc:
                 if not damaged_db(exc):
                     raise trouble(self.home, exc) from None
-                problem = f"estaba dañada ({exc})"
+                problem = "estaba dañada"
         return self._salvage(problem)
 
     def _problem(self) -> str | None:
@@ -477,7 +477,7 @@ class Outbox:
             if local_failure(exc):
                 raise trouble(self.home, exc) from None
             self.close()
-            self._conn = self._salvage(f"estaba dañada ({exc})")
+            self._conn = self._salvage("estaba dañada")
             rows = self._db.execute(f"SELECT {COLUMNS} FROM entries ORDER BY created_at, id"
                                     ).fetchall()
         good: list[Entry] = []

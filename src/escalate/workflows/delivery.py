@@ -343,7 +343,9 @@ def deliver(entry: Entry, where: Surroundings, *, ui: Ui, fresh: bool) -> Outcom
     except KeyboardInterrupt:
         outbox.failed(entry, "Interrumpido por el usuario.")
         raise
-    except LocalTrouble as exc:  # already kept in the fallback folder, or never taken
+    except LocalTrouble as exc:  # the entry is safe in the fallback folder (or was never taken)
+        outbox.failed(entry, exc.message)
+        exc.exit_code = ExitCode.UNREACHABLE if progressed(entry) else ExitCode.USAGE
         return Kept(exc.message, exc.hint or "", exit_code=exc.exit_code, error=exc)
     except (AuthProblem, Unreachable) as exc:
         outbox.failed(entry, exc.message)

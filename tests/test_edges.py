@@ -1,0 +1,436 @@
+"""Nothing lost at the edges (issue 11): a damaged outbox, a stale claim, a full or
+read-only disk, a held lock, a bad token, Ctrl-C during start-up, odd files and `.env`s.
+
+Each test reproduces one item of the issue with the real CLI against the sandbox, then
+checks what HubSpot holds (tickets by escalate_id, uploads, notes) and what the outbox
+still holds.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalate.outbox import Entry, Outbox
+
+from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
+
+PAGE = 4096
+
+
+@pytest.fixture(autouse=True)
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fallback folder (the user's temporary folder) belongs to this test only."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def payload(policy: str, how: str = "Guardar") -> dict[str, Any]:
+    from escalate.domain.escalation import Escalation, Rules
+
+    escalation = Escalation.build({
+        "policy": policy, "client_name": "Ana López", "email": "ana.lopez@example.com",
+        "priority": "ALTA", "what": "No guarda el endoso", "how": how,
+        "where": "Portal web"}, Rules(), datetime.now(timezone.utc))
+    return {"version": 1, "escalation": escalation.model_dump(mode="json"), "files": []}
+
+
+def queue(home: Path, count: int, size: int = 1200) -> list[str]:
+    """`count` escalations waiting in the outbox, big enough to fill several pages."""
+    outbox = Outbox(home)
+    policies = []
+    for i in range(count):
+        policy = f"Q-{i:03d}"
+        outbox.put(Entry(uuid.uuid4().hex, "create", payload(policy, "paso " * (size // 5)),
+                         created_at=1000.0 + i), claim=False)
+        policies.append(policy)
+    outbox.close()
+    return policies
+
+
+def policies_in(sandbox: Sandbox) -> list[str]:
+    return sorted(t.properties["escalate_policy"] for t in sandbox.tickets())
+
+
+def scribble(path: Path, offset: int, size: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(os.urandom(size))
+
+
+def fallback_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("escalate-*/entry-*.json"))
+
+
+# -- 1. a damaged outbox never blocks the rest ------------------------------------------
+
+
+def test_a_damaged_page_salvages_every_readable_entry_and_commands_keep_working(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    policies = queue(home, 12)
+    scribble(home / "outbox.sqlite3", PAGE, PAGE)  # page 2: the entries table's root
+    listing = cli("outbox")
+    assert listing.code == 0, listing.err
+    assert "se recuperaron 12 entrada(s) y 0 no se pudieron leer" in listing.err
+    [aside] = home.glob("outbox.damaged-*.sqlite3")
+    assert str(aside) in listing.err
+    assert cli("create", *ANA, "--sin-preguntas").code == 0
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    assert policies_in(sandbox) == sorted([*policies, "POL-1001"])
+
+
+def test_a_damaged_index_does_not_stall_outbox_send(cli: Cli, sandbox: Sandbox, home: Path):
+    policies = queue(home, 3, size=100)
+    with sqlite3.connect(home / "outbox.sqlite3") as db:
+        [root] = db.execute("SELECT rootpage FROM sqlite_master WHERE type = 'index'").fetchone()
+    scribble(home / "outbox.sqlite3", (root - 1) * PAGE, PAGE)
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    assert "otro proceso" not in sent.out and "3 de 3" in sent.out
+    assert policies_in(sandbox) == policies
+
+
+@pytest.mark.parametrize("damage", ["header", "truncated"])
+def test_header_damage_or_truncation_salvages_what_can_be_read(
+        cli: Cli, sandbox: Sandbox, home: Path, damage: str):
+    policies = queue(home, 12)
+    path = home / "outbox.sqlite3"
+    if damage == "header":
+        scribble(path, 0, 100)
+    else:
+        os.truncate(path, path.stat().st_size // 2)
+    listing = cli("outbox", "--json")
+    assert listing.code == 0, listing.err
+    saved = len(listing.json())
+    assert f"se recuperaron {saved} entrada(s)" in listing.err
+    assert saved == 12 if damage == "header" else 1 <= saved < 12
+    assert list(home.glob("outbox.damaged-*.sqlite3"))
+    assert cli("outbox", "send").code == 0
+    sent = policies_in(sandbox)
+    assert len(sent) == saved and set(sent) <= set(policies)  # each at most once
+
+
+@pytest.mark.parametrize("damage", ["zero bytes", "a folder"])
+def test_an_empty_file_or_a_folder_in_its_place_is_said_and_set_aside(
+        cli: Cli, sandbox: Sandbox, home: Path, damage: str):
+    queue(home, 2)
+    path = home / "outbox.sqlite3"
+    if damage == "zero bytes":
+        os.truncate(path, 0)
+    else:
+        path.unlink()
+        path.mkdir()
+    listing = cli("outbox")
+    assert listing.code == 0, listing.err
+    assert ("vacía (0 bytes)" if damage == "zero bytes" else "carpeta") in listing.err
+    assert list(home.glob("outbox.damaged-*"))
+    assert cli("create", *ANA, "--sin-preguntas").code == 0
+    assert policies_in(sandbox) == ["POL-1001"]
+
+
+# -- 2. a portal cache that is not an object ----------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["[]", "null", '"x"', "a folder"])
+def test_a_cache_that_is_not_an_object_is_treated_as_no_cache(
+        cli: Cli, sandbox: Sandbox, home: Path, content: str):
+    assert cli("create", *ANA, "--sin-preguntas").code == 0
+    [cache] = (home / "cache").glob("portal-*.json")
+    if content == "a folder":
+        cache.unlink()
+        cache.mkdir()
+    else:
+        cache.write_text(content)
+    again = cli("create", *with_option(ANA, "--poliza", "POL-2"), "--sin-preguntas")
+    assert again.code == 0, again.err
+    assert policies_in(sandbox) == ["POL-1001", "POL-2"]
+
+
+# -- 3. claims are leases -----------------------------------------------------------------
+
+
+def claim_as(home: Path, holder: str, renewed_at: float) -> None:
+    with sqlite3.connect(home / "outbox.sqlite3") as db:
+        db.execute("UPDATE entries SET holder = ?, owner_pid = 1, owner_host = ?, "
+                   "renewed_at = ?", (holder, holder.split(":")[0], renewed_at))
+
+
+def test_a_stale_claim_from_another_host_is_taken_over(cli: Cli, sandbox: Sandbox,
+                                                       home: Path):
+    queue(home, 1, size=100)
+    claim_as(home, "contenedor-viejo:1:abcd", time.time() - 600)
+    sent = cli("outbox", "send")
+    assert sent.code == 0 and "1 de 1" in sent.out, sent.out
+    assert policies_in(sandbox) == ["Q-000"]
+
+
+def test_a_live_claim_from_another_host_is_left_alone(cli: Cli, sandbox: Sandbox,
+                                                      home: Path):
+    queue(home, 1, size=100)
+    claim_as(home, "otra-maquina:1:abcd", time.time())
+    sent = cli("outbox", "send")
+    assert sent.code == 0 and "otro proceso" in sent.out
+    assert sandbox.tickets() == []
+
+
+def test_two_live_holders_never_hold_one_entry(home: Path):
+    queue(home, 1, size=100)
+    first, second = Outbox(home), Outbox(home)
+    [entry], _ = first.entries()
+    assert first.claim(entry.id) is True
+    assert second.claim(entry.id) is False
+    first.renew(entry.id)
+    assert second.claim(entry.id) is False
+    first.failed(entry, "se suelta")
+    assert second.claim(entry.id) is True
+    first.close()
+    second.close()
+
+
+# -- 4. local trouble is named, and what was typed survives -------------------------------
+
+
+class SickConnection:
+    """A real SQLite connection whose writes fail like a full disk (SQLITE_FULL)."""
+
+    def __init__(self, conn: sqlite3.Connection, fails: Any) -> None:
+        self.conn = conn
+        self.fails = fails
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if self.fails(sql, args):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch, fails: Any) -> None:
+    real = Outbox._connect
+    monkeypatch.setattr(Outbox, "_connect",
+                        lambda self, path: SickConnection(real(self, path), fails))
+
+
+def writes(sql: str, args: Any) -> bool:
+    return sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+
+
+def test_a_full_disk_keeps_the_escalation_in_the_temp_folder_and_exits_2(
+        cli: Cli, sandbox: Sandbox, home: Path, private_temp: Path,
+        monkeypatch: pytest.MonkeyPatch):
+    assert cli("outbox").code == 0  # the outbox exists before the disk fills up
+    full_disk(monkeypatch, writes)
+    result = cli("create", *ANA, "--sin-preguntas")
+    assert result.code == 2, result.err
+    assert "disco está lleno" in result.err and str(home) in result.err
+    assert "Error inesperado" not in result.err
+    assert len(fallback_files(private_temp)) == 1
+    listing = cli("outbox")  # `escalate outbox` works on a full disk
+    assert listing.code == 0 and "POL-1001 - Ana López" in listing.out
+    assert sandbox.tickets() == []
+    monkeypatch.undo()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_temp))
+    assert cli("outbox", "send").code == 0
+    assert policies_in(sandbox) == ["POL-1001"]
+    assert fallback_files(private_temp) == []
+
+
+def test_a_full_disk_once_hubspot_holds_the_ticket_exits_5_and_never_makes_two(
+        cli: Cli, sandbox: Sandbox, home: Path, private_temp: Path,
+        monkeypatch: pytest.MonkeyPatch):
+    full_disk(monkeypatch, lambda sql, args: "SET state" in sql and '"ticket"' in str(args))
+    result = cli("create", *ANA, "--sin-preguntas")
+    assert result.code == 5, result.err
+    assert "disco está lleno" in result.err
+    monkeypatch.undo()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_temp))
+    assert cli("outbox", "send").code == 0
+    assert policies_in(sandbox) == ["POL-1001"]
+
+
+def make_read_only(folder: Path) -> Any:
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+            pytest.skip("chattr no disponible: no se puede hacer una carpeta de solo lectura")
+        return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+    folder.chmod(0o500)
+    return lambda: folder.chmod(0o700)
+
+
+def test_a_read_only_home_names_the_folder_keeps_the_escalation_and_exits_2(
+        cli: Cli, sandbox: Sandbox, home: Path, private_temp: Path):
+    undo = make_read_only(home)
+    try:
+        result = cli("create", *ANA, "--sin-preguntas")
+        assert result.code == 2, result.err
+        assert str(home) in result.err and "Error inesperado" not in result.err
+        assert len(fallback_files(private_temp)) == 1
+        assert "POL-1001 - Ana López" in cli("outbox").out
+    finally:
+        undo()
+    assert cli("outbox", "send").code == 0
+    assert policies_in(sandbox) == ["POL-1001"]
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_a_home_that_is_a_file_or_cannot_be_created_exits_2_not_a_bug(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path, private_temp: Path, where: str):
+    blocker = tmp_path / "soy-un-archivo"
+    blocker.write_text("x")
+    home = blocker if where == "a file" else blocker / "escalate"
+    result = cli("create", *ANA, "--sin-preguntas", environ={"ESCALATE_HOME": str(home)})
+    assert result.code == 2, result.err
+    assert "Error inesperado" not in result.err and str(blocker) in result.err
+    assert sandbox.tickets() == []
+
+
+def test_a_lock_held_by_another_process_is_named_and_the_escalation_kept(
+        cli: Cli, sandbox: Sandbox, home: Path, private_temp: Path,
+        monkeypatch: pytest.MonkeyPatch):
+    import escalate.outbox
+
+    assert cli("outbox").code == 0
+    monkeypatch.setattr(escalate.outbox, "LOCK_SECONDS", 0.3)
+    holder = sqlite3.connect(home / "outbox.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = cli("create", *ANA, "--sin-preguntas")
+        assert result.code == 2, result.err
+        assert "bloqueada" in result.err and str(home) in result.err
+        assert len(fallback_files(private_temp)) == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert cli("outbox", "send").code == 0
+    assert policies_in(sandbox) == ["POL-1001"]
+
+
+# -- 5. the token --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["pat-na1-abcd\r\nefgh-1234", "pat-na1-abcd’efgh-1234",
+                                   "pat-na1-abcd efgh-1234", "pat-na1-abcd\x07efgh-1234"])
+def test_a_token_with_a_line_break_or_odd_characters_exits_4_without_showing_it(
+        cli: Cli, sandbox: Sandbox, token: str):
+    result = cli("--verbose", "create", *ANA, "--sin-preguntas",
+                 environ={"HUBSPOT_ACCESS_TOKEN": token})
+    assert result.code == 4, result.err
+    for part in ("abcd", "efgh"):
+        assert part not in result.out + result.err
+    assert sandbox.requests() == []
+
+
+def test_surrounding_whitespace_around_the_token_is_stripped(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--sin-preguntas",
+                 environ={"HUBSPOT_ACCESS_TOKEN": "  sandbox\r\n"})
+    assert result.code == 0, result.err
+
+
+def test_redaction_covers_raw_repr_bytes_and_header_encoded_forms():
+    import base64
+    from urllib.parse import quote
+
+    from escalate.config import redact
+
+    token = "pat-na1-ñandú\r\n-1234"
+    forms = [token, repr(token), repr(token.encode()), quote(token),
+             token.encode().decode("latin-1"), base64.b64encode(token.encode()).decode(),
+             f"Bearer {token.strip()}", "pat-na1-ñandú"]
+    for form in forms:
+        shown = redact(f"error: {form} al enviar", [token])
+        assert "ñandú" not in shown and "1234" not in shown and "and" not in shown.split()[1:2]
+
+
+# -- 6. Ctrl-C during start-up -------------------------------------------------------------
+
+
+def test_ctrl_c_during_start_up_keeps_the_options_of_a_create(
+        cli: Cli, sandbox: Sandbox, private_temp: Path):
+    environ = {"PATH": os.environ.get("PATH", ""), **cli.environ, "TMPDIR": str(private_temp)}
+    for n, delay in enumerate((0.15, 0.3, 0.6)):
+        policy = f"SIG-{n}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "escalate", "create",
+             *with_option(ANA, "--poliza", policy), "--sin-preguntas"],
+            cwd=cli.cwd, env=environ, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err, err
+        assert process.returncode in (0, 130), (process.returncode, err)
+        if process.returncode == 130:
+            assert "borrador" in err or "bandeja de salida" in err, err
+        kept = cli("outbox", "--json").json()
+        found = [e for e in kept if policy in e["description"]]
+        sent = [p for p in policies_in(sandbox) if p == policy]
+        assert found or sent, (delay, err, kept)
+        assert len(found) <= 1 and len(sent) <= 1
+
+
+def test_ctrl_c_during_start_up_of_another_command_says_nothing_needed_keeping(
+        cli: Cli, private_temp: Path):
+    from escalate.cli import rescue
+
+    assert rescue.wants_keeping(["--sandbox", "create", "--poliza", "X"])
+    assert not rescue.wants_keeping(["outbox", "send"])
+    assert not rescue.wants_keeping(["create", "--help"])
+    state = rescue._Guard(["outbox"], uuid.uuid4().hex, early=True)
+    assert rescue._said(state) == "No había nada que guardar."
+
+
+# -- 8. files ------------------------------------------------------------------------------
+
+
+def test_the_same_file_under_two_paths_is_uploaded_and_listed_once(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    ticket = cli("create", *ANA, "--json", "--sin-preguntas").json()["id"]
+    picture = cli.cwd / "captura.png"
+    picture.write_bytes(png_bytes(5))
+    (tmp_path / "enlace.png").symlink_to(picture)
+    sandbox.forget_requests()
+    result = cli("attach", ticket, str(picture), "./captura.png", str(tmp_path / "enlace.png"),
+                 "--json")
+    assert result.code == 0, result.err
+    assert len(result.json()["files"]) == 1
+    assert len([r for r in sandbox.requests() if r["path"] == "/files/v3/files"]) == 1
+    [note] = [n for n in sandbox.notes_of(ticket) if n.get("hs_attachment_ids")]
+    assert len(note["hs_attachment_ids"].split(";")) == 1
+
+
+def test_a_name_of_only_dots_before_the_extension_keeps_its_extension(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    ticket = cli("create", *ANA, "--json", "--sin-preguntas").json()["id"]
+    odd = tmp_path / "..png"
+    odd.write_bytes(png_bytes(6))
+    result = cli("attach", ticket, str(odd), "--json")
+    assert result.code == 0, result.err
+    assert result.json()["files"][0]["name"].endswith(".png")
+
+
+# -- 10. garbage .env ----------------------------------------------------------------------
+
+
+def test_a_dotenv_of_2mb_random_bytes_gives_one_warning_with_a_count(cli: Cli):
+    (cli.cwd / ".env").write_bytes(os.urandom(2 * 1024 * 1024))
+    result = cli("outbox")
+    warnings = [line for line in result.err.splitlines() if line.startswith("Aviso:")]
+    assert len(warnings) == 1, result.err[:2000]
+    assert ".env" in warnings[0] and any(ch.isdigit() for ch in warnings[0])
+    assert Counter(result.err.splitlines()).most_common(1)[0][1] == 1
