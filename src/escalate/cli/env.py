@@ -109,13 +109,14 @@ class Env:
     @property
     def settings(self) -> config.Settings:
         """Read once; their warnings wait for `show_pending` (nothing printed here)."""
-        if self._settings is None:
-            self._settings = self.load_settings()
-        return self._settings
+        return self.load_settings()
 
     def load_settings(self) -> config.Settings:
-        """Settings from the environment and `.env` of the working folder, with the
-        warnings they returned queued for `show_pending`."""
+        """Settings from the environment and `.env` of the working folder, read once, with
+        the warnings they returned queued for `show_pending`. Call it to have settings
+        problems reported (exit 2 or 4) before anything is kept."""
+        if self._settings is not None:
+            return self._settings
         settings = config.load(self.environ, self.cwd, sandbox=self.sandbox)
         self._secret = settings.token
         self._pending.extend(settings.warnings)
@@ -123,6 +124,7 @@ class Env:
             self._pending.append(NOTICE + "Modo sandbox: HubSpot simulado en esta "
                                  f"máquina ({settings.home / 'sandbox'}); nada llega a un "
                                  "portal real.")
+        self._settings = settings
         return settings
 
     @property

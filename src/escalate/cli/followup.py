@@ -228,7 +228,7 @@ def contacted(
     ticket = check_ticket_id(ticket_id)
     if problems:
         raise InvalidInput(problems)
-    env.settings  # noqa: B018 - settings problems are reported before anything is kept
+    env.load_settings()  # settings problems are reported before anything is kept
     entry = contacted_entry(ticket, text, chosen.value if chosen else None, env.now())
     env.outbox.put(entry)
     result = run_entry(env, entry, ui=TerminalUi(env, False), fresh=True)
