@@ -15,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import REPORT_TO, EscalateError, ExitCode
-from . import admin, attach, bump, create, followup, outbox, policy, sandbox
+from . import admin, attach, bump, create, followup, outbox, policy, report, sandbox
 from .env import Env
 from .spanish import (
     SpanishCommand,
@@ -73,6 +73,8 @@ def _register() -> None:
     app.add_typer(sandbox.app, name="sandbox")
     app.command("bump", cls=SpanishCommand)(bump.bump)
     app.command("subir", cls=SpanishCommand, hidden=True)(bump.bump)  # Spanish alias
+    app.command("report", cls=SpanishCommand)(report.report)
+    app.command("informe", cls=SpanishCommand, hidden=True)(report.report)  # Spanish alias
     app.command("policy", cls=SpanishCommand)(policy.policy)
     app.command("politica", cls=SpanishCommand, hidden=True)(policy.policy)  # Spanish alias
 

@@ -15,7 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from .business_hours import BusinessCalendar
-from .moments import parse_time
+from .moments import parse_time, zone
 from .priority import Priority
 from .records import Ticket
 
@@ -99,10 +99,13 @@ class Clock:
 
     def priority(self, ticket: Ticket) -> Priority | None:
         """The ticket's level, through the portal's options (or HubSpot's default values)."""
-        value = ticket.priority
-        if not value:
+        return self.level(ticket.priority)
+
+    def level(self, option: str | None) -> Priority | None:
+        """The level a value of `hs_ticket_priority` stands for in this portal."""
+        if not option:
             return None
-        return self.levels.get(value) or Priority.from_hubspot(value)
+        return self.levels.get(option) or Priority.from_hubspot(option)
 
     def hours_for(self, priority: Priority | None) -> float:
         """Hours a client may wait without an update at this priority."""
@@ -219,14 +222,7 @@ def levels_of(options: Iterable[tuple[str, str]]) -> dict[str, Priority]:
 
 def portal_zone(name: str | None) -> tzinfo:
     """The portal's time zone (account-info `timeZone`), UTC when unknown."""
-    if name:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return timezone.utc
+    return zone(name) or timezone.utc
 
 
 def most_overdue_first(owed: list[Owed]) -> list[Owed]:

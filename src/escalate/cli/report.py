@@ -1,0 +1,274 @@
+"""`escalate report` (`informe`): the escalation history of a window, as tables, CSV, JSON or
+one HTML file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import InvalidInput
+from .env import Env
+from .prompts import TerminalUi
+
+if TYPE_CHECKING:
+    from ..domain.report import Report
+    from ..workflows.report import ReportResult
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+def report(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option(
+        "--since", "--desde", metavar="FECHA",
+        help="Desde esta fecha de creación (AAAA-MM-DD o ISO 8601; sin zona: la del portal).")],
+    until: Annotated[str | None, typer.Option(
+        "--until", "--hasta", metavar="FECHA",
+        help="Hasta esta fecha, incluida si es solo un día (por omisión: ahora).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="El informe en JSON por stdout.")]
+    = False,
+    csv_dir: Annotated[Path | None, typer.Option(
+        "--csv", metavar="CARPETA", help="Escribir un CSV por tabla en esta carpeta.")] = None,
+    html_file: Annotated[Path | None, typer.Option(
+        "--html", metavar="ARCHIVO", help="Escribir el informe en un solo archivo HTML "
+        "(abre sin conexión).")] = None,
+) -> None:
+    """Informe de las escalaciones creadas en un periodo: por agente, prioridad, canal y
+    DÓNDE; tiempos de resolución; promesa al cliente; problemas recurrentes; subidas.
+
+    Ejemplo: escalate report --desde 2026-11-01 --hasta 2026-11-30 --html informe.html
+    """
+    env: Env = ctx.ensure_object(Env)
+    from ..domain.moments import zone
+    from ..workflows.report import report as run_report
+
+    problems = _check_outputs(csv_dir, html_file)
+    texts = {"--desde": since, "--hasta": until}
+    for flag, text in texts.items():
+        if text is not None and _read(text, timezone.utc, end=False) is None:
+            problems.append(f"{flag}: «{text[:40]}» no es una fecha; use AAAA-MM-DD o "
+                            "AAAA-MM-DDTHH:MM (ISO 8601).")
+    if problems:
+        raise InvalidInput(problems, hint="No se consultó HubSpot.")
+    now = env.now()
+    # Before any request: the checks that hold whatever the portal's time zone.
+    _check_window(_read(since, timezone.utc), _read(until, timezone.utc, end=True)
+                  if until else now, now, slack=timedelta(hours=14))
+    settings = env.settings
+    gateway = env.gateway()
+    from ..workflows.portal import load_portal
+
+    local = zone(load_portal(gateway, settings, warn=env.warn).account.time_zone) or (
+        timezone.utc)
+    start = _read(since, local)
+    end = _read(until, local, end=True) if until else now
+    assert start is not None and end is not None
+    _check_window(start, end, now)
+    end = min(end, now)
+    interactive = env.err.is_terminal and not env.verbose
+    with _progress(env, interactive) as advance:
+        result = run_report(gateway, settings, env.policy.policy, since=start, until=end,
+                            now=now, ui=TerminalUi(env, False), progress=advance)
+    tables = report_tables(result)
+    if csv_dir is not None:
+        for name, (header, rows) in tables.items():
+            with (csv_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(header)
+                writer.writerows(rows)
+        env.notice(f"{len(tables)} archivos CSV en {csv_dir}.")
+    if html_file is not None:
+        from ..report_html import render
+
+        html_file.write_text(render(result.report, result.url, now.astimezone(local)),
+                             encoding="utf-8")
+        env.notice(f"Informe HTML: {html_file}")
+    if as_json:
+        env.out(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+    else:
+        _show(env, result.report, tables)
+
+
+# -- input ---------------------------------------------------------------------------
+
+def _read(text: str | None, local: tzinfo, *, end: bool = False) -> datetime | None:
+    """A moment typed by the user: ISO 8601, read in `local` without an offset; a bare day
+    as `--hasta` means the end of that day."""
+    from ..domain.moments import parse_iso
+
+    if text is None:
+        return None
+    moment = parse_iso(text.strip().replace(" ", "T", 1), local)
+    if moment is not None and end and len(text.strip()) == 10:
+        moment += timedelta(days=1)
+    return moment
+
+
+def _check_window(start: datetime | None, end: datetime | None, now: datetime,
+                  slack: timedelta = timedelta(0)) -> None:
+    if start is None or end is None:
+        return
+    problems = []
+    if start >= end + slack:
+        problems.append("--desde debe ser anterior a --hasta.")
+    if start > now + slack:
+        problems.append("--desde está en el futuro: no hay escalaciones que contar.")
+    if problems:
+        raise InvalidInput(problems, hint="No se consultó HubSpot.")
+
+
+def _check_outputs(csv_dir: Path | None, html_file: Path | None) -> list[str]:
+    """Where the files go must be writable before anything is asked of HubSpot."""
+    problems = []
+    if html_file is not None:
+        folder = html_file.parent if str(html_file.parent) else Path(".")
+        if html_file.is_dir():
+            problems.append(f"--html: {html_file} es una carpeta; indique un archivo.")
+        elif not folder.is_dir():
+            problems.append(f"--html: la carpeta {folder} no existe.")
+        elif not os.access(folder, os.W_OK | os.X_OK) or (
+                html_file.exists() and not os.access(html_file, os.W_OK)):
+            problems.append(f"--html: no hay permiso para escribir en {html_file}.")
+    if csv_dir is not None:
+        if csv_dir.exists() and not csv_dir.is_dir():
+            problems.append(f"--csv: {csv_dir} es un archivo; indique una carpeta.")
+        elif not csv_dir.exists() and not csv_dir.parent.is_dir():
+            problems.append(f"--csv: la carpeta {csv_dir.parent} no existe.")
+        elif not os.access(csv_dir if csv_dir.exists() else csv_dir.parent, os.W_OK | os.X_OK):
+            problems.append(f"--csv: no hay permiso para escribir en {csv_dir}.")
+        else:
+            csv_dir.mkdir(exist_ok=True)
+    return problems
+
+
+def _progress(env: Env, show: bool) -> Any:
+    """A progress bar on stderr while tickets are read (only on a terminal)."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    @contextmanager
+    def bar() -> Any:
+        if not show:
+            yield None
+            return
+        with Progress(TextColumn("Leyendo tickets"), BarColumn(), MofNCompleteColumn(),
+                      console=env.err, transient=True) as progress:
+            task = progress.add_task("tickets", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield advance
+
+    return bar()
+
+
+# -- output --------------------------------------------------------------------------
+
+def report_tables(result: ReportResult) -> dict[str, Table]:
+    """Every table of the report, named as its CSV file."""
+    from ..domain.report import BREAKDOWNS
+
+    r = result.report
+    tables: dict[str, Table] = {}
+    for key in BREAKDOWNS:
+        rows = r.breakdowns.get(key, [])
+        tables[f"por_{key}"] = ([key, "escalaciones", "porcentaje"],
+                                [[k, n, _share(n, r.tickets)] for k, n in rows])
+    tables["resolucion"] = (["prioridad", "resueltos", "mediana_horas", "p90_horas"],
+                            [[x.priority, x.resolved, x.median_hours, x.p90_hours]
+                             for x in r.resolution])
+    p = r.promise
+    tables["promesa"] = (["medida", "tickets", "de", "porcentaje"], [
+        ["esperaron_mas_del_intervalo", p.waited_past, p.tickets, p.waited_share],
+        ["resueltos_aviso_a_tiempo", p.call_on_time, p.resolved, _share(p.call_on_time,
+                                                                        p.resolved)],
+        ["resueltos_aviso_tarde", p.call_late, p.resolved, _share(p.call_late, p.resolved)],
+        ["resueltos_sin_aviso", p.call_never, p.resolved, _share(p.call_never, p.resolved)],
+        ["resueltos_aviso_pendiente", p.call_pending, p.resolved,
+         _share(p.call_pending, p.resolved)],
+        ["resueltos_tarde_o_sin_aviso", p.call_late + p.call_never,
+         p.resolved - p.call_pending, p.late_or_never_share]])
+    tables["recurrentes"] = (["posicion", "problema", "tickets", "ids", "enlaces"], [
+        [n, x.what, x.count, " ".join(x.ticket_ids), " ".join(result.url(i)
+                                                              for i in x.ticket_ids[:10])]
+        for n, x in enumerate(r.recurring, 1)])
+    tables["subidas"] = (["subida", "tickets_subidos", "resueltos_subidos",
+                          "mediana_horas_tras_subir", "comparables_sin_subir",
+                          "mediana_horas_tras_umbral", "ahorro_horas"],
+                         [[b.transition, b.bumped, b.resolved_bumped, b.median_after_bump,
+                           b.compared, b.median_after_threshold, b.saved_hours]
+                          for b in r.bumps])
+    return tables
+
+
+def report_json(result: ReportResult) -> dict[str, Any]:
+    r = result.report
+    p = r.promise
+    return {
+        "since": r.since.isoformat(), "until": r.until.isoformat(), "tickets": r.tickets,
+        **{f"by_{name}": [{"key": k, "count": n} for k, n in r.breakdowns[key]]
+           for key, name in (("agente", "agent"), ("prioridad", "priority"),
+                             ("canal", "channel"), ("medio", "medium"),
+                             ("pantalla", "screen"))},
+        "resolution": [{"priority": x.priority, "resolved": x.resolved,
+                        "median_hours": x.median_hours, "p90_hours": x.p90_hours}
+                       for x in r.resolution],
+        "promise": {"tickets": p.tickets, "waited_past_interval": p.waited_past,
+                    "waited_share": p.waited_share, "resolved": p.resolved,
+                    "call_on_time": p.call_on_time, "call_late": p.call_late,
+                    "call_never": p.call_never, "call_pending": p.call_pending,
+                    "late_or_never_share": p.late_or_never_share},
+        "recurring": [{"what": x.what, "count": x.count, "ticket_ids": x.ticket_ids,
+                       "urls": [result.url(i) for i in x.ticket_ids]} for x in r.recurring],
+        "bumps": [{"transition": b.transition, "bumped": b.bumped,
+                   "resolved_bumped": b.resolved_bumped,
+                   "median_hours_after_bump": b.median_after_bump,
+                   "compared": b.compared,
+                   "median_hours_after_threshold": b.median_after_threshold,
+                   "saved_hours": b.saved_hours} for b in r.bumps],
+    }
+
+
+def _show(env: Env, report: Report, tables: dict[str, Table]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table as RichTable
+
+    console = Console(file=env.stdout, highlight=False)
+    console.print(f"[bold]Informe de escalaciones[/] del {report.since:%Y-%m-%d %H:%M} al "
+                  f"{report.until:%Y-%m-%d %H:%M}: {report.tickets} ticket(s).")
+    titles = {"por_agente": "Por agente", "por_prioridad": "Por prioridad",
+              "por_canal": "Por canal", "por_medio": "Por medio (DÓNDE)",
+              "por_pantalla": "Por pantalla (DÓNDE)",
+              "resolucion": "Tiempo hasta la resolución (horas)",
+              "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
+              "subidas": "Subidas automáticas (bump)"}
+    for name, (header, rows) in tables.items():
+        table = RichTable(title=titles.get(name, name), header_style="bold",
+                          title_justify="left")
+        shown = header[:4] if name == "recurrentes" else header
+        for column in shown:
+            table.add_column(column.replace("_", " "), overflow="fold")
+        for row in rows[:20]:
+            table.add_row(*(escape(_cell(v)) for v in row[:len(shown)]))
+        console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole > 0 else None

@@ -1,0 +1,355 @@
+"""The escalation history report: each ticket reduced to a few facts, then counted. Pure.
+
+A ticket is read once (with its property histories) and kept as an `Escalated`: its
+priority when escalated, agent, channel, DÓNDE (medium and screen), a short QUÉ, when it
+was resolved, when the client was told, and the one-level raises of its priority. The
+ticket's text itself is not kept: memory grows with the number of tickets, not their text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from .bump import NEXT_LEVEL, PRIORITY
+from .followup import Clock
+from .history import TicketHistory, entered, times
+from .policy import BumpPolicy
+from .priority import Priority
+from .text import fold
+
+STAGE = "hs_pipeline_stage"
+LAST_UPDATE = "escalate_last_client_update"
+HISTORY = [STAGE, LAST_UPDATE, PRIORITY]
+PROPERTIES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
+              "createdate", "closed_date", "escalate_agent", "escalate_last_client_update"]
+LABELS = ("QUÉ", "CÓMO", "DÓNDE", "CUÁNDO", "CAMBIOS SOLICITADOS", "CANAL")  # content()'s order
+SHORT_WHAT = 160
+NO_AGENT, NO_CHANNEL, NO_SCREEN = "sin agente", "sin canal", "sin pantalla"
+SIMILAR = 80  # token_set_ratio at or above which two QUÉ texts are the same problem
+MAX_GROUPS = 3_000  # leaders compared against; later one-off texts stay alone
+TOP = 10
+BUMP_NOTE = re.compile(r"Prioridad subida de (BAJA|MEDIA|ALTA) a (MEDIA|ALTA|URGENTE)")
+
+_SECTION = re.compile(r"^\s*(" + "|".join(map(re.escape, LABELS)) + r")\s*:[ \t]*",
+                      re.MULTILINE)
+_APP = re.compile(r"\b(app|aplicacion|movil|android|ios|iphone|celular)\b")
+_WEB = re.compile(r"\b(web|portal|navegador|pagina|sitio|chrome|safari|edge|firefox)\b")
+_SCREEN = re.compile(r"\b(?:pantalla|seccion|modulo|menu|apartado|pestana)\s+"
+                     r"(?:de\s+(?:la\s+|las\s+|los\s+|el\s+)?|del\s+)?([^,.;:\n]+)")
+_STOP = frozenset({"a", "al", "con", "de", "del", "el", "en", "es", "la", "las", "lo", "los",
+                   "no", "se", "su", "sus", "un", "una", "y", "o", "que", "por", "para", "le",
+                   "les", "me", "mi", "cliente"})
+
+
+def sections(content: str) -> dict[str, str]:
+    """The labelled sections of a ticket description (`QUÉ:`, `DÓNDE:`, ...)."""
+    found: dict[str, str] = {}
+    marks = list(_SECTION.finditer(content or ""))
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        end = following.start() if following is not None else len(content)
+        found.setdefault(mark.group(1), " ".join(content[mark.end():end].split()))
+    return found
+
+
+def where_parts(where: str) -> tuple[str, str]:
+    """DÓNDE as (medium, screen): `web`, `app` or `otro`, and the screen or section named."""
+    text = fold(where).lower()
+    medium = "app" if _APP.search(text) else "web" if _WEB.search(text) else "otro"
+    screen = ""
+    named = _SCREEN.search(text)
+    if named:
+        screen = named.group(1)
+    elif "," in text:
+        screen = text.rsplit(",", 1)[1]
+    screen = " ".join(screen.split())[:40].strip()
+    return medium, screen or NO_SCREEN
+
+
+@dataclass(frozen=True, slots=True)
+class Raise:
+    at: datetime
+    level: Priority
+    to: Priority
+
+
+@dataclass(slots=True)
+class Escalated:
+    """What the report keeps of one ticket."""
+
+    id: str
+    created: datetime
+    level: Priority | None  # the priority it was escalated with
+    agent: str
+    channel: str
+    medium: str
+    screen: str
+    what: str
+    resolved_at: datetime | None
+    updates: tuple[datetime, ...]
+    raises: tuple[Raise, ...]
+    bumped: tuple[Raise, ...] = ()  # the raises `bump` made (confirmed by its notes)
+
+
+def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
+    """The facts the report needs from a ticket read with its histories."""
+    ticket = item.ticket
+    if ticket.created_at is None:
+        return None
+    parts = sections(str(ticket.properties.get("content") or ""))
+    medium, screen = where_parts(parts.get("DÓNDE", ""))
+    channel = parts.get("CANAL", "")
+    priorities = item.of(PRIORITY)
+    first = priorities[0].value if priorities else ticket.priority
+    level = clock.level(first)
+    resolved = None
+    if ticket.stage in clock.closed_stages:
+        resolved = entered(item.of(STAGE), lambda s: s in clock.closed_stages) or (
+            clock.closed_at(ticket))
+    raises = []
+    for before, after in pairwise(priorities):
+        old, new = clock.level(before.value), clock.level(after.value)
+        if old is not None and NEXT_LEVEL.get(old) == new and new is not None:
+            raises.append(Raise(after.at, old, new))
+    updates = times(item.of(LAST_UPDATE))
+    if not updates and ticket.last_client_update is not None:
+        updates = (ticket.last_client_update,)
+    return Escalated(
+        id=ticket.id, created=ticket.created_at, level=level,
+        agent=str(ticket.properties.get("escalate_agent") or "") or NO_AGENT,
+        channel=channel if channel and channel != "No indicado" else NO_CHANNEL,
+        medium=medium, screen=screen, what=" ".join(parts.get("QUÉ", "").split())[:SHORT_WHAT],
+        resolved_at=resolved, updates=updates, raises=tuple(raises))
+
+
+def confirm_bumps(item: Escalated, notes: Iterable[str]) -> None:
+    """Keep as bumps the raises a bump note names (`Prioridad subida de MEDIA a ALTA`)."""
+    named = {(m.group(1), m.group(2)) for body in notes for m in BUMP_NOTE.finditer(body)}
+    item.bumped = tuple(r for r in item.raises if (r.level.value, r.to.value) in named)
+
+
+# -- the numbers ------------------------------------------------------------------------
+
+@dataclass
+class Resolution:
+    priority: str
+    resolved: int
+    median_hours: float | None
+    p90_hours: float | None
+    hours: list[float] = field(default_factory=list, repr=False)  # for the distribution
+
+
+@dataclass
+class Promise:
+    tickets: int
+    waited_past: int
+    resolved: int
+    call_on_time: int
+    call_late: int
+    call_never: int
+    call_pending: int  # resolved recently, still within the interval
+
+    @property
+    def waited_share(self) -> float | None:
+        return _share(self.waited_past, self.tickets)
+
+    @property
+    def late_or_never_share(self) -> float | None:
+        return _share(self.call_late + self.call_never, self.resolved - self.call_pending)
+
+
+@dataclass
+class Problem:
+    what: str
+    count: int
+    ticket_ids: list[str]
+
+
+@dataclass
+class BumpEffect:
+    transition: str  # "MEDIA→ALTA"
+    bumped: int
+    resolved_bumped: int
+    median_after_bump: float | None  # hours from the bump to resolution
+    compared: int  # resolved tickets not bumped that sat past the same threshold
+    median_after_threshold: float | None
+    saved_hours: float | None
+
+
+@dataclass
+class Report:
+    since: datetime
+    until: datetime
+    tickets: int
+    breakdowns: dict[str, list[tuple[str, int]]]
+    resolution: list[Resolution]
+    promise: Promise
+    recurring: list[Problem]
+    bumps: list[BumpEffect]
+
+
+BREAKDOWNS = {"agente": "Por agente", "prioridad": "Por prioridad", "canal": "Por canal",
+              "medio": "Por medio (DÓNDE)", "pantalla": "Por pantalla (DÓNDE)"}
+
+
+def build(items: Sequence[Escalated], clock: Clock, bump: BumpPolicy, *, since: datetime,
+          until: datetime, now: datetime, agents: Mapping[str, str] | None = None) -> Report:
+    """Every table of the report from the tickets' facts."""
+    names = agents or {}
+    counters: dict[str, Counter[str]] = {key: Counter() for key in BREAKDOWNS}
+    for item in items:
+        counters["agente"][names.get(item.agent, item.agent)] += 1
+        counters["prioridad"][item.level.value if item.level else "sin prioridad"] += 1
+        counters["canal"][item.channel] += 1
+        counters["medio"][item.medium] += 1
+        counters["pantalla"][item.screen] += 1
+    breakdowns = {key: _ordered(counter, key) for key, counter in counters.items()}
+    return Report(since=since, until=until, tickets=len(items), breakdowns=breakdowns,
+                  resolution=resolution(items), promise=promise(items, clock, now),
+                  recurring=recurring([(i.id, i.what) for i in items]),
+                  bumps=bump_effects(items, bump))
+
+
+def resolution(items: Iterable[Escalated]) -> list[Resolution]:
+    """Hours from creation to resolution, median and 90th percentile, per priority."""
+    hours: dict[Priority, list[float]] = {p: [] for p in Priority}
+    for item in items:
+        if item.resolved_at is not None and item.level is not None:
+            hours[item.level].append((item.resolved_at - item.created).total_seconds() / 3600)
+    return [Resolution(p.value, len(h), _round(statistics.median(h)) if h else None,
+                       _round(percentile(h, 90)) if h else None, sorted(h))
+            for p, h in hours.items()]
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `pct` % at or below."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def call_after_resolution(item: Escalated, clock: Clock, now: datetime) -> str | None:
+    """How the client heard of the resolution: `a_tiempo`, `tarde` (after the priority's
+    interval), `nunca`, `pendiente` (not yet, still within it); None if not resolved."""
+    if item.resolved_at is None:
+        return None
+    interval = timedelta(hours=clock.hours_for(item.level))
+    call = next((u for u in item.updates if u >= item.resolved_at), None)
+    if call is None:
+        return "nunca" if clock.elapsed(item.resolved_at, now) > interval else "pendiente"
+    return "tarde" if clock.elapsed(item.resolved_at, call) > interval else "a_tiempo"
+
+
+def promise(items: Sequence[Escalated], clock: Clock, now: datetime) -> Promise:
+    """How often the client waited past the interval, and how resolutions were told."""
+    calls: Counter[str] = Counter()
+    waited = 0
+    for item in items:
+        end = item.resolved_at or now
+        if clock.waited_past(item.level, item.created, item.updates, end):
+            waited += 1
+        told = call_after_resolution(item, clock, now)
+        if told is not None:
+            calls[told] += 1
+    return Promise(tickets=len(items), waited_past=waited, resolved=sum(calls.values()),
+                   call_on_time=calls["a_tiempo"], call_late=calls["tarde"],
+                   call_never=calls["nunca"], call_pending=calls["pendiente"])
+
+
+def normalised(text: str) -> str:
+    """QUÉ for comparison: folded, lower case, no punctuation, no filler words."""
+    words = re.findall(r"[a-z0-9]+", fold(text).lower())
+    return " ".join(w for w in words if w not in _STOP)
+
+
+def recurring(whats: Iterable[tuple[str, str]], top: int = TOP,
+              cutoff: float = SIMILAR) -> list[Problem]:
+    """Similar QUÉ texts grouped (rapidfuzz's token_set_ratio against each group's first
+    text), the `top` groups of two or more tickets, largest first."""
+    from rapidfuzz import fuzz, process
+
+    same: dict[str, list[str]] = {}  # normalised text → ticket ids
+    shown: dict[str, Counter[str]] = {}
+    for ticket_id, what in whats:
+        key = normalised(what)
+        if key:
+            same.setdefault(key, []).append(ticket_id)
+            shown.setdefault(key, Counter())[what] += 1
+    leaders: list[str] = []
+    groups: list[list[str]] = []  # normalised texts per leader
+    for key in sorted(same, key=lambda k: (-len(same[k]), k)):
+        found = process.extractOne(key, leaders, scorer=fuzz.token_set_ratio,
+                                   score_cutoff=cutoff) if leaders else None
+        if found is not None:
+            groups[found[2]].append(key)
+        elif len(leaders) < MAX_GROUPS:
+            leaders.append(key)
+            groups.append([key])
+    problems = []
+    for members in groups:
+        ids = [i for key in members for i in same[key]]
+        if len(ids) < 2:
+            continue
+        label = sum((shown[k] for k in members), Counter()).most_common(1)[0][0]
+        problems.append(Problem(label, len(ids), sorted(ids, key=_id_order)))
+    problems.sort(key=lambda p: (-p.count, p.what))
+    return problems[:top]
+
+
+def bump_effects(items: Iterable[Escalated], bump: BumpPolicy) -> list[BumpEffect]:
+    """Per raise (BAJA→MEDIA, ...): how many tickets `bump` raised, and how long resolution
+    took after the raise, against resolved tickets at that level that were not raised
+    but sat past the same threshold (hours after the threshold)."""
+    after_bump: dict[Priority, list[float]] = {p: [] for p in NEXT_LEVEL}
+    bumped: Counter[Priority] = Counter()
+    unbumped: dict[Priority, list[float]] = {p: [] for p in NEXT_LEVEL}
+    for item in items:
+        first = item.bumped[0] if item.bumped else None
+        if first is not None:
+            bumped[first.level] += 1
+            if item.resolved_at is not None:
+                after_bump[first.level].append(_hours(item.resolved_at - first.at))
+        elif item.resolved_at is not None and item.level in NEXT_LEVEL and not item.raises:
+            threshold = bump.after(item.level)
+            took = _hours(item.resolved_at - item.created)
+            if threshold is not None and took > threshold:
+                unbumped[item.level].append(took - threshold)
+    effects = []
+    for level, to in NEXT_LEVEL.items():
+        done, other = after_bump[level], unbumped[level]
+        with_bump = _round(statistics.median(done)) if done else None
+        without = _round(statistics.median(other)) if other else None
+        effects.append(BumpEffect(
+            f"{level.value}→{to.value}", bumped[level], len(done), with_bump, len(other),
+            without, _round(without - with_bump) if with_bump is not None
+            and without is not None else None))
+    return effects
+
+
+def _ordered(counter: Counter[str], key: str) -> list[tuple[str, int]]:
+    if key == "prioridad":
+        order = {p.value: n for n, p in enumerate(Priority)}
+        return sorted(counter.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole > 0 else None
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def _round(value: float) -> float:
+    return round(value, 2)
+
+
+def _id_order(ticket_id: str) -> tuple[int, str]:
+    return (int(ticket_id), "") if ticket_id.isdigit() else (0, ticket_id)
+

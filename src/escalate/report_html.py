@@ -1,0 +1,207 @@
+"""The report as one self-contained HTML file: inline CSS and SVG charts drawn here, no
+script and nothing fetched, so it opens offline in any browser and can be mailed as is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from html import escape
+
+from .domain.report import BREAKDOWNS, Report, Resolution
+
+COLOURS = {"BAJA": "#2e7d32", "MEDIA": "#f9a825", "ALTA": "#ef6c00", "URGENTE": "#c62828"}
+BAR = "#1565c0"
+# Resolution-time buckets (hours): the distribution per priority.
+BUCKETS: tuple[tuple[float, float, str], ...] = (
+    (0, 4, "<4 h"), (4, 8, "4–8 h"), (8, 24, "8–24 h"), (24, 48, "1–2 d"),
+    (48, 72, "2–3 d"), (72, 168, "3–7 d"), (168, float("inf"), ">7 d"))
+MAX_BARS = 15
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;
+color:#1f2933}
+header{background:#12355b;color:#fff;padding:20px 32px}
+header h1{margin:0 0 4px;font-size:24px}
+main{padding:16px 32px;display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));
+gap:16px}
+section{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+section.wide{grid-column:1/-1}
+h2{font-size:16px;margin:0 0 12px}
+.cards{display:flex;gap:16px;flex-wrap:wrap}
+.card{flex:1;min-width:150px;background:#eef3fa;border-radius:6px;padding:12px}
+.card b{display:block;font-size:26px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e4e7eb}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+svg text{font-size:12px;fill:#1f2933}
+a{color:#1565c0}
+.empty{color:#616e7c;font-style:italic}
+"""
+
+
+def render(report: Report, url: Callable[[str], str], generated: datetime) -> str:
+    """The whole report as an HTML document."""
+    parts = [_summary(report)]
+    for key, title in BREAKDOWNS.items():
+        parts.append(_section(title, _bars(report.breakdowns.get(key, []))))
+    parts.append(_section("Tiempo hasta la resolución por prioridad",
+                          _resolution_table(report.resolution)
+                          + _distribution(report.resolution), wide=True))
+    parts.append(_section("Promesa al cliente", _promise(report)))
+    parts.append(_section("Subidas automáticas de prioridad (bump)", _bumps(report)))
+    parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
+                          _recurring(report, url), wide=True))
+    window = f"{_day(report.since)} — {_day(report.until)}"
+    return (
+        "<!DOCTYPE html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+        f"<title>Informe de escalaciones {escape(window)}</title><style>{STYLE}</style>"
+        "</head><body><header><h1>Informe de escalaciones</h1>"
+        f"<div>Tickets creados del {escape(window)} · generado el "
+        f"{escape(generated.strftime('%Y-%m-%d %H:%M %Z').strip())}</div></header>"
+        f"<main>{''.join(parts)}</main></body></html>\n")
+
+
+def _section(title: str, body: str, *, wide: bool = False) -> str:
+    kind = ' class="wide"' if wide else ""
+    return f"<section{kind}><h2>{escape(title)}</h2>{body}</section>"
+
+
+def _summary(report: Report) -> str:
+    promise = report.promise
+    bumped = sum(b.bumped for b in report.bumps)
+    cards = [("Escalaciones", f"{report.tickets:,}".replace(",", ".")),
+             ("Esperaron más del intervalo", _pct(promise.waited_share)),
+             ("Resueltos con aviso tarde o sin aviso", _pct(promise.late_or_never_share)),
+             ("Subidas por bump", str(bumped))]
+    inner = "".join(f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>'
+                    for label, value in cards)
+    return f'<section class="wide"><div class="cards">{inner}</div></section>'
+
+
+def _bars(rows: Sequence[tuple[str, int]], colours: dict[str, str] | None = None) -> str:
+    """A horizontal bar chart: a label, a bar and the count per row (largest rows first)."""
+    if not rows:
+        return '<p class="empty">Sin datos en esta ventana.</p>'
+    shown = list(rows[:MAX_BARS])
+    rest = sum(count for _, count in rows[MAX_BARS:])
+    if rest:
+        shown.append(("(otros)", rest))
+    width, label_w, row_h = 440, 150, 24
+    top = max(count for _, count in shown) or 1
+    height = row_h * len(shown) + 8
+    out = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+    for n, (label, count) in enumerate(shown):
+        y = 4 + n * row_h
+        length = max(2.0, (width - label_w - 50) * count / top)
+        colour = (colours or COLOURS).get(label, BAR)
+        out.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">'
+                   f'{escape(_short(label, 22))}</text>'
+                   f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{length:.1f}" '
+                   f'height="{row_h - 6}" rx="3" fill="{colour}"><title>{escape(label)}: '
+                   f'{count}</title></rect>'
+                   f'<text x="{label_w + length + 6:.1f}" y="{y + 16}">{count}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _resolution_table(rows: Sequence[Resolution]) -> str:
+    body = "".join(
+        f"<tr><td>{escape(r.priority)}</td><td class=n>{r.resolved}</td>"
+        f"<td class=n>{_h(r.median_hours)}</td><td class=n>{_h(r.p90_hours)}</td></tr>"
+        for r in rows)
+    return ("<table><tr><th>Prioridad</th><th>Resueltos</th><th>Mediana</th>"
+            f"<th>Percentil 90</th></tr>{body}</table>")
+
+
+def _distribution(rows: Sequence[Resolution]) -> str:
+    """Small multiples: per priority, how many tickets were resolved within each bucket."""
+    charts = []
+    for row in rows:
+        counts = [sum(1 for h in row.hours if low <= h < high) for low, high, _ in BUCKETS]
+        width, height, base = 300, 150, 120
+        top = max(counts) or 1
+        step = (width - 20) / len(BUCKETS)
+        out = [f'<svg class="chart distribution" role="img" width="{width}" '
+               f'height="{height}" viewBox="0 0 {width} {height}" '
+               f'xmlns="http://www.w3.org/2000/svg"><text x="10" y="14">'
+               f'{escape(row.priority)} ({row.resolved})</text>']
+        for n, ((_, _, label), count) in enumerate(zip(BUCKETS, counts, strict=True)):
+            bar_h = (base - 30) * count / top
+            x = 10 + n * step
+            out.append(f'<rect class="bar" x="{x + 3:.1f}" y="{base - bar_h:.1f}" '
+                       f'width="{step - 6:.1f}" height="{bar_h:.1f}" '
+                       f'fill="{COLOURS.get(row.priority, BAR)}"><title>{escape(label)}: '
+                       f'{count}</title></rect>'
+                       f'<text x="{x + step / 2:.1f}" y="{base + 14}" text-anchor="middle">'
+                       f'{escape(label)}</text>')
+            if count:
+                out.append(f'<text x="{x + step / 2:.1f}" y="{base - bar_h - 3:.1f}" '
+                           f'text-anchor="middle">{count}</text>')
+        out.append(f'<line x1="10" y1="{base}" x2="{width - 10}" y2="{base}" '
+                   'stroke="#9aa5b1"/></svg>')
+        charts.append("".join(out))
+    return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(charts)}</div>'
+
+
+def _promise(report: Report) -> str:
+    p = report.promise
+    rows = [("Esperaron más del intervalo sin aviso", p.waited_past, p.tickets),
+            ("Resueltos avisados a tiempo", p.call_on_time, p.resolved),
+            ("Resueltos avisados tarde", p.call_late, p.resolved),
+            ("Resueltos sin aviso", p.call_never, p.resolved),
+            ("Resueltos, aviso aún a tiempo", p.call_pending, p.resolved)]
+    table = "".join(f"<tr><td>{escape(label)}</td><td class=n>{n}</td>"
+                    f"<td class=n>{_pct(n / whole if whole else None)}</td></tr>"
+                    for label, n, whole in rows)
+    chart = _bars([("a tiempo", p.call_on_time), ("tarde", p.call_late),
+                   ("sin aviso", p.call_never), ("pendiente", p.call_pending)],
+                  {"a tiempo": "#2e7d32", "tarde": "#ef6c00", "sin aviso": "#c62828",
+                   "pendiente": "#9aa5b1"})
+    return (f"<table><tr><th></th><th>Tickets</th><th>%</th></tr>{table}</table>"
+            f"<p>Aviso al cliente tras la resolución:</p>{chart}")
+
+
+def _bumps(report: Report) -> str:
+    body = "".join(
+        f"<tr><td>{escape(b.transition)}</td><td class=n>{b.bumped}</td>"
+        f"<td class=n>{_h(b.median_after_bump)}</td><td class=n>{b.compared}</td>"
+        f"<td class=n>{_h(b.median_after_threshold)}</td><td class=n>{_h(b.saved_hours)}</td>"
+        "</tr>" for b in report.bumps)
+    return ("<table><tr><th>Subida</th><th>Tickets</th><th>Mediana tras subir</th>"
+            "<th>Sin subir (comparables)</th><th>Mediana tras el umbral</th>"
+            f"<th>Ahorro</th></tr>{body}</table>")
+
+
+def _recurring(report: Report, url: Callable[[str], str]) -> str:
+    if not report.recurring:
+        return '<p class="empty">Ningún problema se repite en esta ventana.</p>'
+    rows = []
+    for n, problem in enumerate(report.recurring, 1):
+        links = ", ".join(f'<a href="{escape(url(i))}">{escape(i)}</a>'
+                          for i in problem.ticket_ids[:8])
+        more = len(problem.ticket_ids) - 8
+        if more > 0:
+            links += f" y {more} más"
+        rows.append(f"<tr><td class=n>{n}</td><td>{escape(problem.what)}</td>"
+                    f"<td class=n>{problem.count}</td><td>{links}</td></tr>")
+    chart = _bars([(p.what, p.count) for p in report.recurring])
+    return (f"{chart}<table><tr><th>#</th><th>Problema (QUÉ)</th><th>Tickets</th>"
+            f"<th>Tickets en HubSpot</th></tr>{''.join(rows)}</table>")
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f} %"
+
+
+def _h(hours: float | None) -> str:
+    return "—" if hours is None else f"{hours:.1f} h"
+
+
+def _short(text: str, size: int) -> str:
+    return text if len(text) <= size else text[:size - 1] + "…"
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")

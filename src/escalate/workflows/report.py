@@ -1,0 +1,90 @@
+"""`report`: the escalation history of a window, read in few requests and counted.
+
+Tickets created in the window are searched by create date (the gateway pages past HubSpot's
+10,000 results by create-date windows), then read 100 at a time with the history of their
+stage, priority and last client update, those reads running beside the search. Each ticket
+is reduced at once to the facts the report needs; its text is not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..config import Settings
+from ..domain.moments import epoch_ms
+from ..domain.records import Account
+from ..domain.report import HISTORY, NO_AGENT, PROPERTIES, Report, build, confirm_bumps, escalated
+from ..errors import AuthProblem
+from ..gateway import Gateway
+from .clock import portal_clock
+from .portal import load_portal
+from .ui import Ui
+
+if TYPE_CHECKING:
+    from ..domain.policy import Policy
+    from ..domain.report import Escalated
+
+Progress = Callable[[int, int], None]  # (tickets read, tickets in the window)
+
+
+@dataclass
+class ReportResult:
+    report: Report
+    account: Account
+
+    def url(self, ticket_id: str) -> str:
+        return self.account.ticket_url(ticket_id)
+
+
+def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datetime,
+           until: datetime, now: datetime, ui: Ui | None = None,
+           progress: Progress | None = None) -> ReportResult:
+    """The report over the tickets of the escalation pipeline created in [since, until)."""
+    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    clock = portal_clock(portal, settings, policy.followup)
+    filters = [
+        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
+        {"propertyName": "createdate", "operator": "GTE", "value": epoch_ms(since)},
+        {"propertyName": "createdate", "operator": "LT", "value": epoch_ms(until)},
+    ]
+    total = [0]
+
+    def ids() -> Iterator[str]:
+        for page, count in gateway.ticket_pages([{"filters": filters}], properties=["createdate"]):
+            total[0] = count
+            for ticket in page:
+                yield ticket.id
+
+    items: list[Escalated] = []
+    for chunk in gateway.tickets_with_history(ids(), PROPERTIES, HISTORY):
+        for read in chunk:
+            found = escalated(read, clock)
+            if found is not None:
+                items.append(found)
+        if progress is not None:
+            progress(len(items), max(total[0], len(items)))
+    raised = [i for i in items if i.raises]
+    if raised:
+        notes = gateway.ticket_notes([i.id for i in raised])
+        for item in raised:
+            confirm_bumps(item, (body for _at, body in notes.get(item.id, [])))
+    agents = _agent_emails(gateway, items, ui)
+    return ReportResult(build(items, clock, policy.bump, since=since, until=until, now=now,
+                              agents=agents), portal.account)
+
+
+def _agent_emails(gateway: Gateway, items: list[Escalated], ui: Ui | None) -> dict[str, str]:
+    """Owner id → email for the agents named, read once; without the owners scope the ids
+    are shown as they are."""
+    if all(i.agent == NO_AGENT for i in items):
+        return {}
+    try:
+        return {o.id: o.email for o in gateway.owners()}
+    except AuthProblem as exc:
+        if ui is not None:
+            ui.warn(f"No se pudieron leer los usuarios de HubSpot ({exc.message}); los agentes "
+                    "se muestran por su id.")
+        return {}

@@ -1,0 +1,335 @@
+"""`escalate report` against a seeded history: every number checked against answers this test
+computes on its own from the history it seeded; bad input refused before any request."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import math
+import random
+import statistics
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Cli, Sandbox
+
+HOUR_MS = 3_600_000
+POLICY = ("[followup]\nhours = { URGENTE = 4, ALTA = 24 }\n"
+          "[bump]\nafter_hours = { BAJA = 72, MEDIA = 48, ALTA = 24 }\n")
+LEVELS = ["BAJA", "MEDIA", "ALTA", "URGENTE"]
+OPTION = {"BAJA": "LOW", "MEDIA": "MEDIUM", "ALTA": "HIGH", "URGENTE": "URGENT"}
+INTERVAL = {"BAJA": 48, "MEDIA": 48, "ALTA": 24, "URGENTE": 4}
+BUMP_AFTER = {"BAJA": 72, "MEDIA": 48, "ALTA": 24}
+AGENTS = {"9002": "ana.agente@aseguradora.example", "9003": "luis.agente@aseguradora.example"}
+CHANNELS = ["Teléfono", "Correo", "WhatsApp", "No indicado"]
+WHERE = [("Portal web de agentes, pantalla de endosos", "web", "endosos"),
+         ("App móvil, pagos", "app", "pagos"),
+         ("Portal web, recibos", "web", "recibos"),
+         ("Correo de renovación", "otro", "sin pantalla")]
+ENDOSO = ["El endoso no guarda el cambio de placa", "No guarda el endoso del cambio de placa",
+          "el endoso NO guarda el cambio de placa!!", "Endoso: no guarda cambio de placa"]
+PAGO = ["La app se cierra al pagar la póliza", "la app se cierra al pagar la poliza",
+        "Al pagar la póliza la app se cierra"]
+ONE_OFF = ["El recibo muestra otra dirección", "No llega el correo de renovación",
+           "El asegurado no aparece en la búsqueda", "Duplicado el cobro de diciembre",
+           "La constancia fiscal sale en blanco", "No carga el mapa de talleres",
+           "Error 500 al descargar la carátula", "El chat se desconecta solo",
+           "Tarda mucho el inicio de sesión", "La factura trae el RFC equivocado"]
+
+
+@dataclass
+class Seeded:
+    """One ticket's made-up past, in hours before the seed moment (x.5 so that no wait
+    ties an interval when measured against now)."""
+
+    level: str
+    agent: str | None
+    channel: str
+    where: tuple[str, str, str]
+    what: str
+    family: str
+    created: float
+    updates: list[float] = field(default_factory=list)
+    resolved: float | None = None
+    raised: tuple[float, str, bool] | None = None  # (when, to, by bump with a note)
+    id: str = ""
+
+
+def history(rng: random.Random, count: int) -> list[Seeded]:
+    tickets = []
+    for n in range(count):
+        level = rng.choice(LEVELS)
+        family = rng.choice(["endoso", "pago", "uno"])
+        what = (rng.choice(ENDOSO) if family == "endoso" else rng.choice(PAGO)
+                if family == "pago" else ONE_OFF[n % len(ONE_OFF)] + f" (caso {n})")
+        created = rng.randint(30, 470) + 0.5
+        item = Seeded(level, rng.choice([*AGENTS, None]), rng.choice(CHANNELS),
+                      rng.choice(WHERE), what, family, created)
+        moment = created
+        while rng.random() < 0.6:
+            moment -= rng.randint(1, 60)
+            if moment <= 1:
+                break
+            item.updates.append(moment)
+        if rng.random() < 0.6:
+            item.resolved = created - rng.randint(2, int(created) - 1)
+            if rng.random() < 0.5:
+                item.updates.append(item.resolved - rng.randint(0, int(item.resolved) - 1))
+        if level in BUMP_AFTER and rng.random() < 0.4:
+            at = created - BUMP_AFTER[level] - rng.randint(1, 6)
+            end = item.resolved if item.resolved is not None else 0.5
+            if at > end:
+                item.raised = (at, LEVELS[LEVELS.index(level) + 1], rng.random() < 0.75)
+        item.updates = sorted({u for u in item.updates if u > 0}, reverse=True)
+        tickets.append(item)
+    return tickets
+
+
+def content(item: Seeded) -> str:
+    return (f"QUÉ:\n{item.what}\n\nCÓMO:\nAl guardar\n\nDÓNDE:\n{item.where[0]}\n\nCUÁNDO:\n"
+            f"No indicado\n\nCAMBIOS SOLICITADOS:\nNinguno\n\nCANAL:\n{item.channel}")
+
+
+def seed(sandbox: Sandbox, items: list[Seeded], base_ms: int) -> None:
+    def at(hours: float) -> str:
+        return str(int(base_ms - hours * HOUR_MS))
+
+    records = []
+    for item in items:
+        changes: list[tuple[float, dict[str, str]]] = [
+            (u, {"escalate_last_client_update": at(u)}) for u in item.updates]
+        if item.resolved is not None:
+            changes.append((item.resolved, {"hs_pipeline_stage": "4"}))
+        if item.raised is not None:
+            changes.append((item.raised[0], {"hs_ticket_priority": OPTION[item.raised[1]]}))
+        properties = {"subject": "POL-1 - Cliente", "hs_pipeline": "0",
+                      "hs_pipeline_stage": "2", "hs_ticket_priority": OPTION[item.level],
+                      "content": content(item)}
+        if item.agent:
+            properties["escalate_agent"] = item.agent
+        records.append({"properties": properties, "created_at": at(item.created),
+                        "associations": {"contacts": ["1001"]},
+                        "changes": [{"at": at(h), "properties": p}
+                                    for h, p in sorted(changes, key=lambda c: -c[0])]})
+    ids = sandbox.control("POST", "history", {"object": "tickets", "records": records})["ids"]
+    notes = []
+    for item, ticket_id in zip(items, ids, strict=True):
+        item.id = str(ticket_id)
+        if item.raised is not None and item.raised[2]:
+            spent = int(item.created - item.raised[0])
+            notes.append({"properties": {
+                "hs_timestamp": at(item.raised[0]),
+                "hs_note_body": f"<p>Prioridad subida de {item.level} a {item.raised[1]}: "
+                                f"{spent} h sin resolver</p>"},
+                "associations": [{"to": {"id": item.id}, "types": [{
+                    "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 228}]}]})
+        elif item.raised is not None:  # an agent's note on a hand-made raise: not a bump
+            notes.append({"properties": {"hs_timestamp": at(item.raised[0]),
+                                         "hs_note_body": "<p>Subo la prioridad a mano</p>"},
+                          "associations": [{"to": {"id": item.id}, "types": [{
+                              "associationCategory": "HUBSPOT_DEFINED",
+                              "associationTypeId": 228}]}]})
+    for start in range(0, len(notes), 100):
+        sandbox.client.crm.objects.notes.batch_api.create(
+            batch_input_simple_public_object_batch_input_for_create={
+                "inputs": notes[start:start + 100]})
+
+
+# -- the right answers, computed here -----------------------------------------------------
+
+def p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+def expected(items: list[Seeded]) -> dict[str, Any]:
+    def counts(key: Any) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for item in items:
+            found[key(item)] = found.get(key(item), 0) + 1
+        return found
+
+    resolution = {}
+    for level in LEVELS:
+        took = [i.created - i.resolved for i in items
+                if i.level == level and i.resolved is not None]
+        resolution[level] = (len(took), round(statistics.median(took), 2) if took else None,
+                             round(p90(took), 2) if took else None)
+    waited = 0
+    calls = {"a_tiempo": 0, "tarde": 0, "nunca": 0, "pendiente": 0}
+    for item in items:
+        limit = INTERVAL[item.level]
+        end = item.resolved if item.resolved is not None else 0.0
+        marks = [item.created, *[u for u in item.updates if end <= u <= item.created], end]
+        if any(a - b > limit for a, b in itertools.pairwise(marks)):
+            waited += 1
+        if item.resolved is not None:
+            after = [u for u in item.updates if u <= item.resolved]
+            if not after:
+                calls["nunca" if item.resolved > limit else "pendiente"] += 1
+            else:
+                calls["tarde" if item.resolved - max(after) > limit else "a_tiempo"] += 1
+    bumps = {}
+    for level, to in itertools.pairwise(LEVELS):
+        bumped = [i for i in items if i.level == level and i.raised and i.raised[2]]
+        done = [i.raised[0] - i.resolved for i in bumped
+                if i.resolved is not None and i.raised is not None]
+        other = [(i.created - i.resolved) - BUMP_AFTER[level] for i in items
+                 if i.level == level and i.raised is None and i.resolved is not None
+                 and i.created - i.resolved > BUMP_AFTER[level]]
+        with_bump = round(statistics.median(done), 2) if done else None
+        without = round(statistics.median(other), 2) if other else None
+        bumps[f"{level}→{to}"] = (len(bumped), len(done), with_bump, len(other), without)
+    return {
+        "by_priority": counts(lambda i: i.level),
+        "by_agent": counts(lambda i: AGENTS.get(i.agent or "", "sin agente")),
+        "by_channel": counts(lambda i: "sin canal" if i.channel == "No indicado"
+                             else i.channel),
+        "by_medium": counts(lambda i: i.where[1]),
+        "by_screen": counts(lambda i: i.where[2]),
+        "resolution": resolution, "waited": waited, "calls": calls, "bumps": bumps,
+        "families": {family: {i.id for i in items if i.family == family}
+                     for family in ("endoso", "pago")},
+    }
+
+
+def as_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {r["key"]: r["count"] for r in rows}
+
+
+@pytest.fixture
+def seeded(cli: Cli, sandbox: Sandbox) -> tuple[list[Seeded], str]:
+    (cli.cwd / "escalate.toml").write_text(POLICY, encoding="utf-8")
+    base_ms = int(time.time() * 1000)
+    items = history(random.Random(14), 90)
+    outside = [Seeded("ALTA", None, "Correo", WHERE[0], ENDOSO[0], "fuera", 600.5),
+               Seeded("BAJA", None, "Correo", WHERE[1], PAGO[0], "fuera", 490.5)]
+    seed(sandbox, [*items, *outside], base_ms)
+    since = datetime.fromtimestamp(base_ms / 1000 - 480 * 3600, tz=timezone.utc)
+    return items, since.isoformat()
+
+
+def test_report_numbers_match_the_seeded_history(cli: Cli, sandbox: Sandbox,
+                                                 seeded: tuple[list[Seeded], str]):
+    items, since = seeded
+    right = expected(items)
+    sandbox.forget_requests()
+    result = cli("report", "--desde", since, "--json")
+    assert result.code == 0, result.err
+    got = result.json()
+    assert got["tickets"] == len(items)
+    assert as_counts(got["by_priority"]) == right["by_priority"]
+    assert as_counts(got["by_agent"]) == right["by_agent"]
+    assert as_counts(got["by_channel"]) == right["by_channel"]
+    assert as_counts(got["by_medium"]) == right["by_medium"]
+    assert as_counts(got["by_screen"]) == right["by_screen"]
+    assert {r["priority"]: (r["resolved"], r["median_hours"], r["p90_hours"])
+            for r in got["resolution"]} == right["resolution"]
+    promise = got["promise"]
+    assert promise["waited_past_interval"] == right["waited"]
+    assert {k: promise[f"call_{k}"] for k in ("on_time", "late", "never", "pending")} == {
+        "on_time": right["calls"]["a_tiempo"], "late": right["calls"]["tarde"],
+        "never": right["calls"]["nunca"], "pending": right["calls"]["pendiente"]}
+    bumps = {b["transition"]: (b["bumped"], b["resolved_bumped"], b["median_hours_after_bump"],
+                               b["compared"], b["median_hours_after_threshold"])
+             for b in got["bumps"]}
+    assert bumps == right["bumps"]
+    assert sum(b[0] for b in bumps.values()) > 0
+    top = got["recurring"]
+    groups = [set(problem["ticket_ids"]) for problem in top[:2]]
+    assert sorted(groups, key=len) == sorted(right["families"].values(), key=len)
+    assert all(problem["count"] == len(problem["ticket_ids"]) for problem in top)
+    assert all(u.endswith(f"/ticket/{i}") for p in top for i, u in
+               zip(p["ticket_ids"], p["urls"], strict=True))
+    log = sandbox.requests()
+    assert not any(r["method"] == "GET" and "/objects/tickets/" in r["path"] for r in log)
+    reads = [r for r in log if r["path"] == "/crm/v3/objects/tickets/batch/read"]
+    assert len(reads) == math.ceil(len(items) / 100)
+
+
+def test_tables_csv_and_html_come_from_the_same_numbers(cli: Cli, sandbox: Sandbox,
+                                                        seeded: tuple[list[Seeded], str],
+                                                        tmp_path: Path):
+    items, since = seeded
+    out = tmp_path / "csv"
+    page = tmp_path / "informe.html"
+    result = cli("informe", "--desde", since, "--csv", str(out), "--html", str(page))
+    assert result.code == 0, result.err
+    assert "Por prioridad" in result.out and "Problemas recurrentes" in result.out
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["por_agente.csv", "por_prioridad.csv", "por_canal.csv",
+                            "por_medio.csv", "por_pantalla.csv", "resolucion.csv",
+                            "promesa.csv", "recurrentes.csv", "subidas.csv"])
+    with (out / "por_prioridad.csv").open(encoding="utf-8") as handle:
+        rows = {r["prioridad"]: int(r["escalaciones"]) for r in csv.DictReader(handle)}
+    assert rows == expected(items)["by_priority"]
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<rect class="bar"') >= 5 + 4 and "<script" not in text
+    assert "http" not in text.replace("https://app.hubspot.com/", "").replace(
+        "http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
+
+
+def post_history(sandbox: Sandbox, records: list[dict[str, Any]]) -> None:
+    """Seed many records at once (longer than the shared helper's timeout allows)."""
+    request = urllib.request.Request(
+        f"{sandbox.url}/_sandbox/history", method="POST",
+        data=json.dumps({"object": "tickets", "records": records}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer sandbox"})
+    with urllib.request.urlopen(request, timeout=300) as answer:
+        assert answer.status == 200
+
+
+def future(days: int) -> str:
+    return (datetime.now(timezone.utc) + timedelta(days=days)).date().isoformat()
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--desde", "2026-11-20", "--hasta", "2026-11-01"], "anterior a --hasta"),
+    (["--desde", "ayer"], "no es una fecha"),
+    (["--desde", "2026-02-30"], "no es una fecha"),
+    (["--desde", "2026-11-01", "--hasta", "pronto"], "--hasta"),
+    (["--desde", future(3)], "en el futuro"),
+    (["--desde", "2026-11-01", "--html", "no-existe/informe.html"], "no existe"),
+])
+def test_bad_input_exits_2_before_any_request(cli: Cli, sandbox: Sandbox, args: list[str],
+                                              words: str):
+    sandbox.forget_requests()
+    result = cli("report", *args)
+    assert result.code == 2, result.err
+    assert words in result.err
+    assert sandbox.requests() == []
+
+
+def test_html_into_a_file_used_as_a_folder_exits_2(cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    blocker = tmp_path / "archivo.txt"
+    blocker.write_text("x")
+    result = cli("report", "--desde", "2026-11-01", "--html", str(blocker / "informe.html"))
+    assert result.code == 2 and "no existe" in result.err
+    assert sandbox.requests() == []
+    result = cli("report", "--desde", "2026-11-01", "--html", str(tmp_path))
+    assert result.code == 2 and "carpeta" in result.err
+
+
+def test_more_than_10000_tickets_in_the_window_are_all_counted(cli: Cli, sandbox: Sandbox):
+    base = int(time.time() * 1000) - 48 * HOUR_MS
+    records = [{"properties": {"subject": f"T{i}", "hs_pipeline": "0", "hs_pipeline_stage": "2",
+                               "hs_ticket_priority": "MEDIUM",
+                               "content": "QUÉ:\nNo guarda\n\nDÓNDE:\nApp móvil, pagos"},
+                "created_at": str(base - i * 1000)} for i in range(10_500)]
+    post_history(sandbox, records)
+    since = datetime.fromtimestamp(base / 1000 - 86_400, tz=timezone.utc).isoformat()
+    sandbox.forget_requests()
+    result = cli("report", "--desde", since, "--json")
+    assert result.code == 0, result.err
+    got = result.json()
+    assert got["tickets"] == 10_500 and as_counts(got["by_medium"]) == {"app": 10_500}
+    log = sandbox.requests()
+    assert all(r["status"] == 200 for r in log)
+    assert len([r for r in log if r["path"].endswith("/batch/read")]) == 105
