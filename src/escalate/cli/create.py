@@ -105,9 +105,9 @@ def create(
     if dry_run:
         show_preview(env, escalation, files, as_json)
         return
-    from ..workflows.create import prepare, require_contact
+    from ..workflows.create import require_contact
 
-    prepared = prepare(env.gateway(), env.settings, escalation, warn=env.warn)
+    prepared = read_before_sending(env, escalation, files, resumed)
     contact = require_contact(prepared, accept_contact=accept_contact)
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
@@ -176,6 +176,27 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
     if offline:
         return None
     return load_portal(env.gateway(), env.settings, warn=env.warn).account.time_zone
+
+
+def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
+                        resumed: Resumed | None) -> Prepared:
+    """The reads before the review; when HubSpot cannot be reached, the escalation waits in
+    the outbox (exit 5) and `outbox send` does the reads and the create later."""
+    from ..errors import Unreachable
+    from ..workflows.create import create_entry, prepare
+
+    try:
+        return prepare(env.gateway(), env.settings, escalation, warn=env.warn)
+    except Unreachable as exc:
+        entry = create_entry(escalation, files)
+        env.outbox.put(entry, claim=False)
+        env.outbox.failed(entry, exc.message)
+        if resumed is not None and resumed.entry_id != entry.id:
+            env.outbox.done(resumed.entry_id)
+        kept = (f"La escalación quedó en la bandeja de salida (id {entry.id[:8]}): "
+                "reenvíela con «escalate outbox send».")
+        exc.hint = f"{exc.hint}\n{kept}" if exc.hint else kept
+        raise
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Any, *,

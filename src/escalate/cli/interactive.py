@@ -14,7 +14,14 @@ from ..domain.escalation import EscalationInput, check_field
 from ..domain.priority import Priority
 from ..errors import EscalateError, InvalidInput
 from . import drafts
-from .create import missing_fields, report, send, show_preview, validate
+from .create import (
+    missing_fields,
+    read_before_sending,
+    report,
+    send,
+    show_preview,
+    validate,
+)
 from .env import Env
 from .fields import FIELDS, label, problem_lines
 from .prompts import Asker, asker, choose_contact, priority_checklist
@@ -187,8 +194,6 @@ class Session:
                     self.edit(field)
 
     def review(self, escalation: Escalation, files: list[LocalFile], as_json: bool) -> None:
-        from ..workflows.create import prepare
-
         prepared: Prepared | None = None
         contact: Contact | None = None
         while True:
@@ -197,8 +202,9 @@ class Session:
                     != (escalation.email, escalation.phone)):
                 with self.env.err.status("Buscando el contacto y tickets abiertos de la "
                                          "póliza…"):
-                    prepared = prepare(self.env.gateway(), self.env.settings, escalation,
-                                       warn=self.env.warn)
+                    self.sending = True  # unreachable: kept as an escalation, not a draft
+                    prepared = read_before_sending(self.env, escalation, files, self.resumed)
+                    self.sending = False
                 contact = prepared.contact
                 if contact is None and prepared.lookup.candidates:
                     contact = choose_contact(prepared.lookup.candidates, self.ask)

@@ -231,8 +231,12 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
                         f"{escalation.policy}: " + ", ".join(t.id for t in duplicates)
                         + ". Se crea de todos modos.")
             state["duplicates_accepted"] = True
+        maybe_sent = bool(state.get("create_sent")) or entry.attempts > 0
+        if not maybe_sent:  # recorded before the request: a killed process leaves it behind
+            state["create_sent"] = True
+            outbox.save_state(entry)
         ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
-                                        contact, ui)
+                                        contact, ui, maybe_sent=maybe_sent)
         state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
                            "pipeline": ticket.pipeline, "stage": ticket.stage,
                            "priority": ticket.priority}
