@@ -266,3 +266,89 @@ def test_the_sandbox_flag_needs_no_portal_and_no_token(home, tmp_path):
     second = cli("--sandbox", "create", *ANA, "--json", "--no-input")
     assert second.code == 0
     assert json.loads(second.out)["id"] != json.loads(first.out)["id"]
+
+
+# -- the client named is the contact found -------------------------------------------------
+
+
+def test_a_contact_with_another_name_exits_3_naming_both_and_sends_nothing(
+        cli: Cli, sandbox: Sandbox, home):
+    result = cli("create", *with_option(ANA, "--cliente", "Pedro Páramo"))
+    assert result.code == 3
+    assert "Pedro Páramo" in result.err and "Ana López" in result.err
+    assert "--aceptar-contacto" in result.err
+    assert creates(sandbox) == [] and sandbox.writes() == []
+    accepted = cli("create", *with_option(ANA, "--cliente", "Pedro Páramo"),
+                   "--aceptar-contacto", "--json")
+    assert accepted.code == 0, accepted.err
+    assert accepted.json()["contact"]["email"] == "ana.lopez@example.com"
+
+
+@pytest.mark.parametrize("typed", ["ana lopez", "LÓPEZ ANA", "Ana Lopes", "Ana López García"])
+def test_names_typed_another_way_still_match_the_contact(cli: Cli, sandbox: Sandbox, typed):
+    result = cli("create", *with_option(ANA, "--cliente", typed))
+    assert result.code == 0, result.err
+
+
+def test_the_name_rule_tolerates_accents_order_a_missing_surname_and_a_typo():
+    from escalate.domain.names import same_person
+
+    assert same_person("Maria Fernanda Garcia", "María Fernanda", "García Ruiz")
+    assert same_person("garcía maría fernanda", "María Fernanda", "García")
+    assert same_person("Jose Luis Hernandes", "José Luis", "Hernández")
+    assert not same_person("Ramón Ortega", "Lucía", "Ortega")
+    assert not same_person("Ana", "Ana", "López")
+    assert not same_person("Pedro Páramo", "Ana", "López")
+
+
+# -- dates ---------------------------------------------------------------------------------
+
+
+def test_a_date_before_2000_is_refused_with_exit_2(cli: Cli, sandbox: Sandbox):
+    result = cli("create", *ANA, "--fecha", "1999-12-31T23:00:00+00:00")
+    assert result.code == 2 and "2000-01-01" in result.err and "--fecha" in result.err
+    assert sandbox.requests() == []
+
+
+def test_a_date_without_offset_is_read_in_the_portals_time_zone(cli: Cli, sandbox: Sandbox):
+    # the sandbox portal's timeZone is America/Mexico_City (UTC-6 in January)
+    result = cli("create", *ANA, "--fecha", "2026-01-15T09:30", "--json")
+    assert result.code == 0, result.err
+    created = sandbox.ticket(result.json()["id"]).properties["createdate"]
+    assert created == "2026-01-15T15:30:00.000Z"
+
+
+# -- drafts and entries that need the agent ------------------------------------------------
+
+
+def test_borrador_takes_up_an_unsent_create_and_the_agent_fixes_it(cli: Cli, sandbox: Sandbox,
+                                                                   home):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    offline = cli("create", *with_option(ANA, "--correo", "nadie@example.com"),
+                  environ={"HUBSPOT_BASE_URL": closed})
+    assert offline.code == 5
+    sent = cli("outbox", "send")
+    assert sent.code != 0 and "nadie@example.com" in sent.out + sent.err
+    from escalate.outbox import Outbox
+
+    box = Outbox(home)
+    [entry] = box.entries()[0]
+    box.close()
+    fixed = cli("create", "--borrador", entry.id[:8], "--correo", "ana.lopez@example.com",
+                "--json")
+    assert fixed.code == 0, fixed.err
+    [ticket] = sandbox.tickets()
+    assert ticket.properties["escalate_id"] == entry.id  # the same escalation, not a new one
+    box = Outbox(home)
+    assert box.entries()[0] == []
+    box.close()
+
+
+def test_a_draft_id_that_matches_nothing_is_a_spanish_usage_error(cli: Cli, sandbox: Sandbox):
+    result = cli("create", "--borrador", "abcdef12")
+    assert result.code == 2 and "borrador" in result.err
+    assert sandbox.requests() == []
