@@ -32,7 +32,7 @@ h2{font-size:16px;margin:0 0 12px}
 .card b{display:block;font-size:26px}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e4e7eb}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 svg text{font-size:12px;fill:#1f2933}
 a{color:#1565c0}
 .empty{color:#616e7c;font-style:italic}
@@ -51,7 +51,8 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     parts.append(_section("Subidas automáticas de prioridad (bump)", _bumps(report)))
     parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
                           _recurring(report, url), wide=True))
-    window = f"{_day(report.since)} — {_day(report.until)}"
+    zone = generated.tzinfo
+    window = f"{_day(report.since.astimezone(zone))} — {_day(report.until.astimezone(zone))}"
     return (
         "<!DOCTYPE html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -87,7 +88,7 @@ def _bars(rows: Sequence[tuple[str, int]], colours: dict[str, str] | None = None
     rest = sum(count for _, count in rows[MAX_BARS:])
     if rest:
         shown.append(("(otros)", rest))
-    width, label_w, row_h = 440, 150, 24
+    width, label_w, row_h = 460, 180, 24
     top = max(count for _, count in shown) or 1
     height = row_h * len(shown) + 8
     out = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
@@ -97,7 +98,7 @@ def _bars(rows: Sequence[tuple[str, int]], colours: dict[str, str] | None = None
         length = max(2.0, (width - label_w - 50) * count / top)
         colour = (colours or COLOURS).get(label, BAR)
         out.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">'
-                   f'{escape(_short(label, 22))}</text>'
+                   f'{escape(_short(label, 23))}</text>'
                    f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{length:.1f}" '
                    f'height="{row_h - 6}" rx="3" fill="{colour}"><title>{escape(label)}: '
                    f'{count}</title></rect>'
