@@ -75,14 +75,16 @@ def outbox(
             env.out(_line(env, item))
         env.out(f"{len(found.pending)} pendiente(s). Envíelas con «escalate outbox send».")
     if found.needs_action:
-        env.out("")
+        if found.pending:
+            env.out("")
         env.out("Requiere acción (reintentar no lo resuelve):")
         for item in found.needs_action:
             env.out(_line(env, item))
             env.out(f"    {item.why}")
             env.out("    " + " · ".join(f"«{c}»" for c in item.fix))
     if found.drafts:
-        env.out("")
+        if found.pending or found.needs_action:
+            env.out("")
         env.out("Borradores (no se envían hasta completarlos):")
         for item in found.drafts:
             env.out(_line(env, item))

@@ -351,7 +351,9 @@ def deliver(entry: Entry, where: Surroundings, *, ui: Ui, fresh: bool) -> Outcom
         outbox.failed(entry, exc.message)
         return _kept(entry, exc)
     except EscalateError as exc:
-        if exc.exit_code in (ExitCode.USAGE, ExitCode.REFUSED):
+        # `keep`: retrying can fix it once someone else acts (an admin fixes the portal)
+        if exc.exit_code in (ExitCode.USAGE, ExitCode.REFUSED) and not getattr(exc, "keep",
+                                                                                False):
             if fresh and not progressed(entry):
                 outbox.done(entry.id)
                 return Dropped(exc.message, exit_code=exc.exit_code, error=exc)
