@@ -55,6 +55,7 @@ C = TypeVar("C")
 D = TypeVar("D")
 
 BATCH_SIZE = 100
+ASSOCIATIONS_BATCH = 1_000  # the v4 association batch read takes up to 1,000 ids
 SEARCH_PAGE = 200
 SEARCH_RESULTS_CAP = 10_000  # HubSpot answers 400 past this many results of one query
 PAGES_AHEAD = 2  # search pages fetched ahead of their consumer
@@ -515,26 +516,36 @@ class Gateway(TeamCalls, HistoryCalls):
                 yield from pending.popleft().result()
 
     def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
+                      chunk: int = ASSOCIATIONS_BATCH,
                       in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
-        """Each item with its ticket's first contact, in the order given: per 100 items one
-        association batch read then one contact batch read, pipelined (see `pipelined`)."""
+        """Each item with its ticket's first contact, in the order given: per `chunk` items
+        (up to 1,000) one association batch read, then the contacts not read before, 100 per
+        read;
+        pipelined (see `pipelined`), so few requests count against the account's limit."""
+        known: dict[str, Contact | None] = {}
+        lock = threading.Lock()
 
         def resolve(batch: list[T]) -> list[tuple[T, Contact | None]]:
-            links = self.ticket_contact_ids(ticket_id(i) for i in batch)
+            links = self.ticket_contact_ids((ticket_id(i) for i in batch), chunk=chunk)
             firsts = {t: ids[0] for t, ids in links.items() if ids}
-            found = self.contacts(firsts.values()) if firsts else {}
-            return [(i, found.get(firsts.get(ticket_id(i), ""))) for i in batch]
+            with lock:
+                wanted = {c for c in firsts.values() if c not in known}
+            found = self.contacts(wanted) if wanted else {}
+            with lock:
+                known.update({c: found.get(c) for c in wanted})
+                return [(i, known.get(firsts.get(ticket_id(i), ""))) for i in batch]
 
-        return self.pipelined(items, resolve, in_flight=in_flight)
+        return self.pipelined(items, resolve, chunk=chunk, in_flight=in_flight)
 
-    def ticket_contact_ids(self, ticket_ids: Iterable[str]) -> dict[str, list[str]]:
-        """For each ticket, its contacts' ids: v4 batch reads of 100."""
+    def ticket_contact_ids(self, ticket_ids: Iterable[str], *,
+                           chunk: int = BATCH_SIZE) -> dict[str, list[str]]:
+        """For each ticket, its contacts' ids: v4 batch reads of `chunk` (at most 1,000)."""
         found: dict[str, list[str]] = {}
-        for chunk in _chunks(list(dict.fromkeys(ticket_ids)), BATCH_SIZE):
+        for ids in _chunks(list(dict.fromkeys(ticket_ids)), min(chunk, ASSOCIATIONS_BATCH)):
             answer = self._call(
                 self._associations.get_page, "tickets", "contacts",
                 batch_input_public_fetch_associations_batch_request={
-                    "inputs": [{"id": i} for i in chunk]})
+                    "inputs": [{"id": i} for i in ids]})
             for result in answer.results:
                 found[result._from.id] = [str(t.to_object_id) for t in result.to]
         return found
@@ -620,7 +631,12 @@ def _from_date(groups: list[dict[str, Any]], floor: int) -> list[dict[str, Any]]
 def _json_answer(response: Any) -> dict[str, Any]:
     """The JSON of an answer read without the client's model objects (much cheaper for
     pages of 200 tickets)."""
-    raw = response.data if hasattr(response, "data") else response.read()
+    try:
+        raw = response.data if hasattr(response, "data") else response.read()
+    finally:
+        release = getattr(response, "release_conn", None)
+        if release is not None:
+            release()  # back to the shared pool: an unread answer keeps its connection
     data = json.loads(raw)
     return data if isinstance(data, dict) else {}
 
