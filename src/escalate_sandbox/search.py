@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,7 @@ OPERATORS = {
     "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN",
 }
 SCALARS = (str, int, float, bool)
+REMEMBERED_QUERIES = 32
 
 Definitions = dict[str, dict[str, Any]]
 
@@ -101,7 +104,15 @@ class Query:
                    (text or "").strip().lower(), definitions)
 
     def hits(self, index: Index) -> set[int]:
-        """Ids matching: groups ORed, filters in a group ANDed."""
+        """Ids matching: groups ORed, filters in a group ANDed (remembered by the index
+        until the next write, since a caller pages through the same query)."""
+        key = json.dumps([self.groups, self.text], sort_keys=True, default=str)
+        found = index.remembered(key)
+        if found is None:
+            found = index.remember(key, self._hits(index))
+        return found
+
+    def _hits(self, index: Index) -> set[int]:
         if self.groups:
             found: set[int] = set()
             for group in self.groups:
@@ -131,12 +142,10 @@ class Query:
 
 
 def _and(sets: Iterable[set[int]], index: Index) -> set[int]:
-    result: set[int] | None = None
-    for ids in sets:
-        result = set(ids) if result is None else result & ids
-        if not result:
-            return set()
-    return set(index.by_id) if result is None else result
+    ordered = sorted(sets, key=len)
+    if not ordered:
+        return set(index.by_id)
+    return ordered[0].intersection(*ordered[1:])
 
 
 def _check_filter(f: dict[str, Any], definitions: Definitions) -> None:
@@ -241,7 +250,22 @@ class Index:
     ids: list[int] = field(init=False)
     columns: dict[str, Column] = field(default_factory=dict)
     orders: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
+    queries: OrderedDict[str, set[int]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remembered(self, key: str) -> set[int] | None:
+        with self.lock:
+            found = self.queries.get(key)
+            if found is not None:
+                self.queries.move_to_end(key)
+            return found
+
+    def remember(self, key: str, hits: set[int]) -> set[int]:
+        with self.lock:
+            self.queries[key] = hits
+            while len(self.queries) > REMEMBERED_QUERIES:
+                self.queries.popitem(last=False)
+        return hits
 
     def __post_init__(self) -> None:
         self.by_id = {r.id: r for r in self.rows}

@@ -11,6 +11,7 @@ import json
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,7 @@ class Store:
         # Search reads every object of a type: keep them decoded while the type's change
         # counter (bumped in the writing transaction, by any process) stays the same.
         self._cache: dict[str, tuple[int, list[Row]]] = {}
+        self._definition_cache: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {}
         with self._lock:
             migrate(self._conn)
 
@@ -170,6 +172,7 @@ class Store:
         db.execute("INSERT INTO pipelines VALUES ('tickets', ?, ?)",
                    (seed.TICKET_PIPELINE["id"], json.dumps(seed.TICKET_PIPELINE)))
         db.execute("INSERT INTO meta VALUES ('seeded', '1')")
+        db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(time.time_ns()),))
         # Never back to an earlier number: another process may hold rows decoded at it.
         db.execute("UPDATE type_versions SET version = version + 1")
         if self.blobs.exists():
@@ -207,16 +210,29 @@ class Store:
         return self._add_definition("property_groups", type_, group)
 
     def _definitions(self, table: str, type_: str) -> dict[str, dict[str, Any]]:
+        """Definitions decoded once per change of the portal's schema (by any process)."""
         with self.read() as db:
+            version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            cached = self._definition_cache.get((table, type_))
+            if cached is not None and cached[0] == version:
+                return cached[1]
             rows = db.execute(f"SELECT name, def FROM {table} WHERE type = ?",
                               (type_,))
-            return {name: json.loads(d) for name, d in rows.fetchall()}
+            found = {name: json.loads(d) for name, d in rows.fetchall()}
+            self._definition_cache[(table, type_)] = (version, found)
+            return found
 
     def _add_definition(self, table: str, type_: str, definition: dict[str, Any]) -> bool:
         with self.write() as db:
             cur = db.execute(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?)",
                              (type_, definition["name"], json.dumps(definition)))
+            self._schema_changed(db)
             return cur.rowcount == 1
+
+    @staticmethod
+    def _schema_changed(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO meta VALUES ('schema', '1') ON CONFLICT (key)"
+                   " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     def pipelines(self, type_: str) -> list[dict[str, Any]]:
         with self.read() as db:
