@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import urllib.parse
 from typing import Any
 
@@ -299,3 +300,20 @@ def test_the_official_client_still_reads_what_it_writes(sandbox: Sandbox):
     ticket = create_ticket(sandbox, escalate_policy="POL-9")
     assert ticket.properties["escalate_policy"] == "POL-9"
     assert sandbox.ticket(ticket.id).properties["subject"] == "x"
+
+
+# -- the rate limit's time scale (tests only) -----------------------------------------------
+
+def test_the_rate_limit_window_can_be_shortened_for_tests(sandbox: Sandbox):
+    sandbox.control("POST", "rate_limit", {"per_10s": 2, "window_ms": 300})
+    answers = [call(sandbox, "GET", "/crm/v3/pipelines/tickets") for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 429]
+    assert answers[0][1]["X-HubSpot-RateLimit-Interval-Milliseconds"] == "300"
+    assert answers[2][2]["policyName"] == "TEN_SECONDLY_ROLLING"
+    time.sleep(0.35)  # one short window, not ten seconds
+    assert call(sandbox, "GET", "/crm/v3/pipelines/tickets")[0] == 200
+    sandbox.control("POST", "reset", {})
+    _, headers, _ = call(sandbox, "GET", "/crm/v3/pipelines/tickets")
+    assert "X-HubSpot-RateLimit-Max" not in headers  # started with per_10s=0: no limit again
+    status, _, _ = call(sandbox, "POST", "/_sandbox/rate_limit", {"window_ms": 0})
+    assert status == 400
