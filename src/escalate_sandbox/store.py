@@ -174,7 +174,8 @@ class Store:
         db.execute("INSERT INTO meta VALUES ('seeded', '1')")
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(time.time_ns()),))
         # Never back to an earlier number: another process may hold rows decoded at it.
-        db.execute("UPDATE type_versions SET version = version + 1")
+        for type_ in seed.PROPERTIES:
+            self._changed(db, type_)
         if self.blobs.exists():
             shutil.rmtree(self.blobs)
         self._cache.clear()
