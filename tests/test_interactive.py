@@ -224,7 +224,7 @@ def test_the_reviews_edit_path_changes_a_field_and_returns_to_the_review(
     answer_form(t)
     t.answer("Qué hacemos", DOWN + "\r")  # Editar un campo
     t.answer("Qué campo", DOWN * 7 + "\r")  # DÓNDE
-    t.answer("DÓNDE", CLEAR_LINE + "App móvil, pantalla de pagos\r")
+    t.answer(r"DÓNDE \(web o app", CLEAR_LINE + "App móvil, pantalla de pagos\r")
     review = t.answer("Qué hacemos", "\r")
     assert "App móvil, pantalla de pagos" in review
     code, shown = t.finish()

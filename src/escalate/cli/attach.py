@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -11,6 +11,9 @@ from ..errors import InvalidInput
 from .env import Env
 from .prompts import TerminalUi
 from .sending import run_entry
+
+if TYPE_CHECKING:
+    from ..workflows.attach import AttachResult
 
 
 def attach(
@@ -46,7 +49,7 @@ def attach(
     env.outbox.put(entry)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)
-    result = run_entry(env, entry, ui=ui, fresh=True)
+    result = cast("AttachResult", run_entry(env, entry, ui=ui, fresh=True))
     if as_json:
         env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -127,11 +127,13 @@ def merge(kept: EscalationInput, typed: EscalationInput) -> EscalationInput:
 
 
 def missing_fields(answers: EscalationInput) -> list[str]:
-    missing = [f for f in REQUIRED if not str(answers.get(f) or "").strip()]
-    if not str(answers.get("email") or "").strip() and not str(answers.get("phone") or
-                                                                "").strip():
-        missing.insert(min(len(missing), 2), "contact")
-    return missing
+    """Required values not given, in the form's order (`contact`: neither email nor phone)."""
+    def blank(field: str) -> bool:
+        return not str(answers.get(field) or "").strip()
+
+    order = [*REQUIRED[:2], "contact", *REQUIRED[2:]]
+    return [f for f in order
+            if (blank("email") and blank("phone") if f == "contact" else blank(f))]
 
 
 def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
@@ -210,7 +212,8 @@ def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Any, *,
     env.outbox.put(entry)
     if resumed is not None and resumed.entry_id != entry.id:
         env.outbox.done(resumed.entry_id)
-    result: CreateResult = run_entry(env, entry, ui=TerminalUi(env, interactive), fresh=True)
+    result = cast("CreateResult", run_entry(env, entry, ui=TerminalUi(env, interactive),
+                                            fresh=True))
     result.possible_duplicates = prepared.duplicates
     return result
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from ..domain.records import Contact, Ticket
@@ -21,26 +21,3 @@ class Ui(Protocol):
     def confirm_partial(self, uploaded: int, failed: list[str]) -> bool | None: ...
 
     def progress(self, total: int) -> AbstractContextManager[Callable[[str], None]]: ...
-
-
-class Silent:
-    """A Ui for scripts: never asks, collects warnings."""
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def warn(self, text: str) -> None:
-        self.warnings.append(text)
-
-    def choose_contact(self, candidates: list[Contact]) -> Contact | None:
-        return None
-
-    def confirm_duplicates(self, duplicates: list[Ticket]) -> bool | None:
-        return None
-
-    def confirm_partial(self, uploaded: int, failed: list[str]) -> bool | None:
-        return None
-
-    @contextmanager
-    def progress(self, total: int) -> Iterator[Callable[[str], None]]:
-        yield lambda name: None
