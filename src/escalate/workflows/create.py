@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -121,25 +120,25 @@ def names_match(escalation: Escalation, contact: Contact) -> bool:
 
 
 def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *,
-            warn: Callable[[str], None] | None = None, portal: Portal | None = None,
-            contact: Contact | None = None) -> Prepared:
+            warn: Callable[[str], None] | None = None) -> Prepared:
     """Read the portal, the contact and the open tickets of the policy, all at once.
 
     The three reads are independent (the duplicate search needs only the policy), so they
     run together; a warm run costs the contact lookup and one search.
     """
-    with ThreadPoolExecutor(3) as pool:
-        portal_job = (None if portal is not None
-                      else pool.submit(load_portal, gateway, settings, warn=warn))
-        lookup_job = None if contact is not None else pool.submit(lookup_contact, gateway,
-                                                                   escalation)
-        duplicates_job = pool.submit(policy_tickets, gateway, escalation)
-        if portal_job is not None:
-            portal = portal_job.result()
-        assert portal is not None
-        portal.require_tool_properties()  # before the search's answer: it names why
-        lookup = ContactLookup(contact=contact) if lookup_job is None else lookup_job.result()
-        tickets = duplicates_job.result()
+    def search() -> list[Ticket] | EscalateError:
+        try:
+            return policy_tickets(gateway, escalation)
+        except EscalateError as exc:  # a portal before `setup` is named by the portal check
+            return exc
+
+    portal, lookup, tickets = gateway.together(
+        lambda: load_portal(gateway, settings, warn=warn),
+        lambda: lookup_contact(gateway, escalation),
+        search)
+    portal.require_tool_properties()
+    if isinstance(tickets, EscalateError):
+        raise tickets
     return Prepared(escalation=escalation, portal=portal, lookup=lookup,
                     duplicates=open_duplicates(tickets, portal, escalation))
 
