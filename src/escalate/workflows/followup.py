@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,8 +25,6 @@ from .ui import Ui
 if TYPE_CHECKING:
     from ..domain.policy import FollowupPolicy
 
-MAX_RESULTS = 10_000  # HubSpot's search stops there: larger queries are split by date
-FIRST_MOMENT = datetime(2000, 1, 1).astimezone()
 AGENT_PROPERTY = "escalate_agent"  # the owner id of the agent who escalated
 
 
@@ -112,22 +111,26 @@ def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now
                only: Priority | None, ui: Ui | None, policy: FollowupPolicy | None,
                whose: Whose) -> Owing:
     """Every owed call in scope. The search finds candidates; a batch read (consistent, unlike
-    search) confirms each before it is listed, so a call recorded a second ago never shows."""
+    search) confirms each before it is listed, so a call recorded a second ago never shows.
+    The confirming reads run beside the search's pages (`Gateway.pipelined`)."""
     portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
-    found: list[Owed] = []
-    due_soon = 0
-    for ticket in fetch_candidates(gateway, portal, clock, now, whose):
-        candidate = clock.owed(ticket, now)
-        if candidate is not None:
-            found.append(candidate)
-        elif clock.due_soon(ticket, now) and whose.includes(ticket):
-            due_soon += 1
-    fresh = confirm(gateway, portal, clock, [o.ticket.id for o in found], now)
-    owed = [o for o in fresh.values() if o is not None and whose.includes(o.ticket)
-            and (only is None or clock.priority(o.ticket) == only)]
-    return Owing(portal, clock, owed, due_soon)
+    due_soon = [0]
+
+    def candidates() -> Iterator[str]:
+        for ticket in candidate_tickets(gateway, portal, clock, now, whose):
+            if clock.owed(ticket, now) is not None:
+                yield ticket.id
+            elif clock.due_soon(ticket, now) and whose.includes(ticket):
+                due_soon[0] += 1
+
+    def read(ids: list[str]) -> list[Owed | None]:
+        return list(confirm(gateway, portal, clock, ids, now).values())
+
+    owed = [o for o in gateway.pipelined(candidates(), read) if o is not None
+            and whose.includes(o.ticket) and (only is None or clock.priority(o.ticket) == only)]
+    return Owing(portal, clock, owed, due_soon[0])
 
 
 def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str],
@@ -142,13 +145,8 @@ def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str
 
 def first_contacts(gateway: Gateway, ticket_ids: list[str]) -> dict[str, Contact]:
     """Each ticket's first contact (one association read per 1,000 tickets, one contact read
-    per 100 distinct contacts)."""
-    if not ticket_ids:
-        return {}
-    links = gateway.associated_ids("tickets", "contacts", ticket_ids)
-    firsts = {t: ids[0] for t, ids in links.items() if ids}
-    contacts = gateway.contacts(set(firsts.values())) if firsts else {}
-    return {t: contacts[c] for t, c in firsts.items() if c in contacts}
+    per 100 distinct contacts, pipelined)."""
+    return {t: c for t, c in gateway.with_contacts(ticket_ids, lambda t: t) if c is not None}
 
 
 def agents_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
@@ -166,7 +164,6 @@ def agent_id(ticket: Ticket) -> str | None:
 
 
 def candidate_groups(portal: Portal, clock: Clock, now: datetime,
-                     window: tuple[datetime, datetime] | None = None,
                      agent: str | None = None) -> list[dict[str, Any]]:
     """Server-side filters: open tickets due now or within the look-ahead, and recently
     closed ones; with `agent`, only the tickets that agent escalated.
@@ -174,70 +171,50 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     Open tickets: created before the clock's bound and with no client update, or one older
     than the bound. Closed ones: closed since the clock's cutoff (whether the client was told
     after the close is compared here: search cannot compare two properties). Each group keeps
-    within 6 filters, the older published cap.
+    within 6 filters (the older published cap) with the create-date floor the gateway adds
+    when it pages past 10,000 results.
     """
     bounds = clock.search_window(now)
-    due_by = bounds.open_anchor_before
+    due_by = epoch_ms(bounds.open_anchor_before)
     pipeline = {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id}
     opened = {"propertyName": "hs_pipeline_stage", "operator": "IN",
               "values": portal.open_stage_ids}
-    created_before = min(due_by, window[1]) if window else due_by
-    created = [{"propertyName": "createdate", "operator": "LT",
-                "value": epoch_ms(created_before)}]
-    if window is not None:
-        created.insert(0, {"propertyName": "createdate", "operator": "GTE",
-                           "value": epoch_ms(window[0])})
+    created = {"propertyName": "createdate", "operator": "LT", "value": due_by}
     mine = [] if agent is None else [{"propertyName": AGENT_PROPERTY, "operator": "EQ",
                                       "value": agent}]
     groups = [
-        {"filters": [pipeline, opened, *created, *mine,
+        {"filters": [pipeline, opened, created, *mine,
                      {"propertyName": "escalate_last_client_update",
                       "operator": "NOT_HAS_PROPERTY"}]},
-        {"filters": [pipeline, opened, *created, *mine,
+        {"filters": [pipeline, opened, created, *mine,
                      {"propertyName": "escalate_last_client_update", "operator": "LT",
-                      "value": epoch_ms(due_by)}]},
+                      "value": due_by}]},
     ]
     if portal.closed_stage_ids:
-        dated = [] if window is None else [
-            {"propertyName": "createdate", "operator": "GTE", "value": epoch_ms(window[0])},
-            {"propertyName": "createdate", "operator": "LT", "value": epoch_ms(window[1])},
-        ]
         groups.append({"filters": [
             pipeline,
             {"propertyName": "hs_pipeline_stage", "operator": "IN",
              "values": portal.closed_stage_ids},
             {"propertyName": "closed_date", "operator": "GTE",
              "value": epoch_ms(bounds.closed_since)},
-            *dated, *mine,
+            *mine,
         ]})
     return groups
 
 
-def fetch_candidates(gateway: Gateway, portal: Portal, clock: Clock, now: datetime,
-                     whose: Whose | None = None) -> list[Ticket]:
-    """Every candidate ticket; a query past HubSpot's 10,000 results is split by create date."""
+def candidate_tickets(gateway: Gateway, portal: Portal, clock: Clock, now: datetime,
+                      whose: Whose | None = None) -> Iterator[Ticket]:
+    """Every candidate ticket as the search pages come (past 10,000 results the gateway
+    restarts after the last create date seen)."""
     agent = whose.agent.id if whose is not None and whose.agent is not None else None
-    properties = candidate_properties(portal)
-    sorts = [{"propertyName": "createdate", "direction": "ASCENDING"}]
-    windows: list[tuple[datetime, datetime] | None] = [None]
-    found: dict[str, Ticket] = {}
-    while windows:
-        window = windows.pop()
-        pages = gateway.search_tickets(candidate_groups(portal, clock, now, window, agent),
-                                       sorts=sorts, properties=properties)
-        first = next(pages, None)
-        if first is None:
-            continue
-        ticket, total = first
-        start, end = window or (ticket.created_at or FIRST_MOMENT, now + clock.look_ahead)
-        if total > MAX_RESULTS and end - start > timedelta(milliseconds=2):
-            middle = start + (end - start) / 2
-            windows += [(start, middle), (middle, end)]
-            continue
-        found[ticket.id] = ticket
-        for ticket, _total in pages:
-            found[ticket.id] = ticket
-    return list(found.values())
+    pages = gateway.ticket_pages(candidate_groups(portal, clock, now, agent),
+                                 properties=candidate_properties(portal))
+    seen: set[str] = set()
+    for page, _total in pages:
+        for ticket in page:
+            if ticket.id not in seen:
+                seen.add(ticket.id)
+                yield ticket
 
 
 def candidate_properties(portal: Portal) -> list[str]:

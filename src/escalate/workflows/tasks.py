@@ -33,7 +33,7 @@ from .followup import (
     Whose,
     agent_id,
     candidate_properties,
-    fetch_candidates,
+    candidate_tickets,
     first_contacts,
 )
 from .portal import load_portal
@@ -82,7 +82,7 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
         return whose.includes(ticket) and (only is None or clock.priority(ticket) == only)
 
     searched: dict[str, CallKey] = {}
-    for ticket in fetch_candidates(gateway, portal, clock, now, whose):
+    for ticket in candidate_tickets(gateway, portal, clock, now, whose):
         owed = clock.owed(ticket, now)
         if owed is not None and in_scope(ticket):
             searched[ticket.id] = CallKey.of(owed)
