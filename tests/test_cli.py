@@ -178,3 +178,23 @@ def test_sandbox_serve_refuses_a_bad_port_or_host_in_spanish_with_exit_2(cli: Cl
             assert "Error inesperado" not in result.err
     finally:
         taken.close()
+
+
+def test_a_bad_number_is_named_in_spanish(cli: Cli):
+    result = cli("followup", "--horas", "muchas")
+    assert result.code == 2 and "no es un número" in result.err
+    assert "Input should" not in result.err
+
+
+def test_an_os_error_is_a_spanish_message_with_exit_2(cli: Cli, sandbox: Sandbox, monkeypatch):
+    from escalate.workflows import files
+
+    def denied(paths: list[str], max_bytes: int) -> list[object]:
+        raise PermissionError(13, "Permission denied", "/srv/capturas/pantalla.png")
+
+    monkeypatch.setattr(files, "check_files", denied)
+    result = cli("create", *ANA)
+    assert result.code == 2
+    assert "/srv/capturas/pantalla.png: permiso denegado" in result.err
+    assert "Permission denied" not in result.err and "Error inesperado" not in result.err
+    assert sandbox.requests() == []
