@@ -33,7 +33,9 @@ LABELS = ("QUÉ", "CÓMO", "DÓNDE", "CUÁNDO", "CAMBIOS SOLICITADOS", "CANAL") 
 SHORT_WHAT = 160
 NO_AGENT, NO_CHANNEL, NO_SCREEN = "sin agente", "sin canal", "sin pantalla"
 SIMILAR = 80  # token_set_ratio at or above which two QUÉ texts are the same problem
-MAX_GROUPS = 3_000  # leaders compared against; later one-off texts stay alone
+MAX_GROUPS = 5_000  # groups a text may join; later one-off texts stay alone
+RARE_WORDS = 3  # a text is compared with the groups sharing one of its rarest words,
+CANDIDATES = 60  # at most this many (the most repeated first)
 TOP = 10
 BUMP_NOTE = re.compile(r"Prioridad subida de (BAJA|MEDIA|ALTA) a (MEDIA|ALTA|URGENTE)")
 
@@ -270,7 +272,12 @@ def normalised(text: str) -> str:
 def recurring(whats: Iterable[tuple[str, str]], top: int = TOP,
               cutoff: float = SIMILAR) -> list[Problem]:
     """Similar QUÉ texts grouped (rapidfuzz's token_set_ratio against each group's first
-    text), the `top` groups of two or more tickets, largest first."""
+    text), the `top` groups of two or more tickets, largest first.
+
+    Texts are taken most repeated first; each is compared only with the groups that share
+    one of its rarest words (texts with no word in common are never that similar), at most
+    `CANDIDATES` of them, so tens of thousands of texts group in seconds.
+    """
     from rapidfuzz import fuzz, process
 
     same: dict[str, list[str]] = {}  # normalised text → ticket ids
@@ -280,14 +287,22 @@ def recurring(whats: Iterable[tuple[str, str]], top: int = TOP,
         if key:
             same.setdefault(key, []).append(ticket_id)
             shown.setdefault(key, Counter())[what] += 1
+    frequency: Counter[str] = Counter(w for key in same for w in set(key.split()))
     leaders: list[str] = []
     groups: list[list[str]] = []  # normalised texts per leader
+    by_word: dict[str, list[int]] = {}  # word → leaders that contain it
     for key in sorted(same, key=lambda k: (-len(same[k]), k)):
-        found = process.extractOne(key, leaders, scorer=fuzz.token_set_ratio,
-                                   score_cutoff=cutoff) if leaders else None
+        near: list[int] = []
+        for word in sorted(set(key.split()), key=lambda w: (frequency[w], w))[:RARE_WORDS]:
+            near += by_word.get(word, ())[:CANDIDATES - len(near)]
+        near = sorted(set(near))
+        found = process.extractOne(key, [leaders[n] for n in near], scorer=fuzz.token_set_ratio,
+                                   score_cutoff=cutoff) if near else None
         if found is not None:
-            groups[found[2]].append(key)
+            groups[near[found[2]]].append(key)
         elif len(leaders) < MAX_GROUPS:
+            for word in set(key.split()):
+                by_word.setdefault(word, []).append(len(leaders))
             leaders.append(key)
             groups.append([key])
     problems = []
@@ -295,7 +310,10 @@ def recurring(whats: Iterable[tuple[str, str]], top: int = TOP,
         ids = [i for key in members for i in same[key]]
         if len(ids) < 2:
             continue
-        label = sum((shown[k] for k in members), Counter()).most_common(1)[0][0]
+        spellings: Counter[str] = Counter()
+        for key in members:
+            spellings.update(shown[key])
+        label = spellings.most_common(1)[0][0]
         problems.append(Problem(label, len(ids), sorted(ids, key=_id_order)))
     problems.sort(key=lambda p: (-p.count, p.what))
     return problems[:top]
