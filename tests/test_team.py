@@ -239,3 +239,42 @@ def test_250_owed_calls_become_tasks_in_at_most_12_requests_and_a_rerun_writes_n
     again = cli("followup", "--tareas", "--todos", "--json").json()
     assert (again["created"], again["unchanged"]) == (0, 250)
     assert len(sandbox.requests()) <= 6 and sandbox.writes() == []
+
+
+# -- notes carry the agent ----------------------------------------------------------------
+
+
+def note_owners(sandbox: Sandbox, ticket_id: str) -> list[str | None]:
+    ticket = sandbox.client.crm.tickets.basic_api.get_by_id(ticket_id, associations=["notes"])
+    links = (ticket.associations or {}).get("notes")
+    ids = [a.id for a in links.results] if links else []
+    return [sandbox.client.crm.objects.notes.basic_api.get_by_id(
+        i, properties=["hubspot_owner_id"]).properties.get("hubspot_owner_id") or None
+        for i in ids]
+
+
+def test_notes_of_attach_and_contacted_are_owned_by_the_agent(cli: Cli, sandbox: Sandbox,
+                                                              tmp_path: Any):
+    from .conftest import png_bytes
+
+    [ticket] = overdue(sandbox, LUIS)
+    shot = tmp_path / "captura.png"
+    shot.write_bytes(png_bytes(3))
+    attached = cli("attach", ticket, str(shot), "--nota", "Pantalla del error", environ=ANA_ENV)
+    assert attached.code == 0, attached.err
+    done = cli("contacted", ticket, "--nota", "Se le avisó", environ=ANA_ENV)
+    assert done.code == 0, done.err
+    assert note_owners(sandbox, ticket) == [ANA, ANA]
+    # without ESCALATE_AGENT the note has no owner, as before
+    assert cli("contacted", ticket, "--nota", "Otra llamada").code == 0
+    assert sorted(note_owners(sandbox, ticket), key=str) == [ANA, ANA, None]
+
+
+def test_contacted_by_an_agent_hubspot_does_not_know_exits_3_and_writes_nothing(
+        cli: Cli, sandbox: Sandbox):
+    [ticket] = overdue(sandbox, ANA)
+    sandbox.forget_requests()
+    result = cli("contacted", ticket, "--nota", "hola",
+                 environ={"ESCALATE_AGENT": "nadie@aseguradora.example"})
+    assert result.code == 3 and "nadie@aseguradora.example" in result.err
+    assert sandbox.writes() == []

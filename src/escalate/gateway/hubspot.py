@@ -570,7 +570,8 @@ class Gateway(TeamCalls, HistoryCalls):
         return found
 
     def create_note(self, body_html: str, timestamp: datetime, ticket_id: str,
-                    contact_ids: Iterable[str] = (), attachment_ids: Iterable[str] = ()) -> str:
+                    contact_ids: Iterable[str] = (), attachment_ids: Iterable[str] = (),
+                    owner_id: str | None = None) -> str:
         """A note on the ticket (and its contacts). Never resent blindly: no unique key."""
         associations = [{"to": {"id": ticket_id},
                          "types": [{"associationCategory": "HUBSPOT_DEFINED",
@@ -583,6 +584,8 @@ class Gateway(TeamCalls, HistoryCalls):
         files = ";".join(attachment_ids)
         if files:
             properties["hs_attachment_ids"] = files
+        if owner_id:  # the agent who wrote it (ESCALATE_AGENT)
+            properties["hubspot_owner_id"] = owner_id
         created = self._call(self._notes.basic_api.create, idempotent=False,
                              simple_public_object_input_for_create={
                                  "properties": properties, "associations": associations})

@@ -81,6 +81,9 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
 
     `check` (the ticket's existence, answering its contact ids) runs beside the uploads;
     when it fails, uploads not yet started are cancelled and nothing is noted."""
+    from .team import agent_owner
+
+    agent = agent_owner(gateway, settings, now=now)  # the note's owner (cached), before uploads
     wanted = [(Path(f["path"]), str(f["name"])) for f in entry.payload["files"]]
     uploaded: dict[str, dict[str, Any]] = entry.state.setdefault("uploaded", {})
     missing = [(path, name) for path, name in wanted if str(path) not in uploaded]
@@ -103,7 +106,8 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
     body = note_html(note_text, [f.name for f in files], heading=heading, reference=entry.id)
     note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
                             contact_ids=contact_ids or [], body_html=body, at=now,
-                            attachment_ids=[f.id for f in files])
+                            attachment_ids=[f.id for f in files],
+                            owner_id=agent.id if agent else None)
     return AttachResult(ticket_id=ticket_id, note_id=note_id, files=files)
 
 

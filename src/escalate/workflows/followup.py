@@ -242,8 +242,11 @@ def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox
     payload = entry.payload
     ticket_id = str(payload["ticket_id"])
     at = parse_time(payload.get("at")) or now
+    from .team import agent_owner
+
     portal = load_portal(gateway, settings, warn=ui.warn)
     portal.require_tool_properties()
+    agent = agent_owner(gateway, settings, now=now)  # the note's owner (from the cache)
     found = gateway.ticket(ticket_id)
     if found is None:
         raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
@@ -252,7 +255,8 @@ def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox
     text = str(payload["note"]) + (f"\n\nCanal: {channel}" if channel else "")
     body = note_html(text, heading="Seguimiento al cliente", reference=entry.id)
     note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
-                            contact_ids=contact_ids, body_html=body, at=at)
+                            contact_ids=contact_ids, body_html=body, at=at,
+                            owner_id=agent.id if agent else None)
     gateway.update_ticket(ticket_id, {"escalate_last_client_update": epoch_ms(at)})
     from .tasks import complete_ticket_tasks
 

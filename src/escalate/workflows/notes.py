@@ -51,8 +51,9 @@ def reference_text(reference: str) -> str:
 
 def add_note_once(gateway: Gateway, outbox: Outbox, entry: Entry, *, ticket_id: str,
                   contact_ids: list[str], body_html: str, at: datetime,
-                  attachment_ids: Iterable[str] = ()) -> str:
-    """Create the entry's note unless HubSpot already has it; returns the note id."""
+                  attachment_ids: Iterable[str] = (), owner_id: str | None = None) -> str:
+    """Create the entry's note unless HubSpot already has it; returns the note id.
+    `owner_id`: the agent's HubSpot owner id, the note's owner."""
     state = entry.state
     if state.get("note_id"):
         return str(state["note_id"])
@@ -66,7 +67,7 @@ def add_note_once(gateway: Gateway, outbox: Outbox, entry: Entry, *, ticket_id: 
     for _ in range(RESEND_ATTEMPTS):
         try:
             note_id = gateway.create_note(body_html, at, ticket_id, contact_ids,
-                                          list(attachment_ids))
+                                          list(attachment_ids), owner_id=owner_id)
         except AmbiguousWrite:
             found = find_note(gateway, ticket_id, marker)
             if found:
