@@ -20,12 +20,12 @@ from ..outbox import Entry, Outbox
 from .clock import portal_clock
 from .notes import add_note_once, note_html
 from .portal import Portal, load_portal
+from .team import AGENT_PROPERTY
 from .ui import Ui
 
 if TYPE_CHECKING:
     from ..domain.policy import FollowupPolicy
 
-AGENT_PROPERTY = "escalate_agent"  # the owner id of the agent who escalated
 
 
 @dataclass

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,12 @@ from ..config import Settings, private_dir
 from ..domain.policy import Policy
 from ..domain.priority import Priority
 from ..domain.team import Owner
-from ..errors import InvalidInput, Refused
+from ..errors import InvalidInput, InvalidProperty, Refused
 from ..gateway import Gateway
 
 CACHE_SECONDS = 12 * 3600
 CACHE_VERSION = 1
+AGENT_PROPERTY = "escalate_agent"  # the ticket property holding the agent's owner id
 AGENT_HINT = ("Defina ESCALATE_AGENT con su correo de usuario de HubSpot (en el entorno o en "
               "el archivo .env), por ejemplo ESCALATE_AGENT=ana.agente@aseguradora.example.")
 
@@ -173,6 +175,57 @@ def assignment(gateway: Gateway, settings: Settings, policy: Policy, priority: P
     agent = found[settings.agent] if settings.agent else None
     owner = found[owner_email] if owner_email else None
     return agent, owner
+
+
+@dataclass
+class Assignment:
+    """Who escalates a new ticket and who owns it, as the ticket's properties."""
+
+    agent: Owner | None = None
+    owner: Owner | None = None
+    refreshed: bool = False
+
+    def properties(self) -> dict[str, str]:
+        found = {}
+        if self.agent is not None:
+            found[AGENT_PROPERTY] = self.agent.id
+        if self.owner is not None:
+            found["hubspot_owner_id"] = self.owner.id
+        return found
+
+    def refused(self, exc: InvalidProperty) -> bool:
+        """Whether HubSpot refused one of these ids (a user removed since it was cached)."""
+        return not self.refreshed and any(exc.has(n) for n in self.properties())
+
+    def refresh(self, gateway: Gateway, settings: Settings, *, now: datetime) -> dict[str, str]:
+        """Forget the cached ids and ask HubSpot again (once); the properties to send."""
+        emails = [o.email for o in (self.agent, self.owner) if o is not None]
+        forget_owner_ids(settings, emails)
+        found = owners_for(gateway, settings, emails, now=now, fresh=True)
+        unknown = [e for e in emails if found[e] is None]
+        if unknown:
+            raise Refused("HubSpot ya no tiene un usuario con el correo "
+                          + ", ".join(unknown) + ".",
+                          hint="Corrija ESCALATE_AGENT o el archivo de políticas "
+                               "(«escalate doctor» revisa todos).")
+        if self.agent is not None:
+            self.agent = found[self.agent.email]
+        if self.owner is not None:
+            self.owner = found[self.owner.email]
+        self.refreshed = True
+        return self.properties()
+
+
+def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str, *,
+           now: datetime) -> Assignment:
+    """The new ticket's agent and owner, with the policy file in force (see `assignment`)."""
+    from pathlib import Path
+
+    from ..policy_file import load
+
+    policy = load(settings.policy_file, Path.cwd(), settings.home).policy
+    agent, owner = assignment(gateway, settings, policy, priority, where, now=now)
+    return Assignment(agent, owner)
 
 
 def forget_owner_ids(settings: Settings, emails: list[str] | None = None) -> None:
