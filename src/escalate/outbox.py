@@ -102,15 +102,21 @@ class LocalTrouble(EscalateError):
         self.exit_code = exit_code
 
 
-def fallback_dir() -> Path:
-    """Where entries go when ESCALATE_HOME cannot take them: the user's temporary folder."""
+def fallback_dir(home: Path) -> Path:
+    """Where entries go when ESCALATE_HOME cannot take them: the user's temporary folder,
+    one subfolder per home (so that each home gets back only what was its own)."""
+    import hashlib
+
     uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"escalate-{uid}"
+    key = hashlib.sha256(os.path.abspath(os.path.expanduser(home)).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"escalate-{uid}" / key
 
 
-def keep_aside(entry: Entry) -> Path:
+def keep_aside(entry: Entry, home: Path) -> Path:
     """Write the entry to the fallback folder (atomically, 0600); returns the file."""
-    folder = private_dir(fallback_dir())
+    folder = fallback_dir(home)
+    private_dir(folder.parent)
+    private_dir(folder)
     path = folder / f"entry-{entry.id}.json"
     write_atomic(path, json.dumps({"id": entry.id, "kind": entry.kind, "payload": entry.payload,
                                    "state": entry.state, "created_at": entry.created_at,
@@ -371,7 +377,7 @@ class Outbox:
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
         try:
-            path = keep_aside(entry)
+            path = keep_aside(entry, self.home)
             kept = (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
                     "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
         except OSError:
@@ -509,11 +515,14 @@ class Outbox:
 
     # -- the fallback folder --------------------------------------------------------------
 
-    @staticmethod
-    def rescued() -> list[Entry]:
+    @property
+    def fallback(self) -> Path:
+        return fallback_dir(self.home)
+
+    def rescued(self) -> list[Entry]:
         """Entries waiting in the fallback folder (shown even when the outbox is sick)."""
         found: list[Entry] = []
-        folder = fallback_dir()
+        folder = self.fallback
         for path in sorted(folder.glob("entry-*.json")) if folder.is_dir() else []:
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
@@ -528,7 +537,7 @@ class Outbox:
 
     def _import_fallback(self) -> None:
         """Bring back what an earlier run had to keep in the temporary folder."""
-        folder = fallback_dir()
+        folder = self.fallback
         if not folder.is_dir():
             return
         for path in sorted(folder.glob("entry-*.json")):
@@ -566,7 +575,7 @@ class UnavailableOutbox(Outbox):
         self.clock = clock
         self.path = home / FILE_NAME
         self.problem = problem
-        self.notices = [f"{problem.message} Se usa la carpeta temporal {fallback_dir()}."]
+        self.notices = [f"{problem.message} Se usa la carpeta temporal {fallback_dir(home)}."]
         self.written = 0
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._conn = None
@@ -589,7 +598,7 @@ class UnavailableOutbox(Outbox):
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
         try:
-            path = keep_aside(entry)
+            path = keep_aside(entry, self.home)
             kept = (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
                     "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
         except OSError:

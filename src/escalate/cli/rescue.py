@@ -1,45 +1,40 @@
 """Ctrl-C from the first millisecond: the options of a `create` are never lost.
 
-`guard` is installed before anything else runs. If the agent presses Ctrl-C before the
-command has kept its work itself (while Python is still importing, or before the entry
-is in the outbox), the command line is written to a file in the fallback folder; the
-next time the outbox opens, that file becomes a draft (`escalate create --borrador ID`).
-If the command did keep its work, the file is removed: one copy, never two.
+`guard` is installed before anything else runs (from `escalate/cli/__init__.py` when
+`escalate` is the program, then again first thing in `main()`). If the agent presses
+Ctrl-C before the command kept its work itself (while Python is still importing, or
+before the entry is in the outbox), the command line is written to
+`$TMPDIR/escalate-<uid>/early/`; the next time the outbox of that ESCALATE_HOME opens,
+the file becomes a draft (`escalate create --borrador ID`). If the command did keep its
+work, the file is removed: one copy, never two.
 
-Deliberately light: only the standard library, so it can run before the heavy imports.
+This module imports only `os`, `signal` and `sys` at the top, and the handler writes the
+file with `os` alone: a Ctrl-C can land in the middle of any other import.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
-import time
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+    from types import FrameType
+    from typing import Any
+
     from ..outbox import Outbox
     from .env import Env
 
-GLOBAL_FLAGS = {"--sandbox", "--verbose", "-v", "--detallado"}
+GLOBAL_FLAGS = ("--sandbox", "--verbose", "-v", "--detallado")
 INTERRUPTED = 130
+MAGIC = b"escalate-argv-1"
 
-
-@dataclass
-class _Guard:
-    argv: list[str]
-    draft_id: str
-    early: bool
-    saved: Path | None = None
-
-
-_guard: _Guard | None = None
+# The command line being guarded, the draft id it would get, whether Python is still
+# importing (`early`), and the file written at Ctrl-C (if any).
+_state: dict[str, Any] = {}
 
 
 def wants_keeping(argv: list[str]) -> bool:
@@ -52,33 +47,32 @@ def wants_keeping(argv: list[str]) -> bool:
 def guard(argv: list[str], *, early: bool = False) -> None:
     """Install the SIGINT handler. `early`: Python is still importing the tool, so the
     handler keeps the options, says so and exits 130 at once."""
-    global _guard
-    draft_id = _guard.draft_id if _guard else uuid.uuid4().hex
-    _guard = _Guard(list(argv), draft_id, early, _guard.saved if _guard else None)
+    _state.setdefault("draft_id", os.urandom(16).hex())
+    _state.update(argv=list(argv), early=early)
+    _state.setdefault("saved", None)
     signal.signal(signal.SIGINT, _on_interrupt)
 
 
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
-    state = _guard
-    if state is None:
-        raise KeyboardInterrupt
-    if state.saved is None and wants_keeping(state.argv):
+    argv: list[str] = _state.get("argv") or []
+    if _state.get("saved") is None and wants_keeping(argv):
         try:
-            state.saved = save_argv(state.argv, state.draft_id)
+            _state["saved"] = write_argv(argv, str(_state["draft_id"]))
         except OSError:
-            state.saved = None
-    if state.early:
-        sys.stderr.write("Interrumpido. " + _said(state) + "\n")
-        sys.stderr.flush()
+            _state["saved"] = None
+    if _state.get("early"):
+        os.write(2, ("Interrumpido. " + said() + "\n").encode("utf-8", "replace"))
         os._exit(INTERRUPTED)
     raise KeyboardInterrupt
 
 
-def _said(state: _Guard) -> str:
-    if state.saved is not None:
+def said() -> str:
+    """What the agent is told about the command line after a Ctrl-C."""
+    if _state.get("saved"):
         return ("Las opciones escritas quedaron guardadas como borrador: retómelo con "
-                f"«escalate create --borrador {state.draft_id[:8]}» (está en «escalate outbox»).")
-    if wants_keeping(state.argv):
+                f"«escalate create --borrador {str(_state['draft_id'])[:8]}» (está en "
+                "«escalate outbox»).")
+    if wants_keeping(_state.get("argv") or []):
         return "No se pudieron guardar las opciones escritas."
     return "No había nada que guardar."
 
@@ -86,52 +80,83 @@ def _said(state: _Guard) -> str:
 def settle(env: Env, code: int) -> None:
     """After the command: drop the saved command line if the command kept its own work,
     else tell the agent where it is."""
-    state = _guard
-    if state is None or state.saved is None:
+    saved = _state.get("saved")
+    if not saved:
         return
     if env.kept_entries:
-        state.saved.unlink(missing_ok=True)
-        state.saved = None
+        from contextlib import suppress
+
+        with suppress(OSError):
+            os.unlink(saved)
+        _state["saved"] = None
         return
     if code == INTERRUPTED:
-        sys.stderr.write(_said(state) + "\n")
+        sys.stderr.write(said() + "\n")
 
 
-def save_argv(argv: list[str], draft_id: str) -> Path:
-    from ..outbox import fallback_dir, write_atomic
+def early_folder() -> str:
+    """`$TMPDIR/escalate-<uid>/early`, found with `os` alone (as tempfile would)."""
+    base = next((os.environ[v] for v in ("TMPDIR", "TEMP", "TMP") if os.environ.get(v)), "/tmp")
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return os.path.join(base, f"escalate-{uid}", "early")
 
-    folder = fallback_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"argv-{draft_id}.json"
-    write_atomic(path, json.dumps({"id": draft_id, "argv": argv, "cwd": os.getcwd(),
-                                   "at": time.time()}, ensure_ascii=False))
+
+def write_argv(argv: list[str], draft_id: str) -> str:
+    """The command line, its folder and ESCALATE_HOME, written atomically (0600)."""
+    folder = early_folder()
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fields = [MAGIC, draft_id.encode(), os.fsencode(os.environ.get("ESCALATE_HOME", "")),
+              os.fsencode(os.getcwd()), *(os.fsencode(a) for a in argv)]
+    path = os.path.join(folder, f"argv-{draft_id}")
+    temporary = path + ".tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"\0".join(fields))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
     return path
 
 
 def import_interrupted(outbox: Outbox, now: datetime) -> None:
-    """Turn every command line kept at Ctrl-C into a draft in the outbox."""
-    from ..outbox import fallback_dir
+    """Turn every command line kept at Ctrl-C for this home into a draft in the outbox."""
+    import tempfile
+    from pathlib import Path
 
-    folder = fallback_dir()
+    folder = Path(tempfile.gettempdir()) / Path(early_folder()).parent.name / "early"
     if not folder.is_dir():
         return
-    for path in sorted(folder.glob("argv-*.json")):
+    mine = os.path.abspath(os.path.expanduser(outbox.home))
+    for path in sorted(folder.glob("argv-*")):
+        if path.suffix == ".tmp":
+            continue
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            answers = answers_from_argv([str(a) for a in raw["argv"]], Path(str(raw["cwd"])))
-            draft_id = str(raw["id"])
-            at = float(raw.get("at") or now.timestamp())
-        except (OSError, ValueError, KeyError, TypeError):
+            magic, draft_id, home, cwd, *argv = path.read_bytes().split(b"\0")
+            if magic != MAGIC:
+                raise ValueError("no es una línea de órdenes guardada")
+            home_text = os.fsdecode(home) or str(default_home())
+            if os.path.abspath(os.path.expanduser(home_text)) != mine:
+                continue  # another ESCALATE_HOME's: it waits for that one
+            answers = answers_from_argv([os.fsdecode(a) for a in argv], Path(os.fsdecode(cwd)))
+            at = path.stat().st_mtime
+        except (OSError, ValueError):
             continue
         if answers:
             from ..workflows.delivery import draft_entry
 
-            entry = draft_entry(draft_id, answers)
+            entry = draft_entry(draft_id.decode("ascii", "replace"), answers)
             entry.created_at = at
             outbox.put(entry, claim=False)
-            outbox.notices.append(f"Se guardó como borrador lo escrito en un «escalate create» "
-                                  f"interrumpido al arrancar ({draft_id[:8]}).")
+            outbox.notices.append("Se guardó como borrador lo escrito en un «escalate create» "
+                                  f"interrumpido ({entry.id[:8]}).")
         path.unlink(missing_ok=True)
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("escalate", appauthor=False)
 
 
 FIELDS = {"policy": "policy", "client": "client_name", "email": "email", "phone": "phone",
@@ -141,15 +166,15 @@ FIELDS = {"policy": "policy", "client": "client_name", "email": "email", "phone"
 
 
 def answers_from_argv(argv: list[str], cwd: Path) -> dict[str, Any]:
-    """The draft answers a `create` command line holds (option names as the CLI knows them)."""
+    """The draft answers a `create` command line holds (read by the CLI's own parser)."""
     import typer
 
     from .app import app
 
-    group: Any = typer.main.get_command(app)
     rest = [a for a in argv if a not in GLOBAL_FLAGS]
     if not rest or rest[0] != "create":
         return {}
+    group: Any = typer.main.get_command(app)
     command = group.get_command(None, "create")
     ctx = command.make_context("create", rest[1:], resilient_parsing=True)
     answers: dict[str, Any] = {}
