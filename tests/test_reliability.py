@@ -197,6 +197,8 @@ def test_20_creates_from_4_processes_under_10_per_10s_all_arrive_once(
                                   "--no-input", environ={"ESCALATE_RETRY_SECONDS": "120"},
                                   timeout=300)
             codes.append(done.returncode)
+            if done.returncode:
+                print(done.stderr)
         return codes
 
     started = time.monotonic()
