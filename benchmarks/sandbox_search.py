@@ -102,9 +102,22 @@ def measure(count: int) -> None:
                     costs.append(cost)
                 else:
                     first = cost
+            other = followup_query(now, 0)
+            other["filterGroups"][0]["filters"][3]["value"] = str(now - 49 * HOUR)
+            started = time.process_time()
+            post(client, "/crm/v3/objects/tickets/search", other)
+            new_query = time.process_time() - started
+            answer = client.patch(f"/crm/v3/objects/tickets/{1007 + count // 2}",
+                                  data=json.dumps({"properties": {"hs_ticket_priority": "HIGH"}}),
+                                  headers=AUTH, content_type="application/json")
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            started = time.process_time()
+            post(client, "/crm/v3/objects/tickets/search", followup_query(now, 0))
+            after_write = time.process_time() - started
             print(f"{count:>6} tickets (seeded in {seconds:.1f} s), {total} matching: "
                   f"first page {first:.3f} s CPU, then median {statistics.median(costs):.3f} s "
-                  f"(min {min(costs):.3f}, max {max(costs):.3f}) per page")
+                  f"(min {min(costs):.3f}, max {max(costs):.3f}) per page; another query "
+                  f"{new_query:.3f} s; the first page after a write {after_write:.3f} s")
         finally:
             running.stop()
 

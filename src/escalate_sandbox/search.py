@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import json
-import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ OPERATORS = {
 }
 SCALARS = (str, int, float, bool)
 REMEMBERED_QUERIES = 32
+CATCH_UP = 2000  # past this many changed objects (or a quarter), rebuild instead of patching
 
 Definitions = dict[str, dict[str, Any]]
 
@@ -45,13 +45,14 @@ def search(portal: Portal, request: Request, kind: str) -> Any:
     body = payload.json_body(request)
     definitions = portal.store.properties(kind)
     query = Query.parse(body, definitions)
-    index = _index(portal, kind)
-    hits = query.hits(index)
-    lag = portal.control.search_lag_ms
-    if lag:  # written too recently for the search index to know
-        cutoff = portal.now_ms() - lag
-        hits = {i for i in hits if index.by_id[i].updated_at < cutoff}
-    page = query.page(index, hits)
+    with portal.lock:  # one search at a time on the indexes, which writes patch
+        index = _index(portal, kind)
+        hits = query.hits(index)
+        lag = portal.control.search_lag_ms
+        if lag:  # written too recently for the search index to know
+            cutoff = portal.now_ms() - lag
+            hits = {i for i in hits if index.by_id[i].updated_at < cutoff}
+        page = query.page(index, hits)
     answer: dict[str, Any] = {
         "total": len(hits),
         "results": [records.render(r, query.properties) for r in page],
@@ -201,6 +202,7 @@ def _sort(raw: Any, definitions: Definitions) -> tuple[str, bool] | None:
 class Column:
     """One property's index: comparable values, equality sets and sorted orders."""
 
+    definition: dict[str, Any] | None
     values: dict[int, float | str]
     equal: dict[float | str, set[int]]
     numbers: list[tuple[float, int]]
@@ -213,7 +215,8 @@ class Column:
         self.text_keys = [v for v, _ in self.texts]
 
     @classmethod
-    def build(cls, rows: list[Row], name: str, definition: dict[str, Any] | None) -> Column:
+    def build(cls, rows: Iterable[Row], name: str,
+              definition: dict[str, Any] | None) -> Column:
         values: dict[int, float | str] = {}
         equal: dict[float | str, set[int]] = {}
         for row in rows:
@@ -225,7 +228,37 @@ class Column:
             equal.setdefault(value, set()).add(row.id)
         numbers = sorted((v, i) for i, v in values.items() if isinstance(v, float))
         texts = sorted((v, i) for i, v in values.items() if isinstance(v, str))
-        return cls(values, equal, numbers, texts)
+        return cls(definition, values, equal, numbers, texts)
+
+    def _sorted(self, value: float | str) -> tuple[list[Any], list[Any]]:
+        if isinstance(value, float):
+            return self.numbers, self.number_keys
+        return self.texts, self.text_keys
+
+    def remove(self, object_id: int) -> None:
+        value = self.values.pop(object_id, None)
+        if value is None:
+            return
+        holders = self.equal[value]
+        holders.discard(object_id)
+        if not holders:
+            del self.equal[value]
+        ordered, keys = self._sorted(value)
+        at = bisect.bisect_left(ordered, (value, object_id))
+        if at < len(ordered) and ordered[at] == (value, object_id):
+            del ordered[at]
+            del keys[at]
+
+    def add(self, object_id: int, raw: str | None) -> None:
+        if raw in (None, ""):
+            return
+        value = comparable(self.definition, raw)
+        self.values[object_id] = value
+        self.equal.setdefault(value, set()).add(object_id)
+        ordered, keys = self._sorted(value)
+        at = bisect.bisect_left(ordered, (value, object_id))
+        ordered.insert(at, (value, object_id))
+        keys.insert(at, value)
 
     def between(self, low: float | str | None, high: float | str | None, *,
                 low_open: bool = False, high_open: bool = False,
@@ -242,54 +275,71 @@ class Column:
 
 @dataclass
 class Index:
-    """Every live object of a type at one version, with lazily built property columns."""
+    """Every live object of a type as of one write count, with property columns built when
+    first filtered or sorted on and patched (not rebuilt) as objects change."""
 
+    generation: str
     version: int
-    rows: list[Row]
-    by_id: dict[int, Row] = field(init=False)
+    by_id: dict[int, Row]
     ids: list[int] = field(init=False)
     columns: dict[str, Column] = field(default_factory=dict)
     orders: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
     queries: OrderedDict[str, set[int]] = field(default_factory=OrderedDict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def remembered(self, key: str) -> set[int] | None:
-        with self.lock:
-            found = self.queries.get(key)
-            if found is not None:
-                self.queries.move_to_end(key)
-            return found
-
-    def remember(self, key: str, hits: set[int]) -> set[int]:
-        with self.lock:
-            self.queries[key] = hits
-            while len(self.queries) > REMEMBERED_QUERIES:
-                self.queries.popitem(last=False)
-        return hits
 
     def __post_init__(self) -> None:
-        self.by_id = {r.id: r for r in self.rows}
-        self.ids = [r.id for r in self.rows]
+        self.ids = sorted(self.by_id)
+
+    def remembered(self, key: str) -> set[int] | None:
+        found = self.queries.get(key)
+        if found is not None:
+            self.queries.move_to_end(key)
+        return found
+
+    def remember(self, key: str, hits: set[int]) -> set[int]:
+        self.queries[key] = hits
+        while len(self.queries) > REMEMBERED_QUERIES:
+            self.queries.popitem(last=False)
+        return hits
+
+    def apply(self, changes: list[tuple[Row, bool]], version: int) -> None:
+        """Catch up on objects written since this index's version."""
+        for row, archived in changes:
+            known = row.id in self.by_id
+            if known:
+                for column in self.columns.values():
+                    column.remove(row.id)
+            if archived:
+                if known:
+                    del self.by_id[row.id]
+                    self.ids.remove(row.id)
+                continue
+            self.by_id[row.id] = row
+            if not known:
+                bisect.insort(self.ids, row.id)
+            for name, column in self.columns.items():
+                column.add(row.id, row.props.get(name))
+        self.orders.clear()
+        self.queries.clear()
+        self.version = version
 
     def column(self, name: str, definitions: Definitions) -> Column:
-        with self.lock:
-            found = self.columns.get(name)
-            if found is None:
-                found = self.columns[name] = Column.build(self.rows, name, definitions.get(name))
-            return found
+        found = self.columns.get(name)
+        if found is None:
+            found = self.columns[name] = Column.build(self.by_id.values(), name,
+                                                      definitions.get(name))
+        return found
 
     def order(self, name: str, descending: bool, definitions: Definitions) -> list[int]:
         """Ids sorted by a property (numbers, then text), empty values last in id order."""
         column = self.column(name, definitions)
-        with self.lock:
-            found = self.orders.get((name, descending))
-            if found is None:
-                present = [i for _, i in column.numbers] + [i for _, i in column.texts]
-                if descending:
-                    present.reverse()
-                empty = [i for i in self.ids if i not in column.values]
-                found = self.orders[(name, descending)] = present + empty
-            return found
+        found = self.orders.get((name, descending))
+        if found is None:
+            present = [i for _, i in column.numbers] + [i for _, i in column.texts]
+            if descending:
+                present.reverse()
+            empty = [i for i in self.ids if i not in column.values]
+            found = self.orders[(name, descending)] = present + empty
+        return found
 
     def matching(self, f: dict[str, Any], definitions: Definitions) -> set[int]:
         """Ids one filter keeps."""
@@ -336,10 +386,23 @@ def _has_token(value: str, pattern: str) -> bool:
 
 
 def _index(portal: Portal, kind: str) -> Index:
-    """The type's index at its current version, rebuilt only after a write."""
-    version, rows = portal.store.all(kind)
+    """The type's index, caught up with every write (call with `portal.lock` held)."""
+    generation, version = portal.store.version(kind)
+    found = portal.indexes.get(kind)
+    if isinstance(found, Index) and found.generation == generation:
+        if found.version == version:
+            return found
+        changes = portal.store.changed_since(kind, found.version)
+        if len(changes) <= max(CATCH_UP, len(found.by_id) // 4):
+            found.apply(changes, version)
+            return found
+    rows = portal.store.all(kind)  # read after the version: a write between is re-applied
+    found = portal.indexes[kind] = Index(generation, version, {r.id: r for r in rows})
+    return found
+
+
+def live_rows(portal: Portal, kind: str) -> list[Row]:
+    """Every live object of a type in id order, as the index holds them."""
     with portal.lock:
-        found = portal.indexes.get(kind)
-        if not isinstance(found, Index) or found.version != version or found.rows is not rows:
-            found = portal.indexes[kind] = Index(version, rows)
-        return found
+        index = _index(portal, kind)
+        return [index.by_id[i] for i in index.ids]

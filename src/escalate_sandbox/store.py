@@ -56,7 +56,14 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE type_versions (type TEXT PRIMARY KEY, version INTEGER NOT NULL)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Each object remembers the change counter of its last write, so a reader catches up
+    on what changed instead of reading every object again."""
+    db.execute("ALTER TABLE objects ADD COLUMN changed INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX objects_changed ON objects (type, changed)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -118,9 +125,6 @@ class Store:
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        # Search reads every object of a type: keep them decoded while the type's change
-        # counter (bumped in the writing transaction, by any process) stays the same.
-        self._cache: dict[str, tuple[int, list[Row]]] = {}
         self._definition_cache: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {}
         with self._lock:
             migrate(self._conn)
@@ -173,12 +177,13 @@ class Store:
                    (seed.TICKET_PIPELINE["id"], json.dumps(seed.TICKET_PIPELINE)))
         db.execute("INSERT INTO meta VALUES ('seeded', '1')")
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(time.time_ns()),))
+        # A new generation: whatever a reader caught up on before the reset is gone.
+        db.execute("INSERT INTO meta VALUES ('generation', ?)", (str(time.time_ns()),))
         # Never back to an earlier number: another process may hold rows decoded at it.
         for type_ in seed.PROPERTIES:
             self._changed(db, type_)
         if self.blobs.exists():
             shutil.rmtree(self.blobs)
-        self._cache.clear()
 
     @staticmethod
     def _put_property(db: sqlite3.Connection, type_: str, prop: dict[str, Any]) -> None:
@@ -250,26 +255,27 @@ class Store:
         )
         object_id = int(cur.lastrowid or 0)
         props = {**props, "hs_object_id": str(object_id)}
-        db.execute("UPDATE objects SET props = ? WHERE id = ?", (json.dumps(props), object_id))
-        self._changed(db, type_)
+        db.execute("UPDATE objects SET props = ?, changed = ? WHERE id = ?",
+                   (json.dumps(props), self._changed(db, type_), object_id))
         return object_id
 
     def update(self, db: sqlite3.Connection, row: Row, props: dict[str, str],
                now: int) -> None:
-        db.execute("UPDATE objects SET props = ?, updated_at = ? WHERE id = ?",
-                   (json.dumps(props), now, row.id))
-        self._changed(db, row.type)
+        db.execute("UPDATE objects SET props = ?, updated_at = ?, changed = ? WHERE id = ?",
+                   (json.dumps(props), now, self._changed(db, row.type), row.id))
 
     def archive(self, db: sqlite3.Connection, row: Row, now: int) -> None:
-        db.execute("UPDATE objects SET archived = 1, updated_at = ? WHERE id = ?",
-                   (now, row.id))
+        db.execute("UPDATE objects SET archived = 1, updated_at = ?, changed = ? WHERE id = ?",
+                   (now, self._changed(db, row.type), row.id))
         db.execute("DELETE FROM uniques WHERE object_id = ?", (row.id,))
-        self._changed(db, row.type)
 
     @staticmethod
-    def _changed(db: sqlite3.Connection, type_: str) -> None:
+    def _changed(db: sqlite3.Connection, type_: str) -> int:
+        """Count one more write to objects of this type; the new count."""
         db.execute("INSERT INTO type_versions VALUES (?, 1) ON CONFLICT (type)"
                    " DO UPDATE SET version = version + 1", (type_,))
+        return int(db.execute("SELECT version FROM type_versions WHERE type = ?",
+                              (type_,)).fetchone()[0])
 
     def claim_unique(self, db: sqlite3.Connection, type_: str, prop: str, value: str,
                      object_id: int) -> int | None:
@@ -307,28 +313,35 @@ class Store:
             ).fetchone()
         return None if row is None else Row(row[0], row[1], json.loads(row[2]), row[3], row[4])
 
-    def version(self, type_: str) -> int:
-        """A number that changes whenever an object of this type is written, by any process."""
+    def version(self, type_: str) -> tuple[str, int]:
+        """(generation, count of writes) for a type: the generation changes on a reset, the
+        count on every write to an object of the type, whichever process writes."""
         with self.read() as db:
+            generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
             row = db.execute("SELECT version FROM type_versions WHERE type = ?",
                              (type_,)).fetchone()
-        return 0 if row is None else int(row[0])
+        return ("" if generation is None else str(generation[0]),
+                0 if row is None else int(row[0]))
 
-    def all(self, type_: str) -> tuple[int, list[Row]]:
-        """Every live object of a type in id order, decoded once per change; with its version."""
+    def all(self, type_: str) -> list[Row]:
+        """Every live object of a type, in id order."""
         with self.read() as db:
-            version = self.version(type_)
-            cached = self._cache.get(type_)
-            if cached is not None and cached[0] == version:
-                return cached
             rows = db.execute(
                 "SELECT id, type, props, created_at, updated_at FROM objects WHERE type = ?"
                 " AND archived = 0 ORDER BY id",
                 (type_,),
             ).fetchall()
-            decoded = [Row(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
-            self._cache[type_] = (version, decoded)
-            return version, decoded
+        return [Row(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+
+    def changed_since(self, type_: str, version: int) -> list[tuple[Row, bool]]:
+        """Objects of a type written after `version`, each with whether it is archived."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT id, type, props, created_at, updated_at, archived FROM objects"
+                " WHERE type = ? AND changed > ? ORDER BY id",
+                (type_, version),
+            ).fetchall()
+        return [(Row(r[0], r[1], json.loads(r[2]), r[3], r[4]), bool(r[5])) for r in rows]
 
     # -- history ------------------------------------------------------------------------
 
