@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from ..domain.escalation import REQUIRED, EscalationInput
+from ..domain.answers import REQUIRED, EscalationInput
 from ..errors import InvalidInput
 from .env import Env
 from .fields import at_the_edge, flag

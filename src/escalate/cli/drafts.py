@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.escalation import EscalationInput
+from ..domain.answers import EscalationInput
 from ..errors import InvalidInput
 from .env import Env
 

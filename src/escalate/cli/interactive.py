@@ -10,7 +10,8 @@ import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..domain.escalation import EscalationInput, check_field
+from ..domain.answers import EscalationInput
+from ..domain.escalation import check_field
 from ..domain.priority import Priority
 from ..errors import EscalateError, InvalidInput
 from . import drafts

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, TypedDict
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import InvalidInput
+from .answers import CONTACT, EscalationInput
 from .moments import EARLIEST, parse_iso, zone
 from .priority import Priority
 from .text import clean, fold, shown
@@ -65,29 +66,6 @@ class Rules:
     time_zone: str | None = None  # the portal's (IANA name): where a date without offset is read
 
 
-class EscalationInput(TypedDict, total=False):
-    """What an agent typed, one key per field, before validation (a draft holds this)."""
-
-    policy: str | None
-    client_name: str | None
-    email: str | None
-    phone: str | None
-    priority: str | None
-    what: str | None
-    how: str | None
-    where: str | None
-    when: str | None
-    changes: list[str]
-    channel: str | None
-    created_at: str | None
-    attachments: list[str]
-
-
-# The fields in the order of the form; "contact" names the pair email/phone when neither is given.
-FIELDS = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where", "when",
-          "changes", "channel", "created_at", "attachments")
-REQUIRED = ("policy", "client_name", "priority", "what", "how", "where")
-CONTACT = "contact"
 
 
 class Change(BaseModel):

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..domain.escalation import Escalation, EscalationInput, Rules, national_digits
+from ..domain.answers import EscalationInput
+from ..domain.escalation import Escalation, Rules, national_digits
 from ..domain.names import same_person
 from ..domain.records import Contact, Ticket, UploadedFile
 from ..errors import AuthProblem, EscalateError, ExitCode, NotFound, Refused
@@ -69,17 +70,6 @@ def escalation_from_input(answers: EscalationInput, settings: Settings, now: dat
                           time_zone: str | None = None) -> Escalation:
     """Validate what the agent typed (one key per field) into an escalation."""
     return Escalation.from_input(answers, rules(settings, time_zone), now)
-
-
-def input_of(escalation: Escalation, attachments: list[str] | None = None) -> EscalationInput:
-    """The answers that describe a validated escalation again, for editing."""
-    return EscalationInput(
-        policy=escalation.policy, client_name=escalation.client_name, email=escalation.email,
-        phone=escalation.phone, priority=escalation.priority.value, what=escalation.what,
-        how=escalation.how, where=escalation.where, when=escalation.when,
-        changes=[f"{c.field}={c.value}" for c in escalation.changes],
-        channel=escalation.channel.value if escalation.channel else None,
-        created_at=escalation.created_at.isoformat(), attachments=list(attachments or []))
 
 
 @dataclass
