@@ -143,3 +143,22 @@ def test_more_than_10000_matching_tickets_are_all_listed(cli: Cli, sandbox: Sand
     assert len({r["id"] for r in result.json()}) == 10_500
     searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
     assert all(r["status"] == 200 for r in searches)
+
+
+def test_a_call_recorded_a_second_ago_is_never_listed_under_search_lag(cli: Cli,
+                                                                       sandbox: Sandbox):
+    now = int(time.time() * 1000)
+    records = [{"properties": {"subject": f"POL-L{i} - Ana López", "hs_pipeline": "0",
+                               "hs_pipeline_stage": "2", "hs_ticket_priority": "HIGH",
+                               "escalate_policy": f"POL-L{i}"},
+                "created_at": now - 72 * HOUR_MS - i * 1000,
+                "associations": {"contacts": ["1001"]}} for i in range(2)]
+    called, waiting = [str(i) for i in sandbox.control(
+        "POST", "history", {"object": "tickets", "records": records})["ids"]]
+    sandbox.control("POST", "search_lag", {"ms": 5000})
+    assert cli("contacted", called, "--nota", "Se le informó").code == 0
+    sandbox.forget_requests()
+    rows = cli("followup", "--json").json()
+    assert [r["id"] for r in rows] == [waiting]
+    log = [r["path"] for r in sandbox.requests()]
+    assert "/crm/v3/objects/tickets/batch/read" in log  # confirmed by a consistent read

@@ -231,9 +231,12 @@ def contacted(
     env.load_settings()  # settings problems are reported before anything is kept
     entry = contacted_entry(ticket, text, chosen.value if chosen else None, env.now())
     env.outbox.put(entry)
-    result = run_entry(env, entry, ui=TerminalUi(env, False), fresh=True)
+    sent = run_entry(env, entry, ui=TerminalUi(env, False), fresh=True)
+    result: dict[str, Any] = sent if isinstance(sent, dict) else {}
     if as_json:
         env.out(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        env.out(f"Seguimiento registrado en el ticket {result['ticket_id']} "
-                f"(nota {result['note_id']}); el reloj de seguimiento vuelve a empezar.")
+        tasks = result.get("completed_tasks") or []
+        env.out(f"Seguimiento registrado en el ticket {result.get('ticket_id')} "
+                f"(nota {result.get('note_id')}); el reloj de seguimiento vuelve a empezar"
+                + (" y su tarea de llamada quedó completada." if tasks else "."))
