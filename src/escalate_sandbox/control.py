@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import history
 from .errors import not_found, rate_limited, validation
 from .kinds import object_type
 from .payload import integer, json_body, names
@@ -270,8 +271,6 @@ def required_properties(portal: Portal, request: Request) -> Any:
 
 def reset(portal: Portal, request: Request) -> Any:
     """`POST /_sandbox/reset`: the portal back to its seed, every knob as started, no log."""
-    from . import history
-
     history.reset(portal)
     portal.control.reset()
     portal.control.forget()

@@ -31,7 +31,8 @@ def reset(portal: Portal) -> None:
             records.create(portal, db, "contacts", {"properties": contact}, now)
         if portal.demo_tickets:
             seed_records(portal, db, "tickets", demo_tickets(now, tool=not portal.store.bare))
-    portal.indexes.clear()
+    with portal.lock:
+        portal.indexes.clear()
 
 
 def seed_if_new(portal: Portal) -> None:
