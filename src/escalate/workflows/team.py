@@ -183,6 +183,7 @@ class Assignment:
 
     agent: Owner | None = None
     owner: Owner | None = None
+    at: datetime | None = None  # when the ids were resolved (the command's clock)
     refreshed: bool = False
 
     def properties(self) -> dict[str, str]:
@@ -197,11 +198,14 @@ class Assignment:
         """Whether HubSpot refused one of these ids (a user removed since it was cached)."""
         return not self.refreshed and any(exc.has(n) for n in self.properties())
 
-    def refresh(self, gateway: Gateway, settings: Settings, *, now: datetime) -> dict[str, str]:
+    def refresh(self, gateway: Gateway, settings: Settings) -> dict[str, str]:
         """Forget the cached ids and ask HubSpot again (once); the properties to send."""
+        from datetime import timezone
+
         emails = [o.email for o in (self.agent, self.owner) if o is not None]
         forget_owner_ids(settings, emails)
-        found = owners_for(gateway, settings, emails, now=now, fresh=True)
+        found = owners_for(gateway, settings, emails, now=self.at or datetime.now(timezone.utc),
+                           fresh=True)
         unknown = [e for e in emails if found[e] is None]
         if unknown:
             raise Refused("HubSpot ya no tiene un usuario con el correo "
@@ -225,7 +229,7 @@ def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str,
 
     policy = load(settings.policy_file, Path.cwd(), settings.home).policy
     agent, owner = assignment(gateway, settings, policy, priority, where, now=now)
-    return Assignment(agent, owner)
+    return Assignment(agent, owner, at=now)
 
 
 def forget_owner_ids(settings: Settings, emails: list[str] | None = None) -> None:
