@@ -34,7 +34,8 @@ def escalate_command() -> list[str]:
 class Term:
     """One `escalate` run on a pseudo-terminal."""
 
-    def __init__(self, sandbox: Sandbox, home: Path, *args: str) -> None:
+    def __init__(self, sandbox: Sandbox, home: Path, *args: str,
+                 extra: dict[str, str] | None = None) -> None:
         command = escalate_command()
         env = {"PATH": os.environ.get("PATH", ""), "HUBSPOT_BASE_URL": sandbox.url,
                "HUBSPOT_ACCESS_TOKEN": "sandbox", "ESCALATE_HOME": str(home),
@@ -43,6 +44,7 @@ class Term:
                "PROMPT_TOOLKIT_NO_CPR": "1"}
         if os.environ.get("PYTHONPATH"):
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        env.update(extra or {})
         self.child = pexpect.spawn(command[0], [*command[1:], "create", *args], env=env,
                                    encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 140))
         self.seen: list[str] = []
@@ -74,8 +76,8 @@ def plain(text: Any) -> str:
 def term(sandbox: Sandbox, home: Path) -> Iterator[Any]:
     runs: list[Term] = []
 
-    def start(*args: str) -> Term:
-        run = Term(sandbox, home, *args)
+    def start(*args: str, extra: dict[str, str] | None = None) -> Term:
+        run = Term(sandbox, home, *args, extra=extra)
         runs.append(run)
         return run
 
@@ -255,3 +257,23 @@ def test_a_declined_duplicate_never_reaches_hubspot_through_outbox_send(
     assert code == 0
     assert cli("outbox", "send").code == 0
     assert len(sandbox.tickets()) == 1
+
+
+def test_what_can_be_written_in_the_agents_editor(term: Any, sandbox: Sandbox, tmp_path: Path):
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nprintf 'Escrito en el editor\\ncon dos líneas\\n' > \"$1\"\n")
+    editor.chmod(0o755)
+    t = term("--poliza", "POL-80", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "baja", extra={"EDITOR": str(editor)})
+    t.answer("QUÉ pasa", "\x18\x05")  # Ctrl-X Ctrl-E
+    t.answer("CÓMO pasó", "Abrir\r\r")
+    t.answer(r"DÓNDE \(web", "Web\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("cambiar algún dato", "n")
+    t.answer("Adjuntos", "\r")
+    t.answer("Qué hacemos", "\r")
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert "QUÉ:\nEscrito en el editor\ncon dos líneas\n\nCÓMO:" in ticket.properties["content"]
