@@ -159,9 +159,9 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
             env.out(f"{report.due_soon} ticket(s) vencerán en las próximas {ahead}.")
         return
     table = Table(show_lines=True, header_style="bold")
-    # The ticket id is the link (it never wraps, so terminals keep it clickable).
-    table.add_column("Ticket", no_wrap=True)
-    table.add_column("Nombre", overflow="fold", ratio=3)
+    # The ticket id is the link: the column never wraps (a long name is cut with …), so
+    # terminals keep the link whole and clickable.
+    table.add_column("Ticket", no_wrap=True, overflow="ellipsis", max_width=28)
     table.add_column("Prioridad", no_wrap=True)
     table.add_column("Espera", min_width=12, ratio=1)
     table.add_column("Cliente", overflow="fold", min_width=12, ratio=2)
@@ -176,8 +176,8 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
         client = "—"
         if contact is not None:
             client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
-        cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]",
-                 escape(row.owed.ticket.subject), shown,
+        cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]\n"
+                 f"[dim]{escape(row.owed.ticket.subject)}[/]", shown,
                  f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
                  escape(contact.best_phone) if contact and contact.best_phone else "—"]
         if team:
