@@ -203,9 +203,7 @@ class Session:
                     != (escalation.email, escalation.phone)):
                 with self.env.err.status("Buscando el contacto y tickets abiertos de la "
                                          "póliza…"):
-                    self.sending = True  # unreachable: kept as an escalation, not a draft
                     prepared = read_before_sending(self.env, escalation, files, self.resumed)
-                    self.sending = False
                 contact = prepared.contact
                 if contact is None and prepared.lookup.candidates:
                     contact = choose_contact(prepared.lookup.candidates, self.ask)
