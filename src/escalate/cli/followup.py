@@ -161,13 +161,11 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
     table = Table(show_lines=True, header_style="bold")
     # The ticket id is the link: the column never wraps (a long name is cut with …), so
     # terminals keep the link whole and clickable.
-    table.add_column("Ticket", no_wrap=True, overflow="ellipsis", max_width=28)
+    table.add_column("Ticket", no_wrap=True, overflow="ellipsis", max_width=16)
     table.add_column("Prioridad", no_wrap=True)
     table.add_column("Espera", min_width=12, ratio=1)
-    table.add_column("Cliente", overflow="fold", min_width=12, ratio=2)
+    table.add_column("Cliente", overflow="fold", min_width=9, ratio=2)
     table.add_column("Teléfono", no_wrap=True)
-    if team:
-        table.add_column("Agente", overflow="fold", ratio=1)
     for row in report.rows:
         priority = row.priority
         shown = (f"[{COLOURS[priority.value]}]{priority.icon} {priority.value}[/]"
@@ -176,12 +174,11 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
         client = "—"
         if contact is not None:
             client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
+        who = f"\n[dim]{escape(row.agent.name)}[/]" if team and row.agent else ""
         cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]\n"
-                 f"[dim]{escape(row.owed.ticket.subject)}[/]", shown,
+                 f"[dim]{escape(row.owed.ticket.subject)}[/]{who}", shown,
                  f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
                  escape(contact.best_phone) if contact and contact.best_phone else "—"]
-        if team:
-            cells.append(escape(row.agent.name) if row.agent else "—")
         table.add_row(*cells)
     console = Console(file=env.stdout, highlight=False)
     console.print(table)
