@@ -145,3 +145,21 @@ def test_batch_reads_go_out_while_the_search_still_pages(sandbox: Sandbox):
     assert len(searches) == 3 and len(links) == 6
     assert 1 <= len(contacts) <= 4  # six contacts, each read once unless chunks race
     assert min(r["started_at"] for r in links) < max(r["started_at"] for r in searches)
+
+
+def test_pacing_follows_hubspots_rate_limit_headers():
+    from escalate.gateway.transport import SEARCHES_PER_SECOND, PacedPoolManager
+
+    pool = PacedPoolManager()
+    assert pool.searches_per_second == SEARCHES_PER_SECOND == 5
+    first = pool._pace(is_search=True)
+    pool._note_limits({"X-HubSpot-RateLimit-Secondly": "3",
+                       "X-HubSpot-RateLimit-Remaining": "40",
+                       "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}, first, True)
+    assert pool.searches_per_second == 3
+    for _ in range(5):  # sent after the answer above: HubSpot has not counted them yet
+        pool._pace(is_search=False)
+    assert pool._remaining == 35
+    late = first  # an older answer arriving late does not undo what newer ones said
+    pool._note_limits({"X-HubSpot-RateLimit-Remaining": "90"}, late - 1, False)
+    assert pool._remaining == 35
