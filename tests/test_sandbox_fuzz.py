@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import urllib.parse
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.test import Client
 
 from .conftest import Sandbox
 
@@ -107,27 +106,22 @@ FIXED: list[bytes | None] = [None, b"", b"{", b"[]", b"null", b'"x"', b"7"] + [
 
 
 class Fuzzer:
-    """Sends bodies, counts them and keeps every 5xx answer."""
+    """Sends bodies straight into the sandbox's WSGI app (no sockets: fast), counts them and
+    keeps every 5xx answer."""
 
     def __init__(self, sandbox: Sandbox) -> None:
-        parts = urllib.parse.urlsplit(sandbox.url)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.client = Client(sandbox.running.app)
         self.sent = 0
         self.failures: list[tuple[str, str, bytes | None, int]] = []
 
     def send(self, method: str, path: str, body: bytes | None,
              query: dict[str, str] | None = None) -> int:
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
         headers = {"Authorization": "Bearer sandbox"}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        url = path + ("?" + urllib.parse.urlencode(query) if query else "")
-        try:
-            connection.request(method, url, body=body, headers=headers)
-            status = connection.getresponse().status
-        finally:
-            connection.close()
-        return status
+        answer = self.client.open(path, method=method, data=body, headers=headers,
+                                  query_string=query)
+        return int(answer.status_code)
 
     def fuzz(self, method: str, path: str, body: bytes | None,
              query: dict[str, str] | None = None) -> None:
@@ -135,7 +129,7 @@ class Fuzzer:
         status = self.send(method, path, body, query)
         if status >= 500:
             self.failures.append((method, path, body, status))
-        if path.startswith("/_sandbox/"):
+        if path.startswith("/_sandbox/") and status < 300:  # a refused knob changed nothing
             self.restore()
 
     def restore(self) -> None:
@@ -163,7 +157,7 @@ def test_every_endpoint_answers_every_nasty_body_without_a_5xx(sandbox: Sandbox)
     fuzzer = Fuzzer(sandbox)
     fuzzer.prepare()
     for method, path in ENDPOINTS:
-        for body in FIXED:
+        for body in FIXED if method != "GET" else [None]:  # a GET's body is never read
             fuzzer.fuzz(method, path, body)
     report(fuzzer, "fixed")
     assert fuzzer.failures == []
