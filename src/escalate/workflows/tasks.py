@@ -119,7 +119,7 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
                     completes.append((task, WHY_REPLACED if key else WHY_NOT_OWED))
             if owed is not None and key is not None and not _has(tasks.get(tid, {}), key):
                 creates.append(owed)
-        report.outcomes += _create(gateway, portal, clock, creates, now)
+        report.outcomes += _create(gateway, settings, portal, clock, creates, now)
         if completes:
             gateway.update_tasks([(t.id, completion_properties(t, why)) for t, why in completes])
             report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
@@ -154,11 +154,17 @@ def _known_tasks(gateway: Gateway, tasks: dict[str, dict[str, Task]],
             tasks.setdefault(task.key.ticket_id, {})[task.id] = task
 
 
-def _create(gateway: Gateway, portal: Any, clock: Any, owed: list[Owed],
+def _create(gateway: Gateway, settings: Settings, portal: Any, clock: Any, owed: list[Owed],
             now: datetime) -> list[TaskOutcome]:
+    """Batch create the tasks. Each owner is the agent who escalated, if HubSpot still has
+    that user (a removed one would make HubSpot refuse the whole batch): unassigned else."""
+    from .team import owners_by_id
+
     if not owed:
         return []
     contacts = first_contacts(gateway, [o.ticket.id for o in owed])
+    wanted = {i for i in (agent_id(o.ticket) for o in owed) if i}
+    owners = owners_by_id(gateway, settings, wanted, now=now) if wanted else {}
     inputs = []
     for item in owed:
         contact = contacts.get(item.ticket.id)
@@ -166,7 +172,9 @@ def _create(gateway: Gateway, portal: Any, clock: Any, owed: list[Owed],
                               phone=contact.best_phone if contact else None,
                               priority=clock.priority(item.ticket),
                               url=portal.account.ticket_url(item.ticket.id))
-        inputs.append((new_task_properties(item, details, agent_id(item.ticket), now),
+        owner = agent_id(item.ticket)
+        inputs.append((new_task_properties(item, details, owner if owner in owners else None,
+                                           now),
                        item.ticket.id, contact.id if contact else None))
     created = gateway.create_tasks(inputs)
     return [TaskOutcome(t.id, tid_of(t), t.owner_id, "created") for t in created]
