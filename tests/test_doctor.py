@@ -177,3 +177,35 @@ def test_policy_prints_the_policy_in_force_and_its_file(cli: Cli, sandbox: Sandb
     bad = cli("policy", environ=policy_file(tmp_path, "[matrix]\nURGENTE = 3\n"))
     assert bad.code == 2 and "línea 2" in bad.err
     assert sandbox.requests() == []
+
+
+def test_setup_falls_back_to_a_text_escalate_agent_when_the_portal_refuses_the_user_type(
+        tmp_path: Path) -> None:
+    from escalate.config import load
+    from escalate.domain.records import PropertyInfo
+    from escalate.errors import Conflict, Refused
+    from escalate.workflows.doctor import setup
+
+    class Portal:
+        def __init__(self) -> None:
+            self.created: list[dict[str, Any]] = []
+
+        def create_property_group(self, name: str, label: str) -> bool:
+            return False
+
+        def create_ticket_property(self, definition: dict[str, Any]) -> bool:
+            if definition.get("referencedObjectType"):
+                raise Refused("Invalid property definition")
+            if definition["name"] != "escalate_agent":
+                raise Conflict("exists")
+            self.created.append(definition)
+            return True
+
+        def ticket_properties(self) -> dict[str, PropertyInfo]:
+            return {"escalate_id": PropertyInfo("escalate_id", "string", unique=True)}
+
+    portal = Portal()
+    report = setup(portal, load({"ESCALATE_HOME": str(tmp_path)}, tmp_path))  # type: ignore[arg-type]
+    assert dict(report.properties)["escalate_agent"].startswith("creada como texto")
+    assert [(d["name"], d["type"]) for d in portal.created] == [("escalate_agent", "string")]
+    assert dict(report.properties)["escalate_id"] == "ya existía"
