@@ -142,6 +142,11 @@ def main() -> None:
     argv = sys.argv[1:]
     guard(argv)  # first: a Ctrl-C from now on keeps the options of a `create`
     env = Env()
-    code = run(argv, env)
+    try:
+        code = run(argv, env)
+    except KeyboardInterrupt:  # it landed while an error was being shown, or on the way out
+        sys.stderr.write("Interrumpido.\n")
+        env.close()
+        code = ExitCode.INTERRUPTED
     settle(env, code)
     sys.exit(code)

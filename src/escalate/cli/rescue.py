@@ -74,14 +74,17 @@ def said() -> str:
                 "«escalate outbox»).")
     if wants_keeping(_state.get("argv") or []):
         return "No se pudieron guardar las opciones escritas."
-    return "No había nada que guardar."
+    return "No había nada que guardar (lo que ya estaba en la bandeja de salida sigue ahí)."
 
 
 def settle(env: Env, code: int) -> None:
     """After the command: drop the saved command line if the command kept its own work,
-    else tell the agent where it is."""
+    else tell the agent where it is. A later Ctrl-C no longer interrupts anything."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     saved = _state.get("saved")
     if not saved:
+        if code == INTERRUPTED and not env.kept_entries:  # typer ends a Ctrl-C silently
+            sys.stderr.write("Interrumpido. " + said() + "\n")
         return
     if env.kept_entries:
         from contextlib import suppress
