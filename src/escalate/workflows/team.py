@@ -196,7 +196,8 @@ class Assignment:
 
     def refused(self, exc: InvalidProperty) -> bool:
         """Whether HubSpot refused one of these ids (a user removed since it was cached)."""
-        return not self.refreshed and any(exc.has(n) for n in self.properties())
+        return not self.refreshed and any(exc.has(n) and n not in exc.missing()
+                                          for n in self.properties())
 
     def refresh(self, gateway: Gateway, settings: Settings) -> dict[str, str]:
         """Forget the cached ids and ask HubSpot again (once); the properties to send."""
