@@ -135,6 +135,10 @@ def test_demo_tickets_are_seeded_only_when_asked(tmp_path: Path, sandbox: Sandbo
         assert closed.properties["closed_date"] and not closed.properties[
             "escalate_last_client_update"]
         stale = by_subject["POL-DEMO-1 - Ana López"]
+        _, _, agent = call(practice, "GET", "/crm/v3/owners?email=ana.agente@aseguradora.example")
+        _, _, read = call(practice, "GET",
+                          f"/crm/v3/objects/tickets/{stale.id}?properties=escalate_agent")
+        assert read["properties"]["escalate_agent"] == agent["results"][0]["id"]
         assert stale.created_at.timestamp() < time.time() - 48 * 3600
         assert practice.ticket(stale.id).associations["contacts"].results[0].id == "1001"
         practice.control("POST", "reset", {})

@@ -117,8 +117,9 @@ def demo_tickets(now: int, *, tool: bool) -> list[dict[str, Any]]:
         props = {"subject": f"{policy} - {client}", "hs_pipeline": "0", "hs_pipeline_stage": "2",
                  "hs_ticket_priority": priority,
                  "content": f"QUÉ: {what}\nCÓMO: Lo reportó por teléfono\nDÓNDE: {where}"}
-        if tool:
-            props.update(escalate_policy=policy, escalate_id=f"demo-{policy.lower()}")
+        if tool:  # escalated by the seeded agent Ana (ana.agente@aseguradora.example)
+            props.update(escalate_policy=policy, escalate_id=f"demo-{policy.lower()}",
+                         escalate_agent=_owner("ana.agente@aseguradora.example"))
         return {"properties": props, "created_at": ago(hours),
                 "associations": {"contacts": [contact]}, **extra}
 
@@ -136,3 +137,7 @@ def demo_tickets(now: int, *, tool: bool) -> list[dict[str, Any]]:
         ticket("POL-DEMO-4", "Carlos Ramírez", "LOW", "1004", 10,
                "El recibo muestra otra dirección", "Portal web, recibos"),
     ]
+
+
+def _owner(email: str) -> str:
+    return next(str(o["id"]) for o in seed.OWNERS if o["email"] == email)
