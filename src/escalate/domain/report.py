@@ -266,7 +266,8 @@ def promise(items: Sequence[Escalated], clock: Clock, now: datetime) -> Promise:
 def normalised(text: str) -> str:
     """QUÉ for comparison: folded, lower case, no punctuation, no filler words."""
     words = re.findall(r"[a-z0-9]+", fold(text).lower())
-    return " ".join(w for w in words if w not in _STOP)
+    # Numbers (folios, amounts) tell two reports of one problem apart, not the problem.
+    return " ".join(w for w in words if w not in _STOP and not w.isdigit())
 
 
 def recurring(whats: Iterable[tuple[str, str]], top: int = TOP,
@@ -291,18 +292,24 @@ def recurring(whats: Iterable[tuple[str, str]], top: int = TOP,
     leaders: list[str] = []
     groups: list[list[str]] = []  # normalised texts per leader
     by_word: dict[str, list[int]] = {}  # word → leaders that contain it
+    leader_words: list[set[str]] = []
     for key in sorted(same, key=lambda k: (-len(same[k]), k)):
+        words = set(key.split())
         near: list[int] = []
-        for word in sorted(set(key.split()), key=lambda w: (frequency[w], w))[:RARE_WORDS]:
+        for word in sorted(words, key=lambda w: (frequency[w], w))[:RARE_WORDS]:
             near += by_word.get(word, ())[:CANDIDATES - len(near)]
-        near = sorted(set(near))
+        # Only groups sharing half the words of the shorter text can score that high.
+        near = sorted(n for n in set(near)
+                      if 2 * len(words & leader_words[n]) >= min(len(words),
+                                                                  len(leader_words[n])))
         found = process.extractOne(key, [leaders[n] for n in near], scorer=fuzz.token_set_ratio,
                                    score_cutoff=cutoff) if near else None
         if found is not None:
             groups[near[found[2]]].append(key)
         elif len(leaders) < MAX_GROUPS:
-            for word in set(key.split()):
+            for word in words:
                 by_word.setdefault(word, []).append(len(leaders))
+            leader_words.append(words)
             leaders.append(key)
             groups.append([key])
     problems = []
