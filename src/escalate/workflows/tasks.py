@@ -93,10 +93,11 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
 
     # Tickets whose task state may have to change: a call without its task, a task
     # without its call. Everything else stays as it is, with no further request.
-    unsettled = [t for t, key in searched.items()
-                 if not any(k.key == key for k in tasks.get(t, {}).values())]
-    unsettled += [t for t, found in tasks.items()
-                  if t not in unsettled and any(k.key != searched.get(t) for k in found.values())]
+    unsettled = list(dict.fromkeys(
+        [t for t, key in searched.items()
+         if not any(k.key == key for k in tasks.get(t, {}).values())]
+        + [t for t, found in tasks.items()
+           if any(k.key != searched.get(t) for k in found.values())]))
     report = TaskReport()
     if unsettled:
         fresh: dict[str, tuple[Ticket, Owed | None]] = {
