@@ -42,11 +42,15 @@ def followup(
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Lista en CSV por stdout.")] = False,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", "--sin-preguntas", help="Nunca preguntar (followup no pregunta nada; "
+        "se acepta para las tareas programadas).")] = False,
 ) -> None:
     """Listar los tickets cuyo cliente espera una llamada, el más atrasado primero.
 
-    Ejemplos: escalate followup --mias · escalate followup --todos --prioridad URGENTE ·
-    escalate followup --tareas --todos --sin-preguntas (tarea programada del equipo)
+    Con --tareas, cada llamada pendiente queda como tarea de HubSpot del agente que escaló.
+
+    Ejemplo: escalate followup --tareas --todos --sin-preguntas
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.priority import Priority
