@@ -17,8 +17,7 @@ def policy(
     """Mostrar la política del equipo en vigor (matriz de escalación, intervalos de
     seguimiento, horario hábil, subida de prioridad) y el archivo del que salió.
 
-    El archivo se busca en ESCALATE_POLICY_FILE, si no escalate.toml en la carpeta actual,
-    si no en ESCALATE_HOME. No consulta HubSpot.
+    Busca ESCALATE_POLICY_FILE, si no escalate.toml aquí, si no en ESCALATE_HOME.
     """
     env: Env = ctx.ensure_object(Env)
     loaded = env.policy
