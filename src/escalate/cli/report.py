@@ -243,8 +243,11 @@ def _show(env: Env, report: Report, tables: dict[str, Table]) -> None:
     from rich.table import Table as RichTable
 
     console = Console(file=env.stdout, highlight=False)
-    console.print(f"[bold]Informe de escalaciones[/] del {report.since:%Y-%m-%d %H:%M} al "
-                  f"{report.until:%Y-%m-%d %H:%M}: {report.tickets} ticket(s).")
+    console.print(f"[bold]Informe de escalaciones[/] creadas desde {report.since:%Y-%m-%d %H:%M}"
+                  f" hasta {report.until:%Y-%m-%d %H:%M}: {report.tickets} ticket(s).")
+    if not report.tickets:
+        console.print("No hay escalaciones creadas en ese periodo.")
+        return
     titles = {"por_agente": "Por agente", "por_prioridad": "Por prioridad",
               "por_canal": "Por canal", "por_medio": "Por medio (DÓNDE)",
               "por_pantalla": "Por pantalla (DÓNDE)",
