@@ -157,7 +157,7 @@ def test_a_sandbox_folder_from_before_schema_versions_is_migrated(tmp_path: Path
     folder = tmp_path / "old"
     folder.mkdir()
     db = sqlite3.connect(folder / "hubspot.sqlite3")
-    from escalate_sandbox.store import _v1
+    from escalate_sandbox.migrations import _v1
 
     _v1(db)  # the schema as the first sandbox made it, user_version 0
     db.execute("INSERT INTO meta VALUES ('seeded', '1')")
@@ -166,7 +166,8 @@ def test_a_sandbox_folder_from_before_schema_versions_is_migrated(tmp_path: Path
                " VALUES (1500, 'tickets', '{\"subject\": \"antiguo\"}', 1, 1)")
     db.commit()
     db.close()
-    from escalate_sandbox.store import SCHEMA_VERSION, Store
+    from escalate_sandbox.migrations import SCHEMA_VERSION
+    from escalate_sandbox.store import Store
 
     store = Store(folder)
     try:

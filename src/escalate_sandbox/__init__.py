@@ -43,7 +43,7 @@ def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
 
     from . import history
     from .app import SandboxApp
-    from .control import Control
+    from .knobs import Control
     from .portal import Portal
     from .store import Store
 
@@ -72,7 +72,7 @@ def start(folder: Path, **options: Any) -> RunningSandbox:
 def reset(folder: Path, *, bare: bool = False, demo_tickets: bool = False) -> None:
     """Empty the sandbox stored in `folder` back to its seed."""
     from . import history
-    from .control import Control
+    from .knobs import Control
     from .portal import Portal
     from .store import Store
 

@@ -10,8 +10,8 @@ from typing import Any
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from .control import Fault
 from .errors import HubSpotError, with_status
+from .knobs import Fault
 from .portal import Portal
 from .responses import json_response
 from .routes import BY_NAME, URLS, Route, scopes_needed

@@ -1,188 +1,19 @@
-"""The sandbox's test-only knobs and their `/_sandbox/` endpoints: request log, faults,
-latency, rate limits, scopes, search lag, the unique-conflict shape, required properties."""
+"""The `/_sandbox/` endpoints (never on HubSpot; each needs the sandbox's bearer token)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
 from . import history
-from .errors import not_found, rate_limited, validation
+from .errors import not_found, validation
 from .kinds import object_type
+from .knobs import ALL_SCOPES, MAX_DELAY_MS, TEN_SECONDS_MS, UNIQUE_SHAPES, Fault
 from .payload import integer, json_body, names
 
 if TYPE_CHECKING:
     from .portal import Portal
-
-TEN_SECONDS_MS = 10_000
-DAILY_LIMIT = 250_000
-MAX_LOG = 200_000
-MAX_DELAY_MS = 60_000
-
-
-@dataclass
-class Fault:
-    method: str | None
-    path_prefix: str
-    times: int
-    status: int | None
-    delay_ms: int
-    after_commit: bool
-    path: str | None = None  # exact path, where a prefix would also match /search
-    body: str | None = None  # raw answer (an HTML error page) instead of HubSpot's JSON
-
-    @classmethod
-    def from_json(cls, body: dict[str, Any]) -> Fault:
-        for name in ("method", "path_prefix", "path", "body"):
-            if body.get(name) is not None and not isinstance(body[name], str):
-                raise validation(f"{name} must be a string")
-        status = body.get("status")
-        return cls(
-            method=body["method"].upper() if body.get("method") else None,
-            path_prefix=body.get("path_prefix") or "/",
-            times=integer(body.get("times"), "times", 1, low=1, high=10**6),
-            status=None if status is None else integer(status, "status", 500, low=100,
-                                                       high=599),
-            delay_ms=integer(body.get("delay_ms"), "delay_ms", 0, low=0, high=MAX_DELAY_MS),
-            after_commit=bool(body.get("after_commit", False)),
-            path=body.get("path") or None,
-            body=body.get("body"),
-        )
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method not in (None, method):
-            return False
-        return path == self.path if self.path else path.startswith(self.path_prefix)
-
-
-ALL_SCOPES = frozenset({
-    "crm.objects.contacts.read", "crm.objects.contacts.write", "tickets", "files",
-    "crm.objects.owners.read",
-})
-UNIQUE_SHAPES = ("409", "400")
-
-
-class Control:
-    """Thread-safe state behind `/_sandbox/`: what tests inject and what they read back."""
-
-    def __init__(self, per_10s: int = 100, search_per_s: int = 5) -> None:
-        self._lock = threading.Lock()
-        self.log: list[dict[str, Any]] = []
-        self.faults: list[Fault] = []
-        self._initial = (per_10s, search_per_s)
-        self._window: deque[float] = deque()
-        self._search_window: deque[float] = deque()
-        self._daily = 0
-        self.reset()
-
-    def reset(self) -> None:
-        """Every knob back to how the sandbox was started."""
-        with self._lock:
-            self.faults.clear()
-            self.delay_ms = 0
-            self.per_10s, self.search_per_s = self._initial
-            self.window_ms = TEN_SECONDS_MS
-            self._window.clear()
-            self._search_window.clear()
-            self.scopes: frozenset[str] = ALL_SCOPES
-            self.search_lag_ms = 0
-            self.unique_shape = "409"
-            self.required: dict[str, tuple[str, ...]] = {}
-
-    def record(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            if len(self.log) < MAX_LOG:
-                self.log.append(entry)
-
-    def requests(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self.log)
-
-    def forget(self) -> None:
-        with self._lock:
-            self.log.clear()
-
-    def add_fault(self, fault: Fault) -> None:
-        with self._lock:
-            self.faults.append(fault)
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self.faults.clear()
-
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        """The first queued fault matching this request, counting one use of it."""
-        with self._lock:
-            for fault in self.faults:
-                if fault.matches(method, path):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self.faults.remove(fault)
-                    return fault
-        return None
-
-    def set_rate_limit(self, per_10s: int | None, search_per_s: int | None,
-                       window_ms: int | None) -> None:
-        with self._lock:
-            if per_10s is not None:
-                self.per_10s = per_10s
-            if search_per_s is not None:
-                self.search_per_s = search_per_s
-            if window_ms is not None:
-                self.window_ms = window_ms
-            self._window.clear()
-            self._search_window.clear()
-
-    def admit(self, is_search: bool) -> dict[str, str]:
-        """Count a request against the limits; the rate-limit headers, or a 429."""
-        now = time.monotonic()
-        with self._lock:
-            window = self.window_ms / 1000
-            # The per-second search limit scales with the window, so a short test window
-            # keeps both limits in proportion.
-            second = window / 10
-            while self._window and now - self._window[0] >= window:
-                self._window.popleft()
-            while self._search_window and now - self._search_window[0] >= second:
-                self._search_window.popleft()
-            limited = self.per_10s and len(self._window) >= self.per_10s
-            if limited:
-                raise rate_limited("TEN_SECONDLY_ROLLING",
-                                   "You have reached your ten_secondly_rolling limit.")
-            if is_search and self.search_per_s and len(self._search_window) >= self.search_per_s:
-                raise rate_limited("SECONDLY", "You have reached your secondly limit.")
-            self._window.append(now)
-            if is_search:
-                self._search_window.append(now)
-            self._daily += 1
-            return self.headers()
-
-    def headers(self) -> dict[str, str]:
-        if not self.per_10s:
-            return {}
-        return {
-            "X-HubSpot-RateLimit-Max": str(self.per_10s),
-            "X-HubSpot-RateLimit-Remaining": str(max(0, self.per_10s - len(self._window))),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": str(self.window_ms),
-            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
-            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily)),
-        }
-
-    def rejected(self) -> dict[str, str]:
-        """Headers for a 429: the window is full."""
-        with self._lock:
-            headers = self.headers()
-        if headers:
-            headers["X-HubSpot-RateLimit-Remaining"] = "0"
-        return headers
-
-
-# -- the /_sandbox/ endpoints (each needs the sandbox's bearer token) ------------------------
 
 OK = {"ok": True}
 

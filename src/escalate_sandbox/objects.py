@@ -6,7 +6,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import associations, payload, records, search
+from . import associations, index, payload, records
 from .errors import HubSpotError, validation
 from .kinds import SINGULAR
 from .portal import Portal
@@ -87,7 +87,7 @@ def page(portal: Portal, request: Request, kind: str) -> Any:
     after = request.args.get("after") or "0"
     if not after.isdigit() or len(after) > 18:
         raise validation(f"after must be a cursor this API returned, was {after!r}")
-    rows = [r for r in search.live_rows(portal, kind) if r.id > int(after)]
+    rows = [r for r in index.live_rows(portal, kind) if r.id > int(after)]
     properties = payload.query_names(request, "properties")
     shown = [records.render(r, properties) for r in rows[:limit]]
     records.add_history(portal, shown, payload.query_names(request, "propertiesWithHistory"))
