@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
+from sys import intern
 
 from .bump import NEXT_LEVEL, PRIORITY
 from .followup import Clock
@@ -122,11 +123,13 @@ def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
     updates = times(item.of(LAST_UPDATE))
     if not updates and ticket.last_client_update is not None:
         updates = (ticket.last_client_update,)
+    # Agents, channels and screens repeat: one shared string each, not one per ticket.
     return Escalated(
         id=ticket.id, created=ticket.created_at, level=level,
-        agent=str(ticket.properties.get("escalate_agent") or "") or NO_AGENT,
-        channel=channel if channel and channel != "No indicado" else NO_CHANNEL,
-        medium=medium, screen=screen, what=" ".join(parts.get("QUÉ", "").split())[:SHORT_WHAT],
+        agent=intern(str(ticket.properties.get("escalate_agent") or "") or NO_AGENT),
+        channel=intern(channel if channel and channel != "No indicado" else NO_CHANNEL),
+        medium=medium, screen=intern(screen),
+        what=" ".join(parts.get("QUÉ", "").split())[:SHORT_WHAT],
         resolved_at=resolved, updates=updates, raises=tuple(raises))
 
 
