@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from .portal import Portal
 from .store import Row
 from .values import comparable
 
-REMEMBERED_QUERIES = 32
+REMEMBERED_QUERIES = 64  # query hits and single filters' ids
 CATCH_UP = 2000  # past this many changed objects (or a quarter), rebuild instead of patching
 
 Definitions = dict[str, dict[str, Any]]
@@ -165,7 +166,15 @@ class Index:
         return found
 
     def matching(self, f: dict[str, Any], definitions: Definitions) -> set[int]:
-        """Ids one filter keeps."""
+        """Ids one filter keeps (remembered: queries that page on by a moving date bound
+        share their other filters). Callers must not change the set."""
+        key = "filter:" + json.dumps(f, sort_keys=True, default=str)
+        found = self.remembered(key)
+        if found is None:
+            found = self.remember(key, self._matching(f, definitions))
+        return found
+
+    def _matching(self, f: dict[str, Any], definitions: Definitions) -> set[int]:
         name, op = f["propertyName"], f.get("operator", "EQ")
         column = self.column(name, definitions)
         definition = definitions.get(name)
