@@ -276,3 +276,20 @@ def test_a_good_policy_reads_days_hours_and_holidays():
     assert policy.followup.business_hours.start == time(8, 30)
     assert policy.followup.holidays == (date(2026, 12, 25),)
     assert policy.bump.after(Priority.MEDIA) == 48 and policy.bump.after(Priority.URGENTE) is None
+
+
+# -- followup with the policy's intervals, end to end ---------------------------------
+
+def test_followup_uses_each_prioritys_interval_and_hours_override_them_all(cli, sandbox):
+    from .test_bump import seed as seed_tickets
+
+    (cli.cwd / "escalate.toml").write_text("[followup]\nhours = { URGENTE = 4 }\n",
+                                           encoding="utf-8")
+    urgent, high = seed_tickets(sandbox, {"priority": "URGENT", "created": 5},
+                                {"priority": "HIGH", "created": 5})
+    listed = cli("followup", "--todos", "--json")
+    assert listed.code == 0, listed.err
+    assert [r["id"] for r in listed.json()] == [urgent]
+    assert cli("followup", "--todos", "--horas", "10", "--json").json() == []
+    both = cli("followup", "--todos", "--horas", "3", "--json").json()
+    assert sorted(r["id"] for r in both) == sorted([urgent, high])
