@@ -25,6 +25,7 @@ RequestLogger = Callable[[str, str, int | None, float], None]
 
 SEARCHES_PER_SECOND = 5  # HubSpot's published search limit, unless its headers say otherwise
 SEARCH_WINDOW = 1.05  # a second, plus room for the network's jitter between us and HubSpot
+WINDOW_MARGIN = 0.5  # HubSpot counts a request when it arrives, a little after we send it
 RETRYABLE = {429, 502, 503, 504}
 
 # Retry waits and the retry clock; tests replace these to run a long budget in no time.
@@ -73,7 +74,7 @@ class PacedPoolManager(urllib3.PoolManager):
             with self._lock:
                 now = time.monotonic()
                 wait = self._blocked_until - now
-                while self._sent and now - self._sent[0] >= self._interval:
+                while self._sent and now - self._sent[0] >= self._interval + WINDOW_MARGIN:
                     self._sent.popleft()
                     if self._remaining is not None:
                         self._remaining += 1  # one of ours left HubSpot's window
@@ -82,7 +83,7 @@ class PacedPoolManager(urllib3.PoolManager):
                 if self._remaining is not None and self._remaining <= 0:
                     refill = self._snapshot_at + self._interval
                     if self._sent:
-                        refill = min(refill, self._sent[0] + self._interval)
+                        refill = min(refill, self._sent[0] + self._interval + WINDOW_MARGIN)
                     wait = max(wait, refill - now)
                 if is_search:
                     while self._searches and now - self._searches[0] >= SEARCH_WINDOW:
