@@ -21,7 +21,8 @@ def ago(hours: float) -> str:
 
 
 def seed(sandbox: Sandbox, *tickets: dict[str, Any]) -> list[str]:
-    """Tickets with a past through `/_sandbox/history`; each `(priority, hours ago, changes)`."""
+    """Tickets with a past through `/_sandbox/history`: each a priority, hours since creation,
+    and optionally a stage and `(hours ago, properties)` changes."""
     records = []
     for n, item in enumerate(tickets):
         properties = {"subject": f"POL-{n} - Cliente {n}", "hs_pipeline": "0",
@@ -156,6 +157,9 @@ def test_a_portal_without_the_next_levels_option_is_refused_naming_it(
         definition["options"] = [o for o in definition["options"] if o["value"] != "URGENT"]
         db.execute("UPDATE properties SET def = ? WHERE type = 'tickets' AND "
                    "name = 'hs_ticket_priority'", (json.dumps(definition),))
+        # as the sandbox records any schema change, so that it reads the definitions again
+        db.execute("INSERT INTO meta VALUES ('schema', '1') ON CONFLICT (key)"
+                   " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
     sandbox.forget_requests()
     result = cli("bump")
     assert result.code == 3
@@ -176,3 +180,16 @@ def test_250_due_tickets_are_raised_and_noted_100_per_request(cli: Cli, sandbox:
     assert writes.count("/crm/v3/objects/notes/batch/create") == 3
     reads = [r for r in sandbox.requests() if r["path"].endswith("/batch/read")]
     assert len(reads) == 3
+
+
+def test_when_the_notes_fail_the_raised_tickets_are_named(cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    [ticket] = seed(sandbox, {"priority": "HIGH", "created": 30})
+    sandbox.fault(method="POST", path_prefix="/crm/v3/objects/notes/batch/create", times=1,
+                  status=400)
+    result = cli("bump")
+    assert result.code == 3, result.err
+    assert f"ya se subió en 1 ticket(s) ({ticket})" in result.err
+    assert priority_of(sandbox, ticket) == "URGENT" and note_texts(sandbox, ticket) == []
+    again = cli("bump", "--json")
+    assert again.code == 0 and again.json()["raised"] == []

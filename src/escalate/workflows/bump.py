@@ -12,7 +12,7 @@ from ..config import Settings
 from ..domain.bump import NEXT_LEVEL, PRIORITY, Raise, due_raise, levels_to_raise
 from ..domain.moments import epoch_ms
 from ..domain.priority import Priority
-from ..errors import Refused
+from ..errors import EscalateError, Refused
 from ..gateway import Gateway
 from .clock import portal_clock
 from .notes import note_html
@@ -81,9 +81,19 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
         return result
     gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
                             for r in result.raises])
-    result.note_ids = gateway.create_ticket_notes(
-        [(r.ticket_id, note_html(r.note(), reference=f"bump {r.level.value}-{r.to.value}"))
-         for r in result.raises], now)
+    try:
+        result.note_ids = gateway.create_ticket_notes(
+            [(r.ticket_id, note_html(r.note(), reference=f"bump {r.level.value}-{r.to.value}"))
+             for r in result.raises], now)
+    except EscalateError as exc:
+        # The raises are done (and a rerun will not repeat them): say which tickets may
+        # lack the note that explains theirs.
+        shown = ", ".join(r.ticket_id for r in result.raises[:20])
+        more = f" y {len(result.raises) - 20} más" if len(result.raises) > 20 else ""
+        exc.hint = ((exc.hint + " ") if exc.hint else "") + (
+            f"La prioridad ya se subió en {len(result.raises)} ticket(s) ({shown}{more}); "
+            "puede faltarles la nota con el motivo.")
+        raise
     return result
 
 
