@@ -163,7 +163,7 @@ class Env:
             import escalate_sandbox
 
             folder = config.private_dir(settings.home) / "sandbox"
-            self._sandbox_server = escalate_sandbox.start(folder, per_10s=0)
+            self._sandbox_server = escalate_sandbox.start(folder, per_10s=0, demo_tickets=True)
             settings = settings.with_backend(self._sandbox_server.url,
                                              escalate_sandbox.DEFAULT_TOKEN,
                                              portal_key=f"sandbox:{folder}")

@@ -43,7 +43,7 @@ def serve(
     check_address(host, port)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     server = escalate_sandbox.make_server(folder, host=host, port=port, token=token, bare=bare,
-                                          per_10s=per_10s)
+                                          per_10s=per_10s, demo_tickets=True)
     bound_host, bound_port = server.server_address[:2]
     env.out(f"http://{bound_host}:{bound_port}")
     env.err.print(f"Sandbox de HubSpot en http://{bound_host}:{bound_port} (token «{token}», "
@@ -69,7 +69,7 @@ def reset(
     from ..config import private_dir
 
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
-    escalate_sandbox.reset(folder, bare=bare)
+    escalate_sandbox.reset(folder, bare=bare, demo_tickets=True)
     env.out(f"Sandbox reiniciado ({folder}).")
 
 
