@@ -405,6 +405,8 @@ class Outbox:
         """HubSpot holds everything: forget the entry (a failure here only means a
         harmless, idempotent resend later, so it is a notice, not an error)."""
         self._quietly("DELETE FROM entries WHERE id = ?", (entry_id,))
+        with suppress(OSError):  # a copy still waiting in the fallback folder goes too
+            (self.fallback / f"entry-{entry_id}.json").unlink(missing_ok=True)
 
     def _quietly(self, sql: str, args: tuple[Any, ...]) -> None:
         try:
@@ -587,6 +589,9 @@ class UnavailableOutbox(Outbox):
         raise self._kept_elsewhere(entry, _Unusable(self.problem.message), holds_part=True)
 
     def _quietly(self, sql: str, args: tuple[Any, ...]) -> None:
+        return None
+
+    def close(self) -> None:
         return None
 
     def claim(self, entry_id: str) -> bool:
