@@ -438,3 +438,46 @@ def test_a_dotenv_of_2mb_random_bytes_gives_one_warning_with_a_count(cli: Cli):
     assert len(warnings) == 1, result.err[:2000]
     assert ".env" in warnings[0] and any(ch.isdigit() for ch in warnings[0])
     assert Counter(result.err.splitlines()).most_common(1)[0][1] == 1
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Any:
+    """A real 512 KB tmpfs (root only; skipped elsewhere), filled up on demand."""
+    mount = tmp_path / "disco"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
+            capture_output=True).returncode:
+        pytest.skip("no se puede montar un tmpfs aquí")
+
+    def fill() -> None:
+        with (mount / "relleno").open("wb") as handle:
+            try:
+                while True:
+                    handle.write(b"\0" * 65536)
+                    handle.flush()
+            except OSError:
+                pass
+
+    try:
+        yield mount, fill
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_real_full_tmpfs_home_keeps_the_escalation_and_outbox_still_lists(
+        cli: Cli, sandbox: Sandbox, private_temp: Path, tiny_disk: Any):
+    mount, fill = tiny_disk
+    home = {"ESCALATE_HOME": str(mount / "home")}
+    assert cli("create", *with_option(ANA, "--poliza", "POL-1"), "--sin-preguntas",
+               environ=home).code == 0
+    fill()
+    result = cli("create", *ANA, "--sin-preguntas", environ=home)
+    assert result.code in (0, 2), result.err  # 0: the outbox still had a free page
+    if result.code == 2:
+        assert "disco está lleno" in result.err and str(mount) in result.err
+        assert len(fallback_files(private_temp)) == 1
+    assert cli("outbox", environ=home).code == 0
+    (mount / "relleno").unlink()
+    assert cli("outbox", "send", environ=home).code == 0
+    assert policies_in(sandbox) == ["POL-1", "POL-1001"]

@@ -138,8 +138,9 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def describe_os_error(exc: BaseException) -> str:
-    """The cause of a local failure in the agent's words."""
+def describe_os_error(exc: BaseException, folder: Path | None = None) -> str:
+    """The cause of a local failure in the agent's words (SQLite often says only "disk I/O
+    error" when the journal cannot be written: the free space of `folder` tells)."""
     code = getattr(exc, "errno", None)
     name = getattr(exc, "sqlite_errorname", "")
     text = str(exc).lower()
@@ -155,13 +156,26 @@ def describe_os_error(exc: BaseException) -> str:
         return "en su lugar hay un archivo, no una carpeta"
     if name in _BUSY or "locked" in text:
         return (f"otro proceso la tiene bloqueada desde hace más de {LOCK_SECONDS:g} s")
+    if folder is not None and _nearly_full(folder):
+        return "el disco está lleno"
     return "no se puede escribir en ella"
+
+
+def _nearly_full(folder: Path) -> bool:
+    import shutil
+
+    for place in (folder, *folder.parents):
+        try:
+            return shutil.disk_usage(place).free < 256 * 1024
+        except OSError:
+            continue
+    return False
 
 
 def trouble(folder: Path, exc: BaseException, *, kept: str | None = None,
             holds_part: bool = False) -> LocalTrouble:
     """A LocalTrouble naming the folder, the cause, the fix and where the work is kept."""
-    cause = describe_os_error(exc)
+    cause = describe_os_error(exc, folder)
     fixes = {
         "el disco está lleno": f"libere espacio en el disco de {folder}",
         "la carpeta es de solo lectura": f"use una carpeta con escritura (ESCALATE_HOME) o "
