@@ -24,7 +24,7 @@ T = TypeVar("T")
 RequestLogger = Callable[[str, str, int | None, float], None]
 
 SEARCHES_PER_SECOND = 5  # HubSpot's published search limit, unless its headers say otherwise
-SEARCH_WINDOW = 1.05  # a second, plus room for the network's jitter between us and HubSpot
+SEARCH_WINDOW = 1.02  # a second after an earlier search's answer, which HubSpot counted
 WINDOW_MARGIN = 0.5  # HubSpot counts a request when it arrives, a little after we send it
 RETRYABLE = {429, 502, 503, 504}
 
@@ -43,7 +43,9 @@ class PacedPoolManager(urllib3.PoolManager):
         self.on_request = on_request
         self._lock = threading.Lock()
         self._blocked_until = 0.0
-        self._searches: deque[float] = deque()
+        # Each search's answer time (inf while in flight): HubSpot counted it before answering,
+        # so a second after the answer is past its window whatever the network's jitter.
+        self._searches: deque[list[float]] = deque()
         self.searches_per_second = SEARCHES_PER_SECOND
         # The account's window, as the last answer told it, kept current with our own sends.
         self._interval = 10.0
@@ -56,7 +58,7 @@ class PacedPoolManager(urllib3.PoolManager):
     def urlopen(  # type: ignore[override]  # same call, narrower spelling
             self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
         path = urlsplit(url).path
-        sequence = self._pace(path.endswith("/search"))
+        sequence, answered = self._pace(path.endswith("/search"))
         started = time.monotonic()
         status: int | None = None
         try:
@@ -65,11 +67,13 @@ class PacedPoolManager(urllib3.PoolManager):
             self._note_limits(response.headers, sequence, path.endswith("/search"))
             return response
         finally:
+            answered[0] = time.monotonic()
             if self.on_request is not None:
                 self.on_request(method, path, status, time.monotonic() - started)
 
-    def _pace(self, is_search: bool) -> int:
-        """Wait until this request fits every known limit; returns its sequence number."""
+    def _pace(self, is_search: bool) -> tuple[int, list[float]]:
+        """Wait until this request fits every known limit; returns its sequence number and
+        the cell its answer time goes into."""
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -86,18 +90,21 @@ class PacedPoolManager(urllib3.PoolManager):
                         refill = min(refill, self._sent[0] + self._interval + WINDOW_MARGIN)
                     wait = max(wait, refill - now)
                 if is_search:
-                    while self._searches and now - self._searches[0] >= SEARCH_WINDOW:
+                    while self._searches and now - self._searches[0][0] >= SEARCH_WINDOW:
                         self._searches.popleft()
                     if len(self._searches) >= self.searches_per_second:
-                        wait = max(wait, SEARCH_WINDOW - (now - self._searches[0]))
+                        oldest = self._searches[0][0]
+                        wait = max(wait, 0.02 if oldest == float("inf")
+                                   else SEARCH_WINDOW - (now - oldest))
                 if wait <= 0:
+                    answered = [float("inf")]
                     if is_search:
-                        self._searches.append(now)
+                        self._searches.append(answered)
                     self._sent.append(now)
                     if self._remaining is not None:
                         self._remaining -= 1
                     self._sequence += 1
-                    return self._sequence
+                    return self._sequence, answered
             time.sleep(wait)
 
     def _note_limits(self, headers: Any, sequence: int, is_search: bool) -> None:
