@@ -2,7 +2,7 @@
 `bump` over 1,000 due tickets, each as its own `escalate` process against a local sandbox.
 
     python benchmarks/report_bench.py            # no rate limit, then 50,000 at 100 per 10 s
-    python benchmarks/report_bench.py --quick    # 10,500 and bump only
+    python benchmarks/report_bench.py --quick    # bump and 10,500 (short and long texts) only
 
 Seeded tickets carry a description with every section, a past (stage changes, client
 updates, priority changes) and QUÉ texts from a few hundred problems typed in many ways
@@ -40,6 +40,18 @@ POLICY = ("[followup]\nhours = { URGENTE = 4, ALTA = 24 }\n"
           "[bump]\nafter_hours = { BAJA = 72, MEDIA = 48, ALTA = 24 }\n")
 
 
+# `python -m escalate ARGS`, then the process's peak resident memory (KiB) into a file.
+PEAK_WRAPPER = """
+import os, re, sys
+from escalate.cli.app import run
+code = run(sys.argv[1:])
+status = open("/proc/self/status").read()
+with open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+    out.write(re.search(r"VmHWM:\\s+(\\d+)", status).group(1))
+sys.exit(code)
+"""
+
+
 class Bench:
     def __init__(self, root: Path, per_10s: int = 0) -> None:
         self.root = root
@@ -66,27 +78,33 @@ class Bench:
 
     def run(self, *args: str) -> tuple[float, int, int, str]:
         """Wall time, requests, peak RSS (MiB) and stdout of one `escalate` process (its CPU
-        time goes into `self.cpu`)."""
+        time goes into `self.cpu`).
+
+        The peak is the child's own VmHWM, read as it exits: `ru_maxrss` would count the
+        pages it shared with this (large) process between fork and exec."""
         self.control("DELETE", "/_sandbox/requests")
         out_path, err_path = self.root / "out.txt", self.root / "err.txt"
+        peak_path = self.root / "peak.txt"
         started = time.perf_counter()
         with out_path.open("w") as out, err_path.open("w") as err:
-            process = subprocess.Popen([sys.executable, "-m", "escalate", *args], stdout=out,
-                                       stderr=err, cwd=self.root / "work", env=self.env)
-            _pid, status, usage = os.wait4(process.pid, 0)  # the child's own peak RSS
+            process = subprocess.Popen([sys.executable, "-c", PEAK_WRAPPER, *args], stdout=out,
+                                       stderr=err, cwd=self.root / "work",
+                                       env={**self.env, "BENCH_PEAK_FILE": str(peak_path)})
+            _pid, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status):
             raise SystemExit(f"escalate {' '.join(args)} failed: "
                              f"{err_path.read_text()[-2000:]}")
         requests = len(self.control("GET", "/_sandbox/requests"))
         self.cpu = usage.ru_utime + usage.ru_stime
-        return elapsed, requests, int(usage.ru_maxrss / 1024), out_path.read_text()
+        return elapsed, requests, int(peak_path.read_text()) // 1024, out_path.read_text()
 
     def stop(self) -> None:
         self.sandbox.stop()
 
 
-def escalations(count: int, now_ms: int, rng: random.Random) -> list[dict[str, Any]]:
+def escalations(count: int, now_ms: int, rng: random.Random,
+                how: str = "Al guardar aparece un error") -> list[dict[str, Any]]:
     """Tickets created over the last 30 days with a past."""
     problems = [" ".join(rng.sample(WORDS, 6)) for _ in range(300)]
     records = []
@@ -110,7 +128,7 @@ def escalations(count: int, now_ms: int, rng: random.Random) -> list[dict[str, A
             if closed < now_ms:
                 changes.append({"at": str(closed), "properties": {"hs_pipeline_stage": "4"}})
         priority = rng.choice(OPTIONS)
-        content = (f"QUÉ:\n{what}\n\nCÓMO:\nAl guardar aparece un error\n\nDÓNDE:\n"
+        content = (f"QUÉ:\n{what}\n\nCÓMO:\n{how}\n\nDÓNDE:\n"
                    f"{rng.choice(WHERE)}\n\nCUÁNDO:\nNo indicado\n\nCAMBIOS SOLICITADOS:\n"
                    f"Ninguno\n\nCANAL:\n{rng.choice(CHANNELS)}")
         records.append({"properties": {"subject": f"POL-{n} - Cliente", "hs_pipeline": "0",
@@ -121,12 +139,14 @@ def escalations(count: int, now_ms: int, rng: random.Random) -> list[dict[str, A
     return records
 
 
-def report_case(count: int, per_10s: int = 0) -> None:
+def report_case(count: int, per_10s: int = 0, how_chars: int = 0) -> None:
     with tempfile.TemporaryDirectory() as folder:
         bench = Bench(Path(folder), per_10s=0)
         now_ms = int(time.time() * 1000)
         started = time.perf_counter()
-        bench.seed(escalations(count, now_ms, random.Random(count)))
+        how = ("Pasos: abrir, editar, guardar. " * (how_chars // 30 + 1))[:how_chars] or (
+            "Al guardar aparece un error")
+        bench.seed(escalations(count, now_ms, random.Random(count), how))
         seeded = time.perf_counter() - started
         if per_10s:
             bench.control("POST", "/_sandbox/rate_limit", {"per_10s": per_10s})
@@ -135,6 +155,8 @@ def report_case(count: int, per_10s: int = 0) -> None:
                                                  "--json")
         got = json.loads(out)["tickets"]
         limit = f"{per_10s} per 10 s" if per_10s else "no rate limit"
+        if how_chars:
+            limit += f", {how_chars:,}-character descriptions"
         floor = f"; the limit alone imposes {requests / per_10s * 10:.0f} s" if per_10s else ""
         print(f"report, {count:,} tickets ({limit}): {got:,} counted, {requests} requests, "
               f"{seconds:.1f} s ({bench.cpu:.1f} s CPU in escalate), peak RSS {peak} MiB{floor}  "
@@ -164,6 +186,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     bump_case(1_000)
     report_case(10_500)
+    report_case(10_500, how_chars=6_000)  # memory follows tickets, not their text
     if not quick:
         report_case(50_000)
         report_case(50_000, per_10s=100)
