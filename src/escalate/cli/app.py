@@ -6,6 +6,7 @@ Heavy imports (hubspot, rich tables, the sandbox) happen inside the commands, so
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -149,4 +150,8 @@ def main() -> None:
         env.close()
         code = ExitCode.INTERRUPTED
     settle(env, code)
+    if code == ExitCode.INTERRUPTED:  # 130 as promised, whatever Python's own Ctrl-C
+        sys.stdout.flush()  # bookkeeping says (it can end the process by SIGINT instead)
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)

@@ -82,19 +82,20 @@ def settle(env: Env, code: int) -> None:
     else tell the agent where it is. A later Ctrl-C no longer interrupts anything."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     saved = _state.get("saved")
-    if not saved:
-        if code == INTERRUPTED and not env.kept_entries:  # typer ends a Ctrl-C silently
-            sys.stderr.write("Interrumpido. " + said() + "\n")
-        return
-    if env.kept_entries:
+    if saved and env.kept_entries:  # the command kept its own copy: never two
         from contextlib import suppress
 
         with suppress(OSError):
             os.unlink(saved)
         _state["saved"] = None
+    if code != INTERRUPTED:
         return
-    if code == INTERRUPTED:
-        sys.stderr.write(said() + "\n")
+    # typer ends a Ctrl-C silently: say where the work is (even if the command said it too)
+    if env.kept_entries:
+        sys.stderr.write("Interrumpido. Lo escrito está en la bandeja de salida: véalo con "
+                         "«escalate outbox».\n")
+    else:
+        sys.stderr.write("Interrumpido. " + said() + "\n")
 
 
 def early_folder() -> str:
