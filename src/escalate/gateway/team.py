@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..domain.team import OPEN_STATUSES, SUBJECT_WORD, Owner, Task
@@ -24,46 +23,19 @@ TASK_SEARCH_PAGE = 200
 
 
 class TeamCalls:
-    """Owners and tasks. Methods use `self._call` and `self._client` of `Gateway`."""
+    """Owners and tasks. Methods use `self._raw` (JSON through the shared client) of `Gateway`."""
 
-    _client: Any
-    _call: Callable[..., Any]
-
-    @cached_property
-    def _owners(self) -> Any:
-        return self._client.crm.owners.owners_api
-
-    @cached_property
-    def _tasks(self) -> Any:
-        return self._client.crm.objects.tasks
-
-    @cached_property
-    def _tasks_batch(self) -> Any:
-        return self._tasks.batch_api
-
-    @cached_property
-    def _tasks_search(self) -> Any:
-        return self._tasks.search_api
-
-    @cached_property
-    def _team_tickets_batch(self) -> Any:
-        return self._client.crm.tickets.batch_api
-
-    @cached_property
-    def _team_associations(self) -> Any:
-        return self._client.crm.associations.v4.batch_api
-
-    @cached_property
-    def _property_core(self) -> Any:
-        return self._client.crm.properties.core_api
+    _raw: Callable[..., Any]
+    _raw_maybe: Callable[..., Any]
 
     # -- owners -------------------------------------------------------------------------
 
     def owner_by_email(self, email: str) -> Owner | None:
         """The active owner with this email (`GET /crm/v3/owners?email=`), or None."""
-        answer = self._call(self._owners.get_page, email=email, limit=10, archived=False)
-        for found in answer.results or []:
-            if (found.email or "").lower() == email.lower():
+        answer = self._raw("GET", "/crm/v3/owners", query=[
+            ("email", email), ("limit", "10"), ("archived", "false")])
+        for found in answer.get("results") or []:
+            if str(found.get("email") or "").lower() == email.lower():
                 return _owner(found)
         return None
 
@@ -72,50 +44,38 @@ class TeamCalls:
         found: list[Owner] = []
         after: str | None = None
         while True:
-            answer = self._call(self._owners.get_page, limit=500, archived=False,
-                                **({"after": after} if after else {}))
-            found += [_owner(o) for o in answer.results or []]
-            paging = answer.paging
-            after = paging.next.after if paging is not None and paging.next is not None else None
+            query = [("limit", "500"), ("archived", "false")]
+            answer = self._raw("GET", "/crm/v3/owners",
+                               query=query + ([("after", after)] if after else []))
+            found += [_owner(o) for o in answer.get("results") or []]
+            after = ((answer.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return found
 
     def owners_page(self, limit: int = 1) -> list[Owner]:
         """The first owners of the portal: a cheap read that needs crm.objects.owners.read."""
-        answer = self._call(self._owners.get_page, limit=limit, archived=False)
-        return [_owner(o) for o in answer.results or []]
+        answer = self._raw("GET", "/crm/v3/owners", query=[("limit", str(limit))])
+        return [_owner(o) for o in answer.get("results") or []]
 
     # -- property definitions -----------------------------------------------------------
 
     def ticket_property(self, name: str) -> dict[str, Any] | None:
         """A ticket property's definition as HubSpot answers it, or None when absent."""
-        from ..errors import NotFound
-
-        try:
-            found = self._call(self._property_core.get_by_name, "tickets", name)
-        except NotFound:
-            return None
-        definition: dict[str, Any] = found.to_dict()
-        return definition
+        found: dict[str, Any] | None = self._raw_maybe(
+            "GET", "/crm/v3/properties/tickets/{name}", path_params={"name": name})
+        return found
 
     # -- tickets, read consistently -----------------------------------------------------
 
     def tickets_by_id(self, ids: Iterable[str], properties: list[str]) -> list[Ticket]:
         """Tickets by id, 100 per request. Unlike search, batch read sees every write at once."""
-        from types import SimpleNamespace
-
-        from .hubspot import _ticket
+        from .hubspot import _ticket_from_json
 
         found: list[Ticket] = []
         for chunk in _chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
-            answer = _json(self._call(self._team_tickets_batch.read,
-                                      batch_read_input_simple_public_object_id={
-                                          "inputs": [{"id": i} for i in chunk],
-                                          "properties": properties},
-                                      _preload_content=False))
-            found += [_ticket(SimpleNamespace(id=str(t.get("id")),
-                                              properties=t.get("properties") or {}))
-                      for t in answer.get("results") or []]
+            answer = self._raw("POST", "/crm/v3/objects/tickets/batch/read", body={
+                "inputs": [{"id": i} for i in chunk], "properties": properties})
+            found += [_ticket_from_json(t) for t in answer.get("results") or []]
         return found
 
     def associated_ids(self, from_type: str, to_type: str,
@@ -123,10 +83,10 @@ class TeamCalls:
         """For each object, the ids of its associated `to_type` objects (1,000 per request)."""
         found: dict[str, list[str]] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), ASSOCIATION_BATCH):
-            answer = _json(self._call(
-                self._team_associations.get_page, from_type, to_type,
-                batch_input_public_fetch_associations_batch_request={
-                    "inputs": [{"id": i} for i in chunk]}, _preload_content=False))
+            answer = self._raw(
+                "POST", "/crm/v4/associations/{from_type}/{to_type}/batch/read",
+                path_params={"from_type": from_type, "to_type": to_type},
+                body={"inputs": [{"id": i} for i in chunk]})
             for result in answer.get("results") or []:
                 found[str((result.get("from") or {}).get("id"))] = [
                     str(t.get("toObjectId")) for t in result.get("to") or []]
@@ -157,11 +117,9 @@ class TeamCalls:
                 "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]}
             if after:
                 request["after"] = after
-            answer = _json(self._call(self._tasks_search.do_search,
-                                      public_object_search_request=request,
-                                      _preload_content=False))
+            answer = self._raw("POST", "/crm/v3/objects/tasks/search", body=request)
             for found in answer.get("results") or []:
-                yield _task_json(found)
+                yield _task(found)
             after = ((answer.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return
@@ -170,12 +128,9 @@ class TeamCalls:
         """Tasks by id (batch read, 100 per request)."""
         found: list[Task] = []
         for chunk in _chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
-            answer = _json(self._call(self._tasks_batch.read,
-                                      batch_read_input_simple_public_object_id={
-                                          "inputs": [{"id": i} for i in chunk],
-                                          "properties": TASK_PROPERTIES},
-                                      _preload_content=False))
-            found += [_task_json(t) for t in answer.get("results") or []]
+            answer = self._raw("POST", "/crm/v3/objects/tasks/batch/read", body={
+                "inputs": [{"id": i} for i in chunk], "properties": TASK_PROPERTIES})
+            found += [_task(t) for t in answer.get("results") or []]
         return found
 
     def create_tasks(self, tasks: list[tuple[dict[str, str], str, str | None]]) -> list[Task]:
@@ -190,10 +145,9 @@ class TeamCalls:
                 if contact_id:
                     associations.append(_association(contact_id, TASK_TO_CONTACT))
                 inputs.append({"properties": properties, "associations": associations})
-            answer = self._call(self._tasks_batch.create, idempotent=False,
-                                batch_input_simple_public_object_batch_input_for_create={
-                                    "inputs": inputs})
-            created += [_task(t) for t in answer.results]
+            answer = self._raw("POST", "/crm/v3/objects/tasks/batch/create", idempotent=False,
+                               body={"inputs": inputs})
+            created += [_task(t) for t in answer.get("results") or []]
         return created
 
     def update_tasks(self, updates: list[tuple[str, dict[str, str]]]) -> list[Task]:
@@ -202,9 +156,9 @@ class TeamCalls:
         for start in range(0, len(updates), OBJECT_BATCH):
             inputs = [{"id": task_id, "properties": properties}
                       for task_id, properties in updates[start:start + OBJECT_BATCH]]
-            answer = self._call(self._tasks_batch.update,
-                                batch_input_simple_public_object_batch_input={"inputs": inputs})
-            updated += [_task(t) for t in answer.results]
+            answer = self._raw("POST", "/crm/v3/objects/tasks/batch/update",
+                               body={"inputs": inputs})
+            updated += [_task(t) for t in answer.get("results") or []]
         return updated
 
 
@@ -213,27 +167,14 @@ def _association(to_id: str, type_id: int) -> dict[str, Any]:
                                             "associationTypeId": type_id}]}
 
 
-def _owner(found: Any) -> Owner:
-    return Owner(id=str(found.id), email=(found.email or "").lower(),
-                 first_name=found.first_name or "", last_name=found.last_name or "")
+def _owner(found: dict[str, Any]) -> Owner:
+    return Owner(id=str(found.get("id")), email=str(found.get("email") or "").lower(),
+                 first_name=str(found.get("firstName") or ""),
+                 last_name=str(found.get("lastName") or ""))
 
 
-def _json(response: Any) -> dict[str, Any]:
-    """An answer read as JSON, without the client's models: building them (and parsing
-    every date with dateutil) costs more than the request for pages of 100-200 objects."""
-    import json
-
-    raw = response.data if hasattr(response, "data") else response.read()
-    data = json.loads(raw)
-    return data if isinstance(data, dict) else {}
-
-
-def _task_json(found: dict[str, Any]) -> Task:
+def _task(found: dict[str, Any]) -> Task:
     return Task.from_properties(str(found.get("id")), dict(found.get("properties") or {}))
-
-
-def _task(found: Any) -> Task:
-    return Task.from_properties(str(found.id), dict(found.properties or {}))
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
