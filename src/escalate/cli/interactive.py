@@ -167,7 +167,7 @@ class Session:
             from ..workflows.files import check_files
 
             try:
-                check_files(paths, max_bytes)
+                check_files(paths, max_bytes, cwd=self.env.folder)
             except InvalidInput as exc:
                 return "; ".join(exc.problems)
             return None

@@ -184,7 +184,9 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
 def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox, ui: Ui,
                 now: datetime) -> CreateResult:
     """Carry out a create entry from wherever it stopped; safe to run again."""
-    escalation = Escalation.build(entry.payload["escalation"], rules(settings), now)
+    from .delivery import queued_escalation
+
+    escalation = queued_escalation(entry.payload)
     portal = load_portal(gateway, settings, warn=ui.warn)
     portal.require_tool_properties()
     priority = escalation.priority.portal_option(portal.priority_options)

@@ -18,9 +18,8 @@ re-read as the data it was validated as, never against today's settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -129,20 +128,10 @@ def _describe_contacted(payload: dict[str, Any]) -> str:
     return f"seguimiento del ticket {payload.get('ticket_id')}"
 
 
-# A queued escalation was checked against the policy pattern when the agent typed it.
-ANY_POLICY = re.compile(r"(?s).+")
-
-
 def _create_sender() -> Sender:
     from .create import send_create
 
-    def send_queued(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
-                    ui: Ui, now: datetime) -> object:
-        """send_create, with the escalation read under the rules it was validated with."""
-        return send_create(entry, gateway=gateway, settings=replace(
-            settings, policy_pattern=ANY_POLICY), outbox=outbox, ui=ui, now=now)
-
-    return send_queued
+    return send_create
 
 
 def _attach_sender() -> Sender:
