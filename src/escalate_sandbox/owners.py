@@ -56,6 +56,8 @@ def account(portal: Portal, request: Request) -> Any:
         "additionalCurrencies": [],
         "utcOffset": "-06:00",
         "utcOffsetMilliseconds": -21_600_000,
-        "uiDomain": "app.hubspot.com",
+        # HubSpot answers app.hubspot.com (or app-eu1...); the sandbox's links must not be
+        # mistaken for a real portal's, so its domain is a reserved, unresolvable one.
+        "uiDomain": "app.sandbox.invalid",
         "dataHostingLocation": "na1",
     }
