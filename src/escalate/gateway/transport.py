@@ -122,6 +122,11 @@ class PacedPoolManager(urllib3.PoolManager):
                 self._newest_seen = sequence
                 self._remaining = remaining - (self._sequence - sequence)
                 self._snapshot_at = now
+                # Sends older than a window may be out of HubSpot's count already: they must
+                # not give a slot back later (sends within it are counted, and give it back
+                # when they leave it).
+                while self._sent and now - self._sent[0] >= self._interval:
+                    self._sent.popleft()
             if remaining == 0 and interval:
                 self._blocked_until = max(self._blocked_until, now + min(interval / 1000, 1.0))
             if is_search and per_second:
