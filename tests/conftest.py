@@ -199,3 +199,15 @@ def png_bytes(seed: int = 0) -> bytes:
     raw = b"\x00" + bytes([seed % 256, (seed // 256) % 256, 7])
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def low_search_cap(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> int:
+    """HubSpot's 10,000-result paging limit lowered to 1,000 on both sides, so the scenarios
+    that cross it run on a thousand tickets (the full size lives in benchmarks/)."""
+    import escalate.gateway.hubspot as hubspot_gateway
+
+    cap = 1_000
+    sandbox.control("POST", "search_cap", {"results": cap})
+    monkeypatch.setattr(hubspot_gateway, "SEARCH_RESULTS_CAP", cap)
+    return cap

@@ -9,7 +9,14 @@ from werkzeug.wrappers import Request, Response
 from . import history
 from .errors import not_found, validation
 from .kinds import object_type
-from .knobs import ALL_SCOPES, MAX_DELAY_MS, TEN_SECONDS_MS, UNIQUE_SHAPES, Fault
+from .knobs import (
+    ALL_SCOPES,
+    MAX_DELAY_MS,
+    MAX_RESULTS,
+    TEN_SECONDS_MS,
+    UNIQUE_SHAPES,
+    Fault,
+)
 from .payload import integer, json_body, names
 
 if TYPE_CHECKING:
@@ -72,6 +79,15 @@ def search_lag(portal: Portal, request: Request) -> Any:
     invisible to search (not to get or batch read); 0: none."""
     body = json_body(request)
     portal.control.search_lag_ms = integer(body.get("ms"), "ms", 0, low=0, high=3_600_000)
+    return OK
+
+
+def search_cap(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/search_cap {"results": N}`: search pages no deeper than N results
+    (HubSpot: 10,000), so tests can cross the limit with a few hundred objects."""
+    body = json_body(request)
+    portal.control.results_cap = integer(body.get("results"), "results", MAX_RESULTS, low=1,
+                                         high=MAX_RESULTS)
     return OK
 
 

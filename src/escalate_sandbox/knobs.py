@@ -59,6 +59,7 @@ ALL_SCOPES = frozenset({
     "crm.objects.owners.read",
 })
 UNIQUE_SHAPES = ("409", "400")
+MAX_RESULTS = 10_000  # HubSpot's deepest search paging; `/_sandbox/search_cap` lowers it
 
 
 class Control:
@@ -85,6 +86,7 @@ class Control:
             self._search_window.clear()
             self.scopes: frozenset[str] = ALL_SCOPES
             self.search_lag_ms = 0
+            self.results_cap = MAX_RESULTS
             self.unique_shape = "409"
             self.required: dict[str, tuple[str, ...]] = {}
 

@@ -75,6 +75,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/_sandbox/rate_limit", "POST", control.rate_limit, None, control=True),
     Route("/_sandbox/scopes", "POST", control.scopes, None, control=True),
     Route("/_sandbox/search_lag", "POST", control.search_lag, None, control=True),
+    Route("/_sandbox/search_cap", "POST", control.search_cap, None, control=True),
     Route("/_sandbox/unique_conflict", "POST", control.unique_conflict, None, control=True),
     Route("/_sandbox/required_properties", "POST", control.required_properties, None,
           control=True),

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request
 from . import payload, records
 from .errors import validation
 from .index import Index, current
+from .knobs import MAX_RESULTS
 from .portal import Portal
 from .store import Row
 
@@ -23,7 +24,6 @@ MAX_LIMIT = 200
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 10
 MAX_FILTERS = 25
-MAX_RESULTS = 10_000
 
 OPERATORS = {
     "EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
@@ -38,7 +38,7 @@ def search(portal: Portal, request: Request, kind: str) -> Any:
     """`POST /crm/v3/objects/{type}/search`: `{total, results, paging}`."""
     body = payload.json_body(request)
     definitions = portal.store.properties(kind)
-    query = Query.parse(body, definitions)
+    query = Query.parse(body, definitions, portal.control.results_cap)
     with portal.lock:  # one search at a time on the indexes, which writes patch
         index = current(portal, kind)
         hits = query.hits(index)
@@ -69,7 +69,8 @@ class Query:
     definitions: Definitions
 
     @classmethod
-    def parse(cls, body: dict[str, Any], definitions: Definitions) -> Query:
+    def parse(cls, body: dict[str, Any], definitions: Definitions,
+              results_cap: int = MAX_RESULTS) -> Query:
         groups = payload.objects_list(body.get("filterGroups"), "filterGroups")
         if len(groups) > MAX_GROUPS:
             raise validation(f"Too many filter groups ({len(groups)}). "
@@ -91,9 +92,9 @@ class Query:
             raise validation("Invalid input JSON: query must be a string")
         limit = payload.integer(body.get("limit"), "limit", 10, low=0, high=MAX_LIMIT)
         offset = payload.integer(body.get("after") or None, "after", 0, low=0, high=10**12)
-        if offset >= MAX_RESULTS:
-            raise validation(f"The search API returns at most {MAX_RESULTS} results per query; "
-                             f"after={offset} is past the end (10000).")
+        if offset >= results_cap:
+            raise validation(f"The search API returns at most {results_cap} results per query; "
+                             f"after={offset} is past the end ({results_cap}).")
         return cls(parsed, _sort(body.get("sorts"), definitions),
                    payload.names(body.get("properties"), "properties"), limit, offset,
                    (text or "").strip().lower(), definitions)
