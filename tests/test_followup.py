@@ -135,12 +135,15 @@ def test_250_overdue_tickets_take_at_most_12_requests(cli: Cli, sandbox: Sandbox
                    r["path"].split("/")[-1].isdigit() for r in log)  # no per-ticket reads
 
 
-def test_more_than_10000_matching_tickets_are_all_listed(cli: Cli, sandbox: Sandbox):
-    batch_create(sandbox, 10_500)
+def test_more_matching_tickets_than_search_can_page_are_all_listed(
+        cli: Cli, sandbox: Sandbox, low_search_cap: int):
+    # HubSpot's 10,000-result limit, lowered to 1,000 (benchmarks/requests.py --big: 10,500)
+    count = low_search_cap + low_search_cap // 20
+    batch_create(sandbox, count)
     sandbox.forget_requests()
     result = cli("followup", "--json")
     assert result.code == 0, result.err
-    assert len({r["id"] for r in result.json()}) == 10_500
+    assert len({r["id"] for r in result.json()}) == count
     searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
     assert all(r["status"] == 200 for r in searches)
 
