@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -114,6 +113,8 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         env.err.print(f"[red]Error:[/] {escape(env.redact(os_error_message(exc)))}")
         return ExitCode.USAGE
     except Exception:  # a bug: say where to report it, never show the token
+        import traceback
+
         details = env.redact(traceback.format_exc())
         if env.verbose:
             env.err.print(details, markup=False)

@@ -9,8 +9,6 @@ import typer
 
 from ..errors import InvalidInput
 from .env import Env
-from .prompts import TerminalUi
-from .sending import run_entry
 
 if TYPE_CHECKING:
     from ..workflows.attach import AttachResult
@@ -37,6 +35,8 @@ def attach(
     from ..workflows.attach import attach_entry, check_ticket_id
     from ..workflows.files import check_files
     from ..workflows.notes import note_text_problem
+    from .prompts import TerminalUi
+    from .sending import run_entry
 
     settings = env.settings
     ticket = check_ticket_id(ticket_id)

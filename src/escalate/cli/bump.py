@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from .env import Env
-from .prompts import TerminalUi
 
 COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE": "red"}
 
@@ -32,6 +31,7 @@ def bump(
     from ..domain.bump import levels_to_raise
     from ..workflows.bump import BumpResult
     from ..workflows.bump import bump as run_bump
+    from .prompts import TerminalUi
 
     loaded = env.policy
     if not levels_to_raise(loaded.policy.bump):  # nothing to read: no token or portal needed

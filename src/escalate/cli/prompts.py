@@ -11,13 +11,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import typer
 
-from ..domain.priority import CHECKLIST, Priority
-from ..domain.records import Contact, Ticket
 from .env import Env
+
+if TYPE_CHECKING:
+    from ..domain.priority import Priority
+    from ..domain.records import Contact, Ticket
 
 T = TypeVar("T")
 Check = Callable[[str], "str | None"]  # the Spanish problem with an answer, or None
@@ -186,6 +188,8 @@ def confirm(question: str, default: bool = False) -> bool:
 
 def priority_checklist(ask: Asker | None = None) -> Priority:
     """The escalation guide's checklist: the first that applies decides."""
+    from ..domain.priority import CHECKLIST, Priority
+
     choices: list[tuple[str, Priority]] = [(f"{q} → {p.value}", p) for q, p in CHECKLIST]
     choices.append(("Ninguna de las anteriores → BAJA", Priority.BAJA))
     return (ask or asker()).select("¿Qué describe mejor el caso? (la primera que aplique)",

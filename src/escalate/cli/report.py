@@ -14,7 +14,6 @@ import typer
 
 from ..errors import InvalidInput
 from .env import Env
-from .prompts import TerminalUi
 
 if TYPE_CHECKING:
     from ..domain.report import Report
@@ -47,6 +46,7 @@ def report(
     env: Env = ctx.ensure_object(Env)
     from ..domain.moments import zone
     from ..workflows.report import report as run_report
+    from .prompts import TerminalUi
 
     problems = _check_outputs(csv_dir, html_file)
     texts = {"--desde": since, "--hasta": until}

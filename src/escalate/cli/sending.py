@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..outbox import Entry
-from ..workflows.ui import Ui
-from .env import Env
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..outbox import Entry
+    from ..workflows.ui import Ui
+    from .env import Env
 
 
 def run_entry(env: Env, entry: Entry, *, ui: Ui, fresh: bool) -> object:

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import Any, get_args, get_origin
 
 from typer.core import TyperCommand, TyperGroup
 
-_TITLES = {
-    "ARGUMENTS_PANEL_TITLE": "Argumentos",
-    "OPTIONS_PANEL_TITLE": "Opciones",
-    "COMMANDS_PANEL_TITLE": "Comandos",
-    "ERRORS_PANEL_TITLE": "Error",
-    "REQUIRED_LONG_STRING": "[obligatorio]",
-    "DEFAULT_STRING": "[por omisión: {}]",
-    "ENVVAR_STRING": "[variable: {}]",
-    "ABORTED_TEXT": "Cancelado.",
-}
+from .helptext import render
 
-
-def _spanish_help_labels() -> None:
-    from typer import rich_utils  # imported only when help is shown
-
-    for name, text in _TITLES.items():
-        setattr(rich_utils, name, text)
-
+try:  # typer 0.29 coerces every value through pydantic (≈60 ms to import)
+    from typer._coercion import RuntimeParam, build_runtime_param
+except ImportError:  # pragma: no cover - older typer parses with click's own types
+    RuntimeParam = None  # type: ignore[assignment,misc]
 
 _BUILT_IN_HELP = {
     "help": "Mostrar esta ayuda y salir.",
@@ -67,26 +57,83 @@ def _spanish_usage(text: str) -> str:
             .replace("COMMAND [ARGS]...", "COMANDO [ARGUMENTOS]..."))
 
 
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def _plain_value(annotation: Any, info: Any, value: Any) -> tuple[bool, Any]:
+    """(True, the value) for what the command line gives plainly, the same value typer's
+    pydantic adapter returns; (False, None) for anything else (typer's adapter decides)."""
+    if getattr(info, "parser", None) is not None:
+        return False, None
+    if annotation is bool and isinstance(value, bool):
+        return True, value
+    if annotation is str and isinstance(value, str):
+        return True, value
+    if get_origin(annotation) is list and get_args(annotation) == (str,) and isinstance(
+            value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return True, list(value)
+    if annotation in (int, float) and isinstance(value, str) and getattr(
+            info, "min", None) is None and getattr(info, "max", None) is None:
+        if _INTEGER.fullmatch(value):
+            return True, annotation(value)
+        if annotation is float and _DECIMAL.fullmatch(value):
+            return True, float(value)
+    return False, None
+
+
+if RuntimeParam is not None:
+    @dataclass(frozen=True)
+    class _PlainParam(RuntimeParam):
+        """Coercion of plain values without pydantic; anything else goes to typer's own."""
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            plain, result = _plain_value(self.annotation, self.parameter_info, value)
+            if plain:
+                return result
+            adapter = build_runtime_param(param.type_descriptor)  # imports pydantic
+            param._runtime_param = adapter
+            return adapter._coerce_value(value, param=param, ctx=ctx)
+
+
+def _plain_coercion(command: Any, ctx: Any) -> None:
+    """Argument parsing without importing pydantic, for the values a command line gives."""
+    if RuntimeParam is None:  # pragma: no cover - older typer
+        return
+    for param in command.get_params(ctx):
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+            continue
+        param._runtime_param = _PlainParam(parameter_info=descriptor.parameter_info,
+                                           annotation=descriptor.annotation)
+
+
 class SpanishCommand(TyperCommand):
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        _spanish_help_labels()
         _spanish_help_option(self, ctx)
         _spanish_metavars(self, ctx)
-        super().format_help(ctx, formatter)
+        formatter.write(render(self, ctx))
 
     def get_usage(self, ctx: Any) -> str:
         return _spanish_usage(super().get_usage(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_coercion(self, ctx)
+        return list(super().parse_args(ctx, args))
 
 
 class SpanishGroup(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        _spanish_help_labels()
         _spanish_help_option(self, ctx)
         _spanish_metavars(self, ctx)
-        super().format_help(ctx, formatter)
+        formatter.write(render(self, ctx))
 
     def get_usage(self, ctx: Any) -> str:
         return _spanish_usage(super().get_usage(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _plain_coercion(self, ctx)
+        return list(super().parse_args(ctx, args))
 
 
 def click_errors() -> Any:
