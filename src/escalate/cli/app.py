@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -82,13 +82,96 @@ def _register() -> None:
 _register()
 
 
+class _LazyCommands(MutableMapping[str, Any]):
+    """The subcommands of `escalate`, each built (its options read from its signature, ≈3 ms
+    apiece) only when the command line names it; the names and summaries come for free."""
+
+    def __init__(self, infos: dict[str, Any]) -> None:
+        self._infos = infos
+        self._built: dict[str, Any] = {}
+
+    def _build(self, name: str) -> Any:
+        from typer.main import get_command_from_info, get_group_from_info
+
+        info = self._infos[name]
+        if getattr(info, "typer_instance", None) is not None:
+            return get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                       rich_markup_mode=app.rich_markup_mode,
+                                       suggest_commands=app.suggest_commands)
+        return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                     rich_markup_mode=app.rich_markup_mode)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._infos:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._infos.setdefault(name, None)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._infos[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._infos))
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+    def summary(self, name: str) -> Any:
+        """What the list of commands shows (name, help, hidden), without building it."""
+        import inspect
+        from types import SimpleNamespace
+
+        if name in self._built:
+            return self._built[name]
+        info = self._infos[name]
+        if getattr(info, "typer_instance", None) is not None:
+            from typer.main import solve_typer_info_defaults
+
+            info = solve_typer_info_defaults(info)
+            text = info.help
+        else:
+            text = inspect.cleandoc(info.help) if info.help else inspect.getdoc(info.callback)
+        return SimpleNamespace(name=name, help=text, short_help=info.short_help,
+                               hidden=bool(info.hidden), deprecated=bool(info.deprecated),
+                               rich_help_panel=info.rich_help_panel)
+
+
+def command() -> Any:
+    """The `escalate` click command: its own options now, a subcommand when it is named.
+
+    The same command as `typer.main.get_command(app)` (which the docs and tests walk), but
+    `escalate --help` or `escalate create ...` do not read the other commands' signatures.
+    """
+    import copy
+
+    from typer.main import get_command, get_command_name
+
+    bare = copy.copy(app)
+    bare.registered_commands, bare.registered_groups = [], []
+    group = get_command(bare)
+    infos: dict[str, Any] = {}
+    for info in app.registered_commands:
+        callback_name = info.callback.__name__ if info.callback else ""
+        infos[info.name or get_command_name(callback_name)] = info
+    for group_info in app.registered_groups:
+        infos[str(group_info.name)] = group_info
+    group.commands = _LazyCommands(infos)  # type: ignore[attr-defined]
+    return group
+
+
 def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the CLI and return its exit code; every error becomes a message and a code here."""
     errors = click_errors()
     env = env or Env()
     try:
-        result: Any = app(args=list(argv) if argv is not None else None, prog_name="escalate",
-                          standalone_mode=False, obj=env)
+        result: Any = command()(args=list(argv) if argv is not None else None,
+                                prog_name="escalate", standalone_mode=False, obj=env)
         return int(result) if isinstance(result, int) else ExitCode.OK
     except EscalateError as exc:
         show_error(env, exc)

@@ -149,7 +149,9 @@ def render(command: Any, ctx: Any) -> str:
             if rows:
                 lines.extend(_panel(title, rows, size))
     if isinstance(command, TyperGroup):
-        listed = [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+        summary = getattr(command.commands, "summary", None)  # a lazy group's, unbuilt
+        listed = [summary(name) if summary else command.get_command(ctx, name)
+                  for name in command.list_commands(ctx)]
         commands = _grouped((c for c in listed if c is not None and not c.hidden),
                             LABELS["commands"])
         name_width = max((len(c.name or "") for cs in commands.values() for c in cs),

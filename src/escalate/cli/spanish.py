@@ -135,6 +135,9 @@ class SpanishGroup(TyperGroup):
         _plain_coercion(self, ctx)
         return list(super().parse_args(ctx, args))
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: a lazy mapping builds none of them
+
 
 def click_errors() -> Any:
     """Typer's usage-error classes: vendored since typer 0.29, click's before."""
