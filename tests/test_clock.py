@@ -264,6 +264,21 @@ def test_a_bad_policy_names_the_problem_and_its_line(text: str, line: int, words
     assert f"escalate.toml, línea {line}" in problem and words in problem
 
 
+def test_every_problem_of_a_policy_is_reported_at_once_with_its_line() -> None:
+    text = ('[matrix]\nALTA = "no-es-correo"\nSUPER = "x@aseguradora.example"\n'
+            '[followup]\nhours = { URGENTE = "cuatro" }\n'
+            '[bump]\nafter_hours = { URGENTE = 4, BAJA = -1 }\n')
+    with pytest.raises(InvalidInput) as caught:
+        parse(text, Path("escalate.toml"))
+    problems = caught.value.problems
+    expected = [("línea 2", "no es un correo válido"), ("línea 3", "clave desconocida"),
+                ("línea 5", "número de horas"), ("línea 7", "mayores que 0"),
+                ("línea 7", "URGENTE es el nivel más alto")]
+    for line, words in expected:
+        assert any(line in p and words in p for p in problems), (line, words, problems)
+    assert len(problems) == len(expected)
+
+
 def test_a_good_policy_reads_days_hours_and_holidays():
     policy = parse('[followup]\nhours = { URGENT = 4, alta = 24 }\n'
                    'business_hours = { days = ["Lunes", "MIÉ", "vie"], start = "8:30", '

@@ -118,6 +118,8 @@ def _message(error: Any) -> str:
         return "clave desconocida"
     if kind == "missing":
         return "falta este dato"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return "debe ser un número de horas (por ejemplo 24)"
     if kind.endswith(("_type", "_parsing")):
         return "valor no válido"
     if kind == "too_short":

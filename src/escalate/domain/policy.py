@@ -92,14 +92,14 @@ class BumpHours(PerPriority):
     BAJA: Hours | None = None
     MEDIA: Hours | None = None
     ALTA: Hours | None = None
+    # Named only to be refused beside the other keys' problems (URGENT, urgente too).
+    URGENTE: None = None
 
-    @model_validator(mode="before")
+    @field_validator("URGENTE", mode="before")
     @classmethod
-    def _no_urgent(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "URGENTE" in _priority_keys(data):  # URGENT, urgente
-            raise PydanticCustomError(
-                "urgent", "URGENTE es el nivel más alto: no puede subir (quite URGENTE)")
-        return data
+    def _no_urgent(cls, value: Any) -> None:
+        raise PydanticCustomError(
+            "urgent", "URGENTE es el nivel más alto: no puede subir (quite URGENTE)")
 
 
 class MatrixRule(BaseModel):
