@@ -277,3 +277,25 @@ def test_what_can_be_written_in_the_agents_editor(term: Any, sandbox: Sandbox, t
     assert code == 0, shown
     [ticket] = sandbox.tickets()
     assert "QUÉ:\nEscrito en el editor\ncon dos líneas\n\nCÓMO:" in ticket.properties["content"]
+
+
+def test_without_a_token_nothing_is_asked_and_exit_is_4(term: Any, sandbox: Sandbox,
+                                                        home: Path):
+    t = term(extra={"HUBSPOT_ACCESS_TOKEN": ""})
+    code, shown = t.finish()
+    assert code == 4, shown
+    assert "Falta el token de HubSpot" in shown and "Número de póliza" not in shown
+    assert sandbox.writes() == [] and outbox_entries(home) == []
+
+
+def test_answers_are_kept_as_a_draft_when_hubspot_refuses_the_token(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term(extra={"HUBSPOT_ACCESS_TOKEN": "un-token-revocado"})
+    answer_form(t)
+    code, shown = t.finish()
+    assert code == 4, shown
+    [entry] = outbox_entries(home)
+    assert entry.kind == "draft" and entry.payload["input"]["policy"] == "POL-77"
+    assert entry.payload["input"]["how"] == "Pagos > Tarjeta > Pagar"
+    assert resume_id(shown) == entry.id[:8]
+    assert sandbox.tickets() == []

@@ -97,6 +97,11 @@ def create(
     if interactive:
         from .interactive import Session
 
+        if not dry_run:
+            env.require_backend()  # exit 4 before a question, never after twelve answers
+        env.load_settings()
+        env.show_pending()  # the sandbox notice and settings warnings, before any question
+
         Session(env, typed, resumed=resumed, accept_contact=accept_contact).run(
             dry_run=dry_run, as_json=as_json)
         return

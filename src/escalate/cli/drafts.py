@@ -37,8 +37,9 @@ def keep(env: Env, answers: EscalationInput, draft_id: str | None = None) -> str
     return entry_id
 
 
-def resume_hint(entry_id: str) -> str:
-    return f"escalate create --borrador {entry_id[:SHORT_ID]}"
+def resume_hint(entry_id: str, env: Env | None = None) -> str:
+    rest = f"create --borrador {entry_id[:SHORT_ID]}"
+    return env.command(rest) if env is not None else f"escalate {rest}"
 
 
 def resume(env: Env, wanted: str) -> Resumed:

@@ -168,11 +168,8 @@ class Env:
                                              escalate_sandbox.DEFAULT_TOKEN,
                                              portal_key=f"sandbox:{folder}")
             self._settings = settings
-        elif not settings.token:
-            raise AuthProblem(
-                "Falta el token de HubSpot: defina HUBSPOT_ACCESS_TOKEN en el entorno o en "
-                "el archivo .env.",
-                hint="Para probar sin portal use «escalate --sandbox ...».")
+        else:
+            self.require_backend()
         from ..gateway import Gateway, RetryPolicy
 
         assert settings.token is not None
@@ -182,6 +179,21 @@ class Env:
                               offline_seconds=settings.offline_retry_seconds),
             on_request=self._log_request if self.verbose else None)
         return self._gateway
+
+    def require_backend(self) -> None:
+        """A HubSpot backend is configured (the token, or the sandbox), else exit 4 — checked
+        before a person is asked anything."""
+        settings = self.settings
+        if not settings.sandbox and not settings.token:
+            raise AuthProblem(
+                "Falta el token de HubSpot: defina HUBSPOT_ACCESS_TOKEN en el entorno o en "
+                "el archivo .env.",
+                hint="Para probar sin portal use «escalate --sandbox ...».")
+
+    def command(self, rest: str) -> str:
+        """An `escalate` command line to copy: with `--sandbox` when this run is one."""
+        sandbox = self.sandbox or (self._settings is not None and self._settings.sandbox)
+        return f"escalate {'--sandbox ' if sandbox else ''}{rest}"
 
     def _log_request(self, method: str, path: str, status: int | None, seconds: float) -> None:
         shown = status if status is not None else "sin respuesta"

@@ -56,6 +56,7 @@ class Session:
         self.draft_id = resumed.entry_id if resumed is not None else None
         self.ask: Asker = asker()
         self.sending = False
+        self.kept_elsewhere = False  # the reads kept the escalation in the outbox themselves
 
     # -- the whole session --------------------------------------------------------------
 
@@ -65,6 +66,16 @@ class Session:
         except KeyboardInterrupt:
             if not self.sending:
                 self._keep("Interrumpido: lo escrito quedó guardado como borrador.")
+            raise
+        except EscalateError as exc:
+            # The answers are never lost: what failed before the send is kept as a draft
+            # (the send itself, and the reads that found HubSpot unreachable, keep their own).
+            if not self.sending and not self.kept_elsewhere and int(exc.exit_code) != 0 \
+                    and drafts.has_answers(self.answers):
+                self.draft_id = drafts.keep(self.env, self.answers, self.draft_id)
+                kept = ("Lo escrito quedó guardado como borrador. Para seguir: "
+                        + drafts.resume_hint(self.draft_id, self.env))
+                exc.hint = f"{exc.hint}\n{kept}" if exc.hint else kept
             raise
 
     def _run(self, *, dry_run: bool, as_json: bool) -> None:
@@ -80,7 +91,8 @@ class Session:
         if not drafts.has_answers(self.answers):
             return
         self.draft_id = drafts.keep(self.env, self.answers, self.draft_id)
-        self.env.err.print(f"{why}\nPara seguir: [bold]{drafts.resume_hint(self.draft_id)}[/]")
+        hint = drafts.resume_hint(self.draft_id, self.env)
+        self.env.err.print(f"{why}\nPara seguir: [bold]{hint}[/]")
 
     # -- questions ----------------------------------------------------------------------
 
@@ -195,6 +207,8 @@ class Session:
                     self.edit(field)
 
     def review(self, escalation: Escalation, files: list[LocalFile], as_json: bool) -> None:
+        from ..errors import Unreachable
+
         prepared: Prepared | None = None
         contact: Contact | None = None
         while True:
@@ -203,7 +217,12 @@ class Session:
                     != (escalation.email, escalation.phone)):
                 with self.env.err.status("Buscando el contacto y tickets abiertos de la "
                                          "póliza…"):
-                    prepared = read_before_sending(self.env, escalation, files, self.resumed)
+                    try:
+                        prepared = read_before_sending(self.env, escalation, files,
+                                                       self.resumed)
+                    except Unreachable:
+                        self.kept_elsewhere = True
+                        raise
                 contact = prepared.contact
                 if contact is None and prepared.lookup.candidates:
                     contact = choose_contact(prepared.lookup.candidates, self.ask)
