@@ -35,7 +35,7 @@ class Term:
     """One `escalate` run on a pseudo-terminal."""
 
     def __init__(self, sandbox: Sandbox, home: Path, *args: str,
-                 extra: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, columns: int = 140) -> None:
         command = escalate_command()
         env = {"PATH": os.environ.get("PATH", ""), "HUBSPOT_BASE_URL": sandbox.url,
                "HUBSPOT_ACCESS_TOKEN": "sandbox", "ESCALATE_HOME": str(home),
@@ -46,7 +46,7 @@ class Term:
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         env.update(extra or {})
         self.child = pexpect.spawn(command[0], [*command[1:], "create", *args], env=env,
-                                   encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 140))
+                                   encoding="utf-8", timeout=TIMEOUT, dimensions=(50, columns))
         self.seen: list[str] = []
 
     def wait(self, pattern: str) -> str:
@@ -76,8 +76,8 @@ def plain(text: Any) -> str:
 def term(sandbox: Sandbox, home: Path) -> Iterator[Any]:
     runs: list[Term] = []
 
-    def start(*args: str, extra: dict[str, str] | None = None) -> Term:
-        run = Term(sandbox, home, *args, extra=extra)
+    def start(*args: str, extra: dict[str, str] | None = None, columns: int = 140) -> Term:
+        run = Term(sandbox, home, *args, extra=extra, columns=columns)
         runs.append(run)
         return run
 
@@ -299,3 +299,18 @@ def test_answers_are_kept_as_a_draft_when_hubspot_refuses_the_token(
     assert entry.payload["input"]["how"] == "Pagos > Tarjeta > Pagar"
     assert resume_id(shown) == entry.id[:8]
     assert sandbox.tickets() == []
+
+
+def test_the_review_on_80_columns_wraps_long_lines_and_crops_nothing(
+        term: Any, sandbox: Sandbox):
+    what = ("El cliente dice que la operación fue autorizada por el banco pero el cargo no "
+            "aparece en su estado de cuenta ni en el portal de pagos del asegurado")
+    t = term(columns=80)
+    answer_form(t, what=what)
+    review = t.answer("Qué hacemos", "\r")
+    words = re.sub(r"[│╭╮╰╯─\s]+", " ", review)
+    assert " ".join(what.split()) in words, review
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert what in ticket.properties["content"]

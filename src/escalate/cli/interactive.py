@@ -275,6 +275,7 @@ class Session:
         from rich.markup import escape
         from rich.panel import Panel
         from rich.table import Table
+        from rich.text import Text
 
         from ..domain.moments import zone
 
@@ -317,9 +318,12 @@ class Session:
         else:
             grid.add_row("Duplicados", "ninguno abierto con esta póliza [dim](los tickets "
                                        "creados en el último minuto pueden no aparecer aún)[/]")
+        # Wrapped, never cropped: the console soft-wraps by default, which inside a panel
+        # would cut every line at the terminal's width.
         self.env.err.print(Panel(grid, title="Revise el ticket antes de enviarlo",
-                                 expand=False))
-        self.env.err.print(Panel(escape(e.content()), title="Descripción", expand=False))
+                                 expand=False), soft_wrap=False, overflow="fold")
+        self.env.err.print(Panel(Text(e.content(), overflow="fold"), title="Descripción",
+                                 expand=False), soft_wrap=False, overflow="fold")
         return problem
 
     def shown(self, field: str) -> str:
