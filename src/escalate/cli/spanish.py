@@ -73,6 +73,9 @@ def _plain_value(annotation: Any, info: Any, value: Any) -> tuple[bool, Any]:
     if get_origin(annotation) is list and get_args(annotation) == (str,) and isinstance(
             value, (list, tuple)) and all(isinstance(item, str) for item in value):
         return True, list(value)
+    if annotation in (int, float) and type(value) in (annotation, int) and getattr(
+            info, "min", None) is None and getattr(info, "max", None) is None:
+        return True, annotation(value)  # a default: 8765, or 24 for a float option
     if annotation in (int, float) and isinstance(value, str) and getattr(
             info, "min", None) is None and getattr(info, "max", None) is None:
         if _INTEGER.fullmatch(value):
