@@ -189,7 +189,8 @@ def test_ctrl_c_at_three_points_keeps_a_draft_and_borrador_creates_exactly_one_t
     draft = resume_id(shown)
 
     t = term("--borrador", draft)
-    t.answer("Nombre completo", "Ana López\r")
+    t.wait("Nombre completo")
+    t.answer("Ana Ló", CLEAR_LINE + "Ana López\r")  # the half-typed name was kept
     t.answer("Correo o teléfono", "55 1234 5678\r")
     t.answer("primera que aplique", DOWN + CTRL_C)  # 2: at a select list
     code, shown = t.finish()
@@ -314,3 +315,47 @@ def test_the_review_on_80_columns_wraps_long_lines_and_crops_nothing(
     assert code == 0, shown
     [ticket] = sandbox.tickets()
     assert what in ticket.properties["content"]
+
+
+def test_ctrl_c_while_typing_keeps_the_half_typed_field_and_says_so_once(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term("--poliza", "POL-81", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "No pasa el pago\r\r")
+    t.answer("CÓMO pasó", "Adjuntar > Tarjeta de" + CTRL_C)
+    code, shown = t.finish()
+    assert code == 130, shown
+    assert shown.count("Interrumpido") == 1 and "bandeja de salida" not in shown, shown
+    [entry] = outbox_entries(home)
+    assert entry.kind == "draft" and entry.payload["input"]["how"] == "Adjuntar > Tarjeta de"
+
+    t = term("--borrador", resume_id(shown))
+    t.wait("CÓMO pasó")
+    t.answer("Tarjeta de", " crédito\r\r")  # the kept text, ready to go on typing
+    t.answer("DÓNDE", "Web\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("cambiar algún dato", "n")
+    t.answer("Adjuntos", "\r")
+    t.answer("Qué hacemos", "\r")
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert "CÓMO:\nAdjuntar > Tarjeta de crédito\n" in ticket.properties["content"]
+    assert outbox_entries(home) == []
+
+
+def test_sandbox_mode_says_so_before_asking_and_every_command_shown_has_sandbox(
+        term: Any, cli: Cli, home: Path):
+    t = term(extra={"ESCALATE_SANDBOX": "1"})
+    first = t.answer("Número de póliza", "POL-82" + CTRL_C)
+    assert "Modo sandbox" in first
+    code, shown = t.finish()
+    assert code == 130, shown
+    assert shown.count("Interrumpido") == 1, shown
+    assert re.search(r"escalate --sandbox create --borrador [0-9a-f]{8}", shown), shown
+    [entry] = outbox_entries(home)
+    assert entry.payload["input"]["policy"] == "POL-82"
+    listed = cli("outbox", environ={"ESCALATE_SANDBOX": "1"})
+    assert "escalate --sandbox create --borrador" in listed.out, listed.out
+    assert "«escalate create" not in listed.out

@@ -21,18 +21,23 @@ class Resumed:
     answers: EscalationInput
     entry_id: str
     escalate_id: str | None = None  # a create entry keeps its identity: never two tickets
+    editing: str | None = None  # the field interrupted while typed: asked again first
 
 
 def has_answers(answers: EscalationInput) -> bool:
     return any(v not in (None, "", []) for v in answers.values())
 
 
-def keep(env: Env, answers: EscalationInput, draft_id: str | None = None) -> str:
-    """Keep the answers as a draft (never sent by `outbox send`); returns its id."""
+def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
+         editing: str | None = None) -> str:
+    """Keep the answers as a draft (never sent by `outbox send`); returns its id.
+    `editing`: the field whose answer was being typed (kept half-written)."""
     from ..outbox import Entry
 
     entry_id = draft_id or uuid.uuid4().hex
     payload: dict[str, Any] = {"version": DRAFT_VERSION, "input": dict(answers)}
+    if editing:
+        payload["editing"] = editing
     env.outbox.put(Entry(id=entry_id, kind="draft", payload=payload), claim=False)
     return entry_id
 
@@ -56,7 +61,9 @@ def resume(env: Env, wanted: str) -> Resumed:
         raise InvalidInput([problem], hint="Véalos con «escalate outbox».")
     entry = found[0]
     if entry.kind == "draft":
-        return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id)
+        editing = entry.payload.get("editing")
+        return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
+                       editing=editing if isinstance(editing, str) else None)
     if entry.kind == "create" and not entry.state.get("ticket"):
         return Resumed(answers=_from_escalation(entry.payload), entry_id=entry.id,
                        escalate_id=str(entry.payload.get("escalation", {}).get("escalate_id")

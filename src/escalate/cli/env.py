@@ -38,6 +38,7 @@ class Env:
     stdin: IO[str] | None = None
     cwd: Path | None = None  # the working folder: where `.env` and relative paths are read
     kept_entries: int = 0  # entries this command put in the outbox (the Ctrl-C guard asks)
+    interrupt_told: bool = False  # the command said itself where a Ctrl-C left the work
     _pending: list[str] = field(default_factory=list)  # warnings not shown yet
     _settings: config.Settings | None = None
     _gateway: Gateway | None = None

@@ -57,6 +57,8 @@ class Session:
         self.ask: Asker = asker()
         self.sending = False
         self.kept_elsewhere = False  # the reads kept the escalation in the outbox themselves
+        self.editing = resumed.editing if resumed is not None else None  # asked again first
+        self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
 
     # -- the whole session --------------------------------------------------------------
 
@@ -64,9 +66,15 @@ class Session:
         try:
             self._run(dry_run=dry_run, as_json=as_json)
         except KeyboardInterrupt:
-            if not self.sending:
-                self._keep("Interrumpido: lo escrito quedó guardado como borrador.")
-            raise
+            if self.sending:
+                raise
+            if not self._keep("Interrumpido: lo escrito quedó guardado como borrador."):
+                raise
+            import typer
+
+            # One message: the draft and how to resume it were said (exit 130 all the same).
+            self.env.interrupt_told = True
+            raise typer.Exit(130) from None
         except EscalateError as exc:
             # The answers are never lost: what failed before the send is kept as a draft
             # (the send itself, and the reads that found HubSpot unreachable, keep their own).
@@ -87,36 +95,82 @@ class Session:
             return
         self.review(escalation, files, as_json)
 
-    def _keep(self, why: str) -> None:
+    def _keep(self, why: str) -> bool:
         if not drafts.has_answers(self.answers):
-            return
-        self.draft_id = drafts.keep(self.env, self.answers, self.draft_id)
+            return False
+        self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
+                                    editing=self.interrupted)
         hint = drafts.resume_hint(self.draft_id, self.env)
         self.env.err.print(f"{why}\nPara seguir: [bold]{hint}[/]")
+        return True
+
+    def keep_partial(self, field: str, text: str) -> None:
+        """What was typed in the interrupted field, so the draft loses nothing."""
+        if not text.strip():
+            return
+        a = self.answers
+        if field == "contact":
+            a["email" if "@" in text else "phone"] = text.strip()
+        elif field == "attachments":
+            try:
+                a["attachments"] = split_paths(text)
+            except ValueError:
+                a["attachments"] = [text.strip()]
+        elif field == "changes":
+            a["changes"] = [*(a.get("changes") or []), text.strip()]
+        else:
+            a[field] = text  # type: ignore[literal-required]
+        self.interrupted = field
+
+    def pending(self, field: str) -> bool:
+        """Still to ask: blank, or interrupted half-written (asked again with its text)."""
+        if field == self.editing:
+            return True
+        if field == "contact":
+            return not str(self.answers.get("email") or "").strip() and not str(
+                self.answers.get("phone") or "").strip()
+        return not str(self.answers.get(field) or "").strip()
+
+    def asked(self, field: str, question: Callable[[], str]) -> str:
+        """One question, remembered as the one being typed (for Ctrl-C)."""
+        from .prompts import Interrupted
+
+        try:
+            answer = question()
+        except Interrupted as exc:
+            self.keep_partial(field, exc.partial)
+            raise
+        if field == self.editing:
+            self.editing = None
+        return answer
 
     # -- questions ----------------------------------------------------------------------
 
     def ask_missing(self) -> None:
         """Each missing value in the order of the form, then the optional ones."""
         a = self.answers
+
+        def current(field: str) -> str:
+            return str(a.get(field) or "")
+
         for field in ("policy", "client_name"):
-            if not str(a.get(field) or "").strip():
-                a[field] = self.ask_field(field)
-        if not str(a.get("email") or "").strip() and not str(a.get("phone") or "").strip():
-            self.ask_contact()
+            if self.pending(field):
+                a[field] = self.ask_field(field, current(field))
+        if self.pending("contact"):
+            self.ask_contact(current("email") or current("phone"))
         if not str(a.get("priority") or "").strip():
             a["priority"] = priority_checklist(self.ask).value
         for field in ("what", "how", "where"):
-            if not str(a.get(field) or "").strip():
-                a[field] = self.ask_field(field)  # type: ignore[literal-required]
-        if not str(a.get("when") or "").strip():
-            a["when"] = self.ask_field("when") or None
+            if self.pending(field):
+                a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
+        if self.pending("when"):
+            a["when"] = self.ask_field("when", current("when")) or None
         if not a.get("channel"):
             a["channel"] = self.ask_channel()
-        if not a.get("changes"):
+        if not a.get("changes") or self.editing == "changes":
             a["changes"] = self.ask_changes()
-        if not a.get("attachments"):
-            a["attachments"] = self.ask_attachments()
+        if not a.get("attachments") or self.editing == "attachments":
+            a["attachments"] = self.ask_attachments(shlex.join(a.get("attachments") or []))
 
     def check(self, field: str) -> Callable[[Any], str | None]:
         settings, now = self.env.settings, self.env.now()
@@ -130,8 +184,9 @@ class Session:
 
     def ask_field(self, field: str, default: str = "") -> str:
         multiline = field in ("what", "how")
-        return self.ask.text(FIELDS[field].question, default=default, check=self.check(field),
-                             multiline=multiline)
+        return self.asked(field, lambda: self.ask.text(
+            FIELDS[field].question, default=default, check=self.check(field),
+            multiline=multiline))
 
     def ask_contact(self, default: str = "") -> None:
         email, phone = self.check("email"), self.check("phone")
@@ -141,7 +196,8 @@ class Session:
                 return "Escriba el correo o el teléfono del cliente."
             return email(text) if "@" in text else phone(text)
 
-        answer = self.ask.text("Correo o teléfono del cliente", default=default, check=problem)
+        answer = self.asked("contact", lambda: self.ask.text(
+            "Correo o teléfono del cliente", default=default, check=problem))
         self.answers["email" if "@" in answer else "phone"] = answer
 
     def ask_channel(self) -> str | None:
@@ -150,23 +206,47 @@ class Session:
         return chosen or None
 
     def ask_changes(self) -> list[str]:
-        """Data to change: asked whenever the case speaks of an endoso (guide, rule B.a)."""
+        """Data to change: asked whenever the case speaks of an endoso (guide, rule B.a).
+
+        After a «sí» the first answer may not be empty (an Enter typed after the «s» would
+        otherwise end the list at once); each change is kept as soon as it is answered."""
         a = self.answers
+        changes = list(a.get("changes") or [])
+        typed = changes.pop() if self.editing == "changes" and changes else ""
+        said_yes = bool(changes or typed)
         text = " ".join(str(a.get(f) or "") for f in ("what", "how", "where")).lower()
-        if ENDOSO in text:
+        if said_yes:
+            pass
+        elif ENDOSO in text:
             self.env.err.print("El caso habla de un endoso: anote cada dato que el cliente "
                                "pidió cambiar (regla B.a de la guía).")
-        elif not self.ask.confirm("¿El cliente pidió cambiar algún dato (endoso)?"):
+        elif self.ask.confirm("¿El cliente pidió cambiar algún dato (endoso)?"):
+            said_yes = True
+        else:
             return []
-        changes: list[str] = []
         check = self.check("changes")
         while True:
-            answer = self.ask.text(
-                "Dato a cambiar, campo=valor (por ejemplo placa=ABC1234; vacío para terminar)",
-                check=lambda t: check([t]) if t.strip() else None)
-            if not answer.strip():
+            must = said_yes and not changes
+
+            def problem(t: str, must: bool = must) -> str | None:
+                if not t.strip():
+                    return ("Respondió que sí: escriba el dato como campo=valor (o «ninguno» "
+                            "si no hay cambios)." if must else None)
+                if must and t.strip().lower() == "ninguno":
+                    return None
+                return check([t])
+
+            question = ("Dato a cambiar, campo=valor (por ejemplo placa=ABC1234; después, "
+                        "una respuesta vacía termina la lista)" if must else
+                        "Dato a cambiar, campo=valor (por ejemplo placa=ABC1234; vacío para "
+                        "terminar)")
+            answer = self.asked("changes", lambda: self.ask.text(
+                question, default=typed, check=problem))  # noqa: B023
+            typed = ""
+            if not answer.strip() or (must and answer.strip().lower() == "ninguno"):
                 return changes
             changes.append(answer.strip())
+            a["changes"] = list(changes)
 
     def ask_attachments(self, default: str = "") -> list[str]:
         max_bytes = self.env.settings.max_file_bytes
@@ -184,7 +264,8 @@ class Session:
                 return "; ".join(exc.problems)
             return None
 
-        answer = self.ask.text(FIELDS["attachments"].question, default=default, check=problem)
+        answer = self.asked("attachments", lambda: self.ask.text(
+            FIELDS["attachments"].question, default=default, check=problem))
         return split_paths(answer)
 
     # -- validation and review ----------------------------------------------------------

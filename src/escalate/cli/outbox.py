@@ -45,6 +45,12 @@ def _listing(env: Env) -> Listing:
     return listing(_readable(env))
 
 
+def _command(env: Env, command: str) -> str:
+    """A command to copy, with `--sandbox` in sandbox mode."""
+    return env.command(command.removeprefix("escalate ")) if command.startswith(
+        "escalate ") else command
+
+
 def _line(env: Env, item: Listed) -> str:
     entry = item.entry
     where = " · guardada en la carpeta temporal" if entry.aside else ""
@@ -73,7 +79,8 @@ def outbox(
     if found.pending:
         for item in found.pending:
             env.out(_line(env, item))
-        env.out(f"{len(found.pending)} pendiente(s). Envíelas con «escalate outbox send».")
+        env.out(f"{len(found.pending)} pendiente(s). Envíelas con "
+                f"«{env.command('outbox send')}».")
     if found.needs_action:
         if found.pending:
             env.out("")
@@ -81,14 +88,14 @@ def outbox(
         for item in found.needs_action:
             env.out(_line(env, item))
             env.out(f"    {item.why}")
-            env.out("    " + " · ".join(f"«{c}»" for c in item.fix))
+            env.out("    " + " · ".join(f"«{_command(env, c)}»" for c in item.fix))
     if found.drafts:
         if found.pending or found.needs_action:
             env.out("")
         env.out("Borradores (no se envían hasta completarlos):")
         for item in found.drafts:
             env.out(_line(env, item))
-            env.out("    " + " · ".join(f"«{c}»" for c in item.fix))
+            env.out("    " + " · ".join(f"«{_command(env, c)}»" for c in item.fix))
 
 
 def _as_json(item: Listed) -> dict[str, Any]:
@@ -114,11 +121,12 @@ def send(ctx: typer.Context) -> None:
     worst = ExitCode.OK
     for item in found.needs_action:
         env.out(f"{item.entry.id[:8]}  {item.description}: requiere acción — {item.why} "
-                f"({' o '.join(f'«{c}»' for c in item.fix)})")
+                f"({' o '.join(f'«{_command(env, c)}»' for c in item.fix)})")
         worst = max(worst, ExitCode.REFUSED)
     if found.drafts:
         env.notice(f"{len(found.drafts)} borrador(es) sin enviar: complételos con "
-                   "«escalate create --borrador ID» (véalos con «escalate outbox»).")
+                   f"«{env.command('create --borrador ID')}» (véalos con "
+                   f"«{env.command('outbox')}»).")
     if not found.pending:
         env.out("Nada que enviar.")
         if worst:
@@ -139,7 +147,7 @@ def send(ctx: typer.Context) -> None:
             env.out(f"{shown}: {f'ticket {ticket.id}' if ticket is not None else 'enviada'}")
         elif isinstance(outcome, NeedsAction):
             env.out(f"{shown}: requiere acción — {env.redact(outcome.why)} "
-                    f"({' o '.join(f'«{c}»' for c in outcome.fix)})")
+                    f"({' o '.join(f'«{_command(env, c)}»' for c in outcome.fix)})")
         elif isinstance(outcome, Dropped):
             env.out(f"{shown}: descartada — {env.redact(outcome.why)}")
         elif isinstance(outcome, Kept) and outcome.exit_code == ExitCode.OK:

@@ -29,6 +29,14 @@ MULTILINE_HELP = ("(varias líneas; termine con una línea vacía o con Esc y En
 SELECT_HELP = "(flechas y Enter)"
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while typing an answer: what was typed so far, so the draft keeps it."""
+
+    def __init__(self, partial: str) -> None:
+        super().__init__()
+        self.partial = partial
+
+
 class Asker(Protocol):
     def text(self, question: str, *, default: str = "", check: Check | None = None,
              multiline: bool = False, instruction: str | None = None) -> str: ...
@@ -65,6 +73,12 @@ class ToolkitAsker:
             return True if problem is None else problem
 
         bindings = KeyBindings()
+
+        @bindings.add("c-c")
+        def _interrupt(event: Any) -> None:
+            event.app.exit(exception=Interrupted(event.current_buffer.text),
+                           style="class:aborting")
+
         if multiline:
             from prompt_toolkit.filters import Condition
 

@@ -68,10 +68,11 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def said() -> str:
     """What the agent is told about the command line after a Ctrl-C."""
+    sandbox = "--sandbox " if "--sandbox" in (_state.get("argv") or []) else ""
     if _state.get("saved"):
         return ("Las opciones escritas quedaron guardadas como borrador: retómelo con "
-                f"«escalate create --borrador {str(_state['draft_id'])[:8]}» (está en "
-                "«escalate outbox»).")
+                f"«escalate {sandbox}create --borrador {str(_state['draft_id'])[:8]}» (está "
+                f"en «escalate {sandbox}outbox»).")
     if wants_keeping(_state.get("argv") or []):
         return "No se pudieron guardar las opciones escritas."
     return "No había nada que guardar (lo que ya estaba en la bandeja de salida sigue ahí)."
@@ -88,12 +89,12 @@ def settle(env: Env, code: int) -> None:
         with suppress(OSError):
             os.unlink(saved)
         _state["saved"] = None
-    if code != INTERRUPTED:
+    if code != INTERRUPTED or env.interrupt_told:  # one message: the command's own
         return
-    # typer ends a Ctrl-C silently: say where the work is (even if the command said it too)
+    # typer ends a Ctrl-C silently: say where the work is
     if env.kept_entries:
         sys.stderr.write("Interrumpido. Lo escrito está en la bandeja de salida: véalo con "
-                         "«escalate outbox».\n")
+                         f"«{env.command('outbox')}».\n")
     else:
         sys.stderr.write("Interrumpido. " + said() + "\n")
 
