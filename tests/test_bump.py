@@ -193,3 +193,26 @@ def test_when_the_notes_fail_the_raised_tickets_are_named(cli: Cli, sandbox: San
     assert priority_of(sandbox, ticket) == "URGENT" and note_texts(sandbox, ticket) == []
     again = cli("bump", "--json")
     assert again.code == 0 and again.json()["raised"] == []
+
+
+def test_the_plan_at_80_columns_breaks_no_word_and_wraps_the_subject(cli: Cli,
+                                                                      sandbox: Sandbox):
+    with_policy(cli)
+    subject = ("POL-2026-000123 - María Fernanda Gutiérrez de la Garza - El endoso no guarda "
+               "el cambio de placa")
+    [ticket] = list(sandbox.control("POST", "history", {"object": "tickets", "records": [{
+        "properties": {"subject": subject, "hs_pipeline": "0", "hs_pipeline_stage": "2",
+                       "hs_ticket_priority": "HIGH"},
+        "created_at": ago(30.5), "associations": {"contacts": ["1001"]}}]})["ids"])
+    shown = cli("subir", "--simular", environ={"COLUMNS": "80"})
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    cells = [c.strip() for line in lines for c in re.split(r"[│┃]", line)]
+    # Each short value is whole in its cell, never split across two lines.
+    for word in (str(ticket), "ALTA", "URGENTE", "30 h", "Ticket", "Asunto"):
+        assert word in cells, word
+    words = " ".join(c for c in cells if c).split()
+    for word in subject.split():
+        assert word in words, word  # the subject wraps between its words
+    assert priority_of(sandbox, ticket) == "HIGH"

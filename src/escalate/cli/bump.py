@@ -67,14 +67,24 @@ def _show_table(env: Env, result: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from .columns import Column, fit
+
+    console = Console(file=env.stdout, highlight=False)
+    columns = [Column("Ticket", [str(i.ticket_id) for i in result.raises]),
+               Column("Asunto", [str(i.subject) for i in result.raises], text=True),
+               Column("De", [i.level.value for i in result.raises]),
+               Column("A", [i.to.value for i in result.raises]),
+               Column("En su nivel", [f"{int(i.hours)} h" for i in result.raises])]
+    widths = fit(columns, console.width)
     table = Table(header_style="bold")
-    table.add_column("Ticket", overflow="fold")
-    table.add_column("De", no_wrap=True)
-    table.add_column("A", no_wrap=True)
-    table.add_column("En su nivel", justify="right", no_wrap=True)
+    for column, width in zip(columns, widths, strict=True):
+        # The subject wraps between words (a word wider than the column folds); the short
+        # columns are at least as wide as their longest word, so they never break.
+        table.add_column(column.header, width=width, overflow="fold",
+                         justify="right" if column.header == "En su nivel" else "left")
     for item in result.raises:
-        table.add_row(f"{item.ticket_id}  [dim]{escape(item.subject)}[/]",
+        table.add_row(str(item.ticket_id), f"[dim]{escape(item.subject)}[/]",
                       f"[{COLOURS[item.level.value]}]{item.level.value}[/]",
                       f"[{COLOURS[item.to.value]}]{item.to.value}[/]",
                       f"{int(item.hours)} h")
-    Console(file=env.stdout, highlight=False).print(table)
+    console.print(table)
