@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import random
+import re
 import statistics
 import time
 import urllib.request
@@ -274,6 +275,78 @@ def test_tables_csv_and_html_come_from_the_same_numbers(cli: Cli, sandbox: Sandb
     assert text.count('<rect class="bar"') >= 5 + 4 and "<script" not in text
     assert "http" not in text.replace("https://app.sandbox.invalid/", "").replace(
         "http://www.w3.org/2000/svg", "")  # nothing fetched from elsewhere
+
+
+
+def cells_of(out: str) -> list[str]:
+    """The text of every table cell line of rich's output, stripped."""
+    return [c.strip() for line in out.splitlines() for c in re.split(r"[│┃]", line)]
+
+
+def test_terminal_tables_speak_spanish_and_fit_80_columns(cli: Cli, sandbox: Sandbox,
+                                                          seeded: tuple[list[Seeded], str],
+                                                          tmp_path: Path):
+    items, since = seeded
+    right = expected(items)
+    page = tmp_path / "informe.html"
+    result = cli("report", "--desde", since, "--html", str(page), environ={"COLUMNS": "80"})
+    assert result.code == 0, result.err
+    out = result.out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for identifier in ("esperaron_mas_del_intervalo", "resueltos_tarde_o_sin_aviso",
+                       "posicion", "porcentaje", "_horas", "0.67"):
+        assert identifier not in out, identifier
+    cells = cells_of(out)
+    waited = f"{right['waited'] * 100 / len(items):.0f} %"
+    row = next(line for line in out.splitlines()
+               if "Esperaron más del intervalo sin aviso" in line)
+    assert row.split("│")[-2].strip() == waited
+    assert "Resueltos avisados tarde o nunca" in out and "Posición" in cells
+    assert "Ana Martínez Ruiz" in cells and "Luis Pérez Gómez" in cells  # names, not emails
+    # No word broken across lines: each header word and transition is whole in a cell.
+    for word in ("Subida", "Subidos", "Resueltos", "Ahorro", "BAJA→MEDIA", "MEDIA→ALTA",
+                 "ALTA→URGENTE", "Escalaciones", "Prioridad"):
+        assert word in " ".join(cells).split(), word
+    # The window in the portal's zone, with its abbreviation and offset, as the HTML says.
+    header = " ".join(out.split("Por agente")[0].split())
+    found = re.search(r"hasta (\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{3,4}, UTC[+-]\d\d:\d\d)",
+                      header)
+    assert found is not None, header
+    assert f"— {found.group(1)} · generado el {found.group(1)}" in page.read_text(
+        encoding="utf-8")
+
+
+def test_a_window_without_repeats_says_so_instead_of_an_empty_table(cli: Cli,
+                                                                    sandbox: Sandbox):
+    (cli.cwd / "escalate.toml").write_text(POLICY, encoding="utf-8")
+    base_ms = int(time.time() * 1000)
+    seed(sandbox, [Seeded("ALTA", "9002", "Correo", WHERE[0], ONE_OFF[0], "uno", 40.5),
+                   Seeded("BAJA", None, "Teléfono", WHERE[1], ONE_OFF[1], "uno", 30.5)],
+         base_ms)
+    since = datetime.fromtimestamp(base_ms / 1000 - 48 * 3600, tz=timezone.utc).isoformat()
+    result = cli("report", "--desde", since)
+    assert result.code == 0, result.err
+    assert "2 ticket(s)" in result.out
+    assert "Problemas recurrentes\nSin problemas recurrentes en esta ventana." in result.out
+    assert "Posición" not in result.out
+
+
+def test_html_chart_labels_show_agents_in_full_wrapped():
+    from escalate.domain.report import Promise, Report
+    from escalate.report_html import render
+
+    moment = datetime(2026, 11, 29, 22, 38, tzinfo=timezone.utc)
+    email = "maria.fernanda.gutierrez@aseguradora.example"
+    report = Report(since=moment - timedelta(days=7), until=moment, tickets=3,
+                    breakdowns={"agente": [(email, 2), ("ana.agente@aseguradora.example", 1)]},
+                    resolution=[], promise=Promise(3, 0, 0, 0, 0, 0, 0), recurring=[],
+                    bumps=[], agent_names={"ana.agente@aseguradora.example": "Ana Martínez"})
+    page = render(report, lambda i: f"https://app.sandbox.invalid/ticket/{i}", moment)
+    chart = page.split("<h2>Por agente</h2>")[1].split("</svg>")[0]
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", chart)
+    assert lines == ["maria.fernanda.gutierrez@", "aseguradora.example", "Ana Martínez"]
+    assert "…" not in chart
+    assert "2026-11-29 22:38 UTC" in page
 
 
 def post_history(sandbox: Sandbox, records: list[dict[str, Any]]) -> None:

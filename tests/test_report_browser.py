@@ -79,3 +79,29 @@ def test_the_html_report_shows_its_charts_in_headless_chromium(
     assert (width, height) == (1280, 1600)
     # A blank page is a few byte values repeated; drawn bars and text are many.
     assert len(set(pixels)) > 50 and shot.stat().st_size > 20_000
+
+
+def test_at_1200_px_every_table_and_chart_fits_its_card(cli: Cli, sandbox: Sandbox,
+                                                        tmp_path: Path):
+    (cli.cwd / "escalate.toml").write_text(POLICY, encoding="utf-8")
+    base_ms = int(time.time() * 1000)
+    seed(sandbox, history(random.Random(7), 60), base_ms)
+    since = datetime.fromtimestamp(base_ms / 1000 - 480 * 3600, tz=timezone.utc).isoformat()
+    page = tmp_path / "informe.html"
+    assert cli("report", "--desde", since, "--html", str(page)).code == 0
+    # The report has no script; a copy gets one that measures the laid-out page.
+    probe = tmp_path / "medido.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", """<script>
+const wide = [...document.querySelectorAll("section, .table")].filter(
+  e => e.scrollWidth > e.clientWidth + 1 ||
+       e.getBoundingClientRect().right > document.documentElement.clientWidth);
+const cut = [...document.querySelectorAll("th, td, svg")].filter(e => {
+  const box = e.getBoundingClientRect(), card = e.closest("section").getBoundingClientRect();
+  return box.right > card.right + 1;});
+document.body.dataset.fits = `${wide.length} ${cut.length}`;
+</script></body>"""), encoding="utf-8")
+    dom = chromium(tmp_path / "profile", "--dump-dom", "--window-size=1200,1600",
+                   probe.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'data-fits="0 0"' in dom.stdout
+    assert "Ahorro" in dom.stdout and "Ana Martínez Ruiz" in dom.stdout

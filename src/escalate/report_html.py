@@ -3,11 +3,12 @@ script and nothing fetched, so it opens offline in any browser and can be mailed
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
-from .domain.report import BREAKDOWNS, Report, Resolution
+from .domain.report import BREAKDOWNS, Report, Resolution, moment_label
 
 COLOURS = {"BAJA": "#2e7d32", "MEDIA": "#f9a825", "ALTA": "#ef6c00", "URGENTE": "#c62828"}
 BAR = "#1565c0"
@@ -22,20 +23,26 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;b
 color:#1f2933}
 header{background:#12355b;color:#fff;padding:20px 32px}
 header h1{margin:0 0 4px;font-size:24px}
-main{padding:16px 32px;display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));
-gap:16px}
-section{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+main{padding:16px 32px;display:grid;
+grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:16px}
+section{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.12);
+min-width:0}
 section.wide{grid-column:1/-1}
 h2{font-size:16px;margin:0 0 12px}
 .cards{display:flex;gap:16px;flex-wrap:wrap}
 .card{flex:1;min-width:150px;background:#eef3fa;border-radius:6px;padding:12px}
 .card b{display:block;font-size:26px}
+.table{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e4e7eb}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top;
+overflow-wrap:break-word}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{white-space:nowrap}
+svg.chart{max-width:100%;height:auto}
 svg text{font-size:12px;fill:#1f2933}
 a{color:#1565c0}
 .empty{color:#616e7c;font-style:italic}
+.note{color:#616e7c;font-size:13px}
 """
 
 
@@ -43,7 +50,10 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     """The whole report as an HTML document."""
     parts = [_summary(report)]
     for key, title in BREAKDOWNS.items():
-        parts.append(_section(title, _bars(report.breakdowns.get(key, []))))
+        rows = report.breakdowns.get(key, [])
+        if key == "agente":  # the name a supervisor knows, else the email, in full
+            rows = [(report.agent_label(agent), count) for agent, count in rows]
+        parts.append(_section(title, _bars(rows)))
     parts.append(_section("Tiempo hasta la resolución por prioridad",
                           _resolution_table(report.resolution)
                           + _distribution(report.resolution), wide=True))
@@ -52,14 +62,15 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
                           _recurring(report, url), wide=True))
     zone = generated.tzinfo
-    window = f"{_day(report.since.astimezone(zone))} — {_day(report.until.astimezone(zone))}"
+    window = (f"{moment_label(report.since.astimezone(zone))} — "
+              f"{moment_label(report.until.astimezone(zone))}")
     return (
         "<!DOCTYPE html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         f"<title>Informe de escalaciones {escape(window)}</title><style>{STYLE}</style>"
         "</head><body><header><h1>Informe de escalaciones</h1>"
         f"<div>Tickets creados del {escape(window)} · generado el "
-        f"{escape(generated.strftime('%Y-%m-%d %H:%M %Z').strip())}</div></header>"
+        f"{escape(moment_label(generated))}</div></header>"
         f"<main>{''.join(parts)}</main></body></html>\n")
 
 
@@ -73,7 +84,7 @@ def _summary(report: Report) -> str:
     bumped = sum(b.bumped for b in report.bumps)
     cards = [("Escalaciones", f"{report.tickets:,}".replace(",", ".")),
              ("Esperaron más del intervalo", _pct(promise.waited_share)),
-             ("Resueltos con aviso tarde o sin aviso", _pct(promise.late_or_never_share)),
+             ("Resueltos avisados tarde o nunca", _pct(promise.late_or_never_share)),
              ("Subidas por bump", str(bumped))]
     inner = "".join(f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>'
                     for label, value in cards)
@@ -88,21 +99,27 @@ def _bars(rows: Sequence[tuple[str, int]], colours: dict[str, str] | None = None
     rest = sum(count for _, count in rows[MAX_BARS:])
     if rest:
         shown.append(("(otros)", rest))
-    width, label_w, row_h = 460, 180, 24
+    width, label_w, line_h = 460, 180, 14
     top = max(count for _, count in shown) or 1
-    height = row_h * len(shown) + 8
+    labels = [_lines(label, 26, 3) for label, _ in shown]
+    heights = [max(24, line_h * len(lines) + 10) for lines in labels]
+    height = sum(heights) + 8
     out = [f'<svg class="chart" role="img" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
-    for n, (label, count) in enumerate(shown):
-        y = 4 + n * row_h
+    y = 4
+    for (label, count), lines, row_h in zip(shown, labels, heights, strict=True):
         length = max(2.0, (width - label_w - 50) * count / top)
         colour = (colours or COLOURS).get(label, BAR)
-        out.append(f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end">'
-                   f'{escape(_short(label, 23))}</text>'
-                   f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{length:.1f}" '
-                   f'height="{row_h - 6}" rx="3" fill="{colour}"><title>{escape(label)}: '
-                   f'{count}</title></rect>'
-                   f'<text x="{label_w + length + 6:.1f}" y="{y + 16}">{count}</text>')
+        middle = y + row_h / 2 + 4  # the baseline of a line centred in the row
+        first = middle - line_h * (len(lines) - 1) / 2
+        spans = "".join(f'<tspan x="{label_w - 6}" y="{first + n * line_h:.0f}">'
+                        f'{escape(line)}</tspan>' for n, line in enumerate(lines))
+        out.append(f'<text text-anchor="end">{spans}</text>'
+                   f'<rect class="bar" x="{label_w}" y="{y + row_h / 2 - 9:.0f}" '
+                   f'width="{length:.1f}" height="18" rx="3" fill="{colour}"><title>'
+                   f'{escape(label)}: {count}</title></rect>'
+                   f'<text x="{label_w + length + 6:.1f}" y="{middle:.0f}">{count}</text>')
+        y += row_h
     out.append("</svg>")
     return "".join(out)
 
@@ -112,8 +129,9 @@ def _resolution_table(rows: Sequence[Resolution]) -> str:
         f"<tr><td>{escape(r.priority)}</td><td class=n>{r.resolved}</td>"
         f"<td class=n>{_h(r.median_hours)}</td><td class=n>{_h(r.p90_hours)}</td></tr>"
         for r in rows)
-    return ("<table><tr><th>Prioridad</th><th>Resueltos</th><th>Mediana</th>"
-            f"<th>Percentil 90</th></tr>{body}</table>")
+    return ('<div class="table"><table><tr><th>Prioridad</th><th class=n>Resueltos</th>'
+            "<th class=n>Mediana</th><th class=n>Percentil 90</th></tr>"
+            f"{body}</table></div>")
 
 
 def _distribution(rows: Sequence[Resolution]) -> str:
@@ -160,19 +178,23 @@ def _promise(report: Report) -> str:
                    ("sin aviso", p.call_never), ("pendiente", p.call_pending)],
                   {"a tiempo": "#2e7d32", "tarde": "#ef6c00", "sin aviso": "#c62828",
                    "pendiente": "#9aa5b1"})
-    return (f"<table><tr><th></th><th>Tickets</th><th>%</th></tr>{table}</table>"
+    return ('<div class="table"><table><tr><th></th><th class=n>Tickets</th>'
+            f"<th class=n>%</th></tr>{table}</table></div>"
             f"<p>Aviso al cliente tras la resolución:</p>{chart}")
 
 
 def _bumps(report: Report) -> str:
     body = "".join(
-        f"<tr><td>{escape(b.transition)}</td><td class=n>{b.bumped}</td>"
+        f"<tr><td>{escape(b.transition.replace('→', ' → '))}</td><td class=n>{b.bumped}</td>"
         f"<td class=n>{_h(b.median_after_bump)}</td><td class=n>{b.compared}</td>"
         f"<td class=n>{_h(b.median_after_threshold)}</td><td class=n>{_h(b.saved_hours)}</td>"
         "</tr>" for b in report.bumps)
-    return ("<table><tr><th>Subida</th><th>Tickets</th><th>Mediana tras subir</th>"
-            "<th>Sin subir (comparables)</th><th>Mediana tras el umbral</th>"
-            f"<th>Ahorro</th></tr>{body}</table>")
+    return ('<div class="table"><table><tr><th>Subida</th><th class=n>Subidos</th>'
+            "<th class=n>Mediana tras subir</th><th class=n>Sin subir</th>"
+            "<th class=n>Mediana sin subir</th><th class=n>Ahorro</th></tr>"
+            f"{body}</table></div><p class=note>Sin subir: tickets resueltos que no se "
+            "subieron aunque pasaron el mismo umbral. Medianas en horas desde la subida (o "
+            "desde el umbral) hasta la resolución; ahorro = la diferencia.</p>")
 
 
 def _recurring(report: Report, url: Callable[[str], str]) -> str:
@@ -188,8 +210,9 @@ def _recurring(report: Report, url: Callable[[str], str]) -> str:
         rows.append(f"<tr><td class=n>{n}</td><td>{escape(problem.what)}</td>"
                     f"<td class=n>{problem.count}</td><td>{links}</td></tr>")
     chart = _bars([(p.what, p.count) for p in report.recurring])
-    return (f"{chart}<table><tr><th>#</th><th>Problema (QUÉ)</th><th>Tickets</th>"
-            f"<th>Tickets en HubSpot</th></tr>{''.join(rows)}</table>")
+    return (f'{chart}<div class="table"><table><tr><th class=n>#</th><th>Problema (QUÉ)</th>'
+            "<th class=n>Tickets</th>"
+            f"<th>Tickets en HubSpot</th></tr>{''.join(rows)}</table></div>")
 
 
 def _pct(share: float | None) -> str:
@@ -204,5 +227,21 @@ def _short(text: str, size: int) -> str:
     return text if len(text) <= size else text[:size - 1] + "…"
 
 
-def _day(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _lines(text: str, size: int, most: int) -> list[str]:
+    """A chart label in lines of at most `size` characters, broken after spaces and `@`
+    (an email breaks into its user and domain), at most `most` lines (the last one
+    shortened with an ellipsis only if the text is longer still)."""
+    pieces = [p for p in re.split(r"(?<=[ @])", text) if p]
+    lines: list[str] = []
+    for piece in pieces:
+        while len(piece) > size:  # a word longer than a line: cut it
+            lines.append(piece[:size])
+            piece = piece[size:]
+        if lines and len(lines[-1]) + len(piece) <= size:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    lines = [line.strip() for line in lines if line.strip()]
+    if len(lines) > most:
+        lines = [*lines[:most - 1], _short(" ".join(lines[most - 1:]), size)]
+    return lines or [""]

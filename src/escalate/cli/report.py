@@ -92,7 +92,7 @@ def report(
     if as_json:
         env.out(json.dumps(report_json(result), ensure_ascii=False, indent=2))
     else:
-        _show(env, result.report, tables)
+        _show(env, result.report, tables, local)
 
 
 # -- input ---------------------------------------------------------------------------
@@ -214,8 +214,10 @@ def report_json(result: ReportResult) -> dict[str, Any]:
     p = r.promise
     return {
         "since": r.since.isoformat(), "until": r.until.isoformat(), "tickets": r.tickets,
+        "by_agent": [{"key": k, "name": r.agent_label(k), "count": n}
+                     for k, n in r.breakdowns["agente"]],
         **{f"by_{name}": [{"key": k, "count": n} for k, n in r.breakdowns[key]]
-           for key, name in (("agente", "agent"), ("prioridad", "priority"),
+           for key, name in (("prioridad", "priority"),
                              ("canal", "channel"), ("medio", "medium"),
                              ("pantalla", "screen"))},
         "resolution": [{"priority": x.priority, "resolved": x.resolved,
@@ -237,37 +239,80 @@ def report_json(result: ReportResult) -> dict[str, Any]:
     }
 
 
-def _show(env: Env, report: Report, tables: dict[str, Table]) -> None:
+# What a supervisor reads in the terminal; the CSV and JSON keep the identifiers.
+TITLES = {"por_agente": "Por agente", "por_prioridad": "Por prioridad",
+          "por_canal": "Por canal", "por_medio": "Por medio (DÓNDE)",
+          "por_pantalla": "Por pantalla (DÓNDE)",
+          "resolucion": "Tiempo hasta la resolución (horas)",
+          "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
+          "subidas": "Subidas automáticas (bump)"}
+HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medio": "Medio",
+           "pantalla": "Pantalla", "escalaciones": "Escalaciones", "porcentaje": "%",
+           "resueltos": "Resueltos", "mediana_horas": "Mediana (h)", "p90_horas": "P90 (h)",
+           "medida": "Medida", "tickets": "Tickets", "de": "De", "posicion": "Posición",
+           "problema": "Problema", "ids": "Tickets (ids)", "subida": "Subida",
+           "tickets_subidos": "Subidos", "resueltos_subidos": "Resueltos",
+           "mediana_horas_tras_subir": "Mediana tras subir (h)",
+           "comparables_sin_subir": "Sin subir", "mediana_horas_tras_umbral":
+           "Mediana sin subir (h)", "ahorro_horas": "Ahorro (h)"}
+MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin aviso",
+            "resueltos_aviso_a_tiempo": "Resueltos avisados a tiempo",
+            "resueltos_aviso_tarde": "Resueltos avisados tarde",
+            "resueltos_sin_aviso": "Resueltos sin aviso",
+            "resueltos_aviso_pendiente": "Resueltos, aviso aún a tiempo",
+            "resueltos_tarde_o_sin_aviso": "Resueltos avisados tarde o nunca"}
+TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida"})
+PERCENT_COLUMNS = frozenset({"porcentaje"})
+LEFT = frozenset({"prioridad", "medio", "subida"})
+
+
+def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table as RichTable
 
+    from ..domain.report import moment_label
+    from .columns import Column, fit
+
     console = Console(file=env.stdout, highlight=False)
-    console.print(f"[bold]Informe de escalaciones[/] creadas desde {report.since:%Y-%m-%d %H:%M}"
-                  f" hasta {report.until:%Y-%m-%d %H:%M}: {report.tickets} ticket(s).")
+    console.print(f"[bold]Informe de escalaciones[/] creadas desde "
+                  f"{moment_label(report.since.astimezone(local))} hasta "
+                  f"{moment_label(report.until.astimezone(local))}: "
+                  f"{report.tickets} ticket(s).")
     if not report.tickets:
         console.print("No hay escalaciones creadas en ese periodo.")
         return
-    titles = {"por_agente": "Por agente", "por_prioridad": "Por prioridad",
-              "por_canal": "Por canal", "por_medio": "Por medio (DÓNDE)",
-              "por_pantalla": "Por pantalla (DÓNDE)",
-              "resolucion": "Tiempo hasta la resolución (horas)",
-              "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
-              "subidas": "Subidas automáticas (bump)"}
     for name, (header, rows) in tables.items():
-        table = RichTable(title=titles.get(name, name), header_style="bold",
-                          title_justify="left")
+        title = TITLES.get(name, name)
+        if name == "recurrentes" and not rows:
+            console.print(f"[bold]{title}[/]\nSin problemas recurrentes en esta ventana.")
+            continue
         shown = header[:4] if name == "recurrentes" else header
-        for column in shown:
-            table.add_column(column.replace("_", " "), overflow="fold")
+        body = []
         for row in rows[:20]:
-            table.add_row(*(escape(_cell(v)) for v in row[:len(shown)]))
+            cells = [_cell(v, column) for v, column in zip(row, shown, strict=False)]
+            if name == "por_agente":
+                cells[0] = report.agent_label(str(row[0]))
+            if name == "promesa":
+                cells[0] = MEASURES.get(cells[0], cells[0])
+            body.append(cells)
+        columns = [Column(HEADERS.get(c, c.replace("_", " ")), [r[n] for r in body],
+                          text=c in TEXT_COLUMNS) for n, c in enumerate(shown)]
+        table = RichTable(title=title, header_style="bold", title_justify="left")
+        for key, column, width in zip(shown, columns, fit(columns, console.width),
+                                      strict=True):
+            table.add_column(column.header, width=width, overflow="fold",
+                             justify="left" if column.text or key in LEFT else "right")
+        for cells in body:
+            table.add_row(*(escape(c) for c in cells))
         console.print(table)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return "—"
+    if column in PERCENT_COLUMNS and isinstance(value, float):
+        return f"{value * 100:.0f} %"
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)

@@ -197,6 +197,11 @@ class Report:
     promise: Promise
     recurring: list[Problem]
     bumps: list[BumpEffect]
+    agent_names: dict[str, str] = field(default_factory=dict)  # agent (email) → full name
+
+    def agent_label(self, agent: str) -> str:
+        """An agent as a supervisor reads it: the full name if known, else the email."""
+        return self.agent_names.get(agent) or agent
 
 
 BREAKDOWNS = {"agente": "Por agente", "prioridad": "Por prioridad", "canal": "Por canal",
@@ -204,8 +209,10 @@ BREAKDOWNS = {"agente": "Por agente", "prioridad": "Por prioridad", "canal": "Po
 
 
 def build(items: Sequence[Escalated], clock: Clock, bump: BumpPolicy, *, since: datetime,
-          until: datetime, now: datetime, agents: Mapping[str, str] | None = None) -> Report:
-    """Every table of the report from the tickets' facts."""
+          until: datetime, now: datetime, agents: Mapping[str, str] | None = None,
+          agent_names: Mapping[str, str] | None = None) -> Report:
+    """Every table of the report from the tickets' facts; agents counted by `agents`
+    (owner id → email), shown by `agent_names` (email → full name)."""
     names = agents or {}
     counters: dict[str, Counter[str]] = {key: Counter() for key in BREAKDOWNS}
     for item in items:
@@ -218,7 +225,20 @@ def build(items: Sequence[Escalated], clock: Clock, bump: BumpPolicy, *, since: 
     return Report(since=since, until=until, tickets=len(items), breakdowns=breakdowns,
                   resolution=resolution(items), promise=promise(items, clock, now),
                   recurring=recurring([(i.id, i.what) for i in items]),
-                  bumps=bump_effects(items, bump))
+                  bumps=bump_effects(items, bump), agent_names=dict(agent_names or {}))
+
+
+def moment_label(moment: datetime) -> str:
+    """A moment as the report heads its window: local time, the zone's abbreviation and
+    its offset (`2026-11-29 16:38 CST, UTC-06:00`)."""
+    offset = moment.strftime("%z")
+    shown = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
+    name = moment.strftime("%Z")
+    if offset == "+0000":
+        shown = "UTC"
+    elif name and name != shown and not name.startswith("UTC"):
+        shown = f"{name}, {shown}" if shown else name
+    return f"{moment:%Y-%m-%d %H:%M} {shown or name}".strip()
 
 
 def resolution(items: Iterable[Escalated]) -> list[Resolution]:

@@ -26,6 +26,7 @@ from .ui import Ui
 if TYPE_CHECKING:
     from ..domain.policy import Policy
     from ..domain.report import Escalated
+    from ..domain.team import Owner
 
 Progress = Callable[[int, int], None]  # (tickets read, tickets in the window)
 
@@ -71,20 +72,21 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
         notes = gateway.ticket_notes([i.id for i in raised])
         for item in raised:
             confirm_bumps(item, (body for _at, body in notes.get(item.id, [])))
-    agents = _agent_emails(gateway, items, ui)
+    owners = _agent_owners(gateway, items, ui)
     return ReportResult(build(items, clock, policy.bump, since=since, until=until, now=now,
-                              agents=agents), portal.account)
+                              agents={o.id: o.email for o in owners},
+                              agent_names={o.email: o.name for o in owners}), portal.account)
 
 
-def _agent_emails(gateway: Gateway, items: list[Escalated], ui: Ui | None) -> dict[str, str]:
-    """Owner id → email for the agents named, read once; without the owners scope the ids
-    are shown as they are."""
+def _agent_owners(gateway: Gateway, items: list[Escalated], ui: Ui | None) -> list[Owner]:
+    """The owners, read once, to count agents by email and show their names; without the
+    owners scope the ids are shown as they are."""
     if all(i.agent == NO_AGENT for i in items):
-        return {}
+        return []
     try:
-        return {o.id: o.email for o in gateway.owners()}
+        return list(gateway.owners())
     except AuthProblem as exc:
         if ui is not None:
             ui.warn(f"No se pudieron leer los usuarios de HubSpot ({exc.message}); los agentes "
                     "se muestran por su id.")
-        return {}
+        return []
