@@ -70,7 +70,8 @@ def report(
     end = _read(until, local, end=True) if until else now
     assert start is not None and end is not None
     _check_window(start, end, now)
-    end = min(end, now)
+    # Both ends in the portal's zone, so every output (JSON too) states them alike.
+    start, end = start.astimezone(local), min(end, now).astimezone(local)
     interactive = env.err.is_terminal and not env.verbose
     with _progress(env, interactive) as advance:
         result = run_report(gateway, settings, env.policy.policy, since=start, until=end,
