@@ -242,6 +242,7 @@ def test_a_name_mismatch_is_shown_side_by_side_and_declining_sends_nothing(
     answer_form(t, client="Pedro Páramo")
     review = t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar
     assert "Pedro Páramo" in review and "Ana López" in review and "Mismo cliente" in review
+    t.answer("Descartar la escalación", DOWN * 2 + "\r")  # Sí, descartarla
     code, shown = t.finish()
     assert code == 0 and "no se envió nada" in shown
     assert sandbox.writes() == [] and sandbox.tickets() == []
@@ -254,6 +255,7 @@ def test_a_declined_duplicate_never_reaches_hubspot_through_outbox_send(
     t = term(*ANA)  # every required value given: straight to the review
     review = t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar
     assert "Posibles duplicados" in review
+    t.answer("Descartar la escalación", DOWN * 2 + "\r")  # Sí, descartarla
     code, _shown = t.finish()
     assert code == 0
     assert cli("outbox", "send").code == 0
@@ -359,3 +361,40 @@ def test_sandbox_mode_says_so_before_asking_and_every_command_shown_has_sandbox(
     listed = cli("outbox", environ={"ESCALATE_SANDBOX": "1"})
     assert "escalate --sandbox create --borrador" in listed.out, listed.out
     assert "«escalate create" not in listed.out
+
+
+def test_yes_to_changes_then_a_stray_enter_does_not_end_the_list_empty(
+        term: Any, sandbox: Sandbox):
+    t = term("--poliza", "POL-83", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "No guarda el dato\r\r")
+    t.answer("CÓMO pasó", "Perfil > Guardar\r\r")
+    t.answer("DÓNDE", "Web\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("cambiar algún dato", "s")
+    t.answer("Dato a cambiar", "\r")  # the Enter typed after «s» out of habit
+    t.answer("Respondió que sí", "placa=ABC1234\r")
+    t.answer("vacío para terminar", "\r")
+    t.answer("Adjuntos", "\r")
+    t.answer("Qué hacemos", "\r")
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert "- placa: ABC1234" in ticket.properties["content"]
+
+
+def test_cancel_asks_first_and_can_keep_a_draft_instead(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term()
+    answer_form(t)
+    t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar
+    t.answer("Descartar la escalación", "\r")  # default: no, back to the review
+    t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar again
+    t.answer("Descartar la escalación", DOWN + "\r")  # keep it as a draft
+    code, shown = t.finish()
+    assert code == 0, shown
+    [entry] = outbox_entries(home)
+    assert entry.kind == "draft" and entry.payload["input"]["policy"] == "POL-77"
+    assert resume_id(shown) == entry.id[:8]
+    assert sandbox.writes() == [] and sandbox.tickets() == []

@@ -324,6 +324,15 @@ class Session:
                 self._keep("Borrador guardado; no se envió nada.")
                 return
             if choice == CANCEL:
+                then = self.ask.select(
+                    "¿Descartar la escalación? Lo escrito se perderá",
+                    [("No, volver a la revisión", EDIT), ("No, guardarla como borrador", DRAFT),
+                     ("Sí, descartarla", CANCEL)], EDIT)
+                if then == DRAFT:
+                    self._keep("Borrador guardado; no se envió nada.")
+                    return
+                if then == EDIT:
+                    continue
                 if self.resumed is not None:
                     self.env.outbox.done(self.resumed.entry_id)
                 elif self.draft_id:
