@@ -53,7 +53,8 @@ def test_json_result_has_the_contract_shape(cli: Cli, sandbox: Sandbox):
     result = cli("create", *ANA, "--json")
     data = result.json()
     assert set(data) == {"id", "subject", "priority", "stage", "url", "created_at", "contact",
-                         "attachments"}
+                         "attachments", "agent", "owner"}
+    assert data["agent"] is None and data["owner"] is None  # no ESCALATE_AGENT, no policy
     assert isinstance(data["id"], str) and data["priority"] == "ALTA"
     assert data["stage"] == "Tech Issues" and data["attachments"] == []
     assert set(data["contact"]) == {"id", "name", "email", "phone"}
@@ -86,7 +87,7 @@ def test_an_open_ticket_with_the_same_policy_is_reported_without_a_terminal(
 
 def test_declining_a_duplicate_on_a_terminal_creates_nothing(cli: Cli, sandbox: Sandbox):
     cli("create", *ANA)
-    result = cli("create", *ANA, tty=True, stdin="4\n")  # the review: Cancelar
+    result = cli("create", *ANA, tty=True, stdin="4\n3\n")  # Cancelar, Sí, descartarla
     assert result.code == 0
     assert "Posibles duplicados" in result.err and "Cancelado" in result.err
     assert len(sandbox.tickets()) == 1
@@ -351,4 +352,29 @@ def test_borrador_takes_up_an_unsent_create_and_the_agent_fixes_it(cli: Cli, san
 def test_a_draft_id_that_matches_nothing_is_a_spanish_usage_error(cli: Cli, sandbox: Sandbox):
     result = cli("create", "--borrador", "abcdef12")
     assert result.code == 2 and "borrador" in result.err
+    assert sandbox.requests() == []
+
+
+def test_missing_options_and_invalid_values_are_reported_all_at_once(cli: Cli,
+                                                                     sandbox: Sandbox):
+    result = cli("create", "--fecha", "mañana", "--prioridad", "altisima", "--sin-preguntas",
+                 "--poliza", "P-1")
+    assert result.code == 2, result.err
+    assert "faltan datos obligatorios" in result.err and "--cliente" in result.err
+    assert "--prioridad" in result.err and "altisima" in result.err
+    assert "--fecha" in result.err and "mañana" in result.err
+    assert sandbox.requests() == []
+
+
+def test_each_description_flag_has_its_own_hint(cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(with_option(ANA, "--que", "x"), "--como", "y"),
+                       "--donde", "z")
+    result = cli("create", *args, "--no-input")
+    assert result.code == 2, result.err
+    lines = {line.split(":", 1)[0].strip(" •"): line for line in result.err.splitlines()
+             if "no describe nada" in line}
+    assert "lo que el cliente vio" in lines["QUÉ (--que)"]
+    assert "los pasos" in lines["CÓMO (--como)"]
+    assert "web o app" in lines["DÓNDE (--donde)"]
+    assert "cliente vio" not in lines["CÓMO (--como)"] + lines["DÓNDE (--donde)"]
     assert sandbox.requests() == []

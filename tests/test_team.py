@@ -278,3 +278,98 @@ def test_contacted_by_an_agent_hubspot_does_not_know_exits_3_and_writes_nothing(
                  environ={"ESCALATE_AGENT": "nadie@aseguradora.example"})
     assert result.code == 3 and "nadie@aseguradora.example" in result.err
     assert sandbox.writes() == []
+
+
+# -- create records the agent and the matrix's owner --------------------------------------
+
+MATRIX = """\
+[matrix]
+URGENTE = "guardia@aseguradora.example"
+ALTA = "tech-lead@aseguradora.example"
+[[matrix.rules]]
+where_contains = ["app", "móvil"]
+owner = "equipo-app@aseguradora.example"
+"""
+
+
+def team_env(tmp_path: Any, matrix: str = MATRIX) -> dict[str, str]:
+    path = tmp_path / "equipo.toml"
+    path.write_text(matrix, encoding="utf-8")
+    return {**ANA_ENV, "ESCALATE_POLICY_FILE": str(path)}
+
+
+def ticket_team(sandbox: Sandbox, ticket_id: str) -> tuple[str | None, str | None]:
+    p = sandbox.client.crm.tickets.basic_api.get_by_id(
+        ticket_id, properties=["escalate_agent", "hubspot_owner_id"]).properties
+    return p.get("escalate_agent") or None, p.get("hubspot_owner_id") or None
+
+
+def test_create_records_the_agent_and_the_owner_the_matrix_names(cli: Cli, sandbox: Sandbox,
+                                                                 tmp_path: Any):
+    from .conftest import ANA as ESCALATION
+    from .conftest import with_option
+
+    environ = team_env(tmp_path)
+    web = cli("create", *ESCALATION, "--json", environ=environ)
+    assert web.code == 0, web.err
+    created = web.json()
+    assert created["agent"] == {"id": ANA, "email": "ana.agente@aseguradora.example"}
+    assert created["owner"] == {"id": "9005", "email": "tech-lead@aseguradora.example"}
+    assert ticket_team(sandbox, created["id"]) == (ANA, "9005")
+    app = cli("create", *with_option(with_option(ESCALATION, "--poliza", "POL-2002"),
+                                     "--donde", "App MÓVIL, pantalla de pagos"), "--json",
+              environ=environ)
+    assert app.code == 0, app.err
+    assert ticket_team(sandbox, app.json()["id"]) == (ANA, "9006")
+    low = cli("create", *with_option(with_option(ESCALATION, "--poliza", "POL-2003"),
+                                     "--prioridad", "BAJA"), "--json", environ=environ)
+    assert low.json()["owner"] is None  # the matrix names nobody for BAJA
+    assert ticket_team(sandbox, low.json()["id"]) == (ANA, None)
+    plain = cli("create", *with_option(ESCALATION, "--poliza", "POL-2004"), "--json")
+    assert (plain.json()["agent"], plain.json()["owner"]) == (None, None)
+    assert ticket_team(sandbox, plain.json()["id"]) == (None, None)
+
+
+def test_a_warm_create_with_an_agent_and_a_policy_file_sends_3_requests(
+        cli: Cli, sandbox: Sandbox, tmp_path: Any):
+    from .conftest import ANA as ESCALATION
+    from .conftest import with_option
+
+    environ = team_env(tmp_path)
+    assert cli("create", *ESCALATION, "--no-input", environ=environ).code == 0
+    sandbox.forget_requests()
+    again = cli("create", *with_option(ESCALATION, "--poliza", "POL-3003"), "--no-input",
+                environ=environ)
+    assert again.code == 0, again.err
+    assert len(sandbox.requests()) == 3, [r["path"] for r in sandbox.requests()]
+
+
+def test_an_owner_or_agent_hubspot_does_not_know_stops_create_before_anything_is_sent(
+        cli: Cli, sandbox: Sandbox, tmp_path: Any):
+    from .conftest import ANA as ESCALATION
+
+    stranger_owner = team_env(tmp_path, MATRIX.replace("tech-lead@", "ex-lider@"))
+    result = cli("create", *ESCALATION, "--no-input", environ=stranger_owner)
+    assert result.code == 3, result.err
+    assert "ex-lider@aseguradora.example" in result.err
+    stranger_agent = {**team_env(tmp_path), "ESCALATE_AGENT": "nadie@aseguradora.example"}
+    result = cli("create", *ESCALATION, "--no-input", environ=stranger_agent)
+    assert result.code == 3 and "nadie@aseguradora.example" in result.err
+    assert sandbox.writes() == []
+
+
+def test_a_cached_owner_id_hubspot_refuses_is_looked_up_again(cli: Cli, sandbox: Sandbox,
+                                                              tmp_path: Any, home: Any):
+    from .conftest import ANA as ESCALATION
+    from .conftest import with_option
+
+    environ = team_env(tmp_path)
+    assert cli("create", *ESCALATION, "--no-input", environ=environ).code == 0
+    [cache] = (home / "cache").glob("owners-*.json")
+    stale = json.loads(cache.read_text())
+    stale["owners"]["ana.agente@aseguradora.example"]["id"] = "123456"  # a user since removed
+    cache.write_text(json.dumps(stale))
+    again = cli("create", *with_option(ESCALATION, "--poliza", "POL-4004"), "--json",
+                environ=environ)
+    assert again.code == 0, again.err
+    assert ticket_team(sandbox, again.json()["id"]) == (ANA, "9005")

@@ -18,6 +18,7 @@ from ..outbox import Entry, Outbox
 from .attach import upload_and_note
 from .files import LocalFile
 from .portal import Portal, PortalCache, load_portal
+from .team import Assignment, assign
 from .ui import Ui
 
 
@@ -36,6 +37,7 @@ class CreateResult:
     attachments: list[UploadedFile] = field(default_factory=list)
     note_id: str | None = None
     possible_duplicates: list[Ticket] = field(default_factory=list)
+    team: Assignment = field(default_factory=Assignment)
 
     @property
     def url(self) -> str:
@@ -52,6 +54,8 @@ class CreateResult:
             "created_at": created.isoformat(),
             "contact": self.contact.as_json(),
             "attachments": [{"id": f.id, "name": f.name} for f in self.attachments],
+            "agent": self.team.agent.as_json() if self.team.agent else None,
+            "owner": self.team.owner.as_json() if self.team.owner else None,
         }
         if self.possible_duplicates:
             answer["possible_duplicates"] = [
@@ -196,6 +200,7 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
             f"({escalation.priority.hubspot_value}); opciones de hs_ticket_priority: "
             + ", ".join(v for v, _ in portal.priority_options) + ".",
             hint="Elija otra prioridad o pida a un administrador que agregue la opción.")
+    team = assign(gateway, settings, escalation.priority, escalation.where, now=now)
     state = entry.state
     if state.get("contact"):
         contact = Contact(**state["contact"])
@@ -227,14 +232,14 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
             state["create_sent"] = True
             outbox.save_state(entry)
         ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
-                                        contact, ui, maybe_sent=maybe_sent)
+                                        contact, ui, maybe_sent=maybe_sent, team=team)
         state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
                            "pipeline": ticket.pipeline, "stage": ticket.stage,
                            "priority": ticket.priority}
         outbox.save_state(entry)
 
     result = CreateResult(ticket=ticket, contact=contact, escalation=escalation, portal=portal,
-                          possible_duplicates=duplicates)
+                          possible_duplicates=duplicates, team=team)
     if entry.payload.get("files"):
         attached = upload_and_note(
             entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
@@ -260,19 +265,24 @@ def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> 
 
 def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
                    priority: str, contact: Contact, ui: Ui, *,
-                   maybe_sent: bool = False) -> tuple[Ticket, Portal]:
+                   maybe_sent: bool = False,
+                   team: Assignment | None = None) -> tuple[Ticket, Portal]:
     """Create (reading by escalate_id first when an earlier attempt may have been carried
     out: `maybe_sent`). If the cached pipeline or stage went stale, read the portal again
     once; if the portal refuses `createdate`, create once more without it."""
     from ..errors import InvalidProperty
 
-    properties = ticket_properties(escalation, portal, priority)
+    properties = {**ticket_properties(escalation, portal, priority),
+                  **(team.properties() if team else {})}
     refreshed = False
     while True:
         try:
             return gateway.create_ticket(properties, contact.id, maybe_sent=maybe_sent), portal
         except InvalidProperty as exc:
             reference = exc.answer.reference() if exc.answer is not None else ""
+            if team is not None and team.refused(exc):
+                properties.update(team.refresh(gateway, settings))
+                continue
             if any(n.startswith("escalate_") for n in exc.missing()):
                 PortalCache(settings).forget()
                 raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
