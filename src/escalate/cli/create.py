@@ -150,8 +150,20 @@ def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
 
     missing = missing_fields(answers)
     if missing:
-        raise InvalidInput(["faltan datos obligatorios: " + ", ".join(flag(f) for f in missing)],
-                           hint="Sin terminal no se pregunta: páselos como opciones.")
+        # Every problem at once: what is missing, and what was given but is not valid.
+        from .fields import problem_lines
+
+        absent = {*missing, *(("email", "phone") if "contact" in missing else ())}
+        invalid: dict[str, str] = {}
+        try:
+            escalation_from_input(answers, env.settings, env.now(),
+                                  time_zone(env, answers, offline=True))
+        except InvalidInput as exc:
+            invalid = {f: m for f, m in exc.fields.items() if f not in absent}
+        raise InvalidInput(["faltan datos obligatorios: " + ", ".join(flag(f) for f in missing),
+                            *problem_lines(invalid, typed=typed_as_flags)],
+                           hint="Sin terminal no se pregunta: páselos como opciones.",
+                           fields=invalid)
     try:
         escalation = escalation_from_input(answers, env.settings, env.now(),
                                            time_zone(env, answers, offline=offline))

@@ -16,6 +16,7 @@ class FieldSpec:
     flags: tuple[str, str]  # English name, Spanish alias
     label: str
     question: str
+    hint: str = ""  # what to write instead of a placeholder («...», «-»)
 
 
 FIELDS: dict[str, FieldSpec] = {
@@ -25,10 +26,13 @@ FIELDS: dict[str, FieldSpec] = {
     "email": FieldSpec(("--email", "--correo"), "Correo", "Correo del cliente"),
     "phone": FieldSpec(("--phone", "--telefono"), "Teléfono", "Teléfono del cliente"),
     "priority": FieldSpec(("--priority", "--prioridad"), "Prioridad", "Prioridad"),
-    "what": FieldSpec(("--what", "--que"), "QUÉ", "QUÉ pasa (el problema que vio el cliente)"),
-    "how": FieldSpec(("--how", "--como"), "CÓMO", "CÓMO pasó (los pasos)"),
+    "what": FieldSpec(("--what", "--que"), "QUÉ", "QUÉ pasa (el problema que vio el cliente)",
+                      "escriba lo que el cliente vio"),
+    "how": FieldSpec(("--how", "--como"), "CÓMO", "CÓMO pasó (los pasos)",
+                     "escriba los pasos que siguió, por ejemplo «Pagos > Tarjeta > Pagar»"),
     "where": FieldSpec(("--where", "--donde"), "DÓNDE",
-                       "DÓNDE (web o app, pantalla, sección)"),
+                       "DÓNDE (web o app, pantalla, sección)",
+                       "escriba dónde pasó: web o app, pantalla, sección"),
     "when": FieldSpec(("--when", "--cuando"), "CUÁNDO", "CUÁNDO ocurrió (opcional)"),
     "changes": FieldSpec(("--change", "--cambio"), "Cambios",
                          "Dato que el cliente pidió cambiar, campo=valor"),
@@ -39,6 +43,7 @@ FIELDS: dict[str, FieldSpec] = {
                              "Adjuntos: rutas de archivos (arrastre o pegue; vacío si ninguno)"),
 }
 CONTACT_FLAGS = "--correo/--telefono"
+DOMAIN_HINT = "escriba lo que el cliente vio"  # the domain's one hint for every description
 CONTACT_LABEL = "Correo o teléfono"
 
 
@@ -57,12 +62,20 @@ def flag(field: str) -> str:
     return spec.flags[1] if spec else field
 
 
+def own_hint(field: str, message: str) -> str:
+    """The domain's problem with a field, its hint replaced by the field's own."""
+    spec = FIELDS.get(field)
+    if spec is None or not spec.hint or not message.endswith(DOMAIN_HINT):
+        return message
+    return message[:-len(DOMAIN_HINT)] + spec.hint
+
+
 def problem_lines(fields: dict[str, str], *, typed: bool) -> list[str]:
     """Each field's problem under the name the agent knows: the flag when typed as flags."""
     lines = []
     for field, message in fields.items():
         name = f"{label(field)} ({flag(field)})" if typed else label(field)
-        lines.append(f"{name}: {message}")
+        lines.append(f"{name}: {own_hint(field, message)}")
     return lines
 
 

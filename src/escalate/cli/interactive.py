@@ -179,7 +179,12 @@ class Session:
         def problem(text: str) -> str | None:
             if field in ("policy", "client_name", "what", "how", "where") and not text.strip():
                 return "No puede quedar vacío."
-            return check_field(field, text, rules(settings), now)
+            from .fields import own_hint
+
+            found = check_field(field, text, rules(settings), now)
+            if found is None:
+                return None
+            return own_hint(field, found)
         return problem
 
     def ask_field(self, field: str, default: str = "") -> str:
