@@ -398,3 +398,13 @@ def test_cancel_asks_first_and_can_keep_a_draft_instead(
     assert entry.kind == "draft" and entry.payload["input"]["policy"] == "POL-77"
     assert resume_id(shown) == entry.id[:8]
     assert sandbox.writes() == [] and sandbox.tickets() == []
+
+
+def test_ctrl_c_at_the_first_question_with_nothing_typed_says_it_once(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term()
+    t.answer("Número de póliza", CTRL_C)
+    code, shown = t.finish()
+    assert code == 130, shown
+    assert shown.count("Interrumpido") == 1, shown
+    assert outbox_entries(home) == [] and sandbox.writes() == []

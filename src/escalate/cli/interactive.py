@@ -66,13 +66,15 @@ class Session:
         try:
             self._run(dry_run=dry_run, as_json=as_json)
         except KeyboardInterrupt:
-            if self.sending:
-                raise
-            if not self._keep("Interrumpido: lo escrito quedó guardado como borrador."):
-                raise
             import typer
 
-            # One message: the draft and how to resume it were said (exit 130 all the same).
+            # One message, saying where the work is (exit 130 all the same).
+            if self.sending:
+                self.env.err.print("Interrumpido durante el envío: la escalación sigue en la "
+                                   "bandeja de salida; reenvíela con "
+                                   f"«{self.env.command('outbox send')}».")
+            elif not self._keep("Interrumpido: lo escrito quedó guardado como borrador."):
+                self.env.err.print("Interrumpido: no había nada escrito que guardar.")
             self.env.interrupt_told = True
             raise typer.Exit(130) from None
         except EscalateError as exc:
