@@ -180,7 +180,7 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         return int(exc.exit_code)
     except errors.ClickException as exc:
         if isinstance(exc, errors.NoArgsIsHelpError) and exc.ctx is not None:
-            env.err.print(exc.ctx.get_help(), markup=False, highlight=False)
+            env.out(exc.ctx.get_help())  # the help on stdout, as `--help` shows it
         from rich.markup import escape
 
         env.err.print(f"[red]Error:[/] {escape(env.redact(usage_error_message(exc)))}",
