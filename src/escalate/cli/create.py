@@ -214,7 +214,7 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
         if resumed is not None and resumed.entry_id != entry.id:
             env.outbox.done(resumed.entry_id)
         kept = (f"La escalación quedó en la bandeja de salida (id {entry.id[:8]}): "
-                "reenvíela con «escalate outbox send».")
+                f"reenvíela con «{env.command('outbox send')}».")
         exc.hint = f"{exc.hint}\n{kept}" if exc.hint else kept
         raise
 

@@ -52,13 +52,13 @@ def resume(env: Env, wanted: str) -> Resumed:
     key = wanted.strip().lower()
     if len(key) < SHORT_ID:
         raise InvalidInput([f"el id del borrador debe tener al menos {SHORT_ID} caracteres"],
-                           hint="Véalo con «escalate outbox».")
+                           hint=f"Véalo con «{env.command('outbox')}».")
     entries, _damaged = env.outbox.entries()
     found = [e for e in entries if e.id.lower().startswith(key)]
     if len(found) != 1:
         problem = ("no hay ningún borrador con el id «" + wanted + "»" if not found else
                    f"el id «{wanted}» corresponde a {len(found)} entradas: escriba más caracteres")
-        raise InvalidInput([problem], hint="Véalos con «escalate outbox».")
+        raise InvalidInput([problem], hint=f"Véalos con «{env.command('outbox')}».")
     entry = found[0]
     if entry.kind == "draft":
         editing = entry.payload.get("editing")
@@ -70,7 +70,7 @@ def resume(env: Env, wanted: str) -> Resumed:
                                        or "") or None)
     raise InvalidInput([f"la entrada {entry.id[:SHORT_ID]} ya no se puede editar: HubSpot ya "
                         "tiene parte de ella"],
-                       hint="Termine de enviarla con «escalate outbox send».")
+                       hint=f"Termine de enviarla con «{env.command('outbox send')}».")
 
 
 def _input(raw: Any) -> EscalationInput:

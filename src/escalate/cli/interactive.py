@@ -70,9 +70,7 @@ class Session:
 
             # One message, saying where the work is (exit 130 all the same).
             if self.sending:
-                self.env.err.print("Interrumpido durante el envío: la escalación sigue en la "
-                                   "bandeja de salida; reenvíela con "
-                                   f"«{self.env.command('outbox send')}».")
+                pass  # the send said where the escalation waits (cli/sending.py)
             elif not self._keep("Interrumpido: lo escrito quedó guardado como borrador."):
                 self.env.err.print("Interrumpido: no había nada escrito que guardar.")
             self.env.interrupt_told = True

@@ -21,6 +21,6 @@ def run_entry(env: Env, entry: Entry, *, ui: Ui, fresh: bool) -> object:
     try:
         outcome = deliver(entry, env, ui=ui, fresh=fresh)
     except KeyboardInterrupt:
-        env.err.print(f"{kept_text(entry)}: reenvíela con «escalate outbox send».")
+        env.err.print(f"{kept_text(entry)}: reenvíela con «{env.command('outbox send')}».")
         raise
     return raise_unless_delivered(outcome, entry)
