@@ -125,6 +125,19 @@ def keep_aside(entry: Entry, home: Path) -> Path:
     return path
 
 
+def kept_aside(entry: Entry, home: Path) -> str:
+    """Keep the entry aside (see `keep_aside`) and say where it is for the hint; when even
+    that fails, the hint carries what was going to be sent."""
+    try:
+        path = keep_aside(entry, home)
+    except OSError:
+        return ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
+                "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
+                                            ensure_ascii=False))
+    return (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
+            "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
+
+
 def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -390,14 +403,7 @@ class Outbox:
 
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
-        try:
-            path = keep_aside(entry, self.home)
-            kept = (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
-                    "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
-        except OSError:
-            kept = ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
-                    "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
-                                                ensure_ascii=False))
+        kept = kept_aside(entry, self.home)
         return trouble(self.home, exc, kept=kept, holds_part=holds_part)
 
     def failed(self, entry: Entry, error: str) -> None:
@@ -616,14 +622,7 @@ class UnavailableOutbox(Outbox):
 
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
-        try:
-            path = keep_aside(entry, self.home)
-            kept = (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
-                    "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
-        except OSError:
-            kept = ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
-                    "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
-                                                ensure_ascii=False))
+        kept = kept_aside(entry, self.home)
         hint = f"{kept}\n{self.problem.hint}" if self.problem.hint else kept
         code = ExitCode.UNREACHABLE if holds_part else self.problem.exit_code
         return LocalTrouble(self.problem.message, hint=hint, exit_code=code)
