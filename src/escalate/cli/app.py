@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from typing import Annotated, Any
 
 import typer
 
 from .. import __version__
 from ..errors import REPORT_TO, EscalateError, ExitCode
-from . import admin, attach, bump, create, followup, outbox, policy, report, sandbox
 from .env import Env
 from .spanish import (
     SpanishCommand,
@@ -25,7 +24,7 @@ from .spanish import (
     usage_error_message,
 )
 
-app = typer.Typer(
+root = typer.Typer(
     name="escalate",
     help="Escala problemas técnicos de clientes como tickets de HubSpot, desde la terminal.\n\n"
          "Ejemplo: escalate --sandbox create --poliza POL-1001 --cliente \"Ana López\" "
@@ -45,7 +44,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@root.callback()
 def main_options(
     ctx: typer.Context,
     sandbox_mode: Annotated[bool, typer.Option(
@@ -64,42 +63,81 @@ def main_options(
     env.verbose = env.verbose or verbose
 
 
-def _register() -> None:
-    for name, function in (("create", create.create), ("attach", attach.attach),
-                           ("followup", followup.followup), ("contacted", followup.contacted),
-                           ("doctor", admin.doctor), ("setup", admin.setup)):
-        app.command(name, cls=SpanishCommand)(function)
-    app.add_typer(outbox.app, name="outbox")
-    app.add_typer(sandbox.app, name="sandbox")
-    app.command("bump", cls=SpanishCommand)(bump.bump)
-    app.command("subir", cls=SpanishCommand, hidden=True)(bump.bump)  # Spanish alias
-    app.command("report", cls=SpanishCommand)(report.report)
-    app.command("informe", cls=SpanishCommand, hidden=True)(report.report)  # Spanish alias
-    app.command("policy", cls=SpanishCommand)(policy.policy)
-    app.command("politica", cls=SpanishCommand, hidden=True)(policy.policy)  # Spanish alias
+# The commands in the order help lists them (typer puts groups after commands): name,
+# module in escalate.cli, its function (None: the module's own Typer group), hidden (the
+# Spanish aliases). Each module is imported only when its command is used or listed.
+COMMANDS: tuple[tuple[str, str, str | None, bool], ...] = (
+    ("create", "create", "create", False), ("attach", "attach", "attach", False),
+    ("followup", "followup", "followup", False), ("contacted", "followup", "contacted", False),
+    ("doctor", "admin", "doctor", False), ("setup", "admin", "setup", False),
+    ("bump", "bump", "bump", False), ("subir", "bump", "bump", True),
+    ("report", "report", "report", False), ("informe", "report", "report", True),
+    ("policy", "policy", "policy", False), ("politica", "policy", "policy", True),
+    ("outbox", "outbox", None, False), ("sandbox", "sandbox", None, False),
+)
 
 
-_register()
+def _register(target: typer.Typer, name: str, module: str, function: str | None,
+              hidden: bool) -> None:
+    """Add one command to `target`, importing its module (and only it) now."""
+    from importlib import import_module
+
+    loaded = import_module(f".{module}", __package__)
+    if function is None:
+        target.add_typer(loaded.app, name=name)
+    else:
+        target.command(name, cls=SpanishCommand, hidden=hidden)(getattr(loaded, function))
+
+
+def _info(name: str) -> Any:
+    """The command's CommandInfo (or a group's TyperInfo), exactly as `app` registers it."""
+    holder = typer.Typer()
+    _register(holder, *next(spec for spec in COMMANDS if spec[0] == name))
+    return (holder.registered_commands or holder.registered_groups)[0]
+
+
+_whole: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the Typer app with every command registered (the docs and tests walk it)."""
+    global _whole
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _whole is None:
+        import copy
+
+        whole = copy.copy(root)
+        whole.registered_commands, whole.registered_groups = [], []
+        for spec in COMMANDS:
+            _register(whole, *spec)
+        _whole = whole
+    return _whole
 
 
 class _LazyCommands(MutableMapping[str, Any]):
     """The subcommands of `escalate`, each built (its options read from its signature, ≈3 ms
     apiece) only when the command line names it; the names and summaries come for free."""
 
-    def __init__(self, infos: dict[str, Any]) -> None:
-        self._infos = infos
+    def __init__(self, names: Iterable[str]) -> None:
+        self._infos: dict[str, Any] = dict.fromkeys(names)  # None: its module not imported
         self._built: dict[str, Any] = {}
+
+    def _info(self, name: str) -> Any:
+        if self._infos[name] is None:
+            self._infos[name] = _info(name)
+        return self._infos[name]
 
     def _build(self, name: str) -> Any:
         from typer.main import get_command_from_info, get_group_from_info
 
-        info = self._infos[name]
+        info = self._info(name)
         if getattr(info, "typer_instance", None) is not None:
-            return get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                       rich_markup_mode=app.rich_markup_mode,
-                                       suggest_commands=app.suggest_commands)
-        return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                     rich_markup_mode=app.rich_markup_mode)
+            return get_group_from_info(info, pretty_exceptions_short=root.pretty_exceptions_short,
+                                       rich_markup_mode=root.rich_markup_mode,
+                                       suggest_commands=root.suggest_commands)
+        return get_command_from_info(info, pretty_exceptions_short=root.pretty_exceptions_short,
+                                     rich_markup_mode=root.rich_markup_mode)
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
@@ -129,7 +167,7 @@ class _LazyCommands(MutableMapping[str, Any]):
 
         if name in self._built:
             return self._built[name]
-        info = self._infos[name]
+        info = self._info(name)
         if getattr(info, "typer_instance", None) is not None:
             from typer.main import solve_typer_info_defaults
 
@@ -148,20 +186,10 @@ def command() -> Any:
     The same command as `typer.main.get_command(app)` (which the docs and tests walk), but
     `escalate --help` or `escalate create ...` do not read the other commands' signatures.
     """
-    import copy
+    from typer.main import get_command
 
-    from typer.main import get_command, get_command_name
-
-    bare = copy.copy(app)
-    bare.registered_commands, bare.registered_groups = [], []
-    group = get_command(bare)
-    infos: dict[str, Any] = {}
-    for info in app.registered_commands:
-        callback_name = info.callback.__name__ if info.callback else ""
-        infos[info.name or get_command_name(callback_name)] = info
-    for group_info in app.registered_groups:
-        infos[str(group_info.name)] = group_info
-    group.commands = _LazyCommands(infos)  # type: ignore[attr-defined]
+    group = get_command(root)  # its options only: root registers no command
+    group.commands = _LazyCommands(spec[0] for spec in COMMANDS)  # type: ignore[attr-defined]
     return group
 
 
