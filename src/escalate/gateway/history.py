@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import cached_property
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 
 from ..domain.history import TicketHistory, changes
 from ..domain.moments import epoch_ms
+from .pipeline import in_flight_chunks
 
 T = TypeVar("T")
 
@@ -43,28 +43,14 @@ class HistoryCalls:
         the client's models: thousands of tickets with their histories deserialise several
         times faster. Ids HubSpot does not know are left out.
         """
-        from concurrent.futures import Future, ThreadPoolExecutor
-
         def read(chunk: list[str]) -> list[TicketHistory]:
             body = {"inputs": [{"id": i} for i in chunk], "properties": list(properties),
                     "propertiesWithHistory": list(history)}
             return [_with_history(found, history)
                     for found in self._call(self._read_raw, body).get("results") or []]
 
-        pending: deque[Future[list[TicketHistory]]] = deque()
-        with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="escalate-history") as pool:
-            chunk: list[str] = []
-            for ticket_id in ids:
-                chunk.append(ticket_id)
-                if len(chunk) == BATCH:
-                    pending.append(pool.submit(read, chunk))
-                    chunk = []
-                    while len(pending) > in_flight or (pending and pending[0].done()):
-                        yield pending.popleft().result()
-            if chunk:
-                pending.append(pool.submit(read, chunk))
-            while pending:
-                yield pending.popleft().result()
+        return in_flight_chunks(ids, read, chunk=BATCH, in_flight=in_flight,
+                                thread_name="escalate-history")
 
     def _read_raw(self, body: dict[str, Any], **kwargs: Any) -> Any:
         from .hubspot import _json_answer

@@ -11,7 +11,6 @@ import json
 import queue
 import re
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import cached_property
@@ -41,6 +40,7 @@ from ..errors import (
 )
 from .errors import is_api_error, translate
 from .history import HistoryCalls
+from .pipeline import in_flight_chunks
 from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
 
@@ -534,22 +534,9 @@ class Gateway(TeamCalls, HistoryCalls):
 
         With a stream such as `ticket_pages`, each chunk's requests (batch reads) go out
         while the search is still paging; nothing waits for the whole list."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        pending: deque[Future[list[R]]] = deque()
-        with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix="escalate-reads") as pool:
-            batch: list[T] = []
-            for item in items:
-                batch.append(item)
-                if len(batch) == chunk:
-                    pending.append(pool.submit(work, batch))
-                    batch = []
-                    while len(pending) > in_flight or (pending and pending[0].done()):
-                        yield from pending.popleft().result()
-            if batch:
-                pending.append(pool.submit(work, batch))
-            while pending:
-                yield from pending.popleft().result()
+        for results in in_flight_chunks(items, work, chunk=chunk, in_flight=in_flight,
+                                        thread_name="escalate-reads"):
+            yield from results
 
     def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
                       chunk: int = ASSOCIATIONS_BATCH,

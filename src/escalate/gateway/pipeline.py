@@ -1,0 +1,39 @@
+"""Batch work run a few chunks at a time on a thread pool, beside whatever produces the items
+(a search paging through results, typically)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, chunk: int,
+                     in_flight: int, thread_name: str) -> Iterator[list[R]]:
+    """`work` on every `chunk` items as they come, up to `in_flight` chunks at once; each
+    chunk's results as a list, in the items' order.
+
+    A result is handed on as soon as it and every one before it are done, so nothing waits
+    for the whole of `items`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending: deque[Future[list[R]]] = deque()
+    with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix=thread_name) as pool:
+        batch: list[T] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == chunk:
+                pending.append(pool.submit(work, batch))
+                batch = []
+                while len(pending) > in_flight or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+        if batch:
+            pending.append(pool.submit(work, batch))
+        while pending:
+            yield pending.popleft().result()
