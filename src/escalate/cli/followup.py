@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -12,6 +13,8 @@ from ..errors import InvalidInput
 from .env import Env
 from .prompts import TerminalUi
 from .sending import run_entry
+
+V = TypeVar("V")
 
 CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "created_at",
               "last_client_update", "url", "contact_id", "contact_name", "contact_phone",
@@ -67,12 +70,7 @@ def followup(
     if everyone and (mine or agent):
         problems.append("--todos muestra al equipo: no lo combine con --mias ni --agente.")
     agent_email = _agent_option(agent, problems)
-    only = None
-    if priority:
-        try:
-            only = Priority.parse(priority)
-        except ValueError as exc:
-            problems.append(f"--prioridad: {exc}")
+    only = _parsed_option(Priority.parse, priority, "--prioridad", problems)
     if problems:
         raise InvalidInput(problems)
     settings = env.settings
@@ -109,6 +107,19 @@ def followup(
         _write_csv(env, rows)
     else:
         _show_table(env, report, team=whose.agent is None)
+
+
+def _parsed_option(parse: Callable[[str], V], value: str | None, flag: str,
+                   problems: list[str]) -> V | None:
+    """`parse(value)` when the option was given; what it rejects goes into `problems`, under
+    the option's name."""
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        problems.append(f"{flag}: {exc}")
+        return None
 
 
 def _agent_option(agent: str | None, problems: list[str]) -> str | None:
@@ -220,12 +231,7 @@ def contacted(
         problems.append("--nota: indique qué se le informó al cliente.")
     elif note_text_problem(text):
         problems.append(str(note_text_problem(text)))
-    chosen = None
-    if channel:
-        try:
-            chosen = Channel.parse(channel)
-        except ValueError as exc:
-            problems.append(f"--canal: {exc}")
+    chosen = _parsed_option(Channel.parse, channel, "--canal", problems)
     ticket = check_ticket_id(ticket_id)
     if problems:
         raise InvalidInput(problems)
