@@ -211,3 +211,15 @@ def low_search_cap(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> int:
     sandbox.control("POST", "search_cap", {"results": cap})
     monkeypatch.setattr(hubspot_gateway, "SEARCH_RESULTS_CAP", cap)
     return cap
+
+
+@pytest.fixture
+def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fallback folder (the user's temporary folder) belongs to this test only. Modules
+    whose every test needs it say `pytestmark = pytest.mark.usefixtures("private_temp")`."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

@@ -6,7 +6,6 @@ then sent with the real CLI against the sandbox.
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,14 +16,8 @@ from escalate.outbox import Entry, Outbox
 
 from .conftest import ANA, Cli, Sandbox
 
-
-@pytest.fixture(autouse=True)
-def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fallback folder lives in a temporary folder of this test only."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
+# The fallback folder (the user's temporary folder) belongs to each test only.
+pytestmark = pytest.mark.usefixtures("private_temp")
 
 
 def escalation_payload(email: str, policy: str = "POL-9") -> dict:

@@ -30,13 +30,8 @@ from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
 PAGE = 4096
 
 
-@pytest.fixture(autouse=True)
-def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The fallback folder (the user's temporary folder) belongs to this test only."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
+# The fallback folder (the user's temporary folder) belongs to each test only.
+pytestmark = pytest.mark.usefixtures("private_temp")
 
 
 def payload(policy: str, how: str = "Guardar") -> dict[str, Any]:
