@@ -223,3 +223,15 @@ def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+# A team policy: an owner per priority and a rule by where the problem happens (the owners
+# are among the sandbox's seeded owners).
+TEAM_POLICY = """\
+[matrix]
+URGENTE = "guardia@aseguradora.example"
+ALTA = "tech-lead@aseguradora.example"
+[[matrix.rules]]
+where_contains = ["app", "móvil"]
+owner = "equipo-app@aseguradora.example"
+"""

@@ -11,16 +11,7 @@ from typing import Any
 
 from escalate.workflows.doctor import _createdate
 
-from .conftest import Cli, Sandbox
-
-POLICY = """\
-[matrix]
-URGENTE = "guardia@aseguradora.example"
-ALTA = "tech-lead@aseguradora.example"
-[[matrix.rules]]
-where_contains = ["app", "móvil"]
-owner = "equipo-app@aseguradora.example"
-"""
+from .conftest import TEAM_POLICY, Cli, Sandbox
 
 
 def policy_file(tmp_path: Path, text: str) -> dict[str, str]:
@@ -36,7 +27,7 @@ def checks(result: Any) -> dict[str, dict[str, Any]]:
 def test_doctor_resolves_the_agent_and_every_owner_and_says_createdate_is_writable(
         cli: Cli, sandbox: Sandbox, tmp_path: Path):
     environ = {"ESCALATE_AGENT": "ana.agente@aseguradora.example",
-               **policy_file(tmp_path, POLICY)}
+               **policy_file(tmp_path, TEAM_POLICY)}
     result = cli("doctor", "--json", environ=environ)
     assert result.code == 0, result.out
     found = checks(result)
@@ -160,7 +151,7 @@ def test_setup_on_a_portal_from_before_adds_escalate_agent_and_leaves_the_rest(
 
 def test_policy_prints_the_policy_in_force_and_its_file(cli: Cli, sandbox: Sandbox,
                                                         tmp_path: Path):
-    environ = policy_file(tmp_path, POLICY + '[followup]\nhours = { URGENTE = 4 }\n')
+    environ = policy_file(tmp_path, TEAM_POLICY + '[followup]\nhours = { URGENTE = 4 }\n')
     shown = cli("politica", "--json", environ=environ)
     assert shown.code == 0, shown.err
     data = shown.json()

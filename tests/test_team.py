@@ -9,7 +9,7 @@ import time
 import urllib.request
 from typing import Any
 
-from .conftest import Cli, Sandbox
+from .conftest import TEAM_POLICY, Cli, Sandbox
 
 HOUR_MS = 3_600_000
 ANA, LUIS = "9002", "9003"  # seeded owners: ana.agente@ and luis.agente@aseguradora.example
@@ -282,17 +282,7 @@ def test_contacted_by_an_agent_hubspot_does_not_know_exits_3_and_writes_nothing(
 
 # -- create records the agent and the matrix's owner --------------------------------------
 
-MATRIX = """\
-[matrix]
-URGENTE = "guardia@aseguradora.example"
-ALTA = "tech-lead@aseguradora.example"
-[[matrix.rules]]
-where_contains = ["app", "móvil"]
-owner = "equipo-app@aseguradora.example"
-"""
-
-
-def team_env(tmp_path: Any, matrix: str = MATRIX) -> dict[str, str]:
+def team_env(tmp_path: Any, matrix: str = TEAM_POLICY) -> dict[str, str]:
     path = tmp_path / "equipo.toml"
     path.write_text(matrix, encoding="utf-8")
     return {**ANA_ENV, "ESCALATE_POLICY_FILE": str(path)}
@@ -348,7 +338,7 @@ def test_an_owner_or_agent_hubspot_does_not_know_stops_create_before_anything_is
         cli: Cli, sandbox: Sandbox, tmp_path: Any):
     from .conftest import ANA as ESCALATION
 
-    stranger_owner = team_env(tmp_path, MATRIX.replace("tech-lead@", "ex-lider@"))
+    stranger_owner = team_env(tmp_path, TEAM_POLICY.replace("tech-lead@", "ex-lider@"))
     result = cli("create", *ESCALATION, "--no-input", environ=stranger_owner)
     assert result.code == 3, result.err
     assert "ex-lider@aseguradora.example" in result.err
