@@ -17,20 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import escalate_sandbox
+import harness
 
 BASE = ["--cliente", "Ana López", "--correo", "ana.lopez@example.com", "--prioridad", "ALTA",
         "--que", "El endoso no guarda", "--como", "Endosos > Guardar", "--donde", "Portal web",
@@ -43,20 +41,14 @@ class Lab:
     def __init__(self, root: Path, per_10s: int) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self.sandbox = escalate_sandbox.start(root / "hubspot", per_10s=per_10s)
+        self.sandbox = harness.start_sandbox(root, per_10s=per_10s)
         (root / "tmp").mkdir()
-        self.env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(root / "home"),
-                    "HUBSPOT_BASE_URL": self.sandbox.url, "HUBSPOT_ACCESS_TOKEN": "sandbox",
-                    "TMPDIR": str(root / "tmp"), "ESCALATE_RETRY_SECONDS": "30",
-                    "ESCALATE_OFFLINE_RETRY_SECONDS": "5"}
+        self.env = harness.escalate_env(self.sandbox.url, root / "home", TMPDIR=str(root / "tmp"),
+                                        ESCALATE_RETRY_SECONDS="30",
+                                        ESCALATE_OFFLINE_RETRY_SECONDS="5")
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.sandbox.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            return json.loads(answer.read() or b"null")
+        return harness.control(self.sandbox.url, method, path, body)
 
     def escalate(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "escalate", *args], env=self.env,

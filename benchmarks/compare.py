@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +31,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-import escalate_sandbox  # noqa: E402  (this checkout's sandbox, whatever --src says)
+import harness  # noqa: E402  (starts this checkout's sandbox, whatever --src says)
 
-TOKEN = "sandbox"
 SEARCH_PER_SECOND = 5
 NAIVE_CREATE = ["create", "POL", "Ana López", "ana.lopez@example.com", "HIGH", "x"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c"
@@ -64,21 +61,15 @@ class Runs:
 class Bench:
     def __init__(self, root: Path, src: str | None) -> None:
         self.root = root
-        self.sandbox = escalate_sandbox.start(root / "hubspot", per_10s=0)
-        self.base_env = {"PATH": os.environ.get("PATH", ""), "HUBSPOT_BASE_URL": self.sandbox.url,
-                         "HUBSPOT_ACCESS_TOKEN": TOKEN, "ESCALATE_RETRY_SECONDS": "60"}
+        self.sandbox = harness.start_sandbox(root)
+        self.base_env = harness.escalate_env(self.sandbox.url, ESCALATE_RETRY_SECONDS="60")
         self.escalate_env = dict(self.base_env)
         self.escalate_env["PYTHONPATH"] = src or str(HERE.parent / "src")
         self.counter = 0
         self.limited = 0
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.sandbox.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {TOKEN}"})
-        with urllib.request.urlopen(request, timeout=300) as answer:
-            return json.loads(answer.read() or b"null")
+        return harness.control(self.sandbox.url, method, path, body, timeout=300)
 
     def timed(self, command: list[str], env: dict[str, str]) -> tuple[float, int, str, str]:
         """Wall time, requests sent, stdout and error (or "") of one process."""
@@ -115,14 +106,7 @@ class Bench:
 
     def overdue(self, count: int) -> None:
         self.control("POST", "/_sandbox/reset", {})
-        base = int((time.time() - 72 * 3600) * 1000)
-        for start in range(0, count, 100):
-            self.control("POST", "/crm/v3/objects/tickets/batch/create", {"inputs": [{
-                "properties": {"subject": f"T{i}", "hs_pipeline": "0", "hs_pipeline_stage": "2",
-                               "hs_ticket_priority": "HIGH", "createdate": str(base - i * 1000)},
-                "associations": [{"to": {"id": str(1001 + i % 6)}, "types": [{
-                    "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 16}]}],
-            } for i in range(start, min(count, start + 100))]})
+        harness.seed_overdue(self.sandbox.url, count)
 
 
 def create_args(policy: str) -> list[str]:

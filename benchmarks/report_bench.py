@@ -19,12 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import escalate_sandbox
+import harness
 
 HOUR_MS = 3_600_000
 WORDS = re.findall(r"\S+", """
@@ -55,21 +54,15 @@ sys.exit(code)
 class Bench:
     def __init__(self, root: Path, per_10s: int = 0) -> None:
         self.root = root
-        self.sandbox = escalate_sandbox.start(root / "hubspot", per_10s=per_10s)
+        self.sandbox = harness.start_sandbox(root, per_10s=per_10s)
         self.cpu = 0.0
         (root / "work").mkdir()
         (root / "work" / "escalate.toml").write_text(POLICY, encoding="utf-8")
-        self.env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(root / "home"),
-                    "HUBSPOT_BASE_URL": self.sandbox.url, "HUBSPOT_ACCESS_TOKEN": "sandbox",
-                    "ESCALATE_RETRY_SECONDS": "120"}
+        self.env = harness.escalate_env(self.sandbox.url, root / "home",
+                                        ESCALATE_RETRY_SECONDS="120")
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.sandbox.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
-        with urllib.request.urlopen(request, timeout=600) as answer:
-            return json.loads(answer.read() or b"null")
+        return harness.control(self.sandbox.url, method, path, body, timeout=600)
 
     def seed(self, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), 5_000):

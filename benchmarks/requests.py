@@ -6,16 +6,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-import escalate_sandbox
+import harness
 
 ANA = ["--poliza", "POL-1001", "--cliente", "Ana López", "--correo", "ana.lopez@example.com",
        "--prioridad", "ALTA", "--que", "El endoso no guarda", "--como", "Endosos > Guardar",
@@ -27,38 +24,20 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
 class Bench:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.sandbox = escalate_sandbox.start(root / "hubspot", per_10s=0)
-        self.env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(root / "home"),
-                    "HUBSPOT_BASE_URL": self.sandbox.url, "HUBSPOT_ACCESS_TOKEN": "sandbox"}
+        self.sandbox = harness.start_sandbox(root)
+        self.env = harness.escalate_env(self.sandbox.url, root / "home")
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.sandbox.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            return json.loads(answer.read() or b"null")
+        return harness.control(self.sandbox.url, method, path, body)
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[float, int, str]:
         """Wall time, requests sent and stdout of one `escalate` process."""
         self.control("DELETE", "/_sandbox/requests")
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "escalate", *args], text=True,
-                              capture_output=True, cwd=self.root, env={**self.env, **(env or {})})
-        elapsed = time.perf_counter() - started
-        if done.returncode:
-            raise SystemExit(f"escalate {' '.join(args)} failed: {done.stderr}")
-        return elapsed, len(self.control("GET", "/_sandbox/requests")), done.stdout
+        elapsed, out = harness.run_escalate(args, {**self.env, **(env or {})}, self.root)
+        return elapsed, len(self.control("GET", "/_sandbox/requests")), out
 
     def overdue(self, count: int) -> None:
-        base = int((time.time() - 72 * 3600) * 1000)
-        for start in range(0, count, 100):
-            self.control("POST", "/crm/v3/objects/tickets/batch/create", {"inputs": [{
-                "properties": {"subject": f"T{i}", "hs_pipeline": "0", "hs_pipeline_stage": "2",
-                               "hs_ticket_priority": "HIGH", "createdate": str(base - i * 1000)},
-                "associations": [{"to": {"id": str(1001 + i % 6)}, "types": [{
-                    "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 16}]}],
-            } for i in range(start, min(count, start + 100))]})
+        harness.seed_overdue(self.sandbox.url, count)
 
 
 def main() -> None:

@@ -10,16 +10,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-import escalate_sandbox
+import harness
 
 ESCALATION = ["--poliza", "POL-1001", "--cliente", "Ana López", "--correo",
               "ana.lopez@example.com", "--prioridad", "ALTA", "--que", "El endoso no guarda",
@@ -31,43 +27,24 @@ WRITES = ("POST", "PATCH", "PUT", "DELETE")
 class Bench:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.sandbox = escalate_sandbox.start(root / "hubspot", per_10s=0)
+        self.sandbox = harness.start_sandbox(root)
         (root / "escalate.toml").write_text(POLICY, encoding="utf-8")
-        self.env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(root / "home"),
-                    "HUBSPOT_BASE_URL": self.sandbox.url, "HUBSPOT_ACCESS_TOKEN": "sandbox",
-                    "ESCALATE_POLICY_FILE": str(root / "escalate.toml")}
+        self.env = harness.escalate_env(self.sandbox.url, root / "home",
+                                        ESCALATE_POLICY_FILE=str(root / "escalate.toml"))
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.sandbox.url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            return json.loads(answer.read() or b"null")
+        return harness.control(self.sandbox.url, method, path, body)
 
     def run(self, *args: str, env: dict[str, str] | None = None
             ) -> tuple[float, list[dict[str, Any]], str]:
         """Wall time, the requests sent and stdout of one `escalate` process."""
         self.control("DELETE", "/_sandbox/requests")
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "escalate", *args], text=True,
-                              capture_output=True, cwd=self.root, env={**self.env, **(env or {})})
-        elapsed = time.perf_counter() - started
-        if done.returncode:
-            raise SystemExit(f"escalate {' '.join(args)} failed: {done.stderr}")
-        return elapsed, list(self.control("GET", "/_sandbox/requests")), done.stdout
+        elapsed, out = harness.run_escalate(args, {**self.env, **(env or {})}, self.root)
+        return elapsed, list(self.control("GET", "/_sandbox/requests")), out
 
     def overdue(self, count: int) -> None:
-        base = int((time.time() - 72 * 3600) * 1000)
-        for start in range(0, count, 100):
-            self.control("POST", "/crm/v3/objects/tickets/batch/create", {"inputs": [{
-                "properties": {"subject": f"POL-{i} - Cliente", "hs_pipeline": "0",
-                               "hs_pipeline_stage": "2", "hs_ticket_priority": "HIGH",
-                               "createdate": str(base - i * 1000),
-                               "escalate_agent": "9002" if i % 2 else "9003"},
-                "associations": [{"to": {"id": str(1001 + i % 6)}, "types": [{
-                    "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 16}]}],
-            } for i in range(start, min(count, start + 100))]})
+        harness.seed_overdue(self.sandbox.url, count, subject=lambda i: f"POL-{i} - Cliente",
+                             extra=lambda i: {"escalate_agent": "9002" if i % 2 else "9003"})
 
 
 def _writes(log: list[dict[str, Any]]) -> int:
