@@ -213,7 +213,7 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
 
         env.err.print(f"[red]Error:[/] {escape(env.redact(usage_error_message(exc)))}",
                       markup=True, highlight=False)
-        env.err.print("Use «escalate --help» o «escalate COMANDO --help» para ver las opciones.")
+        env.err.print(f"Use «{_help_command(exc)}» para ver las opciones.")
         return ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
         env.err.print("Interrumpido.")
@@ -235,6 +235,13 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         return ExitCode.BUG
     finally:
         env.close()
+
+
+def _help_command(exc: Any) -> str:
+    """The help that answers a usage error: the command's own (`escalate followup --help`)."""
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None and ctx.command_path else "escalate"
+    return f"{path} --help"
 
 
 def show_error(env: Env, exc: EscalateError) -> None:

@@ -15,7 +15,7 @@ COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE":
 def bump(
     ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", "--simular", help="Mostrar qué tickets subirían, sin cambiar nada.")]
+        "--simular", "--dry-run", help="Mostrar qué tickets subirían, sin cambiar nada.")]
     = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,

@@ -25,28 +25,28 @@ COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE":
 def followup(
     ctx: typer.Context,
     hours: Annotated[float | None, typer.Option(
-        "--hours", "--horas", help="Horas sin resolución ni aviso al cliente, para toda "
+        "--horas", "--hours", help="Horas sin resolución ni aviso al cliente, para toda "
         "prioridad (por omisión: el intervalo por prioridad del archivo de políticas; si no, "
         "ESCALATE_FOLLOWUP_HOURS).")] = None,
-    priority: Annotated[str | None, typer.Option("--priority", "--prioridad",
+    priority: Annotated[str | None, typer.Option("--prioridad", "--priority",
                                                  help="Solo esta prioridad.")] = None,
     mine: Annotated[bool, typer.Option(
-        "--mine", "--mias", help="Solo los tickets que escaló usted (ESCALATE_AGENT); es lo "
+        "--mias", "--mine", help="Solo los tickets que escaló usted (ESCALATE_AGENT); es lo "
         "que se muestra si ESCALATE_AGENT está definido.")] = False,
     everyone: Annotated[bool, typer.Option(
-        "--all", "--todos", help="Los tickets de todo el equipo.")] = False,
+        "--todos", "--all", help="Los tickets de todo el equipo.")] = False,
     agent: Annotated[str | None, typer.Option(
-        "--agent", "--agente", metavar="CORREO",
+        "--agente", "--agent", metavar="CORREO",
         help="Solo los tickets que escaló este agente (su correo de HubSpot).")] = None,
     tasks: Annotated[bool, typer.Option(
-        "--tasks", "--tareas", help="Crear en HubSpot una tarea de llamada por cada cliente "
+        "--tareas", "--tasks", help="Crear en HubSpot una tarea de llamada por cada cliente "
         "que espera, para el agente que escaló; completa las que ya no se deben. Se puede "
         "repetir sin duplicar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Lista en CSV por stdout.")] = False,
     no_input: Annotated[bool, typer.Option(
-        "--no-input", "--sin-preguntas", help="Nunca preguntar (followup no pregunta nada; "
+        "--sin-preguntas", "--no-input", help="Nunca preguntar (followup no pregunta nada; "
         "se acepta para las tareas programadas).")] = False,
 ) -> None:
     """Listar los tickets cuyo cliente espera una llamada, el más atrasado primero.
@@ -205,11 +205,11 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
 def contacted(
     ctx: typer.Context,
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET_ID", help="Id del ticket.")],
-    note: Annotated[str | None, typer.Option("--note", "--nota",
+    note: Annotated[str | None, typer.Option("--nota", "--note",
                                              help="Qué se le dijo al cliente (obligatorio).")]
     = None,
     channel: Annotated[str | None, typer.Option(
-        "--channel", "--canal", help="telefono, correo, chat, whatsapp, redes o web.")] = None,
+        "--canal", "--channel", help="telefono, correo, chat, whatsapp, redes o web.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
 ) -> None:

@@ -25,10 +25,10 @@ Table = tuple[list[str], list[list[Any]]]
 def report(
     ctx: typer.Context,
     since: Annotated[str, typer.Option(
-        "--since", "--desde", metavar="FECHA",
+        "--desde", "--since", metavar="FECHA",
         help="Desde esta fecha de creación (AAAA-MM-DD o ISO 8601; sin zona: la del portal).")],
     until: Annotated[str | None, typer.Option(
-        "--until", "--hasta", metavar="FECHA",
+        "--hasta", "--until", metavar="FECHA",
         help="Hasta esta fecha, incluida si es solo un día (por omisión: ahora).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="El informe en JSON por stdout.")]
     = False,
