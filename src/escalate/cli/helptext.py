@@ -26,6 +26,9 @@ LABELS = {
 _PANEL = "rich_help_panel"
 
 
+NAMES_ON_ONE_LINE = 24  # an option's names wider than this go one per line
+
+
 def width() -> int:
     """The terminal's width (COLUMNS or TERMINAL_WIDTH when set), 80 when not a terminal."""
     forced = os.environ.get("TERMINAL_WIDTH", "")
@@ -35,11 +38,28 @@ def width() -> int:
 
 
 def _wrap(text: str, size: int) -> list[str]:
-    """Each line of `text` wrapped to `size`; empty lines stay."""
+    """Each line of `text` wrapped to `size`, a wrapped line's rest indented under it; empty
+    lines stay."""
     lines: list[str] = []
     for line in text.splitlines() or [""]:
-        lines.extend(textwrap.wrap(line, size, break_on_hyphens=False) or [""])
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        lines.extend(textwrap.wrap(line, size, break_on_hyphens=False, break_long_words=False,
+                                   subsequent_indent=indent + "  " if indent else "")
+                     or [""])
     return lines
+
+
+def _reflowed(text: str) -> str:
+    """Prose paragraphs joined into one line each (the terminal decides where they break);
+    indented lines, such as an example's, are kept as written."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.splitlines()
+        if paragraph.startswith("\b") or any(line.startswith(" ") for line in lines):
+            paragraphs.append(paragraph.strip("\b\n"))
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs)
 
 
 def _description(command: Any) -> list[str]:
@@ -49,7 +69,7 @@ def _description(command: Any) -> list[str]:
         first = first.replace("\n", " ")
     parts = [first.strip().strip("\b")]
     if rest:
-        parts.append("\n\n".join(rest))
+        parts.append(_reflowed("\n\n".join(rest)))
     if command.deprecated:
         parts[0] = LABELS["deprecated"] + parts[0]
     return parts
@@ -96,7 +116,10 @@ def _param_row(param: Any, ctx: Any) -> list[str]:
     ranged = param._get_number_range_help_str()
     if ranged:
         kind += f" [{ranged}]"
-    return [",".join(long_names), ",".join(short_names), kind, _param_help(param, ctx)]
+    names = ", ".join(long_names)
+    if len(names) > NAMES_ON_ONE_LINE:  # a long pair stacks, leaving the help room
+        names = "\n".join(long_names)
+    return [names, ",".join(short_names), kind, _param_help(param, ctx)]
 
 
 def _panel(title: str, rows: list[list[str]], size: int) -> list[str]:
@@ -104,17 +127,22 @@ def _panel(title: str, rows: list[list[str]], size: int) -> list[str]:
     inner = size - 4
     rows = [row for row in rows if any(row)]
     columns = len(rows[0])
-    widths = [max(len(row[i]) for row in rows) for i in range(columns - 1)]
+    # A cell may hold several lines (an option's names, one per line).
+    widths = [max(len(line) for row in rows for line in row[i].split("\n"))
+              for i in range(columns - 1)]
     used = [w for w in widths if w]
     left = sum(used) + 2 * len(used)
     last = max(20, inner - left)
     lines = [f"╭─ {title} " + "─" * max(0, size - len(title) - 5) + "╮"]
     for row in rows:
-        head = "".join(cell.ljust(w) + "  " for cell, w in zip(row, widths, strict=False) if w)
+        cells = [cell.split("\n") for cell in row[:-1]]
         wrapped = _wrap(row[-1], last) if row[-1] else [""]
-        for number, piece in enumerate(wrapped):
-            start = head if number == 0 else " " * len(head)
-            lines.append("│ " + (start + piece).ljust(inner) + " │")
+        height = max(len(wrapped), *(len(c) for c in cells))
+        for number in range(height):
+            head = "".join((cell[number] if number < len(cell) else "").ljust(w) + "  "
+                           for cell, w in zip(cells, widths, strict=False) if w)
+            piece = wrapped[number] if number < len(wrapped) else ""
+            lines.append("│ " + (head + piece).ljust(inner) + " │")
     lines.append("╰" + "─" * (size - 2) + "╯")
     return lines
 
