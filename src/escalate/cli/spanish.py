@@ -111,32 +111,28 @@ def _plain_coercion(command: Any, ctx: Any) -> None:
                                            annotation=descriptor.annotation)
 
 
-class SpanishCommand(TyperCommand):
+class _Spanish:
+    """Help, usage and argument parsing in Spanish, for a typer command or group."""
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _spanish_help_option(self, ctx)
         _spanish_metavars(self, ctx)
         formatter.write(render(self, ctx))
 
     def get_usage(self, ctx: Any) -> str:
-        return _spanish_usage(super().get_usage(ctx))
+        return _spanish_usage(super().get_usage(ctx))  # type: ignore[misc]
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _plain_coercion(self, ctx)
-        return list(super().parse_args(ctx, args))
+        return list(super().parse_args(ctx, args))  # type: ignore[misc]
 
 
-class SpanishGroup(TyperGroup):
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        _spanish_help_option(self, ctx)
-        _spanish_metavars(self, ctx)
-        formatter.write(render(self, ctx))
+class SpanishCommand(_Spanish, TyperCommand):
+    """A command whose help and usage errors speak Spanish."""
 
-    def get_usage(self, ctx: Any) -> str:
-        return _spanish_usage(super().get_usage(ctx))
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        _plain_coercion(self, ctx)
-        return list(super().parse_args(ctx, args))
+class SpanishGroup(_Spanish, TyperGroup):
+    """A group whose help and usage errors speak Spanish; commands built only when named."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the names only: a lazy mapping builds none of them
