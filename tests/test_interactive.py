@@ -96,11 +96,33 @@ def answer_form(t: Term, *, policy: str = "POL-77", client: str = "Ana López",
     t.answer("primera que aplique", DOWN + "\r")  # ALTA
     t.answer("QUÉ pasa", what + "\r\r")
     t.answer("CÓMO pasó", "Pagos > Tarjeta > Pagar\r\r")
-    t.answer("DÓNDE", "Portal web de agentes\r")
+    answer_rest(t, "Portal web de agentes", review=None)
+
+
+NO_CHANGES = (("cambiar algún dato", "n"),)
+
+
+def answer_rest(t: Term, where: str, *, where_prompt: str = "DÓNDE",
+                changes: tuple[tuple[str, str], ...] = NO_CHANGES,
+                review: str | None = "\r") -> str:
+    """The form from DÓNDE on: `where`, the default time and channel (Teléfono), the
+    `changes` as (prompt, keys) pairs, no attachments, then `review` sent at the review
+    (none: stop there); returns what the review showed."""
+    t.answer(where_prompt, where + "\r")
     t.answer("CUÁNDO", "\r")
-    t.answer("canal", "\r")  # Teléfono
-    t.answer("cambiar algún dato", "n")
+    t.answer("canal", "\r")
+    for prompt, keys in changes:
+        t.answer(prompt, keys)
     t.answer("Adjuntos", "\r")
+    return "" if review is None else t.answer("Qué hacemos", review)
+
+
+def sent_ticket(t: Term, sandbox: Sandbox) -> Any:
+    """The one ticket HubSpot holds once `t` has ended with exit 0."""
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    return ticket
 
 
 def outbox_entries(home: Path) -> list[Any]:
@@ -140,9 +162,7 @@ def test_a_typo_in_each_field_is_asked_again_at_once_and_the_fixed_ticket_is_sen
     t.answer("el archivo no existe", CLEAR_LINE + str(shot).replace(" ", "\\ ") + "\r")
     review = t.answer("Qué hacemos", "\r")
     assert "POL-77 - Ana López" in review and "captura de pantalla.png" in review
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    ticket = sent_ticket(t, sandbox)
     content = ticket.properties["content"]
     assert ticket.properties["subject"] == "POL-77 - Ana López"
     assert ticket.properties["hs_ticket_priority"] == "HIGH"
@@ -158,15 +178,8 @@ def test_a_pasted_multi_line_what_stays_whole_in_its_field(term: Any, sandbox: S
     pasted = "Al guardar el endoso:\nla pantalla queda en blanco\n\ny luego pide sesión"
     t.answer("QUÉ pasa", PASTE_START + pasted + PASTE_END + "\r\r")
     t.answer("CÓMO pasó", "Endosos > Guardar\r\r")
-    t.answer("DÓNDE", "App móvil\r")
-    t.answer("CUÁNDO", "\r")
-    t.answer("canal", "\r")
-    t.answer("Dato a cambiar", "\r")
-    t.answer("Adjuntos", "\r")
-    t.answer("Qué hacemos", "\r")
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    answer_rest(t, "App móvil", changes=(("Dato a cambiar", "\r"),))  # an endoso: rule B.a
+    ticket = sent_ticket(t, sandbox)
     content = ticket.properties["content"]
     what = content.split("QUÉ:\n", 1)[1].split("\n\nCÓMO:", 1)[0]
     assert what == pasted
@@ -200,12 +213,7 @@ def test_ctrl_c_at_three_points_keeps_a_draft_and_borrador_creates_exactly_one_t
     t.answer("primera que aplique", "\r")  # URGENTE
     t.answer("QUÉ pasa", "No carga la póliza\r\r")
     t.answer("CÓMO pasó", "Abrir la app\r\r")
-    t.answer("DÓNDE", "App\r")
-    t.answer("CUÁNDO", "\r")
-    t.answer("canal", "\r")
-    t.answer("cambiar algún dato", "n")
-    t.answer("Adjuntos", "\r")
-    t.answer("Qué hacemos", CTRL_C)  # 3: at the review
+    answer_rest(t, "App", review=CTRL_C)  # 3: at the review
     code, shown = t.finish()
     assert code == 130 and resume_id(shown) == draft
     assert [e.kind for e in outbox_entries(home)] == ["draft"]
@@ -214,9 +222,7 @@ def test_ctrl_c_at_three_points_keeps_a_draft_and_borrador_creates_exactly_one_t
     t = term("--borrador", draft)  # complete: straight to the review
     review = t.answer("Qué hacemos", "\r")
     assert "POL-79 - Ana López" in review and "URGENTE" in review
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    ticket = sent_ticket(t, sandbox)
     assert ticket.properties["hs_ticket_priority"] == "URGENT"
     assert outbox_entries(home) == []
 
@@ -230,9 +236,7 @@ def test_the_reviews_edit_path_changes_a_field_and_returns_to_the_review(
     t.answer(r"DÓNDE \(web o app", CLEAR_LINE + "App móvil, pantalla de pagos\r")
     review = t.answer("Qué hacemos", "\r")
     assert "App móvil, pantalla de pagos" in review
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    ticket = sent_ticket(t, sandbox)
     assert "DÓNDE:\nApp móvil, pantalla de pagos" in ticket.properties["content"]
 
 
@@ -270,15 +274,8 @@ def test_what_can_be_written_in_the_agents_editor(term: Any, sandbox: Sandbox, t
              "ana.lopez@example.com", "--prioridad", "baja", extra={"EDITOR": str(editor)})
     t.answer("QUÉ pasa", "\x18\x05")  # Ctrl-X Ctrl-E
     t.answer("CÓMO pasó", "Abrir\r\r")
-    t.answer(r"DÓNDE \(web", "Web\r")
-    t.answer("CUÁNDO", "\r")
-    t.answer("canal", "\r")
-    t.answer("cambiar algún dato", "n")
-    t.answer("Adjuntos", "\r")
-    t.answer("Qué hacemos", "\r")
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    answer_rest(t, "Web", where_prompt=r"DÓNDE \(web")
+    ticket = sent_ticket(t, sandbox)
     assert "QUÉ:\nEscrito en el editor\ncon dos líneas\n\nCÓMO:" in ticket.properties["content"]
 
 
@@ -313,9 +310,7 @@ def test_the_review_on_80_columns_wraps_long_lines_and_crops_nothing(
     review = t.answer("Qué hacemos", "\r")
     words = re.sub(r"[│╭╮╰╯─\s]+", " ", review)
     assert " ".join(what.split()) in words, review
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    ticket = sent_ticket(t, sandbox)
     assert what in ticket.properties["content"]
 
 
@@ -334,15 +329,8 @@ def test_ctrl_c_while_typing_keeps_the_half_typed_field_and_says_so_once(
     t = term("--borrador", resume_id(shown))
     t.wait("CÓMO pasó")
     t.answer("Tarjeta de", " crédito\r\r")  # the kept text, ready to go on typing
-    t.answer("DÓNDE", "Web\r")
-    t.answer("CUÁNDO", "\r")
-    t.answer("canal", "\r")
-    t.answer("cambiar algún dato", "n")
-    t.answer("Adjuntos", "\r")
-    t.answer("Qué hacemos", "\r")
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    answer_rest(t, "Web")
+    ticket = sent_ticket(t, sandbox)
     assert "CÓMO:\nAdjuntar > Tarjeta de crédito\n" in ticket.properties["content"]
     assert outbox_entries(home) == []
 
@@ -369,18 +357,12 @@ def test_yes_to_changes_then_a_stray_enter_does_not_end_the_list_empty(
              "ana.lopez@example.com", "--prioridad", "media")
     t.answer("QUÉ pasa", "No guarda el dato\r\r")
     t.answer("CÓMO pasó", "Perfil > Guardar\r\r")
-    t.answer("DÓNDE", "Web\r")
-    t.answer("CUÁNDO", "\r")
-    t.answer("canal", "\r")
-    t.answer("cambiar algún dato", "s")
-    t.answer("Dato a cambiar", "\r")  # the Enter typed after «s» out of habit
-    t.answer("Respondió que sí", "placa=ABC1234\r")
-    t.answer("vacío para terminar", "\r")
-    t.answer("Adjuntos", "\r")
-    t.answer("Qué hacemos", "\r")
-    code, shown = t.finish()
-    assert code == 0, shown
-    [ticket] = sandbox.tickets()
+    answer_rest(t, "Web", changes=(
+        ("cambiar algún dato", "s"),
+        ("Dato a cambiar", "\r"),  # the Enter typed after «s» out of habit
+        ("Respondió que sí", "placa=ABC1234\r"),
+        ("vacío para terminar", "\r")))
+    ticket = sent_ticket(t, sandbox)
     assert "- placa: ABC1234" in ticket.properties["content"]
 
 
