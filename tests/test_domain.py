@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate.domain.escalation import MAX_CONTENT, Escalation, Rules
+from escalate.domain.escalation import Escalation, Rules
 from escalate.domain.followup import Clock, Reason, waited
+from escalate.domain.limits import MAX_TEXT
 from escalate.domain.priority import Priority
 from escalate.domain.records import Ticket
 from escalate.domain.text import clean
@@ -122,7 +123,7 @@ def test_arbitrary_text_gives_a_valid_ticket_or_a_validation_error(data):
         assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
         assert not any("\x1b" in p for p in exc.problems)
         return
-    assert len(escalation.content()) <= MAX_CONTENT
+    assert len(escalation.content()) <= MAX_TEXT
     assert escalation.subject().startswith(escalation.policy + " - ")
     assert "\x1b" not in escalation.content() + escalation.subject()
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .domain.limits import DEFAULT_POLICY_PATTERN
 from .errors import AuthProblem, InvalidInput
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
-DEFAULT_POLICY_PATTERN = r"^[A-Z0-9][A-Z0-9/-]{2,39}$"
 MAX_LINES_SHOWN = 5
 
 DEFAULTS: dict[str, str] = {

@@ -215,6 +215,3 @@ class AmbiguousWrite(Unreachable):
                          answer=answer or (failure.answer if failure is not None else None))
         self.failure = failure
 
-
-class Interrupted(EscalateError):
-    exit_code = ExitCode.INTERRUPTED

@@ -24,11 +24,10 @@ app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
 
 
 def _age(env: Env, created_at: float) -> str:
-    minutes = max(0, int((env.now().timestamp() - created_at) / 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if hours < 48 else f"{hours // 24} d"
+    """How long the entry has waited, in the same Spanish as the follow-up table."""
+    from ..domain.followup import waited
+
+    return waited(max(0.0, env.now().timestamp() - created_at) / 3600)
 
 
 def _readable(env: Env) -> list[Entry]:
@@ -55,7 +54,7 @@ def _line(env: Env, item: Listed) -> str:
     entry = item.entry
     where = " · guardada en la carpeta temporal" if entry.aside else ""
     error = f" · último error: {item.why}" if item.why and item.status == "pendiente" else ""
-    return f"{entry.id[:8]}  {item.description} · hace {_age(env, entry.created_at)}{where}{error}"
+    return f"{entry.id[:8]}  {item.description} · {_age(env, entry.created_at)}{where}{error}"
 
 
 @app.callback()

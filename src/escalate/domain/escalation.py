@@ -21,14 +21,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..errors import InvalidInput
+from . import limits
 from .answers import CONTACT, EscalationInput
 from .moments import EARLIEST, parse_iso, zone
 from .priority import Priority
 from .text import clean, fold, shown
 
-MAX_CONTENT = 65_536  # HubSpot's limit for a string property such as `content`
 CLOCK_SKEW = timedelta(minutes=5)
-DEFAULT_POLICY_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,39}$")
+DEFAULT_POLICY_PATTERN = re.compile(limits.DEFAULT_POLICY_PATTERN)
 PLACEHOLDERS = {"NA", "N/A", "X", "XX", "XXX", "TEST", "PRUEBA", "PENDIENTE", "TBD", "TODO",
                 "SIN DATOS", "NINGUNO", "NADA", "ASDF", "NULL", "NONE", "-"}
 NAME_PUNCTUATION = set(" '’.-")
@@ -270,14 +270,14 @@ class Escalation(BaseModel):
             raise PydanticCustomError(
                 "contact", "falta el correo o el teléfono del cliente (uno de los dos)")
         size = len(self.content())
-        if size > MAX_CONTENT:
+        if size > limits.MAX_TEXT:
             longest = max(("what", "how", "where", "when"),
                           key=lambda f: len(getattr(self, f) or ""))
             raise PydanticCustomError(
                 "too_long",
                 "la descripción ocupa {size} caracteres y HubSpot admite {limit}: acórtelo",
                 {"size": f"{size:,}".replace(",", "."),
-                 "limit": f"{MAX_CONTENT:,}".replace(",", "."), "field": longest})
+                 "limit": f"{limits.MAX_TEXT:,}".replace(",", "."), "field": longest})
         return self
 
     # -- the ticket ---------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The HubSpot gateway: the only package that imports `hubspot`."""
 
-from ..domain.moments import epoch_ms
-from .hubspot import Gateway
+from .hubspot import TICKET_PROPERTIES, Gateway
 from .transport import RetryPolicy
 
-__all__ = ["Gateway", "RetryPolicy", "epoch_ms"]
+__all__ = ["TICKET_PROPERTIES", "Gateway", "RetryPolicy"]

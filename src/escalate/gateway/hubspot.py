@@ -115,10 +115,6 @@ class Gateway(TeamCalls, HistoryCalls):
         return self._tickets.search_api
 
     @cached_property
-    def _tickets_batch(self) -> Any:
-        return self._tickets.batch_api
-
-    @cached_property
     def _contacts_basic(self) -> Any:
         return self._client.crm.contacts.basic_api
 

@@ -10,10 +10,11 @@ from typing import Any
 from ..config import Settings
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Escalation, Rules, national_digits
+from ..domain.moments import epoch_ms
 from ..domain.names import same_person
 from ..domain.records import Contact, Ticket, UploadedFile
 from ..errors import AuthProblem, EscalateError, ExitCode, NotFound, Refused
-from ..gateway import Gateway, epoch_ms
+from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
 from .files import LocalFile

@@ -268,13 +268,13 @@ def queued_escalation(payload: dict[str, Any]) -> Escalation:
     phone region) must not strand an escalation the agent already had accepted.
     """
     from ..domain.escalation import Change, Channel, Escalation
+    from ..domain.moments import parse_iso
     from ..domain.priority import Priority
 
     data = dict(payload["escalation"])
     created = data.get("created_at")
-    moment = datetime.fromisoformat(created) if isinstance(created, str) else None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    # Written by model_dump: ISO 8601 with its offset (UTC if a stray one has none).
+    moment = parse_iso(created, timezone.utc) if isinstance(created, str) else None
     values: dict[str, Any] = {name: data.get(name) for name in Escalation.model_fields
                               if name in data}
     values["priority"] = Priority(str(data["priority"]))

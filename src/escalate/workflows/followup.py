@@ -218,7 +218,7 @@ def candidate_tickets(gateway: Gateway, portal: Portal, clock: Clock, now: datet
 
 
 def candidate_properties(portal: Portal) -> list[str]:
-    from ..gateway.hubspot import TICKET_PROPERTIES
+    from ..gateway import TICKET_PROPERTIES
 
     return list(dict.fromkeys([
         *TICKET_PROPERTIES, AGENT_PROPERTY, "hubspot_owner_id",

@@ -10,11 +10,12 @@ import html
 from collections.abc import Iterable
 from datetime import datetime
 
+from ..domain.limits import MAX_TEXT
 from ..errors import AmbiguousWrite, Unreachable
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 
-MAX_BODY = 65_536  # HubSpot's limit for hs_note_body
+MAX_BODY = MAX_TEXT  # hs_note_body
 FRAME = 5_536  # room for the heading, the file list and the reference (text up to 60,000)
 RESEND_ATTEMPTS = 3
 
