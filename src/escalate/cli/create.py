@@ -186,13 +186,11 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
     text = str(answers.get("created_at") or "")
     if not text.strip() or has_offset(text):
         return None
-    import time
+    from ..workflows.portal import load_portal
 
-    from ..workflows.portal import PortalCache, load_portal
-
-    cached = PortalCache(env.settings).load(time.time())
+    cached = _cached_time_zone(env)
     if cached is not None:
-        return cached.account.time_zone
+        return cached
     if offline:
         return None
     return load_portal(env.gateway(), env.settings, warn=env.warn).account.time_zone
@@ -249,8 +247,22 @@ def report(env: Env, result: CreateResult, as_json: bool) -> None:
     env.out(line)
 
 
+def _cached_time_zone(env: Env) -> str | None:
+    """The portal's time zone if the portal cache knows it (reads nothing from HubSpot)."""
+    from ..workflows.portal import PortalCache
+
+    cached = PortalCache(env.settings).load(env.now().timestamp())
+    return cached.account.time_zone if cached is not None else None
+
+
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
                  as_json: bool) -> None:
+    from ..domain.moments import zone
+
+    # Shown as the review shows it: to the minute, in the portal's zone when known.
+    portal_zone = zone(_cached_time_zone(env))
+    created = (escalation.created_at.astimezone(portal_zone) if portal_zone is not None
+               else escalation.created_at.astimezone())
     preview = {
         "dry_run": True,
         "subject": escalation.subject(),
@@ -258,7 +270,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "stage": env.settings.stage,
         "content": escalation.content(),
         "contact": {"email": escalation.email, "phone": escalation.phone},
-        "created_at": escalation.created_at.isoformat(),
+        "created_at": created.isoformat(timespec="minutes"),
         "attachments": [f.name for f in files],
     }
     if as_json:
