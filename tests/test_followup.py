@@ -114,6 +114,18 @@ def test_the_table_shows_the_phone_and_a_summary_and_nothing_owed_is_friendly(
     assert "1 sin resolver" in table and "1 vencen en las próximas 24 h" in table
 
 
+def test_the_table_fits_80_columns_with_the_phone_whole_and_its_right_border(
+        cli: Cli, sandbox: Sandbox):
+    moment = (datetime.now(timezone.utc) - timedelta(hours=60)).isoformat()
+    urgent = with_option(with_option(ANA, "--poliza", "POL-32"), "--prioridad", "URGENTE")
+    assert cli("create", *urgent, "--fecha", moment, "--no-input").code == 0
+    lines = cli("followup", "--todos").out.splitlines()
+    table = [line for line in lines if line[:1] in "┏┃┡│├└"]
+    assert table and all(len(line) <= 80 for line in lines)
+    assert all(line.rstrip()[-1] in "┓┃┩│┤┘" for line in table)  # nothing cropped
+    assert any("+52 55 1234 5678" in line for line in table)
+
+
 def test_contacted_on_a_missing_ticket_exits_3_and_writes_nothing(cli: Cli, sandbox: Sandbox):
     result = cli("contacted", "424242", "--nota", "hola")
     assert result.code == 3

@@ -173,14 +173,15 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
         if report.due_soon:
             env.out(f"{report.due_soon} ticket(s) vencerán en las próximas {ahead}.")
         return
+    # Fits 80 columns: only the client column gives way (it folds); the phone stays whole.
     table = Table(show_lines=True, header_style="bold")
     # The ticket id is the link: the column never wraps (a long name is cut with …), so
     # terminals keep the link whole and clickable.
-    table.add_column("Ticket", no_wrap=True, overflow="ellipsis", max_width=16)
+    table.add_column("Ticket", no_wrap=True, overflow="ellipsis", max_width=14)
     table.add_column("Prioridad", no_wrap=True)
-    table.add_column("Espera", min_width=12, ratio=1)
-    table.add_column("Cliente", overflow="fold", min_width=9, ratio=2)
-    table.add_column("Teléfono", no_wrap=True)
+    table.add_column("Espera", min_width=11, ratio=1)
+    table.add_column("Cliente", overflow="fold", min_width=8, ratio=2)
+    table.add_column("Teléfono", no_wrap=True, min_width=16)
     for row in report.rows:
         priority = row.priority
         shown = (f"[{COLOURS[priority.value]}]{priority.icon} {priority.value}[/]"
