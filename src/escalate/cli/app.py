@@ -269,8 +269,22 @@ def main() -> None:
         env.close()
         code = ExitCode.INTERRUPTED
     settle(env, code)
-    if code == ExitCode.INTERRUPTED:  # 130 as promised, whatever Python's own Ctrl-C
-        sys.stdout.flush()  # bookkeeping says (it can end the process by SIGINT instead)
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    finish(code)
+
+
+def finish(code: int) -> None:
+    """End the process with `code`, skipping Python's teardown.
+
+    By now every file and the outbox are closed and every request has its answer; what
+    remains is freeing each imported module's objects one by one, ≈50–80 ms of a 0.4 s
+    `create` (benchmarks/startup.py). So: flush, run the atexit handlers, and leave. It
+    also gives 130 after Ctrl-C whatever Python's own bookkeeping says (it can end the
+    process by SIGINT instead)."""
+    import atexit
+    from contextlib import suppress
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe or stream: nothing left to show
+            stream.flush()
+    os._exit(code)
