@@ -22,12 +22,14 @@ def same_person(typed: str, first: str, last: str) -> bool:
     Tolerates accents, case, word order, one missing surname (either side may have
     one word more) and a small typo per word.
     """
-    from rapidfuzz.fuzz import ratio
-
     said = words(typed)
     held = words(f"{first} {last}")
     if not said or not held:
         return False
+    if sorted(said) == sorted(held):  # the usual case, without loading rapidfuzz
+        return True
+    from rapidfuzz.fuzz import ratio
+
     shorter, longer = (said, held) if len(said) <= len(held) else (held, said)
     if len(longer) - len(shorter) > 1 or (len(shorter) == 1 and len(longer) > 1):
         return False
