@@ -99,7 +99,7 @@ def test_content_over_hubspots_limit_is_refused_naming_the_field():
 
 def test_the_model_round_trips_through_its_own_dump():
     escalation = build(changes=["placa=X1"], channel="whatsapp", phone="5512345678")
-    again = Escalation.build(escalation.model_dump(mode="json"), Rules(), NOW)
+    again = Escalation.build(escalation.as_json(), Rules(), NOW)
     assert again == escalation
 
 
@@ -194,3 +194,25 @@ def test_due_soon_counts_open_tickets_owed_within_a_day():
 
 def test_waits_read_in_spanish():
     assert waited(76) == "hace 3 d 4 h" and waited(5) == "hace 5 h" and waited(0.3) == "hace 18 min"
+
+
+_LABEL = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,12}", fullmatch=True)
+_LOCAL = st.from_regex(r"[A-Za-z0-9_+.-]{1,20}", fullmatch=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.builds(lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}", _LOCAL,
+              st.lists(_LABEL, min_size=1, max_size=3),
+              st.sampled_from(["com", "MX", "test", "local", "org", "c", "co1", "example"])),
+    st.text(max_size=40)))
+def test_the_plain_email_path_agrees_with_email_validator(text):
+    from email_validator import EmailNotValidError, validate_email
+
+    from escalate.domain.addresses import normalise_email
+
+    try:
+        expected = str(validate_email(text, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        expected = None
+    assert normalise_email(text) == expected

@@ -249,14 +249,14 @@ def _agent_email(raw: str, problems: list[str]) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    from email_validator import EmailNotValidError, validate_email
+    from .domain.addresses import normalise_email
 
-    try:
-        return str(validate_email(text, check_deliverability=False).normalized).lower()
-    except EmailNotValidError:
+    email = normalise_email(text)
+    if email is None:
         problems.append(f"ESCALATE_AGENT={text[:60]!r} no es un correo válido: debe ser el "
                         "correo del agente como usuario de HubSpot.")
         return None
+    return email.lower()
 
 
 def check_base_url(url: str) -> str | None:

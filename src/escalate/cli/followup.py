@@ -125,13 +125,13 @@ def _parsed_option(parse: Callable[[str], V], value: str | None, flag: str,
 def _agent_option(agent: str | None, problems: list[str]) -> str | None:
     if agent is None:
         return None
-    from email_validator import EmailNotValidError, validate_email
+    from ..domain.addresses import normalise_email
 
-    try:
-        return str(validate_email(agent.strip(), check_deliverability=False).normalized).lower()
-    except EmailNotValidError:
+    email = normalise_email(agent.strip())
+    if email is None:
         problems.append(f"--agente: «{agent[:60]}» no es un correo válido.")
         return None
+    return email.lower()
 
 
 def _whose(env: Env, gateway: Any, agent_email: str | None, mine: bool) -> Any:

@@ -26,13 +26,13 @@ DEFAULT_HOURS = 48.0  # the escalation guide's rule: an update every 48 hours
 def _email(value: Any) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError("email", "se esperaba el correo de un usuario de HubSpot")
-    from email_validator import EmailNotValidError, validate_email
+    from .addresses import normalise_email
 
-    try:
-        return str(validate_email(value.strip(), check_deliverability=False).normalized).lower()
-    except EmailNotValidError:
+    email = normalise_email(value.strip())
+    if email is None:
         raise PydanticCustomError("email", "«{email}» no es un correo válido",
-                                  {"email": value[:60]}) from None
+                                  {"email": value[:60]})
+    return email.lower()
 
 
 def _priority_keys(value: Any) -> Any:
