@@ -27,7 +27,7 @@ def escalation_payload(email: str, policy: str = "POL-9") -> dict:
         "policy": policy, "client_name": "Ana López", "email": email, "priority": "ALTA",
         "what": "No guarda", "how": "Guardar", "where": "Portal web"}, Rules(),
         datetime.now(timezone.utc))
-    return {"escalation": escalation.model_dump(mode="json"), "files": []}
+    return {"escalation": escalation.as_json(), "files": []}
 
 
 def put(home: Path, entry: Entry) -> None:

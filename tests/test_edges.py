@@ -41,7 +41,7 @@ def payload(policy: str, how: str = "Guardar") -> dict[str, Any]:
         "policy": policy, "client_name": "Ana López", "email": "ana.lopez@example.com",
         "priority": "ALTA", "what": "No guarda el endoso", "how": how,
         "where": "Portal web"}, Rules(), datetime.now(timezone.utc))
-    return {"version": 1, "escalation": escalation.model_dump(mode="json"), "files": []}
+    return {"version": 1, "escalation": escalation.as_json(), "files": []}
 
 
 def queue(home: Path, count: int, size: int = 1200) -> list[str]:

@@ -170,7 +170,7 @@ def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
     except InvalidInput as exc:
         raise at_the_edge(exc, typed=typed_as_flags) from None
     if resumed is not None and resumed.escalate_id:
-        escalation = escalation.model_copy(update={"escalate_id": resumed.escalate_id})
+        escalation = escalation.replace(escalate_id=resumed.escalate_id)
     files = check_files(list(answers.get("attachments") or []), env.settings.max_file_bytes,
                         cwd=env.folder)
     return escalation, files

@@ -349,7 +349,7 @@ class Session:
             self.edit(field)
             kept_id = escalation.escalate_id
             escalation, files = self.validated()
-            escalation = escalation.model_copy(update={"escalate_id": kept_id})
+            escalation = escalation.replace(escalate_id=kept_id)
 
     def actions(self, prepared: Prepared, problem: str | None) -> list[tuple[str, str]]:
         if problem is not None:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
-
 from ..errors import InvalidInput
 from . import limits
-from .answers import CONTACT, EscalationInput
+from .answers import CONTACT, REQUIRED, EscalationInput
 from .moments import EARLIEST, parse_iso, zone
 from .priority import Priority
 from .text import clean, fold, shown
@@ -68,10 +59,19 @@ class Rules:
 
 
 
-class Change(BaseModel):
+class Problem(ValueError):
+    """What is wrong with one value, in Spanish, as the agent reads it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field  # where the problem belongs when it is not the value's own field
+
+
+@dataclass(frozen=True)
+class Change:
     """One datum the client asked to change (endoso): `campo=valor`."""
 
-    model_config = ConfigDict(frozen=True)
     field: str
     value: str
 
@@ -85,36 +85,55 @@ class Change(BaseModel):
         return cls(field=name, value=value)
 
 
-class Escalation(BaseModel):
-    """A validated escalation. Build it with `Escalation.build(...)`."""
+@dataclass(frozen=True)
+class Escalation:
+    """A validated escalation. Build it with `Escalation.build(...)`.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Plain validation, field by field, rather than pydantic: the same checks run on each
+    answer as it is typed (`check_field`), and a `create` skips pydantic's ≈0.13 s of
+    import and model building (benchmarks/startup.py).
+    """
 
-    escalate_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     policy: str
     client_name: str
-    email: str | None = None
-    phone: str | None = None  # E.164
     priority: Priority
     what: str
     how: str
     where: str
+    created_at: datetime
+    escalate_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
+    email: str | None = None
+    phone: str | None = None  # E.164
     when: str | None = None
     changes: tuple[Change, ...] = ()
     channel: Channel | None = None
-    # Missing means "now": the validator runs on the default too, with `now` from context.
-    created_at: datetime = Field(default=None, validate_default=True)
 
     # -- construction -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, data: dict[str, Any], rules: Rules, now: datetime) -> Escalation:
+    def build(cls, data: Mapping[str, Any], rules: Rules, now: datetime) -> Escalation:
         """Validate; every problem is reported at once, keyed by field (InvalidInput.fields)."""
-        try:
-            return cls.model_validate(data, context={"rules": rules, "now": now})
-        except ValidationError as exc:
-            fields = field_problems(exc)
-            raise InvalidInput(list(fields.values()), fields=fields) from None
+        problems: dict[str, str] = {name: "dato no reconocido" for name in data
+                                    if name not in _CHECKS}
+        values: dict[str, Any] = {}
+        for name, check in _CHECKS.items():
+            if name not in data and name not in _VALIDATE_DEFAULT:
+                if name in _REQUIRED:
+                    problems.setdefault(name, "falta este dato")
+                continue
+            try:
+                values[name] = check(data.get(name), rules, now)
+            except Problem as exc:
+                problems.setdefault(exc.field or name, _capital(exc.message))
+        if not problems:
+            escalation = cls(**values)
+            try:
+                escalation._check_whole()
+            except Problem as exc:
+                problems[exc.field or "escalation"] = _capital(exc.message)
+            else:
+                return escalation
+        raise InvalidInput(list(problems.values()), fields=problems)
 
     @classmethod
     def from_input(cls, answers: EscalationInput, rules: Rules, now: datetime) -> Escalation:
@@ -123,162 +142,32 @@ class Escalation(BaseModel):
         data["changes"] = list(answers.get("changes") or [])
         return cls.build(data, rules, now)
 
-    @field_validator("escalate_id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not re.fullmatch(r"[0-9a-f]{32}", value):
-            raise PydanticCustomError("escalate_id", "identificador interno no válido")
-        return value
+    def replace(self, **changes: Any) -> Escalation:
+        """A copy with some values changed (not validated again)."""
+        return dataclasses.replace(self, **changes)
 
-    @field_validator("policy", mode="before")
-    @classmethod
-    def _policy(cls, value: Any, info: ValidationInfo) -> str:
-        text = clean(_text(value)).upper()
-        pattern = _rules(info).policy_pattern
-        if not text:
-            raise PydanticCustomError("blank", "falta el número de póliza")
-        if not pattern.search(text):
-            shape = ("letras, números, «-» o «/», de 3 a 40, por ejemplo POL-1001"
-                     if pattern.pattern == DEFAULT_POLICY_PATTERN.pattern
-                     else "la forma de las pólizas que configuró su equipo")
-            raise PydanticCustomError(
-                "policy", "«{policy}» no parece un número de póliza (use {shape})",
-                {"policy": shown(text, 40), "shape": shape})
-        return text
+    def as_json(self) -> dict[str, Any]:
+        """The escalation as JSON values, as the outbox keeps it (`build` reads it back)."""
+        return {
+            "escalate_id": self.escalate_id, "policy": self.policy,
+            "client_name": self.client_name, "email": self.email, "phone": self.phone,
+            "priority": self.priority.value, "what": self.what, "how": self.how,
+            "where": self.where, "when": self.when,
+            "changes": [{"field": c.field, "value": c.value} for c in self.changes],
+            "channel": self.channel.value if self.channel else None,
+            "created_at": self.created_at.isoformat(),
+        }
 
-    @field_validator("client_name", mode="before")
-    @classmethod
-    def _client_name(cls, value: Any) -> str:
-        text = clean(_text(value))
-        letters = sum(ch.isalpha() for ch in text)
-        bad = sorted({ch for ch in text if not ch.isalpha() and ch not in NAME_PUNCTUATION
-                      and not _is_mark(ch)})
-        if not text:
-            raise PydanticCustomError("blank", "falta el nombre del cliente")
-        if bad:
-            raise PydanticCustomError(
-                "name", "«{name}» no parece un nombre: solo se admiten letras, espacios, "
-                "apóstrofos, guiones y puntos (sobra «{bad}»)",
-                {"name": shown(text, 40), "bad": "".join(bad)[:10]})
-        if letters < 2 or len(text) > 100:
-            raise PydanticCustomError("name", "el nombre debe tener entre 2 y 100 caracteres")
-        return text
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _email(cls, value: Any) -> str | None:
-        text = clean(_text(value))
-        if not text:
-            return None
-        from email_validator import EmailNotValidError, validate_email
-
-        try:
-            return str(validate_email(text, check_deliverability=False).normalized)
-        except EmailNotValidError:
-            raise PydanticCustomError("email", "«{email}» no es un correo electrónico válido",
-                                      {"email": shown(text, 60)}) from None
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _phone(cls, value: Any, info: ValidationInfo) -> str | None:
-        text = clean(_text(value))
-        if not text:
-            return None
-        return normalise_phone(text, _rules(info).phone_region)
-
-    @field_validator("priority", mode="before")
-    @classmethod
-    def _priority(cls, value: Any) -> Priority:
-        if isinstance(value, Priority):
-            return value
-        try:
-            return Priority.parse(_text(value))
-        except ValueError as exc:
-            raise PydanticCustomError("priority", str(exc)) from None
-
-    @field_validator("what", "how", "where", mode="before")
-    @classmethod
-    def _description(cls, value: Any, info: ValidationInfo) -> str:
-        text = clean(_text(value), multiline=True)
-        if not text:
-            raise PydanticCustomError("blank", "no puede quedar vacío")
-        if is_placeholder(text):
-            raise PydanticCustomError(
-                "placeholder", "«{text}» no describe nada: escriba lo que el cliente vio",
-                {"text": shown(text, 30)})
-        return text
-
-    @field_validator("when", mode="before")
-    @classmethod
-    def _when(cls, value: Any) -> str | None:
-        return clean(_text(value), multiline=True) or None
-
-    @field_validator("changes", mode="before")
-    @classmethod
-    def _changes(cls, value: Any) -> tuple[Change, ...]:
-        items = value if isinstance(value, (list, tuple)) else [value] if value else []
-        changes, bad = [], []
-        for item in items:
-            if isinstance(item, (Change, dict)):
-                changes.append(item if isinstance(item, Change) else Change(**item))
-                continue
-            try:
-                changes.append(Change.parse(_text(item)))
-            except ValueError as exc:
-                bad.append(str(exc))
-        if bad:
-            raise PydanticCustomError("change", "{bad}", {"bad": "; ".join(bad)})
-        return tuple(changes)
-
-    @field_validator("channel", mode="before")
-    @classmethod
-    def _channel(cls, value: Any) -> Channel | None:
-        if value is None or isinstance(value, Channel):
-            return value
-        text = _text(value)
-        if not text.strip():
-            return None
-        try:
-            return Channel.parse(text)
-        except ValueError as exc:
-            raise PydanticCustomError("channel", str(exc)) from None
-
-    @field_validator("created_at", mode="before")
-    @classmethod
-    def _created_at(cls, value: Any, info: ValidationInfo) -> datetime:
-        now = _now(info)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return now
-        rules = _rules(info)
-        moment = (value if isinstance(value, datetime)
-                  else parse_iso(_text(value), zone(rules.time_zone)))
-        if moment is None:
-            raise PydanticCustomError(
-                "date", "«{date}» no es una fecha ISO 8601 (por ejemplo 2026-11-20T14:30-06:00)",
-                {"date": shown(_text(value), 40)})
-        if moment - now > CLOCK_SKEW:
-            raise PydanticCustomError("date", "la fecha {date} está en el futuro",
-                                      {"date": moment.isoformat(timespec="minutes")})
-        if moment < EARLIEST:
-            raise PydanticCustomError("date", "la fecha {date} es anterior a 2000-01-01",
-                                      {"date": moment.date().isoformat()})
-        return moment
-
-    @model_validator(mode="after")
-    def _whole(self) -> Escalation:
+    def _check_whole(self) -> None:
         if not self.email and not self.phone:
-            raise PydanticCustomError(
-                "contact", "falta el correo o el teléfono del cliente (uno de los dos)")
+            raise Problem("falta el correo o el teléfono del cliente (uno de los dos)",
+                          field=CONTACT)
         size = len(self.content())
         if size > limits.MAX_TEXT:
             longest = max(("what", "how", "where", "when"),
                           key=lambda f: len(getattr(self, f) or ""))
-            raise PydanticCustomError(
-                "too_long",
-                "la descripción ocupa {size} caracteres y HubSpot admite {limit}: acórtelo",
-                {"size": f"{size:,}".replace(",", "."),
-                 "limit": f"{limits.MAX_TEXT:,}".replace(",", "."), "field": longest})
-        return self
+            raise Problem(f"la descripción ocupa {_thousands(size)} caracteres y HubSpot "
+                          f"admite {_thousands(limits.MAX_TEXT)}: acórtelo", field=longest)
 
     # -- the ticket ---------------------------------------------------------------------
 
@@ -300,8 +189,146 @@ class Escalation(BaseModel):
         return "\n\n".join(f"{label}:\n{text}" for label, text in sections)
 
 
+# -- one check per field: the value as stored, or a Problem -------------------------------
+
+
+def _escalate_id(value: Any, rules: Rules, now: datetime) -> str:
+    if not isinstance(value, str):
+        raise Problem("valor no válido")
+    if not re.fullmatch(r"[0-9a-f]{32}", value):
+        raise Problem("identificador interno no válido")
+    return value
+
+
+def _policy(value: Any, rules: Rules, now: datetime) -> str:
+    text = clean(_text(value)).upper()
+    pattern = rules.policy_pattern
+    if not text:
+        raise Problem("falta el número de póliza")
+    if not pattern.search(text):
+        shape = ("letras, números, «-» o «/», de 3 a 40, por ejemplo POL-1001"
+                 if pattern.pattern == DEFAULT_POLICY_PATTERN.pattern
+                 else "la forma de las pólizas que configuró su equipo")
+        raise Problem(f"«{shown(text, 40)}» no parece un número de póliza (use {shape})")
+    return text
+
+
+def _client_name(value: Any, rules: Rules, now: datetime) -> str:
+    text = clean(_text(value))
+    letters = sum(ch.isalpha() for ch in text)
+    bad = sorted({ch for ch in text if not ch.isalpha() and ch not in NAME_PUNCTUATION
+                  and not _is_mark(ch)})
+    if not text:
+        raise Problem("falta el nombre del cliente")
+    if bad:
+        raise Problem(f"«{shown(text, 40)}» no parece un nombre: solo se admiten letras, "
+                      f"espacios, apóstrofos, guiones y puntos (sobra «{''.join(bad)[:10]}»)")
+    if letters < 2 or len(text) > 100:
+        raise Problem("el nombre debe tener entre 2 y 100 caracteres")
+    return text
+
+
+def _email(value: Any, rules: Rules, now: datetime) -> str | None:
+    text = clean(_text(value))
+    if not text:
+        return None
+    from .addresses import normalise_email
+
+    email = normalise_email(text)
+    if email is None:
+        raise Problem(f"«{shown(text, 60)}» no es un correo electrónico válido")
+    return email
+
+
+def _phone(value: Any, rules: Rules, now: datetime) -> str | None:
+    text = clean(_text(value))
+    if not text:
+        return None
+    return normalise_phone(text, rules.phone_region)
+
+
+def _priority(value: Any, rules: Rules, now: datetime) -> Priority:
+    if isinstance(value, Priority):
+        return value
+    try:
+        return Priority.parse(_text(value))
+    except ValueError as exc:
+        raise Problem(str(exc)) from None
+
+
+def _description(value: Any, rules: Rules, now: datetime) -> str:
+    text = clean(_text(value), multiline=True)
+    if not text:
+        raise Problem("no puede quedar vacío")
+    if is_placeholder(text):
+        raise Problem(f"«{shown(text, 30)}» no describe nada: escriba lo que el cliente vio")
+    return text
+
+
+def _when(value: Any, rules: Rules, now: datetime) -> str | None:
+    return clean(_text(value), multiline=True) or None
+
+
+def _changes(value: Any, rules: Rules, now: datetime) -> tuple[Change, ...]:
+    items = value if isinstance(value, (list, tuple)) else [value] if value else []
+    changes, bad = [], []
+    for item in items:
+        if isinstance(item, Change):
+            changes.append(item)
+        elif isinstance(item, dict) and set(item) == {"field", "value"}:
+            changes.append(Change(field=_text(item["field"]), value=_text(item["value"])))
+        elif isinstance(item, dict):
+            bad.append("se esperaba campo=valor")
+        else:
+            try:
+                changes.append(Change.parse(_text(item)))
+            except ValueError as exc:
+                bad.append(str(exc))
+    if bad:
+        raise Problem("; ".join(bad))
+    return tuple(changes)
+
+
+def _channel(value: Any, rules: Rules, now: datetime) -> Channel | None:
+    if value is None or isinstance(value, Channel):
+        return value
+    text = _text(value)
+    if not text.strip():
+        return None
+    try:
+        return Channel.parse(text)
+    except ValueError as exc:
+        raise Problem(str(exc)) from None
+
+
+def _created_at(value: Any, rules: Rules, now: datetime) -> datetime:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return now
+    moment = (value if isinstance(value, datetime)
+              else parse_iso(_text(value), zone(rules.time_zone)))
+    if moment is None:
+        raise Problem(f"«{shown(_text(value), 40)}» no es una fecha ISO 8601 "
+                      "(por ejemplo 2026-11-20T14:30-06:00)")
+    if moment - now > CLOCK_SKEW:
+        raise Problem(f"la fecha {moment.isoformat(timespec='minutes')} está en el futuro")
+    if moment < EARLIEST:
+        raise Problem(f"la fecha {moment.date().isoformat()} es anterior a 2000-01-01")
+    return moment
+
+
+# In the form's order: problems are reported in it.
+_CHECKS: dict[str, Callable[[Any, Rules, datetime], Any]] = {
+    "escalate_id": _escalate_id, "policy": _policy, "client_name": _client_name,
+    "email": _email, "phone": _phone, "priority": _priority, "what": _description,
+    "how": _description, "where": _description, "when": _when, "changes": _changes,
+    "channel": _channel, "created_at": _created_at,
+}
+_REQUIRED = frozenset(REQUIRED)
+_VALIDATE_DEFAULT = frozenset({"created_at"})  # missing means "now"
+
+
 def normalise_phone(text: str, region: str) -> str:
-    """E.164 form of a phone typed in any format; a Spanish ValueError-like error if not valid."""
+    """E.164 form of a phone typed in any format; a Problem if it is not a valid number."""
     import phonenumbers
 
     try:
@@ -309,9 +336,7 @@ def normalise_phone(text: str, region: str) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise PydanticCustomError(
-            "phone", "«{phone}» no es un teléfono válido para la región {region}",
-            {"phone": shown(text, 30), "region": region})
+        raise Problem(f"«{shown(text, 30)}» no es un teléfono válido para la región {region}")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -328,42 +353,24 @@ def is_placeholder(text: str) -> bool:
     return not meaningful or folded.strip(" .") in PLACEHOLDERS or len(set(meaningful)) == 1
 
 
-def field_problems(exc: ValidationError) -> dict[str, str]:
-    """One Spanish message per bad field, keyed by field name (`contact` for email/phone)."""
-    problems: dict[str, str] = {}
-    for error in exc.errors():
-        where = str(error["loc"][0]) if error["loc"] else ""
-        context = error.get("ctx") or {}
-        if error["type"] == "contact":
-            where = CONTACT
-        elif error["type"] == "too_long":
-            where = str(context.get("field", "what"))
-        if error["type"] == "missing":
-            message = "falta este dato"
-        elif error["type"] == "extra_forbidden":
-            message = "dato no reconocido"
-        elif error["type"].endswith("_type") or error["type"].endswith("_parsing"):
-            message = "valor no válido"
-        else:
-            message = _capital(error["msg"])
-        problems.setdefault(where or "escalation", message)
-    return problems
-
-
 def check_field(field: str, value: Any, rules: Rules, now: datetime) -> str | None:
     """The Spanish problem with one field's value alone, or None: for checking as typed."""
-    validator = _FIELD_CHECKS.get(field)
-    if validator is None:
+    check = _CHECKS.get(field)
+    if check is None:
         return None
     try:
-        validator(value, rules, now)
-    except PydanticCustomError as exc:
-        return _capital(exc.message())
+        check(value, rules, now)
+    except Problem as exc:
+        return _capital(exc.message)
     return None
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def _is_mark(ch: str) -> bool:
@@ -377,42 +384,4 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    raise PydanticCustomError("type", "se esperaba texto")
-
-
-def _rules(info: ValidationInfo) -> Rules:
-    context = info.context or {}
-    rules = context.get("rules")
-    return rules if isinstance(rules, Rules) else Rules()
-
-
-def _now(info: ValidationInfo) -> datetime:
-    context = info.context or {}
-    now = context.get("now")
-    if not isinstance(now, datetime):
-        raise PydanticCustomError("clock", "falta la hora actual para validar la fecha")
-    return now
-
-
-def _check(field: str) -> Any:
-    def run(value: Any, rules: Rules, now: datetime) -> None:
-        info = _FieldInfo({"rules": rules, "now": now}, field)
-        method = getattr(Escalation, _VALIDATOR_OF[field])
-        method(value, info) if _TAKES_INFO[field] else method(value)
-    return run
-
-
-@dataclass(frozen=True)
-class _FieldInfo:
-    context: dict[str, Any]
-    field_name: str
-
-
-_VALIDATOR_OF = {"policy": "_policy", "client_name": "_client_name", "email": "_email",
-                 "phone": "_phone", "priority": "_priority", "what": "_description",
-                 "how": "_description", "where": "_description", "when": "_when",
-                 "changes": "_changes", "channel": "_channel", "created_at": "_created_at"}
-_TAKES_INFO = {"policy": True, "client_name": False, "email": False, "phone": True,
-               "priority": False, "what": True, "how": True, "where": True, "when": False,
-               "changes": False, "channel": False, "created_at": True}
-_FIELD_CHECKS = {name: _check(name) for name in _VALIDATOR_OF}
+    raise Problem("se esperaba texto")

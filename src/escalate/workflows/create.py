@@ -181,7 +181,7 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
             state["contact"] = contact.__dict__
             state["contact_accepted"] = True  # the review or require_contact settled it
     return Entry(id=escalation.escalate_id, kind="create", payload={
-        "escalation": escalation.model_dump(mode="json"),
+        "escalation": escalation.as_json(),
         "files": [{"path": str(f.path), "name": f.name} for f in files],
     }, state=state)
 

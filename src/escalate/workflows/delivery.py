@@ -18,6 +18,7 @@ re-read as the data it was validated as, never against today's settings.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -273,10 +274,10 @@ def queued_escalation(payload: dict[str, Any]) -> Escalation:
 
     data = dict(payload["escalation"])
     created = data.get("created_at")
-    # Written by model_dump: ISO 8601 with its offset (UTC if a stray one has none).
+    # Written by Escalation.as_json: ISO 8601 with its offset (UTC if a stray one has none).
     moment = parse_iso(created, timezone.utc) if isinstance(created, str) else None
-    values: dict[str, Any] = {name: data.get(name) for name in Escalation.model_fields
-                              if name in data}
+    values: dict[str, Any] = {f.name: data[f.name] for f in dataclasses.fields(Escalation)
+                              if f.name in data}
     values["priority"] = Priority(str(data["priority"]))
     values["changes"] = tuple(Change(field=str(c["field"]), value=str(c["value"]))
                               for c in data.get("changes") or [])
@@ -285,7 +286,7 @@ def queued_escalation(payload: dict[str, Any]) -> Escalation:
     for name in ("escalate_id", "policy", "client_name", "what", "how", "where"):
         if not isinstance(values.get(name), str):
             raise ValueError(f"falta {name}")
-    return Escalation.model_construct(**values)
+    return Escalation(**values)
 
 
 # -- delivering ----------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, private_dir
-from ..domain.policy import Policy
 from ..domain.priority import Priority
 from ..domain.team import Owner
 from ..errors import InvalidInput, InvalidProperty, Refused
@@ -148,14 +147,13 @@ def owner_of(gateway: Gateway, settings: Settings, email: str, *, now: datetime)
     return owner
 
 
-def assignment(gateway: Gateway, settings: Settings, policy: Policy, priority: Priority,
-               where: str, *, now: datetime) -> tuple[Owner | None, Owner | None]:
+def assignment(gateway: Gateway, settings: Settings, owner_email: str | None,
+               priority: Priority, *, now: datetime) -> tuple[Owner | None, Owner | None]:
     """(the agent escalating, the owner the policy's matrix names) for a new ticket.
 
     Both come from the cache when fresh; an email HubSpot does not know is exit 3, raised
     before anything is sent.
     """
-    owner_email = policy.matrix.owner_for(priority, where)
     emails = [e for e in (settings.agent, owner_email) if e]
     if not emails:
         return None, None
@@ -226,10 +224,13 @@ def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str,
     """The new ticket's agent and owner, with the policy file in force (see `assignment`)."""
     from pathlib import Path
 
-    from ..policy_file import load
+    from .. import policy_file
 
-    policy = load(settings.policy_file, Path.cwd(), settings.home).policy
-    agent, owner = assignment(gateway, settings, policy, priority, where, now=now)
+    # Without a policy file there is no matrix: the policy model is not even loaded.
+    path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
+    owner_email = None if path is None else (
+        policy_file.load(path, Path.cwd(), settings.home).policy.matrix.owner_for(priority, where))
+    agent, owner = assignment(gateway, settings, owner_email, priority, now=now)
     return Assignment(agent, owner, at=now)
 
 
