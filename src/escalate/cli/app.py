@@ -180,17 +180,25 @@ class _LazyCommands(MutableMapping[str, Any]):
                                rich_help_panel=info.rich_help_panel)
 
 
+_command: Any = None
+
+
 def command() -> Any:
     """The `escalate` click command: its own options now, a subcommand when it is named.
 
     The same command as `typer.main.get_command(app)` (which the docs and tests walk), but
     `escalate --help` or `escalate create ...` do not read the other commands' signatures.
+    Built once per process: click keeps no state of a run in its commands, and a process
+    that runs the CLI again (the tests, in-process) skips reading the signatures again.
     """
-    from typer.main import get_command
+    global _command
+    if _command is None:
+        from typer.main import get_command
 
-    group = get_command(root)  # its options only: root registers no command
-    group.commands = _LazyCommands(spec[0] for spec in COMMANDS)  # type: ignore[attr-defined]
-    return group
+        group = get_command(root)  # its options only: root registers no command
+        group.commands = _LazyCommands(spec[0] for spec in COMMANDS)  # type: ignore[attr-defined]
+        _command = group
+    return _command
 
 
 def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
