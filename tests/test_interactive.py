@@ -47,6 +47,9 @@ class Term:
         env.update(extra or {})
         self.child = pexpect.spawn(command[0], [*command[1:], "create", *args], env=env,
                                    encoding="utf-8", timeout=TIMEOUT, dimensions=(50, columns))
+        # Keys go only after their prompt is on screen, so pexpect's safety pause before
+        # each send (50 ms, for programs that drop early input) only slows the suite.
+        self.child.delaybeforesend = None
         self.seen: list[str] = []
 
     def wait(self, pattern: str) -> str:
