@@ -199,17 +199,19 @@ def test_a_process_killed_mid_create_leaves_one_ticket_after_outbox_send(
     assert policies.count("POL-1001") == 1
 
 
-def test_20_creates_from_4_processes_under_10_per_10s_all_arrive_once(
+def test_12_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
         cli: Cli, sandbox: Sandbox):
     assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0  # portal cached
-    # HubSpot's window is 10 s; the sandbox's test time scale runs the same limit (10 per
-    # window, HubSpot's headers and 429s) over a 1-second window, so the scenario takes
-    # seconds. benchmarks/chaos.py runs it at full scale.
-    sandbox.control("POST", "rate_limit", {"per_10s": 10, "window_ms": 1000})
+    # HubSpot's window is 10 s; the sandbox's test time scale runs a limit the same way
+    # (its headers, its 429s) over a 0.4-second window, so the scenario takes seconds.
+    # benchmarks/chaos.py runs it at full scale (20 agents, 10 s windows).
+    per_window, window = 4, 0.4
+    sandbox.control("POST", "rate_limit", {"per_10s": per_window, "window_ms": window * 1000})
+    sandbox.forget_requests()
 
     def agent(worker: int) -> list[int]:
         codes = []
-        for i in range(5):
+        for i in range(3):
             done = cli.subprocess("create", *with_option(ANA, "--poliza", f"P{worker}-{i}"),
                                   "--no-input", environ={"ESCALATE_RETRY_SECONDS": "120"},
                                   timeout=300)
@@ -218,17 +220,18 @@ def test_20_creates_from_4_processes_under_10_per_10s_all_arrive_once(
                 print(done.stderr)
         return codes
 
-    started = time.monotonic()
     with ThreadPoolExecutor(4) as pool:
         codes = [c for worker in pool.map(agent, range(4)) for c in worker]
-    elapsed = time.monotonic() - started
+    log = sandbox.requests()
     sandbox.control("POST", "rate_limit", {"per_10s": 0})
     policies = [t.properties["escalate_policy"] for t in stored(sandbox)]
-    assert codes == [0] * 20
+    assert codes == [0] * 12
     assert sorted(p for p in policies if p != "WARM-1") == sorted(
-        f"P{w}-{i}" for w in range(4) for i in range(5))
-    print(f"\n20 creates from 4 processes at 10 requests per 1-s window: {elapsed:.1f} s")
-    assert elapsed >= 5.0  # 60 requests at 10 per second: the limit was in force
+        f"P{w}-{i}" for w in range(4) for i in range(3))
+    # The limit was in force: some window held all the requests it admits.
+    admitted = sorted(r["started_at"] for r in log if r["status"] != 429)
+    busiest = max(sum(1 for t in admitted if start <= t < start + window) for start in admitted)
+    assert busiest >= per_window, busiest
 
 
 def test_two_outbox_senders_at_once_send_each_entry_once(cli: Cli, sandbox: Sandbox,
