@@ -196,11 +196,11 @@ def test_waits_read_in_spanish():
     assert waited(76) == "hace 3 d 4 h" and waited(5) == "hace 5 h" and waited(0.3) == "hace 18 min"
 
 
-_LABEL = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,12}", fullmatch=True)
-_LOCAL = st.from_regex(r"[A-Za-z0-9_+.-]{1,20}", fullmatch=True)
+_LABEL = st.text("abcXYZ019-", min_size=1, max_size=8)
+_LOCAL = st.text("abcXYZ019_+.-", min_size=1, max_size=12)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.one_of(
     st.builds(lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}", _LOCAL,
               st.lists(_LABEL, min_size=1, max_size=3),

@@ -9,7 +9,6 @@ Like llm's cog pattern: the help texts are written once, in the code; the docs f
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -43,21 +42,27 @@ def command_paths() -> list[list[str]]:
 
 
 def help_text(path: list[str]) -> str:
-    """What `escalate PATH --help` prints on an 88-column terminal without colour."""
-    env = {**os.environ, "COLUMNS": "88", "NO_COLOR": "1", "TERM": "dumb",
-           "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
-    answer = subprocess.run([sys.executable, "-m", "escalate", *path, "--help"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
-    lines = [line.rstrip() for line in answer.stdout.splitlines()]
+    """What `escalate PATH --help` prints on an 88-column terminal without colour: the real
+    entry point's code path (`run`), in this process, as click prints it on stdout."""
+    import io
+    from contextlib import redirect_stdout
+
+    from escalate.cli.app import run
+    from escalate.cli.env import Env
+
+    shown = io.StringIO()
+    with redirect_stdout(shown):
+        run([*path, "--help"], Env(stdout=shown, environ=dict(os.environ)))
+    lines = [line.rstrip() for line in shown.getvalue().splitlines()]
     return "\n".join(lines).strip() + "\n"
 
 
 def render() -> str:
-    from concurrent.futures import ThreadPoolExecutor
-
+    # The terminal `--help` is read for, set before escalate reads its width.
+    os.environ.update({"COLUMNS": "88", "NO_COLOR": "1", "TERM": "dumb",
+                       "_TYPER_FORCE_DISABLE_TERMINAL": "1"})
     paths = command_paths()
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        helps = list(pool.map(help_text, paths))
+    helps = [help_text(path) for path in paths]
     parts = [HEADER]
     for path, text in zip(paths, helps, strict=True):
         title = " ".join(["escalate", *path])
