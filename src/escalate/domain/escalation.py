@@ -175,8 +175,9 @@ class Escalation:
         """Ticket name: `POLICY - Client Name`."""
         return f"{self.policy} - {self.client_name}"
 
-    def content(self) -> str:
-        """Ticket description: one labelled section per field, in the guide's order."""
+    def content(self, *, with_creation_date: bool = False) -> str:
+        """Ticket description: one labelled section per field, in the guide's order; with
+        the creation date at the end where the portal does not let `createdate` be set."""
         changes = "\n".join(f"- {c.field}: {c.value}" for c in self.changes) or "Ninguno"
         sections = [
             ("QUÉ", self.what),
@@ -186,6 +187,8 @@ class Escalation:
             ("CAMBIOS SOLICITADOS", changes),
             ("CANAL", self.channel.label if self.channel else "No indicado"),
         ]
+        if with_creation_date:
+            sections.append(("FECHA DE CREACIÓN INDICADA", self.created_at.isoformat()))
         return "\n\n".join(f"{label}:\n{text}" for label, text in sections)
 
 

@@ -297,8 +297,7 @@ def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalat
                         f"{escalation.created_at.isoformat()}, queda en la descripción."
                         + reference)
                 properties = {k: v for k, v in properties.items() if k != "createdate"}
-                properties["content"] += ("\n\nFECHA DE CREACIÓN INDICADA:\n"
-                                          + escalation.created_at.isoformat())
+                properties["content"] = escalation.content(with_creation_date=True)
                 continue
             if refreshed or not (exc.has("hs_pipeline") or exc.has("hs_pipeline_stage")):
                 raise
