@@ -247,8 +247,8 @@ def test_a_portal_without_urgent_refuses_urgente_with_exit_3(cli: Cli, sandbox: 
 
     real = portal_module.resolve
 
-    def without_urgent(gateway, settings):
-        found = real(gateway, settings)
+    def without_urgent(gateway, settings, now):
+        found = real(gateway, settings, now)
         options = tuple(o for o in found.priority_options if o[0] != "URGENT")
         return portal_module.Portal(**{**found.__dict__, "priority_options": options})
 

@@ -193,7 +193,7 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
         return cached
     if offline:
         return None
-    return load_portal(env.gateway(), env.settings, warn=env.warn).account.time_zone
+    return load_portal(env.gateway(), env.settings, now=env.now(), warn=env.warn).account.time_zone
 
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
@@ -204,7 +204,7 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
     from ..workflows.create import create_entry, prepare
 
     try:
-        return prepare(env.gateway(), env.settings, escalation, warn=env.warn)
+        return prepare(env.gateway(), env.settings, escalation, now=env.now(), warn=env.warn)
     except Unreachable as exc:
         entry = create_entry(escalation, files)
         env.outbox.put(entry, claim=False)

@@ -64,8 +64,8 @@ def report(
     gateway = env.gateway()
     from ..workflows.portal import load_portal
 
-    local = zone(load_portal(gateway, settings, warn=env.warn).account.time_zone) or (
-        timezone.utc)
+    portal = load_portal(gateway, settings, now=env.now(), warn=env.warn)
+    local = zone(portal.account.time_zone) or timezone.utc
     start = _read(since, local)
     end = _read(until, local, end=True) if until else now
     assert start is not None and end is not None

@@ -50,7 +50,7 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
     levels = levels_to_raise(policy.bump)
     if not levels:
         return BumpResult(dry_run=dry_run, configured=False)
-    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     targets = _target_options(portal, levels)
     clock = portal_clock(portal, settings, policy.followup)
     present = [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]

@@ -114,7 +114,7 @@ def names_match(escalation: Escalation, contact: Contact) -> bool:
     return same_person(escalation.client_name, contact.firstname, contact.lastname)
 
 
-def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *,
+def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now: datetime,
             warn: Callable[[str], None] | None = None) -> Prepared:
     """Read the portal, the contact and the open tickets of the policy, all at once.
 
@@ -128,7 +128,7 @@ def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *,
             return exc
 
     portal, lookup, tickets = gateway.together(
-        lambda: load_portal(gateway, settings, warn=warn),
+        lambda: load_portal(gateway, settings, now=now, warn=warn),
         lambda: lookup_contact(gateway, escalation),
         search)
     portal.require_tool_properties()
@@ -192,7 +192,7 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
     from .delivery import queued_escalation
 
     escalation = queued_escalation(entry.payload)
-    portal = load_portal(gateway, settings, warn=ui.warn)
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn)
     portal.require_tool_properties()
     priority = escalation.priority.portal_option(portal.priority_options)
     if priority is None:
@@ -233,7 +233,7 @@ def send_create(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
             state["create_sent"] = True
             outbox.save_state(entry)
         ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
-                                        contact, ui, maybe_sent=maybe_sent, team=team)
+                                        contact, ui, now=now, maybe_sent=maybe_sent, team=team)
         state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
                            "pipeline": ticket.pipeline, "stage": ticket.stage,
                            "priority": ticket.priority}
@@ -265,7 +265,7 @@ def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> 
 
 
 def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
-                   priority: str, contact: Contact, ui: Ui, *,
+                   priority: str, contact: Contact, ui: Ui, *, now: datetime,
                    maybe_sent: bool = False,
                    team: Assignment | None = None) -> tuple[Ticket, Portal]:
     """Create (reading by escalate_id first when an earlier attempt may have been carried
@@ -302,7 +302,7 @@ def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalat
             if refreshed or not (exc.has("hs_pipeline") or exc.has("hs_pipeline_stage")):
                 raise
         refreshed = True
-        portal = load_portal(gateway, settings, refresh=True, warn=ui.warn)
+        portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn)
         fresh = ticket_properties(escalation, portal, priority)
         properties.update({k: fresh[k] for k in ("hs_pipeline", "hs_pipeline_stage")})
 

@@ -110,7 +110,7 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
         portals: list[Portal] = []
 
         def stage() -> str:
-            portals.append(resolve(gateway, settings))
+            portals.append(resolve(gateway, settings, now))
             portal = portals[0]
             return (f"pipeline «{portal.pipeline.label}» (id {portal.pipeline.id}), etapa "
                     f"«{portal.stage.label}» (id {portal.stage.id})")

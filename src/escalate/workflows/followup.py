@@ -113,7 +113,7 @@ def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now
     """Every owed call in scope. The search finds candidates; a batch read (consistent, unlike
     search) confirms each before it is listed, so a call recorded a second ago never shows.
     The confirming reads run beside the search's pages (`Gateway.pipelined`)."""
-    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
     due_soon = [0]
@@ -244,7 +244,7 @@ def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox
     at = parse_time(payload.get("at")) or now
     from .team import agent_owner
 
-    portal = load_portal(gateway, settings, warn=ui.warn)
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn)
     portal.require_tool_properties()
     agent = agent_owner(gateway, settings, now=now)  # the note's owner (from the cache)
     found = gateway.ticket(ticket_id)

@@ -11,9 +11,9 @@ import hashlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ class Portal:
                 hint="Un administrador del portal debe ejecutar «escalate setup» una vez.")
 
 
-def resolve(gateway: Gateway, settings: Settings) -> Portal:
+def resolve(gateway: Gateway, settings: Settings, now: datetime) -> Portal:
     """Read the portal: account, pipelines, ticket properties (three requests at once)."""
     account, pipelines, properties = gateway.together(
         gateway.account, gateway.ticket_pipelines, gateway.ticket_properties)
@@ -94,7 +94,7 @@ def resolve(gateway: Gateway, settings: Settings) -> Portal:
     return Portal(account=account, pipeline=pipeline, stage=stage,
                   priority_options=priority.options, missing_tool_properties=missing,
                   stage_setting=settings.stage, pipeline_setting=settings.pipeline,
-                  fetched_at=time.time())
+                  fetched_at=now.timestamp())
 
 
 def _choose_stage(pipelines: list[Pipeline], stage_key: str,
@@ -187,17 +187,17 @@ def _portal_from_json(raw: dict[str, Any]) -> Portal:
     )
 
 
-def load_portal(gateway: Gateway, settings: Settings, *, refresh: bool = False,
+def load_portal(gateway: Gateway, settings: Settings, *, now: datetime, refresh: bool = False,
                 warn: Callable[[str], None] | None = None) -> Portal:
     """The portal from cache when fresh, else from HubSpot (and cached).
 
     Safe to run beside other reads: `gateway.together(lambda: load_portal(...), ...)`.
     A cold load costs one round trip (its three reads go out at once)."""
     cache = PortalCache(settings)
-    portal = None if refresh else cache.load(time.time())
+    portal = None if refresh else cache.load(now.timestamp())
     if cache.warning and warn is not None:
         warn(cache.warning)
     if portal is None:
-        portal = resolve(gateway, settings)
+        portal = resolve(gateway, settings, now)
         cache.save(portal)
     return portal

@@ -44,7 +44,7 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
            until: datetime, now: datetime, ui: Ui | None = None,
            progress: Progress | None = None) -> ReportResult:
     """The report over the tickets of the escalation pipeline created in [since, until)."""
-    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     clock = portal_clock(portal, settings, policy.followup)
     filters = [
         {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},

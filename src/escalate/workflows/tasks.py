@@ -74,7 +74,7 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
                     whose: Whose | None = None) -> TaskReport:
     """Create a task per owed call that has none; complete the open ones no longer owed."""
     whose = whose or Whose()
-    portal = load_portal(gateway, settings, warn=ui.warn if ui else None)
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
 
