@@ -62,10 +62,11 @@ HEAVY = ("hubspot", "escalate_sandbox", "pydantic", "typer._adapters", "rich.con
 def heavy_modules(args: list[str]) -> str:
     """Which of the heavy modules `escalate ARGS` imports (none is needed for help)."""
     shown = subprocess.run(
-        [sys.executable, "-c", f"import sys, runpy; sys.argv = ['escalate', *{args!r}]\n"
-         "try:\n    runpy.run_module('escalate', run_name='__main__')\n"
-         "except SystemExit:\n    pass\n"
-         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"],
+        # escalate ends with os._exit after running the atexit handlers: report from one.
+        [sys.executable, "-c", f"import atexit, sys, runpy; sys.argv = ['escalate', *{args!r}]\n"
+         "atexit.register(lambda: print(sorted(m for m in "
+         f"{HEAVY!r} if m in sys.modules), file=sys.stderr))\n"
+         "runpy.run_module('escalate', run_name='__main__')"],
         capture_output=True, text=True).stderr.strip().splitlines()
     return shown[-1] if shown else "?"
 
