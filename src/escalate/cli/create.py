@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from ..workflows.create import CreateResult, Prepared
     from ..workflows.files import LocalFile
     from .drafts import Resumed
+
+T = TypeVar("T")
 
 
 def create(
@@ -199,12 +202,17 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
                         resumed: Resumed | None) -> Prepared:
     """The reads before the review; when HubSpot cannot be reached, the escalation waits in
-    the outbox (exit 5) and `outbox send` does the reads and the create later."""
+    the outbox (exit 5) and `outbox send` does the reads and the create later.
+
+    While HubSpot answers, this side gets ready to send: the outbox is opened and the code
+    that carries out the entry is loaded, work that would otherwise come after the wait."""
     from ..errors import Unreachable
     from ..workflows.create import create_entry, prepare
 
+    gateway, settings, now = env.gateway(), env.settings, env.now()
     try:
-        return prepare(env.gateway(), env.settings, escalation, now=env.now(), warn=env.warn)
+        return _meanwhile(lambda: prepare(gateway, settings, escalation, now=now, warn=env.warn),
+                          lambda: _ready_to_send(env))
     except Unreachable as exc:
         entry = create_entry(escalation, files)
         env.outbox.put(entry, claim=False)
@@ -215,6 +223,33 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
                 f"reenvíela con «{env.command('outbox send')}».")
         exc.hint = f"{exc.hint}\n{kept}" if exc.hint else kept
         raise
+
+
+def _meanwhile(read: Callable[[], T], work: Callable[[], object]) -> T:
+    """`read()` on a background thread while `work()` runs here; then read's answer, or its
+    exception. A Ctrl-C while waiting interrupts at once (the thread is a daemon)."""
+    import threading
+    from concurrent.futures import Future
+
+    answer: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            answer.set_result(read())
+        except BaseException as exc:  # handed to the waiting thread, whatever it is
+            answer.set_exception(exc)
+
+    threading.Thread(target=run, name="escalate-reads", daemon=True).start()
+    work()
+    return answer.result()
+
+
+def _ready_to_send(env: Env) -> None:
+    """Open the outbox and load the sending code (see `read_before_sending`)."""
+    from importlib import import_module
+
+    env.open_outbox()
+    import_module("escalate.cli.sending")
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Any, *,

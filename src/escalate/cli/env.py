@@ -143,6 +143,10 @@ class Env:
 
     @property
     def outbox(self) -> Outbox:
+        return self.open_outbox()
+
+    def open_outbox(self) -> Outbox:
+        """The outbox, opened on first use (and salvaged, when damaged)."""
         if self._outbox is None:
             from ..outbox import UnavailableOutbox, open_outbox
             from .rescue import import_interrupted
