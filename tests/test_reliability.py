@@ -52,8 +52,8 @@ def closed_port() -> int:
 
 def unreachable() -> dict[str, str]:
     """A HubSpot that cannot be reached, given up on at the first refused connection (the
-    offline retry budget itself is tested in test_one_retry_budget_... with an injected
-    clock)."""
+    offline retry budget itself is tested with an injected clock, in
+    test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up)."""
     return {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}",
             "ESCALATE_OFFLINE_RETRY_SECONDS": "0"}
 
@@ -528,6 +528,28 @@ def test_one_retry_budget_for_the_whole_command_under_endless_503s():
     assert fake.now - 1000.0 <= 60 + 30  # the budget plus one request's timeout
     assert fake.slept <= 60
     assert calls < 40
+
+
+def test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up():
+    from urllib3.exceptions import NewConnectionError
+
+    from escalate.errors import Unreachable
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(offline_seconds=10, sleep=fake.sleep, clock=fake.clock)
+    calls = 0
+
+    def refused() -> None:
+        nonlocal calls
+        calls += 1
+        raise NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+
+    with pytest.raises(Unreachable):
+        policy.run(refused, idempotent=True, is_api_error=is_api_error, translate=translate)
+    assert 3 <= calls <= 12  # retried with growing waits
+    assert 5 <= fake.slept <= 10  # most of the budget was waited out, never more
 
 
 def test_a_command_under_endless_503s_gives_up_within_its_budget(
