@@ -57,8 +57,6 @@ class Rules:
     time_zone: str | None = None  # the portal's (IANA name): where a date without offset is read
 
 
-
-
 class Problem(ValueError):
     """What is wrong with one value, in Spanish, as the agent reads it."""
 
