@@ -199,7 +199,7 @@ def test_a_process_killed_mid_create_leaves_one_ticket_after_outbox_send(
     assert policies.count("POL-1001") == 1
 
 
-def test_12_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
+def test_8_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
         cli: Cli, sandbox: Sandbox):
     assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0  # portal cached
     # HubSpot's window is 10 s; the sandbox's test time scale runs a limit the same way
@@ -211,7 +211,7 @@ def test_12_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
 
     def agent(worker: int) -> list[int]:
         codes = []
-        for i in range(3):
+        for i in range(2):
             done = cli.subprocess("create", *with_option(ANA, "--poliza", f"P{worker}-{i}"),
                                   "--no-input", environ={"ESCALATE_RETRY_SECONDS": "120"},
                                   timeout=300)
@@ -225,9 +225,9 @@ def test_12_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
     log = sandbox.requests()
     sandbox.control("POST", "rate_limit", {"per_10s": 0})
     policies = [t.properties["escalate_policy"] for t in stored(sandbox)]
-    assert codes == [0] * 12
+    assert codes == [0] * 8
     assert sorted(p for p in policies if p != "WARM-1") == sorted(
-        f"P{w}-{i}" for w in range(4) for i in range(3))
+        f"P{w}-{i}" for w in range(4) for i in range(2))
     # The limit was in force: some window held all the requests it admits.
     admitted = sorted(r["started_at"] for r in log if r["status"] != 429)
     busiest = max(sum(1 for t in admitted if start <= t < start + window) for start in admitted)
