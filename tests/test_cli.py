@@ -163,6 +163,18 @@ def test_usage_errors_suggest_in_spanish(cli: Cli):
     assert "falta el valor de --poliza" in cli("create", "--poliza").err
 
 
+def test_a_usage_error_points_to_the_commands_own_help(cli: Cli, sandbox: Sandbox):
+    for args, shown in ((["create", "--poliza"], "escalate create --help"),
+                        (["--sandbox", "create", "--prioridad"], "escalate create --help"),
+                        (["attach", "1007", "--nada"], "escalate attach --help"),
+                        (["outbox", "drop"], "escalate outbox drop --help"),
+                        (["creat"], "escalate --help")):
+        result = cli(*args)
+        assert result.code == 2 and f"Use «{shown}» para ver las opciones." in result.err, (
+            args, result.err)
+    assert sandbox.requests() == []
+
+
 def test_sandbox_serve_refuses_a_bad_port_or_host_in_spanish_with_exit_2(cli: Cli):
     import socket
 

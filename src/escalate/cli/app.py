@@ -221,7 +221,7 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
 
         env.err.print(f"[red]Error:[/] {escape(env.redact(usage_error_message(exc)))}",
                       markup=True, highlight=False)
-        env.err.print(f"Use «{_help_command(exc)}» para ver las opciones.")
+        env.err.print(f"Use «{_help_command(exc, argv)}» para ver las opciones.")
         return ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
         env.err.print("Interrumpido.")
@@ -245,11 +245,21 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         env.close()
 
 
-def _help_command(exc: Any) -> str:
-    """The help that answers a usage error: the command's own (`escalate followup --help`)."""
+def _help_command(exc: Any, argv: Sequence[str] | None) -> str:
+    """The help that answers a usage error: the command's own (`escalate followup --help`).
+
+    Click names the command in the error's context, except for an option missing its value
+    (its parser raises without one): then the command is read from the command line."""
     ctx = getattr(exc, "ctx", None)
-    path = ctx.command_path if ctx is not None and ctx.command_path else "escalate"
-    return f"{path} --help"
+    if ctx is not None and ctx.command_path:
+        return f"{ctx.command_path} --help"
+    words = [a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("-")]
+    spec = next((c for c in COMMANDS if words and c[0] == words[0]), None)
+    if spec is None:
+        return "escalate --help"
+    if spec[2] is None and len(words) > 1:  # a group (outbox, sandbox): its subcommand too
+        return f"escalate {words[0]} {words[1]} --help"
+    return f"escalate {words[0]} --help"
 
 
 def show_error(env: Env, exc: EscalateError) -> None:
