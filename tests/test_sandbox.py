@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -171,15 +170,16 @@ def test_the_request_log_has_times_and_overlapping_requests_show(sandbox: Sandbo
     sandbox.control("POST", "latency", {"delay_ms": 200})
     threads = [threading.Thread(target=call, args=(sandbox, "GET", "/crm/v3/pipelines/tickets"))
                for _ in range(3)]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert time.monotonic() - started < 0.5
     log = sandbox.requests()
     assert len(log) == 3
+    # Served side by side: each started before any finished (read from the log, not a clock
+    # the test measures, which a busy machine stretches).
     assert max(r["started_at"] for r in log) < min(r["finished_at"] for r in log)
+    assert all(r["finished_at"] - r["started_at"] >= 0.2 for r in log)  # the latency applied
 
 
 def test_reset_goes_back_to_the_seed(sandbox: Sandbox):
