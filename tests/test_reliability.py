@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -509,24 +510,37 @@ class FakeTime:
         self.slept += seconds
 
 
-def test_one_retry_budget_for_the_whole_command_under_endless_503s():
-    from escalate.errors import ServerError
+def attempts_until_given_up(fake: FakeTime, failure: Callable[[], Exception],
+                            given_up: type[Exception], *, requests: int = 1,
+                            answer_seconds: float = 0.0, **budgets: float) -> int:
+    """The attempts a RetryPolicy on `fake`'s clock makes on calls that always fail with
+    `failure()`, for `requests` requests of one command, each ending in `given_up`."""
     from escalate.gateway.errors import is_api_error, translate
     from escalate.gateway.transport import RetryPolicy
 
-    fake = FakeTime()
-    policy = RetryPolicy(busy_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    policy = RetryPolicy(**budgets, sleep=fake.sleep, clock=fake.clock)
     calls = 0
 
-    def busy() -> None:
+    def failing() -> None:
         nonlocal calls
         calls += 1
-        fake.now += 0.2  # each answer takes a little while
-        raise _api_error(503, {"message": "Internal error", "correlationId": "z"})
+        fake.now += answer_seconds
+        raise failure()
 
-    for _ in range(5):  # five requests of one command, one after another
-        with pytest.raises(ServerError):
-            policy.run(busy, idempotent=True, is_api_error=is_api_error, translate=translate)
+    for _ in range(requests):
+        with pytest.raises(given_up):
+            policy.run(failing, idempotent=True, is_api_error=is_api_error, translate=translate)
+    return calls
+
+
+def test_one_retry_budget_for_the_whole_command_under_endless_503s():
+    from escalate.errors import ServerError
+
+    fake = FakeTime()
+    calls = attempts_until_given_up(
+        fake, lambda: _api_error(503, {"message": "Internal error", "correlationId": "z"}),
+        ServerError, requests=5,  # five requests of one command, one after another
+        answer_seconds=0.2, busy_seconds=60)  # each answer takes a little while
     assert fake.now - 1000.0 <= 60 + 30  # the budget plus one request's timeout
     assert fake.slept <= 60
     assert calls < 40
@@ -536,20 +550,11 @@ def test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up(
     from urllib3.exceptions import NewConnectionError
 
     from escalate.errors import Unreachable
-    from escalate.gateway.errors import is_api_error, translate
-    from escalate.gateway.transport import RetryPolicy
 
     fake = FakeTime()
-    policy = RetryPolicy(offline_seconds=10, sleep=fake.sleep, clock=fake.clock)
-    calls = 0
-
-    def refused() -> None:
-        nonlocal calls
-        calls += 1
-        raise NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
-
-    with pytest.raises(Unreachable):
-        policy.run(refused, idempotent=True, is_api_error=is_api_error, translate=translate)
+    calls = attempts_until_given_up(
+        fake, lambda: NewConnectionError(None, "Connection refused"),  # type: ignore[arg-type]
+        Unreachable, offline_seconds=10)
     # Backoff doubles from 0.25–0.5 s: at least four waits (≥ 3.75 s) fit in 10 s before
     # the next would pass the budget; the waits never add up to more than the budget.
     assert 5 <= calls <= 8
