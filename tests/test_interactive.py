@@ -393,3 +393,25 @@ def test_ctrl_c_at_the_first_question_with_nothing_typed_says_it_once(
     assert code == 130, shown
     assert shown.count("Interrumpido") == 1, shown
     assert outbox_entries(home) == [] and sandbox.writes() == []
+
+
+def test_text_questions_share_one_session_and_up_recalls_only_the_same_questions_answers():
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from escalate.cli.prompts import ToolkitAsker
+
+    def no_hash(answer: str) -> str | None:
+        return "lleva «#»" if "#" in answer else None
+
+    with create_pipe_input() as keys, create_app_session(input=keys, output=DummyOutput()):
+        ask = ToolkitAsker()
+        keys.send_text("POL 1#\r" + CLEAR_LINE + "POL-1\r")  # Enter on a bad answer: kept
+        assert ask.text("Póliza", check=no_hash) == "POL-1"
+        keys.send_text("Ana\r")
+        assert ask.text("Nombre") == "Ana"
+        keys.send_text("\x1b[A\r")  # Up: this question's last answer, not the name's
+        assert ask.text("Póliza", check=no_hash) == "POL-1"
+        keys.send_text("\x1b[A\r")  # a question never answered has nothing to recall
+        assert ask.text("Cuándo") == ""
