@@ -47,6 +47,11 @@ def load(explicit: Path | None, cwd: Path, home: Path) -> LoadedPolicy:
     path = find(explicit, cwd, home)
     if path is None:
         return LoadedPolicy(Policy(), None)
+    return read(path)
+
+
+def read(path: Path) -> LoadedPolicy:
+    """The policy in the file `path` (found by `find`); exit 2 as `load`."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

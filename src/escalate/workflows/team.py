@@ -229,7 +229,7 @@ def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str,
     # Without a policy file there is no matrix: the policy model is not even loaded.
     path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
     owner_email = None if path is None else (
-        policy_file.load(path, Path.cwd(), settings.home).policy.matrix.owner_for(priority, where))
+        policy_file.read(path).policy.matrix.owner_for(priority, where))
     agent, owner = assignment(gateway, settings, owner_email, priority, now=now)
     return Assignment(agent, owner, at=now)
 
