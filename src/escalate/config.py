@@ -249,14 +249,13 @@ def _agent_email(raw: str, problems: list[str]) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    from .domain.addresses import normalise_email
+    from .domain.addresses import user_email
 
-    email = normalise_email(text)
+    email = user_email(text)
     if email is None:
         problems.append(f"ESCALATE_AGENT={text[:60]!r} no es un correo válido: debe ser el "
                         "correo del agente como usuario de HubSpot.")
-        return None
-    return email.lower()
+    return email
 
 
 def check_base_url(url: str) -> str | None:

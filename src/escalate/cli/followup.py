@@ -125,13 +125,12 @@ def _parsed_option(parse: Callable[[str], V], value: str | None, flag: str,
 def _agent_option(agent: str | None, problems: list[str]) -> str | None:
     if agent is None:
         return None
-    from ..domain.addresses import normalise_email
+    from ..domain.addresses import user_email
 
-    email = normalise_email(agent.strip())
+    email = user_email(agent)
     if email is None:
         problems.append(f"--agente: «{agent[:60]}» no es un correo válido.")
-        return None
-    return email.lower()
+    return email
 
 
 def _whose(env: Env, gateway: Any, agent_email: str | None, mine: bool) -> Any:

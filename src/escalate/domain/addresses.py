@@ -34,6 +34,13 @@ def normalise_email(text: str) -> str | None:
         return None
 
 
+def user_email(text: str) -> str | None:
+    """A HubSpot user's email as the tool keys it (owners, agents): normalised, lower case,
+    surrounding blanks ignored; None when it is not valid."""
+    email = normalise_email(text.strip())
+    return None if email is None else email.lower()
+
+
 def _plain_fits(local: str, domain: str) -> bool:
     """The length limits and reserved names (the pattern cannot say them)."""
     labels = domain.split(".")

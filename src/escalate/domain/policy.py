@@ -26,13 +26,13 @@ DEFAULT_HOURS = 48.0  # the escalation guide's rule: an update every 48 hours
 def _email(value: Any) -> str:
     if not isinstance(value, str):
         raise PydanticCustomError("email", "se esperaba el correo de un usuario de HubSpot")
-    from .addresses import normalise_email
+    from .addresses import user_email
 
-    email = normalise_email(value.strip())
+    email = user_email(value)
     if email is None:
         raise PydanticCustomError("email", "«{email}» no es un correo válido",
                                   {"email": value[:60]})
-    return email.lower()
+    return email
 
 
 def _priority_keys(value: Any) -> Any:
