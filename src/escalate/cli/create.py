@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from ..workflows.create import CreateResult, Prepared
     from ..workflows.files import LocalFile
     from .drafts import Resumed
-
-T = TypeVar("T")
 
 
 def create(
@@ -205,14 +202,18 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
     the outbox (exit 5) and `outbox send` does the reads and the create later.
 
     While HubSpot answers, this side gets ready to send: the outbox is opened and the code
-    that carries out the entry is loaded, work that would otherwise come after the wait."""
+    that carries out the entry is loaded, work that would otherwise come after the wait. It
+    goes first in `together`, which runs its first call in this thread: the outbox's SQLite
+    connection belongs to the thread that opens it."""
     from ..errors import Unreachable
     from ..workflows.create import create_entry, prepare
 
     gateway, settings, now = env.gateway(), env.settings, env.now()
     try:
-        return _meanwhile(lambda: prepare(gateway, settings, escalation, now=now, warn=env.warn),
-                          lambda: _ready_to_send(env))
+        _, prepared = gateway.together(
+            lambda: _ready_to_send(env),
+            lambda: prepare(gateway, settings, escalation, now=now, warn=env.warn))
+        return prepared
     except Unreachable as exc:
         entry = create_entry(escalation, files)
         env.outbox.put(entry, claim=False)
@@ -223,25 +224,6 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
                 f"reenvíela con «{env.command('outbox send')}».")
         exc.hint = f"{exc.hint}\n{kept}" if exc.hint else kept
         raise
-
-
-def _meanwhile(read: Callable[[], T], work: Callable[[], object]) -> T:
-    """`read()` on a background thread while `work()` runs here; then read's answer, or its
-    exception. A Ctrl-C while waiting interrupts at once (the thread is a daemon)."""
-    import threading
-    from concurrent.futures import Future
-
-    answer: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            answer.set_result(read())
-        except BaseException as exc:  # handed to the waiting thread, whatever it is
-            answer.set_exception(exc)
-
-    threading.Thread(target=run, name="escalate-reads", daemon=True).start()
-    work()
-    return answer.result()
 
 
 def _ready_to_send(env: Env) -> None:
