@@ -111,20 +111,8 @@ class Gateway(TeamCalls, HistoryCalls):
         return self._tickets.basic_api
 
     @cached_property
-    def _tickets_search(self) -> Any:
-        return self._tickets.search_api
-
-    @cached_property
     def _contacts_basic(self) -> Any:
         return self._client.crm.contacts.basic_api
-
-    @cached_property
-    def _contacts_search(self) -> Any:
-        return self._client.crm.contacts.search_api
-
-    @cached_property
-    def _contacts_batch(self) -> Any:
-        return self._client.crm.contacts.batch_api
 
     @cached_property
     def _notes(self) -> Any:
@@ -213,13 +201,6 @@ class Gateway(TeamCalls, HistoryCalls):
                 if failure is not None:
                     raise failure
             return tuple(f.result() for f in outcomes)
-
-    def _maybe(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        """The call's answer, or None where HubSpot says 404."""
-        try:
-            return self._call(fn, *args, **kwargs)
-        except NotFound:
-            return None
 
     # -- JSON calls through one small API package ----------------------------------------
 
@@ -672,15 +653,6 @@ def _ticket_from_json(found: dict[str, Any]) -> Ticket:
 def _contact_from_json(found: dict[str, Any]) -> Contact:
     p = found.get("properties") or {}
     return Contact(id=str(found.get("id")), **{k: (p.get(k) or "") for k in CONTACT_PROPERTIES})
-
-
-def _contact(found: Any) -> Contact:
-    p = found.properties or {}
-    return Contact(id=str(found.id), **{k: (p.get(k) or "") for k in CONTACT_PROPERTIES})
-
-
-def _ticket(found: Any) -> Ticket:
-    return _ticket_props(str(found.id), dict(found.properties or {}))
 
 
 def _ticket_props(ticket_id: str, p: dict[str, Any]) -> Ticket:
