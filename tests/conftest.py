@@ -138,11 +138,11 @@ class Cli:
         out, err, answers = io.StringIO(), io.StringIO(), io.StringIO(stdin)
         env = Env(stdin_isatty=tty, stdout_isatty=tty, environ={**self.environ,
                                                                 **(environ or {})},
-                  stdout=out, stderr=err, stdin=answers, cwd=self.cwd)
+                  stdout=out, stderr=err, cwd=self.cwd)
         saved = sys.stdin, sys.stdout, sys.stderr
-        # The working folder and stdin travel in Env. Click itself still writes help and
-        # usage to sys.stdout/stderr, and typer.prompt reads sys.stdin: those stay redirected
-        # until every prompt reads env.input.
+        # The working folder, the clock and whether each end is a terminal travel in Env;
+        # the streams are swapped in `sys` too, because click writes help and usage there
+        # and the line asker (what a pipe gets) reads sys.stdin.
         sys.stdin, sys.stdout, sys.stderr = answers, out, err
         try:
             code = run(list(args), env)

@@ -82,12 +82,12 @@ def test_the_served_sandbox_answers_on_the_printed_port(tmp_path: Path, home: Pa
 
 
 def test_an_unexpected_error_says_where_to_report_it_and_exits_1(cli: Cli, monkeypatch):
-    from escalate.workflows import create
+    from escalate.workflows import lookup
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(create, "lookup_contact", broken)
+    monkeypatch.setattr(lookup, "lookup_contact", broken)
     result = cli("create", *ANA)
     assert result.code == 1
     assert "Error inesperado" in result.err and "Repórtelo" in result.err

@@ -48,8 +48,8 @@ def test_a_queued_escalation_is_delivered_after_the_policy_pattern_changes(
     assert cli("outbox").out.startswith("La bandeja de salida está vacía")
 
 
-def test_an_unversioned_payload_is_read_as_version_0_and_migrated():
-    from escalate.workflows.delivery import PAYLOAD_VERSION, describe, migrate
+def test_an_unversioned_payload_is_read_as_version_1_and_migrated():
+    from escalate.workflows.entries import PAYLOAD_VERSION, describe, migrate
 
     old = Entry("a" * 32, "draft", {"input": {"policy": "POL-1", "client": "Ana López"}})
     new = migrate(old)
@@ -62,10 +62,10 @@ def test_an_unversioned_payload_is_read_as_version_0_and_migrated():
 
 def test_outbox_lists_drafts_apart_and_send_never_sends_them(cli: Cli, sandbox: Sandbox,
                                                              home: Path):
-    from escalate.workflows.delivery import draft_entry
+    from escalate.workflows.entries import new_entry
 
-    draft = draft_entry(uuid.uuid4().hex, {"policy": "POL-5", "client_name": "Ana López",
-                                           "email": "ana.lopez@example.com"})
+    draft = new_entry("draft", {"input": {"policy": "POL-5", "client_name": "Ana López",
+                                          "email": "ana.lopez@example.com"}})
     put(home, draft)
     listing = cli("outbox")
     assert "Borradores" in listing.out and "borrador: POL-5 - Ana López" in listing.out
@@ -99,7 +99,7 @@ def test_an_entry_retrying_cannot_fix_requires_action_with_the_commands_that_fix
 
 def test_outbox_send_goes_on_after_an_unexpected_error_and_exits_with_the_worst(
         cli: Cli, sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch):
-    import escalate.workflows.create as create_workflow
+    import escalate.workflows.delivery as delivery
 
     first = Entry("1" * 32, "create", escalation_payload("ana.lopez@example.com", "POL-1"),
                   created_at=1.0)
@@ -107,14 +107,14 @@ def test_outbox_send_goes_on_after_an_unexpected_error_and_exits_with_the_worst(
                    created_at=2.0)
     put(home, first)
     put(home, second)
-    real = create_workflow.send_create
+    real = delivery.send_create
 
-    def flaky(entry, **kwargs):
+    def flaky(escalation, entry, **kwargs):
         if entry.id == first.id:
             raise RuntimeError("algo inesperado")
-        return real(entry, **kwargs)
+        return real(escalation, entry, **kwargs)
 
-    monkeypatch.setattr(create_workflow, "send_create", flaky)
+    monkeypatch.setattr(delivery, "send_create", flaky)
     sent = cli("outbox", "send")
     assert sent.code == 1
     assert "error inesperado" in sent.out and "1 de 2" in sent.out

@@ -49,22 +49,47 @@ class HubSpotAnswer:
         return f" [correlationId {self.correlation_id}]" if self.correlation_id else ""
 
 
+@dataclass(frozen=True)
+class Next:
+    """A command the person can run next, named by what it does (`action`, one of
+    ACTIONS) rather than spelled: the CLI writes the command line in the words and the
+    mode the agent used (`--sandbox`). `lead` is the sentence it ends."""
+
+    action: str
+    lead: str
+    target: str | None = None  # the entry id, or the ticket id, the command acts on
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown action {self.action!r}")
+
+
+# What a Next may name: the CLI has one command line for each (cli/hints.py).
+ACTIONS = frozenset({
+    "outbox", "outbox_send", "resume", "drop", "setup", "doctor",  # commands
+    "accept_contact", "by_email",  # an option to add to the command just run
+})
+
+
 class EscalateError(Exception):
     """A failure the user can act on: a Spanish message and an exit code.
 
     `answer` is HubSpot's parsed error answer when HubSpot refused; workflows branch on
-    the exception's type and attributes, never on its message text.
+    the exception's type and attributes, never on its message text. `next_steps` names what
+    the person can run to settle it (the CLI spells each command after the hint).
     """
 
     exit_code = ExitCode.BUG
     keep = False  # True: the outbox keeps the entry for `outbox send` even on a fresh command
 
     def __init__(self, message: str, *, hint: str | None = None,
-                 answer: HubSpotAnswer | None = None) -> None:
+                 answer: HubSpotAnswer | None = None,
+                 next_steps: tuple[Next, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.answer = answer
+        self.next_steps = next_steps
 
     @property
     def correlation_id(self) -> str | None:
@@ -77,14 +102,15 @@ class InvalidInput(EscalateError):
     exit_code = ExitCode.USAGE
 
     def __init__(self, problems: list[str], *, hint: str | None = None,
-                 fields: dict[str, str] | None = None) -> None:
+                 fields: dict[str, str] | None = None,
+                 next_steps: tuple[Next, ...] = ()) -> None:
         self.problems = problems
         self.fields = dict(fields or {})  # field name -> Spanish problem, for the CLI to label
         if len(problems) == 1:
             message = problems[0]
         else:
             message = "Hay datos que corregir:\n" + "\n".join(f"  • {p}" for p in problems)
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, next_steps=next_steps)
 
 
 class Refused(EscalateError):
@@ -215,3 +241,11 @@ class AmbiguousWrite(Unreachable):
                          answer=answer or (failure.answer if failure is not None else None))
         self.failure = failure
 
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while work was being sent: it stays in the outbox, and `next_steps` says how
+    to send it later (the CLI shows them with its one «Interrumpido»)."""
+
+    def __init__(self, next_steps: tuple[Next, ...] = ()) -> None:
+        super().__init__()
+        self.next_steps = next_steps

@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from .config import private_dir
-from .errors import EscalateError, ExitCode
+from .errors import EscalateError, ExitCode, Next
 
 FILE_NAME = "outbox.sqlite3"
 SCHEMA_VERSION = 2
 LEASE_SECONDS = 180.0  # a claim not renewed for this long belongs to nobody
 RENEW_SECONDS = 20.0
 LOCK_SECONDS = 5.0  # longer than this behind another process's lock is local trouble
-SHORT_ID = 8
+SHORT_ID = 8  # characters of an entry id shown, and enough to name it
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -63,10 +63,14 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 """
 COLUMNS = "id, kind, payload, state, created_at, attempts, last_error"
-KINDS = ("create", "attach", "contacted", "draft")
 
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 _DAMAGE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+
+def short_id(entry_id: str) -> str:
+    """The entry id as the agent sees and types it."""
+    return entry_id[:SHORT_ID]
 
 
 @dataclass
@@ -135,7 +139,7 @@ def kept_aside(entry: Entry, home: Path) -> str:
                 "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
                                             ensure_ascii=False))
     return (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
-            "escalate pueda usar su carpeta (véalo con «escalate outbox»).")
+            "escalate pueda usar su carpeta.")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -204,8 +208,14 @@ def trouble(folder: Path, exc: BaseException, *, kept: str | None = None,
     hint = f"Solución: {fix}; luego repita el comando."
     if kept:
         hint = f"{kept}\n{hint}"
-    return LocalTrouble(message, hint=hint,
-                        exit_code=ExitCode.UNREACHABLE if holds_part else ExitCode.USAGE)
+    problem = LocalTrouble(message, hint=hint,
+                           exit_code=ExitCode.UNREACHABLE if holds_part else ExitCode.USAGE)
+    if kept:
+        problem.next_steps = (SEE_OUTBOX,)
+    return problem
+
+
+SEE_OUTBOX = Next("outbox", "Véalo con")
 
 
 def local_failure(exc: BaseException) -> bool:
@@ -519,20 +529,24 @@ class Outbox:
         good.extend(e for e in self.rescued() if e.id not in {g.id for g in good})
         return good, damaged
 
-    def get(self, id_or_prefix: str) -> Entry:
-        """The one entry whose id starts with `id_or_prefix` (8 characters or more)."""
+    def get(self, id_or_prefix: str, what: str = "entrada") -> Entry:
+        """The one entry whose id starts with `id_or_prefix` (8 characters or more);
+        `what` names what the agent is looking for, in the messages."""
         from .errors import InvalidInput
 
         key = id_or_prefix.strip().lower()
         if len(key) < SHORT_ID or not re.fullmatch(r"[0-9a-f]+", key):
-            raise InvalidInput([f"«{id_or_prefix[:40]}» no es un id de la bandeja de salida: "
-                                f"use al menos {SHORT_ID} caracteres del id que muestra "
-                                "«escalate outbox»."])
+            raise InvalidInput([f"«{id_or_prefix[:40]}» no es un id de {what}: use al menos "
+                                f"{SHORT_ID} caracteres del id que muestra la bandeja de "
+                                "salida."], next_steps=(SEE_OUTBOX,))
         entries, _ = self.entries()
         found = [e for e in entries if e.id.startswith(key)]
-        if len(found) != 1:
-            raise InvalidInput([f"«{key}» no identifica una sola entrada ({len(found)} "
-                                "coinciden)."], hint="Véalas con «escalate outbox».")
+        if not found:
+            raise InvalidInput([f"no hay {what} con el id «{key}» en la bandeja de salida."],
+                               next_steps=(SEE_OUTBOX,))
+        if len(found) > 1:
+            raise InvalidInput([f"«{key}» corresponde a {len(found)} entradas: escriba más "
+                                "caracteres del id."], next_steps=(SEE_OUTBOX,))
         return found[0]
 
     # -- the fallback folder --------------------------------------------------------------
@@ -625,7 +639,9 @@ class UnavailableOutbox(Outbox):
         kept = kept_aside(entry, self.home)
         hint = f"{kept}\n{self.problem.hint}" if self.problem.hint else kept
         code = ExitCode.UNREACHABLE if holds_part else self.problem.exit_code
-        return LocalTrouble(self.problem.message, hint=hint, exit_code=code)
+        trouble = LocalTrouble(self.problem.message, hint=hint, exit_code=code)
+        trouble.next_steps = (SEE_OUTBOX,)
+        return trouble
 
 
 class _Unusable(OSError):
@@ -653,7 +669,9 @@ def _entry(row: tuple[Any, ...]) -> Entry | Damaged:
 
 # -- salvage ------------------------------------------------------------------------------
 
-_RECORD = re.compile(rb"([0-9a-f]{32})(" + b"|".join(k.encode() for k in KINDS) + rb")\{")
+# A row's id, kind and payload, as SQLite stores them side by side (any kind: which kinds
+# exist is the workflows' table, workflows/entries.py).
+_RECORD = re.compile(rb"([0-9a-f]{32})([a-z]{3,20})\{")
 
 
 def salvage(path: Path) -> tuple[list[Entry], int]:

@@ -13,6 +13,7 @@ from .env import Env
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..errors import Next
     from ..gateway import Gateway
 
 OK, BAD = "✓", "✗"
@@ -27,6 +28,7 @@ def doctor(
     createdate, el agente y los dueños del archivo de políticas; decir qué corregir."""
     env: Env = ctx.ensure_object(Env)
     from ..workflows.doctor import doctor as run_doctor
+    from .hints import sentence
 
     settings = env.settings
     pending, damaged = env.outbox.entries()
@@ -38,15 +40,18 @@ def doctor(
         settings, connect,
         load_policy=lambda: env.policy,
         pending=len(pending), damaged=len(damaged), now=env.now(), redact=env.redact)
+    def spell(step: Next) -> str:
+        return sentence(env, step)
+
     if as_json:
         import json
 
-        env.out(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        env.out(json.dumps(report.as_json(spell), ensure_ascii=False, indent=2))
     else:
         for check in report.checks:
             env.out(f"{OK if check.ok else BAD} {check.name}: {check.detail}")
-            if check.fix and not check.ok:
-                env.out(f"    → {check.fix}")
+            for fix in check.fixes(spell) if not check.ok else ():
+                env.out(f"    → {fix}")
     if report.exit_code:
         raise typer.Exit(int(report.exit_code))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,9 @@ from .spanish import (
     os_error_message,
     usage_error_message,
 )
+
+if TYPE_CHECKING:
+    from ..outbox import Outbox
 
 root = typer.Typer(
     name="escalate",
@@ -205,6 +208,8 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     """Run the CLI and return its exit code; every error becomes a message and a code here."""
     errors = click_errors()
     env = env or Env()
+    if env.on_outbox_open is None:
+        env.on_outbox_open = _bring_back_interrupted
     try:
         result: Any = command()(args=list(argv) if argv is not None else None,
                                 prog_name="escalate", standalone_mode=False, obj=env)
@@ -223,8 +228,10 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
                       markup=True, highlight=False)
         env.err.print(f"Use «{_help_command(exc, argv)}» para ver las opciones.")
         return ExitCode.USAGE
-    except (KeyboardInterrupt, typer.Abort):
-        env.err.print("Interrumpido.")
+    except (KeyboardInterrupt, typer.Abort) as exc:
+        from .hints import interrupted
+
+        interrupted(env, getattr(exc, "next_steps", ()))
         return ExitCode.INTERRUPTED
     except OSError as exc:  # a folder, file or port the user named or configured
         from rich.markup import escape
@@ -262,8 +269,17 @@ def _help_command(exc: Any, argv: Sequence[str] | None) -> str:
     return f"escalate {words[0]} --help"
 
 
+def _bring_back_interrupted(outbox: Outbox) -> None:
+    """What a Ctrl-C kept at start-up becomes a draft when the outbox opens."""
+    from .interrupted import import_interrupted
+
+    import_interrupted(outbox)
+
+
 def show_error(env: Env, exc: EscalateError) -> None:
     from rich.markup import escape
+
+    from .hints import sentence
 
     if exc.exit_code == ExitCode.OK:  # the agent declined: a choice, not an error
         env.err.print(escape(env.redact(exc.message)))
@@ -271,6 +287,8 @@ def show_error(env: Env, exc: EscalateError) -> None:
         env.err.print(f"[red]Error:[/] {escape(env.redact(exc.message))}")
     if exc.hint:
         env.err.print(escape(env.redact(exc.hint)))
+    for step in exc.next_steps:
+        env.err.print(escape(env.redact(sentence(env, step))))
 
 
 def main() -> None:

@@ -33,10 +33,10 @@ def attach(
     env: Env = ctx.ensure_object(Env)
     from ..domain.text import clean
     from ..workflows.attach import attach_entry, check_ticket_id
+    from ..workflows.delivery import keep_and_send
     from ..workflows.files import check_files
     from ..workflows.notes import note_text_problem
     from .prompts import TerminalUi
-    from .sending import run_entry
 
     settings = env.settings
     ticket = check_ticket_id(ticket_id)
@@ -45,11 +45,9 @@ def attach(
     if problem:
         raise InvalidInput([problem], hint="No se subió ningún archivo.")
     files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
-    entry = attach_entry(ticket, files, text)
-    env.outbox.put(entry)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)
-    result = cast("AttachResult", run_entry(env, entry, ui=ui, fresh=True))
+    result = cast("AttachResult", keep_and_send(attach_entry(ticket, files, text), env, ui=ui))
     if as_json:
         env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return

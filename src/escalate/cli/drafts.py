@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.answers import EscalationInput
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Next
+from ..outbox import short_id
 from .env import Env
-
-DRAFT_VERSION = 1
-SHORT_ID = 8
 
 
 @dataclass
@@ -32,34 +29,29 @@ def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
          editing: str | None = None) -> str:
     """Keep the answers as a draft (never sent by `outbox send`); returns its id.
     `editing`: the field whose answer was being typed (kept half-written)."""
-    from ..outbox import Entry
+    from ..workflows.entries import new_entry
 
-    entry_id = draft_id or uuid.uuid4().hex
-    payload: dict[str, Any] = {"version": DRAFT_VERSION, "input": dict(answers)}
+    payload: dict[str, Any] = {"input": dict(answers)}
     if editing:
         payload["editing"] = editing
-    env.outbox.put(Entry(id=entry_id, kind="draft", payload=payload), claim=False)
-    return entry_id
+    entry = new_entry("draft", payload, entry_id=draft_id)
+    env.outbox.put(entry, claim=False)
+    return entry.id
 
 
-def resume_hint(entry_id: str, env: Env | None = None) -> str:
-    rest = f"create --borrador {entry_id[:SHORT_ID]}"
-    return env.command(rest) if env is not None else f"escalate {rest}"
+def resume_step(entry_id: str, lead: str = "Para seguir:") -> Next:
+    """The step that takes a kept draft up again."""
+    return Next("resume", lead, entry_id)
 
 
 def resume(env: Env, wanted: str) -> Resumed:
     """The draft or unsent create whose id starts with `wanted` (8 characters or more)."""
-    key = wanted.strip().lower()
-    if len(key) < SHORT_ID:
-        raise InvalidInput([f"el id del borrador debe tener al menos {SHORT_ID} caracteres"],
-                           hint=f"Véalo con «{env.command('outbox')}».")
-    entries, _damaged = env.outbox.entries()
-    found = [e for e in entries if e.id.lower().startswith(key)]
-    if len(found) != 1:
-        problem = ("no hay ningún borrador con el id «" + wanted + "»" if not found else
-                   f"el id «{wanted}» corresponde a {len(found)} entradas: escriba más caracteres")
-        raise InvalidInput([problem], hint=f"Véalos con «{env.command('outbox')}».")
-    entry = found[0]
+    from ..workflows.entries import migrate
+
+    try:
+        entry = migrate(env.outbox.get(wanted, what="borrador"))
+    except ValueError as exc:
+        raise InvalidInput([f"la entrada «{wanted[:40]}» no se puede leer: {exc}"]) from None
     if entry.kind == "draft":
         editing = entry.payload.get("editing")
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
@@ -68,9 +60,9 @@ def resume(env: Env, wanted: str) -> Resumed:
         return Resumed(answers=_from_escalation(entry.payload), entry_id=entry.id,
                        escalate_id=str(entry.payload.get("escalation", {}).get("escalate_id")
                                        or "") or None)
-    raise InvalidInput([f"la entrada {entry.id[:SHORT_ID]} ya no se puede editar: HubSpot ya "
+    raise InvalidInput([f"la entrada {short_id(entry.id)} ya no se puede editar: HubSpot ya "
                         "tiene parte de ella"],
-                       hint=f"Termine de enviarla con «{env.command('outbox send')}».")
+                       next_steps=(Next("outbox_send", "Termine de enviarla con"),))
 
 
 def _input(raw: Any) -> EscalationInput:

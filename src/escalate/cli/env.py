@@ -35,9 +35,10 @@ class Env:
     verbose: bool = False
     stdout: IO[str] | None = None
     stderr: IO[str] | None = None
-    stdin: IO[str] | None = None
     cwd: Path | None = None  # the working folder: where `.env` and relative paths are read
     kept_entries: int = 0  # entries this command put in the outbox (the Ctrl-C guard asks)
+    # Run on the outbox when it opens (the CLI brings back what a Ctrl-C kept at start-up).
+    on_outbox_open: Callable[[Outbox], None] | None = None
     interrupt_told: bool = False  # the command said itself where a Ctrl-C left the work
     _pending: list[str] = field(default_factory=list)  # warnings not shown yet
     _settings: config.Settings | None = None
@@ -63,11 +64,6 @@ class Env:
             self._console = Console(file=self.stderr or sys.stderr, highlight=False,
                                     soft_wrap=True)
         return self._console
-
-    @property
-    def input(self) -> IO[str]:
-        """Where answers are read from (a test passes its own)."""
-        return self.stdin or sys.stdin
 
     @property
     def folder(self) -> Path:
@@ -149,11 +145,10 @@ class Env:
         """The outbox, opened on first use (and salvaged, when damaged)."""
         if self._outbox is None:
             from ..outbox import UnavailableOutbox, open_outbox
-            from .rescue import import_interrupted
 
             outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp())
-            if not isinstance(outbox, UnavailableOutbox):
-                import_interrupted(outbox, self.clock())
+            if not isinstance(outbox, UnavailableOutbox) and self.on_outbox_open is not None:
+                self.on_outbox_open(outbox)
             self._pending.extend(outbox.notices)
             outbox.notices.clear()
             self._outbox = outbox
@@ -195,10 +190,10 @@ class Env:
                 "el archivo .env.",
                 hint="Para probar sin portal use «escalate --sandbox ...».")
 
-    def command(self, rest: str) -> str:
-        """An `escalate` command line to copy: with `--sandbox` when this run is one."""
-        sandbox = self.sandbox or (self._settings is not None and self._settings.sandbox)
-        return f"escalate {'--sandbox ' if sandbox else ''}{rest}"
+    @property
+    def in_sandbox(self) -> bool:
+        """Whether this run uses the sandbox (`--sandbox`, or ESCALATE_SANDBOX read)."""
+        return self.sandbox or (self._settings is not None and self._settings.sandbox)
 
     def _log_request(self, method: str, path: str, status: int | None, seconds: float) -> None:
         shown = status if status is not None else "sin respuesta"

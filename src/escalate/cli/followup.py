@@ -12,7 +12,6 @@ import typer
 from ..errors import InvalidInput
 from .env import Env
 from .prompts import TerminalUi
-from .sending import run_entry
 
 V = TypeVar("V")
 
@@ -222,7 +221,8 @@ def contacted(
     from ..domain.escalation import Channel
     from ..domain.text import clean
     from ..workflows.attach import check_ticket_id
-    from ..workflows.followup import contacted_entry
+    from ..workflows.contacted import contacted_entry
+    from ..workflows.delivery import keep_and_send
     from ..workflows.notes import note_text_problem
 
     problems = []
@@ -237,8 +237,7 @@ def contacted(
         raise InvalidInput(problems)
     env.load_settings()  # settings problems are reported before anything is kept
     entry = contacted_entry(ticket, text, chosen.value if chosen else None, env.now())
-    env.outbox.put(entry)
-    sent = run_entry(env, entry, ui=TerminalUi(env, False), fresh=True)
+    sent = keep_and_send(entry, env, ui=TerminalUi(env, False))
     result: dict[str, Any] = sent if isinstance(sent, dict) else {}
     if as_json:
         env.out(json.dumps(result, ensure_ascii=False, indent=2))

@@ -15,7 +15,8 @@ from ..domain.escalation import check_field
 from ..domain.priority import Priority
 from ..errors import EscalateError, InvalidInput
 from . import drafts
-from .create import (
+from .env import Env
+from .escalation import (
     missing_fields,
     read_before_sending,
     report,
@@ -23,15 +24,14 @@ from .create import (
     show_preview,
     validate,
 )
-from .env import Env
 from .fields import FIELDS, label, problem_lines
 from .prompts import Asker, asker, choose_contact, priority_checklist
 
 if TYPE_CHECKING:
     from ..domain.escalation import Escalation
     from ..domain.records import Contact
-    from ..workflows.create import Prepared
     from ..workflows.files import LocalFile
+    from ..workflows.lookup import Prepared
 
 CHANNELS = [("Teléfono", "telefono"), ("Correo", "correo"), ("Chat", "chat"),
             ("WhatsApp", "whatsapp"), ("Redes sociales", "redes"), ("Web", "web"),
@@ -65,12 +65,14 @@ class Session:
     def run(self, *, dry_run: bool, as_json: bool) -> None:
         try:
             self._run(dry_run=dry_run, as_json=as_json)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             import typer
+
+            from .hints import interrupted
 
             # One message, saying where the work is (exit 130 all the same).
             if self.sending:
-                pass  # the send said where the escalation waits (cli/sending.py)
+                interrupted(self.env, getattr(exc, "next_steps", ()))
             elif not self._keep("Interrumpido: lo escrito quedó guardado como borrador."):
                 self.env.err.print("Interrumpido: no había nada escrito que guardar.")
             self.env.interrupt_told = True
@@ -81,9 +83,8 @@ class Session:
             if not self.sending and not self.kept_elsewhere and int(exc.exit_code) != 0 \
                     and drafts.has_answers(self.answers):
                 self.draft_id = drafts.keep(self.env, self.answers, self.draft_id)
-                kept = ("Lo escrito quedó guardado como borrador. Para seguir: "
-                        + drafts.resume_hint(self.draft_id, self.env))
-                exc.hint = f"{exc.hint}\n{kept}" if exc.hint else kept
+                exc.next_steps = (*exc.next_steps, drafts.resume_step(
+                    self.draft_id, "Lo escrito quedó guardado como borrador. Para seguir:"))
             raise
 
     def _run(self, *, dry_run: bool, as_json: bool) -> None:
@@ -100,8 +101,12 @@ class Session:
             return False
         self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
                                     editing=self.interrupted)
-        hint = drafts.resume_hint(self.draft_id, self.env)
-        self.env.err.print(f"{why}\nPara seguir: [bold]{hint}[/]")
+        from rich.markup import escape
+
+        from .hints import command_line
+
+        hint = command_line(self.env, drafts.resume_step(self.draft_id))
+        self.env.err.print(f"{why}\nPara seguir: [bold]{escape(hint)}[/]")
         return True
 
     def keep_partial(self, field: str, text: str) -> None:

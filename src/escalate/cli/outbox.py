@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import ExitCode
+from ..outbox import short_id
 from .env import Env
+from .hints import choices, command_line
 from .spanish import SpanishCommand, SpanishGroup
 
 if TYPE_CHECKING:
     from ..outbox import Entry
-    from ..workflows.delivery import Listed, Listing
+    from ..workflows.entries import Listed, Listing
 
 app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
                   help="Bandeja de salida: lo que no pudo llegar a HubSpot, y los borradores.")
@@ -34,27 +36,21 @@ def _readable(env: Env) -> list[Entry]:
     """The entries that can be read; each damaged one is reported and left out."""
     entries, damaged = env.outbox.entries()
     for bad in damaged:
-        env.warn(f"Entrada {bad.id[:8]} dañada: {bad.problem}; se omite.")
+        env.warn(f"Entrada {short_id(bad.id)} dañada: {bad.problem}; se omite.")
     return entries
 
 
 def _listing(env: Env) -> Listing:
-    from ..workflows.delivery import listing
+    from ..workflows.entries import listing
 
     return listing(_readable(env))
-
-
-def _command(env: Env, command: str) -> str:
-    """A command to copy, with `--sandbox` in sandbox mode."""
-    return env.command(command.removeprefix("escalate ")) if command.startswith(
-        "escalate ") else command
 
 
 def _line(env: Env, item: Listed) -> str:
     entry = item.entry
     where = " · guardada en la carpeta temporal" if entry.aside else ""
     error = f" · último error: {item.why}" if item.why and item.status == "pendiente" else ""
-    return f"{entry.id[:8]}  {item.description} · {_age(env, entry.created_at)}{where}{error}"
+    return f"{short_id(entry.id)}  {item.description} · {_age(env, entry.created_at)}{where}{error}"
 
 
 @app.callback()
@@ -68,7 +64,7 @@ def outbox(
     env: Env = ctx.ensure_object(Env)
     found = _listing(env)
     if as_json:
-        env.out(json.dumps([_as_json(item) for item in
+        env.out(json.dumps([_as_json(env, item) for item in
                             (*found.pending, *found.needs_action, *found.drafts)],
                            ensure_ascii=False, indent=2))
         return
@@ -79,7 +75,7 @@ def outbox(
         for item in found.pending:
             env.out(_line(env, item))
         env.out(f"{len(found.pending)} pendiente(s). Envíelas con "
-                f"«{env.command('outbox send')}».")
+                f"«{command_line(env, 'outbox send')}».")
     if found.needs_action:
         if found.pending:
             env.out("")
@@ -87,22 +83,22 @@ def outbox(
         for item in found.needs_action:
             env.out(_line(env, item))
             env.out(f"    {item.why}")
-            env.out("    " + " · ".join(f"«{_command(env, c)}»" for c in item.fix))
+            env.out("    " + " · ".join(f"«{command_line(env, c)}»" for c in item.fix))
     if found.drafts:
         if found.pending or found.needs_action:
             env.out("")
         env.out("Borradores (no se envían hasta completarlos):")
         for item in found.drafts:
             env.out(_line(env, item))
-            env.out("    " + " · ".join(f"«{_command(env, c)}»" for c in item.fix))
+            env.out("    " + " · ".join(f"«{command_line(env, c)}»" for c in item.fix))
 
 
-def _as_json(item: Listed) -> dict[str, Any]:
+def _as_json(env: Env, item: Listed) -> dict[str, Any]:
     entry = item.entry
     return {"id": entry.id, "kind": entry.kind, "status": item.status,
             "description": item.description, "created_at": entry.created_at,
             "attempts": entry.attempts, "last_error": entry.last_error,
-            "why": item.why, "fix": list(item.fix)}
+            "why": item.why, "fix": [command_line(env, c) for c in item.fix]}
 
 
 @app.command("send", cls=SpanishCommand)
@@ -119,13 +115,13 @@ def send(ctx: typer.Context) -> None:
     found = _listing(env)
     worst = ExitCode.OK
     for item in found.needs_action:
-        env.out(f"{item.entry.id[:8]}  {item.description}: requiere acción — {item.why} "
-                f"({' o '.join(f'«{_command(env, c)}»' for c in item.fix)})")
+        env.out(f"{short_id(item.entry.id)}  {item.description}: requiere acción — "
+                f"{item.why} ({choices(env, item.fix)})")
         worst = max(worst, ExitCode.REFUSED)
     if found.drafts:
         env.notice(f"{len(found.drafts)} borrador(es) sin enviar: complételos con "
-                   f"«{env.command('create --borrador ID')}» (véalos con "
-                   f"«{env.command('outbox')}»).")
+                   f"«{command_line(env, 'create --borrador ID')}» (véalos con "
+                   f"«{command_line(env, 'outbox')}»).")
     if not found.pending:
         env.out("Nada que enviar.")
         if worst:
@@ -133,7 +129,7 @@ def send(ctx: typer.Context) -> None:
         return
     sent = 0
     for item in found.pending:
-        entry, shown = item.entry, f"{item.entry.id[:8]}  {item.description}"
+        entry, shown = item.entry, f"{short_id(item.entry.id)}  {item.description}"
         if entry.aside:
             env.out(f"{shown}: sigue en la carpeta temporal; se enviará cuando la carpeta de "
                     "datos de escalate se pueda usar.")
@@ -146,7 +142,7 @@ def send(ctx: typer.Context) -> None:
             env.out(f"{shown}: {f'ticket {ticket.id}' if ticket is not None else 'enviada'}")
         elif isinstance(outcome, NeedsAction):
             env.out(f"{shown}: requiere acción — {env.redact(outcome.why)} "
-                    f"({' o '.join(f'«{_command(env, c)}»' for c in outcome.fix)})")
+                    f"({choices(env, outcome.fix)})")
         elif isinstance(outcome, Dropped):
             env.out(f"{shown}: descartada — {env.redact(outcome.why)}")
         elif isinstance(outcome, Kept) and outcome.exit_code == ExitCode.OK:
@@ -164,7 +160,7 @@ def drop(ctx: typer.Context,
          entry_id: Annotated[str, typer.Argument(
              metavar="ID", help="Id (o sus primeros 8 caracteres o más) de la entrada.")]) -> None:
     """Descartar una entrada de la bandeja de salida sin enviarla."""
-    from ..workflows.delivery import describe
+    from ..workflows.entries import describe
 
     env: Env = ctx.ensure_object(Env)
     entry = env.outbox.get(entry_id)

@@ -5,8 +5,8 @@
 Ctrl-C before the command kept its work itself (while Python is still importing, or
 before the entry is in the outbox), the command line is written to
 `$TMPDIR/escalate-<uid>/early/`; the next time the outbox of that ESCALATE_HOME opens,
-the file becomes a draft (`escalate create --borrador ID`). If the command did keep its
-work, the file is removed: one copy, never two.
+the file becomes a draft (`escalate create --borrador ID`, by `interrupted.py`). If the
+command did keep its work, the file is removed: one copy, never two.
 
 This module imports only `os`, `signal` and `sys` at the top, and the handler writes the
 file with `os` alone: a Ctrl-C can land in the middle of any other import.
@@ -20,12 +20,9 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from datetime import datetime
-    from pathlib import Path
     from types import FrameType
     from typing import Any
 
-    from ..outbox import Outbox
     from .env import Env
 
 GLOBAL_FLAGS = ("--sandbox", "--verbose", "-v", "--detallado")
@@ -93,8 +90,10 @@ def settle(env: Env, code: int) -> None:
         return
     # typer ends a Ctrl-C silently: say where the work is
     if env.kept_entries:
+        from .hints import command_line
+
         sys.stderr.write("Interrumpido. Lo escrito está en la bandeja de salida: véalo con "
-                         f"«{env.command('outbox')}».\n")
+                         f"«{command_line(env, 'outbox')}».\n")
     else:
         sys.stderr.write("Interrumpido. " + said() + "\n")
 
@@ -122,74 +121,3 @@ def write_argv(argv: list[str], draft_id: str) -> str:
         os.close(fd)
     os.replace(temporary, path)
     return path
-
-
-def import_interrupted(outbox: Outbox, now: datetime) -> None:
-    """Turn every command line kept at Ctrl-C for this home into a draft in the outbox."""
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(tempfile.gettempdir()) / Path(early_folder()).parent.name / "early"
-    if not folder.is_dir():
-        return
-    mine = os.path.abspath(os.path.expanduser(outbox.home))
-    for path in sorted(folder.glob("argv-*")):
-        if path.suffix == ".tmp":
-            continue
-        try:
-            magic, draft_id, home, cwd, *argv = path.read_bytes().split(b"\0")
-            if magic != MAGIC:
-                raise ValueError("no es una línea de órdenes guardada")
-            home_text = os.fsdecode(home) or str(default_home())
-            if os.path.abspath(os.path.expanduser(home_text)) != mine:
-                continue  # another ESCALATE_HOME's: it waits for that one
-            answers = answers_from_argv([os.fsdecode(a) for a in argv], Path(os.fsdecode(cwd)))
-            at = path.stat().st_mtime
-        except (OSError, ValueError):
-            continue
-        if answers:
-            from ..workflows.delivery import draft_entry
-
-            entry = draft_entry(draft_id.decode("ascii", "replace"), answers)
-            entry.created_at = at
-            outbox.put(entry, claim=False)
-            outbox.notices.append("Se guardó como borrador lo escrito en un «escalate create» "
-                                  f"interrumpido ({entry.id[:8]}).")
-        path.unlink(missing_ok=True)
-
-
-def default_home() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("escalate", appauthor=False)
-
-
-FIELDS = {"policy": "policy", "client": "client_name", "email": "email", "phone": "phone",
-          "priority": "priority", "what": "what", "how": "how", "where": "where",
-          "when": "when", "change": "changes", "channel": "channel", "date": "created_at",
-          "attach": "attachments"}
-
-
-def answers_from_argv(argv: list[str], cwd: Path) -> dict[str, Any]:
-    """The draft answers a `create` command line holds (read by the CLI's own parser)."""
-    import typer
-
-    from .app import app
-
-    rest = [a for a in argv if a not in GLOBAL_FLAGS]
-    if not rest or rest[0] != "create":
-        return {}
-    group: Any = typer.main.get_command(app)
-    command = group.get_command(None, "create")
-    ctx = command.make_context("create", rest[1:], resilient_parsing=True)
-    answers: dict[str, Any] = {}
-    for param, key in FIELDS.items():
-        value = ctx.params.get(param)
-        if value in (None, "", [], ()):
-            continue
-        if key == "attachments":
-            value = [str(cwd / v) for v in value]
-        elif key == "changes":
-            value = [str(v) for v in value]
-        answers[key] = value
-    return answers

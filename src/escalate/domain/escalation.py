@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
@@ -145,7 +145,7 @@ class Escalation:
         return dataclasses.replace(self, **changes)
 
     def as_json(self) -> dict[str, Any]:
-        """The escalation as JSON values, as the outbox keeps it (`build` reads it back)."""
+        """The escalation as JSON values, as the outbox keeps it (`from_json` reads it back)."""
         return {
             "escalate_id": self.escalate_id, "policy": self.policy,
             "client_name": self.client_name, "email": self.email, "phone": self.phone,
@@ -155,6 +155,32 @@ class Escalation:
             "channel": self.channel.value if self.channel else None,
             "created_at": self.created_at.isoformat(),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Escalation:
+        """The escalation `as_json` wrote (or a pydantic-era `model_dump`, the same keys),
+        as it was validated then: never validated again, so a later change of the policy
+        pattern or the phone region cannot strand one the agent already had accepted.
+        ValueError when a value is missing or of the wrong kind."""
+        for name in ("escalate_id", "policy", "client_name", "what", "how", "where"):
+            if not isinstance(data.get(name), str):
+                raise ValueError(f"falta {name}")
+        created = data.get("created_at")
+        moment = parse_iso(created, timezone.utc) if isinstance(created, str) else None
+        if moment is None:
+            raise ValueError("falta la fecha de creación")
+        try:
+            changes = tuple(Change(field=str(c["field"]), value=str(c["value"]))
+                            for c in data.get("changes") or [])
+        except (KeyError, TypeError):
+            raise ValueError("cambios ilegibles") from None
+        return cls(
+            escalate_id=data["escalate_id"], policy=data["policy"],
+            client_name=data["client_name"], priority=Priority(str(data.get("priority"))),
+            what=data["what"], how=data["how"], where=data["where"], created_at=moment,
+            email=_optional(data.get("email")), phone=_optional(data.get("phone")),
+            when=_optional(data.get("when")), changes=changes,
+            channel=Channel(data["channel"]) if data.get("channel") else None)
 
     def _check_whole(self) -> None:
         if not self.email and not self.phone:
@@ -364,6 +390,10 @@ def check_field(field: str, value: Any, rules: Rules, now: datetime) -> str | No
     except Problem as exc:
         return _capital(exc.message)
     return None
+
+
+def _optional(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _capital(text: str) -> str:

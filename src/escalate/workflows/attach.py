@@ -5,7 +5,6 @@ shared pool pacing them by HubSpot's rate-limit headers), then the one note."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from ..domain.records import UploadedFile
 from ..errors import EscalateError, NotFound, Unreachable
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
+from .entries import new_entry
 from .files import LocalFile
 from .notes import add_note_once, note_html
 from .ui import Ui
@@ -38,9 +38,8 @@ class AttachResult:
 
 def attach_entry(ticket_id: str, files: list[LocalFile], note: str | None) -> Entry:
     """The outbox entry for an `attach`: what to upload and say, kept before sending."""
-    return Entry(id=uuid.uuid4().hex, kind="attach", payload={
-        "ticket_id": ticket_id, "note": note,
-        "files": [{"path": str(f.path), "name": f.name} for f in files]})
+    return new_entry("attach", {"ticket_id": ticket_id, "note": note,
+                                "files": [{"path": str(f.path), "name": f.name} for f in files]})
 
 
 def check_ticket_id(raw: str) -> str:
@@ -101,8 +100,8 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
                 + ", ".join(failed) + "); no se creó la nota.")
         # The agent chose to go on: the rest waits in the outbox as an attach of its own.
         rest = [f for f in entry.payload["files"] if str(f["path"]) not in uploaded]
-        outbox.put(Entry(id=uuid.uuid4().hex, kind="attach", payload={
-            "ticket_id": ticket_id, "note": note_text, "files": rest}), claim=False)
+        outbox.put(new_entry("attach", {"ticket_id": ticket_id, "note": note_text,
+                                        "files": rest}), claim=False)
     body = note_html(note_text, [f.name for f in files], heading=heading, reference=entry.id)
     note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
                             contact_ids=contact_ids or [], body_html=body, at=now,

@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..errors import AuthProblem, Conflict, EscalateError, ExitCode, MissingScopes, Refused
+from ..errors import (
+    AuthProblem,
+    Conflict,
+    EscalateError,
+    ExitCode,
+    MissingScopes,
+    Next,
+    Refused,
+)
 from ..gateway import Gateway
 
 TOKEN_WORDS = "service key (o token de app privada heredada)"
@@ -35,9 +43,15 @@ class Check:
     detail: str
     fix: str | None = None
     exit_code: ExitCode = ExitCode.OK
+    steps: tuple[Next, ...] = ()  # the commands that fix it (the CLI spells them)
 
-    def as_json(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+    def fixes(self, spell: Callable[[Next], str]) -> list[str]:
+        """What to do, in words and commands, when the check fails."""
+        return [*([self.fix] if self.fix else []), *(spell(s) for s in self.steps)]
+
+    def as_json(self, spell: Callable[[Next], str]) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail,
+                "fix": " ".join(self.fixes(spell)) or None}
 
 
 @dataclass
@@ -48,8 +62,8 @@ class DoctorReport:
     def exit_code(self) -> ExitCode:
         return max((c.exit_code for c in self.checks if not c.ok), default=ExitCode.OK)
 
-    def as_json(self) -> list[dict[str, Any]]:
-        return [c.as_json() for c in self.checks]
+    def as_json(self, spell: Callable[[Next], str]) -> list[dict[str, Any]]:
+        return [c.as_json(spell) for c in self.checks]
 
     def run(self, name: str, check: Callable[[], str],
             redact: Callable[[str], str] = lambda s: s) -> bool:
@@ -63,13 +77,15 @@ class DoctorReport:
                 SCOPES_HINT, exc.exit_code))
             return False
         except EscalateError as exc:
-            self.checks.append(Check(name, False, redact(exc.message), exc.hint, exc.exit_code))
+            self.checks.append(Check(name, False, redact(exc.message), exc.hint, exc.exit_code,
+                                     exc.next_steps))
             return False
         self.checks.append(Check(name, True, detail))
         return True
 
-    def note(self, name: str, detail: str, *, ok: bool = True, fix: str | None = None) -> None:
-        self.checks.append(Check(name, ok, detail, fix))
+    def note(self, name: str, detail: str, *, ok: bool = True,
+             steps: tuple[Next, ...] = ()) -> None:
+        self.checks.append(Check(name, ok, detail, steps=steps))
 
 
 def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], *,
@@ -125,7 +141,8 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             report.run("Dueños del archivo de políticas",
                        lambda: _policy_owners(gateway, settings, policy, now), redact)
     report.note("Bandeja de salida", f"{pending} pendiente(s), {damaged} dañada(s)",
-                ok=not damaged, fix="escalate outbox send" if pending else None)
+                ok=not damaged,
+                steps=(Next("outbox_send", "Envíelas con"),) if pending else ())
     return report
 
 
@@ -265,6 +282,6 @@ def setup(gateway: Gateway, settings: Settings) -> SetupReport:
     if unique is not None and not unique.unique:
         report.warnings.append(
             "escalate_id existe pero sin «valor único»: los reenvíos podrían duplicar tickets. "
-            "Bórrela en HubSpot y vuelva a ejecutar «escalate setup».")
+            "Bórrela en HubSpot y vuelva a preparar el portal (esta misma orden).")
     PortalCache(settings).forget()
     return report

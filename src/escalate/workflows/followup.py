@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,18 +13,14 @@ from ..domain.moments import epoch_ms
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import Owner
-from ..errors import NotFound
 from ..gateway import Gateway
-from ..outbox import Entry, Outbox
 from .clock import portal_clock
-from .notes import add_note_once, note_html
 from .portal import Portal, load_portal
 from .team import AGENT_PROPERTY
 from .ui import Ui
 
 if TYPE_CHECKING:
     from ..domain.policy import FollowupPolicy
-
 
 
 @dataclass
@@ -223,44 +218,3 @@ def candidate_properties(portal: Portal) -> list[str]:
     return list(dict.fromkeys([
         *TICKET_PROPERTIES, AGENT_PROPERTY, "hubspot_owner_id",
         *(f"hs_v2_date_entered_{stage}" for stage in portal.closed_stage_ids)]))
-
-
-# -- contacted ------------------------------------------------------------------------
-
-
-def contacted_entry(ticket_id: str, note: str, channel: str | None, at: datetime) -> Entry:
-    return Entry(id=uuid.uuid4().hex, kind="contacted", payload={
-        "ticket_id": ticket_id, "note": note, "channel": channel, "at": at.isoformat()})
-
-
-def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
-                   ui: Ui, now: datetime) -> dict[str, Any]:
-    """A note on the ticket and its contact, and the ticket's last client update set."""
-    from ..domain.escalation import Channel
-    from ..domain.moments import parse_time
-
-    payload = entry.payload
-    ticket_id = str(payload["ticket_id"])
-    at = parse_time(payload.get("at")) or now
-    from .team import agent_owner
-
-    portal = load_portal(gateway, settings, now=now, warn=ui.warn)
-    portal.require_tool_properties()
-    agent = agent_owner(gateway, settings, now=now)  # the note's owner (from the cache)
-    found = gateway.ticket(ticket_id)
-    if found is None:
-        raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
-    ticket, contact_ids = found
-    channel = Channel(payload["channel"]).label if payload.get("channel") else None
-    text = str(payload["note"]) + (f"\n\nCanal: {channel}" if channel else "")
-    body = note_html(text, heading="Seguimiento al cliente", reference=entry.id)
-    note_id = add_note_once(gateway, outbox, entry, ticket_id=ticket_id,
-                            contact_ids=contact_ids, body_html=body, at=at,
-                            owner_id=agent.id if agent else None)
-    gateway.update_ticket(ticket_id, {"escalate_last_client_update": epoch_ms(at)})
-    from .tasks import complete_ticket_tasks
-
-    completed = complete_ticket_tasks(gateway, ticket_id)
-    return {"ticket_id": ticket_id, "note_id": note_id, "subject": ticket.subject,
-            "last_client_update": at.isoformat(), "contact_ids": contact_ids,
-            "completed_tasks": completed}

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..config import Settings, private_dir
 from ..domain.records import Account, Pipeline, PropertyInfo, Stage
-from ..errors import AuthProblem, Refused
+from ..errors import AuthProblem, Next, Refused
 from ..gateway import Gateway
 
 CACHE_SECONDS = 12 * 3600
@@ -45,6 +45,8 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
      "description": "El agente que escaló el ticket (ESCALATE_AGENT)."},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
+# What settles a portal without the tool's properties.
+SETUP = Next("setup", "Un administrador del portal debe ejecutar una vez")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Portal:
             raise AuthProblem(
                 "El portal no tiene las propiedades de escalate ("
                 + ", ".join(self.missing_tool_properties) + ").",
-                hint="Un administrador del portal debe ejecutar «escalate setup» una vez.")
+                next_steps=(SETUP,))
 
 
 def resolve(gateway: Gateway, settings: Settings, now: datetime) -> Portal:

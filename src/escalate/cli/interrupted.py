@@ -1,0 +1,83 @@
+"""Command lines kept at a Ctrl-C (`rescue.py`), turned into drafts when the outbox opens.
+
+Read with the `create` command's own parser, so a draft holds what the options meant."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..outbox import Outbox, short_id
+from ..workflows.entries import new_entry
+from .rescue import GLOBAL_FLAGS, MAGIC, early_folder
+
+
+def import_interrupted(outbox: Outbox) -> None:
+    """Turn every command line kept at Ctrl-C for this home into a draft in the outbox."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / Path(early_folder()).parent.name / "early"
+    if not folder.is_dir():
+        return
+    mine = os.path.abspath(os.path.expanduser(outbox.home))
+    for path in sorted(folder.glob("argv-*")):
+        if path.suffix == ".tmp":
+            continue
+        try:
+            magic, draft_id, home, cwd, *argv = path.read_bytes().split(b"\0")
+            if magic != MAGIC:
+                raise ValueError("no es una línea de órdenes guardada")
+            home_text = os.fsdecode(home) or str(default_home())
+            if os.path.abspath(os.path.expanduser(home_text)) != mine:
+                continue  # another ESCALATE_HOME's: it waits for that one
+            answers = answers_from_argv([os.fsdecode(a) for a in argv], Path(os.fsdecode(cwd)))
+            at = path.stat().st_mtime
+        except (OSError, ValueError):
+            continue
+        if answers:
+            entry = new_entry("draft", {"input": answers},
+                              entry_id=draft_id.decode("ascii", "replace"))
+            entry.created_at = at
+            outbox.put(entry, claim=False)
+            outbox.notices.append("Se guardó como borrador lo escrito en un «escalate create» "
+                                  f"interrumpido ({short_id(entry.id)}).")
+        path.unlink(missing_ok=True)
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("escalate", appauthor=False)
+
+
+FIELDS = {"policy": "policy", "client": "client_name", "email": "email", "phone": "phone",
+          "priority": "priority", "what": "what", "how": "how", "where": "where",
+          "when": "when", "change": "changes", "channel": "channel", "date": "created_at",
+          "attach": "attachments"}
+
+
+def answers_from_argv(argv: list[str], cwd: Path) -> dict[str, Any]:
+    """The draft answers a `create` command line holds (read by the CLI's own parser)."""
+    import typer
+
+    from .create import create
+
+    rest = [a for a in argv if a not in GLOBAL_FLAGS]
+    if not rest or rest[0] != "create":
+        return {}
+    holder = typer.Typer()
+    holder.command("create")(create)
+    command: Any = typer.main.get_command(holder)  # one command: the command itself
+    ctx = command.make_context("create", rest[1:], resilient_parsing=True)
+    answers: dict[str, Any] = {}
+    for param, key in FIELDS.items():
+        value = ctx.params.get(param)
+        if value in (None, "", [], ()):
+            continue
+        if key == "attachments":
+            value = [str(cwd / v) for v in value]
+        elif key == "changes":
+            value = [str(v) for v in value]
+        answers[key] = value
+    return answers

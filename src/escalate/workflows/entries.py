@@ -1,0 +1,205 @@
+"""Outbox entry kinds, in one table: what each kind is, how its payload is written (with its
+version) and read back, how it is described and listed.
+
+`new_entry` is the one function that writes a payload: it stamps `PAYLOAD_VERSION`.
+`migrate` is the one that reads one: a payload without a version was written before
+versions were stamped on every kind (creates, attachments and follow-ups until 2026-12)
+and is read as version 1; each later version gets a step in `_STEPS`. Delivering an entry
+is `workflows/delivery.py`'s; this module sends nothing and imports no sender.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import Next
+from ..outbox import Entry, short_id
+
+PAYLOAD_VERSION = 1
+UNVERSIONED = 1  # what a payload without "version" is
+
+Section = Literal["pending", "draft"]
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """One kind of outbox entry: how it is described, listed, and what it is called when
+    it stays in the outbox."""
+
+    name: str
+    kept: str  # what the agent reads when it stays in the outbox
+    describe: Callable[[dict[str, Any]], str]
+    section: Section = "pending"
+
+
+def _describe_create(payload: dict[str, Any]) -> str:
+    esc = payload.get("escalation") or {}
+    return f"{esc.get('policy', '?')} - {esc.get('client_name', '?')}"
+
+
+def _describe_draft(payload: dict[str, Any]) -> str:
+    raw = payload.get("input") or {}
+    return f"borrador: {raw.get('policy') or '?'} - {raw.get('client_name') or '?'}"
+
+
+def _describe_attach(payload: dict[str, Any]) -> str:
+    return f"adjuntos al ticket {payload.get('ticket_id')} ({len(payload.get('files') or [])})"
+
+
+def _describe_contacted(payload: dict[str, Any]) -> str:
+    return f"seguimiento del ticket {payload.get('ticket_id')}"
+
+
+KINDS: dict[str, EntryKind] = {k.name: k for k in (
+    EntryKind("create", "La escalación quedó en la bandeja de salida", _describe_create),
+    EntryKind("attach", "Los adjuntos quedaron en la bandeja de salida", _describe_attach),
+    EntryKind("contacted", "El seguimiento quedó en la bandeja de salida",
+              _describe_contacted),
+    EntryKind("draft", "El borrador sigue en la bandeja de salida", _describe_draft,
+              section="draft"),
+)}
+
+
+# -- writing and reading payloads ----------------------------------------------------------
+
+
+def new_entry(kind: str, payload: dict[str, Any], entry_id: str | None = None) -> Entry:
+    """An entry of a registered kind, its payload stamped with PAYLOAD_VERSION: the one
+    place a payload is written."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    return Entry(id=entry_id or uuid.uuid4().hex, kind=kind,
+                 payload={**payload, "version": PAYLOAD_VERSION})
+
+
+def _draft_client_name(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 drafts kept from a command line named the client by its option."""
+    raw = payload.get("input")
+    if kind == "draft" and isinstance(raw, dict) and "client" in raw \
+            and "client_name" not in raw:
+        payload["input"] = {("client_name" if k == "client" else k): v
+                            for k, v in raw.items()}
+    return payload
+
+
+# Read quirks of a version, fixed when it is read (same version number).
+_QUIRKS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _draft_client_name}
+# version N -> the step that turns an N payload into an N + 1 one (none yet).
+_STEPS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {}
+
+
+def version_of(payload: dict[str, Any]) -> int:
+    """The payload's version (unversioned: 1); ValueError if it is not one this tool reads."""
+    version = payload.get("version", UNVERSIONED)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"versión {version!r} no válida")
+    if version > PAYLOAD_VERSION:
+        raise ValueError(f"versión {version} de una versión más nueva de escalate")
+    return version
+
+
+def migrate(entry: Entry) -> Entry:
+    """The entry with its payload at PAYLOAD_VERSION: the one place a payload is read."""
+    version = version_of(entry.payload)
+    payload = dict(entry.payload)
+    if version in _QUIRKS:
+        payload = _QUIRKS[version](entry.kind, payload)
+    while version < PAYLOAD_VERSION:
+        payload = _STEPS[version](entry.kind, payload)
+        version += 1
+    payload["version"] = PAYLOAD_VERSION
+    entry.payload = payload
+    return entry
+
+
+def describe(entry: Entry) -> str:
+    kind = KINDS.get(entry.kind)
+    if kind is None:
+        return f"tipo desconocido: {entry.kind}"
+    try:
+        return kind.describe(migrate(entry).payload)
+    except (AttributeError, TypeError, ValueError):
+        return f"{entry.kind} (contenido inesperado)"
+
+
+def kept_text(entry: Entry) -> str:
+    kind = KINDS.get(entry.kind)
+    return kind.kept if kind else "Quedó en la bandeja de salida"
+
+
+def progressed(entry: Entry) -> bool:
+    """Whether HubSpot already holds part of the entry's work (a ticket, a file, a note)."""
+    state = entry.state
+    return bool(state.get("ticket") or state.get("uploaded") or state.get("note_pending")
+                or state.get("note_id"))
+
+
+def editable(entry: Entry) -> bool:
+    """A draft, or a create HubSpot holds nothing of: the agent can take it up again."""
+    return entry.kind == "draft" or (entry.kind == "create" and not progressed(entry))
+
+
+def fixes(entry: Entry) -> tuple[Next, ...]:
+    """What settles an entry retrying cannot fix: edit it (when it can be), or drop it."""
+    edit = (Next("resume", "Complétela", entry.id),) if editable(entry) else ()
+    return (*edit, Next("drop", "Descártela", entry.id))
+
+
+def send_later(entry: Entry) -> Next:
+    """The step that sends an entry kept in the outbox."""
+    return Next("outbox_send", f"{kept_text(entry)} (id {short_id(entry.id)}): reenvíela con")
+
+
+# -- how the outbox is listed ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One entry as `escalate outbox` shows it."""
+
+    entry: Entry
+    description: str
+    status: Literal["pendiente", "borrador", "requiere acción"]
+    why: str | None = None
+    fix: tuple[Next, ...] = ()
+
+
+@dataclass
+class Listing:
+    pending: list[Listed] = field(default_factory=list)
+    needs_action: list[Listed] = field(default_factory=list)
+    drafts: list[Listed] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pending or self.needs_action or self.drafts)
+
+
+def listing(entries: list[Entry]) -> Listing:
+    """Sort the outbox into what waits to be sent, what needs the agent, and drafts."""
+    found = Listing()
+    for entry in entries:
+        kind = KINDS.get(entry.kind)
+        try:
+            migrate(entry)
+        except ValueError as exc:
+            found.needs_action.append(Listed(entry, describe(entry), "requiere acción",
+                                             why=f"la entrada no se puede leer: {exc}",
+                                             fix=fixes(entry)))
+            continue
+        why = entry.state.get("needs_action")
+        if kind is not None and kind.section == "draft":
+            found.drafts.append(Listed(entry, describe(entry), "borrador",
+                                       why=str(why) if why else None, fix=fixes(entry)))
+        elif why or kind is None:
+            found.needs_action.append(Listed(
+                entry, describe(entry), "requiere acción",
+                why=str(why) if why else f"tipo de entrada desconocido: {entry.kind}",
+                fix=fixes(entry)))
+        else:
+            found.pending.append(Listed(entry, describe(entry), "pendiente",
+                                        why=entry.last_error))
+    return found

@@ -1,0 +1,173 @@
+"""What HubSpot holds for an escalation before anything is written: the client's contact
+(checked against the name typed) and the open tickets of the same policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..config import Settings
+from ..domain.escalation import Escalation, national_digits
+from ..domain.names import same_person
+from ..domain.records import Contact, Ticket
+from ..errors import EscalateError, Next, NotFound, Refused
+from ..gateway import Gateway
+from .portal import Portal, load_portal
+from .ui import Ui
+
+
+@dataclass
+class ContactLookup:
+    """What the email and phone found: one contact, several candidates, or a problem."""
+
+    contact: Contact | None = None
+    candidates: list[Contact] = field(default_factory=list)
+    problem: EscalateError | None = None
+
+
+@dataclass
+class Prepared:
+    """Everything read before anything is written: what the review shows."""
+
+    escalation: Escalation
+    portal: Portal
+    lookup: ContactLookup
+    duplicates: list[Ticket]
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.lookup.contact
+
+    @property
+    def name_mismatch(self) -> bool:
+        return self.contact is not None and not names_match(self.escalation, self.contact)
+
+    def priority_option(self) -> str | None:
+        return self.escalation.priority.portal_option(self.portal.priority_options)
+
+
+def names_match(escalation: Escalation, contact: Contact) -> bool:
+    """The client named is the contact found (a contact without a name is not compared)."""
+    if not (contact.firstname or contact.lastname):
+        return True
+    return same_person(escalation.client_name, contact.firstname, contact.lastname)
+
+
+def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now: datetime,
+            warn: Callable[[str], None] | None = None) -> Prepared:
+    """Read the portal, the contact and the open tickets of the policy, all at once.
+
+    The three reads are independent (the duplicate search needs only the policy), so they
+    run together; a warm run costs the contact lookup and one search.
+    """
+    def search() -> list[Ticket] | EscalateError:
+        try:
+            return policy_tickets(gateway, escalation)
+        except EscalateError as exc:  # a portal before `setup` is named by the portal check
+            return exc
+
+    portal, lookup, tickets = gateway.together(
+        lambda: load_portal(gateway, settings, now=now, warn=warn),
+        lambda: lookup_contact(gateway, escalation),
+        search)
+    portal.require_tool_properties()
+    if isinstance(tickets, EscalateError):
+        raise tickets
+    return Prepared(escalation=escalation, portal=portal, lookup=lookup,
+                    duplicates=open_duplicates(tickets, portal, escalation))
+
+
+def require_contact(prepared: Prepared, *, accept_contact: bool) -> Contact:
+    """The contact to create the ticket on, for a run nobody can ask (exit 3 otherwise)."""
+    lookup = prepared.lookup
+    if lookup.problem is not None:
+        raise lookup.problem
+    if lookup.contact is None:
+        raise ambiguous(prepared.escalation, lookup.candidates)
+    if prepared.name_mismatch and not accept_contact:
+        raise mismatch(prepared.escalation, lookup.contact)
+    return lookup.contact
+
+
+def mismatch(escalation: Escalation, contact: Contact) -> Refused:
+    return Refused(
+        f"El contacto encontrado se llama «{contact.name}» (id {contact.id}) y el cliente "
+        f"escrito es «{escalation.client_name}»; no se envió nada.",
+        hint="Verifique con el cliente.",
+        next_steps=(Next("accept_contact", "Si es la misma persona, repita aceptando el "
+                                           "contacto con"),))
+
+
+def ambiguous(escalation: Escalation, candidates: list[Contact]) -> Refused:
+    listing = "\n".join(f"  • {c.name} (id {c.id}) {c.email} {c.best_phone}".rstrip()
+                        for c in candidates)
+    return Refused(f"El teléfono {escalation.phone} corresponde a {len(candidates)} "
+                   f"contactos:\n{listing}",
+                   next_steps=(Next("by_email", "Indique cuál es el cliente con su correo:"),))
+
+
+def lookup_contact(gateway: Gateway, escalation: Escalation) -> ContactLookup:
+    """The client's contact by exact email and/or phone; ambiguity is never guessed."""
+    by_email = gateway.contact_by_email(escalation.email) if escalation.email else None
+    by_phone: list[Contact] = []
+    if escalation.phone and (by_email is None or escalation.email):
+        by_phone = gateway.contacts_by_phone(national_digits(escalation.phone), escalation.phone)
+    if by_email is not None:
+        if by_phone and by_email.id not in {c.id for c in by_phone}:
+            return ContactLookup(problem=Refused(
+                f"El correo y el teléfono corresponden a contactos distintos: {by_email.name} "
+                f"(id {by_email.id}, por correo) y "
+                + ", ".join(f"{c.name} (id {c.id})" for c in by_phone) + " (por teléfono).",
+                hint="Verifique los datos con el cliente y use solo el correcto."))
+        return ContactLookup(contact=by_email)
+    if not by_phone:
+        keys = " ni ".join(k for k in (escalation.email, escalation.phone) if k)
+        return ContactLookup(problem=NotFound(
+            f"No hay ningún contacto en HubSpot con {keys}.",
+            hint="Verifique el dato o cree primero el contacto en HubSpot."))
+    if len(by_phone) == 1:
+        return ContactLookup(contact=by_phone[0])
+    return ContactLookup(candidates=by_phone)
+
+
+def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
+    """The contact, asking the agent to choose among several when someone can be asked."""
+    lookup = lookup_contact(gateway, escalation)
+    if lookup.problem is not None:
+        raise lookup.problem
+    if lookup.contact is not None:
+        return lookup.contact
+    chosen = ui.choose_contact(lookup.candidates)
+    if chosen is None:
+        raise ambiguous(escalation, lookup.candidates)
+    return chosen
+
+
+def policy_tickets(gateway: Gateway, escalation: Escalation) -> list[Ticket]:
+    """Tickets carrying the policy (one search request, needing nothing but the policy)."""
+    groups = [{"filters": [
+        {"propertyName": "escalate_policy", "operator": "EQ", "value": escalation.policy},
+    ]}]
+    found = []
+    for ticket, _total in gateway.search_tickets(groups):
+        found.append(ticket)
+        if len(found) >= 100:
+            break
+    return found
+
+
+def open_duplicates(tickets: list[Ticket], portal: Portal,
+                    escalation: Escalation) -> list[Ticket]:
+    """The open tickets of the pipeline among them, except this escalation's own ticket.
+
+    Search lags behind writes: a ticket created in the last minute may not be listed yet.
+    """
+    open_ids = set(portal.open_stage_ids)
+    return [t for t in tickets if t.pipeline == portal.pipeline.id and t.stage in open_ids
+            and t.escalate_id != escalation.escalate_id][:20]
+
+
+def find_duplicates(gateway: Gateway, portal: Portal, escalation: Escalation) -> list[Ticket]:
+    """Open tickets of the pipeline with the same policy, other than this escalation's."""
+    return open_duplicates(policy_tickets(gateway, escalation), portal, escalation)

@@ -1,0 +1,190 @@
+"""Carrying out a create entry: the ticket on the client's contact, then its files; safe to
+run again from wherever an earlier attempt stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..config import Settings
+from ..domain.escalation import Escalation
+from ..domain.moments import epoch_ms
+from ..domain.records import Contact, Ticket, UploadedFile
+from ..errors import AuthProblem, EscalateError, ExitCode, Refused
+from ..gateway import Gateway
+from ..outbox import Entry, Outbox
+from .attach import upload_and_note
+from .lookup import find_contact, find_duplicates, mismatch, names_match
+from .portal import SETUP, Portal, PortalCache, load_portal
+from .team import Assignment, assign
+from .ui import Ui
+
+
+class Declined(EscalateError):
+    """The agent chose not to create the ticket (a possible duplicate); nothing was sent."""
+
+    exit_code = ExitCode.OK
+
+
+@dataclass
+class CreateResult:
+    ticket: Ticket
+    contact: Contact
+    escalation: Escalation
+    portal: Portal
+    attachments: list[UploadedFile] = field(default_factory=list)
+    note_id: str | None = None
+    possible_duplicates: list[Ticket] = field(default_factory=list)
+    team: Assignment = field(default_factory=Assignment)
+
+    @property
+    def url(self) -> str:
+        return self.portal.account.ticket_url(self.ticket.id)
+
+    def as_json(self) -> dict[str, Any]:
+        created = self.ticket.created_at or self.escalation.created_at
+        answer: dict[str, Any] = {
+            "id": self.ticket.id,
+            "subject": self.ticket.subject or self.escalation.subject(),
+            "priority": self.escalation.priority.value,
+            "stage": self.portal.stage.label,
+            "url": self.url,
+            "created_at": created.isoformat(),
+            "contact": self.contact.as_json(),
+            "attachments": [{"id": f.id, "name": f.name} for f in self.attachments],
+            "agent": self.team.agent.as_json() if self.team.agent else None,
+            "owner": self.team.owner.as_json() if self.team.owner else None,
+        }
+        if self.possible_duplicates:
+            answer["possible_duplicates"] = [
+                {"id": t.id, "subject": t.subject, "url": self.portal.account.ticket_url(t.id),
+                 "stage": self.portal.stage_label(t.stage)}
+                for t in self.possible_duplicates]
+        return answer
+
+
+def read_create(payload: dict[str, Any]) -> Escalation:
+    """A stored create's escalation, as it was validated when kept."""
+    return Escalation.from_json(payload["escalation"])
+
+
+def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, settings: Settings,
+                outbox: Outbox, ui: Ui, now: datetime) -> CreateResult:
+    """Carry out a create entry from wherever it stopped; safe to run again. `escalation`
+    is the entry's own: the one just validated, or `read_create`'s for a stored one."""
+    portal = load_portal(gateway, settings, now=now, warn=ui.warn)
+    portal.require_tool_properties()
+    priority = escalation.priority.portal_option(portal.priority_options)
+    if priority is None:
+        raise Refused(
+            f"El portal no tiene la prioridad {escalation.priority.value} "
+            f"({escalation.priority.hubspot_value}); opciones de hs_ticket_priority: "
+            + ", ".join(v for v, _ in portal.priority_options) + ".",
+            hint="Elija otra prioridad o pida a un administrador que agregue la opción.")
+    team = assign(gateway, settings, escalation.priority, escalation.where, now=now)
+    state = entry.state
+    if state.get("contact"):
+        contact = Contact(**state["contact"])
+    else:
+        contact = find_contact(gateway, escalation, ui)
+        if not names_match(escalation, contact) and not state.get("contact_accepted"):
+            raise mismatch(escalation, contact)
+        state["contact"] = contact.__dict__
+        outbox.save_state(entry)
+
+    duplicates: list[Ticket] = []
+    if state.get("ticket"):
+        ticket = Ticket(**{**state["ticket"], "created_at": escalation.created_at,
+                           "properties": {}})
+    else:
+        if not state.get("duplicates_accepted"):
+            duplicates = find_duplicates(gateway, portal, escalation)
+        if duplicates and not state.get("duplicates_accepted"):
+            answer = ui.confirm_duplicates(duplicates)
+            if answer is False:
+                raise Declined("No se creó el ticket.")
+            if answer is None:
+                ui.warn(f"Ya hay {len(duplicates)} ticket(s) abiertos con la póliza "
+                        f"{escalation.policy}: " + ", ".join(t.id for t in duplicates)
+                        + ". Se crea de todos modos.")
+            state["duplicates_accepted"] = True
+        maybe_sent = bool(state.get("create_sent")) or entry.attempts > 0
+        if not maybe_sent:  # recorded before the request: a killed process leaves it behind
+            state["create_sent"] = True
+            outbox.save_state(entry)
+        ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
+                                        contact, ui, now=now, maybe_sent=maybe_sent, team=team)
+        state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
+                           "pipeline": ticket.pipeline, "stage": ticket.stage,
+                           "priority": ticket.priority}
+        outbox.save_state(entry)
+
+    result = CreateResult(ticket=ticket, contact=contact, escalation=escalation, portal=portal,
+                          possible_duplicates=duplicates, team=team)
+    if entry.payload.get("files"):
+        attached = upload_and_note(
+            entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
+            ticket_id=ticket.id, contact_ids=[contact.id], now=now,
+            note_text=f"Capturas de la escalación {escalation.subject()}",
+            heading="Adjuntos de la escalación")
+        result.attachments, result.note_id = attached.files, attached.note_id
+    return result
+
+
+def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> dict[str, str]:
+    return {
+        "subject": escalation.subject(),
+        "content": escalation.content(),
+        "hs_pipeline": portal.pipeline.id,
+        "hs_pipeline_stage": portal.stage.id,
+        "hs_ticket_priority": priority,
+        "createdate": epoch_ms(escalation.created_at),
+        "escalate_id": escalation.escalate_id,
+        "escalate_policy": escalation.policy,
+    }
+
+
+def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
+                   priority: str, contact: Contact, ui: Ui, *, now: datetime,
+                   maybe_sent: bool = False,
+                   team: Assignment | None = None) -> tuple[Ticket, Portal]:
+    """Create (reading by escalate_id first when an earlier attempt may have been carried
+    out: `maybe_sent`). If the cached pipeline or stage went stale, read the portal again
+    once; if the portal refuses `createdate`, create once more without it."""
+    from ..errors import InvalidProperty
+
+    properties = {**ticket_properties(escalation, portal, priority),
+                  **(team.properties() if team else {})}
+    refreshed = False
+    while True:
+        try:
+            return gateway.create_ticket(properties, contact.id, maybe_sent=maybe_sent), portal
+        except InvalidProperty as exc:
+            reference = exc.answer.reference() if exc.answer is not None else ""
+            if team is not None and team.refused(exc):
+                properties.update(team.refresh(gateway, settings))
+                continue
+            if any(n.startswith("escalate_") for n in exc.missing()):
+                PortalCache(settings).forget()
+                raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
+                                  + ", ".join(n for n in exc.missing()
+                                              if n.startswith("escalate_")) + ")." + reference,
+                                  answer=exc.answer,
+                                  next_steps=(SETUP,)) from None
+            if exc.has("createdate") and "createdate" in properties:
+                ui.warn("El portal no permite fijar la fecha de creación (createdate): el "
+                        "ticket se crea con la fecha de hoy y la fecha indicada, "
+                        f"{escalation.created_at.isoformat()}, queda en la descripción."
+                        + reference)
+                properties = {k: v for k, v in properties.items() if k != "createdate"}
+                properties["content"] = escalation.content(with_creation_date=True)
+                continue
+            if refreshed or not (exc.has("hs_pipeline") or exc.has("hs_pipeline_stage")):
+                raise
+        refreshed = True
+        portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn)
+        fresh = ticket_properties(escalation, portal, priority)
+        properties.update({k: fresh[k] for k in ("hs_pipeline", "hs_pipeline_stage")})
+
+
