@@ -136,3 +136,106 @@ def test_outbox_get_finds_an_entry_by_a_prefix_of_at_least_8_characters(home: Pa
         with pytest.raises(InvalidInput):
             outbox.get(ambiguous_or_short)
     outbox.close()
+
+
+# -- every past shape of an entry, stored by an older escalate, sent by this one ------------
+
+PAST_SHAPES = Path(__file__).parent / "data" / "outbox_past_shapes.json"
+
+
+def past_entries(tmp_path: Path, sandbox: Sandbox, cli: Cli) -> list[Entry]:
+    """The entries of tests/data/outbox_past_shapes.json, their placeholders filled."""
+    import json
+
+    from .conftest import png_bytes
+
+    image = tmp_path / "captura.png"
+    image.write_bytes(png_bytes(3))
+    made = cli("create", *ANA, "--json")  # the ticket the attach and contacted entries name
+    assert made.code == 0, made.err
+    values = {"{file}": str(image), "{ticket_id}": made.json()["id"],
+              "{contact_id}": made.json()["contact"]["id"],
+              "{at}": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+    text = PAST_SHAPES.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(key, json.dumps(value)[1:-1])
+    return [Entry(e["id"], e["kind"], e["payload"], e["state"], created_at=float(n))
+            for n, e in enumerate(json.loads(text)["entries"])]
+
+
+def test_entries_of_every_past_shape_are_sent_once_after_the_upgrade(
+        cli: Cli, sandbox: Sandbox, home: Path, tmp_path: Path):
+    entries = past_entries(tmp_path, sandbox, cli)
+    for entry in entries:
+        put(home, entry)
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    creates = [e.id for e in entries if e.kind == "create"]
+    by_id = {t.properties["escalate_id"]: t for t in sandbox.tickets()}
+    assert set(creates) <= set(by_id)  # each create is one ticket
+    assert len(by_id) == len(creates) + 1  # and nothing else but the ticket made above
+    assert by_id[creates[0]].properties["subject"] == "POL-2201 - Ana López"
+    assert "placa: ABC1234" in by_id[creates[0]].properties["content"]
+    ticket_id = entries[3].payload["ticket_id"]
+    notes = sandbox.notes_of(ticket_id)
+    assert any("Pantalla al guardar" in n["hs_note_body"] and n["hs_attachment_ids"]
+               for n in notes)  # the attach
+    assert any("Se informó el avance" in n["hs_note_body"] for n in notes)  # the contacted
+    assert sandbox.ticket(ticket_id).properties["escalate_last_client_update"]
+    with_file = sandbox.notes_of(by_id[creates[1]].id)
+    assert [bool(n["hs_attachment_ids"]) for n in with_file] == [True]
+    # The drafts stay drafts, and each is taken up by --borrador into one ticket.
+    assert [e["status"] for e in cli("outbox", "--json").json()] == ["borrador", "borrador"]
+    assert cli("outbox", "send").code == 0 and len(sandbox.tickets()) == len(by_id)
+    rest = ["--prioridad", "BAJA", "--que", "No llega el correo", "--como", "Esperar",
+            "--donde", "Correo", "--sin-preguntas"]
+    for draft in (e for e in entries if e.kind == "draft"):
+        resumed = cli("create", "--borrador", draft.id[:8], *rest)
+        assert resumed.code == 0, resumed.err
+    policies = sorted(t.properties["escalate_policy"] for t in sandbox.tickets())
+    assert policies == ["POL-1001", "POL-2201", "POL-2202", "POL-2203", "POL-2206",
+                        "POL-2207"]
+    assert cli("outbox").out.startswith("La bandeja de salida está vacía")
+
+
+def test_an_entry_from_a_newer_escalate_waits_for_the_agent_and_is_never_sent(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    entry = Entry("8" * 32, "create", {**escalation_payload("ana.lopez@example.com"),
+                                       "version": 99})
+    put(home, entry)
+    sandbox.forget_requests()
+    sent = cli("outbox", "send")
+    assert sent.code == 3 and "versión 99" in sent.out
+    assert sandbox.requests() == []
+    assert [e["status"] for e in cli("outbox", "--json").json()] == ["requiere acción"]
+
+
+def test_every_kind_is_written_with_its_version_by_new_entry():
+    from escalate.workflows.entries import KINDS, PAYLOAD_VERSION, new_entry
+
+    for kind in KINDS:
+        assert new_entry(kind, {"x": 1}).payload == {"x": 1, "version": PAYLOAD_VERSION}
+    with pytest.raises(ValueError):
+        new_entry("unknown", {})
+
+
+def test_what_each_command_keeps_offline_carries_the_payload_version(
+        cli: Cli, sandbox: Sandbox, home: Path, tmp_path: Path):
+    import json
+    import sqlite3
+
+    from escalate.workflows.entries import PAYLOAD_VERSION
+
+    from .conftest import png_bytes
+    from .test_reliability import closed_port
+
+    image = tmp_path / "a.png"
+    image.write_bytes(png_bytes(1))
+    offline = {"HUBSPOT_BASE_URL": f"http://127.0.0.1:{closed_port()}"}
+    for args in (["create", *ANA], ["attach", "1001", str(image)],
+                 ["contacted", "1001", "--nota", "Se avisó"]):
+        assert cli(*args, environ=offline).code == 5
+    with sqlite3.connect(home / "outbox.sqlite3") as db:
+        rows = db.execute("SELECT kind, payload FROM entries").fetchall()
+    assert sorted(kind for kind, _ in rows) == ["attach", "contacted", "create"]
+    assert {json.loads(payload)["version"] for _, payload in rows} == {PAYLOAD_VERSION}
