@@ -14,13 +14,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
+from ..domain.call_plan import (
+    Reading,
+    TasksByTicket,
+    by_ticket,
+    plan,
+    unsettled,
+    without_task,
+)
 from ..domain.followup import Owed
 from ..domain.priority import Priority
 from ..domain.records import Ticket
 from ..domain.team import (
     WHY_CONTACTED,
-    WHY_NOT_OWED,
-    WHY_REPLACED,
     CallDetails,
     CallKey,
     Task,
@@ -72,63 +78,37 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
                     now: datetime, only: Priority | None = None, ui: Ui | None = None,
                     policy: FollowupPolicy | None = None,
                     whose: Whose | None = None) -> TaskReport:
-    """Create a task per owed call that has none; complete the open ones no longer owed."""
+    """Create a task per owed call that has none; complete the open ones no longer owed.
+
+    The decisions are `domain.call_plan`'s; this reads what it needs and carries them out."""
     whose = whose or Whose()
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
 
-    def in_scope(ticket: Ticket) -> bool:
-        return whose.includes(ticket) and (only is None or clock.priority(ticket) == only)
+    def reading(ticket: Ticket) -> Reading:
+        in_scope = whose.includes(ticket) and (only is None or clock.priority(ticket) == only)
+        return Reading(clock.owed(ticket, now), in_scope)
 
-    searched: dict[str, CallKey] = {}
-    for ticket in candidate_tickets(gateway, portal, clock, now, whose):
-        owed = clock.owed(ticket, now)
-        if owed is not None and in_scope(ticket):
-            searched[ticket.id] = CallKey.of(owed)
-    tasks: dict[str, dict[str, Task]] = {}  # ticket id -> task id -> task
-    for task in gateway.open_call_tasks(whose.agent.id if whose.agent else None):
-        if task.key is not None:
-            tasks.setdefault(task.key.ticket_id, {})[task.id] = task
-
-    # Tickets whose task state may have to change: a call without its task, a task
-    # without its call. Everything else stays as it is, with no further request.
-    unsettled = list(dict.fromkeys(
-        [t for t, key in searched.items()
-         if not any(k.key == key for k in tasks.get(t, {}).values())]
-        + [t for t, found in tasks.items()
-           if any(k.key != searched.get(t) for k in found.values())]))
-    report = TaskReport()
-    if unsettled:
-        fresh: dict[str, tuple[Ticket, Owed | None]] = {
-            t.id: (t, clock.owed(t, now))
-            for t in gateway.tickets_by_id(unsettled, candidate_properties(portal))}
-        wanted = {tid: owed for tid, (ticket, owed) in fresh.items()
-                  if owed is not None and in_scope(ticket)}
-        _known_tasks(gateway, tasks, [t for t, owed in wanted.items()
-                                      if not _has(tasks.get(t, {}), CallKey.of(owed))])
-        creates: list[Owed] = []
-        completes: list[tuple[Task, str]] = []
-        for tid in unsettled:
-            read = fresh.get(tid)
-            owed = read[1] if read is not None else None
-            if read is not None and owed is not None and not in_scope(read[0]):
-                continue  # owed but outside this run's scope: not this run's to change
-            key = CallKey.of(owed) if owed is not None else None
-            for task in tasks.get(tid, {}).values():
-                if task.open and task.key != key:
-                    completes.append((task, WHY_REPLACED if key else WHY_NOT_OWED))
-            if owed is not None and key is not None and not _has(tasks.get(tid, {}), key):
-                creates.append(owed)
-        report.outcomes += _create(gateway, settings, portal, clock, creates, now)
-        if completes:
-            gateway.update_tasks([(t.id, completion_properties(t, why)) for t, why in completes])
-            report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
-                                for t, _why in completes]
-    done = {o.id for o in report.outcomes}
-    report.outcomes += [TaskOutcome(t.id, tid, t.owner_id, "unchanged")
-                        for tid, found in tasks.items() for t in found.values()
-                        if t.open and t.id not in done]
+    searched = {t.id: CallKey.of(r.owed) for t in candidate_tickets(gateway, portal, clock,
+                                                                    now, whose)
+                if (r := reading(t)).owed is not None and r.in_scope}
+    tasks = by_ticket(gateway.open_call_tasks(whose.agent.id if whose.agent else None))
+    todo = unsettled(searched, tasks)
+    readings: dict[str, Reading] = {}
+    if todo:
+        readings = {t.id: reading(t)
+                    for t in gateway.tickets_by_id(todo, candidate_properties(portal))}
+        _known_tasks(gateway, tasks, without_task(readings, tasks))
+    decided = plan(todo, readings, tasks)
+    report = TaskReport(_create(gateway, settings, portal, clock, decided.create, now))
+    if decided.complete:
+        gateway.update_tasks([(t.id, completion_properties(t, why))
+                              for t, why in decided.complete])
+        report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
+                            for t, _why in decided.complete]
+    report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "unchanged")
+                        for t in decided.leave]
     return report
 
 
@@ -136,13 +116,7 @@ def tid_of(task: Task) -> str:
     return task.key.ticket_id if task.key is not None else ""
 
 
-def _has(tasks: dict[str, Task], key: CallKey) -> bool:
-    """Whether some task (open, or already completed by someone) stands for this call."""
-    return any(t.key == key for t in tasks.values())
-
-
-def _known_tasks(gateway: Gateway, tasks: dict[str, dict[str, Task]],
-                 ticket_ids: list[str]) -> None:
+def _known_tasks(gateway: Gateway, tasks: TasksByTicket, ticket_ids: list[str]) -> None:
     """Add every tool task these tickets have (open or done), through their associations:
     a task made seconds ago, not yet in search, is found here."""
     if not ticket_ids:
@@ -150,9 +124,7 @@ def _known_tasks(gateway: Gateway, tasks: dict[str, dict[str, Task]],
     links = gateway.associated_ids("tickets", "tasks", ticket_ids)
     seen = {i for found in tasks.values() for i in found}
     missing = [i for ids in links.values() for i in ids if i not in seen]
-    for task in gateway.tasks(missing) if missing else []:
-        if task.key is not None:
-            tasks.setdefault(task.key.ticket_id, {})[task.id] = task
+    by_ticket(gateway.tasks(missing) if missing else [], into=tasks)
 
 
 def _create(gateway: Gateway, settings: Settings, portal: Any, clock: Any, owed: list[Owed],

@@ -1,0 +1,87 @@
+"""Which call tasks to create, complete or leave: the reconciliation of `followup --tareas`
+as a pure plan (the workflow reads, then carries the plan out).
+
+Search finds candidates in few requests but lags behind writes, so the plan comes in two
+steps: `unsettled` names the tickets whose tasks may have to change (a call without its
+task, a task without its call), judged on search's word; `plan` decides on a consistent
+read of exactly those tickets and their tasks. Every other task is left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .followup import Owed
+from .team import WHY_NOT_OWED, WHY_REPLACED, CallKey, Task
+
+# ticket id -> task id -> task: the tool's tasks of each ticket (open, or done by someone)
+TasksByTicket = dict[str, dict[str, Task]]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A ticket as a consistent read shows it: the call owed now (None: no call), and
+    whether the ticket is this run's to change (`--mias`, `--prioridad`)."""
+
+    owed: Owed | None
+    in_scope: bool = True
+
+
+@dataclass
+class TaskPlan:
+    create: list[Owed] = field(default_factory=list)
+    complete: list[tuple[Task, str]] = field(default_factory=list)  # the task, and why
+    leave: list[Task] = field(default_factory=list)  # open tasks that stay as they are
+
+
+def by_ticket(tasks: Iterable[Task], into: TasksByTicket | None = None) -> TasksByTicket:
+    """The tool's tasks (those carrying a call's marker), grouped by their ticket."""
+    grouped: TasksByTicket = into if into is not None else {}
+    for task in tasks:
+        if task.key is not None:
+            grouped.setdefault(task.key.ticket_id, {})[task.id] = task
+    return grouped
+
+
+def has_task(tasks: dict[str, Task], key: CallKey) -> bool:
+    """Whether some task (open, or already completed by someone) stands for this call."""
+    return any(t.key == key for t in tasks.values())
+
+
+def unsettled(searched: dict[str, CallKey], tasks: TasksByTicket) -> list[str]:
+    """Tickets whose task state may have to change on search's word: a call owed without
+    its task, or a task whose call is not (or no longer) the one owed."""
+    calls = [t for t, key in searched.items() if not has_task(tasks.get(t, {}), key)]
+    stale = [t for t, found in tasks.items()
+             if any(k.key != searched.get(t) for k in found.values())]
+    return list(dict.fromkeys(calls + stale))
+
+
+def without_task(readings: dict[str, Reading], tasks: TasksByTicket) -> list[str]:
+    """The tickets about to get a task as far as the tasks known show: their task
+    associations are read first (a task made seconds ago is not in search yet)."""
+    return [t for t, r in readings.items() if r.owed is not None and r.in_scope
+            and not has_task(tasks.get(t, {}), CallKey.of(r.owed))]
+
+
+def plan(unsettled_ids: list[str], readings: dict[str, Reading],
+         tasks: TasksByTicket) -> TaskPlan:
+    """What to do, decided on the consistent read of the unsettled tickets: a task for each
+    call owed that has none; completed, each open task whose call is not the one owed (a
+    ticket the read did not find owes no call); everything else left."""
+    decided = TaskPlan()
+    for ticket_id in unsettled_ids:
+        reading = readings.get(ticket_id, Reading(owed=None))
+        if reading.owed is not None and not reading.in_scope:
+            continue  # owed but outside this run's scope: not this run's to change
+        key = CallKey.of(reading.owed) if reading.owed is not None else None
+        found = tasks.get(ticket_id, {})
+        decided.complete += [(t, WHY_REPLACED if key else WHY_NOT_OWED)
+                             for t in found.values() if t.open and t.key != key]
+        if reading.owed is not None and key is not None and not has_task(found, key):
+            decided.create.append(reading.owed)
+    completing = {t.id for t, _why in decided.complete}
+    decided.leave = [t for found in tasks.values() for t in found.values()
+                     if t.open and t.id not in completing]
+    return decided

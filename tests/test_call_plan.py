@@ -1,0 +1,111 @@
+"""The call-task plan of `followup --tareas`, on its own: which tasks to create, complete or
+leave, from what search and a consistent read show. Pure: no sandbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from escalate.domain.call_plan import (
+    Reading,
+    by_ticket,
+    has_task,
+    plan,
+    unsettled,
+    without_task,
+)
+from escalate.domain.followup import Owed, Reason
+from escalate.domain.records import Ticket
+from escalate.domain.team import WHY_NOT_OWED, WHY_REPLACED, CallKey, Task
+
+NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+
+
+def owed(ticket_id: str, hours_ago: int = 50,
+         reason: Reason = Reason.SIN_RESOLVER) -> Owed:
+    ticket = Ticket(ticket_id, f"POL-{ticket_id} - Ana", "p", "s", "HIGH", NOW)
+    return Owed(ticket, reason, NOW - timedelta(hours=hours_ago), float(hours_ago))
+
+
+def task(task_id: str, call: Owed | None, *, done: bool = False, ticket_id: str = "") -> Task:
+    marker = (CallKey.of(call).marker() if call is not None
+              else f"escalate llamada {ticket_id}:sin_resolver:1")
+    return Task(task_id, "Llamar a Ana", f"<p>{marker}</p>",
+                "COMPLETED" if done else "NOT_STARTED", None, NOW)
+
+
+def test_a_call_without_its_task_gets_one_and_an_open_task_of_it_is_left():
+    a, b = owed("1"), owed("2")
+    tasks = by_ticket([task("t2", b)])
+    todo = unsettled({"1": CallKey.of(a), "2": CallKey.of(b)}, tasks)
+    assert todo == ["1"]
+    decided = plan(todo, {"1": Reading(a)}, tasks)
+    assert decided.create == [a]
+    assert decided.complete == []
+    assert [t.id for t in decided.leave] == ["t2"]
+
+
+def test_a_task_whose_call_is_no_longer_owed_is_completed():
+    a = owed("1")
+    tasks = by_ticket([task("t1", a)])
+    todo = unsettled({}, tasks)
+    assert todo == ["1"]
+    decided = plan(todo, {"1": Reading(None)}, tasks)
+    assert [(t.id, why) for t, why in decided.complete] == [("t1", WHY_NOT_OWED)]
+    assert decided.create == [] and decided.leave == []
+
+
+def test_a_call_that_changed_replaces_its_task():
+    before, now = owed("1", hours_ago=50), owed("1", hours_ago=10)
+    tasks = by_ticket([task("t1", before)])
+    todo = unsettled({"1": CallKey.of(now)}, tasks)
+    decided = plan(todo, {"1": Reading(now)}, tasks)
+    assert [(t.id, why) for t, why in decided.complete] == [("t1", WHY_REPLACED)]
+    assert decided.create == [now]
+
+
+def test_search_is_never_trusted_alone_the_read_decides():
+    # Search says the call is owed and has no task; the read shows it was just recorded.
+    a = owed("1")
+    decided = plan(unsettled({"1": CallKey.of(a)}, {}), {"1": Reading(None)}, {})
+    assert decided.create == [] and decided.complete == []
+    # Search misses a ticket written a second ago: its open task is not completed on that
+    # word, because the read still shows the call owed.
+    tasks = by_ticket([task("t1", a)])
+    decided = plan(unsettled({}, tasks), {"1": Reading(a)}, tasks)
+    assert decided.complete == [] and decided.create == [] and len(decided.leave) == 1
+
+
+def test_a_call_whose_task_someone_completed_gets_no_second_task():
+    a = owed("1")
+    tasks = by_ticket([task("t1", a, done=True)])
+    assert has_task(tasks["1"], CallKey.of(a))
+    assert without_task({"1": Reading(a)}, tasks) == []
+    decided = plan(["1"], {"1": Reading(a)}, tasks)
+    assert decided.create == [] and decided.complete == [] and decided.leave == []
+
+
+def test_a_ticket_outside_the_runs_scope_is_left_alone():
+    a = owed("1")
+    tasks = by_ticket([task("t1", owed("1", hours_ago=90))])
+    decided = plan(["1"], {"1": Reading(a, in_scope=False)}, tasks)
+    assert decided.create == [] and decided.complete == []
+    assert [t.id for t in decided.leave] == ["t1"]
+
+
+def test_a_ticket_the_read_did_not_find_owes_no_call():
+    tasks = by_ticket([task("t1", owed("1"))])
+    decided = plan(["1"], {}, tasks)
+    assert [t.id for t, _ in decided.complete] == ["t1"]
+
+
+def test_only_the_tickets_about_to_get_a_task_have_their_associations_read():
+    a, b, c = owed("1"), owed("2"), owed("3")
+    tasks = by_ticket([task("t2", b)])
+    readings = {"1": Reading(a), "2": Reading(b), "3": Reading(c, in_scope=False),
+                "4": Reading(None)}
+    assert without_task(readings, tasks) == ["1"]
+
+
+def test_tasks_without_a_marker_are_not_the_tools():
+    foreign = Task("x", "Llamar", "<p>sin marca</p>", "NOT_STARTED", None, NOW)
+    assert by_ticket([foreign]) == {}
