@@ -30,7 +30,7 @@ def task(task_id: str, call: Owed | None, *, done: bool = False, ticket_id: str 
     marker = (CallKey.of(call).marker() if call is not None
               else f"escalate llamada {ticket_id}:sin_resolver:1")
     return Task(task_id, "Llamar a Ana", f"<p>{marker}</p>",
-                "COMPLETED" if done else "NOT_STARTED", None, NOW)
+                "COMPLETED" if done else "NOT_STARTED", None)
 
 
 def test_a_call_without_its_task_gets_one_and_an_open_task_of_it_is_left():
@@ -107,5 +107,5 @@ def test_only_the_tickets_about_to_get_a_task_have_their_associations_read():
 
 
 def test_tasks_without_a_marker_are_not_the_tools():
-    foreign = Task("x", "Llamar", "<p>sin marca</p>", "NOT_STARTED", None, NOW)
+    foreign = Task("x", "Llamar", "<p>sin marca</p>", "NOT_STARTED", None)
     assert by_ticket([foreign]) == {}

@@ -189,12 +189,38 @@ def test_two_live_holders_never_hold_one_entry(home: Path):
     [entry], _ = first.entries()
     assert first.claim(entry.id) is True
     assert second.claim(entry.id) is False
-    first.renew(entry.id)
-    assert second.claim(entry.id) is False
     first.failed(entry, "se suelta")
     assert second.claim(entry.id) is True
     first.close()
     second.close()
+
+
+def test_a_lease_is_renewed_while_its_sender_works_and_lapses_after(
+        home: Path, monkeypatch: pytest.MonkeyPatch):
+    import escalate.outbox as outbox_module
+
+    monkeypatch.setattr(outbox_module, "RENEW_SECONDS", 0.01)
+    queue(home, 1, size=100)
+    now = [1000.0]
+    first, second = Outbox(home, clock=lambda: now[0]), Outbox(home, clock=lambda: now[0])
+    [entry], _ = first.entries()
+    assert first.claim(entry.id)
+    with first.working_on(entry.id):
+        now[0] += 2 * outbox_module.LEASE_SECONDS  # the work outlasts a lease...
+        deadline = time.monotonic() + 10
+        while renewed_at(home) != now[0]:  # ...and the background thread renews it
+            assert time.monotonic() < deadline, "the lease was not renewed"
+            time.sleep(0.01)
+        assert second.claim(entry.id) is False
+    now[0] += outbox_module.LEASE_SECONDS + 1  # no renewal once the work is over
+    assert second.claim(entry.id) is True
+    first.close()
+    second.close()
+
+
+def renewed_at(home: Path) -> float:
+    with sqlite3.connect(home / "outbox.sqlite3") as db:
+        return float(db.execute("SELECT renewed_at FROM entries").fetchone()[0])
 
 
 # -- 4. local trouble is named, and what was typed survives -------------------------------

@@ -144,3 +144,79 @@ def test_the_layer_check_can_fail(monkeypatch: pytest.MonkeyPatch):
         {"escalate.gateway.hubspot"} if m == "escalate.domain.escalation" else set()))
     with pytest.raises(AssertionError):
         test_each_layer_imports_only_the_layers_below_it("escalate.domain")
+
+
+# -- complexity: no function above cyclomatic 20 (radon's count, the one the review used) ----
+
+MAX_COMPLEXITY = 20
+# Above it in issue 18's rooms (the gateway, the sandbox), which that branch rewrites.
+KNOWN_COMPLEX = {"escalate/gateway/hubspot.py:Gateway._search_pages",
+                 "escalate_sandbox/records.py:validated",
+                 "escalate_sandbox/values.py:normalise",
+                 "escalate_sandbox/schema.py:create_property"}
+SRC = __import__("pathlib").Path(__file__).resolve().parents[1] / "src"
+
+
+def complexities() -> dict[str, int]:
+    from radon.complexity import cc_visit
+
+    found: dict[str, int] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        for block in cc_visit(path.read_text(encoding="utf-8")):
+            name = block.fullname if hasattr(block, "fullname") else block.name
+            found[f"{path.relative_to(SRC).as_posix()}:{name}"] = block.complexity
+    return found
+
+
+def test_no_function_is_above_cyclomatic_20():
+    found = complexities()
+    over = {k: v for k, v in found.items() if v > MAX_COMPLEXITY and k not in KNOWN_COMPLEX}
+    assert over == {}
+    assert KNOWN_COMPLEX <= {k for k, v in found.items() if v > MAX_COMPLEXITY}, \
+        "simplified meanwhile: remove them from KNOWN_COMPLEX"
+    assert found["escalate/domain/call_plan.py:plan"] > 1  # the count sees this project
+
+
+# -- dead code: vulture at 60 % confidence, each remaining hit explained ---------------------
+
+# Names vulture cannot see used, and why each is alive.
+ALIVE = {
+    # registered by a decorator or by name: typer commands and callbacks, key bindings
+    "main_options": "typer callback (@root.callback)",
+    "contacted": "command, registered by name in cli/app.py COMMANDS",
+    "drop": "command (@app.command)", "serve": "command (@app.command)",
+    "_interrupt": "prompt_toolkit key binding", "_finish": "prompt_toolkit key binding",
+    "_yes": "prompt_toolkit key binding", "_no": "prompt_toolkit key binding",
+    "_default": "prompt_toolkit key binding", "_other": "prompt_toolkit key binding",
+    "__getattr__": "module attribute hook (PEP 562): cli.app.app",
+    # overrides the frameworks call
+    "format_help": "click calls it", "log_request": "the standard library's server calls it",
+    "daemon_threads": "socketserver reads it", "to_python": "werkzeug's converter protocol",
+    # enum members, read by iterating the enum
+    "TELEFONO": "Channel member", "CORREO": "Channel member", "CHAT": "Channel member",
+    "WHATSAPP": "Channel member", "REDES": "Channel member", "WEB": "Channel member",
+    # pydantic reads them
+    "model_config": "pydantic model settings", "_spellings": "pydantic validator",
+    "_no_urgent": "pydantic validator", "_words": "pydantic validator",
+    "_split": "pydantic validator", "_days": "pydantic validator",
+    "_clock": "pydantic validator", "_order": "pydantic validator",
+    "_holidays": "pydantic validator",
+    # hubspot-api-client's Configuration reads them
+    "access_token": "client configuration", "retries": "client configuration",
+    "user_agent": "client configuration", "pool_manager": "client configuration",
+}
+# Dead, in issue 18's rooms: that branch removes them (this set only shrinks).
+KNOWN_DEAD = {"_notes", "_pipelines"}
+
+
+def test_no_dead_code():
+    import vulture
+
+    finder = vulture.Vulture(verbose=False)
+    finder.scavenge([str(SRC)])
+    unused = {item.name: f"{item.filename}:{item.first_lineno}"
+              for item in finder.get_unused_code(min_confidence=60)}
+    dead = {name: where for name, where in unused.items()
+            if name not in ALIVE and name not in KNOWN_DEAD}
+    assert dead == {}
+    assert KNOWN_DEAD <= set(unused), "removed meanwhile: take them out of KNOWN_DEAD"

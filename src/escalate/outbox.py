@@ -248,11 +248,6 @@ class Outbox:
         self._conn = self._open()
         self._import_fallback()
 
-    @property
-    def warning(self) -> str | None:
-        """Kept for callers of the first version: every notice, one per line."""
-        return "\n".join(self.notices) or None
-
     # -- opening, checking, salvaging ---------------------------------------------------
 
     def _connect(self, path: Path) -> sqlite3.Connection:
@@ -474,10 +469,6 @@ class Outbox:
             return False
         dead_here = pid is not None and host == socket.gethostname() and not _alive(int(pid))
         return not dead_here
-
-    def renew(self, entry_id: str) -> None:
-        self._quietly("UPDATE entries SET renewed_at = ? WHERE id = ? AND holder = ?",
-                      (self.clock(), entry_id, self.holder))
 
     @contextmanager
     def working_on(self, entry_id: str) -> Iterator[None]:

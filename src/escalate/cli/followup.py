@@ -57,27 +57,17 @@ def followup(
     env: Env = ctx.ensure_object(Env)
     from ..domain.priority import Priority
 
-    problems = []
-    if as_json and as_csv:
-        problems.append("use --json o --csv, no ambos.")
-    if tasks and as_csv:
-        problems.append("--tareas no produce CSV: use --json o nada.")
-    if hours is not None and hours <= 0:
-        problems.append("--horas debe ser un número mayor que 0.")
-    if mine and agent:
-        problems.append("use --mias o --agente, no ambos.")
-    if everyone and (mine or agent):
-        problems.append("--todos muestra al equipo: no lo combine con --mias ni --agente.")
+    problems = _clashes(hours=hours, mine=mine, everyone=everyone, agent=agent, tasks=tasks,
+                        as_json=as_json, as_csv=as_csv)
     agent_email = _agent_option(agent, problems)
     only = _parsed_option(Priority.parse, priority, "--prioridad", problems)
     if problems:
         raise InvalidInput(problems)
     settings = env.settings
-    from ..workflows.team import AGENT_HINT
+    if mine:
+        from ..workflows.team import require_agent
 
-    if mine and settings.agent is None:
-        raise InvalidInput(["--mias necesita saber quién es usted: falta ESCALATE_AGENT."],
-                           hint=AGENT_HINT)
+        require_agent(settings, "--mias")
     policy = env.policy.policy.followup
     gateway = env.gateway()
     whose = _whose(env, gateway, agent_email, mine or (settings.agent is not None
@@ -106,6 +96,23 @@ def followup(
         _write_csv(env, rows)
     else:
         _show_table(env, report, team=whose.agent is None)
+
+
+def _clashes(*, hours: float | None, mine: bool, everyone: bool, agent: str | None,
+             tasks: bool, as_json: bool, as_csv: bool) -> list[str]:
+    """Options that cannot go together, or a value no option takes, each said once."""
+    problems = []
+    if as_json and as_csv:
+        problems.append("use --json o --csv, no ambos.")
+    if tasks and as_csv:
+        problems.append("--tareas no produce CSV: use --json o nada.")
+    if hours is not None and hours <= 0:
+        problems.append("--horas debe ser un número mayor que 0.")
+    if mine and agent:
+        problems.append("use --mias o --agente, no ambos.")
+    if everyone and (mine or agent):
+        problems.append("--todos muestra al equipo: no lo combine con --mias ni --agente.")
+    return problems
 
 
 def _parsed_option(parse: Callable[[str], V], value: str | None, flag: str,

@@ -156,7 +156,7 @@ def _grouped(items: Iterable[Any], default: str) -> dict[str, list[Any]]:
 
 def render(command: Any, ctx: Any) -> str:
     """The whole help screen of a command or group, as typer's rich help lays it out."""
-    from typer.core import TyperArgument, TyperGroup, TyperOption
+    from typer.core import TyperGroup
 
     size = width()
     lines = ["", " " + command.get_usage(ctx), ""]
@@ -164,10 +164,24 @@ def render(command: Any, ctx: Any) -> str:
         for part in _description(command):
             lines.extend(" " + line for line in _wrap(part, size - 2))
             lines.append("")
+    lines.extend(_parameter_panels(command, ctx, size))
+    if isinstance(command, TyperGroup):
+        lines.extend(_command_panels(command, ctx, size))
+    if command.epilog:
+        lines.append("")
+        lines.extend(" " + line for line in _wrap(inspect.cleandoc(command.epilog), size - 2))
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _parameter_panels(command: Any, ctx: Any, size: int) -> list[str]:
+    """The arguments' and options' panels, a required one marked with «*»."""
+    from typer.core import TyperArgument, TyperOption
+
     params = [p for p in command.get_params(ctx) if not getattr(p, "hidden", False)]
     arguments = _grouped((p for p in params if isinstance(p, TyperArgument)),
                          LABELS["arguments"])
     options = _grouped((p for p in params if isinstance(p, TyperOption)), LABELS["options"])
+    lines: list[str] = []
     for groups in (arguments, options):
         for title, members in groups.items():
             rows = [_param_row(p, ctx) for p in members]
@@ -176,25 +190,26 @@ def render(command: Any, ctx: Any) -> str:
                         for p, row in zip(members, rows, strict=True)]
             if rows:
                 lines.extend(_panel(title, rows, size))
-    if isinstance(command, TyperGroup):
-        summary = getattr(command.commands, "summary", None)  # a lazy group's, unbuilt
-        listed = [summary(name) if summary else command.get_command(ctx, name)
-                  for name in command.list_commands(ctx)]
-        commands = _grouped((c for c in listed if c is not None and not c.hidden),
-                            LABELS["commands"])
-        name_width = max((len(c.name or "") for cs in commands.values() for c in cs),
-                         default=0)
-        for title, members in commands.items():
-            rows = []
-            for sub in members:
-                text = inspect.cleandoc(sub.short_help or sub.help or "").split("\n\n")[0]
-                text = text.replace("\b\n", "").replace("\n", " ").strip()
-                if sub.deprecated:
-                    text += " " + LABELS["deprecated"].strip()
-                rows.append([(sub.name or "").ljust(name_width), text])
-            if rows:
-                lines.extend(_panel(title, rows, size))
-    if command.epilog:
-        lines.append("")
-        lines.extend(" " + line for line in _wrap(inspect.cleandoc(command.epilog), size - 2))
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    return lines
+
+
+def _command_panels(group: Any, ctx: Any, size: int) -> list[str]:
+    """A group's commands, each with the first paragraph of its help."""
+    summary = getattr(group.commands, "summary", None)  # a lazy group's, unbuilt
+    listed = [summary(name) if summary else group.get_command(ctx, name)
+              for name in group.list_commands(ctx)]
+    commands = _grouped((c for c in listed if c is not None and not c.hidden),
+                        LABELS["commands"])
+    name_width = max((len(c.name or "") for cs in commands.values() for c in cs), default=0)
+    lines: list[str] = []
+    for title, members in commands.items():
+        rows = [[(sub.name or "").ljust(name_width), _summary_text(sub)] for sub in members]
+        if rows:
+            lines.extend(_panel(title, rows, size))
+    return lines
+
+
+def _summary_text(command: Any) -> str:
+    text = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
+    text = text.replace("\b\n", "").replace("\n", " ").strip()
+    return text + (" " + LABELS["deprecated"].strip() if command.deprecated else "")

@@ -50,7 +50,7 @@ def guard(argv: list[str], *, early: bool = False) -> None:
     signal.signal(signal.SIGINT, _on_interrupt)
 
 
-def _on_interrupt(signum: int, frame: FrameType | None) -> None:
+def _on_interrupt(_signum: int, _frame: FrameType | None) -> None:
     argv: list[str] = _state.get("argv") or []
     if _state.get("saved") is None and wants_keeping(argv):
         try:

@@ -66,22 +66,26 @@ def _plain_value(annotation: Any, info: Any, value: Any) -> tuple[bool, Any]:
     pydantic adapter returns; (False, None) for anything else (typer's adapter decides)."""
     if getattr(info, "parser", None) is not None:
         return False, None
-    if annotation is bool and isinstance(value, bool):
-        return True, value
-    if annotation is str and isinstance(value, str):
+    if annotation in (bool, str) and isinstance(value, annotation):
         return True, value
     if get_origin(annotation) is list and get_args(annotation) == (str,) and isinstance(
             value, (list, tuple)) and all(isinstance(item, str) for item in value):
         return True, list(value)
-    if annotation in (int, float) and type(value) in (annotation, int) and getattr(
-            info, "min", None) is None and getattr(info, "max", None) is None:
-        return True, annotation(value)  # a default: 8765, or 24 for a float option
-    if annotation in (int, float) and isinstance(value, str) and getattr(
-            info, "min", None) is None and getattr(info, "max", None) is None:
-        if _INTEGER.fullmatch(value):
-            return True, annotation(value)
-        if annotation is float and _DECIMAL.fullmatch(value):
-            return True, float(value)
+    unbounded = getattr(info, "min", None) is None and getattr(info, "max", None) is None
+    if annotation in (int, float) and unbounded:
+        return _plain_number(annotation, value)
+    return False, None
+
+
+def _plain_number(annotation: type, value: Any) -> tuple[bool, Any]:
+    """An int or float option with no bounds: a default (8765, or 24 for a float) or the
+    digits typed."""
+    if type(value) in (annotation, int):
+        return True, annotation(value)
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        return True, annotation(value)
+    if annotation is float and isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return True, float(value)
     return False, None
 
 

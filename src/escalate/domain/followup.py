@@ -124,12 +124,6 @@ class Clock:
             return until - since
         return self.calendar.elapsed(since, until)
 
-    def due_at(self, since: datetime, interval: timedelta) -> datetime:
-        """The moment after which `interval` of counted time has passed since `since`."""
-        if self.calendar is None:
-            return since + interval
-        return self.calendar.add(since, interval)
-
     # -- the tickets --------------------------------------------------------------------
 
     def closed_at(self, ticket: Ticket) -> datetime | None:

@@ -20,7 +20,6 @@ from .text import fold
 DAYS = {"lun": 1, "lunes": 1, "mar": 2, "martes": 2, "mie": 3, "miercoles": 3,
         "jue": 4, "jueves": 4, "vie": 5, "viernes": 5, "sab": 6, "sabado": 6,
         "dom": 7, "domingo": 7}
-DEFAULT_HOURS = 48.0  # the escalation guide's rule: an update every 48 hours
 
 
 def _email(value: Any) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .followup import Owed
-from .moments import epoch_ms, parse_time
+from .moments import epoch_ms
 from .priority import Priority
 
 OPEN_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
@@ -71,7 +71,6 @@ class Task:
     body: str
     status: str
     owner_id: str | None
-    due: datetime | None
 
     @property
     def open(self) -> bool:
@@ -86,8 +85,7 @@ class Task:
         return cls(id=task_id, subject=p.get("hs_task_subject") or "",
                    body=p.get("hs_task_body") or "",
                    status=p.get("hs_task_status") or "NOT_STARTED",
-                   owner_id=p.get("hubspot_owner_id") or None,
-                   due=parse_time(p.get("hs_timestamp")))
+                   owner_id=p.get("hubspot_owner_id") or None)
 
 
 @dataclass(frozen=True)

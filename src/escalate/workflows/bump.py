@@ -52,29 +52,8 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
         return BumpResult(dry_run=dry_run, configured=False)
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     targets = _target_options(portal, levels)
-    clock = portal_clock(portal, settings, policy.followup)
-    present = [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
     result = BumpResult(dry_run=dry_run)
-    if not present:
-        return result
-    # A business hour is never shorter than an hour: the wall-clock bound finds a superset.
-    shortest = min(h for p in levels for h in [policy.bump.after(p)] if h is not None)
-    filters: list[dict[str, Any]] = [
-        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
-        {"propertyName": "hs_pipeline_stage", "operator": "IN", "values": portal.open_stage_ids},
-        {"propertyName": "hs_ticket_priority", "operator": "IN", "values": present},
-        {"propertyName": "createdate", "operator": "LT",
-         "value": epoch_ms(now - timedelta(hours=shortest))},
-    ]
-    pages = gateway.ticket_pages([{"filters": filters}], properties=["createdate"])
-    ids = (t.id for page, _total in pages for t in page)
-    # Search may lag behind writes; the batch read is what HubSpot holds now.
-    for chunk in gateway.tickets_with_history(ids, READ, [PRIORITY]):
-        for item in chunk:
-            result.checked += 1
-            found = due_raise(item, clock, policy.bump, now)
-            if found is not None:
-                result.raises.append(found)
+    _find_raises(gateway, settings, portal, policy, levels, now, result)
     result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
     if dry_run or not result.raises:
@@ -95,6 +74,34 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
             "puede faltarles la nota con el motivo.")
         raise
     return result
+
+
+def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: Policy,
+                 levels: list[Priority], now: datetime, result: BumpResult) -> None:
+    """Search the open tickets at a level that rises, old enough to be due, then read each
+    one's priority history (search may lag behind writes; the batch read is what HubSpot
+    holds now) and keep those due a raise."""
+    present = [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
+    if not present:
+        return
+    clock = portal_clock(portal, settings, policy.followup)
+    # A business hour is never shorter than an hour: the wall-clock bound finds a superset.
+    shortest = min(h for p in levels for h in [policy.bump.after(p)] if h is not None)
+    filters: list[dict[str, Any]] = [
+        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
+        {"propertyName": "hs_pipeline_stage", "operator": "IN", "values": portal.open_stage_ids},
+        {"propertyName": "hs_ticket_priority", "operator": "IN", "values": present},
+        {"propertyName": "createdate", "operator": "LT",
+         "value": epoch_ms(now - timedelta(hours=shortest))},
+    ]
+    pages = gateway.ticket_pages([{"filters": filters}], properties=["createdate"])
+    ids = (t.id for page, _total in pages for t in page)
+    for chunk in gateway.tickets_with_history(ids, READ, [PRIORITY]):
+        for item in chunk:
+            result.checked += 1
+            found = due_raise(item, clock, policy.bump, now)
+            if found is not None:
+                result.raises.append(found)
 
 
 def _target_options(portal: Portal, levels: list[Priority]) -> dict[Priority, str]:
