@@ -95,6 +95,21 @@ def test_the_last_client_update_restarts_the_wait():
     assert owed is not None and owed.since == NOW - timedelta(hours=49)
 
 
+def test_a_ticket_without_a_create_date_or_an_update_is_never_owed():
+    assert clock().owed(Ticket("7", "s", "0", OPEN, "HIGH", None), NOW) is None
+
+
+def test_tickets_of_another_pipeline_are_ignored():
+    other = Ticket("7", "s", "9", OPEN, "HIGH", NOW - timedelta(hours=100))
+    assert clock().owed(other, NOW) is None
+
+
+def test_offsets_do_not_change_the_wait():
+    created = (NOW - timedelta(hours=49)).astimezone(timezone(timedelta(hours=-6)))
+    owed = clock().owed(ticket(created), NOW)
+    assert owed is not None and owed.hours_waiting == 49
+
+
 # -- business hours -------------------------------------------------------------------
 
 def test_a_weekend_does_not_count():
@@ -187,6 +202,10 @@ def test_a_ticket_closed_60_days_ago_is_no_longer_owed_but_one_closed_29_days_ag
     told = ticket(created, stage=CLOSED, closed=NOW - timedelta(days=2),
                   update=NOW - timedelta(days=1))
     assert rules.owed(told, NOW) is None
+    # an update before the close does not count: the client has not heard of it
+    before = ticket(created, stage=CLOSED, closed=NOW - timedelta(hours=5),
+                    update=NOW - timedelta(hours=10))
+    assert rules.owed(before, NOW) is not None
 
 
 def test_due_soon_looks_24_hours_ahead_at_the_tickets_own_interval():

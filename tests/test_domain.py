@@ -1,19 +1,20 @@
-"""The domain without a server: validation, the ticket's text, priorities, the follow-up clock."""
+"""The domain without a server: validation, the ticket's text, priorities, emails.
+
+The follow-up clock has its own suite, tests/test_clock.py."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate.domain.escalation import Escalation, Rules
-from escalate.domain.followup import Clock, Reason, waited
+from escalate.domain.followup import waited
 from escalate.domain.limits import MAX_TEXT
 from escalate.domain.priority import Priority
-from escalate.domain.records import Ticket
 from escalate.domain.text import clean
 from escalate.errors import InvalidInput
 
@@ -133,63 +134,6 @@ def test_cleaning_is_idempotent_and_strips_controls(text):
     once = clean(text, multiline=True)
     assert clean(once, multiline=True) == once
     assert not any(ord(c) < 32 and c not in "\n\t" for c in once)
-
-
-# -- the follow-up clock --------------------------------------------------------------
-
-CLOCK = Clock(pipeline_id="0", open_stages={"1", "2", "3"}, closed_stages={"4"}, hours=48)
-
-
-def ticket(stage: str = "2", created: float | None = 72, update: float | None = None,
-           closed: float | None = None, pipeline: str = "0") -> Ticket:
-    def ago(hours: float | None) -> datetime | None:
-        return None if hours is None else NOW - timedelta(hours=hours)
-
-    return Ticket(id="1", subject="s", pipeline=pipeline, stage=stage, priority="HIGH",
-                  created_at=ago(created), closed_at=ago(closed), last_client_update=ago(update))
-
-
-def test_an_open_ticket_is_owed_after_n_hours_from_creation():
-    owed = CLOCK.owed(ticket(created=72), NOW)
-    assert owed is not None and owed.reason is Reason.SIN_RESOLVER and owed.hours_waiting == 72
-
-
-def test_exactly_n_hours_is_not_yet_owed():
-    assert CLOCK.owed(ticket(created=48), NOW) is None
-    assert CLOCK.owed(ticket(created=48.01), NOW) is not None
-
-
-def test_a_recent_client_update_restarts_the_clock():
-    assert CLOCK.owed(ticket(created=72, update=2), NOW) is None
-    owed = CLOCK.owed(ticket(created=100, update=50), NOW)
-    assert owed is not None and owed.hours_waiting == 50
-
-
-def test_no_create_date_and_no_update_is_never_owed():
-    assert CLOCK.owed(ticket(created=None), NOW) is None
-
-
-def test_a_closed_ticket_is_owed_until_the_client_hears_after_the_close():
-    assert CLOCK.owed(ticket(stage="4", closed=1), NOW).reason is Reason.RESUELTO_SIN_AVISAR
-    assert CLOCK.owed(ticket(stage="4", closed=5, update=10), NOW) is not None
-    assert CLOCK.owed(ticket(stage="4", closed=5, update=1), NOW) is None
-
-
-def test_tickets_of_another_pipeline_are_ignored():
-    assert CLOCK.owed(ticket(pipeline="7"), NOW) is None
-
-
-def test_timezone_offsets_do_not_change_the_wait():
-    mexico = timezone(timedelta(hours=-6))
-    created = (NOW - timedelta(hours=49)).astimezone(mexico)
-    owed = CLOCK.owed(Ticket("1", "s", "0", "2", None, created), NOW)
-    assert owed is not None and owed.hours_waiting == 49
-
-
-def test_due_soon_counts_open_tickets_owed_within_a_day():
-    assert CLOCK.due_soon(ticket(created=30), NOW)
-    assert not CLOCK.due_soon(ticket(created=10), NOW)
-    assert not CLOCK.due_soon(ticket(created=72), NOW)  # already owed
 
 
 def test_waits_read_in_spanish():

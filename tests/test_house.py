@@ -172,7 +172,7 @@ def test_no_function_is_above_cyclomatic_20():
     found = complexities()
     over = {k: v for k, v in found.items() if v > MAX_COMPLEXITY and k not in KNOWN_COMPLEX}
     assert over == {}
-    assert KNOWN_COMPLEX <= {k for k, v in found.items() if v > MAX_COMPLEXITY}, \
+    assert {k for k, v in found.items() if v > MAX_COMPLEXITY} >= KNOWN_COMPLEX, \
         "simplified meanwhile: remove them from KNOWN_COMPLEX"
     assert found["escalate/domain/call_plan.py:plan"] > 1  # the count sees this project
 
@@ -219,4 +219,4 @@ def test_no_dead_code():
     dead = {name: where for name, where in unused.items()
             if name not in ALIVE and name not in KNOWN_DEAD}
     assert dead == {}
-    assert KNOWN_DEAD <= set(unused), "removed meanwhile: take them out of KNOWN_DEAD"
+    assert set(unused) >= KNOWN_DEAD, "removed meanwhile: take them out of KNOWN_DEAD"
