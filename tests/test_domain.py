@@ -160,3 +160,24 @@ def test_the_plain_email_path_agrees_with_email_validator(text):
     except EmailNotValidError:
         expected = None
     assert normalise_email(text) == expected
+
+
+def test_the_channels_the_options_name_are_the_domains():
+    from escalate.cli.fields import CHANNEL_NAMES
+    from escalate.domain.escalation import Channel
+
+    assert re.split(r", | o ", CHANNEL_NAMES) == [c.value for c in Channel]
+
+
+def test_a_bump_note_names_its_raise_and_is_read_back():
+    from escalate.domain.bump import Raise, raises_noted
+
+    made = Raise("7", "POL-1 - Ana", Priority.MEDIA, Priority.ALTA, NOW, 49.5)
+    assert made.note() == "Prioridad subida de MEDIA a ALTA: 49 h sin resolver"
+    assert raises_noted([f"<p>{made.note()}</p>", "otra nota"]) == {("MEDIA", "ALTA")}
+    assert raises_noted(["Prioridad subida de URGENTE a BAJA"]) == set()
+
+
+def test_each_priority_has_one_colour_for_the_terminal_and_the_report():
+    assert [p.colour for p in Priority] == ["green", "yellow", "dark_orange", "red"]
+    assert len({p.html_colour for p in Priority}) == 4

@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
+from .domain.priority import Priority
 from .domain.report import BREAKDOWNS, Report, Resolution, moment_label
 
-COLOURS = {"BAJA": "#2e7d32", "MEDIA": "#f9a825", "ALTA": "#ef6c00", "URGENTE": "#c62828"}
+COLOURS = {p.value: p.html_colour for p in Priority}
 BAR = "#1565c0"
 # Resolution-time buckets (hours): the distribution per priority.
 BUCKETS: tuple[tuple[float, float, str], ...] = (

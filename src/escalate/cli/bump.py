@@ -9,8 +9,6 @@ import typer
 
 from .env import Env
 
-COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE": "red"}
-
 
 def bump(
     ctx: typer.Context,
@@ -84,7 +82,7 @@ def _show_table(env: Env, result: Any) -> None:
                          justify="right" if column.header == "En su nivel" else "left")
     for item in result.raises:
         table.add_row(str(item.ticket_id), f"[dim]{escape(item.subject)}[/]",
-                      f"[{COLOURS[item.level.value]}]{item.level.value}[/]",
-                      f"[{COLOURS[item.to.value]}]{item.to.value}[/]",
+                      f"[{item.level.colour}]{item.level.value}[/]",
+                      f"[{item.to.colour}]{item.to.value}[/]",
                       f"{int(item.hours)} h")
     console.print(table)

@@ -9,6 +9,7 @@ import typer
 from ..domain.answers import EscalationInput
 from .env import Env
 from .escalation import read_before_sending, report, send, show_preview, validate
+from .fields import CHANNEL_NAMES
 
 if TYPE_CHECKING:
     from .drafts import Resumed
@@ -51,7 +52,7 @@ def create(
         "(por omisión, ahora; sin desfase se lee en la zona horaria del portal).")] = None,
     channel: Annotated[str | None, typer.Option(
         "--canal", "--channel", metavar="TEXTO", help="Por dónde reportó el cliente: "
-        "telefono, correo, chat, whatsapp, redes o web.")] = None,
+        f"{CHANNEL_NAMES}.")] = None,
     draft: Annotated[str | None, typer.Option(
         "--borrador", "--draft", metavar="ID", help="Retomar un borrador (o una escalación "
         "que requiere acción) de la bandeja de salida, con todo lo escrito.")] = None,

@@ -42,6 +42,9 @@ FIELDS: dict[str, FieldSpec] = {
     "attachments": FieldSpec(("--attach", "--adjunto"), "Adjuntos",
                              "Adjuntos: rutas de archivos (arrastre o pegue; vacío si ninguno)"),
 }
+# The channels as options take them (domain.escalation.Channel's values, a test holds them
+# to it): written here because option help is read before the domain is loaded.
+CHANNEL_NAMES = "telefono, correo, chat, whatsapp, redes o web"
 CONTACT_FLAGS = "--correo/--telefono"
 DOMAIN_HINT = "escriba lo que el cliente vio"  # the domain's one hint for every description
 CONTACT_LABEL = "Correo o teléfono"

@@ -11,6 +11,7 @@ import typer
 
 from ..errors import InvalidInput
 from .env import Env
+from .fields import CHANNEL_NAMES
 from .prompts import TerminalUi
 
 V = TypeVar("V")
@@ -18,7 +19,6 @@ V = TypeVar("V")
 CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "created_at",
               "last_client_update", "url", "contact_id", "contact_name", "contact_phone",
               "contact_email", "agent_id", "agent_email"]
-COLOURS = {"BAJA": "green", "MEDIA": "yellow", "ALTA": "dark_orange", "URGENTE": "red"}
 
 
 def followup(
@@ -189,7 +189,7 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
     table.add_column("Teléfono", no_wrap=True, min_width=16)
     for row in report.rows:
         priority = row.priority
-        shown = (f"[{COLOURS[priority.value]}]{priority.icon} {priority.value}[/]"
+        shown = (f"[{priority.colour}]{priority.icon} {priority.value}[/]"
                  if priority else "—")
         contact = row.contact
         client = "—"
@@ -215,7 +215,7 @@ def contacted(
                                              help="Qué se le dijo al cliente (obligatorio).")]
     = None,
     channel: Annotated[str | None, typer.Option(
-        "--canal", "--channel", help="telefono, correo, chat, whatsapp, redes o web.")] = None,
+        "--canal", "--channel", help=f"{CHANNEL_NAMES}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
 ) -> None:

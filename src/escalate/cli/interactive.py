@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
-from ..domain.escalation import check_field
-from ..domain.priority import Priority
+from ..domain.escalation import Channel, check_field
 from ..errors import EscalateError, InvalidInput
 from . import drafts
 from .env import Env
@@ -33,11 +32,7 @@ if TYPE_CHECKING:
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
 
-CHANNELS = [("Teléfono", "telefono"), ("Correo", "correo"), ("Chat", "chat"),
-            ("WhatsApp", "whatsapp"), ("Redes sociales", "redes"), ("Web", "web"),
-            ("Sin indicar", "")]
-COLOURS = {Priority.URGENTE: "bold red", Priority.ALTA: "bold dark_orange",
-           Priority.MEDIA: "bold yellow", Priority.BAJA: "bold green"}
+CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
 SEND, EDIT, DRAFT, CANCEL = "send", "edit", "draft", "cancel"
 EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
             "when", "changes", "channel", "attachments")
@@ -211,7 +206,7 @@ class Session:
         self.answers["email" if "@" in answer else "phone"] = answer
 
     def ask_channel(self) -> str | None:
-        current = self.answers.get("channel") or "telefono"
+        current = self.answers.get("channel") or Channel.TELEFONO.value
         chosen = self.ask.select("¿Por dónde reportó el cliente? (canal)", CHANNELS, current)
         return chosen or None
 
@@ -387,7 +382,7 @@ class Session:
         grid.add_row("Ticket", escape(e.subject()))
         grid.add_row("Etapa", escape(f"{portal.stage.label} ({portal.pipeline.label})"))
         option = prepared.priority_option()
-        priority = f"[{COLOURS[e.priority]}]{e.priority.icon} {e.priority.value}[/]"
+        priority = f"[bold {e.priority.colour}]{e.priority.icon} {e.priority.value}[/]"
         grid.add_row("Prioridad", priority + (f" ({option})" if option else
                                               " [red](el portal no tiene esta prioridad)[/]"))
         local = zone(portal.account.time_zone)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +15,9 @@ from .priority import Priority
 PRIORITY = "hs_ticket_priority"
 NEXT_LEVEL = {Priority.BAJA: Priority.MEDIA, Priority.MEDIA: Priority.ALTA,
               Priority.ALTA: Priority.URGENTE}
+# The bump note's first words, which `Raise.note` writes and `raises_noted` reads back.
+_NOTE = "Prioridad subida de {level} a {to}"
+_NOTED = re.compile(_NOTE.format(level="(BAJA|MEDIA|ALTA)", to="(MEDIA|ALTA|URGENTE)"))
 
 
 @dataclass(frozen=True)
@@ -27,13 +32,18 @@ class Raise:
     hours: float
 
     def note(self) -> str:
-        return (f"Prioridad subida de {self.level.value} a {self.to.value}: "
-                f"{int(self.hours)} h sin resolver")
+        return (_NOTE.format(level=self.level.value, to=self.to.value)
+                + f": {int(self.hours)} h sin resolver")
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.ticket_id, "subject": self.subject, "from": self.level.value,
                 "to": self.to.value, "at_level_since": self.since.isoformat(),
                 "hours_at_level": round(self.hours, 2)}
+
+
+def raises_noted(notes: Iterable[str]) -> set[tuple[str, str]]:
+    """The raises (from, to) that bump notes among these texts name."""
+    return {(m.group(1), m.group(2)) for body in notes for m in _NOTED.finditer(body)}
 
 
 def levels_to_raise(policy: BumpPolicy) -> list[Priority]:

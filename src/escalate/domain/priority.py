@@ -34,6 +34,16 @@ class Priority(str, Enum):
     def icon(self) -> str:
         return _ICONS[self]
 
+    @property
+    def colour(self) -> str:
+        """The level's colour on a terminal (a rich colour name), matching its icon."""
+        return _COLOURS[self][0]
+
+    @property
+    def html_colour(self) -> str:
+        """The same colour in the HTML report."""
+        return _COLOURS[self][1]
+
     @classmethod
     def from_hubspot(cls, value: str | None) -> Priority | None:
         for priority, option in _HUBSPOT.items():
@@ -60,6 +70,8 @@ _HUBSPOT = {
     Priority.URGENTE: "URGENT",
 }
 _ICONS = {Priority.BAJA: "🟢", Priority.MEDIA: "🟡", Priority.ALTA: "🟠", Priority.URGENTE: "🔴"}
+_COLOURS = {Priority.BAJA: ("green", "#2e7d32"), Priority.MEDIA: ("yellow", "#f9a825"),
+            Priority.ALTA: ("dark_orange", "#ef6c00"), Priority.URGENTE: ("red", "#c62828")}
 
 # The escalation guide's checklist, asked in order when no priority is given.
 CHECKLIST: tuple[tuple[str, Priority], ...] = (

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from sys import intern
 
-from .bump import NEXT_LEVEL, PRIORITY
+from .bump import NEXT_LEVEL, PRIORITY, raises_noted
 from .followup import Clock
 from .history import TicketHistory, entered, times
 from .policy import BumpPolicy
@@ -38,7 +38,6 @@ MAX_GROUPS = 5_000  # groups a text may join; later one-off texts stay alone
 RARE_WORDS = 3  # a text is compared with the groups sharing one of its rarest words,
 CANDIDATES = 60  # at most this many (the most repeated first)
 TOP = 10
-BUMP_NOTE = re.compile(r"Prioridad subida de (BAJA|MEDIA|ALTA) a (MEDIA|ALTA|URGENTE)")
 
 _SECTION = re.compile(r"^\s*(" + "|".join(map(re.escape, LABELS)) + r")\s*:[ \t]*",
                       re.MULTILINE)
@@ -135,7 +134,7 @@ def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
 
 def confirm_bumps(item: Escalated, notes: Iterable[str]) -> None:
     """Keep as bumps the raises a bump note names (`Prioridad subida de MEDIA a ALTA`)."""
-    named = {(m.group(1), m.group(2)) for body in notes for m in BUMP_NOTE.finditer(body)}
+    named = raises_noted(notes)
     item.bumped = tuple(r for r in item.raises if (r.level.value, r.to.value) in named)
 
 
