@@ -7,20 +7,16 @@ leaves a second `create` with only the contact lookup, the duplicate check and t
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from ..config import Settings, private_dir
+from ..config import Settings
 from ..domain.records import Account, Pipeline, PropertyInfo, Stage
 from ..errors import AuthProblem, Next, Refused
 from ..gateway import Gateway
+from .json_cache import JsonCache
 
 CACHE_SECONDS = 12 * 3600
 CACHE_VERSION = 1
@@ -125,25 +121,24 @@ def _choose_stage(pipelines: list[Pipeline], stage_key: str,
 
 
 class PortalCache:
-    """One JSON file per portal and token, written atomically, private to the user."""
+    """The portal as last read, one cache file per portal and token (json_cache.py)."""
 
     def __init__(self, settings: Settings) -> None:
-        portal = settings.portal_key or settings.base_url
-        key = hashlib.sha256(f"{portal}\n{settings.token}".encode()).hexdigest()[:20]
-        self.path = settings.home / "cache" / f"portal-{key}.json"
+        self.file = JsonCache(settings, "portal", CACHE_VERSION)
+        self.path = self.file.path
         self.settings = settings
         self.warning: str | None = None
 
     def load(self, now: float) -> Portal | None:
+        raw = self.file.read()
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(raw, dict) or raw.get("version") != CACHE_VERSION:
-                return None  # `[]`, `null`, `"x"`, another version: no cache
-            portal = _portal_from_json(raw["portal"])
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError):
+            portal = _portal_from_json(raw) if raw is not None else None
+        except (ValueError, KeyError, TypeError):
+            self.file.damaged = True
+            portal = None
+        if self.file.damaged:
             self.warning = f"Se ignoró la caché dañada {self.path}; se vuelve a leer el portal."
+        if portal is None:
             return None
         fresh = now - portal.fetched_at < CACHE_SECONDS
         same = (portal.stage_setting == self.settings.stage
@@ -154,24 +149,10 @@ class PortalCache:
         """Cache the portal; only a speed-up, so a full disk or a folder in the file's
         place never stops the command."""
         with contextlib.suppress(OSError):
-            self._write(portal)
-
-    def _write(self, portal: Portal) -> None:
-        folder = private_dir(self.path.parent)
-        data = json.dumps({"version": CACHE_VERSION, "portal": asdict(portal)})
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".portal-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            self.file.write(asdict(portal))
 
     def forget(self) -> None:
-        self.path.unlink(missing_ok=True)
+        self.file.forget()
 
 
 def _portal_from_json(raw: dict[str, Any]) -> Portal:

@@ -7,20 +7,17 @@ under ESCALATE_HOME, so a warm `create` sends no owner request at all.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings, private_dir
+from ..config import Settings
 from ..domain.priority import Priority
 from ..domain.team import Owner
 from ..errors import InvalidInput, InvalidProperty, Refused
 from ..gateway import Gateway
+from .json_cache import JsonCache
 
 CACHE_SECONDS = 12 * 3600
 CACHE_VERSION = 1
@@ -33,18 +30,10 @@ class OwnerCache:
     """email → owner, one private JSON file per portal and token."""
 
     def __init__(self, settings: Settings) -> None:
-        portal = settings.portal_key or settings.base_url
-        key = hashlib.sha256(f"{portal}\n{settings.token}".encode()).hexdigest()[:20]
-        self.path = settings.home / "cache" / f"owners-{key}.json"
+        self.file = JsonCache(settings, "owners", CACHE_VERSION)
 
     def _read(self) -> dict[str, Any]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(raw, dict) or raw.get("version") != CACHE_VERSION:
-            return {}
-        owners = raw.get("owners")
+        owners = self.file.read()
         return owners if isinstance(owners, dict) else {}
 
     def get(self, email: str, now: datetime) -> Owner | None:
@@ -71,28 +60,17 @@ class OwnerCache:
         for owner in owners:
             data[owner.email] = {"id": owner.id, "first": owner.first_name,
                                  "last": owner.last_name, "at": now.timestamp()}
-        self._write(data)
+        self.file.write(data)
 
     def forget(self, emails: list[str] | None = None) -> None:
         """Drop some emails (an id HubSpot refused), or every one."""
         if emails is None:
-            self.path.unlink(missing_ok=True)
+            self.file.forget()
             return
         data = self._read()
         for email in emails:
             data.pop(email, None)
-        self._write(data)
-
-    def _write(self, owners: dict[str, Any]) -> None:
-        folder = private_dir(self.path.parent)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".owners-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"version": CACHE_VERSION, "owners": owners}, handle)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        self.file.write(data)
 
 
 def owners_for(gateway: Gateway, settings: Settings, emails: list[str], *,
@@ -222,7 +200,6 @@ class Assignment:
 def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str, *,
            now: datetime) -> Assignment:
     """The new ticket's agent and owner, with the policy file in force (see `assignment`)."""
-    from pathlib import Path
 
     from .. import policy_file
 
