@@ -7,8 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,10 @@ class Sandbox:
 
     def forget_requests(self) -> None:
         self.control("DELETE", "requests")
+
+    def pending_faults(self) -> int:
+        """Faults queued and not yet taken by a request (the sandbox runs in this process)."""
+        return len(self.running.app.portal.control.faults)
 
     def writes(self) -> list[dict[str, Any]]:
         """Requests that could change HubSpot (searches and batch reads excluded)."""
@@ -114,6 +119,15 @@ def bare_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     running = escalate_sandbox.start(tmp_path / "hubspot-bare", per_10s=0, bare=True)
     yield Sandbox(running)
     running.stop()
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Wait until `condition` holds (read from the sandbox's log or state, never a guess of
+    how long another process takes); fail saying `what` did not happen."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
 
 
 @dataclass

@@ -207,6 +207,6 @@ def test_an_os_error_is_a_spanish_message_with_exit_2(cli: Cli, sandbox: Sandbox
     monkeypatch.setattr(files, "check_files", denied)
     result = cli("create", *ANA)
     assert result.code == 2
-    assert "/srv/capturas/pantalla.png: permiso denegado" in result.err
+    assert "/srv/capturas/pantalla.png: no hay permiso" in result.err
     assert "Permission denied" not in result.err and "Error inesperado" not in result.err
     assert sandbox.requests() == []

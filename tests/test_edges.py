@@ -25,7 +25,7 @@ import pytest
 
 from escalate.outbox import Entry, Outbox
 
-from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
+from .conftest import ANA, Cli, Sandbox, png_bytes, wait_for, with_option
 
 PAGE = 4096
 
@@ -207,10 +207,8 @@ def test_a_lease_is_renewed_while_its_sender_works_and_lapses_after(
     assert first.claim(entry.id)
     with first.working_on(entry.id):
         now[0] += 2 * outbox_module.LEASE_SECONDS  # the work outlasts a lease...
-        deadline = time.monotonic() + 10
-        while renewed_at(home) != now[0]:  # ...and the background thread renews it
-            assert time.monotonic() < deadline, "the lease was not renewed"
-            time.sleep(0.01)
+        # ...and the background thread renews it
+        wait_for(lambda: renewed_at(home) == now[0], "the lease was not renewed", seconds=10)
         assert second.claim(entry.id) is False
     now[0] += outbox_module.LEASE_SECONDS + 1  # no renewal once the work is over
     assert second.claim(entry.id) is True
@@ -502,3 +500,18 @@ def test_a_real_full_tmpfs_home_keeps_the_escalation_and_outbox_still_lists(
     (mount / "relleno").unlink()
     assert cli("outbox", "send", environ=home).code == 0
     assert policies_in(sandbox) == ["POL-1", "POL-1001"]
+
+
+def test_the_cli_and_the_outbox_say_an_os_error_in_the_same_words():
+    import errno
+    import sqlite3
+
+    from escalate.cli.spanish import os_error_message
+    from escalate.outbox import describe_os_error
+
+    full = sqlite3.OperationalError("database or disk is full")
+    assert describe_os_error(full) == "el disco está lleno"
+    assert os_error_message(OSError(errno.ENOSPC, "No space", "/datos")) == (
+        "/datos: el disco está lleno")
+    assert describe_os_error(PermissionError(errno.EACCES, "x")) == "no hay permiso"
+    assert os_error_message(PermissionError(errno.EACCES, "x", "/a")) == "/a: no hay permiso"

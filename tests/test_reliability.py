@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
+from .conftest import ANA, Cli, Sandbox, png_bytes, wait_for, with_option
 
 CREATE = {"method": "POST", "path": "/crm/v3/objects/tickets"}
 
@@ -186,16 +186,18 @@ def test_a_process_killed_mid_create_leaves_one_ticket_after_outbox_send(
         [sys.executable, "-m", "escalate", "create", *ANA], cwd=cli.cwd,
         env={"PATH": os.environ.get("PATH", ""), **cli.environ},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not any(r["path"].endswith("/tickets/search") for r in sandbox.requests()):
-        assert time.monotonic() < deadline, "the create never reached the duplicate check"
-        time.sleep(0.05)
-    time.sleep(0.4)  # the create request is now in the sandbox's hands
+    # The queued fault is taken when the create reaches the sandbox, which then holds it
+    # 1.5 s: the process dies with its create in the sandbox's hands.
+    wait_for(lambda: sandbox.pending_faults() == 0, "the create never reached HubSpot")
     process.send_signal(signal.SIGKILL)
     process.wait()
+    killed_at = time.time()
     sent = cli("outbox", "send")
     assert sent.code == 0, sent.out + sent.err
-    time.sleep(1.5)  # let the killed process's request finish inside the sandbox
+    # The log records a request once it is answered: the killed process's create is done.
+    wait_for(lambda: any(r["method"] == CREATE["method"] and r["path"] == CREATE["path"]
+                         and r["started_at"] < killed_at for r in sandbox.requests()),
+             "the killed process's create never finished")
     policies = [t.properties["escalate_policy"] for t in stored(sandbox)]
     assert policies.count("POL-1001") == 1
 

@@ -20,7 +20,6 @@ that was already delivered.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import os_errors
 from .config import private_dir
 from .errors import EscalateError, ExitCode, Next
 
@@ -155,27 +155,24 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def local_cause(exc: BaseException, folder: Path | None = None) -> str:
+    """The errno name of a local failure (os_errors.py); for the outbox's own folder, a
+    file where the folder should be is ENOTDIR, and SQLite's bare "disk I/O error" (its
+    journal could not be written) is a full disk when `folder`'s disk is nearly full."""
+    found = os_errors.code(exc)
+    if found == "EEXIST":
+        return "ENOTDIR"
+    if found in os_errors.REASONS:
+        return found
+    return "ENOSPC" if folder is not None and _nearly_full(folder) else "EIO"
+
+
 def describe_os_error(exc: BaseException, folder: Path | None = None) -> str:
-    """The cause of a local failure in the agent's words (SQLite often says only "disk I/O
-    error" when the journal cannot be written: the free space of `folder` tells)."""
-    code = getattr(exc, "errno", None)
-    name = getattr(exc, "sqlite_errorname", "")
-    text = str(exc).lower()
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or name == "SQLITE_FULL" \
-            or "disk is full" in text:
-        return "el disco está lleno"
-    if code == errno.EROFS or name.startswith("SQLITE_READONLY") or "readonly" in text \
-            or "read-only" in text:
-        return "la carpeta es de solo lectura"
-    if code in (errno.EACCES, errno.EPERM) or name == "SQLITE_PERM":
-        return "no hay permiso para escribir en ella"
-    if code in (errno.ENOTDIR, errno.EEXIST):
-        return "en su lugar hay un archivo, no una carpeta"
-    if name in _BUSY or "locked" in text:
-        return (f"otro proceso la tiene bloqueada desde hace más de {LOCK_SECONDS:g} s")
-    if folder is not None and _nearly_full(folder):
-        return "el disco está lleno"
-    return "no se puede escribir en ella"
+    """The cause of a local failure in the agent's words."""
+    cause = local_cause(exc, folder)
+    if cause == "EBUSY":
+        return f"{os_errors.REASONS[cause]} desde hace más de {LOCK_SECONDS:g} s"
+    return os_errors.REASONS.get(cause, "no se puede escribir en ella")
 
 
 def _nearly_full(folder: Path) -> bool:
@@ -192,19 +189,19 @@ def _nearly_full(folder: Path) -> bool:
 def trouble(folder: Path, exc: BaseException, *, kept: str | None = None,
             holds_part: bool = False) -> LocalTrouble:
     """A LocalTrouble naming the folder, the cause, the fix and where the work is kept."""
-    cause = describe_os_error(exc, folder)
+    code = local_cause(exc, folder)
     fixes = {
-        "el disco está lleno": f"libere espacio en el disco de {folder}",
-        "la carpeta es de solo lectura": f"use una carpeta con escritura (ESCALATE_HOME) o "
-                                         f"dé permiso de escritura a {folder}",
-        "no hay permiso para escribir en ella": f"ejecute «chmod u+rwx {folder}» o use otra "
-                                                "carpeta con ESCALATE_HOME",
-        "en su lugar hay un archivo, no una carpeta": "mueva ese archivo o apunte "
-                                                      "ESCALATE_HOME a una carpeta",
+        "ENOSPC": f"libere espacio en el disco de {folder}",
+        "EROFS": f"use una carpeta con escritura (ESCALATE_HOME) o dé permiso de escritura "
+                 f"a {folder}",
+        "EACCES": f"ejecute «chmod u+rwx {folder}» o use otra carpeta con ESCALATE_HOME",
+        "ENOTDIR": "mueva ese archivo o apunte ESCALATE_HOME a una carpeta",
+        "EBUSY": "cierre el otro «escalate» (o espere a que termine)",
     }
-    fix = fixes.get(cause, "cierre el otro «escalate» (o espere a que termine)"
-                    if "bloqueada" in cause else f"revise la carpeta {folder}")
-    message = f"No se pudo usar la carpeta de datos de escalate ({folder}): {cause}."
+    fixes.update(EDQUOT=fixes["ENOSPC"], EFBIG=fixes["ENOSPC"], EPERM=fixes["EACCES"])
+    fix = fixes.get(code, f"revise la carpeta {folder}")
+    message = (f"No se pudo usar la carpeta de datos de escalate ({folder}): "
+               f"{describe_os_error(exc, folder)}.")
     hint = f"Solución: {fix}; luego repita el comando."
     if kept:
         hint = f"{kept}\n{hint}"

@@ -240,29 +240,11 @@ _PYDANTIC_REASONS = (
     ("Input should be", "valor no admitido"),
 )
 
-_OS_REASONS = {
-    "EACCES": "permiso denegado", "EPERM": "operación no permitida",
-    "ENOENT": "no existe", "EISDIR": "es una carpeta", "ENOTDIR": "no es una carpeta",
-    "ENOSPC": "no queda espacio en el disco", "EROFS": "el disco es de solo lectura",
-    "EEXIST": "ya existe", "EADDRINUSE": "la dirección o el puerto ya están en uso",
-    "EADDRNOTAVAIL": "esa dirección no es de esta máquina",
-    "ECONNREFUSED": "conexión rechazada", "ETIMEDOUT": "se agotó el tiempo de espera",
-    "EMFILE": "demasiados archivos abiertos", "ENAMETOOLONG": "el nombre es demasiado largo",
-}
-
-
 def os_error_message(exc: OSError) -> str:
-    """An operating-system error in Spanish, naming the file it concerns."""
-    import errno
-    import socket
+    """An operating-system error in Spanish, naming the file it concerns (os_errors.py)."""
+    from ..os_errors import message
 
-    reason = _OS_REASONS.get(errno.errorcode.get(exc.errno or 0, ""), "")
-    if isinstance(exc, socket.gaierror):
-        reason = "no se encontró esa dirección"
-    elif not reason:
-        reason = f"error del sistema (código {exc.errno})" if exc.errno else "error del sistema"
-    where = exc.filename if exc.filename is not None else None
-    return f"{where}: {reason}" if where else reason
+    return message(exc)
 
 
 __all__ = ["SpanishCommand", "SpanishGroup", "os_error_message", "usage_error_message"]
