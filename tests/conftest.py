@@ -147,22 +147,36 @@ class Cli:
         self.environ = environ
         self.cwd = cwd
 
-    def __call__(self, *args: str, tty: bool = False, stdin: str = "",
+    def __call__(self, *args: str, keys: str | None = None,
                  environ: dict[str, str] | None = None) -> Result:
-        out, err, answers = io.StringIO(), io.StringIO(), io.StringIO(stdin)
+        """`keys`: the command runs as on a terminal, and prompt_toolkit (the asker agents
+        get) reads these keys from a pipe, as typed ("\r" is Enter, DOWN an arrow)."""
+        tty = keys is not None
+        out, err = io.StringIO(), io.StringIO()
         env = Env(stdin_isatty=tty, stdout_isatty=tty, environ={**self.environ,
                                                                 **(environ or {})},
                   stdout=out, stderr=err, cwd=self.cwd)
         saved = sys.stdin, sys.stdout, sys.stderr
         # The working folder, the clock and whether each end is a terminal travel in Env;
-        # the streams are swapped in `sys` too, because click writes help and usage there
-        # and the line asker (what a pipe gets) reads sys.stdin.
-        sys.stdin, sys.stdout, sys.stderr = answers, out, err
+        # stdout and stderr are swapped in `sys` too, because click writes help and usage
+        # there. Nothing reads sys.stdin: questions read prompt_toolkit's input.
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(), out, err
         try:
-            code = run(list(args), env)
+            code = run(list(args), env) if keys is None else self._typed(args, env, keys)
         finally:
             sys.stdin, sys.stdout, sys.stderr = saved
         return Result(code, out.getvalue(), err.getvalue())
+
+    @staticmethod
+    def _typed(args: tuple[str, ...], env: Env, keys: str) -> int:
+        from prompt_toolkit.application import create_app_session
+        from prompt_toolkit.input import create_pipe_input
+        from prompt_toolkit.output import DummyOutput
+
+        with create_pipe_input() as typed, create_app_session(input=typed,
+                                                              output=DummyOutput()):
+            typed.send_text(keys)
+            return run(list(args), env)
 
     def subprocess(self, *args: str, environ: dict[str, str] | None = None,
                    timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -189,6 +203,8 @@ def cli(sandbox: Sandbox, home: Path, tmp_path: Path) -> Cli:
                 "ESCALATE_HOME": str(home), "ESCALATE_RETRY_SECONDS": "20",
                 "ESCALATE_OFFLINE_RETRY_SECONDS": "0"}, work)
 
+
+DOWN = "\x1b[B"  # the arrow key, as a terminal sends it
 
 ANA = ["--poliza", "pol-1001", "--cliente", "  Ana   López ", "--correo", "ana.lopez@example.com",
        "--prioridad", "ALTA", "--que", "El endoso no guarda el cambio de placa",

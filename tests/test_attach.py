@@ -172,7 +172,7 @@ def test_on_a_terminal_the_agent_may_keep_a_note_with_what_did_upload(
         cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
     files = pictures(tmp_path, 2)
     sandbox.fault(method="POST", path_prefix="/files/v3/files", times=1, status=503)
-    result = cli("attach", ticket_id, *files, tty=True, stdin="s\n",
+    result = cli("attach", ticket_id, *files, keys="s",
                  environ={"ESCALATE_RETRY_SECONDS": "0"})
     assert result.code == 0, result.err
     [note] = sandbox.notes_of(ticket_id)

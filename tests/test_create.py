@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import ANA, Cli, Sandbox, with_option
+from .conftest import ANA, DOWN, Cli, Sandbox, with_option
 
 
 def creates(sandbox: Sandbox) -> list[dict]:
@@ -87,7 +87,8 @@ def test_an_open_ticket_with_the_same_policy_is_reported_without_a_terminal(
 
 def test_declining_a_duplicate_on_a_terminal_creates_nothing(cli: Cli, sandbox: Sandbox):
     cli("create", *ANA)
-    result = cli("create", *ANA, tty=True, stdin="4\n3\n")  # Cancelar, Sí, descartarla
+    # the review: Cancelar (4th); then «Sí, descartarla» (3rd)
+    result = cli("create", *ANA, keys=DOWN * 3 + "\r" + DOWN * 2 + "\r")
     assert result.code == 0
     assert "Posibles duplicados" in result.err and "Cancelado" in result.err
     assert len(sandbox.tickets()) == 1
@@ -98,8 +99,8 @@ def test_missing_values_are_asked_on_a_terminal_with_the_priority_checklist(
     args = with_option(with_option(ANA, "--prioridad", None), "--donde", None)
     # checklist: the 2nd applies -> ALTA; DÓNDE; CUÁNDO, canal, cambios (the text speaks of
     # an endoso), adjuntos left empty; then the review: Enviar
-    result = cli("create", *args, tty=True,
-                 stdin="2\nApp móvil, pantalla de pagos\n\n7\n\n\n1\n")
+    result = cli("create", *args, keys=DOWN + "\r" + "App móvil, pantalla de pagos\r"
+                 + "\r" + DOWN * 6 + "\r" + "\r" + "\r" + "\r")
     assert result.code == 0, result.err
     [ticket] = sandbox.tickets()
     assert ticket.properties["hs_ticket_priority"] == "HIGH"
@@ -108,7 +109,7 @@ def test_missing_values_are_asked_on_a_terminal_with_the_priority_checklist(
 
 def test_a_phone_matching_several_contacts_is_chosen_on_a_terminal(cli: Cli, sandbox: Sandbox):
     args = with_option(with_option(ANA, "--correo", None), "--telefono", "2225550101")
-    result = cli("create", *args, "--json", tty=True, stdin="2\n1\n")  # Ramón, then Enviar
+    result = cli("create", *args, "--json", keys=DOWN + "\r" + "\r")  # Ramón, then Enviar
     assert result.code == 0, result.err
     assert result.json()["contact"]["email"] == "ramon.ortega@example.com"
 

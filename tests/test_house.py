@@ -97,9 +97,10 @@ def test_the_circle_finder_finds_a_circle(monkeypatch: pytest.MonkeyPatch):
 MAY_IMPORT = {
     "escalate.domain": {"escalate.domain", "escalate.errors"},
     "escalate.errors": set(),
+    "escalate.os_errors": set(),
     "escalate.config": {"escalate.domain", "escalate.errors"},
     "escalate.policy_file": {"escalate.domain", "escalate.errors"},
-    "escalate.outbox": {"escalate.config", "escalate.errors"},
+    "escalate.outbox": {"escalate.config", "escalate.errors", "escalate.os_errors"},
     "escalate.gateway": {"escalate", "escalate.gateway", "escalate.domain", "escalate.errors"},
     "escalate.workflows": {"escalate.workflows", "escalate.domain", "escalate.gateway",
                            "escalate.outbox", "escalate.config", "escalate.policy_file",

@@ -24,7 +24,7 @@ from .escalation import (
     validate,
 )
 from .fields import FIELDS, label, problem_lines
-from .prompts import Asker, asker, choose_contact, priority_checklist
+from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
 
 if TYPE_CHECKING:
     from ..domain.escalation import Escalation
@@ -49,7 +49,7 @@ class Session:
         self.resumed = resumed
         self.accept_contact = accept_contact
         self.draft_id = resumed.entry_id if resumed is not None else None
-        self.ask: Asker = asker()
+        self.ask: Asker = ToolkitAsker()
         self.sending = False
         self.kept_elsewhere = False  # the reads kept the escalation in the outbox themselves
         self.editing = resumed.editing if resumed is not None else None  # asked again first

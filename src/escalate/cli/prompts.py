@@ -1,9 +1,9 @@
 """Questions at the terminal: text checked as typed, choices, confirmations.
 
-On a real terminal the questions use prompt_toolkit (through questionary): line editing,
-history, select lists. It is imported only here, only when a question is asked, so
-`escalate --help` never loads it. Where the streams are not a real terminal (a test that
-pretends to be one), the same questions are asked line by line.
+The questions use prompt_toolkit (through questionary): line editing, history, select
+lists. It is imported only here, only when a question is asked, so `escalate --help` never
+loads it. Whether anything is asked at all is `Env.interactive`'s to say (a person at both
+ends); tests that pretend to be a terminal give prompt_toolkit a pipe of keys.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-import typer
 
 from .env import Env
 
@@ -45,13 +43,6 @@ class Asker(Protocol):
                default: T | None = None) -> T: ...
 
     def confirm(self, question: str, default: bool = False) -> bool: ...
-
-
-def asker() -> Asker:
-    """Prompt_toolkit on a real terminal, plain lines otherwise."""
-    if sys.stdin.isatty() and sys.stdout.isatty():
-        return ToolkitAsker()
-    return LineAsker()
 
 
 class ToolkitAsker:
@@ -177,67 +168,31 @@ class ToolkitAsker:
         return answer
 
 
-class LineAsker:
-    """The same questions, one line each (for streams that are not a real terminal)."""
-
-    def text(self, question: str, *, default: str = "", check: Check | None = None,
-             multiline: bool = False, instruction: str | None = None) -> str:
-        while True:
-            answer = str(typer.prompt(question, default=default, show_default=bool(default),
-                                      err=True)).strip()
-            problem = check(answer) if check is not None else None
-            if problem is None:
-                return answer
-            typer.echo(f"  ✗ {problem}", err=True)
-
-    def select(self, question: str, choices: Sequence[tuple[str, T]],
-               default: T | None = None) -> T:
-        typer.echo(question, err=True)
-        for number, (label, _value) in enumerate(choices, 1):
-            typer.echo(f"  {number}. {label}", err=True)
-        values = [value for _label, value in choices]
-        start = str(values.index(default) + 1) if default in values else None
-        while True:
-            answer = str(typer.prompt("Número", default=start, err=True)).strip()
-            if answer.isdigit() and 1 <= int(answer) <= len(choices):
-                return choices[int(answer) - 1][1]
-            typer.echo(f"  ✗ Elija un número del 1 al {len(choices)}.", err=True)
-
-    def confirm(self, question: str, default: bool = False) -> bool:
-        hint = "[S/n]" if default else "[s/N]"
-        while True:
-            answer = str(typer.prompt(f"{question} {hint}", default="", show_default=False,
-                                      err=True)).strip().lower()
-            if answer == "":
-                return default
-            if answer in ("n", "no"):
-                return False
-            if answer in ("s", "si", "sí", "y", "yes"):
-                return True
-
-
-def confirm(question: str, default: bool = False) -> bool:
-    """A yes/no question answered in Spanish (s/sí/n/no; y/yes too)."""
-    return asker().confirm(question, default)
-
-
-def priority_checklist(ask: Asker | None = None) -> Priority:
+def priority_checklist(ask: Asker) -> Priority:
     """The escalation guide's checklist: the first that applies decides."""
     from ..domain.priority import CHECKLIST, Priority
 
     choices: list[tuple[str, Priority]] = [(f"{q} → {p.value}", p) for q, p in CHECKLIST]
     choices.append(("Ninguna de las anteriores → BAJA", Priority.BAJA))
-    return (ask or asker()).select("¿Qué describe mejor el caso? (la primera que aplique)",
+    return ask.select("¿Qué describe mejor el caso? (la primera que aplique)",
                                    choices)
 
 
 class TerminalUi:
     """The workflows' questions, asked only when a person is at the terminal."""
 
-    def __init__(self, env: Env, interactive: bool, *, progress: bool | None = None) -> None:
+    def __init__(self, env: Env, interactive: bool, *, progress: bool | None = None,
+                 ask: Asker | None = None) -> None:
         self.env = env
         self.interactive = interactive
         self.show_progress = interactive if progress is None else progress
+        self._ask = ask
+
+    @property
+    def ask(self) -> Asker:
+        if self._ask is None:
+            self._ask = ToolkitAsker()
+        return self._ask
 
     def warn(self, text: str) -> None:
         self.env.warn(text)
@@ -245,7 +200,7 @@ class TerminalUi:
     def choose_contact(self, candidates: list[Contact]) -> Contact | None:
         if not self.interactive:
             return None
-        return choose_contact(candidates)
+        return choose_contact(candidates, self.ask)
 
     def confirm_duplicates(self, duplicates: list[Ticket]) -> bool | None:
         if not self.interactive:
@@ -253,13 +208,13 @@ class TerminalUi:
         self.env.err.print("Ya hay tickets abiertos con esta póliza:", markup=False)
         for ticket in duplicates:
             self.env.err.print(f"  • {ticket.id}: {ticket.subject}", markup=False)
-        return confirm("¿Crear otro ticket de todos modos?")
+        return self.ask.confirm("¿Crear otro ticket de todos modos?")
 
     def confirm_partial(self, uploaded: int, failed: list[str]) -> bool | None:
         if not self.interactive:
             return None
         self.env.err.print(f"No se pudieron subir: {', '.join(failed)}.", markup=False)
-        return confirm(f"¿Crear la nota con los {uploaded} archivos que sí subieron?")
+        return self.ask.confirm(f"¿Crear la nota con los {uploaded} archivos que sí subieron?")
 
     @contextmanager
     def progress(self, total: int) -> Iterator[Callable[[str], None]]:
@@ -275,9 +230,9 @@ class TerminalUi:
             yield lambda name: bar.update(task, advance=1, description=name)
 
 
-def choose_contact(candidates: list[Contact], ask: Asker | None = None) -> Contact:
+def choose_contact(candidates: list[Contact], ask: Asker) -> Contact:
     """The agent picks the client among the contacts that share a phone."""
     choices = [(f"{c.name} · {c.email or 'sin correo'} · {c.best_phone} (id {c.id})", c)
                for c in candidates]
-    return (ask or asker()).select("Ese teléfono es de varios contactos: ¿cuál es el cliente?",
+    return ask.select("Ese teléfono es de varios contactos: ¿cuál es el cliente?",
                                    choices)
