@@ -55,6 +55,16 @@ class Sandbox:
     def forget_requests(self) -> None:
         self.control("DELETE", "requests")
 
+    def drop_option(self, object_type: str, name: str, value: str) -> None:
+        """The portal loses one option of a property, as an admin can remove it (the sandbox
+        runs in this process: its own store is changed, as its schema routes would)."""
+        store = self.running.app.portal.store
+        definition = dict(store.properties(object_type)[name])
+        definition["options"] = [o for o in definition["options"] if o["value"] != value]
+        with store.write() as db:
+            store._put_property(db, object_type, definition)
+            store._schema_changed(db)
+
     def pending_faults(self) -> int:
         """Faults queued and not yet taken by a request (the sandbox runs in this process)."""
         return len(self.running.app.portal.control.faults)

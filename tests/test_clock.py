@@ -327,4 +327,5 @@ def test_followup_uses_each_prioritys_interval_and_hours_override_them_all(cli, 
     assert [r["id"] for r in listed.json()] == [urgent]
     assert cli("followup", "--todos", "--horas", "10", "--json").json() == []
     both = cli("followup", "--todos", "--horas", "3", "--json").json()
-    assert sorted(r["id"] for r in both) == sorted([urgent, high])
+    # most overdue first: the same wait, so by ticket id
+    assert [r["id"] for r in both] == sorted([urgent, high])
