@@ -109,3 +109,22 @@ def test_only_the_tickets_about_to_get_a_task_have_their_associations_read():
 def test_tasks_without_a_marker_are_not_the_tools():
     foreign = Task("x", "Llamar", "<p>sin marca</p>", "NOT_STARTED", None)
     assert by_ticket([foreign]) == {}
+
+
+def test_every_unsettled_ticket_is_decided_whatever_comes_before_it():
+    a, b, c = owed("1"), owed("2"), owed("3")
+    tasks = by_ticket([task("t1", owed("1", hours_ago=90)), task("t2", b),
+                       task("t3", owed("3", hours_ago=90))])
+    readings = {"1": Reading(a, in_scope=False), "2": Reading(None), "3": Reading(c)}
+    decided = plan(["1", "2", "3"], readings, tasks)
+    assert [(t.id, why) for t, why in decided.complete] == [("t2", WHY_NOT_OWED),
+                                                           ("t3", WHY_REPLACED)]
+    assert decided.create == [c]
+    assert [t.id for t in decided.leave] == ["t1"]
+
+
+def test_tasks_found_later_join_those_already_grouped():
+    a, b = owed("1"), owed("2")
+    grouped = by_ticket([task("t1", a)])
+    assert by_ticket([task("t2", b)], into=grouped) is grouped
+    assert sorted(grouped) == ["1", "2"]

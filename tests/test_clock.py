@@ -242,12 +242,31 @@ def test_every_ticket_owed_or_due_soon_is_inside_the_search_bounds(
 @settings(max_examples=300, deadline=None)
 @given(start=st.datetimes(min_value=datetime(2021, 1, 1), max_value=datetime(2027, 12, 31),
                           timezones=st.just(NEW_YORK)),
-       minutes=st.integers(min_value=0, max_value=60 * 24 * 40))
-def test_adding_business_time_and_measuring_it_agree(start: datetime, minutes: int) -> None:
+       first=st.integers(min_value=0, max_value=60 * 24 * 40),
+       second=st.integers(min_value=0, max_value=60 * 24 * 40))
+def test_business_time_adds_up_and_never_exceeds_the_clocks(start: datetime, first: int,
+                                                             second: int) -> None:
     calendar = BusinessCalendar((1, 2, 3, 4, 5), time(9), time(18), {date(2026, 12, 25)},
                                 NEW_YORK)
-    span = timedelta(minutes=minutes)
-    assert calendar.elapsed(start, calendar.add(start, span)) == span
+    middle = start + timedelta(minutes=first)
+    end = middle + timedelta(minutes=second)
+    whole = calendar.elapsed(start, end)
+    assert whole == calendar.elapsed(start, middle) + calendar.elapsed(middle, end)
+    assert timedelta(0) <= whole <= end - start
+    assert calendar.elapsed(end, start) == timedelta(0)
+
+
+def test_a_working_week_is_five_days_of_nine_hours_and_a_holiday_takes_one():
+    calendar = BusinessCalendar((1, 2, 3, 4, 5), time(9), time(18), set(), MEXICO)
+    monday = local(MEXICO, 2026, 11, 23, 0, 0)
+    assert calendar.elapsed(monday, monday + timedelta(days=7)) == timedelta(hours=45)
+    christmas = BusinessCalendar((1, 2, 3, 4, 5), time(9), time(18), {date(2026, 12, 25)},
+                                 MEXICO)
+    week = local(MEXICO, 2026, 12, 21, 0, 0)
+    assert christmas.elapsed(week, week + timedelta(days=7)) == timedelta(hours=36)
+    # a moment inside the day counts from it; one after closing counts nothing that day
+    assert calendar.elapsed(local(MEXICO, 2026, 11, 23, 17, 30),
+                            local(MEXICO, 2026, 11, 24, 9, 30)) == timedelta(hours=1)
 
 
 def test_the_client_waited_past_the_promise_when_any_gap_between_updates_was_too_long():

@@ -251,3 +251,93 @@ def test_a_wait_of_exactly_the_interval_kept_the_promise():
                              created + timedelta(hours=50))
     assert not CLOCK.waited_past(Priority.ALTA, created, [created], created + timedelta(
         hours=48))
+
+
+# -- emails at the limits the fast path checks itself ---------------------------------------
+
+def slow(address: str) -> str | None:
+    """email-validator's own answer (the fast path must agree with it)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(address, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        return None
+
+
+@pytest.mark.parametrize("address", [
+    "a" * 64 + "@example.com", "a" * 65 + "@example.com",  # the local part's limit
+    "a@" + "b" * 63 + ".com", "a@" + "b-" * 31 + "bb.com",  # a label of 63, and of 64
+    "a" * 60 + "@" + ".".join(["c" * 61] * 3) + ".com",  # 253 in all, and past it
+    "a" * 64 + "@" + ".".join(["c" * 62] * 3) + ".co",
+    "a@" + ".".join(["d" * 63] * 3) + "." + "e" * 61 + ".io",  # a domain of 253 and more
+    "a@" + ".".join(["d" * 63] * 3) + "." + "e" * 62 + ".io",
+    "ana@example.test", "ana@Example.COM",
+])
+def test_the_fast_path_agrees_with_email_validator_at_every_limit(address: str):
+    from escalate.domain.addresses import normalise_email
+
+    assert normalise_email(address) == slow(address)
+
+
+def test_a_users_email_is_lower_case_and_trimmed():
+    from escalate.domain.addresses import user_email
+
+    assert user_email("  Ana.Agente@Example.COM ") == "ana.agente@example.com"
+    assert user_email("no es un correo") is None
+
+
+def test_hubspot_values_name_their_level_in_any_case():
+    assert Priority.from_hubspot("high") is Priority.ALTA
+    assert Priority.from_hubspot("URGENT") is Priority.URGENTE
+    assert Priority.from_hubspot(None) is None and Priority.from_hubspot("x") is None
+    plain = Clock(pipeline_id="0", open_stages={"1"}, closed_stages=set(), hours=48)
+    assert plain.level("HIGH") is Priority.ALTA  # no portal options known: HubSpot's values
+
+
+def test_checking_one_field_uses_the_teams_rules_and_the_commands_clock():
+    import re
+
+    team = Rules(policy_pattern=re.compile(r"^X-\d+$"))
+    assert check_field("policy", "X-12", team, NOW) is None
+    assert check_field("policy", "POL-1", team, NOW) is not None
+    later = (NOW + timedelta(hours=1)).isoformat()
+    assert check_field("created_at", later, Rules(), NOW + timedelta(hours=2)) is None
+    assert check_field("created_at", later, Rules(), NOW) is not None
+
+
+def test_the_json_form_leaves_blank_values_blank():
+    data = {**build().as_json(), "email": "", "phone": 7, "when": None, "channel": ""}
+    made = Escalation.from_json(data)
+    assert (made.email, made.phone, made.when, made.channel) == (None, None, None, None)
+
+
+def test_times_without_an_offset_are_utc_whatever_the_machines_zone(
+        monkeypatch: pytest.MonkeyPatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/Mexico_City")
+    time.tzset()
+    try:
+        assert parse_time("2026-11-20T10:00") == datetime(2026, 11, 20, 10,
+                                                          tzinfo=timezone.utc)
+        stored = {**build().as_json(), "created_at": "2026-11-20T10:00:00"}
+        assert Escalation.from_json(stored).created_at.utcoffset() == timedelta(0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_elapsed_time_backwards_is_none():
+    assert CLOCK.elapsed(NOW, NOW - timedelta(hours=1)) == timedelta(0)
+
+
+def test_an_update_at_the_creation_or_at_the_end_counts():
+    created = NOW - timedelta(hours=100)
+    end = created + timedelta(hours=60)
+    # the update at `end` restarts the wait: 60 h before it is past the 48 h promise...
+    assert CLOCK.waited_past(Priority.ALTA, created, [end], end)
+    # ...but an update at the very creation and one at 48 h keep it
+    assert not CLOCK.waited_past(Priority.ALTA, created,
+                                 [created, created + timedelta(hours=48)],
+                                 created + timedelta(hours=90))

@@ -48,26 +48,6 @@ class BusinessCalendar:
         start = self._position(since)  # the earlier moment first: it may move the origin
         return timedelta(seconds=self._position(until) - start)
 
-    def add(self, since: datetime, span: timedelta) -> datetime:
-        """The moment at which `span` of working time has passed since `since`.
-
-        When the span ends exactly at a closing time, that closing time is the answer.
-        """
-        left = span.total_seconds()
-        day = since.astimezone(self.zone).date()
-        for _ in range(366 * 20):  # at most twenty years of days off in a row
-            found = self.window(day)
-            if found is not None:
-                opens, closes = (_utc(m) for m in found)
-                begin = max(opens, _utc(since))
-                if begin < closes:
-                    available = (closes - begin).total_seconds()
-                    if left <= available:
-                        return begin + timedelta(seconds=left)
-                    left -= available
-            day += DAY
-        raise ValueError("el horario hábil no tiene ningún día laborable")
-
     # -- the cumulative index ---------------------------------------------------------
 
     def _day_seconds(self, day: date) -> float:
