@@ -221,3 +221,34 @@ def test_no_dead_code():
             if name not in ALIVE and name not in KNOWN_DEAD}
     assert dead == {}
     assert set(unused) >= KNOWN_DEAD, "removed meanwhile: take them out of KNOWN_DEAD"
+
+
+# -- the core names actions; the edge spells flags and command lines ----------------------------
+
+def core_strings() -> dict[str, str]:
+    """Every string literal of the domain, the workflows and the outbox (docstrings aside)."""
+    import ast
+
+    found: dict[str, str] = {}
+    rooms = [SRC / "escalate" / "domain", SRC / "escalate" / "workflows"]
+    paths = [p for room in rooms for p in room.rglob("*.py")] + [SRC / "escalate" / "outbox.py"]
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef,
+                                           ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and id(node) not in docstrings:
+                found[f"{path.relative_to(SRC)}:{node.lineno}"] = node.value
+    return found
+
+
+def test_the_core_names_actions_not_flags_or_command_lines():
+    import re
+
+    spelled = re.compile(r"(?<![\w-])--[a-z]|«escalate |\bescalate (create|outbox|setup|"
+                         r"doctor|contacted|attach|followup)\b")
+    wrong = {where: text for where, text in core_strings().items() if spelled.search(text)}
+    assert wrong == {}

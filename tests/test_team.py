@@ -184,7 +184,8 @@ def test_contacted_completes_the_task_and_a_call_no_longer_owed_is_completed_wit
     assert done.code == 0, done.err
     [task] = tasks_of(sandbox, called)
     assert task.properties["hs_task_status"] == "COMPLETED"
-    assert "escalate contacted" in task.properties["hs_task_body"]
+    assert "registre en escalate el aviso" in task.properties["hs_task_body"]
+    assert "se registró en escalate el aviso" in task.properties["hs_task_body"]
     # the client was told some other way (a HubSpot workflow, by hand): the next run closes it
     sandbox.client.crm.tickets.basic_api.update(updated, simple_public_object_input={
         "properties": {"escalate_last_client_update": str(int(time.time() * 1000))}})

@@ -43,7 +43,7 @@ def attach(
     text = clean(note, multiline=True) if note else None
     problem = note_text_problem(text) if text else None
     if problem:
-        raise InvalidInput([problem], hint="No se subió ningún archivo.")
+        raise InvalidInput([f"--nota: {problem}"], hint="No se subió ningún archivo.")
     files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)

@@ -237,7 +237,7 @@ def contacted(
     if not text:
         problems.append("--nota: indique qué se le informó al cliente.")
     elif note_text_problem(text):
-        problems.append(str(note_text_problem(text)))
+        problems.append(f"--nota: {note_text_problem(text)}")
     chosen = _parsed_option(Channel.parse, channel, "--canal", problems)
     ticket = check_ticket_id(ticket_id)
     if problems:

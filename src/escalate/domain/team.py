@@ -123,8 +123,8 @@ def task_body(owed: Owed, details: CallDetails, now: datetime) -> str:
         f"Horas de espera: {hours:.0f}",
         f"Teléfono: {details.phone or 'sin teléfono en el contacto'}",
         f"Ticket: {owed.ticket.subject or owed.ticket.id} — {details.url}",
-        "Al llamar, registre el aviso con «escalate contacted "
-        f"{owed.ticket.id} --nota ...»: la tarea se completa sola.",
+        "Al llamar, registre en escalate el aviso al cliente (seguimiento del ticket "
+        f"{owed.ticket.id}): la tarea se completa sola.",
     ]
     text = "<br>".join(html.escape(line) for line in lines)
     return f"<p>{text}</p><p><small>{CallKey.of(owed).marker()}</small></p>"
@@ -137,6 +137,6 @@ def completion_properties(task: Task, why: str) -> dict[str, str]:
 
 
 # Why a task is completed, in the words the agent reads on it.
-WHY_CONTACTED = "se registró el aviso al cliente (escalate contacted)."
+WHY_CONTACTED = "se registró en escalate el aviso al cliente."
 WHY_NOT_OWED = "la llamada ya no se debe: el ticket se actualizó o se avisó al cliente."
 WHY_REPLACED = "la llamada cambió (nuevo motivo o nuevo plazo); hay una tarea nueva."

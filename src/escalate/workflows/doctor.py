@@ -25,10 +25,11 @@ TOKEN_WORDS = "service key (o token de app privada heredada)"
 SCOPES: tuple[tuple[str, str], ...] = (
     ("tickets", "create, followup, contacted, attach, setup"),
     ("crm.objects.contacts.read", "create, followup"),
-    ("crm.objects.contacts.write", "attach y contacted (notas), followup --tareas (tareas)"),
-    ("files", "attach y create --adjunto"),
+    ("crm.objects.contacts.write", "attach y contacted (notas), las tareas de llamada de "
+                                   "followup"),
+    ("files", "attach y los adjuntos de create"),
     ("crm.objects.owners.read", "ESCALATE_AGENT, la matriz del archivo de políticas, "
-                                "followup --mias/--agente"),
+                                "followup por agente"),
 )
 SCOPES_HINT = (f"Agregue los permisos que faltan a la {TOKEN_WORDS} en HubSpot (Desarrollo > "
                "Claves > Service keys; o Integraciones > Apps privadas) y vuelva a probar.")
@@ -210,9 +211,9 @@ def _createdate(gateway: Gateway) -> str:
     if read_only is None:
         return "el portal no dice si se puede escribir (sin modificationMetadata)"
     if read_only:
-        return ("de solo lectura en este portal: la fecha que indique --fecha queda en la "
-                "descripción del ticket, no en «Create date»")
-    return "se puede escribir: --fecha fija la fecha de creación del ticket"
+        return ("de solo lectura en este portal: la fecha de creación que se indique queda "
+                "en la descripción del ticket, no en «Create date»")
+    return "se puede escribir: la fecha de creación que se indique es la del ticket"
 
 
 def _agent(gateway: Gateway, settings: Settings, now: datetime) -> str:

@@ -41,7 +41,7 @@ def note_text_problem(text: str) -> str | None:
     """Why the agent's note text cannot go into a note body (escaped, it is longer), if so."""
     size = len(html.escape(text))
     if size > MAX_BODY - FRAME:
-        return (f"--nota: el texto ocupa {size:,} caracteres en la nota y HubSpot admite "
+        return (f"el texto ocupa {size:,} caracteres en la nota y HubSpot admite "
                 f"{MAX_BODY:,}; acórtelo.").replace(",", ".")
     return None
 

@@ -15,13 +15,14 @@ from typing import Any
 from ..config import Settings
 from ..domain.priority import Priority
 from ..domain.team import Owner
-from ..errors import InvalidInput, InvalidProperty, Refused
+from ..errors import InvalidInput, InvalidProperty, Next, Refused
 from ..gateway import Gateway
 from .json_cache import JsonCache
 
 CACHE_SECONDS = 12 * 3600
 CACHE_VERSION = 1
 AGENT_PROPERTY = "escalate_agent"  # the ticket property holding the agent's owner id
+CHECK_EMAILS = Next("doctor", "Revise todos los correos con")
 AGENT_HINT = ("Defina ESCALATE_AGENT con su correo de usuario de HubSpot (en el entorno o en "
               "el archivo .env), por ejemplo ESCALATE_AGENT=ana.agente@aseguradora.example.")
 
@@ -146,8 +147,8 @@ def assignment(gateway: Gateway, settings: Settings, owner_email: str | None,
             problems.append(f"la matriz del archivo de políticas asigna {priority.value} a "
                             f"{owner_email}, que no es un usuario de HubSpot")
         raise Refused("No se envió nada: " + "; ".join(problems) + ".",
-                      hint="Corrija el correo (ESCALATE_AGENT o el archivo de políticas; "
-                           "«escalate doctor» revisa todos).")
+                      hint="Corrija el correo (ESCALATE_AGENT o el archivo de políticas).",
+                      next_steps=(CHECK_EMAILS,))
     agent = found[settings.agent] if settings.agent else None
     owner = found[owner_email] if owner_email else None
     return agent, owner
@@ -187,8 +188,8 @@ class Assignment:
         if unknown:
             raise Refused("HubSpot ya no tiene un usuario con el correo "
                           + ", ".join(unknown) + ".",
-                          hint="Corrija ESCALATE_AGENT o el archivo de políticas "
-                               "(«escalate doctor» revisa todos).")
+                          hint="Corrija ESCALATE_AGENT o el archivo de políticas.",
+                          next_steps=(CHECK_EMAILS,))
         if self.agent is not None:
             self.agent = found[self.agent.email]
         if self.owner is not None:
