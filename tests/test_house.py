@@ -98,13 +98,15 @@ MAY_IMPORT = {
     "escalate.domain": {"escalate.domain", "escalate.errors"},
     "escalate.errors": set(),
     "escalate.os_errors": set(),
+    "escalate.short_ids": set(),
     "escalate.config": {"escalate.domain", "escalate.errors"},
     "escalate.policy_file": {"escalate.domain", "escalate.errors"},
-    "escalate.outbox": {"escalate.config", "escalate.errors", "escalate.os_errors"},
+    "escalate.outbox": {"escalate.config", "escalate.errors", "escalate.os_errors",
+                        "escalate.short_ids"},
     "escalate.gateway": {"escalate", "escalate.gateway", "escalate.domain", "escalate.errors"},
     "escalate.workflows": {"escalate.workflows", "escalate.domain", "escalate.gateway",
                            "escalate.outbox", "escalate.config", "escalate.policy_file",
-                           "escalate.errors"},
+                           "escalate.errors", "escalate.short_ids"},
     "escalate_sandbox": {"escalate_sandbox"},
 }
 # The domain is pure: no files, processes, sockets or clocks of its own.

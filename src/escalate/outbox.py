@@ -38,13 +38,13 @@ from typing import Any
 from . import os_errors
 from .config import private_dir
 from .errors import EscalateError, ExitCode, Next
+from .short_ids import SHORT_ID
 
 FILE_NAME = "outbox.sqlite3"
 SCHEMA_VERSION = 2
 LEASE_SECONDS = 180.0  # a claim not renewed for this long belongs to nobody
 RENEW_SECONDS = 20.0
 LOCK_SECONDS = 5.0  # longer than this behind another process's lock is local trouble
-SHORT_ID = 8  # characters of an entry id shown, and enough to name it
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -66,11 +66,6 @@ COLUMNS = "id, kind, payload, state, created_at, attempts, last_error"
 
 _BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 _DAMAGE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
-
-
-def short_id(entry_id: str) -> str:
-    """The entry id as the agent sees and types it."""
-    return entry_id[:SHORT_ID]
 
 
 @dataclass
@@ -104,6 +99,11 @@ class LocalTrouble(EscalateError):
                  exit_code: ExitCode = ExitCode.USAGE) -> None:
         super().__init__(message, hint=hint)
         self.exit_code = exit_code
+
+
+def new_holder() -> str:
+    """Who holds a lease: this host, this process, and a tag of this outbox object."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def fallback_dir(home: Path) -> Path:
@@ -236,7 +236,7 @@ class Outbox:
         self.path = home / FILE_NAME
         self.notices: list[str] = []
         self.written = 0  # entries this process put in (the Ctrl-C guard reads it)
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = new_holder()
         self._conn: sqlite3.Connection | None = None
         try:
             private_dir(home)
@@ -601,7 +601,7 @@ class UnavailableOutbox(Outbox):
         self.problem = problem
         self.notices = [f"{problem.message} Se usa la carpeta temporal {fallback_dir(home)}."]
         self.written = 0
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = new_holder()
         self._conn = None
 
     def put(self, entry: Entry, *, claim: bool = True) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.answers import EscalationInput
 from ..errors import InvalidInput, Next
-from ..outbox import short_id
+from ..short_ids import short_id
 from .env import Env
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import Next
-from ..outbox import short_id
+from ..short_ids import short_id
 
 if TYPE_CHECKING:
     from .env import Env

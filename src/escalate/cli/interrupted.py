@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..outbox import Outbox, short_id
+from ..outbox import Outbox
+from ..short_ids import short_id
 from ..workflows.entries import new_entry
 from .rescue import GLOBAL_FLAGS, MAGIC, early_folder
 

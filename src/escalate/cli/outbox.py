@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import ExitCode
-from ..outbox import short_id
+from ..short_ids import short_id
 from .env import Env
 from .hints import choices, command_line
 from .spanish import SpanishCommand, SpanishGroup

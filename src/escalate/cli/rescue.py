@@ -8,8 +8,9 @@ before the entry is in the outbox), the command line is written to
 the file becomes a draft (`escalate create --borrador ID`, by `interrupted.py`). If the
 command did keep its work, the file is removed: one copy, never two.
 
-This module imports only `os`, `signal` and `sys` at the top, and the handler writes the
-file with `os` alone: a Ctrl-C can land in the middle of any other import.
+This module imports only `os`, `signal`, `sys` and `short_ids` (which imports nothing) at
+the top, and the handler writes the file with `os` alone: a Ctrl-C can land in the middle of
+any other import.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+
+from ..short_ids import short_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,7 +71,7 @@ def said() -> str:
     sandbox = "--sandbox " if "--sandbox" in (_state.get("argv") or []) else ""
     if _state.get("saved"):
         return ("Las opciones escritas quedaron guardadas como borrador: retómelo con "
-                f"«escalate {sandbox}create --borrador {str(_state['draft_id'])[:8]}» (está "
+                f"«escalate {sandbox}create --borrador {short_id(str(_state['draft_id']))}» (está "
                 f"en «escalate {sandbox}outbox»).")
     if wants_keeping(_state.get("argv") or []):
         return "No se pudieron guardar las opciones escritas."

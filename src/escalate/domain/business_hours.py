@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-DAY = timedelta(days=1)
-
 
 class BusinessCalendar:
     """Working days (ISO weekdays), daily hours and holidays, in one time zone."""

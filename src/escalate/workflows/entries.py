@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import Next
-from ..outbox import Entry, short_id
+from ..outbox import Entry
+from ..short_ids import short_id
 
 PAYLOAD_VERSION = 1
 UNVERSIONED = 1  # what a payload without "version" is
