@@ -341,3 +341,75 @@ def test_an_update_at_the_creation_or_at_the_end_counts():
     assert not CLOCK.waited_past(Priority.ALTA, created,
                                  [created, created + timedelta(hours=48)],
                                  created + timedelta(hours=90))
+
+
+@pytest.mark.parametrize("address", [
+    "a" * 32 + "." + "a" * 31 + "@example.com",  # a dotted local part of 64...
+    "a" * 32 + "." + "a" * 32 + "@example.com",  # ...and of 65
+    "a@" + ".".join(["d" * 63] * 3) + "." + "e" * 61,  # a domain of 253...
+    "a@" + ".".join(["d" * 63] * 3) + "." + "e" * 62,  # ...and of 254
+    "a" * 32 + "." + "a" * 31 + "@" + ".".join(["c" * 63, "c" * 63, "c" * 58]) + ".io",
+    "a" * 32 + "." + "a" * 31 + "@" + ".".join(["c" * 63, "c" * 63, "c" * 59]) + ".io",
+])
+def test_the_fast_path_never_accepts_what_email_validator_refuses(address: str):
+    from escalate.domain.addresses import normalise_email
+
+    assert normalise_email(address) == slow(address)
+
+
+def test_the_policy_files_owners_are_users_emails_under_any_spelling_of_a_level():
+    from pathlib import Path
+
+    from escalate.policy_file import parse
+
+    policy = parse('[matrix]\nurgent = "Guardia@Aseguradora.Example"\nALTA = "tl@a.example"\n'
+                   '[followup]\nhours = { high = 12 }\n', Path("escalate.toml"))
+    assert policy.matrix.owner_for(Priority.URGENTE, "web") == "guardia@aseguradora.example"
+    assert policy.matrix.owner_for(Priority.ALTA, "web") == "tl@a.example"
+    assert policy.matrix.owner_for(Priority.BAJA, "web") is None
+    assert policy.followup.hours_for(Priority.ALTA, 48) == 12
+    assert policy.followup.hours_for(None, 48) == 48
+    for bad, words in (('URGENTE = "nadie"', "«nadie» no es un correo válido"),
+                       ("URGENTE = 7", "se esperaba el correo de un usuario de HubSpot")):
+        with pytest.raises(InvalidInput) as caught:
+            parse(f"[matrix]\n{bad}\n", Path("escalate.toml"))
+        assert words in caught.value.message
+
+
+def test_an_unreadable_json_form_says_what_is_missing():
+    with pytest.raises(ValueError, match="falta policy"):
+        Escalation.from_json({**build().as_json(), "policy": None})
+    with pytest.raises(ValueError, match="falta la fecha de creación"):
+        Escalation.from_json({**build().as_json(), "created_at": "ayer"})
+    with pytest.raises(ValueError, match="cambios ilegibles"):
+        Escalation.from_json({**build().as_json(), "changes": [{"campo": 1}]})
+
+
+def test_no_changes_given_as_an_empty_text_is_none():
+    assert build(changes="").changes == ()
+
+
+def test_a_date_without_offset_and_without_a_portal_zone_is_still_aware():
+    made = build(created_at="2026-11-20T10:00")
+    assert made.created_at.tzinfo is not None
+
+
+def test_business_days_are_the_portals_whatever_the_machines_zone(
+        monkeypatch: pytest.MonkeyPatch):
+    import time
+    from datetime import time as clock_time
+    from zoneinfo import ZoneInfo
+
+    from escalate.domain.business_hours import BusinessCalendar
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    calendar = BusinessCalendar((1, 2, 3, 4, 5), clock_time(9), clock_time(18), set(), tokyo)
+    monkeypatch.setenv("TZ", "America/Mexico_City")
+    time.tzset()
+    try:
+        # Monday 08:00 to 10:00 in Tokyo (Sunday evening in Mexico): one working hour.
+        start = datetime(2026, 11, 23, 8, tzinfo=tokyo)
+        assert calendar.elapsed(start, start + timedelta(hours=2)) == timedelta(hours=1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -6,6 +6,7 @@ The import graph is grimp's (import-linter's engine), built from the source: eve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -254,3 +255,29 @@ def test_the_core_names_actions_not_flags_or_command_lines():
                          r"doctor|contacted|attach|followup)\b")
     wrong = {where: text for where, text in core_strings().items() if spelled.search(text)}
     assert wrong == {}
+
+
+# -- options: an English name and a Spanish alias, except words both languages share -------
+
+ONE_NAME = {"--sandbox", "--version", "--install-completion", "--show-completion", "--json",
+            "--csv", "--html", "--host", "--token"}
+
+
+def test_every_option_has_a_spanish_alias_unless_both_languages_say_it_alike():
+    import typer
+
+    from escalate.cli.app import app
+
+    def options(command: Any, path: str) -> Iterator[tuple[str, list[str]]]:
+        for param in command.params:
+            if getattr(param, "param_type_name", "") == "option":
+                yield path, [o for o in [*param.opts, *param.secondary_opts]
+                             if o.startswith("--")]
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            yield from options(sub, f"{path} {name}")
+
+    found = list(options(typer.main.get_command(app), "escalate"))
+    single = {names[0] for _, names in found if len(names) == 1}
+    assert single == ONE_NAME
+    assert all(len(names) in (1, 2) for _, names in found)
+    assert len([n for _, n in found if len(n) == 2]) > 30  # the walk sees the commands
