@@ -281,6 +281,7 @@ def show_error(env: Env, exc: EscalateError) -> None:
 
     from .hints import sentence
 
+    env.show_pending()  # what loading found (the sandbox notice) comes before the error
     if exc.exit_code == ExitCode.OK:  # the agent declined: a choice, not an error
         env.err.print(escape(env.redact(exc.message)))
     else:
