@@ -99,7 +99,7 @@ def test_an_entry_retrying_cannot_fix_requires_action_with_the_commands_that_fix
 
 def test_outbox_send_goes_on_after_an_unexpected_error_and_exits_with_the_worst(
         cli: Cli, sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch):
-    import escalate.workflows.delivery as delivery
+    import escalate.workflows.ticket as ticket
 
     first = Entry("1" * 32, "create", escalation_payload("ana.lopez@example.com", "POL-1"),
                   created_at=1.0)
@@ -107,14 +107,14 @@ def test_outbox_send_goes_on_after_an_unexpected_error_and_exits_with_the_worst(
                    created_at=2.0)
     put(home, first)
     put(home, second)
-    real = delivery.send_create
+    real = ticket.send_create
 
     def flaky(escalation, entry, **kwargs):
         if entry.id == first.id:
             raise RuntimeError("algo inesperado")
         return real(escalation, entry, **kwargs)
 
-    monkeypatch.setattr(delivery, "send_create", flaky)
+    monkeypatch.setattr(ticket, "send_create", flaky)
     sent = cli("outbox", "send")
     assert sent.code == 1
     assert "error inesperado" in sent.out and "1 de 2" in sent.out

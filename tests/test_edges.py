@@ -379,42 +379,59 @@ def test_redaction_covers_raw_repr_bytes_and_header_encoded_forms():
 # -- 6. Ctrl-C during start-up -------------------------------------------------------------
 
 
+def interrupted_after(module: str, args: list[str], cli: Cli,
+                      environ: dict[str, str]) -> tuple[int, str]:
+    """Run escalate, press Ctrl-C as soon as it has imported `module` (read from its
+    `-X importtime` lines on stderr: the moment is the child's, never a guessed delay),
+    and return its exit code and the rest of what it said."""
+    process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "escalate", *args],
+                               cwd=cli.cwd, env=environ, stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True)
+    assert process.stderr is not None
+    said = []
+    for line in process.stderr:
+        if line.startswith("import time:"):
+            if line.rsplit("|", 1)[-1].strip() == module:
+                break
+        else:
+            said.append(line)
+    else:
+        raise AssertionError(f"escalate ended before importing {module}: {''.join(said)}")
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    said += [line for line in rest.splitlines(keepends=True)
+             if not line.startswith("import time:")]
+    return process.returncode, "".join(said)
+
+
 def test_ctrl_c_during_start_up_keeps_the_options_of_a_create(
         cli: Cli, sandbox: Sandbox, private_temp: Path):
     environ = {"PATH": os.environ.get("PATH", ""), **cli.environ, "TMPDIR": str(private_temp)}
-    for n, delay in enumerate((0.3, 0.6, 1.0)):  # the interpreter alone takes ~0.05 s
+    # while the tool is still importing (the early guard), once the command is being built,
+    # and as the gateway is built for the reads
+    for n, module in enumerate(("typer", "escalate.cli.escalation", "hubspot.client")):
         policy = f"SIG-{n}"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "escalate", "create",
-             *with_option(ANA, "--poliza", policy), "--sin-preguntas"],
-            cwd=cli.cwd, env=environ, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True)
-        time.sleep(delay)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
+        code, err = interrupted_after(
+            module, ["create", *with_option(ANA, "--poliza", policy), "--sin-preguntas"],
+            cli, environ)
         assert "Traceback" not in err, err
-        assert process.returncode in (0, 130), (process.returncode, err)
-        if process.returncode == 130:
+        assert code in (0, 130), (code, err)
+        if code == 130:
             assert "borrador" in err or "bandeja de salida" in err, err
         kept = cli("outbox", "--json").json()
         found = [e for e in kept if policy in e["description"]]
         sent = [p for p in policies_in(sandbox) if p == policy]
-        assert found or sent, (delay, err, kept)
+        assert found or sent, (module, err, kept)
         assert len(found) <= 1 and len(sent) <= 1
 
 
 def test_ctrl_c_during_start_up_of_another_command_says_nothing_needed_keeping(
         cli: Cli, private_temp: Path):
     environ = {"PATH": os.environ.get("PATH", ""), **cli.environ, "TMPDIR": str(private_temp)}
-    process = subprocess.Popen([sys.executable, "-m", "escalate", "outbox", "send"],
-                               cwd=cli.cwd, env=environ, stderr=subprocess.PIPE, text=True,
-                               stdout=subprocess.DEVNULL)
-    time.sleep(0.4)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    code, err = interrupted_after("typer", ["outbox", "send"], cli, environ)
     assert "Traceback" not in err, err
-    if process.returncode == 130:
-        assert "No había nada que guardar" in err or "Interrumpido" in err, err
+    assert code == 130
+    assert "No había nada que guardar" in err, err
     assert not list(private_temp.glob("escalate-*/early/argv-*"))
 
 

@@ -113,6 +113,12 @@ class InvalidInput(EscalateError):
         super().__init__(message, hint=hint, next_steps=next_steps)
 
 
+class Declined(EscalateError):
+    """The agent chose not to send (a possible duplicate): nothing was sent, not an error."""
+
+    exit_code = ExitCode.OK
+
+
 class Refused(EscalateError):
     """HubSpot refused the request or found nothing (exit 3)."""
 

@@ -26,12 +26,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Settings
-from ..errors import AuthProblem, EscalateError, ExitCode, Interrupted, Next, Unreachable
+from ..errors import (
+    AuthProblem,
+    Declined,
+    EscalateError,
+    ExitCode,
+    Interrupted,
+    Next,
+    Unreachable,
+)
 from ..outbox import Entry, LocalTrouble, Outbox
-from .attach import send_attach
-from .contacted import send_contacted
 from .entries import KINDS, fixes, migrate, progressed, send_later
-from .ticket import Declined, read_create, send_create
 from .ui import Ui
 
 if TYPE_CHECKING:
@@ -55,14 +60,29 @@ class Surroundings(Protocol):
     def now(self) -> datetime: ...
 
 
+def _create_sender(entry: Entry, job: Any) -> Sender:
+    from .ticket import read_create, send_create
+
+    return partial(send_create, job if job is not None else read_create(entry.payload))
+
+
+def _attach_sender(entry: Entry, job: Any) -> Sender:
+    from .attach import send_attach
+
+    return send_attach
+
+
+def _contacted_sender(entry: Entry, job: Any) -> Sender:
+    from .contacted import send_contacted
+
+    return send_contacted
+
+
 # Each kind's sender, given the entry and what the command already holds of it (`job`: for a
-# create, its validated escalation), else reading it from the stored payload.
+# create, its validated escalation), else reading it from the stored payload. Imported when
+# an entry of the kind is sent: a create loads nothing of the follow-up's.
 SENDERS: dict[str, Callable[[Entry, Any], Sender]] = {
-    "create": lambda entry, job: partial(send_create,
-                                         job if job is not None else read_create(entry.payload)),
-    "attach": lambda entry, job: send_attach,
-    "contacted": lambda entry, job: send_contacted,
-}
+    "create": _create_sender, "attach": _attach_sender, "contacted": _contacted_sender}
 
 
 # -- outcomes --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ..config import Settings
 from ..domain.escalation import Escalation
 from ..domain.moments import epoch_ms
 from ..domain.records import Contact, Ticket, UploadedFile
-from ..errors import AuthProblem, EscalateError, ExitCode, Refused
+from ..errors import AuthProblem, Declined, Refused
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
@@ -19,12 +19,6 @@ from .lookup import find_contact, find_duplicates, mismatch, names_match
 from .portal import SETUP, Portal, PortalCache, load_portal
 from .team import Assignment, assign
 from .ui import Ui
-
-
-class Declined(EscalateError):
-    """The agent chose not to create the ticket (a possible duplicate); nothing was sent."""
-
-    exit_code = ExitCode.OK
 
 
 @dataclass
