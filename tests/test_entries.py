@@ -157,6 +157,15 @@ def sending(monkeypatch: pytest.MonkeyPatch, outcome: Any) -> list[Any]:
     return seen
 
 
+def outcome_of(where: Where, monkeypatch: pytest.MonkeyPatch, raised: BaseException, *,
+               fresh: bool, entry: Entry | None = None) -> tuple[Entry, Any]:
+    """A create kept in the outbox, delivered by a sender that raises `raised`."""
+    sending(monkeypatch, raised)
+    entry = entry or create()
+    where.outbox.put(entry)
+    return entry, delivery.deliver(entry, where, ui=Quiet(), fresh=fresh)
+
+
 def test_a_delivered_entry_is_gone_and_its_result_returned(where: Where, monkeypatch):
     jobs = sending(monkeypatch, "ticket 7")
     entry = create()
@@ -178,30 +187,22 @@ def test_keeping_a_taken_up_draft_forgets_the_draft(where: Where, monkeypatch):
 @pytest.mark.parametrize("error", [InvalidInput(["mal"]), Refused("no existe")])
 def test_a_fresh_command_hubspot_holds_nothing_of_is_dropped_when_refused(
         where: Where, monkeypatch, error: EscalateError):
-    sending(monkeypatch, error)
-    entry = create()
-    where.outbox.put(entry)
-    outcome = delivery.deliver(entry, where, ui=Quiet(), fresh=True)
+    _entry, outcome = outcome_of(where, monkeypatch, error, fresh=True)
     assert outcome == delivery.Dropped(error.message, exit_code=error.exit_code, error=error)
     assert stored(where) == {}
 
 
 def test_a_refused_fresh_command_hubspot_holds_part_of_is_kept(where: Where, monkeypatch):
     error = Refused("no existe")
-    sending(monkeypatch, error)
-    entry = create(ticket={"id": "7"})
-    where.outbox.put(entry)
-    outcome = delivery.deliver(entry, where, ui=Quiet(), fresh=True)
+    entry, outcome = outcome_of(where, monkeypatch, error, fresh=True,
+                                entry=create(ticket={"id": "7"}))
     assert outcome == delivery.Kept("no existe", send_later(entry), ExitCode.REFUSED, error)
     assert stored(where)[entry.id].last_error == "no existe"
 
 
 def test_a_refused_entry_from_the_outbox_waits_for_the_agent(where: Where, monkeypatch):
     error = Refused("contacto no encontrado")
-    sending(monkeypatch, error)
-    entry = create()
-    where.outbox.put(entry)
-    outcome = delivery.deliver(entry, where, ui=Quiet(), fresh=False)
+    entry, outcome = outcome_of(where, monkeypatch, error, fresh=False)
     assert outcome == delivery.NeedsAction("contacto no encontrado", fixes(entry),
                                            ExitCode.REFUSED, error)
     kept = stored(where)[entry.id]
@@ -213,20 +214,14 @@ def test_a_refused_entry_from_the_outbox_waits_for_the_agent(where: Where, monke
 @pytest.mark.parametrize("error", [NeedsAdmin("falta una propiedad"), Unreachable("caído")])
 def test_what_someone_else_can_fix_is_kept_even_on_a_fresh_command(
         where: Where, monkeypatch, error: EscalateError):
-    sending(monkeypatch, error)
-    entry = create()
-    where.outbox.put(entry)
-    outcome = delivery.deliver(entry, where, ui=Quiet(), fresh=True)
+    entry, outcome = outcome_of(where, monkeypatch, error, fresh=True)
     assert outcome == delivery.Kept(error.message, send_later(entry), error.exit_code, error)
     assert stored(where)[entry.id].attempts == 1
 
 
 def test_local_trouble_keeps_the_entry_and_says_no_step(where: Where, monkeypatch):
     trouble = LocalTrouble("disco lleno")
-    sending(monkeypatch, trouble)
-    entry = create()
-    where.outbox.put(entry)
-    outcome = delivery.deliver(entry, where, ui=Quiet(), fresh=True)
+    _entry, outcome = outcome_of(where, monkeypatch, trouble, fresh=True)
     assert outcome == delivery.Kept("disco lleno", None, ExitCode.USAGE, trouble)
     with pytest.raises(LocalTrouble) as caught:
         delivery.result_or_raise(outcome)
@@ -235,10 +230,7 @@ def test_local_trouble_keeps_the_entry_and_says_no_step(where: Where, monkeypatc
 
 def test_a_bug_keeps_the_entry_and_goes_up_as_itself(where: Where, monkeypatch):
     bug = RuntimeError("algo")
-    sending(monkeypatch, bug)
-    entry = create()
-    where.outbox.put(entry)
-    outcome = delivery.deliver(entry, where, ui=Quiet(), fresh=False)
+    entry, outcome = outcome_of(where, monkeypatch, bug, fresh=False)
     assert isinstance(outcome, delivery.Kept) and outcome.exit_code == ExitCode.BUG
     assert stored(where)[entry.id].last_error == "Error inesperado de escalate: RuntimeError"
     with pytest.raises(RuntimeError):

@@ -185,29 +185,19 @@ def test_no_function_is_above_cyclomatic_20():
 
 # Names vulture cannot see used, and why each is alive.
 ALIVE = {
-    # registered by a decorator or by name: typer commands and callbacks, key bindings
-    "main_options": "typer callback (@root.callback)",
-    "contacted": "command, registered by name in cli/app.py COMMANDS",
-    "drop": "command (@app.command)", "serve": "command (@app.command)",
-    "_interrupt": "prompt_toolkit key binding", "_finish": "prompt_toolkit key binding",
-    "_yes": "prompt_toolkit key binding", "_no": "prompt_toolkit key binding",
-    "_default": "prompt_toolkit key binding", "_other": "prompt_toolkit key binding",
+    **dict.fromkeys(["main_options", "contacted", "drop", "serve"],
+                    "a command or callback: typer registers it by decorator or by name"),
+    **dict.fromkeys(["_interrupt", "_finish", "_yes", "_no", "_default", "_other"],
+                    "a prompt_toolkit key binding (registered by decorator)"),
     "__getattr__": "module attribute hook (PEP 562): cli.app.app",
-    # overrides the frameworks call
     "format_help": "click calls it", "log_request": "the standard library's server calls it",
     "daemon_threads": "socketserver reads it", "to_python": "werkzeug's converter protocol",
-    # enum members, read by iterating the enum
-    "TELEFONO": "Channel member", "CORREO": "Channel member", "CHAT": "Channel member",
-    "WHATSAPP": "Channel member", "REDES": "Channel member", "WEB": "Channel member",
-    # pydantic reads them
-    "model_config": "pydantic model settings", "_spellings": "pydantic validator",
-    "_no_urgent": "pydantic validator", "_words": "pydantic validator",
-    "_split": "pydantic validator", "_days": "pydantic validator",
-    "_clock": "pydantic validator", "_order": "pydantic validator",
-    "_holidays": "pydantic validator",
-    # hubspot-api-client's Configuration reads them
-    "access_token": "client configuration", "retries": "client configuration",
-    "user_agent": "client configuration", "pool_manager": "client configuration",
+    **dict.fromkeys(["TELEFONO", "CORREO", "CHAT", "WHATSAPP", "REDES", "WEB"],
+                    "a Channel member, read by iterating the enum"),
+    **dict.fromkeys(["model_config", "_spellings", "_no_urgent", "_words", "_split", "_days",
+                     "_clock", "_order", "_holidays"], "pydantic reads it"),
+    **dict.fromkeys(["access_token", "retries", "user_agent", "pool_manager"],
+                    "hubspot-api-client's Configuration reads it"),
 }
 # Dead, in issue 18's rooms: that branch removes them (this set only shrinks).
 KNOWN_DEAD = {"_notes", "_pipelines"}
