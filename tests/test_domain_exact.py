@@ -413,3 +413,11 @@ def test_business_days_are_the_portals_whatever_the_machines_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_answers_an_escalation_stands_for_build_it_again():
+    made = build(changes=["placa=ABC1234"], channel="chat", when="ayer", phone="5512345678")
+    again = Escalation.from_input(made.as_input(), Rules(), NOW).replace(
+        escalate_id=made.escalate_id)
+    assert again == made
+    assert build().as_input()["channel"] is None

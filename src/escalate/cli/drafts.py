@@ -57,9 +57,7 @@ def resume(env: Env, wanted: str) -> Resumed:
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
                        editing=editing if isinstance(editing, str) else None)
     if entry.kind == "create" and not entry.state.get("ticket"):
-        return Resumed(answers=_from_escalation(entry.payload), entry_id=entry.id,
-                       escalate_id=str(entry.payload.get("escalation", {}).get("escalate_id")
-                                       or "") or None)
+        return _kept_create(entry.payload, entry.id)
     raise InvalidInput([f"la entrada {short_id(entry.id)} ya no se puede editar: HubSpot ya "
                         "tiene parte de ella"],
                        next_steps=(Next("outbox_send", "Termine de enviarla con"),))
@@ -81,11 +79,17 @@ def _input(raw: Any) -> EscalationInput:
     return answers
 
 
-def _from_escalation(payload: dict[str, Any]) -> EscalationInput:
-    data = payload.get("escalation") or {}
-    answers = _input({**data, "changes": [f"{c.get('field')}={c.get('value')}"
-                                          for c in data.get("changes") or []
-                                          if isinstance(c, dict)],
-                      "attachments": [str(f.get("path")) for f in payload.get("files") or []
-                                      if isinstance(f, dict)]})
-    return answers
+def _kept_create(payload: dict[str, Any], entry_id: str) -> Resumed:
+    """A kept create taken up again: its answers (its attachments' paths among them), and
+    its identity, so that it never becomes two tickets."""
+    from ..domain.escalation import Escalation
+
+    try:
+        escalation = Escalation.from_json(payload["escalation"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput([f"la escalación guardada no se puede leer: {exc}"]) from None
+    answers = escalation.as_input()
+    answers["attachments"] = [str(f.get("path")) for f in payload.get("files") or []
+                              if isinstance(f, dict)]
+    return Resumed(answers=_input(answers), entry_id=entry_id,
+                   escalate_id=escalation.escalate_id)

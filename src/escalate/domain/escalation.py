@@ -140,6 +140,16 @@ class Escalation:
         data["changes"] = list(answers.get("changes") or [])
         return cls.build(data, rules, now)
 
+    def as_input(self) -> EscalationInput:
+        """The answers an agent would type for this escalation (`from_input`'s inverse)."""
+        return EscalationInput(
+            policy=self.policy, client_name=self.client_name, email=self.email,
+            phone=self.phone, priority=self.priority.value, what=self.what, how=self.how,
+            where=self.where, when=self.when,
+            changes=[f"{c.field}={c.value}" for c in self.changes],
+            channel=self.channel.value if self.channel else None,
+            created_at=self.created_at.isoformat())
+
     def replace(self, **changes: Any) -> Escalation:
         """A copy with some values changed (not validated again)."""
         return dataclasses.replace(self, **changes)
