@@ -297,3 +297,69 @@ def test_a_kept_create_stores_the_escalation_the_reads_and_the_files(tmp_path: P
     assert create_entry(made, [], prepared, contact=ana).state == {
         "duplicates_accepted": True, "contact": ana.__dict__, "contact_accepted": True}
     assert create_entry(made, [], prepared).state == {"duplicates_accepted": True}
+
+
+def test_a_later_format_is_reached_through_each_step_in_order(monkeypatch):
+    from escalate.workflows import entries
+
+    steps: list[tuple[str, int]] = []
+
+    def step(to: int) -> Any:
+        def run(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+            steps.append((kind, to))
+            return {**payload, f"v{to}": True}
+        return run
+
+    monkeypatch.setattr(entries, "PAYLOAD_VERSION", 3)
+    monkeypatch.setattr(entries, "_STEPS", {1: step(2), 2: step(3)})
+    old = Entry("a" * 32, "attach", {"ticket_id": "7"})
+    assert entries.migrate(old).payload == {"ticket_id": "7", "v2": True, "v3": True,
+                                            "version": 3}
+    assert steps == [("attach", 2), ("attach", 3)]
+    assert entries.migrate(Entry("b" * 32, "attach", {"version": 2})).payload == {
+        "version": 3, "v3": True}
+
+
+@pytest.mark.parametrize("version", [0, -1, True, "1", 1.0])
+def test_a_version_that_is_not_a_positive_whole_number_is_unreadable(version: Any):
+    from escalate.workflows.entries import migrate
+
+    with pytest.raises(ValueError, match="no válida"):
+        migrate(Entry("a" * 32, "attach", {"version": version}))
+
+
+def test_a_declined_create_is_dropped_as_the_agents_choice(where: Where, monkeypatch):
+    from escalate.errors import Declined
+
+    declined = Declined("No se creó el ticket.")
+    _entry, outcome = outcome_of(where, monkeypatch, declined, fresh=True)
+    assert outcome == delivery.Dropped("No se creó el ticket.", ExitCode.OK, declined)
+    assert stored(where) == {}
+
+
+def test_ctrl_c_while_sending_keeps_the_entry_and_says_how_to_send_it(where: Where,
+                                                                       monkeypatch):
+    from escalate.errors import Interrupted
+
+    sending(monkeypatch, KeyboardInterrupt())
+    entry = create()
+    where.outbox.put(entry)
+    with pytest.raises(Interrupted) as caught:
+        delivery.deliver(entry, where, ui=Quiet(), fresh=True)
+    assert caught.value.next_steps == (send_later(entry),)
+    assert stored(where)[entry.id].last_error == "Interrumpido por el usuario."
+
+
+def test_local_trouble_once_hubspot_holds_part_is_exit_5(where: Where, monkeypatch):
+    trouble = LocalTrouble("disco lleno")
+    _entry, outcome = outcome_of(where, monkeypatch, trouble, fresh=True,
+                                entry=create(ticket={"id": "7"}))
+    assert outcome.exit_code == ExitCode.UNREACHABLE == trouble.exit_code
+
+
+def test_a_refused_fresh_command_is_dropped_by_keep_and_send(where: Where, monkeypatch):
+    sending(monkeypatch, InvalidInput(["mal"]))
+    entry = create()
+    with pytest.raises(InvalidInput):
+        delivery.keep_and_send(entry, where, ui=Quiet(), replaces=entry.id)
+    assert stored(where) == {}
