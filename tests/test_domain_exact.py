@@ -369,6 +369,10 @@ def test_the_policy_files_owners_are_users_emails_under_any_spelling_of_a_level(
     assert policy.matrix.owner_for(Priority.BAJA, "web") is None
     assert policy.followup.hours_for(Priority.ALTA, 48) == 12
     assert policy.followup.hours_for(None, 48) == 48
+    ruled = parse('[matrix]\nALTA = "tl@a.example"\n[[matrix.rules]]\n'
+                  'where_contains = ["app"]\nowner = "app@a.example"\n', Path("escalate.toml"))
+    assert ruled.matrix.owner_for(Priority.ALTA, "la app móvil") == "app@a.example"
+    assert ruled.matrix.owner_for(Priority.ALTA, "portal web") == "tl@a.example"
     for bad, words in (('URGENTE = "nadie"', "«nadie» no es un correo válido"),
                        ("URGENTE = 7", "se esperaba el correo de un usuario de HubSpot")):
         with pytest.raises(InvalidInput) as caught:
@@ -416,7 +420,8 @@ def test_business_days_are_the_portals_whatever_the_machines_zone(
 
 
 def test_the_answers_an_escalation_stands_for_build_it_again():
-    made = build(changes=["placa=ABC1234"], channel="chat", when="ayer", phone="5512345678")
+    made = build(changes=["placa=ABC1234"], channel="chat", when="ayer", phone="5512345678",
+                 created_at="2026-11-20T10:00:00+00:00")
     again = Escalation.from_input(made.as_input(), Rules(), NOW).replace(
         escalate_id=made.escalate_id)
     assert again == made
