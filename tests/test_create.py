@@ -11,7 +11,7 @@ from .conftest import ANA, Cli, Sandbox, with_option
 
 def creates(sandbox: Sandbox) -> list[dict]:
     return [r for r in sandbox.requests()
-            if r["method"] == "POST" and r["path"] == "/crm/v3/objects/tickets"]
+            if r["method"] == "POST" and r["path"] == "/crm/objects/2026-09/tickets"]
 
 
 def test_a_create_by_email_leaves_one_ticket_right_in_every_field(cli: Cli, sandbox: Sandbox):
@@ -70,9 +70,9 @@ def test_a_second_create_sends_at_most_three_requests(cli: Cli, sandbox: Sandbox
     assert first == 6
     calls = [(r["method"], r["path"]) for r in second]
     # the contact lookup and the duplicate search run together, in either order
-    assert sorted(calls[:2]) == [("GET", "/crm/v3/objects/contacts/ana.lopez@example.com"),
-                                 ("POST", "/crm/v3/objects/tickets/search")]
-    assert calls[2:] == [("POST", "/crm/v3/objects/tickets")]
+    assert sorted(calls[:2]) == [("GET", "/crm/objects/2026-09/contacts/ana.lopez@example.com"),
+                                 ("POST", "/crm/objects/2026-09/tickets/search")]
+    assert calls[2:] == [("POST", "/crm/objects/2026-09/tickets")]
 
 
 def test_an_open_ticket_with_the_same_policy_is_reported_without_a_terminal(

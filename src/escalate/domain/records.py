@@ -83,6 +83,24 @@ class PropertyInfo:
 
 
 @dataclass(frozen=True)
+class AssociationLabel:
+    """An association type between two object types: HubSpot's own (HUBSPOT_DEFINED, no
+    label) or one a portal made (USER_DEFINED, with its label)."""
+
+    category: str
+    type_id: int
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Association:
+    """One associated object and the types (labels) that link it."""
+
+    to_id: str
+    types: tuple[AssociationLabel, ...] = ()
+
+
+@dataclass(frozen=True)
 class Account:
     portal_id: str
     ui_domain: str = "app.hubspot.com"
