@@ -182,6 +182,17 @@ def test_250_due_tickets_are_raised_and_noted_100_per_request(cli: Cli, sandbox:
     assert len(reads) == 5  # history reads take 50 tickets each (HubSpot refuses more)
 
 
+def test_a_second_bump_at_once_under_search_lag_raises_nothing(cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    [ticket] = seed(sandbox, {"priority": "MEDIUM", "created": 60})
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    assert [r["id"] for r in cli("bump", "--json").json()["raised"]] == [ticket]
+    again = cli("bump", "--json")  # search still finds it at MEDIA, raised an hour ago
+    assert again.code == 0 and again.json()["raised"] == []
+    assert priority_of(sandbox, ticket) == "HIGH"
+    assert len(note_texts(sandbox, ticket)) == 1
+
+
 def test_when_the_notes_fail_the_raised_tickets_are_named(cli: Cli, sandbox: Sandbox):
     with_policy(cli)
     [ticket] = seed(sandbox, {"priority": "HIGH", "created": 30})

@@ -199,6 +199,45 @@ def test_contacted_completes_the_task_and_a_call_no_longer_owed_is_completed_wit
     assert len(tasks_of(sandbox, called)) == 1
 
 
+def test_a_call_recorded_a_second_ago_gets_no_task_under_search_lag(cli: Cli,
+                                                                   sandbox: Sandbox):
+    [ticket] = overdue(sandbox, ANA)
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    # the call is recorded in HubSpot: search still finds the ticket owed, as it was
+    sandbox.client.crm.tickets.basic_api.update(ticket, simple_public_object_input={
+        "properties": {"escalate_last_client_update": str(int(time.time() * 1000))}})
+    run = cli("followup", "--tareas", "--todos", "--json").json()
+    assert (run["created"], run["completed"]) == (0, 0)
+    assert tasks_of(sandbox, ticket) == []
+
+
+def test_a_task_completed_by_hand_a_second_ago_is_left_as_it_is_under_search_lag(
+        cli: Cli, sandbox: Sandbox):
+    now = int(time.time() * 1000)
+    created = now - 72 * HOUR_MS
+    [ticket] = sandbox.control("POST", "history", {"object": "tickets", "records": [{
+        "properties": {"subject": "POL-7 - Ana López", "hs_pipeline": "0",
+                       "hs_pipeline_stage": "2", "hs_ticket_priority": "HIGH",
+                       "escalate_policy": "POL-7", "escalate_agent": ANA},
+        "created_at": created, "associations": {"contacts": ["1001"]},
+        "changes": [{"at": now - HOUR_MS,  # the call was made an hour ago: nothing owed
+                     "properties": {"escalate_last_client_update": str(now - HOUR_MS)}}]}]})[
+        "ids"]
+    [task] = sandbox.control("POST", "history", {"object": "tasks", "records": [{
+        "properties": {"hs_timestamp": str(now - 2 * HOUR_MS), "hs_task_type": "CALL",
+                       "hs_task_subject": f"Llamar a Ana López · ticket {ticket}",
+                       "hs_task_body": f"escalate llamada {ticket}:sin_resolver:{created}",
+                       "hs_task_status": "NOT_STARTED", "hubspot_owner_id": ANA},
+        "created_at": now - 2 * HOUR_MS, "associations": {"tickets": [ticket]}}]})["ids"]
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    api(sandbox, "PATCH", f"/crm/objects/2026-09/tasks/{task}", {"properties": {
+        "hs_task_status": "COMPLETED", "hs_task_body": "Llamada hecha a mano"}})
+    run = cli("followup", "--tareas", "--todos", "--json").json()  # search: still open
+    assert (run["created"], run["completed"]) == (0, 0)
+    [kept] = tasks_of(sandbox, str(ticket))
+    assert kept.properties["hs_task_body"] == "Llamada hecha a mano"
+
+
 def test_mias_tareas_only_touches_that_agents_calls(cli: Cli, sandbox: Sandbox):
     ana, luis = overdue(sandbox, ANA, LUIS)
     run = cli("followup", "--tareas", "--json", environ=ANA_ENV).json()

@@ -121,6 +121,7 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
             if owed is not None and key is not None and not _has(tasks.get(tid, {}), key):
                 creates.append(owed)
         report.outcomes += _create(gateway, settings, portal, clock, creates, now)
+        completes = _still_open(gateway, completes)
         if completes:
             gateway.update_tasks([(t.id, completion_properties(t, why)) for t, why in completes])
             report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
@@ -139,6 +140,18 @@ def tid_of(task: Task) -> str:
 def _has(tasks: dict[str, Task], key: CallKey) -> bool:
     """Whether some task (open, or already completed by someone) stands for this call."""
     return any(t.key == key for t in tasks.values())
+
+
+def _still_open(gateway: Gateway,
+                completes: list[tuple[Task, str]]) -> list[tuple[Task, str]]:
+    """The tasks to complete that are still open, as HubSpot holds them now: the task
+    search lags writes, so a task someone completed a second ago is still found open (one
+    batch read, only when there is any to complete)."""
+    if not completes:
+        return []
+    fresh = {t.id: t for t in gateway.tasks([t.id for t, _why in completes])}
+    return [(task, why) for task, why in completes
+            if task.id in fresh and fresh[task.id].open and fresh[task.id].key == task.key]
 
 
 def _known_tasks(gateway: Gateway, tasks: dict[str, dict[str, Task]],
