@@ -546,6 +546,29 @@ def test_one_retry_budget_for_the_whole_command_under_endless_503s():
     assert calls < 40
 
 
+def test_a_long_command_meeting_a_429_now_and_then_is_not_given_up_for_its_length():
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(busy_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    limited = _api_error(429, {"message": "You have reached your ten_secondly_rolling limit.",
+                               "policyName": "TEN_SECONDLY_ROLLING"})
+    answers = iter([limited, None] * 20)
+
+    def request() -> str:
+        failure = next(answers)
+        if failure is not None:
+            raise failure
+        return "ok"
+
+    for _ in range(20):  # ten minutes of work, a 429 every half minute, each then answered
+        fake.now += 30
+        assert policy.run(request, idempotent=True, is_api_error=is_api_error,
+                          translate=translate) == "ok"
+    assert fake.now - 1000.0 > 600
+
+
 def test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up():
     from urllib3.exceptions import NewConnectionError
 
