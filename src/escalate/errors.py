@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .domain.records import PropertyRule
 
 # Where an unexpected error (a bug) is to be reported.
 REPORT_TO = "el equipo de desarrollo de escalate (issue en el repositorio del proyecto)"
@@ -162,6 +165,18 @@ class RequiredProperties(NeedsAdmin):
                  answer: HubSpotAnswer | None = None) -> None:
         super().__init__(message, hint=hint, answer=answer)
         self.properties = properties
+
+
+class RuleRefused(NeedsAdmin):
+    """HubSpot refused a value for a validation rule an admin set on the property (API
+    2026-09 enforces them on writes): `property_name`, and `rule` (a `PropertyRule`) when
+    HubSpot's answer says which."""
+
+    def __init__(self, message: str, *, property_name: str, rule: PropertyRule | None = None,
+                 hint: str | None = None, answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.property_name = property_name
+        self.rule = rule
 
 
 class AuthProblem(EscalateError):

@@ -25,6 +25,7 @@ from ..domain.records import (
     AssociationLabel,
     Contact,
     Pipeline,
+    PortalRules,
     PropertyInfo,
     Stage,
     Ticket,
@@ -54,6 +55,7 @@ from .shapes import (
     json_answer,
     label_from_json,
     next_after,
+    portal_rules_from_json,
     property_info,
     ticket_from_json,
 )
@@ -239,6 +241,12 @@ class Gateway(TeamCalls, HistoryCalls):
     def ticket_properties(self) -> dict[str, PropertyInfo]:
         answer = self._raw("GET", paths.properties("tickets"))
         return {str(p["name"]): property_info(p) for p in answer.get("results") or []}
+
+    def ticket_rules(self) -> PortalRules:
+        """The validation rules an admin set on ticket properties, and the properties an
+        admin made required (the property validations API; HubSpot enforces both on writes
+        from API version 2026-09)."""
+        return portal_rules_from_json(self._raw("GET", paths.property_validations()))
 
     def create_property_group(self, name: str, label: str) -> bool:
         """Create a ticket property group; False when it already exists."""

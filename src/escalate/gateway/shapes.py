@@ -7,7 +7,15 @@ import json
 from typing import Any
 
 from ..domain.moments import parse_time
-from ..domain.records import Association, AssociationLabel, Contact, PropertyInfo, Ticket
+from ..domain.records import (
+    Association,
+    AssociationLabel,
+    Contact,
+    PortalRules,
+    PropertyInfo,
+    PropertyRule,
+    Ticket,
+)
 
 CONTACT_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone"]
 
@@ -63,11 +71,37 @@ def next_after(answer: dict[str, Any]) -> str | None:
 
 
 def property_info(found: dict[str, Any]) -> PropertyInfo:
+    metadata = found.get("modificationMetadata") or {}
     return PropertyInfo(
         name=str(found["name"]), type=str(found.get("type") or ""),
         options=tuple((str(o.get("value")), str(o.get("label")))
                       for o in found.get("options") or [] if not o.get("hidden")),
-        unique=bool(found.get("hasUniqueValue")))
+        unique=bool(found.get("hasUniqueValue")), label=str(found.get("label") or ""),
+        field_type=str(found.get("fieldType") or ""),
+        read_only=bool(found.get("calculated") or metadata.get("readOnlyValue")),
+        external_options=bool(found.get("externalOptions")))
+
+
+# How the sandbox serves a property an admin made required on the validations API (HubSpot
+# documents no rule type for it: hubspot-facts.md, docs/architecture.md).
+REQUIRED_RULE = "REQUIRED"
+
+
+def portal_rules_from_json(answer: dict[str, Any]) -> PortalRules:
+    """The property validations answer: each property's rules, and the required ones."""
+    rules: dict[str, tuple[PropertyRule, ...]] = {}
+    required: list[str] = []
+    for found in answer.get("results") or []:
+        name = str(found.get("propertyName") or "")
+        listed = [PropertyRule(kind=str(r.get("ruleType") or ""),
+                               arguments=tuple(str(a) for a in r.get("ruleArguments") or []))
+                  for r in found.get("propertyValidationRules") or [] if isinstance(r, dict)]
+        if any(rule.kind == REQUIRED_RULE for rule in listed):
+            required.append(name)
+        kept = tuple(rule for rule in listed if rule.kind != REQUIRED_RULE)
+        if name and kept:
+            rules[name] = kept
+    return PortalRules(rules=rules, required=tuple(required))
 
 
 def label_from_json(found: dict[str, Any]) -> AssociationLabel:
