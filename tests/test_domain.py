@@ -216,3 +216,10 @@ def test_the_plain_email_path_agrees_with_email_validator(text):
     except EmailNotValidError:
         expected = None
     assert normalise_email(text) == expected
+
+
+def test_a_description_without_sections_has_none_instead_of_failing():
+    from escalate.domain.report import sections
+
+    assert sections("") == {} and sections("texto libre") == {}
+    assert sections("QUÉ: a\nDÓNDE: b") == {"QUÉ": "a", "DÓNDE": "b"}
