@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -373,3 +377,27 @@ def test_the_rate_limit_window_can_be_shortened_for_tests(sandbox: Sandbox):
     assert "X-HubSpot-RateLimit-Max" not in headers  # started with per_10s=0: no limit again
     status, _, _ = call(sandbox, "POST", "/_sandbox/rate_limit", {"window_ms": 0})
     assert status == 400
+
+
+# -- the lag a served sandbox starts with ------------------------------------------------
+
+@pytest.mark.parametrize("options, lagging", [((), True), (("--sin-retraso",), False)])
+def test_a_served_sandbox_lags_search_by_default_and_not_with_sin_retraso(
+        tmp_path: Path, options: tuple[str, ...], lagging: bool):
+    env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "escalate", "sandbox", "serve",
+                               "--port", "0", "--per-10s", "0", *options],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              env=env)
+    try:
+        assert server.stdout is not None
+        served = Sandbox.__new__(Sandbox)
+        served.url = server.stdout.readline().strip()
+        ticket = new_ticket(served)
+        assert (ticket not in search_ids(served)) is lagging
+        served.control("POST", "reset", {})  # the knobs come back as the server started
+        ticket = new_ticket(served)
+        assert (ticket not in search_ids(served)) is lagging
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
