@@ -142,3 +142,22 @@ def test_a_merged_ticket_answers_with_the_primary(sandbox: Sandbox):
     [read] = hubspot.tickets_by_id([merged], ["hs_merged_object_ids"])
     assert read.id == primary and read.properties["hs_merged_object_ids"] == merged
     assert legacy(sandbox) == []
+
+
+def test_a_contact_whose_phone_changed_a_second_ago_is_not_found_by_the_old_one(
+        cli: Cli, sandbox: Sandbox):
+    hour_ago = int(time.time() * 1000) - HOUR_MS
+    [marta] = sandbox.control("POST", "history", {"object": "contacts", "records": [{
+        "properties": {"firstname": "Marta", "lastname": "Ruiz", "phone": "+52 55 4444 3333",
+                       "email": "marta.ruiz@example.com"}, "created_at": hour_ago}]})["ids"]
+    args = ["--poliza", "POL-77", "--cliente", "Marta Ruiz", "--prioridad", "MEDIA",
+            "--que", "No carga la póliza", "--como", "Abrir la app", "--donde", "App móvil"]
+    found = cli("create", *args, "--telefono", "55 4444 3333", "--json")
+    assert found.code == 0 and found.json()["contact"]["id"] == str(marta)
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    sandbox.client.crm.contacts.basic_api.update(str(marta), simple_public_object_input={
+        "properties": {"phone": "+52 55 9999 0000"}})  # search still has the old number
+    moved = cli("create", *args[2:], "--poliza", "POL-78", "--telefono", "55 4444 3333")
+    assert moved.code == 3, moved.err
+    sandbox.control("POST", "search_lag", {"ms": 0})
+    assert len(sandbox.tickets()) == 1

@@ -282,20 +282,26 @@ class Gateway(TeamCalls, HistoryCalls):
         return contact_from_json(found) if found is not None else None
 
     def contacts_by_phone(self, national: str, e164: str) -> list[Contact]:
-        """Contacts whose phone or mobile is this number, however it was typed in HubSpot."""
-        groups = [
-            {"filters": [{"propertyName": "hs_searchable_calculated_phone_number",
-                          "operator": "EQ", "value": national}]},
-            {"filters": [{"propertyName": "hs_searchable_calculated_mobile_number",
-                          "operator": "EQ", "value": national}]},
-            {"filters": [{"propertyName": "phone", "operator": "IN",
-                          "values": [e164, national]}]},
-            {"filters": [{"propertyName": "mobilephone", "operator": "IN",
-                          "values": [e164, national]}]},
-        ]
+        """Contacts whose phone or mobile is this number, however it was typed in HubSpot.
+
+        A search finds them; a batch read of what it found keeps those that still have the
+        number (search lags writes: a contact whose phone changed a second ago is still
+        found by the old one)."""
+        matches = _phone_matches(national, e164)
+        groups = [{"filters": [{"propertyName": name, "operator": "IN", "values": list(values)}]}
+                  for name, values in matches]
         answer = self._raw("POST", paths.search("contacts"), body={
             "filterGroups": groups, "properties": CONTACT_PROPERTIES, "limit": 20})
-        return [contact_from_json(c) for c in answer.get("results") or []]
+        ids = [str(c.get("id")) for c in answer.get("results") or []]
+        if not ids:
+            return []
+        fresh = self._raw("POST", paths.batch("contacts", "read"), body={
+            "inputs": [{"id": i} for i in ids],
+            "properties": [*CONTACT_PROPERTIES, *(name for name, _ in matches)]})
+        by_id = {str(c.get("id")): c for c in fresh.get("results") or []}
+        return [contact_from_json(by_id[i]) for i in ids if i in by_id
+                and any((by_id[i].get("properties") or {}).get(name) in values
+                        for name, values in matches)]
 
     def contacts(self, ids: Iterable[str]) -> dict[str, Contact]:
         """Contacts by id, 100 per request."""
@@ -618,6 +624,14 @@ class Gateway(TeamCalls, HistoryCalls):
         return UploadedFile(id=str(uploaded.get("id")), name=name,
                             size=int(uploaded.get("size") or 0),
                             access=str(uploaded.get("access")))
+
+
+def _phone_matches(national: str, e164: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Where a contact's number may be, and as what: HubSpot's searchable digits of phone
+    and mobile (the national number), or the number as typed (hubspot-facts.md)."""
+    return [("hs_searchable_calculated_phone_number", (national,)),
+            ("hs_searchable_calculated_mobile_number", (national,)),
+            ("phone", (e164, national)), ("mobilephone", (e164, national))]
 
 
 def _token_forms(token: str) -> set[str]:
