@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import Cli, Sandbox
 
 HOUR_MS = 3_600_000
@@ -191,6 +193,26 @@ def test_a_second_bump_at_once_under_search_lag_raises_nothing(cli: Cli, sandbox
     assert again.code == 0 and again.json()["raised"] == []
     assert priority_of(sandbox, ticket) == "HIGH"
     assert len(note_texts(sandbox, ticket)) == 1
+
+
+def test_a_ticket_deleted_while_bump_runs_is_neither_raised_nor_noted(
+        cli: Cli, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch):
+    from escalate.gateway import Gateway
+
+    with_policy(cli)
+    kept, deleted = seed(sandbox, {"priority": "MEDIUM", "created": 60},
+                         {"priority": "MEDIUM", "created": 61})
+    update = Gateway.update_tickets
+
+    def someone_deletes_one_first(self: Gateway, changes: Any) -> list[str]:
+        sandbox.client.crm.tickets.basic_api.archive(deleted)  # in HubSpot, meanwhile
+        return update(self, changes)
+
+    monkeypatch.setattr(Gateway, "update_tickets", someone_deletes_one_first)
+    result = cli("bump", "--json")
+    assert result.code == 0, result.err
+    assert [r["id"] for r in result.json()["raised"]] == [kept]
+    assert len(result.json()["notes"]) == 1 and len(note_texts(sandbox, kept)) == 1
 
 
 def test_when_the_notes_fail_the_raised_tickets_are_named(cli: Cli, sandbox: Sandbox):
