@@ -1,7 +1,8 @@
 """The one place that talks to HubSpot, through the official `hubspot-api-client`.
 
-`hubspot` is imported when a gateway is built, and each API package only when first
-used: a command loads only the APIs it calls. HubSpot's errors are recognised by their
+`hubspot` is imported when a gateway is built; every request is JSON on a dated path of
+`paths`, sent through the `ApiClient` of one small generated package (the client's typed
+methods call the legacy paths HubSpot retires). HubSpot's errors are recognised by their
 attributes, so no API package is imported just for its exception class.
 """
 
