@@ -128,8 +128,9 @@ def kills(lab: Lab, count: int, parallel: int, seed: int) -> dict[str, int]:
 def agents(lab: Lab, count: int, faults: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     kinds = [(429, False), (502, False), (503, False), (502, True)]
-    paths = ["/crm/v3/objects/tickets", "/crm/v3/objects/contacts/search",
-             "/files/v3/files", "/crm/v3/objects/notes", "/crm/v3/objects/tickets/search"]
+    paths = ["/crm/objects/2026-09/tickets", "/crm/objects/2026-09/contacts/search",
+             "/files/2026-03/files", "/crm/objects/2026-09/notes",
+             "/crm/objects/2026-09/tickets/search"]
     for _ in range(faults):
         status, after = rng.choice(kinds)
         lab.control("POST", "/_sandbox/faults", {

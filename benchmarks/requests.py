@@ -66,7 +66,7 @@ def main() -> None:
         bench.run("attach", ticket, *files)
         seconds = time.perf_counter() - started
         log = bench.control("GET", "/_sandbox/requests")
-        uploads = [r for r in log if r["path"] == "/files/v3/files"]
+        uploads = [r for r in log if r["path"] == "/files/2026-03/files"]
         in_flight = max(sum(1 for u in uploads if u["started_at"] <= r["started_at"]
                             < u["finished_at"]) for r in uploads)
         span = max(r["finished_at"] for r in log) - min(r["started_at"] for r in log)

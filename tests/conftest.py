@@ -252,11 +252,11 @@ def png_bytes(seed: int = 0) -> bytes:
 def low_search_cap(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> int:
     """HubSpot's 10,000-result paging limit lowered to 1,000 on both sides, so the scenarios
     that cross it run on a thousand tickets (the full size lives in benchmarks/)."""
-    import escalate.gateway.hubspot as hubspot_gateway
+    from escalate.gateway import limits
 
     cap = 1_000
     sandbox.control("POST", "search_cap", {"results": cap})
-    monkeypatch.setattr(hubspot_gateway, "SEARCH_RESULTS_CAP", cap)
+    monkeypatch.setattr(limits, "SEARCH_RESULTS_CAP", cap)
     return cap
 
 

@@ -11,7 +11,7 @@ from .conftest import ANA, Cli, Sandbox, png_bytes
 
 
 def uploads(sandbox: Sandbox) -> list[dict]:
-    return [r for r in sandbox.requests() if r["path"] == "/files/v3/files"]
+    return [r for r in sandbox.requests() if r["path"] == "/files/2026-03/files"]
 
 
 def pictures(folder: Path, count: int) -> list[str]:
@@ -38,7 +38,7 @@ def test_three_pngs_become_three_private_files_in_one_note(cli: Cli, sandbox: Sa
                  "--json")
     assert result.code == 0, result.err
     log = sandbox.requests()  # before the checks below add their own reads
-    sent = [r for r in log if r["path"] == "/files/v3/files"]
+    sent = [r for r in log if r["path"] == "/files/2026-03/files"]
     data = result.json()
     assert set(data) == {"ticket_id", "note_id", "files"}
     ids = [f["id"] for f in data["files"]]
@@ -53,7 +53,7 @@ def test_three_pngs_become_three_private_files_in_one_note(cli: Cli, sandbox: Sa
     assert "Pantalla al guardar" in note["hs_note_body"]
     assert note["associations"]["contacts"].results  # also on the client's contact
     assert len(sent) == 3
-    assert len([r for r in log if r["path"] == "/crm/v3/objects/notes"]) == 1
+    assert len([r for r in log if r["path"] == "/crm/objects/2026-09/notes"]) == 1
     assert len(log) <= 5  # 3 uploads, 1 note, at most 1 ticket check
     spans = [(r["started_at"], r["finished_at"]) for r in sent]
     overlapping = max(sum(1 for s, f in spans if s <= start < f) for start, _ in spans)
@@ -127,7 +127,7 @@ def test_a_ticket_that_does_not_exist_exits_3_and_notes_nothing(cli: Cli, sandbo
     folder, and nothing else happens: no note, no later uploads, nothing kept."""
     result = cli("attach", "987654", *pictures(tmp_path, 2))
     assert result.code == 3 and "987654" in result.err
-    assert not [r for r in sandbox.requests() if r["path"] == "/crm/v3/objects/notes"]
+    assert not [r for r in sandbox.requests() if r["path"] == "/crm/objects/2026-09/notes"]
     assert len(uploads(sandbox)) <= 2
     assert cli("outbox").out.startswith("La bandeja de salida está vacía")
 
@@ -154,7 +154,7 @@ def test_create_checks_the_files_before_creating_anything(cli: Cli, sandbox: San
 def test_a_failed_upload_keeps_the_rest_for_outbox_send_without_uploading_twice(
         cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
     files = pictures(tmp_path, 3)
-    sandbox.fault(method="POST", path_prefix="/files/v3/files", times=1, status=503)
+    sandbox.fault(method="POST", path_prefix="/files/2026-03/files", times=1, status=503)
     result = cli("attach", ticket_id, *files, environ={"ESCALATE_RETRY_SECONDS": "0"})
     assert result.code == 5
     assert "outbox send" in result.err
@@ -171,7 +171,7 @@ def test_a_failed_upload_keeps_the_rest_for_outbox_send_without_uploading_twice(
 def test_on_a_terminal_the_agent_may_keep_a_note_with_what_did_upload(
         cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
     files = pictures(tmp_path, 2)
-    sandbox.fault(method="POST", path_prefix="/files/v3/files", times=1, status=503)
+    sandbox.fault(method="POST", path_prefix="/files/2026-03/files", times=1, status=503)
     result = cli("attach", ticket_id, *files, keys="s",
                  environ={"ESCALATE_RETRY_SECONDS": "0"})
     assert result.code == 0, result.err

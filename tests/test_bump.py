@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .conftest import Cli, Sandbox
 
 HOUR_MS = 3_600_000
@@ -81,8 +83,8 @@ def test_bump_raises_each_ticket_due_one_level_once_with_a_note_and_is_idempoten
                for t in note_texts(sandbox, low))
     assert note_texts(sandbox, restarted) == [] and note_texts(sandbox, young) == []
     writes = [(w["method"], w["path"]) for w in sandbox.writes()]
-    assert writes == [("POST", "/crm/v3/objects/tickets/batch/update"),
-                      ("POST", "/crm/v3/objects/notes/batch/create")]
+    assert writes == [("POST", "/crm/objects/2026-09/tickets/batch/update"),
+                      ("POST", "/crm/objects/2026-09/notes/batch/create")]
 
     sandbox.forget_requests()
     again = cli("bump", "--json")
@@ -176,16 +178,47 @@ def test_250_due_tickets_are_raised_and_noted_100_per_request(cli: Cli, sandbox:
     assert {r["id"] for r in result.json()["raised"]} == set(ids)
     assert len(result.json()["notes"]) == 250
     writes = [w["path"] for w in sandbox.writes()]
-    assert writes.count("/crm/v3/objects/tickets/batch/update") == 3
-    assert writes.count("/crm/v3/objects/notes/batch/create") == 3
+    assert writes.count("/crm/objects/2026-09/tickets/batch/update") == 3
+    assert writes.count("/crm/objects/2026-09/notes/batch/create") == 3
     reads = [r for r in sandbox.requests() if r["path"].endswith("/batch/read")]
-    assert len(reads) == 3
+    assert len(reads) == 5  # history reads take 50 tickets each (HubSpot refuses more)
+
+
+def test_a_second_bump_at_once_under_search_lag_raises_nothing(cli: Cli, sandbox: Sandbox):
+    with_policy(cli)
+    [ticket] = seed(sandbox, {"priority": "MEDIUM", "created": 60})
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    assert [r["id"] for r in cli("bump", "--json").json()["raised"]] == [ticket]
+    again = cli("bump", "--json")  # search still finds it at MEDIA, raised an hour ago
+    assert again.code == 0 and again.json()["raised"] == []
+    assert priority_of(sandbox, ticket) == "HIGH"
+    assert len(note_texts(sandbox, ticket)) == 1
+
+
+def test_a_ticket_deleted_while_bump_runs_is_neither_raised_nor_noted(
+        cli: Cli, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch):
+    from escalate.gateway import Gateway
+
+    with_policy(cli)
+    kept, deleted = seed(sandbox, {"priority": "MEDIUM", "created": 60},
+                         {"priority": "MEDIUM", "created": 61})
+    update = Gateway.update_tickets
+
+    def someone_deletes_one_first(self: Gateway, changes: Any) -> list[str]:
+        sandbox.client.crm.tickets.basic_api.archive(deleted)  # in HubSpot, meanwhile
+        return update(self, changes)
+
+    monkeypatch.setattr(Gateway, "update_tickets", someone_deletes_one_first)
+    result = cli("bump", "--json")
+    assert result.code == 0, result.err
+    assert [r["id"] for r in result.json()["raised"]] == [kept]
+    assert len(result.json()["notes"]) == 1 and len(note_texts(sandbox, kept)) == 1
 
 
 def test_when_the_notes_fail_the_raised_tickets_are_named(cli: Cli, sandbox: Sandbox):
     with_policy(cli)
     [ticket] = seed(sandbox, {"priority": "HIGH", "created": 30})
-    sandbox.fault(method="POST", path_prefix="/crm/v3/objects/notes/batch/create", times=1,
+    sandbox.fault(method="POST", path_prefix="/crm/objects/2026-09/notes/batch/create", times=1,
                   status=400)
     result = cli("bump")
     assert result.code == 3, result.err

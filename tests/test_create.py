@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -11,7 +12,7 @@ from .conftest import ANA, DOWN, Cli, Sandbox, with_option
 
 def creates(sandbox: Sandbox) -> list[dict]:
     return [r for r in sandbox.requests()
-            if r["method"] == "POST" and r["path"] == "/crm/v3/objects/tickets"]
+            if r["method"] == "POST" and r["path"] == "/crm/objects/2026-09/tickets"]
 
 
 def test_a_create_by_email_leaves_one_ticket_right_in_every_field(cli: Cli, sandbox: Sandbox):
@@ -70,9 +71,9 @@ def test_a_second_create_sends_at_most_three_requests(cli: Cli, sandbox: Sandbox
     assert first == 6
     calls = [(r["method"], r["path"]) for r in second]
     # the contact lookup and the duplicate search run together, in either order
-    assert sorted(calls[:2]) == [("GET", "/crm/v3/objects/contacts/ana.lopez@example.com"),
-                                 ("POST", "/crm/v3/objects/tickets/search")]
-    assert calls[2:] == [("POST", "/crm/v3/objects/tickets")]
+    assert sorted(calls[:2]) == [("GET", "/crm/objects/2026-09/contacts/ana.lopez@example.com"),
+                                 ("POST", "/crm/objects/2026-09/tickets/search")]
+    assert calls[2:] == [("POST", "/crm/objects/2026-09/tickets")]
 
 
 def test_an_open_ticket_with_the_same_policy_is_reported_without_a_terminal(
@@ -83,6 +84,25 @@ def test_an_open_ticket_with_the_same_policy_is_reported_without_a_terminal(
     assert "póliza POL-1001" in result.err
     assert [d["id"] for d in result.json()["possible_duplicates"]] == [first["id"]]
     assert len(sandbox.tickets()) == 2
+
+
+def test_a_ticket_closed_a_second_ago_is_not_a_duplicate_under_search_lag(
+        cli: Cli, sandbox: Sandbox):
+    hour_ago = int(time.time() * 1000) - 3_600_000
+    [closed] = sandbox.control("POST", "history", {"object": "tickets", "records": [{
+        "properties": {"subject": "POL-1001 - Ana López", "hs_pipeline": "0",
+                       "hs_pipeline_stage": "2", "escalate_policy": "POL-1001"},
+        "created_at": hour_ago, "associations": {"contacts": ["1001"]}}]})["ids"]
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    sandbox.client.crm.tickets.basic_api.update(closed, simple_public_object_input={
+        "properties": {"hs_pipeline_stage": "4"}})  # search still finds it open
+    sandbox.forget_requests()
+    result = cli("create", *ANA, "--json", "--no-input")
+    assert result.code == 0, result.err
+    assert "possible_duplicates" not in result.json()
+    assert "póliza POL-1001" not in result.err
+    paths = [r["path"] for r in sandbox.requests()]
+    assert "/crm/objects/2026-09/tickets/batch/read" in paths  # what decided
 
 
 def test_declining_a_duplicate_on_a_terminal_creates_nothing(cli: Cli, sandbox: Sandbox):

@@ -181,3 +181,10 @@ def test_a_bump_note_names_its_raise_and_is_read_back():
 def test_each_priority_has_one_colour_for_the_terminal_and_the_report():
     assert [p.colour for p in Priority] == ["green", "yellow", "dark_orange", "red"]
     assert len({p.html_colour for p in Priority}) == 4
+
+
+def test_a_description_without_sections_has_none_instead_of_failing():
+    from escalate.domain.report import sections
+
+    assert sections("") == {} and sections("texto libre") == {}
+    assert sections("QUÉ: a\nDÓNDE: b") == {"QUÉ": "a", "DÓNDE": "b"}

@@ -449,7 +449,7 @@ def test_the_same_file_under_two_paths_is_uploaded_and_listed_once(
                  "--json")
     assert result.code == 0, result.err
     assert len(result.json()["files"]) == 1
-    assert len([r for r in sandbox.requests() if r["path"] == "/files/v3/files"]) == 1
+    assert len([r for r in sandbox.requests() if r["path"] == "/files/2026-03/files"]) == 1
     [note] = [n for n in sandbox.notes_of(ticket) if n.get("hs_attachment_ids")]
     assert len(note["hs_attachment_ids"].split(";")) == 1
 

@@ -143,7 +143,7 @@ def test_250_overdue_tickets_take_at_most_12_requests(cli: Cli, sandbox: Sandbox
     assert len(rows) == 250 and all(r["contact"]["phone"] or r["contact"]["email"] for r in rows)
     log = sandbox.requests()
     assert len(log) <= 12, [r["path"] for r in log]
-    assert not any(r["path"].startswith("/crm/v3/objects/tickets/") and
+    assert not any(r["path"].startswith("/crm/objects/2026-09/tickets/") and
                    r["path"].split("/")[-1].isdigit() for r in log)  # no per-ticket reads
 
 
@@ -176,4 +176,4 @@ def test_a_call_recorded_a_second_ago_is_never_listed_under_search_lag(cli: Cli,
     rows = cli("followup", "--json").json()
     assert [r["id"] for r in rows] == [waiting]
     log = [r["path"] for r in sandbox.requests()]
-    assert "/crm/v3/objects/tickets/batch/read" in log  # confirmed by a consistent read
+    assert "/crm/objects/2026-09/tickets/batch/read" in log  # confirmed by a consistent read

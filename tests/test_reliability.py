@@ -22,7 +22,7 @@ import pytest
 
 from .conftest import ANA, Cli, Sandbox, png_bytes, wait_for, with_option
 
-CREATE = {"method": "POST", "path": "/crm/v3/objects/tickets"}
+CREATE = {"method": "POST", "path": "/crm/objects/2026-09/tickets"}
 
 
 @pytest.fixture(params=["409", "400"])
@@ -100,7 +100,7 @@ def test_a_resend_the_read_missed_meets_the_conflict_and_returns_the_ticket(
     """The create's answer is lost and the read after it fails too: the resend meets
     HubSpot's conflict on escalate_id, in either shape, and reads the ticket instead."""
     sandbox.fault(**CREATE, times=1, status=502, after_commit=True)
-    sandbox.fault(method="GET", path_prefix="/crm/v3/objects/tickets/", times=1, status=404)
+    sandbox.fault(method="GET", path_prefix="/crm/objects/2026-09/tickets/", times=1, status=404)
     result = cli("create", *ANA, "--json")
     assert result.code == 0, result.err
     [ticket] = stored(sandbox)
@@ -151,12 +151,12 @@ def test_an_upload_failing_twice_then_succeeding_leaves_one_file(cli: Cli, sandb
     ticket = cli("create", *ANA, "--json").json()["id"]
     picture = tmp_path / "captura.png"
     picture.write_bytes(png_bytes(3))
-    sandbox.fault(method="POST", path="/files/v3/files", times=2, status=503)
+    sandbox.fault(method="POST", path="/files/2026-03/files", times=2, status=503)
     result = cli("attach", ticket, str(picture), "--json")
     assert result.code == 0, result.err
     [note] = sandbox.notes_of(ticket)
     assert note["hs_attachment_ids"] == result.json()["files"][0]["id"]
-    statuses = [r["status"] for r in sandbox.requests() if r["path"] == "/files/v3/files"]
+    statuses = [r["status"] for r in sandbox.requests() if r["path"] == "/files/2026-03/files"]
     assert statuses == [503, 503, 201]
 
 
@@ -164,14 +164,14 @@ def test_a_note_whose_reply_is_lost_is_created_once(cli: Cli, sandbox: Sandbox, 
     ticket = cli("create", *ANA, "--json").json()["id"]
     picture = tmp_path / "captura.png"
     picture.write_bytes(png_bytes(4))
-    sandbox.fault(method="POST", path="/crm/v3/objects/notes", times=1, status=502,
+    sandbox.fault(method="POST", path="/crm/objects/2026-09/notes", times=1, status=502,
                   after_commit=True)
     result = cli("attach", ticket, str(picture))
     assert result.code == 0, result.err
     assert len(sandbox.notes_of(ticket)) == 1
     contacted = cli("contacted", ticket, "--nota", "Avisado")
     assert contacted.code == 0
-    sandbox.fault(method="POST", path="/crm/v3/objects/notes", times=1, status=504,
+    sandbox.fault(method="POST", path="/crm/objects/2026-09/notes", times=1, status=504,
                   after_commit=True)
     assert cli("contacted", ticket, "--nota", "Avisado otra vez").code == 0
     assert len(sandbox.notes_of(ticket)) == 3
@@ -534,6 +534,29 @@ def test_one_retry_budget_for_the_whole_command_under_endless_503s():
     assert fake.now - 1000.0 <= 60 + 30  # the budget plus one request's timeout
     assert fake.slept <= 60
     assert calls < 40
+
+
+def test_a_long_command_meeting_a_429_now_and_then_is_not_given_up_for_its_length():
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(busy_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    limited = _api_error(429, {"message": "You have reached your ten_secondly_rolling limit.",
+                               "policyName": "TEN_SECONDLY_ROLLING"})
+    answers = iter([limited, None] * 20)
+
+    def request() -> str:
+        failure = next(answers)
+        if failure is not None:
+            raise failure
+        return "ok"
+
+    for _ in range(20):  # ten minutes of work, a 429 every half minute, each then answered
+        fake.now += 30
+        assert policy.run(request, idempotent=True, is_api_error=is_api_error,
+                          translate=translate) == "ok"
+    assert fake.now - 1000.0 > 600
 
 
 def test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up():

@@ -9,49 +9,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import Client
 
+from escalate_sandbox.routes import ROUTES
+
 from .conftest import Sandbox
 
 KINDS = ("contacts", "tickets", "notes", "tasks")
 
+# Every route of the sandbox's table, each path parameter filled with a value that exists.
+SAMPLES = {"<object:kind>": KINDS, "<object:to_kind>": ("contacts",), "<key>": ("1007",),
+           "<to_key>": ("1001",), "<owner_id>": ("9001",), "<pipeline_id>": ("0",),
+           "<name>": ("subject",), "<file_id>": ("190000001",)}
+
+
+def filled(path: str) -> list[str]:
+    paths = [path]
+    for part, values in SAMPLES.items():
+        paths = [p.replace(part, v) for p in paths for v in (values if part in p else ("",))]
+    return paths
+
+
 ENDPOINTS: list[tuple[str, str]] = [
-    ("GET", "/account-info/v3/details"),
-    ("GET", "/crm/v3/owners"),
-    ("GET", "/crm/v3/owners/9001"),
-    ("GET", "/crm/v3/pipelines/tickets"),
-    ("GET", "/crm/v3/pipelines/tickets/0"),
-    ("GET", "/crm/v3/properties/tickets"),
-    ("POST", "/crm/v3/properties/tickets"),
-    ("GET", "/crm/v3/properties/tickets/groups"),
-    ("POST", "/crm/v3/properties/tickets/groups"),
-    ("GET", "/crm/v3/properties/tickets/subject"),
-    *[(method, path.format(kind=kind))
-      for kind in KINDS
-      for method, path in (
-          ("POST", "/crm/v3/objects/{kind}"),
-          ("GET", "/crm/v3/objects/{kind}"),
-          ("POST", "/crm/v3/objects/{kind}/search"),
-          ("POST", "/crm/v3/objects/{kind}/batch/read"),
-          ("POST", "/crm/v3/objects/{kind}/batch/create"),
-          ("POST", "/crm/v3/objects/{kind}/batch/update"),
-          ("GET", "/crm/v3/objects/{kind}/1001"),
-          ("PATCH", "/crm/v3/objects/{kind}/1007"),
-          ("DELETE", "/crm/v3/objects/{kind}/1008"),
-      )],
-    ("POST", "/crm/v4/associations/tickets/contacts/batch/read"),
-    ("PUT", "/crm/v4/objects/tickets/1007/associations/default/contacts/1001"),
-    ("POST", "/files/v3/files"),
-    ("GET", "/files/v3/files/search"),
-    ("GET", "/files/v3/files/190000001"),
-    ("GET", "/_sandbox/requests"),
-    ("POST", "/_sandbox/faults"),
-    ("POST", "/_sandbox/latency"),
-    ("POST", "/_sandbox/rate_limit"),
-    ("POST", "/_sandbox/scopes"),
-    ("POST", "/_sandbox/search_lag"),
-    ("POST", "/_sandbox/unique_conflict"),
-    ("POST", "/_sandbox/required_properties"),
-    ("POST", "/_sandbox/history"),
-]
+    (route.method, path) for route in ROUTES
+    if route.path not in ("/_sandbox/reset", "/_sandbox/files/<int:file_id>")
+    and not (route.control and route.method == "DELETE")
+    for path in filled(route.path)]
 
 NAMES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
          "createdate", "email", "hs_timestamp", "hubspot_owner_id", "escalate_id",

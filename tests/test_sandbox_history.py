@@ -174,6 +174,6 @@ def test_a_sandbox_folder_from_before_schema_versions_is_migrated(tmp_path: Path
         row = store.get("tickets", 1500)
         assert row is not None and row.props["subject"] == "antiguo"
         with store.read() as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     finally:
         store.close()

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,12 +65,60 @@ def test_search_lag_hides_fresh_writes_from_search_only(sandbox: Sandbox):
     assert search_ids(sandbox) == [ticket]
 
 
-def test_an_update_under_lag_hides_the_object_from_search_again(sandbox: Sandbox):
-    ticket = new_ticket(sandbox)
+def seeded_ticket(sandbox: Sandbox, **props: Any) -> str:
+    """A ticket written an hour ago: outside any search lag."""
+    hour_ago = int(time.time() * 1000) - 3_600_000
+    [ticket] = sandbox.control("POST", "history", {"object": "tickets", "records": [
+        {"properties": {**TICKET, **props}, "created_at": hour_ago}]})["ids"]
+    return str(ticket)
+
+
+def test_an_update_under_lag_is_found_with_its_old_values_until_the_lag_passes(
+        sandbox: Sandbox):
+    ticket = seeded_ticket(sandbox, hs_ticket_priority="LOW")
     sandbox.control("POST", "search_lag", {"ms": 60_000})
-    assert search_ids(sandbox) == []  # created just now: still inside the lag
+    patched = call(sandbox, "PATCH", f"/crm/objects/2026-09/tickets/{ticket}",
+                   {"properties": {"hs_ticket_priority": "URGENT"}})
+    assert patched[0] == 200
+    urgent = {"filterGroups": [{"filters": [
+        {"propertyName": "hs_ticket_priority", "operator": "EQ", "value": "URGENT"}]}]}
+    low = {"filterGroups": [{"filters": [
+        {"propertyName": "hs_ticket_priority", "operator": "EQ", "value": "LOW"}]}]}
+    # HubSpot's index still holds the ticket as it was: found by its old value, with it
+    assert search_ids(sandbox, **low) == [ticket] and search_ids(sandbox, **urgent) == []
+    _, _, found = call(sandbox, "POST", "/crm/objects/2026-09/tickets/search",
+                       {**low, "properties": ["hs_ticket_priority"]})
+    assert found["results"][0]["properties"]["hs_ticket_priority"] == "LOW"
+    # get and batch read are consistent at once
+    _, _, read = call(sandbox, "GET", f"/crm/objects/2026-09/tickets/{ticket}"
+                                      "?properties=hs_ticket_priority")
+    assert read["properties"]["hs_ticket_priority"] == "URGENT"
+    sandbox.control("POST", "search_lag", {"ms": 0})  # the index catches up
+    assert search_ids(sandbox, **urgent) == [ticket] and search_ids(sandbox, **low) == []
+
+
+def test_an_update_is_found_with_its_new_values_once_the_lag_has_passed(sandbox: Sandbox):
+    ticket = seeded_ticket(sandbox, hs_ticket_priority="LOW")
+    sandbox.control("POST", "search_lag", {"ms": 100})
+    call(sandbox, "PATCH", f"/crm/objects/2026-09/tickets/{ticket}",
+         {"properties": {"hs_ticket_priority": "URGENT"}})
+    time.sleep(0.3)  # longer than the lag, however slow the machine
+    assert search_ids(sandbox, filterGroups=[{"filters": [
+        {"propertyName": "hs_ticket_priority", "operator": "EQ", "value": "URGENT"}]}]) == [ticket]
+
+
+def test_search_lag_over_two_updates_shows_the_value_before_both(sandbox: Sandbox):
+    ticket = seeded_ticket(sandbox, escalate_policy="A")
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    for value in ("B", "C"):
+        call(sandbox, "PATCH", f"/crm/objects/2026-09/tickets/{ticket}",
+             {"properties": {"escalate_policy": value}})
+    _, _, found = call(sandbox, "POST", "/crm/objects/2026-09/tickets/search",
+                       {"properties": ["escalate_policy"]})
+    assert [r["properties"]["escalate_policy"] for r in found["results"]] == ["A"]
     sandbox.control("POST", "search_lag", {"ms": 0})
-    assert search_ids(sandbox) == [ticket]
+    assert search_ids(sandbox, filterGroups=[{"filters": [
+        {"propertyName": "escalate_policy", "operator": "EQ", "value": "C"}]}]) == [ticket]
 
 
 # -- unique values --------------------------------------------------------------------------
@@ -118,12 +170,20 @@ def test_a_ticket_without_name_pipeline_or_stage_is_refused(sandbox: Sandbox, mi
 # -- values HubSpot refuses ------------------------------------------------------------------
 
 @pytest.mark.parametrize("email", ["ana", "ana@", "ana@example", "ana@@example.com",
-                                   "ana lópez@example.com", "ana@example.c0m"])
+                                   "ana lópez@example.com", "ana@example.c0m",
+                                   "ana@empresa.local", "ana@empresa.xyzq"])
 def test_an_invalid_contact_email_is_invalid_email(sandbox: Sandbox, email: str):
     status, _, body = call(sandbox, "POST", "/crm/v3/objects/contacts",
                            {"properties": {"email": email, "firstname": "Ana"}})
     assert status == 400 and body["category"] == "VALIDATION_ERROR"
     assert "INVALID_EMAIL" in body["message"]
+
+
+@pytest.mark.parametrize("email", ["ana@example.com", "ana@seguros.com.mx", "ana@correo.io"])
+def test_an_email_with_a_real_top_level_domain_is_taken(sandbox: Sandbox, email: str):
+    status, _, body = call(sandbox, "POST", "/crm/objects/2026-09/contacts",
+                           {"properties": {"email": email, "firstname": "Ana"}})
+    assert status == 201, body
 
 
 def test_a_date_property_not_at_midnight_utc_is_invalid_date(sandbox: Sandbox):
@@ -317,3 +377,27 @@ def test_the_rate_limit_window_can_be_shortened_for_tests(sandbox: Sandbox):
     assert "X-HubSpot-RateLimit-Max" not in headers  # started with per_10s=0: no limit again
     status, _, _ = call(sandbox, "POST", "/_sandbox/rate_limit", {"window_ms": 0})
     assert status == 400
+
+
+# -- the lag a served sandbox starts with ------------------------------------------------
+
+@pytest.mark.parametrize("options, lagging", [((), True), (("--sin-retraso",), False)])
+def test_a_served_sandbox_lags_search_by_default_and_not_with_sin_retraso(
+        tmp_path: Path, options: tuple[str, ...], lagging: bool):
+    env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "escalate", "sandbox", "serve",
+                               "--port", "0", "--per-10s", "0", *options],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              env=env)
+    try:
+        assert server.stdout is not None
+        served = Sandbox.__new__(Sandbox)
+        served.url = server.stdout.readline().strip()
+        ticket = new_ticket(served)
+        assert (ticket not in search_ids(served)) is lagging
+        served.control("POST", "reset", {})  # the knobs come back as the server started
+        ticket = new_ticket(served)
+        assert (ticket not in search_ids(served)) is lagging
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

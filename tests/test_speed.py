@@ -13,8 +13,8 @@ import pytest
 
 from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
 
-PORTAL_READS = ("/account-info/v3/details", "/crm/v3/pipelines/tickets",
-                "/crm/v3/properties/tickets")
+PORTAL_READS = ("/account-info/2026-09/details", "/crm/pipelines/2026-09/tickets",
+                "/crm/properties/2026-09/tickets")
 
 
 def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -53,10 +53,10 @@ def test_a_cold_create_reads_the_portal_the_contact_and_duplicates_at_once(
     reads = [r for r in log if r["path"] in PORTAL_READS]
     assert len(reads) == 3
     assert all(overlap(a, b) for a, b in itertools.combinations(reads, 2))
-    contact = next(r for r in log if r["path"].startswith("/crm/v3/objects/contacts"))
-    search = next(r for r in log if r["path"] == "/crm/v3/objects/tickets/search")
+    contact = next(r for r in log if r["path"].startswith("/crm/objects/2026-09/contacts"))
+    search = next(r for r in log if r["path"] == "/crm/objects/2026-09/tickets/search")
     assert all(overlap(contact, r) and overlap(search, r) for r in reads)
-    create = next(r for r in log if r["path"] == "/crm/v3/objects/tickets"
+    create = next(r for r in log if r["path"] == "/crm/objects/2026-09/tickets"
                   and r["method"] == "POST")
     assert all(r["finished_at"] <= create["started_at"] for r in [*reads, contact, search])
 
@@ -69,9 +69,9 @@ def test_a_warm_create_sends_its_two_reads_together_then_the_create(cli: Cli,
     assert cli("create", *ANA).code == 0
     log = sandbox.requests()
     assert len(log) == 3
-    [contact] = [r for r in log if r["path"].startswith("/crm/v3/objects/contacts")]
-    [search] = [r for r in log if r["path"] == "/crm/v3/objects/tickets/search"]
-    [create] = [r for r in log if r["path"] == "/crm/v3/objects/tickets"]
+    [contact] = [r for r in log if r["path"].startswith("/crm/objects/2026-09/contacts")]
+    [search] = [r for r in log if r["path"] == "/crm/objects/2026-09/tickets/search"]
+    [create] = [r for r in log if r["path"] == "/crm/objects/2026-09/tickets"]
     assert overlap(contact, search)
     assert create["started_at"] >= max(contact["finished_at"], search["finished_at"])
 
@@ -89,9 +89,9 @@ def test_attach_checks_the_ticket_beside_up_to_8_uploads(cli: Cli, sandbox: Sand
     result = cli("attach", ticket, *files, "--json")
     assert result.code == 0, result.err
     log = sandbox.requests()
-    uploads = [r for r in log if r["path"] == "/files/v3/files"]
-    check = next(r for r in log if r["path"] == f"/crm/v3/objects/tickets/{ticket}")
-    note = next(r for r in log if r["path"] == "/crm/v3/objects/notes")
+    uploads = [r for r in log if r["path"] == "/files/2026-03/files"]
+    check = next(r for r in log if r["path"] == f"/crm/objects/2026-09/tickets/{ticket}")
+    note = next(r for r in log if r["path"] == "/crm/objects/2026-09/notes")
     assert len(uploads) == 9 and len(log) == 11
     assert any(overlap(check, u) for u in uploads)
     assert most_at_once(uploads) == 8
@@ -100,9 +100,9 @@ def test_attach_checks_the_ticket_beside_up_to_8_uploads(cli: Cli, sandbox: Sand
 
 def test_search_pages_past_10000_by_create_date_without_repeats_or_gaps(
         sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch):
-    from escalate.gateway import hubspot
+    from escalate.gateway import limits
 
-    monkeypatch.setattr(hubspot, "SEARCH_RESULTS_CAP", 400)  # HubSpot's 10,000, scaled down
+    monkeypatch.setattr(limits, "SEARCH_RESULTS_CAP", 400)  # HubSpot's 10,000, scaled down
     base = int((time.time() - 72 * 3600) * 1000)
     # 1,000 tickets, five per create date: pages end in the middle of equal dates
     for start in range(0, 1000, 100):
@@ -140,8 +140,8 @@ def test_batch_reads_go_out_while_the_search_still_pages(sandbox: Sandbox):
     assert [t.subject for t, _ in rows] == [f"P{i}" for i in range(600)]
     log = sandbox.requests()
     searches = [r for r in log if r["path"].endswith("/search")]
-    links = [r for r in log if r["path"].startswith("/crm/v4/associations/")]
-    contacts = [r for r in log if r["path"] == "/crm/v3/objects/contacts/batch/read"]
+    links = [r for r in log if r["path"].startswith("/crm/associations/2026-09/")]
+    contacts = [r for r in log if r["path"] == "/crm/objects/2026-09/contacts/batch/read"]
     assert len(searches) == 3 and len(links) == 6
     assert 1 <= len(contacts) <= 4  # six contacts, each read once unless chunks race
     assert min(r["started_at"] for r in links) < max(r["started_at"] for r in searches)

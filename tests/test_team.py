@@ -123,7 +123,7 @@ def test_the_agents_owner_id_is_looked_up_once_and_cached(cli: Cli, sandbox: San
     cli("followup", "--json", environ=ANA_ENV)
     sandbox.forget_requests()
     assert cli("followup", "--json", environ=ANA_ENV).code == 0
-    assert not [r for r in sandbox.requests() if r["path"].startswith("/crm/v3/owners")]
+    assert not [r for r in sandbox.requests() if r["path"].startswith("/crm/owners/2026-09")]
 
 
 # -- tasks ------------------------------------------------------------------------------
@@ -200,19 +200,43 @@ def test_contacted_completes_the_task_and_a_call_no_longer_owed_is_completed_wit
     assert len(tasks_of(sandbox, called)) == 1
 
 
-def test_a_ticket_updated_seconds_ago_keeps_its_task_under_search_lag(cli: Cli,
-                                                                       sandbox: Sandbox):
+def test_a_call_recorded_a_second_ago_gets_no_task_under_search_lag(cli: Cli,
+                                                                   sandbox: Sandbox):
     [ticket] = overdue(sandbox, ANA)
-    assert cli("followup", "--tareas", "--todos").code == 0
-    time.sleep(1.1)
-    sandbox.control("POST", "search_lag", {"ms": 1000})
-    # still owed, but just written: search does not show it; the task must stay open
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    # the call is recorded in HubSpot: search still finds the ticket owed, as it was
     sandbox.client.crm.tickets.basic_api.update(ticket, simple_public_object_input={
-        "properties": {"hs_ticket_priority": "URGENT"}})
+        "properties": {"escalate_last_client_update": str(int(time.time() * 1000))}})
     run = cli("followup", "--tareas", "--todos", "--json").json()
     assert (run["created"], run["completed"]) == (0, 0)
-    [task] = tasks_of(sandbox, ticket)
-    assert task.properties["hs_task_status"] == "NOT_STARTED"
+    assert tasks_of(sandbox, ticket) == []
+
+
+def test_a_task_completed_by_hand_a_second_ago_is_left_as_it_is_under_search_lag(
+        cli: Cli, sandbox: Sandbox):
+    now = int(time.time() * 1000)
+    created = now - 72 * HOUR_MS
+    [ticket] = sandbox.control("POST", "history", {"object": "tickets", "records": [{
+        "properties": {"subject": "POL-7 - Ana López", "hs_pipeline": "0",
+                       "hs_pipeline_stage": "2", "hs_ticket_priority": "HIGH",
+                       "escalate_policy": "POL-7", "escalate_agent": ANA},
+        "created_at": created, "associations": {"contacts": ["1001"]},
+        "changes": [{"at": now - HOUR_MS,  # the call was made an hour ago: nothing owed
+                     "properties": {"escalate_last_client_update": str(now - HOUR_MS)}}]}]})[
+        "ids"]
+    [task] = sandbox.control("POST", "history", {"object": "tasks", "records": [{
+        "properties": {"hs_timestamp": str(now - 2 * HOUR_MS), "hs_task_type": "CALL",
+                       "hs_task_subject": f"Llamar a Ana López · ticket {ticket}",
+                       "hs_task_body": f"escalate llamada {ticket}:sin_resolver:{created}",
+                       "hs_task_status": "NOT_STARTED", "hubspot_owner_id": ANA},
+        "created_at": now - 2 * HOUR_MS, "associations": {"tickets": [ticket]}}]})["ids"]
+    sandbox.control("POST", "search_lag", {"ms": 60_000})
+    api(sandbox, "PATCH", f"/crm/objects/2026-09/tasks/{task}", {"properties": {
+        "hs_task_status": "COMPLETED", "hs_task_body": "Llamada hecha a mano"}})
+    run = cli("followup", "--tareas", "--todos", "--json").json()  # search: still open
+    assert (run["created"], run["completed"]) == (0, 0)
+    [kept] = tasks_of(sandbox, str(ticket))
+    assert kept.properties["hs_task_body"] == "Llamada hecha a mano"
 
 
 def test_mias_tareas_only_touches_that_agents_calls(cli: Cli, sandbox: Sandbox):

@@ -196,6 +196,20 @@ class RequiredProperties(NeedsAdmin):
         self.properties = properties
 
 
+class RuleRefused(NeedsAdmin):
+    """HubSpot refused a value for a validation rule an admin set on the property (API
+    2026-09 enforces them on writes): `property_name`, and the rule's kind (HubSpot's
+    `ruleType`) and arguments when HubSpot's answer says which."""
+
+    def __init__(self, message: str, *, property_name: str, rule_kind: str | None = None,
+                 rule_arguments: tuple[str, ...] = (), hint: str | None = None,
+                 answer: HubSpotAnswer | None = None) -> None:
+        super().__init__(message, hint=hint, answer=answer)
+        self.property_name = property_name
+        self.rule_kind = rule_kind
+        self.rule_arguments = rule_arguments
+
+
 class AuthProblem(EscalateError):
     """No token, a token HubSpot rejects, a missing scope, or a portal not set up."""
 

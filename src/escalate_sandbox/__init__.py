@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TOKEN = "sandbox"
+# How far search trails writes where the sandbox stands in for a portal (`sandbox serve`,
+# `--sandbox`): HubSpot's index takes seconds (hubspot-facts.md, "Search lags writes").
+REALISTIC_SEARCH_LAG_MS = 2_000
 
 
 @dataclass
@@ -32,11 +35,13 @@ class RunningSandbox:
 
 def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
                 token: str = DEFAULT_TOKEN, bare: bool = False,
-                per_10s: int = 100, demo_tickets: bool = False) -> Any:
+                per_10s: int = 100, demo_tickets: bool = False,
+                search_lag_ms: int = 0) -> Any:
     """A threaded WSGI server for the sandbox whose state lives in `folder`.
 
     `demo_tickets`: a new or reset portal also holds overdue tickets to practise
     `followup` on (for `--sandbox` and `sandbox serve`; tests start without tickets).
+    `search_lag_ms`: how far search trails writes (`/_sandbox/reset` comes back to it).
     """
     from werkzeug.serving import WSGIRequestHandler
     from werkzeug.serving import make_server as werkzeug_server
@@ -51,7 +56,9 @@ def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # the log is /_sandbox/
             pass
 
-    portal = Portal(Store(folder, bare=bare), Control(per_10s=per_10s), demo_tickets=demo_tickets)
+    portal = Portal(Store(folder, bare=bare),
+                    Control(per_10s=per_10s, search_lag_ms=search_lag_ms),
+                    demo_tickets=demo_tickets)
     history.seed_if_new(portal)
     app = SandboxApp(portal, token)
     server = werkzeug_server(host, port, app, threaded=True, request_handler=QuietHandler)

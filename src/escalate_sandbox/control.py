@@ -13,11 +13,13 @@ from .knobs import (
     ALL_SCOPES,
     MAX_DELAY_MS,
     MAX_RESULTS,
+    MAX_SEARCH_LAG_MS,
     TEN_SECONDS_MS,
     UNIQUE_SHAPES,
     Fault,
 )
 from .payload import integer, json_body, names
+from .rules import checked_rule
 
 if TYPE_CHECKING:
     from .portal import Portal
@@ -75,10 +77,12 @@ def scopes(portal: Portal, request: Request) -> Any:
 
 
 def search_lag(portal: Portal, request: Request) -> Any:
-    """`POST /_sandbox/search_lag {"ms": N}`: objects written in the last N ms are
-    invisible to search (not to get or batch read); 0: none."""
+    """`POST /_sandbox/search_lag {"ms": N}`: search answers as the portal was N ms ago
+    (objects created since are absent, objects updated since show their old values); get
+    and batch read see every write at once; 0: none."""
     body = json_body(request)
-    portal.control.search_lag_ms = integer(body.get("ms"), "ms", 0, low=0, high=3_600_000)
+    portal.control.search_lag_ms = integer(body.get("ms"), "ms", 0, low=0,
+                                           high=MAX_SEARCH_LAG_MS)
     return OK
 
 
@@ -102,18 +106,40 @@ def unique_conflict(portal: Portal, request: Request) -> Any:
 
 def required_properties(portal: Portal, request: Request) -> Any:
     """`POST /_sandbox/required_properties {"object": "tickets", "properties": [...]}`:
-    the portal requires them on create, as an admin's validation rule does."""
+    the portal requires exactly these on create, as an admin's rule does."""
     body = json_body(request)
-    kind = body.get("object")
-    if not isinstance(kind, str):
-        raise validation("object must be an object type such as tickets")
-    kind = object_type(kind)
+    kind = _object(body)
     wanted = names(body.get("properties"), "properties") or []
     unknown = sorted(set(wanted) - set(portal.store.properties(kind)))
     if unknown:
         raise validation(f"Unknown {kind} properties: {', '.join(unknown)}")
-    portal.control.required[kind] = tuple(wanted)
+    portal.control.set_required(kind, wanted)
     return OK
+
+
+def validation_rules(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/validation_rules {"object": "tickets", "property": NAME, "rule":
+    {"ruleType": ..., "ruleArguments": [...]}}`: an admin's rule on a property, served by
+    the validations API and enforced on writes (REQUIRED: on creates). `DELETE`: none."""
+    if request.method == "DELETE":
+        portal.control.clear_rules()
+        return OK
+    body = json_body(request)
+    kind = _object(body)
+    name = body.get("property")
+    definition = portal.store.properties(kind).get(name) if isinstance(name, str) else None
+    if definition is None:
+        raise validation(f"property must be a {kind} property, was {name!r}")
+    rule_type, arguments = checked_rule(definition, body.get("rule"))
+    portal.control.set_rule(kind, str(name), rule_type, arguments)
+    return OK
+
+
+def _object(body: dict[str, Any]) -> str:
+    kind = body.get("object")
+    if not isinstance(kind, str):
+        raise validation("object must be an object type such as tickets")
+    return object_type(kind)
 
 
 def reset(portal: Portal, request: Request) -> Any:

@@ -1,6 +1,10 @@
 """Per-property search indexes over one object type: comparable values, equality sets and
 sorted orders, built when a property is first filtered or sorted on, and patched with the
-objects written since (by any process on the folder) instead of rebuilt."""
+objects written since (by any process on the folder) instead of rebuilt.
+
+An index may lag its writes, as HubSpot's search does: it then holds each object as it was
+`lag_ms` ago (an object created since is absent, one updated since has its old values), and
+takes the newer state in once it is older than the lag."""
 
 from __future__ import annotations
 
@@ -99,12 +103,16 @@ class Column:
 
 @dataclass
 class Index:
-    """Every live object of a type as of one write count, with property columns built when
-    first filtered or sorted on and patched (not rebuilt) as objects change."""
+    """Every live object of a type as of one write count (seen `lag_ms` late), with property
+    columns built when first filtered or sorted on and patched (not rebuilt) as objects
+    change."""
 
     generation: str
     version: int
     by_id: dict[int, Row]
+    lag_ms: int = 0
+    # Objects written within the lag, as they are now: the index shows an older state.
+    pending: dict[int, Row] = field(default_factory=dict)
     ids: list[int] = field(init=False)
     columns: dict[str, Column] = field(default_factory=dict)
     orders: dict[tuple[str, bool], list[int]] = field(default_factory=dict)
@@ -125,23 +133,26 @@ class Index:
             self.queries.popitem(last=False)
         return hits
 
-    def apply(self, changes: list[tuple[Row, bool]], version: int) -> None:
-        """Catch up on objects written since this index's version."""
-        for row, archived in changes:
-            known = row.id in self.by_id
+    def apply(self, changes: list[tuple[int, Row | None]], version: int) -> None:
+        """Catch up on objects written since this index's version: each id with the state
+        the index shows (None: absent)."""
+        if not changes and version == self.version:
+            return
+        for object_id, row in changes:
+            known = object_id in self.by_id
             if known:
                 for column in self.columns.values():
-                    column.remove(row.id)
-            if archived:
+                    column.remove(object_id)
+            if row is None:
                 if known:
-                    del self.by_id[row.id]
-                    self.ids.remove(row.id)
+                    del self.by_id[object_id]
+                    self.ids.remove(object_id)
                 continue
-            self.by_id[row.id] = row
+            self.by_id[object_id] = row
             if not known:
-                bisect.insort(self.ids, row.id)
+                bisect.insort(self.ids, object_id)
             for name, column in self.columns.items():
-                column.add(row.id, row.props.get(name))
+                column.add(object_id, row.props.get(name))
         self.orders.clear()
         self.queries.clear()
         self.version = version
@@ -217,24 +228,35 @@ def _has_token(value: str, pattern: str) -> bool:
         text, pattern)
 
 
-def current(portal: Portal, kind: str) -> Index:
-    """The type's index, caught up with every write (call with `portal.lock` held)."""
+def current(portal: Portal, kind: str, lag_ms: int = 0) -> Index:
+    """The type's index as search sees it `lag_ms` after every write (call with
+    `portal.lock` held)."""
     generation, version = portal.store.version(kind)
+    cutoff = portal.now_ms() - lag_ms
     found = portal.indexes.get(kind)
-    if isinstance(found, Index) and found.generation == generation:
-        if found.version == version:
-            return found
-        changes = portal.store.changed_since(kind, found.version)
+    if isinstance(found, Index) and found.generation == generation and found.lag_ms == lag_ms:
+        changes = portal.store.changed_since(kind, found.version) \
+            if found.version != version else []
         if len(changes) <= max(CATCH_UP, len(found.by_id) // 4):
-            found.apply(changes, version)
+            written = {row.id for row, _archived in changes}
+            due = [row for i, row in found.pending.items()
+                   if i not in written and row.updated_at < cutoff]
+            found.apply([_seen(portal, found, row, archived, cutoff) for row, archived in changes]
+                        + [_seen(portal, found, row, False, cutoff) for row in due], version)
             return found
-    rows = portal.store.all(kind)  # read after the version: a write between is re-applied
-    found = portal.indexes[kind] = Index(generation, version, {r.id: r for r in rows})
+    found = portal.indexes[kind] = Index(generation, version, {}, lag_ms)
+    # Read after the version: a write in between is applied again on the next search.
+    found.apply([_seen(portal, found, row, False, cutoff) for row in portal.store.all(kind)],
+                version)
     return found
 
 
-def live_rows(portal: Portal, kind: str) -> list[Row]:
-    """Every live object of a type in id order, as the index holds them."""
-    with portal.lock:
-        index = current(portal, kind)
-        return [index.by_id[i] for i in index.ids]
+def _seen(portal: Portal, index: Index, row: Row, archived: bool,
+          cutoff: int) -> tuple[int, Row | None]:
+    """How the index shows an object written since it last looked: as it is, or, when
+    written after `cutoff`, as it was then (noting it to be taken in later)."""
+    index.pending.pop(row.id, None)
+    if archived or row.updated_at < cutoff:
+        return row.id, None if archived else row
+    index.pending[row.id] = row
+    return row.id, portal.store.version_at(row, cutoff)

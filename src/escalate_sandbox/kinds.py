@@ -7,9 +7,10 @@ from werkzeug.routing import BaseConverter
 from .errors import HubSpotError
 
 OBJECT_TYPES = ("contacts", "tickets", "notes", "tasks")
-ALIASES = {"0-1": "contacts", "0-5": "tickets", "0-46": "notes", "0-27": "tasks",
-           "contact": "contacts", "ticket": "tickets", "note": "notes", "task": "tasks"}
 SINGULAR = {"contacts": "contact", "tickets": "ticket", "notes": "note", "tasks": "task"}
+TYPE_IDS = {"contacts": "0-1", "tickets": "0-5", "notes": "0-46", "tasks": "0-27"}
+ALIASES = {**{type_id: name for name, type_id in TYPE_IDS.items()},
+           **{singular: name for name, singular in SINGULAR.items()}}
 
 DEFAULT_PROPERTIES = {
     "tickets": ["content", "createdate", "hs_lastmodifieddate", "hs_object_id", "hs_pipeline",

@@ -1,6 +1,6 @@
 """The state behind the sandbox's test-only knobs: request log, queued faults, latency, rate
 limits and their window, granted scopes, search lag, the unique-conflict shape and the
-properties a portal's admins made required."""
+rules a portal's admins set on properties (validation rules, required properties)."""
 
 from __future__ import annotations
 
@@ -60,16 +60,21 @@ ALL_SCOPES = frozenset({
 })
 UNIQUE_SHAPES = ("409", "400")
 MAX_RESULTS = 10_000  # HubSpot's deepest search paging; `/_sandbox/search_cap` lowers it
+MAX_SEARCH_LAG_MS = 3_600_000
+# The sandbox's way to serve a property an admin made required on the validations endpoint
+# (HubSpot documents no rule type for it: hubspot-facts.md).
+REQUIRED = "REQUIRED"
 
 
 class Control:
     """Thread-safe state behind `/_sandbox/`: what tests inject and what they read back."""
 
-    def __init__(self, per_10s: int = 100, search_per_s: int = 5) -> None:
+    def __init__(self, per_10s: int = 100, search_per_s: int = 5,
+                 search_lag_ms: int = 0) -> None:
         self._lock = threading.Lock()
         self.log: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
-        self._initial = (per_10s, search_per_s)
+        self._initial = (per_10s, search_per_s, search_lag_ms)
         self._window: deque[float] = deque()
         self._search_window: deque[float] = deque()
         self._daily = 0
@@ -80,15 +85,49 @@ class Control:
         with self._lock:
             self.faults.clear()
             self.delay_ms = 0
-            self.per_10s, self.search_per_s = self._initial
+            self.per_10s, self.search_per_s, self.search_lag_ms = self._initial
             self.window_ms = TEN_SECONDS_MS
             self._window.clear()
             self._search_window.clear()
             self.scopes: frozenset[str] = ALL_SCOPES
-            self.search_lag_ms = 0
             self.results_cap = MAX_RESULTS
             self.unique_shape = "409"
-            self.required: dict[str, tuple[str, ...]] = {}
+            # object type -> property -> rule type -> its arguments
+            self._rules: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
+
+    def set_rule(self, kind: str, name: str, rule_type: str, arguments: tuple[str, ...]) -> None:
+        """Add a rule to a property, replacing its rule of the same type (as HubSpot's
+        rule-type PUT does)."""
+        with self._lock:
+            self._rules.setdefault(kind, {}).setdefault(name, {})[rule_type] = arguments
+
+    def set_required(self, kind: str, names: list[str]) -> None:
+        """Exactly these properties of `kind` are required on create (besides HubSpot's)."""
+        with self._lock:
+            for rules in self._rules.get(kind, {}).values():
+                rules.pop(REQUIRED, None)
+            for name in names:
+                self._rules.setdefault(kind, {}).setdefault(name, {})[REQUIRED] = ()
+
+    def clear_rules(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def rules_of(self, kind: str, name: str) -> dict[str, tuple[str, ...]]:
+        with self._lock:
+            return dict(self._rules.get(kind, {}).get(name, {}))
+
+    def required(self, kind: str) -> list[str]:
+        with self._lock:
+            return [n for n, rules in self._rules.get(kind, {}).items() if REQUIRED in rules]
+
+    def served_rules(self, kind: str) -> dict[str, list[dict[str, Any]]]:
+        """Each property's rules as the validations API answers them."""
+        with self._lock:
+            return {name: [{"ruleType": rule_type, "ruleArguments": list(arguments),
+                            "shouldApplyNormalization": False}
+                           for rule_type, arguments in rules.items()]
+                    for name, rules in self._rules.get(kind, {}).items() if rules}
 
     def record(self, entry: dict[str, Any]) -> None:
         with self._lock:

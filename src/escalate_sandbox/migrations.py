@@ -50,7 +50,21 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX objects_changed ON objects (type, changed)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite3.Connection) -> None:
+    """What 2026-09 added: a portal's own association labels, merged objects (their id
+    answers with the one they were merged into), and the values an object held before its
+    last writes (what a lagging search still shows)."""
+    db.execute("CREATE TABLE labels (from_type TEXT NOT NULL, to_type TEXT NOT NULL,"
+               " type_id INTEGER NOT NULL, label TEXT NOT NULL, name TEXT NOT NULL,"
+               " inverse INTEGER NOT NULL, PRIMARY KEY (from_type, to_type, type_id))")
+    db.execute("ALTER TABLE objects ADD COLUMN merged_into INTEGER")
+    db.execute("CREATE TABLE versions (object_id INTEGER NOT NULL, valid_from INTEGER NOT NULL,"
+               " valid_to INTEGER NOT NULL, props TEXT NOT NULL)")
+    db.execute("CREATE INDEX versions_object ON versions (object_id, valid_to)")
+    db.execute("CREATE INDEX versions_age ON versions (valid_to)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

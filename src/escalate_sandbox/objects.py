@@ -1,4 +1,4 @@
-"""The CRM objects API (v3): create, read, update, archive, list, and their batch forms."""
+"""The CRM objects API: create, read, update, archive, list, and their batch forms."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import associations, index, payload, records
+from . import links, payload, records
 from .errors import HubSpotError, validation
 from .kinds import SINGULAR
 from .portal import Portal
 from .responses import batch, json_response
 
 MAX_BATCH = 100
+MAX_HISTORY_BATCH = 50  # a batch read asking for property history (hubspot-facts.md)
+HISTORY_LIMIT = ("The maximum number of inputs supported in a batch request for property "
+                 "histories is {most}")
 MAX_LIST = 100
 
 
@@ -43,8 +46,9 @@ def update(portal: Portal, request: Request, kind: str, key: str) -> Any:
     return records.render(row, None, _written(body))
 
 
-def batch_update(portal: Portal, request: Request, kind: str) -> Any:
-    """`POST /crm/v3/objects/{type}/batch/update`: every input or none."""
+def batch_update(portal: Portal, request: Request, kind: str) -> Response:
+    """`POST /crm/objects/{v}/{type}/batch/update`: every input that names an object is
+    carried out; 207 naming the ids that name none. A bad value refuses the whole batch."""
     body = payload.json_body(request)
     inputs = payload.batch_inputs(body, MAX_BATCH)
     id_property = body.get("idProperty")
@@ -53,14 +57,20 @@ def batch_update(portal: Portal, request: Request, kind: str) -> Any:
         raise validation("Duplicate IDs found in batch input: "
                          + ", ".join(sorted({k for k in keys if keys.count(k) > 1})))
     started = portal.now_ms()
+    shown, missing = [], []
     with portal.store.write() as db:
-        rows = []
         for key, item in zip(keys, inputs, strict=True):
-            row = records.find(portal, kind, key, item.get("idProperty") or id_property, db)
-            rows.append(records.update(portal, db, row, item.get("properties"), started))
-    shown = [records.render(row, None, _written(item))
-             for row, item in zip(rows, inputs, strict=True)]
-    return batch(started, portal.now_ms(), shown, [])
+            try:
+                row = records.find(portal, kind, key, item.get("idProperty") or id_property,
+                                   db)
+            except HubSpotError as exc:
+                if exc.status != 404:
+                    raise
+                missing.append(key)
+                continue
+            row = records.update(portal, db, row, item.get("properties"), started)
+            shown.append(records.render(row, None, _written(item)))
+    return _batch_answer(portal, kind, started, shown, missing)
 
 
 def archive(portal: Portal, request: Request, kind: str, key: str) -> Response:
@@ -72,29 +82,33 @@ def archive(portal: Portal, request: Request, kind: str, key: str) -> Response:
 
 
 def get(portal: Portal, request: Request, kind: str, key: str) -> Any:
-    row = records.find(portal, kind, key, request.args.get("idProperty"))
-    shown = records.render(row, payload.query_names(request, "properties"))
+    """`GET /crm/objects/{v}/{type}/{id}` (`archived=true`: an archived object)."""
+    archived = _archived(request)
+    row = records.find(portal, kind, key, request.args.get("idProperty"), archived=archived)
+    shown = records.render(row, payload.query_names(request, "properties"), archived=archived)
     records.add_history(portal, [shown], payload.query_names(request, "propertiesWithHistory"))
     wanted = payload.query_names(request, "associations")
-    if wanted:
-        shown["associations"] = associations.of(portal, kind, row.id, wanted)
+    if wanted and not archived:
+        shown["associations"] = links.of(portal, kind, row.id, wanted)
     return shown
 
 
 def page(portal: Portal, request: Request, kind: str) -> Any:
-    """`GET /crm/v3/objects/{type}`: `{results, paging}` in id order, no `total`."""
+    """`GET /crm/objects/{v}/{type}`: `{results, paging}` in id order, no `total`
+    (`archived=true`: the archived objects instead of the live ones)."""
     limit = payload.query_limit(request, 10, MAX_LIST)
     after = request.args.get("after") or "0"
-    if not after.isdigit() or len(after) > 18:
+    if not payload.is_object_id(after):
         raise validation(f"after must be a cursor this API returned, was {after!r}")
-    rows = [r for r in index.live_rows(portal, kind) if r.id > int(after)]
+    archived = _archived(request)
+    rows = portal.store.page(kind, int(after), limit + 1, archived=archived)
     properties = payload.query_names(request, "properties")
-    shown = [records.render(r, properties) for r in rows[:limit]]
+    shown = [records.render(r, properties, archived=archived) for r in rows[:limit]]
     records.add_history(portal, shown, payload.query_names(request, "propertiesWithHistory"))
     wanted = payload.query_names(request, "associations")
-    if wanted:
+    if wanted and not archived:
         for item in shown:
-            item["associations"] = associations.of(portal, kind, int(item["id"]), wanted)
+            item["associations"] = links.of(portal, kind, int(item["id"]), wanted)
     answer: dict[str, Any] = {"results": shown}
     if len(rows) > limit:
         answer["paging"] = {"next": {"after": str(rows[limit - 1].id)}}
@@ -102,25 +116,34 @@ def page(portal: Portal, request: Request, kind: str) -> Any:
 
 
 def batch_read(portal: Portal, request: Request, kind: str) -> Response:
-    """`POST /crm/v3/objects/{type}/batch/read`: consistent at once; 207 naming missing ids."""
+    """`POST /crm/objects/{v}/{type}/batch/read`: consistent at once; 207 naming missing ids
+    (`archived=true`: archived objects). Asking for property history takes at most 50."""
     body = payload.json_body(request)
-    inputs = payload.batch_inputs(body, MAX_BATCH)
+    history = payload.names(body.get("propertiesWithHistory"), "propertiesWithHistory")
+    inputs = payload.batch_inputs(body, MAX_HISTORY_BATCH if history else MAX_BATCH,
+                                  HISTORY_LIMIT if history else None)
     started = portal.now_ms()
     properties = payload.names(body.get("properties"), "properties")
-    history = payload.names(body.get("propertiesWithHistory"), "propertiesWithHistory")
     id_property = body.get("idProperty")
+    archived = _archived(request)
     shown, missing = [], []
     for item in inputs:
         key = _key(item)
         try:
-            row = records.find(portal, kind, key, id_property)
+            row = records.find(portal, kind, key, id_property, archived=archived)
         except HubSpotError as exc:
             if exc.status != 404:
                 raise
             missing.append(key)
             continue
-        shown.append(records.render(row, properties))
+        shown.append(records.render(row, properties, archived=archived))
     records.add_history(portal, shown, history)
+    return _batch_answer(portal, kind, started, shown, missing)
+
+
+def _batch_answer(portal: Portal, kind: str, started: int, shown: list[dict[str, Any]],
+                  missing: list[str]) -> Response:
+    """A batch answer: 200, or 207 with an error naming the ids that name no object."""
     errors = [{
         "status": "error",
         "category": "OBJECT_NOT_FOUND",
@@ -130,6 +153,10 @@ def batch_read(portal: Portal, request: Request, kind: str) -> Response:
     }] if missing else []
     return json_response(batch(started, portal.now_ms(), shown, errors),
                          207 if errors else 200)
+
+
+def _archived(request: Request) -> bool:
+    return (request.args.get("archived") or "").lower() == "true"
 
 
 def _key(item: dict[str, Any]) -> str:

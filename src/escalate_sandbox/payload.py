@@ -12,22 +12,36 @@ from .errors import validation
 
 def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
     """The request's JSON object; HubSpot's 400 for a missing, malformed or non-object body."""
+    body = _parsed(request, required)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise validation(f"Invalid input JSON: expected an object, got {type(body).__name__}")
+    return body
+
+
+def json_list(request: Request) -> list[dict[str, Any]]:
+    """A request body that is a JSON array of objects (the labelled association PUT)."""
+    body = _parsed(request, True)
+    if not isinstance(body, list):
+        raise validation(f"Invalid input JSON: expected an array, got {type(body).__name__}")
+    return objects_list(body, "body")
+
+
+def _parsed(request: Request, required: bool) -> Any:
     text = request.get_data(as_text=True)
     if not text.strip():
         if required:
             raise validation("Invalid input JSON on line 1, column 1: No content to map due to "
                              "end-of-input")
-        return {}
+        return None
     try:
-        body = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise validation(f"Invalid input JSON on line {exc.lineno}, column {exc.colno}: "
                          f"{exc.msg}") from None
     except RecursionError:
         raise validation("Invalid input JSON on line 1, column 1: nesting too deep") from None
-    if not isinstance(body, dict):
-        raise validation(f"Invalid input JSON: expected an object, got {type(body).__name__}")
-    return body
 
 
 def integer(raw: Any, name: str, default: int, *, low: int, high: int) -> int:
@@ -79,12 +93,24 @@ def query_limit(request: Request, default: int, most: int) -> int:
     return integer(request.args.get("limit"), "limit", default, low=1, high=most)
 
 
-def batch_inputs(body: dict[str, Any], most: int) -> list[dict[str, Any]]:
-    """A batch body's `inputs`: a list of objects, at most `most` of them."""
+def batch_inputs(body: dict[str, Any], most: int,
+                 too_many: str | None = None) -> list[dict[str, Any]]:
+    """A batch body's `inputs`: a list of objects, at most `most` of them (`too_many`: the
+    message past that, with `{most}`)."""
     if "inputs" not in body:
         raise validation("Invalid input JSON: inputs is required")
     inputs = objects_list(body.get("inputs"), "inputs")
     if len(inputs) > most:
-        raise validation(f"Batch input limit exceeded: {len(inputs)} inputs, "
+        raise validation(too_many.format(most=most) if too_many else
+                         f"Batch input limit exceeded: {len(inputs)} inputs, "
                          f"the maximum is {most}.")
     return inputs
+
+
+def is_object_id(raw: Any) -> bool:
+    """Whether a JSON value names an object id (digits, as a string or a number)."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        return False
+    text = str(raw)
+    return text.isascii() and text.isdigit() and len(text) <= 18
+

@@ -1,8 +1,9 @@
 """What a CRM object write must satisfy and what it derives, and how an object reads back.
 
-Shared by the objects, search, associations and history endpoints: validation of values,
-required properties, pipeline stages, unique values, calculated properties, property
-history, and HubSpot's rendering of an object.
+Shared by the objects, search, associations, merge and history endpoints: validation of
+values, required properties and admins' rules, pipeline stages, unique values, calculated
+properties, property history, what a lagging search still shows, and HubSpot's rendering
+of an object.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from . import associations, seed
+from . import links, rules, seed
 from .errors import (
     HubSpotError,
     invalid_properties,
@@ -23,6 +24,7 @@ from .errors import (
     validation,
 )
 from .kinds import ALWAYS_RETURNED, DEFAULT_PROPERTIES, SINGULAR
+from .knobs import MAX_SEARCH_LAG_MS
 from .portal import Portal
 from .store import Row
 from .values import iso_ms, normalise, searchable_phone, valid_email
@@ -33,12 +35,13 @@ SOURCE_API = "INTEGRATION"
 SOURCE_CALCULATED = "CALCULATED"
 SOURCE_ID = {SOURCE_API: "sandbox-app", SOURCE_CALCULATED: "sandbox"}
 NOT_IN_HISTORY = {"hs_lastmodifieddate", "lastmodifieddate", "hs_object_id"}
+MERGED_IDS = "hs_merged_object_ids"  # a merged-into object's former ids, `;`-separated
 
 Definitions = dict[str, dict[str, Any]]
 
 
-def render(row: Row, properties: list[str] | None,
-           written: Iterable[str] = ()) -> dict[str, Any]:
+def render(row: Row, properties: list[str] | None, written: Iterable[str] = (), *,
+           archived: bool = False) -> dict[str, Any]:
     """An object as HubSpot answers it: the asked (or default) properties, unset as null."""
     names = properties if properties else [*DEFAULT_PROPERTIES[row.type], *written]
     shown: dict[str, str | None] = {}
@@ -49,7 +52,7 @@ def render(row: Row, properties: list[str] | None,
         "properties": shown,
         "createdAt": iso_ms(row.created_at),
         "updatedAt": iso_ms(row.updated_at),
-        "archived": False,
+        "archived": archived,
     }
 
 
@@ -67,10 +70,16 @@ def add_history(portal: Portal, shown: list[dict[str, Any]], names: list[str] | 
 
 
 def find(portal: Portal, type_: str, key: str, id_property: Any,
-         db: sqlite3.Connection | None = None) -> Row:
-    """The live object `key` names (an id, or a unique property's value); 404 otherwise."""
+         db: sqlite3.Connection | None = None, *, archived: bool = False) -> Row:
+    """The live object `key` names (an id, or a unique property's value; the id of an object
+    merged into another names that one); `archived`: an archived object instead. 404
+    otherwise."""
     store = portal.store
-    if id_property not in (None, "", "hs_object_id"):
+    if archived:
+        row = store.get(type_, int(key), db, archived=True) \
+            if re.fullmatch(r"\d{1,18}", key) and id_property in (None, "", "hs_object_id") \
+            else None
+    elif id_property not in (None, "", "hs_object_id"):
         if not isinstance(id_property, str):
             raise validation("idProperty must be a string")
         definition = store.properties(type_).get(id_property)
@@ -79,8 +88,13 @@ def find(portal: Portal, type_: str, key: str, id_property: Any,
                              f"property for {type_}.")
         held = store.find_unique(type_, id_property, key, db)
         row = store.get(type_, held, db) if held is not None else None
+    elif re.fullmatch(r"\d{1,18}", key):
+        row = store.get(type_, int(key), db)
+        if row is None:
+            primary = store.merged_into(type_, int(key), db)
+            row = store.get(type_, primary, db) if primary is not None else None
     else:
-        row = store.get(type_, int(key), db) if re.fullmatch(r"\d{1,18}", key) else None
+        row = None
     if row is None:
         raise not_found("Object not found.  objectId are usually numeric.", id=[key])
     return row
@@ -109,11 +123,11 @@ def create(portal: Portal, db: sqlite3.Connection, type_: str, body: Any, now: i
     if type_ == "tasks":
         _task_completion(props, props, now)
     _derive(type_, props, now)
-    links = associations.checked(portal, db, type_, body.get("associations"))
+    asked = links.checked(portal, db, type_, body.get("associations"))
     object_id = portal.store.insert(db, type_, props, now, now)
     _claim_uniques(portal, db, type_, definitions, props, object_id, {})
-    for to_type, to_id, type_id in links:
-        associations.link(portal, db, type_, object_id, to_type, to_id, type_id)
+    for to_type, to_id, type_id, category in asked:
+        links.link(portal, db, type_, object_id, to_type, to_id, type_id, category)
     _remember(portal, db, object_id, {}, props, set(written), now)
     row = portal.store.get(type_, object_id, db)
     assert row is not None
@@ -131,16 +145,43 @@ def update(portal: Portal, db: sqlite3.Connection, row: Row, raw: Any, now: int)
         _task_completion(props, changes, now)
     _derive(row.type, props, now)
     _claim_uniques(portal, db, row.type, definitions, changes, row.id, row.props)
+    return _store_update(portal, db, row, props, set(changes), now)
+
+
+def _store_update(portal: Portal, db: sqlite3.Connection, row: Row, props: dict[str, str],
+                  written: set[str], now: int) -> Row:
+    """Write new values over `row`: its history, and what it held until now while a lagging
+    search may still show it (writes seeded long ago cannot be seen by any lag)."""
+    wall = portal.now_ms()
+    if now >= wall - MAX_SEARCH_LAG_MS:
+        portal.store.keep_version(db, row, now, oldest=wall - MAX_SEARCH_LAG_MS)
     portal.store.update(db, row, props, now)
-    _remember(portal, db, row.id, row.props, props, set(changes), now)
+    _remember(portal, db, row.id, row.props, props, written, now)
     updated = portal.store.get(row.type, row.id, db)
     assert updated is not None
     return updated
 
 
+def merge(portal: Portal, db: sqlite3.Connection, primary: Row, merged: Row, now: int) -> Row:
+    """Merge `merged` into `primary`: the primary keeps its values and takes the merged
+    one's where it has none, its associations and unique values; the merged id is listed in
+    `hs_merged_object_ids` and answers with the primary from now on."""
+    definitions = portal.store.properties(primary.type)
+    taken = {name: value for name, value in merged.props.items()
+             if value and not primary.props.get(name) and name in definitions
+             and not definitions[name].get("calculated")
+             and not definitions[name]["modificationMetadata"].get("readOnlyValue")}
+    former = [i for i in (primary.props.get(MERGED_IDS) or "").split(";") if i]
+    former += [i for i in (merged.props.get(MERGED_IDS) or "").split(";") if i]
+    props = {**primary.props, **taken, MERGED_IDS: ";".join([*former, str(merged.id)])}
+    _derive(primary.type, props, now)
+    portal.store.merge(db, merged, primary, now)
+    return _store_update(portal, db, primary, props, set(taken), now)
+
+
 def required(portal: Portal, type_: str) -> list[str]:
     """What a create must set: HubSpot's own rules, then what the portal's admins added."""
-    names = [*seed.REQUIRED.get(type_, ()), *portal.control.required.get(type_, ())]
+    names = [*seed.REQUIRED.get(type_, ()), *portal.control.required(type_)]
     return list(dict.fromkeys(names))
 
 
@@ -176,6 +217,8 @@ def validated(portal: Portal, type_: str, definitions: Definitions, raw: Any) ->
                 and not valid_email(stored):
             problem = property_problem(name, "INVALID_EMAIL",
                                        f"Email address {stored} is invalid")
+        if problem is None and stored:
+            problem = _broken_rule(portal, type_, name, stored)
         if problem is not None:
             problems.append(problem)
         elif stored is not None:
@@ -183,6 +226,15 @@ def validated(portal: Portal, type_: str, definitions: Definitions, raw: Any) ->
     if problems:
         raise invalid_properties(problems)
     return clean
+
+
+def _broken_rule(portal: Portal, type_: str, name: str, value: str) -> dict[str, Any] | None:
+    """The first of the admins' rules on this property that the value breaks."""
+    for rule_type, arguments in portal.control.rules_of(type_, name).items():
+        found = rules.problem(name, value, rule_type, arguments)
+        if found is not None:
+            return found
+    return None
 
 
 def _derive(type_: str, props: dict[str, str], now: int) -> None:

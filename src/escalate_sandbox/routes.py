@@ -1,4 +1,11 @@
-"""Every route the sandbox answers, with the scope HubSpot requires for it, in one table."""
+"""Every route the sandbox answers, with the scope HubSpot requires for it, in one table.
+
+Each operation is declared once with its handler and served on two paths: HubSpot's
+date-based one (`/crm/objects/2026-09/tickets`) and the legacy one (`/crm/v3/objects/tickets`)
+that HubSpot answers until Sept 2027 (v4: 30 Mar 2027) and the official Python client 12
+still calls. Where the two versions answer in different shapes the handler is told which
+path was called (`dated`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,26 @@ from typing import Any
 
 from werkzeug.routing import Map, Rule
 
-from . import associations, control, files, history, objects, owners, schema, search
+from . import (
+    associations,
+    control,
+    files,
+    history,
+    labels,
+    merge,
+    objects,
+    owners,
+    schema,
+    search,
+    validations,
+)
 from .kinds import ObjectTypeConverter
 
 Handler = Callable[..., Any]
+
+# The date-based versions served (hubspot-facts.md, "Date-based paths").
+DATED = "2026-09"
+FILES_UPLOAD = "2026-03"  # 2026-09 has no file upload
 
 # A route's scope is a HubSpot scope, or one of these: the read or write scope of every
 # object type named in its path (`kind`, `to_kind`), as OBJECT_SCOPES gives them.
@@ -31,41 +54,73 @@ class Route:
     handler: Handler
     scope: str | None
     control: bool = False  # /_sandbox/: token only; never logged, limited, delayed or faulted
+    dated: bool | None = None  # told to the handler, where the versions' answers differ
 
     @property
     def name(self) -> str:
         return f"{self.method} {self.path}"
 
 
-OBJ = "/crm/v3/objects/<object:kind>"
+def crm(api: str, tail: str = "", legacy: str = "v3") -> tuple[str, ...]:
+    """A CRM API's dated path and its legacy one (`/crm/objects/2026-09...`,
+    `/crm/v3/objects...`)."""
+    return f"/crm/{api}/{DATED}{tail}", f"/crm/{legacy}/{api}{tail}"
+
+
+def api(name: str, tail: str, dated: str = DATED) -> tuple[str, ...]:
+    """Another API's dated path and its v3 one (`/files/2026-03/files`, `/files/v3/files`)."""
+    return f"/{name}/{dated}{tail}", f"/{name}/v3{tail}"
+
+
+def both(method: str, pair: tuple[str, ...], handler: Handler, scope: str | None, *,
+         shaped: bool = False) -> tuple[Route, ...]:
+    """One operation on its dated and legacy paths (`shaped`: the handler is told which)."""
+    dated, *legacy = pair
+    return (Route(dated, method, handler, scope, dated=True if shaped else None),
+            *(Route(path, method, handler, scope, dated=False if shaped else None)
+              for path in legacy))
+
+
+KIND = "/<object:kind>"
+OBJ = f"{KIND}/<key>"
+TO = "<object:to_kind>/<to_key>"
+OWNERS = "crm.objects.owners.read"
 ROUTES: tuple[Route, ...] = (
-    Route("/account-info/v3/details", "GET", owners.account, None),
-    Route("/crm/v3/owners", "GET", owners.page, "crm.objects.owners.read"),
-    Route("/crm/v3/owners/", "GET", owners.page, "crm.objects.owners.read"),
-    Route("/crm/v3/owners/<owner_id>", "GET", owners.get, "crm.objects.owners.read"),
-    Route("/crm/v3/pipelines/<object:kind>", "GET", schema.pipelines, READ),
-    Route("/crm/v3/pipelines/<object:kind>/<pipeline_id>", "GET", schema.pipeline, READ),
-    Route("/crm/v3/properties/<object:kind>", "GET", schema.properties, READ),
-    Route("/crm/v3/properties/<object:kind>", "POST", schema.create_property, WRITE),
-    Route("/crm/v3/properties/<object:kind>/groups", "GET", schema.groups, READ),
-    Route("/crm/v3/properties/<object:kind>/groups", "POST", schema.create_group, WRITE),
-    Route("/crm/v3/properties/<object:kind>/<name>", "GET", schema.property_, READ),
-    Route(OBJ, "POST", objects.create, WRITE),
-    Route(OBJ, "GET", objects.page, READ),
-    Route(f"{OBJ}/search", "POST", search.search, READ),
-    Route(f"{OBJ}/batch/read", "POST", objects.batch_read, READ),
-    Route(f"{OBJ}/batch/create", "POST", objects.batch_create, WRITE),
-    Route(f"{OBJ}/batch/update", "POST", objects.batch_update, WRITE),
-    Route(f"{OBJ}/<key>", "GET", objects.get, READ),
-    Route(f"{OBJ}/<key>", "PATCH", objects.update, WRITE),
-    Route(f"{OBJ}/<key>", "DELETE", objects.archive, WRITE),
-    Route("/crm/v4/associations/<object:kind>/<object:to_kind>/batch/read", "POST",
-          associations.batch_read, READ),
-    Route("/crm/v4/objects/<object:kind>/<key>/associations/default/<object:to_kind>/<to_key>",
-          "PUT", associations.put_default, WRITE),
-    Route("/files/v3/files", "POST", files.upload, "files"),
-    Route("/files/v3/files/search", "GET", files.search, "files"),
-    Route("/files/v3/files/<file_id>", "GET", files.get, "files"),
+    *both("GET", api("account-info", "/details"), owners.account, None),
+    *both("GET", (*crm("owners"), "/crm/v3/owners/"), owners.page, OWNERS),
+    *both("GET", crm("owners", "/<owner_id>"), owners.get, OWNERS),
+    *both("GET", crm("pipelines", KIND), schema.pipelines, READ),
+    *both("GET", crm("pipelines", f"{KIND}/<pipeline_id>"), schema.pipeline, READ),
+    *both("GET", crm("properties", KIND), schema.properties, READ),
+    *both("POST", crm("properties", KIND), schema.create_property, WRITE),
+    *both("GET", crm("properties", f"{KIND}/groups"), schema.groups, READ),
+    *both("POST", crm("properties", f"{KIND}/groups"), schema.create_group, WRITE),
+    *both("GET", crm("properties", f"{KIND}/<name>"), schema.property_, READ),
+    *both("GET", crm("property-validations", KIND), validations.rules, READ),
+    *both("GET", crm("property-validations", f"{KIND}/<name>"), validations.rules_of, READ),
+    *both("POST", crm("objects", KIND), objects.create, WRITE),
+    *both("GET", crm("objects", KIND), objects.page, READ),
+    *both("POST", crm("objects", f"{KIND}/search"), search.search, READ),
+    *both("POST", crm("objects", f"{KIND}/merge"), merge.merge, WRITE),
+    *both("POST", crm("objects", f"{KIND}/batch/read"), objects.batch_read, READ),
+    *both("POST", crm("objects", f"{KIND}/batch/create"), objects.batch_create, WRITE),
+    *both("POST", crm("objects", f"{KIND}/batch/update"), objects.batch_update, WRITE),
+    *both("GET", crm("objects", OBJ), objects.get, READ),
+    *both("PATCH", crm("objects", OBJ), objects.update, WRITE),
+    *both("DELETE", crm("objects", OBJ), objects.archive, WRITE),
+    *both("POST", crm("associations", f"{KIND}/<object:to_kind>/batch/read", "v4"),
+          associations.batch_read, READ, shaped=True),
+    *both("GET", crm("associations", f"{KIND}/<object:to_kind>/labels", "v4"),
+          labels.listed, READ),
+    *both("POST", crm("associations", f"{KIND}/<object:to_kind>/labels", "v4"),
+          labels.create, WRITE),
+    *both("PUT", crm("objects", f"{OBJ}/associations/default/{TO}", "v4"),
+          associations.put_default, WRITE),
+    *both("PUT", crm("objects", f"{OBJ}/associations/{TO}", "v4"),
+          associations.put_labelled, WRITE),
+    *both("POST", api("files", "/files", FILES_UPLOAD), files.upload, "files"),
+    *both("GET", api("files", "/files/search"), files.search, "files"),
+    *both("GET", api("files", "/files/<file_id>"), files.get, "files"),
     # Test-only, never on HubSpot.
     Route("/_sandbox/requests", "GET", control.requests, None, control=True),
     Route("/_sandbox/requests", "DELETE", control.requests, None, control=True),
@@ -79,13 +134,17 @@ ROUTES: tuple[Route, ...] = (
     Route("/_sandbox/unique_conflict", "POST", control.unique_conflict, None, control=True),
     Route("/_sandbox/required_properties", "POST", control.required_properties, None,
           control=True),
+    Route("/_sandbox/validation_rules", "POST", control.validation_rules, None, control=True),
+    Route("/_sandbox/validation_rules", "DELETE", control.validation_rules, None,
+          control=True),
     Route("/_sandbox/history", "POST", history.post, None, control=True),
     Route("/_sandbox/reset", "POST", control.reset, None, control=True),
     Route("/_sandbox/files/<int:file_id>", "GET", control.file_bytes, None, control=True),
 )
 
 BY_NAME = {route.name: route for route in ROUTES}
-URLS = Map([Rule(r.path, methods=[r.method], endpoint=r.name) for r in ROUTES],
+URLS = Map([Rule(r.path, methods=[r.method], endpoint=r.name,
+                 defaults=None if r.dated is None else {"dated": r.dated}) for r in ROUTES],
            converters={"object": ObjectTypeConverter})
 
 

@@ -109,6 +109,8 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
         ),
         _dt("createdate", "Create date", "ticketinformation"),
         _dt("closed_date", "Close date", "ticketinformation"),
+        prop("hs_merged_object_ids", "Merged ticket IDs", group="ticketinformation",
+             calculated=True),
         _dt("hs_lastactivitydate", "Last activity date", "ticketinformation", calculated=True),
     ],
     "contacts": [
@@ -125,6 +127,8 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
               group="contactinformation", calculated=True),
         _dt("createdate", "Create Date", "contactinformation"),
         _dt("lastmodifieddate", "Last Modified Date", "contactinformation", calculated=True),
+        prop("hs_merged_object_ids", "Merged record IDs", group="contactinformation",
+             calculated=True),
     ],
     "notes": [
         *_common("engagement"),

@@ -23,7 +23,9 @@ from .migrations import migrate
 FIRST_OBJECT_ID = 1000
 FIRST_FILE_ID = 190000000
 TABLES = ("objects", "uniques", "assocs", "properties", "property_groups", "pipelines", "files",
-          "meta", "history")
+          "meta", "history", "labels", "versions")
+FIRST_LABEL_ID = 1000  # USER_DEFINED association type ids, after HubSpot's own
+MAX_MERGES = 20  # a chain of merges this long is followed to its end
 
 
 @dataclass
@@ -35,6 +37,26 @@ class Row:
     props: dict[str, str]
     created_at: int
     updated_at: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """One association as stored: the target, its type id and the type's category."""
+
+    to_id: int
+    type_id: int
+    category: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """A portal's own association type: its id, label, internal name, and the type id of
+    the other direction (itself when the label reads the same both ways)."""
+
+    type_id: int
+    label: str
+    name: str
+    inverse: int
 
 
 @dataclass
@@ -199,10 +221,59 @@ class Store:
         db.execute("UPDATE objects SET props = ?, updated_at = ?, changed = ? WHERE id = ?",
                    (json.dumps(props), now, self._changed(db, row.type), row.id))
 
+    def keep_version(self, db: sqlite3.Connection, row: Row, now: int, oldest: int) -> None:
+        """Remember what `row` held until `now` (a lagging search still shows it), and forget
+        versions that ended before `oldest`."""
+        if now > row.updated_at:
+            db.execute("INSERT INTO versions VALUES (?, ?, ?, ?)",
+                       (row.id, row.updated_at, now, json.dumps(row.props)))
+        db.execute("DELETE FROM versions WHERE valid_to < ?", (oldest,))
+
+    def version_at(self, row: Row, moment: int) -> Row | None:
+        """The object as it was at `moment` (None: not created yet), for a row written
+        since."""
+        with self.read() as db:
+            found = db.execute(
+                "SELECT props, valid_from FROM versions WHERE object_id = ? AND valid_from <= ?"
+                " AND valid_to > ? ORDER BY valid_to LIMIT 1", (row.id, moment, moment)).fetchone()
+        if found is None:
+            return None
+        return Row(row.id, row.type, json.loads(found[0]), row.created_at, int(found[1]))
+
     def archive(self, db: sqlite3.Connection, row: Row, now: int) -> None:
         db.execute("UPDATE objects SET archived = 1, updated_at = ?, changed = ? WHERE id = ?",
                    (now, self._changed(db, row.type), row.id))
         db.execute("DELETE FROM uniques WHERE object_id = ?", (row.id,))
+
+    def merge(self, db: sqlite3.Connection, merged: Row, primary: Row, now: int) -> None:
+        """`merged` leaves the portal into `primary`: its id, unique values and associations
+        lead to the primary from now on."""
+        db.execute("UPDATE objects SET archived = 1, merged_into = ?, updated_at = ?, changed = ?"
+                   " WHERE id = ?", (primary.id, now, self._changed(db, merged.type), merged.id))
+        db.execute("UPDATE uniques SET object_id = ? WHERE object_id = ?", (primary.id, merged.id))
+        links = db.execute("SELECT from_type, from_id, to_type, to_id, type_id, category"
+                           " FROM assocs WHERE from_id = ? OR to_id = ?",
+                           (merged.id, merged.id)).fetchall()
+        db.execute("DELETE FROM assocs WHERE from_id = ? OR to_id = ?", (merged.id, merged.id))
+        for from_type, from_id, to_type, to_id, type_id, category in links:
+            from_id = primary.id if from_id == merged.id else from_id
+            to_id = primary.id if to_id == merged.id else to_id
+            if from_id != to_id:  # a link between the two tickets merged ends with them
+                self.associate(db, from_type, from_id, to_type, to_id, type_id, category)
+
+    def merged_into(self, type_: str, object_id: int,
+                    db: sqlite3.Connection | None = None) -> int | None:
+        """The live object a merged one now answers with (None: not merged)."""
+        with contextlib.ExitStack() as stack:
+            conn = db if db is not None else stack.enter_context(self.read())
+            current, seen = object_id, 0
+            while seen < MAX_MERGES:
+                row = conn.execute("SELECT merged_into FROM objects WHERE id = ? AND type = ?",
+                                   (current, type_)).fetchone()
+                if row is None or row[0] is None:
+                    return None if current == object_id else current
+                current, seen = int(row[0]), seen + 1
+        return current
 
     @staticmethod
     def _changed(db: sqlite3.Connection, type_: str) -> int:
@@ -237,16 +308,27 @@ class Store:
             ).fetchone()
         return None if row is None else int(row[0])
 
-    def get(self, type_: str, object_id: int, db: sqlite3.Connection | None = None) -> Row | None:
-        """A live (not archived) object of this type."""
+    def get(self, type_: str, object_id: int, db: sqlite3.Connection | None = None, *,
+            archived: bool = False) -> Row | None:
+        """A live object of this type (`archived`: one archived, not merged, instead)."""
         with contextlib.ExitStack() as stack:
             conn = db if db is not None else stack.enter_context(self.read())
             row = conn.execute(
                 "SELECT id, type, props, created_at, updated_at FROM objects"
-                " WHERE id = ? AND type = ? AND archived = 0",
-                (object_id, type_),
+                " WHERE id = ? AND type = ? AND archived = ? AND merged_into IS NULL",
+                (object_id, type_, int(archived)),
             ).fetchone()
         return None if row is None else Row(row[0], row[1], json.loads(row[2]), row[3], row[4])
+
+    def page(self, type_: str, after: int, limit: int, *, archived: bool = False) -> list[Row]:
+        """Up to `limit` objects of a type with ids above `after`, in id order (`archived`:
+        the archived ones, not merged, instead of the live ones)."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT id, type, props, created_at, updated_at FROM objects WHERE type = ?"
+                " AND archived = ? AND merged_into IS NULL AND id > ? ORDER BY id LIMIT ?",
+                (type_, int(archived), after, limit)).fetchall()
+        return [Row(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
 
     def version(self, type_: str) -> tuple[str, int]:
         """(generation, count of writes) for a type: the generation changes on a reset, the
@@ -307,24 +389,63 @@ class Store:
     # -- associations -------------------------------------------------------------------
 
     def associate(self, db: sqlite3.Connection, from_type: str, from_id: int, to_type: str,
-                  to_id: int, type_id: int) -> None:
-        db.execute("INSERT OR IGNORE INTO assocs VALUES (?, ?, ?, ?, ?, 'HUBSPOT_DEFINED')",
-                   (from_type, from_id, to_type, to_id, type_id))
+                  to_id: int, type_id: int, category: str = "HUBSPOT_DEFINED") -> None:
+        db.execute("INSERT OR IGNORE INTO assocs VALUES (?, ?, ?, ?, ?, ?)",
+                   (from_type, from_id, to_type, to_id, type_id, category))
 
     def associations(self, from_type: str, from_ids: list[int],
-                     to_type: str) -> dict[int, list[tuple[int, int]]]:
-        """For each source id, its (to id, type id) pairs with live objects."""
-        found: dict[int, list[tuple[int, int]]] = {i: [] for i in from_ids}
+                     to_type: str) -> dict[int, list[Link]]:
+        """For each source id, its links to live objects, by target id."""
+        found: dict[int, list[Link]] = {i: [] for i in from_ids}
         with self.read() as db:
             for from_id in from_ids:
                 rows = db.execute(
-                    "SELECT a.to_id, a.type_id FROM assocs a JOIN objects o ON o.id = a.to_id"
+                    "SELECT a.to_id, a.type_id, a.category FROM assocs a"
+                    " JOIN objects o ON o.id = a.to_id"
                     " WHERE a.from_type = ? AND a.from_id = ? AND a.to_type = ?"
-                    " AND o.archived = 0 ORDER BY a.to_id",
+                    " AND o.archived = 0 ORDER BY a.to_id, a.type_id",
                     (from_type, from_id, to_type),
                 ).fetchall()
-                found[from_id] = [(int(a), int(b)) for a, b in rows]
+                found[from_id] = [Link(int(a), int(b), str(c)) for a, b, c in rows]
         return found
+
+    # -- association labels (USER_DEFINED) ----------------------------------------------
+
+    def labels(self, from_type: str, to_type: str) -> list[Label]:
+        with self.read() as db:
+            rows = db.execute("SELECT type_id, label, name, inverse FROM labels"
+                              " WHERE from_type = ? AND to_type = ? ORDER BY type_id",
+                              (from_type, to_type)).fetchall()
+        return [Label(int(t), str(lb), str(n), int(i)) for t, lb, n, i in rows]
+
+    def label(self, type_id: int) -> tuple[str, str, Label] | None:
+        """A portal's own association type by id, with its (from type, to type)."""
+        with self.read() as db:
+            row = db.execute("SELECT from_type, to_type, label, name, inverse FROM labels"
+                             " WHERE type_id = ?", (type_id,)).fetchone()
+        if row is None:
+            return None
+        return str(row[0]), str(row[1]), Label(type_id, str(row[2]), str(row[3]), int(row[4]))
+
+    def add_label(self, from_type: str, to_type: str, label: str, name: str,
+                  inverse_label: str | None) -> list[Label]:
+        """A new label (and its inverse, the other way): the labels made, or [] when `name`
+        is taken for the pair."""
+        with self.write() as db:
+            taken = db.execute("SELECT 1 FROM labels WHERE from_type = ? AND to_type = ?"
+                               " AND name = ?", (from_type, to_type, name)).fetchone()
+            if taken is not None:
+                return []
+            top = db.execute("SELECT MAX(type_id) FROM labels").fetchone()[0]
+            first = max(FIRST_LABEL_ID, int(top or 0) + 1)
+            made = [Label(first, label, name, first + 1 if inverse_label else first)]
+            if inverse_label:
+                made.append(Label(first + 1, inverse_label, f"{name}_inverse", first))
+            for item, (a, b) in zip(made, [(from_type, to_type), (to_type, from_type)],
+                                    strict=False):
+                db.execute("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?)",
+                           (a, b, item.type_id, item.label, item.name, item.inverse))
+        return made
 
     # -- files --------------------------------------------------------------------------
 

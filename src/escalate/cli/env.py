@@ -163,7 +163,9 @@ class Env:
             import escalate_sandbox
 
             folder = config.private_dir(settings.home) / "sandbox"
-            self._sandbox_server = escalate_sandbox.start(folder, per_10s=0, demo_tickets=True)
+            self._sandbox_server = escalate_sandbox.start(
+                folder, per_10s=0, demo_tickets=True,
+                search_lag_ms=escalate_sandbox.REALISTIC_SEARCH_LAG_MS)
             settings = settings.with_backend(self._sandbox_server.url,
                                              escalate_sandbox.DEFAULT_TOKEN,
                                              portal_key=f"sandbox:{folder}")

@@ -29,6 +29,10 @@ def serve(
     per_10s: Annotated[int, typer.Option(
         "--por-10s", "--per-10s", metavar="NÚMERO",
         help="Límite de solicitudes cada 10 s (0: sin límite).")] = 100,
+    no_lag: Annotated[bool, typer.Option(
+        "--sin-retraso", "--no-lag",
+        help="La búsqueda ve cada escritura al instante (por omisión va 2 s atrás, como la "
+             "de HubSpot).")] = False,
 ) -> None:
     """Servir el sandbox hasta Ctrl-C (estado en $ESCALATE_HOME/sandbox).
 
@@ -42,8 +46,10 @@ def serve(
 
     check_address(host, port)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
+    lag = 0 if no_lag else escalate_sandbox.REALISTIC_SEARCH_LAG_MS
     server = escalate_sandbox.make_server(folder, host=host, port=port, token=token, bare=bare,
-                                          per_10s=per_10s, demo_tickets=True)
+                                          per_10s=per_10s, demo_tickets=True,
+                                          search_lag_ms=lag)
     bound_host, bound_port = server.server_address[:2]
     env.out(f"http://{bound_host}:{bound_port}")
     env.err.print(f"Sandbox de HubSpot en http://{bound_host}:{bound_port} (token «{token}», "

@@ -80,6 +80,49 @@ class PropertyInfo:
     type: str
     options: tuple[tuple[str, str], ...] = ()  # (value, label)
     unique: bool = False
+    label: str = ""
+    field_type: str = ""
+    read_only: bool = False  # calculated, or its value cannot be written
+    external_options: bool = False  # options come from elsewhere (HubSpot users)
+
+
+@dataclass(frozen=True)
+class PropertyRule:
+    """One validation rule a portal's admin set on a property: HubSpot's `ruleType` (REGEX,
+    MIN_LENGTH, MAX_NUMBER, ...) and its `ruleArguments`."""
+
+    kind: str
+    arguments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PortalRules:
+    """What a portal's admins require of an object's properties on writes (API 2026-09):
+    each property's validation rules, and the properties they made required."""
+
+    rules: dict[str, tuple[PropertyRule, ...]] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+    def of(self, name: str) -> tuple[PropertyRule, ...]:
+        return self.rules.get(name, ())
+
+
+@dataclass(frozen=True)
+class AssociationLabel:
+    """An association type between two object types: HubSpot's own (HUBSPOT_DEFINED, no
+    label) or one a portal made (USER_DEFINED, with its label)."""
+
+    category: str
+    type_id: int
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Association:
+    """One associated object and the types (labels) that link it."""
+
+    to_id: str
+    types: tuple[AssociationLabel, ...] = ()
 
 
 @dataclass(frozen=True)

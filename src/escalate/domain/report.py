@@ -54,7 +54,7 @@ def sections(content: str) -> dict[str, str]:
     """The labelled sections of a ticket description (`QUÉ:`, `DÓNDE:`, ...)."""
     found: dict[str, str] = {}
     marks = list(_SECTION.finditer(content or ""))
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+    for mark, following in zip(marks, [*marks[1:], None], strict=False):  # none: {}
         end = following.start() if following is not None else len(content)
         found.setdefault(mark.group(1), " ".join(content[mark.end():end].split()))
     return found

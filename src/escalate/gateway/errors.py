@@ -26,6 +26,7 @@ from ..errors import (
     RateLimited,
     Refused,
     RequiredProperties,
+    RuleRefused,
     ServerError,
     UniqueConflict,
     Unreachable,
@@ -43,6 +44,9 @@ CODE_TEXT = {
     "INVALID_PHONE_NUMBER": "no es un teléfono válido",
     "REQUIRED_PROPERTY": "es obligatoria",
 }
+# A property problem that names the admin's rule it broke (the sandbox's shape: HubSpot's
+# own answer to a rule is unpublished, so a problem without these fields stays generic).
+RULE_FIELDS = ("ruleType", "ruleArguments")
 _DUPLICATE_WORDS = ("already has that value", "already exists", "unique value",
                     "already in use", "duplicate")
 _DUPLICATE_CODES = ("UNIQUE", "DUPLICATE", "ALREADY", "CONFLICT")
@@ -126,7 +130,8 @@ def _property_problems(body: dict[str, Any]) -> list[ErrorItem]:
                 listed = []
             found += listed if isinstance(listed, list) else []
     return [ErrorItem(code=_opt(p.get("error") or p.get("code")),
-                      message=str(p.get("message") or ""), in_=_opt(p.get("name")))
+                      message=str(p.get("message") or ""), in_=_opt(p.get("name")),
+                      context=_context({k: p[k] for k in RULE_FIELDS if k in p}))
             for p in found if isinstance(p, dict) and p.get("name")]
 
 
@@ -259,14 +264,13 @@ def _validation(answer: HubSpotAnswer) -> EscalateError | None:
             "HubSpot no pudo asociar: no existe(n) " + ", ".join(invalid_ids) + "." + ref,
             object_ids=invalid_ids, answer=answer)
     problems = property_problems(answer)
-    required = answer.context.get("properties") or tuple(
-        n for n, codes in problems.items() if codes and set(codes) == {"REQUIRED_PROPERTY"})
-    if required and (answer.context.get("properties") or len(required) == len(problems)):
-        pronoun = "la" if len(required) == 1 else "las"
-        return RequiredProperties(
-            f"El portal exige {_names(required)} al crear y escalate no {pronoun} llena: "
-            "un administrador del portal debe revisar esa regla." + ref,
-            properties=tuple(required), answer=answer)
+    required = _required(answer, problems)
+    if required is not None:
+        return required
+    broken = next((item for item in answer.errors if item.in_ and item.context.get("ruleType")),
+                  None)
+    if broken is not None and broken.in_ is not None:
+        return _rule_refused(broken.in_, broken, ref, answer)
     if problems:
         described = "; ".join(
             f"«{name}» " + (", ".join(CODE_TEXT.get(c, c) for c in codes) or "no es válida")
@@ -274,3 +278,32 @@ def _validation(answer: HubSpotAnswer) -> EscalateError | None:
         return InvalidProperty(f"HubSpot rechazó propiedades: {described}.{ref}",
                                problems=problems, answer=answer)
     return None
+
+
+def _required(answer: HubSpotAnswer,
+              problems: dict[str, tuple[str, ...]]) -> RequiredProperties | None:
+    """Properties HubSpot says must be set and were not (a create missing what the portal
+    requires)."""
+    required = answer.context.get("properties") or tuple(
+        n for n, codes in problems.items() if codes and set(codes) == {"REQUIRED_PROPERTY"})
+    if not required or not (answer.context.get("properties") or len(required) == len(problems)):
+        return None
+    pronoun = "la" if len(required) == 1 else "las"
+    return RequiredProperties(
+        f"El portal exige {_names(required)} al crear y escalate no {pronoun} llena: "
+        "un administrador del portal debe revisar esa regla." + answer.reference(),
+        properties=tuple(required), answer=answer)
+
+
+def _rule_refused(name: str, item: ErrorItem, ref: str, answer: HubSpotAnswer) -> RuleRefused:
+    from ..domain.records import PropertyRule
+    from ..domain.rules import describe
+
+    rule = PropertyRule(kind=item.context["ruleType"][0],
+                        arguments=item.context.get("ruleArguments", ()))
+    return RuleRefused(
+        f"El portal no acepta el valor de «{name}»: debe {describe(rule)} (una regla que un "
+        f"administrador puso en la propiedad).{ref}",
+        hint="Corrija el valor y vuelva a enviar, o pida a un administrador del portal que "
+             "revise la regla.", property_name=name, rule_kind=rule.kind,
+        rule_arguments=rule.arguments, answer=answer)

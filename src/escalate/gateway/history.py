@@ -5,74 +5,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 from ..domain.history import TicketHistory, changes
-from ..domain.moments import epoch_ms
-from .pipeline import in_flight_chunks
+from ..domain.moments import epoch_ms, parse_time
+from . import paths
+from .limits import HISTORY_BATCH, NOTE_TO_TICKET, OBJECT_BATCH
+from .pipeline import chunks, in_flight_chunks
+from .shapes import inline_association, ticket_from_json
 
-T = TypeVar("T")
-
-BATCH = 100  # HubSpot's batch endpoints take at most 100 inputs
-NOTE_TO_TICKET = 228  # HubSpot-defined association type id (hubspot/crm/association_type.py)
+# History reads in flight beside the search: HubSpot takes 50 ids per history read (half a
+# plain batch read), so twice as many requests cover the same tickets; the rate limit, not
+# this number, bounds how fast they go (benchmarks/report_bench.py).
+HISTORY_READS_IN_FLIGHT = 6
 
 
 class HistoryCalls:
-    """Property history and batch writes. Methods use `self._call` and `self._client`."""
+    """Property history and batch writes. Methods use `self._raw` (JSON through the shared
+    client) of `Gateway`."""
 
-    _client: Any
-    _call: Callable[..., Any]
-
-    @cached_property
-    def _history_tickets(self) -> Any:
-        return self._client.crm.tickets.batch_api
-
-    @cached_property
-    def _history_notes(self) -> Any:
-        return self._client.crm.objects.notes.batch_api
+    _raw: Callable[..., Any]
+    associated_ids: Callable[..., dict[str, list[str]]]
 
     def tickets_with_history(self, ids: Iterable[str], properties: Sequence[str],
                              history: Sequence[str], *,
-                             in_flight: int = 3) -> Iterator[list[TicketHistory]]:
-        """Tickets with the history of some properties, 100 per request, a list per request,
-        in the order of `ids`.
+                             in_flight: int = HISTORY_READS_IN_FLIGHT,
+                             ) -> Iterator[list[TicketHistory]]:
+        """Tickets with the history of some properties, 50 per request (HubSpot's limit for
+        history reads), a list per request, in the order of `ids`.
 
         Ids are taken as they come (a stream from `ticket_pages` works) and up to
-        `in_flight` reads run at once beside the search. The answer is read as JSON, not as
-        the client's models: thousands of tickets with their histories deserialise several
-        times faster. Ids HubSpot does not know are left out.
+        `in_flight` reads run at once beside the search. Ids HubSpot does not know are left
+        out.
         """
         def read(chunk: list[str]) -> list[TicketHistory]:
             body = {"inputs": [{"id": i} for i in chunk], "properties": list(properties),
                     "propertiesWithHistory": list(history)}
-            return [_with_history(found, history)
-                    for found in self._call(self._read_raw, body).get("results") or []]
+            answer = self._raw("POST", paths.batch("tickets", "read"), body=body)
+            return [_with_history(found, history) for found in answer.get("results") or []]
 
-        return in_flight_chunks(ids, read, chunk=BATCH, in_flight=in_flight,
+        return in_flight_chunks(ids, read, chunk=HISTORY_BATCH, in_flight=in_flight,
                                 thread_name="escalate-history")
 
-    def _read_raw(self, body: dict[str, Any], **kwargs: Any) -> Any:
-        from .hubspot import _json_answer
-
-        response = self._history_tickets.read(batch_read_input_simple_public_object_id=body,
-                                              _preload_content=False, **kwargs)
-        try:
-            return _json_answer(response)
-        finally:
-            response.release_conn()
-
     def update_tickets(self, changes_by_id: Sequence[tuple[str, dict[str, str]]]) -> list[str]:
-        """Set properties on many tickets, 100 per request. Safe to resend: the same values
-        written again change nothing."""
+        """Set properties on many tickets, 100 per request; the ids HubSpot updated (one that
+        no longer exists is left out, as its 207 answer says). Safe to resend: the same
+        values written again change nothing."""
         done: list[str] = []
-        for start in range(0, len(changes_by_id), BATCH):
-            chunk = changes_by_id[start:start + BATCH]
-            answer = self._call(self._history_tickets.update,
-                                batch_input_simple_public_object_batch_input={"inputs": [
-                                    {"id": ticket_id, "properties": properties}
-                                    for ticket_id, properties in chunk]})
-            done += [str(r.id) for r in answer.results]
+        for chunk in chunks(list(changes_by_id), OBJECT_BATCH):
+            answer = self._raw("POST", paths.batch("tickets", "update"), body={"inputs": [
+                {"id": ticket_id, "properties": properties} for ticket_id, properties in chunk]})
+            done += [str(r.get("id")) for r in answer.get("results") or []]
         return done
 
     def create_ticket_notes(self, notes: Sequence[tuple[str, str]], at: datetime) -> list[str]:
@@ -80,55 +63,37 @@ class HistoryCalls:
         request. Never resent blindly (notes have no unique key): a lost answer is an
         `AmbiguousWrite`."""
         created: list[str] = []
-        for start in range(0, len(notes), BATCH):
+        for chunk in chunks(list(notes), OBJECT_BATCH):
             inputs = [{"properties": {"hs_timestamp": epoch_ms(at), "hs_note_body": body},
-                       "associations": [{"to": {"id": ticket_id}, "types": [{
-                           "associationCategory": "HUBSPOT_DEFINED",
-                           "associationTypeId": NOTE_TO_TICKET}]}]}
-                      for ticket_id, body in notes[start:start + BATCH]]
-            answer = self._call(self._history_notes.create, idempotent=False,
-                                batch_input_simple_public_object_batch_input_for_create={
-                                    "inputs": inputs})
-            created += [str(r.id) for r in answer.results]
+                       "associations": [inline_association(ticket_id, NOTE_TO_TICKET)]}
+                      for ticket_id, body in chunk]
+            answer = self._raw("POST", paths.batch("notes", "create"), idempotent=False,
+                               body={"inputs": inputs})
+            created += [str(r.get("id")) for r in answer.get("results") or []]
         return created
 
-    @cached_property
-    def _history_associations(self) -> Any:
-        return self._client.crm.associations.v4.batch_api
-
     def ticket_notes(self, ticket_ids: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
-        """For each ticket, its notes' times and bodies: v4 association reads and note batch
-        reads, 100 ids each."""
-        from ..domain.moments import parse_time
-
-        note_ticket: dict[str, str] = {}
-        for start in range(0, len(ticket_ids), BATCH):
-            answer = self._call(
-                self._history_associations.get_page, "tickets", "notes",
-                batch_input_public_fetch_associations_batch_request={
-                    "inputs": [{"id": i} for i in ticket_ids[start:start + BATCH]]})
-            for result in answer.results:
-                for link in result.to:
-                    note_ticket[str(link.to_object_id)] = str(result._from.id)
+        """For each ticket, its notes' times and bodies: association reads, then note batch
+        reads of 100."""
+        note_ticket = {note: ticket
+                       for ticket, notes in self.associated_ids("tickets", "notes",
+                                                                ticket_ids).items()
+                       for note in notes}
         found: dict[str, list[tuple[datetime, str]]] = {}
-        note_ids = list(note_ticket)
-        for start in range(0, len(note_ids), BATCH):
-            answer = self._call(self._history_notes.read,
-                                batch_read_input_simple_public_object_id={
-                                    "inputs": [{"id": i} for i in note_ids[start:start + BATCH]],
-                                    "properties": ["hs_note_body", "hs_timestamp"]})
-            for note in answer.results:
-                properties = note.properties or {}
+        for chunk in chunks(list(note_ticket), OBJECT_BATCH):
+            answer = self._raw("POST", paths.batch("notes", "read"), body={
+                "inputs": [{"id": i} for i in chunk],
+                "properties": ["hs_note_body", "hs_timestamp"]})
+            for note in answer.get("results") or []:
+                properties = note.get("properties") or {}
                 at = parse_time(properties.get("hs_timestamp"))
                 if at is not None:
-                    found.setdefault(note_ticket[str(note.id)], []).append(
+                    found.setdefault(note_ticket[str(note.get("id"))], []).append(
                         (at, properties.get("hs_note_body") or ""))
         return found
 
 
 def _with_history(found: dict[str, Any], history: Sequence[str]) -> TicketHistory:
-    from .hubspot import _ticket_from_json
-
     past = found.get("propertiesWithHistory") or {}
-    return TicketHistory(_ticket_from_json(found),
+    return TicketHistory(ticket_from_json(found),
                          {name: changes(past.get(name) or []) for name in history})

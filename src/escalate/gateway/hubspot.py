@@ -1,7 +1,8 @@
 """The one place that talks to HubSpot, through the official `hubspot-api-client`.
 
-`hubspot` is imported when a gateway is built, and each API package only when first
-used: a command loads only the APIs it calls. HubSpot's errors are recognised by their
+`hubspot` is imported when a gateway is built; every request is JSON on a dated path of
+`paths`, sent through the `ApiClient` of one small generated package (the client's typed
+methods call the legacy paths HubSpot retires). HubSpot's errors are recognised by their
 attributes, so no API package is imported just for its exception class.
 """
 
@@ -21,8 +22,11 @@ from .. import __version__
 from ..domain.moments import epoch_ms, parse_time
 from ..domain.records import (
     Account,
+    Association,
+    AssociationLabel,
     Contact,
     Pipeline,
+    PortalRules,
     PropertyInfo,
     Stage,
     Ticket,
@@ -38,9 +42,24 @@ from ..errors import (
     Refused,
     UniqueConflict,
 )
+from . import limits, paths
 from .errors import is_api_error, translate
 from .history import HistoryCalls
-from .pipeline import in_flight_chunks
+from .limits import ASSOCIATION_BATCH, NOTE_TO_CONTACT, NOTE_TO_TICKET, OBJECT_BATCH
+from .pipeline import chunks, in_flight_chunks
+from .shapes import (
+    CONTACT_PROPERTIES,
+    association_from_json,
+    association_type,
+    contact_from_json,
+    inline_association,
+    json_answer,
+    label_from_json,
+    next_after,
+    portal_rules_from_json,
+    property_info,
+    ticket_from_json,
+)
 from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
 
@@ -54,21 +73,12 @@ B = TypeVar("B")
 C = TypeVar("C")
 D = TypeVar("D")
 
-BATCH_SIZE = 100
-ASSOCIATIONS_BATCH = 1_000  # the v4 association batch read takes up to 1,000 ids
-SEARCH_PAGE = 200
-SEARCH_RESULTS_CAP = 10_000  # HubSpot answers 400 past this many results of one query
 PAGES_AHEAD = 2  # search pages fetched ahead of their consumer
 READS_IN_FLIGHT = 4  # association + contact batch reads running beside the search
-CONTACT_PROPERTIES = ["firstname", "lastname", "email", "phone", "mobilephone"]
 TICKET_PROPERTIES = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
                      "createdate", "closed_date", "escalate_policy", "escalate_id",
                      "escalate_last_client_update"]
 BY_CREATE_DATE = [{"propertyName": "createdate", "direction": "ASCENDING"}]
-# HubSpot-defined association type ids (hubspot/crm/association_type.py).
-TICKET_TO_CONTACT = 16
-NOTE_TO_TICKET = 228
-NOTE_TO_CONTACT = 202
 
 
 class Gateway(TeamCalls, HistoryCalls):
@@ -100,39 +110,6 @@ class Gateway(TeamCalls, HistoryCalls):
                                  f"{metadata.version('hubspot-api-client')}")
         api_client.rest_client.pool_manager = self.pool  # one pool for every API
         return getattr(package, api_name)(api_client=api_client)
-
-    # Each property access on the client builds a new ApiClient: keep one of each.
-    @cached_property
-    def _tickets(self) -> Any:
-        return self._client.crm.tickets
-
-    @cached_property
-    def _tickets_basic(self) -> Any:
-        return self._tickets.basic_api
-
-    @cached_property
-    def _contacts_basic(self) -> Any:
-        return self._client.crm.contacts.basic_api
-
-    @cached_property
-    def _notes(self) -> Any:
-        return self._client.crm.objects.notes
-
-    @cached_property
-    def _pipelines(self) -> Any:
-        return self._client.crm.pipelines.pipelines_api
-
-    @cached_property
-    def _properties(self) -> Any:
-        return self._client.crm.properties
-
-    @cached_property
-    def _associations(self) -> Any:
-        return self._client.crm.associations.v4.batch_api
-
-    @cached_property
-    def _files(self) -> Any:
-        return self._client.files.files_api
 
     def _call(self, fn: Callable[..., T], *args: Any, idempotent: bool = True,
               timeout: tuple[float, float] | None = None, **kwargs: Any) -> T:
@@ -214,17 +191,21 @@ class Gateway(TeamCalls, HistoryCalls):
     def _raw(self, method: str, path: str, *, body: Any = None,
              query: list[tuple[str, str]] | None = None,
              path_params: dict[str, str] | None = None, idempotent: bool = True,
-             timeout: tuple[float, float] | None = None) -> dict[str, Any]:
-        """HubSpot's JSON answer to one request (retried, errors typed, as `_call`)."""
+             timeout: tuple[float, float] | None = None,
+             form: list[tuple[str, str]] | None = None,
+             files: dict[str, str] | None = None) -> dict[str, Any]:
+        """HubSpot's JSON answer to one request on a path of `paths` (retried, errors typed,
+        as `_call`). `form` and `files` (field -> file path) send it as multipart instead."""
+        content_type = "multipart/form-data" if files else "application/json"
 
         def send(_request_timeout: Any) -> dict[str, Any]:
             response = self._raw_client.call_api(
                 path, method, path_params=path_params, query_params=query or [],
-                header_params={"Accept": "application/json",
-                               "Content-Type": "application/json"},
-                body=body, auth_settings=["oauth2"], _preload_content=False,
+                header_params={"Accept": "application/json", "Content-Type": content_type},
+                body=body, post_params=form or [], files=files or {},
+                auth_settings=["oauth2"], _preload_content=False,
                 _request_timeout=_request_timeout)
-            return _json_answer(response)
+            return json_answer(response)
 
         return self._call(send, idempotent=idempotent, timeout=timeout)
 
@@ -238,13 +219,13 @@ class Gateway(TeamCalls, HistoryCalls):
     # -- portal -------------------------------------------------------------------------
 
     def account(self) -> Account:
-        details = self._raw("GET", "/account-info/v3/details")
+        details = self._raw("GET", paths.account_details())
         return Account(portal_id=str(details["portalId"]),
                        ui_domain=str(details.get("uiDomain") or "app.hubspot.com"),
                        time_zone=details.get("timeZone"))
 
     def ticket_pipelines(self) -> list[Pipeline]:
-        answer = self._raw("GET", "/crm/v3/pipelines/tickets")
+        answer = self._raw("GET", paths.pipelines("tickets"))
         return [
             Pipeline(
                 id=str(p["id"]), label=str(p.get("label") or ""),
@@ -259,74 +240,77 @@ class Gateway(TeamCalls, HistoryCalls):
         ]
 
     def ticket_properties(self) -> dict[str, PropertyInfo]:
-        answer = self._raw("GET", "/crm/v3/properties/tickets")
-        return {
-            str(p["name"]): PropertyInfo(
-                name=str(p["name"]), type=str(p.get("type") or ""),
-                options=tuple((str(o.get("value")), str(o.get("label")))
-                              for o in p.get("options") or [] if not o.get("hidden")),
-                unique=bool(p.get("hasUniqueValue")))
-            for p in answer.get("results") or []
-        }
+        answer = self._raw("GET", paths.properties("tickets"))
+        return {str(p["name"]): property_info(p) for p in answer.get("results") or []}
+
+    def ticket_rules(self) -> PortalRules:
+        """The validation rules an admin set on ticket properties, and the properties an
+        admin made required (the property validations API; HubSpot enforces both on writes
+        from API version 2026-09)."""
+        return portal_rules_from_json(self._raw("GET", paths.property_validations()))
 
     def create_property_group(self, name: str, label: str) -> bool:
         """Create a ticket property group; False when it already exists."""
-        try:
-            self._call(self._properties.groups_api.create, "tickets",
-                       property_group_create={"name": name, "label": label})
-        except Conflict:
-            return False
-        return True
+        return self._create_once(paths.property_groups("tickets"),
+                                 {"name": name, "label": label})
 
     def create_ticket_property(self, definition: dict[str, Any]) -> bool:
         """Create a ticket property; False when it already exists."""
+        return self._create_once(paths.properties("tickets"), definition)
+
+    def _create_once(self, path: str, body: dict[str, Any]) -> bool:
+        """Create a named definition; False when HubSpot says it exists (409), so sending it
+        again after a lost answer is safe."""
         try:
-            self._call(self._properties.core_api.create, "tickets", property_create=definition)
+            self._raw("POST", path, body=body)
         except Conflict:
             return False
         return True
 
     def probe(self, what: str) -> None:
-        """One cheap read that needs a scope: raises the tool's error when it is refused."""
-        probes: dict[str, Callable[[], Any]] = {
-            "contacts": lambda: self._call(self._contacts_basic.get_page, limit=1),
-            "tickets": lambda: self._call(self._tickets_basic.get_page, limit=1),
-            "files": lambda: self._call(self._files.do_search, limit=1),
-        }
-        probes[what]()
+        """One cheap read that needs a scope (`tickets`, `contacts` or `files`): raises the
+        tool's error when it is refused."""
+        path = paths.files_search() if what == "files" else paths.objects(what)
+        self._raw("GET", path, query=[("limit", "1")])
 
     # -- contacts -----------------------------------------------------------------------
 
     def contact_by_email(self, email: str) -> Contact | None:
-        found = self._raw_maybe("GET", "/crm/v3/objects/contacts/{key}",
+        found = self._raw_maybe("GET", paths.object_("contacts"),
                                 path_params={"key": email},
                                 query=[("idProperty", "email"),
                                        ("properties", ",".join(CONTACT_PROPERTIES))])
-        return _contact_from_json(found) if found is not None else None
+        return contact_from_json(found) if found is not None else None
 
     def contacts_by_phone(self, national: str, e164: str) -> list[Contact]:
-        """Contacts whose phone or mobile is this number, however it was typed in HubSpot."""
-        groups = [
-            {"filters": [{"propertyName": "hs_searchable_calculated_phone_number",
-                          "operator": "EQ", "value": national}]},
-            {"filters": [{"propertyName": "hs_searchable_calculated_mobile_number",
-                          "operator": "EQ", "value": national}]},
-            {"filters": [{"propertyName": "phone", "operator": "IN",
-                          "values": [e164, national]}]},
-            {"filters": [{"propertyName": "mobilephone", "operator": "IN",
-                          "values": [e164, national]}]},
-        ]
-        answer = self._raw("POST", "/crm/v3/objects/contacts/search", body={
+        """Contacts whose phone or mobile is this number, however it was typed in HubSpot.
+
+        A search finds them; a batch read of what it found keeps those that still have the
+        number (search lags writes: a contact whose phone changed a second ago is still
+        found by the old one)."""
+        matches = _phone_matches(national, e164)
+        groups = [{"filters": [{"propertyName": name, "operator": "IN", "values": list(values)}]}
+                  for name, values in matches]
+        answer = self._raw("POST", paths.search("contacts"), body={
             "filterGroups": groups, "properties": CONTACT_PROPERTIES, "limit": 20})
-        return [_contact_from_json(c) for c in answer.get("results") or []]
+        ids = [str(c.get("id")) for c in answer.get("results") or []]
+        if not ids:
+            return []
+        fresh = self._raw("POST", paths.batch("contacts", "read"), body={
+            "inputs": [{"id": i} for i in ids],
+            "properties": [*CONTACT_PROPERTIES, *(name for name, _ in matches)]})
+        by_id = {str(c.get("id")): c for c in fresh.get("results") or []}
+        return [contact_from_json(by_id[i]) for i in ids if i in by_id
+                and any((by_id[i].get("properties") or {}).get(name) in values
+                        for name, values in matches)]
 
     def contacts(self, ids: Iterable[str]) -> dict[str, Contact]:
         """Contacts by id, 100 per request."""
         found: dict[str, Contact] = {}
-        for chunk in _chunks(sorted(set(ids)), BATCH_SIZE):
-            answer = self._raw("POST", "/crm/v3/objects/contacts/batch/read", body={
+        for chunk in chunks(sorted(set(ids)), OBJECT_BATCH):
+            answer = self._raw("POST", paths.batch("contacts", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": CONTACT_PROPERTIES})
-            found.update({str(c["id"]): _contact_from_json(c)
+            found.update({str(c["id"]): contact_from_json(c)
                           for c in answer.get("results") or []})
         return found
 
@@ -348,18 +332,12 @@ class Gateway(TeamCalls, HistoryCalls):
             existing = self.ticket_by_escalate_id(escalate_id)
             if existing is not None:
                 return existing
-        body = {
-            "properties": properties,
-            "associations": [{
-                "to": {"id": contact_id},
-                "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                           "associationTypeId": TICKET_TO_CONTACT}],
-            }],
-        }
+        body = {"properties": properties,
+                "associations": [inline_association(contact_id, limits.TICKET_TO_CONTACT)]}
         attempt = 0
         while True:
             try:
-                created = self._raw("POST", "/crm/v3/objects/tickets", body=body,
+                created = self._raw("POST", paths.objects("tickets"), body=body,
                                     idempotent=False)
             except AmbiguousWrite as lost:
                 existing = self.ticket_by_escalate_id(escalate_id)
@@ -376,18 +354,18 @@ class Gateway(TeamCalls, HistoryCalls):
                 if existing is None:
                     raise
                 return existing
-            return _ticket_from_json(created)
+            return ticket_from_json(created)
 
     def ticket_by_escalate_id(self, escalate_id: str) -> Ticket | None:
-        found = self._raw_maybe("GET", "/crm/v3/objects/tickets/{key}",
+        found = self._raw_maybe("GET", paths.object_("tickets"),
                                 path_params={"key": escalate_id},
                                 query=[("idProperty", "escalate_id"),
                                        ("properties", ",".join(TICKET_PROPERTIES))])
-        return _ticket_from_json(found) if found is not None else None
+        return ticket_from_json(found) if found is not None else None
 
     def ticket(self, ticket_id: str) -> tuple[Ticket, list[str]] | None:
         """A ticket and the ids of its contacts, or None when it does not exist."""
-        found = self._raw_maybe("GET", "/crm/v3/objects/tickets/{key}",
+        found = self._raw_maybe("GET", paths.object_("tickets"),
                                 path_params={"key": ticket_id},
                                 query=[("properties", ",".join(TICKET_PROPERTIES)),
                                        ("associations", "contacts")])
@@ -395,12 +373,12 @@ class Gateway(TeamCalls, HistoryCalls):
             return None
         contacts = (found.get("associations") or {}).get("contacts") or {}
         ids = [str(a["id"]) for a in contacts.get("results") or []]
-        return _ticket_from_json(found), ids
+        return ticket_from_json(found), ids
 
     def update_ticket(self, ticket_id: str, properties: dict[str, str]) -> Ticket:
-        updated = self._raw("PATCH", "/crm/v3/objects/tickets/{key}",
+        updated = self._raw("PATCH", paths.object_("tickets"),
                             path_params={"key": ticket_id}, body={"properties": properties})
-        return _ticket_from_json(updated)
+        return ticket_from_json(updated)
 
     def search_tickets(self, filter_groups: list[dict[str, Any]], *,
                        sorts: list[dict[str, str]] | None = None,
@@ -474,15 +452,15 @@ class Gateway(TeamCalls, HistoryCalls):
             groups = filter_groups if floor is None else _from_date(filter_groups, floor)
             request: dict[str, Any] = {"filterGroups": groups,
                                        "properties": properties or TICKET_PROPERTIES,
-                                       "limit": SEARCH_PAGE, "sorts": order}
+                                       "limit": limits.SEARCH_PAGE, "sorts": order}
             if after:
                 request["after"] = after
-            data = self._raw("POST", "/crm/v3/objects/tickets/search", body=request)
+            data = self._raw("POST", paths.search("tickets"), body=request)
             if total is None:
                 total = int(data.get("total") or 0)
             page: list[Ticket] = []
             for found in data.get("results") or []:
-                ticket = _ticket_from_json(found)
+                ticket = ticket_from_json(found)
                 created = _ms(ticket.properties.get("createdate"))
                 if floor is not None and created == floor and ticket.id in at_last:
                     continue  # seen before the restart
@@ -491,20 +469,20 @@ class Gateway(TeamCalls, HistoryCalls):
                 at_last.add(ticket.id)
                 page.append(ticket)
             yield page, total
-            after = str(((data.get("paging") or {}).get("next") or {}).get("after") or "")
+            after = next_after(data)
             if not after:
                 return
-            if int(after) + SEARCH_PAGE > SEARCH_RESULTS_CAP:
+            if int(after) + limits.SEARCH_PAGE > limits.SEARCH_RESULTS_CAP:
                 if not keyset or last_ms is None:
                     return
                 if last_ms == floor and not page:
-                    raise Refused(f"Más de {SEARCH_RESULTS_CAP:,} tickets con la misma fecha "
-                                  "de creación: HubSpot no permite recorrerlos.".replace(",",
-                                                                                         "."))
+                    cap = f"{limits.SEARCH_RESULTS_CAP:,}".replace(",", ".")
+                    raise Refused(f"Más de {cap} tickets con la misma fecha de creación: "
+                                  "HubSpot no permite recorrerlos.")
                 floor, after = last_ms, None
 
     def pipelined(self, items: Iterable[T], work: Callable[[list[T]], list[R]], *,
-                  chunk: int = BATCH_SIZE,
+                  chunk: int = OBJECT_BATCH,
                   in_flight: int = READS_IN_FLIGHT) -> Iterator[R]:
         """`work` on every `chunk` items as they come, up to `in_flight` chunks at once on
         the shared pool; its results in the items' order.
@@ -516,7 +494,7 @@ class Gateway(TeamCalls, HistoryCalls):
             yield from results
 
     def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
-                      chunk: int = ASSOCIATIONS_BATCH,
+                      chunk: int = ASSOCIATION_BATCH,
                       in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
         """Each item with its ticket's first contact, in the order given: per `chunk` items
         (up to 1,000) one association batch read, then the contacts not read before, 100 per
@@ -538,29 +516,81 @@ class Gateway(TeamCalls, HistoryCalls):
         return self.pipelined(items, resolve, chunk=chunk, in_flight=in_flight)
 
     def ticket_contact_ids(self, ticket_ids: Iterable[str], *,
-                           chunk: int = BATCH_SIZE) -> dict[str, list[str]]:
-        """For each ticket, its contacts' ids: v4 batch reads of `chunk` (at most 1,000)."""
-        found: dict[str, list[str]] = {}
-        for ids in _chunks(list(dict.fromkeys(ticket_ids)), min(chunk, ASSOCIATIONS_BATCH)):
-            answer = self._raw("POST", "/crm/v4/associations/tickets/contacts/batch/read",
-                               body={"inputs": [{"id": i} for i in ids]})
-            for result in answer.get("results") or []:
-                found[str(result["from"]["id"])] = [str(t["toObjectId"])
-                                                    for t in result.get("to") or []]
-        return found
+                           chunk: int = OBJECT_BATCH) -> dict[str, list[str]]:
+        """For each ticket, its contacts' ids: association batch reads of `chunk` (at most
+        1,000)."""
+        return self.associated_ids("tickets", "contacts", ticket_ids, chunk=chunk)
 
     def ticket_note_ids(self, ticket_id: str) -> list[str]:
-        answer = self._raw("POST", "/crm/v4/associations/tickets/notes/batch/read",
-                           body={"inputs": [{"id": ticket_id}]})
-        return [str(t["toObjectId"]) for r in answer.get("results") or []
-                for t in r.get("to") or []]
+        return self.associated_ids("tickets", "notes", [ticket_id]).get(ticket_id, [])
+
+    # -- associations -------------------------------------------------------------------
+
+    def associated_ids(self, from_type: str, to_type: str, ids: Iterable[str], *,
+                       chunk: int = ASSOCIATION_BATCH) -> dict[str, list[str]]:
+        """For each object, the ids of its associated `to_type` objects."""
+        return {from_id: [a.to_id for a in found]
+                for from_id, found in self.associations(from_type, to_type, ids,
+                                                        chunk=chunk).items()}
+
+    def associations(self, from_type: str, to_type: str, ids: Iterable[str], *,
+                     chunk: int = ASSOCIATION_BATCH) -> dict[str, list[Association]]:
+        """For each object, its associations to `to_type` objects with their labels: batch
+        reads of `chunk` ids (at most 1,000); an object with more associations than one
+        answer holds is asked again from its own `after`, as HubSpot pages each input."""
+        found: dict[str, list[Association]] = {}
+        path = paths.associations(from_type, to_type, "read")
+        for ids_chunk in chunks(list(dict.fromkeys(ids)), min(chunk, ASSOCIATION_BATCH)):
+            inputs: list[dict[str, str]] = [{"id": i} for i in ids_chunk]
+            while inputs:
+                answer = self._raw("POST", path, body={"inputs": inputs})
+                inputs = []
+                for result in answer.get("results") or []:
+                    from_id = str((result.get("from") or {}).get("id"))
+                    found.setdefault(from_id, []).extend(
+                        association_from_json(t) for t in result.get("to") or [])
+                    after = next_after(result)
+                    if after:
+                        inputs.append({"id": from_id, "after": after})
+        return found
+
+    def association_labels(self, from_type: str, to_type: str) -> list[AssociationLabel]:
+        """The association types between two object types, HubSpot's and the portal's own
+        (USER_DEFINED, with their labels)."""
+        answer = self._raw("GET", paths.association_labels(from_type, to_type))
+        return [label_from_json(found) for found in answer.get("results") or []]
+
+    def create_association_label(self, from_type: str, to_type: str, label: str, name: str,
+                                 inverse_label: str | None = None) -> list[AssociationLabel]:
+        """A USER_DEFINED association label (and its inverse, when given): the types made."""
+        body: dict[str, Any] = {"label": label, "name": name}
+        if inverse_label:
+            body["inverseLabel"] = inverse_label
+        answer = self._raw("POST", paths.association_labels(from_type, to_type), body=body)
+        return [label_from_json(found) for found in answer.get("results") or []]
+
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str,
+                  types: Iterable[AssociationLabel]) -> None:
+        """Associate two objects with these types (labels). Sending it again changes
+        nothing: an association exists once per type."""
+        self._raw("PUT", paths.association(from_type, to_type),
+                  path_params={"key": from_id, "to_key": to_id},
+                  body=[association_type(t.type_id, t.category) for t in types])
+
+    def merge_tickets(self, primary_id: str, merged_id: str) -> Ticket:
+        """Merge a ticket into another: HubSpot keeps the primary, and the merged ticket's
+        id answers with it from then on. Never resent blindly (a lost answer is an
+        `AmbiguousWrite`): a get of the merged id tells whether it was carried out."""
+        merged = self._raw("POST", paths.merge("tickets"), idempotent=False,
+                           body={"primaryObjectId": primary_id, "objectIdToMerge": merged_id})
+        return ticket_from_json(merged)
 
     # -- notes and files ----------------------------------------------------------------
 
     def notes(self, ids: list[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        for chunk in _chunks(ids, BATCH_SIZE):
-            answer = self._raw("POST", "/crm/v3/objects/notes/batch/read", body={
+        for chunk in chunks(ids, OBJECT_BATCH):
+            answer = self._raw("POST", paths.batch("notes", "read"), body={
                 "inputs": [{"id": i} for i in chunk],
                 "properties": ["hs_note_body", "hs_attachment_ids", "hs_timestamp"]})
             found += [{"id": str(n["id"]), **(n.get("properties") or {})}
@@ -571,20 +601,15 @@ class Gateway(TeamCalls, HistoryCalls):
                     contact_ids: Iterable[str] = (), attachment_ids: Iterable[str] = (),
                     owner_id: str | None = None) -> str:
         """A note on the ticket (and its contacts). Never resent blindly: no unique key."""
-        associations = [{"to": {"id": ticket_id},
-                         "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                    "associationTypeId": NOTE_TO_TICKET}]}]
-        associations += [{"to": {"id": c},
-                          "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                     "associationTypeId": NOTE_TO_CONTACT}]}
-                         for c in contact_ids]
+        associations = [inline_association(ticket_id, NOTE_TO_TICKET)]
+        associations += [inline_association(c, NOTE_TO_CONTACT) for c in contact_ids]
         properties = {"hs_timestamp": epoch_ms(timestamp), "hs_note_body": body_html}
         files = ";".join(attachment_ids)
         if files:
             properties["hs_attachment_ids"] = files
         if owner_id:  # the agent who wrote it (ESCALATE_AGENT)
             properties["hubspot_owner_id"] = owner_id
-        created = self._raw("POST", "/crm/v3/objects/notes", idempotent=False,
+        created = self._raw("POST", paths.objects("notes"), idempotent=False,
                             body={"properties": properties, "associations": associations})
         return str(created["id"])
 
@@ -593,11 +618,21 @@ class Gateway(TeamCalls, HistoryCalls):
         identical one already in the folder (RETURN_EXISTING)."""
         options = {"access": "PRIVATE", "duplicateValidationStrategy": "RETURN_EXISTING",
                    "duplicateValidationScope": "EXACT_FOLDER"}
-        uploaded = self._call(self._files.upload, file=str(path), folder_path=folder,
-                              file_name=name, options=json.dumps(options),
-                              timeout=(self.timeout[0], max(self.timeout[1], 120.0)))
-        return UploadedFile(id=str(uploaded.id), name=name, size=int(uploaded.size or 0),
-                            access=str(uploaded.access))
+        uploaded = self._raw("POST", paths.files(), files={"file": str(path)},
+                             form=[("folderPath", folder), ("fileName", name),
+                                   ("options", json.dumps(options))],
+                             timeout=(self.timeout[0], max(self.timeout[1], 120.0)))
+        return UploadedFile(id=str(uploaded.get("id")), name=name,
+                            size=int(uploaded.get("size") or 0),
+                            access=str(uploaded.get("access")))
+
+
+def _phone_matches(national: str, e164: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Where a contact's number may be, and as what: HubSpot's searchable digits of phone
+    and mobile (the national number), or the number as typed (hubspot-facts.md)."""
+    return [("hs_searchable_calculated_phone_number", (national,)),
+            ("hs_searchable_calculated_mobile_number", (national,)),
+            ("phone", (e164, national)), ("mobilephone", (e164, national))]
 
 
 def _token_forms(token: str) -> set[str]:
@@ -628,50 +663,6 @@ def _from_date(groups: list[dict[str, Any]], floor: int) -> list[dict[str, Any]]
     return [{**g, "filters": [*(g.get("filters") or []), since]} for g in groups]
 
 
-def _json_answer(response: Any) -> dict[str, Any]:
-    """The JSON of an answer read without the client's model objects (much cheaper for
-    pages of 200 tickets)."""
-    try:
-        raw = response.data if hasattr(response, "data") else response.read()
-    finally:
-        release = getattr(response, "release_conn", None)
-        if release is not None:
-            release()  # back to the shared pool: an unread answer keeps its connection
-    data = json.loads(raw)
-    return data if isinstance(data, dict) else {}
-
-
 def _ms(value: str | None) -> int | None:
     moment = parse_time(value)
     return int(epoch_ms(moment)) if moment is not None else None
-
-
-def _ticket_from_json(found: dict[str, Any]) -> Ticket:
-    return _ticket_props(str(found.get("id")), dict(found.get("properties") or {}))
-
-
-def _contact_from_json(found: dict[str, Any]) -> Contact:
-    p = found.get("properties") or {}
-    return Contact(id=str(found.get("id")), **{k: (p.get(k) or "") for k in CONTACT_PROPERTIES})
-
-
-def _ticket_props(ticket_id: str, p: dict[str, Any]) -> Ticket:
-    return Ticket(
-        id=ticket_id,
-        subject=p.get("subject") or "",
-        pipeline=p.get("hs_pipeline") or "",
-        stage=p.get("hs_pipeline_stage") or "",
-        priority=p.get("hs_ticket_priority"),
-        created_at=parse_time(p.get("createdate")),
-        closed_at=parse_time(p.get("closed_date")),
-        last_client_update=parse_time(p.get("escalate_last_client_update")),
-        policy=p.get("escalate_policy"),
-        escalate_id=p.get("escalate_id"),
-        properties=p,
-    )
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-

@@ -37,3 +37,9 @@ def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, 
             pending.append(pool.submit(work, batch))
         while pending:
             yield pending.popleft().result()
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    """`items` in consecutive lists of at most `size` (a batch request's inputs)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ..domain.team import OPEN_STATUSES, SUBJECT_WORD, Owner, Task
+from . import paths
+from .limits import OBJECT_BATCH, OWNERS_PAGE, SEARCH_PAGE, TASK_TO_CONTACT, TASK_TO_TICKET
+from .pipeline import chunks
+from .shapes import inline_association, next_after, ticket_from_json
 
 if TYPE_CHECKING:
     from ..domain.records import Ticket
 
-T = TypeVar("T")
-
 TASK_PROPERTIES = ["hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_type",
                    "hs_task_priority", "hs_timestamp", "hubspot_owner_id"]
-# HubSpot-defined association type ids (hubspot/crm/association_type.py).
-TASK_TO_CONTACT = 204
-TASK_TO_TICKET = 230
-OBJECT_BATCH = 100  # inputs per batch create/read/update of objects
-ASSOCIATION_BATCH = 1000  # ids per v4 association batch read (changelog, Feb 2025)
-TASK_SEARCH_PAGE = 200
 
 
 class TeamCalls:
@@ -31,8 +27,8 @@ class TeamCalls:
     # -- owners -------------------------------------------------------------------------
 
     def owner_by_email(self, email: str) -> Owner | None:
-        """The active owner with this email (`GET /crm/v3/owners?email=`), or None."""
-        answer = self._raw("GET", "/crm/v3/owners", query=[
+        """The active owner with this email (the owners list filtered by `email`), or None."""
+        answer = self._raw("GET", paths.owners(), query=[
             ("email", email), ("limit", "10"), ("archived", "false")])
         for found in answer.get("results") or []:
             if str(found.get("email") or "").lower() == email.lower():
@@ -44,17 +40,17 @@ class TeamCalls:
         found: list[Owner] = []
         after: str | None = None
         while True:
-            query = [("limit", "500"), ("archived", "false")]
-            answer = self._raw("GET", "/crm/v3/owners",
+            query = [("limit", str(OWNERS_PAGE)), ("archived", "false")]
+            answer = self._raw("GET", paths.owners(),
                                query=query + ([("after", after)] if after else []))
             found += [_owner(o) for o in answer.get("results") or []]
-            after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+            after = next_after(answer)
             if not after:
                 return found
 
     def owners_page(self, limit: int = 1) -> list[Owner]:
         """The first owners of the portal: a cheap read that needs crm.objects.owners.read."""
-        answer = self._raw("GET", "/crm/v3/owners", query=[("limit", str(limit))])
+        answer = self._raw("GET", paths.owners(), query=[("limit", str(limit))])
         return [_owner(o) for o in answer.get("results") or []]
 
     # -- property definitions -----------------------------------------------------------
@@ -62,34 +58,18 @@ class TeamCalls:
     def ticket_property(self, name: str) -> dict[str, Any] | None:
         """A ticket property's definition as HubSpot answers it, or None when absent."""
         found: dict[str, Any] | None = self._raw_maybe(
-            "GET", "/crm/v3/properties/tickets/{name}", path_params={"name": name})
+            "GET", paths.property_("tickets"), path_params={"name": name})
         return found
 
     # -- tickets, read consistently -----------------------------------------------------
 
     def tickets_by_id(self, ids: Iterable[str], properties: list[str]) -> list[Ticket]:
         """Tickets by id, 100 per request. Unlike search, batch read sees every write at once."""
-        from .hubspot import _ticket_from_json
-
         found: list[Ticket] = []
-        for chunk in _chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
-            answer = self._raw("POST", "/crm/v3/objects/tickets/batch/read", body={
+        for chunk in chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+            answer = self._raw("POST", paths.batch("tickets", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": properties})
-            found += [_ticket_from_json(t) for t in answer.get("results") or []]
-        return found
-
-    def associated_ids(self, from_type: str, to_type: str,
-                       ids: Iterable[str]) -> dict[str, list[str]]:
-        """For each object, the ids of its associated `to_type` objects (1,000 per request)."""
-        found: dict[str, list[str]] = {}
-        for chunk in _chunks(list(dict.fromkeys(ids)), ASSOCIATION_BATCH):
-            answer = self._raw(
-                "POST", "/crm/v4/associations/{from_type}/{to_type}/batch/read",
-                path_params={"from_type": from_type, "to_type": to_type},
-                body={"inputs": [{"id": i} for i in chunk]})
-            for result in answer.get("results") or []:
-                found[str((result.get("from") or {}).get("id"))] = [
-                    str(t.get("toObjectId")) for t in result.get("to") or []]
+            found += [ticket_from_json(t) for t in answer.get("results") or []]
         return found
 
     # -- tasks --------------------------------------------------------------------------
@@ -113,22 +93,22 @@ class TeamCalls:
         while True:
             request: dict[str, Any] = {
                 "filterGroups": [{"filters": filters}], "properties": TASK_PROPERTIES,
-                "limit": TASK_SEARCH_PAGE,
+                "limit": SEARCH_PAGE,
                 "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]}
             if after:
                 request["after"] = after
-            answer = self._raw("POST", "/crm/v3/objects/tasks/search", body=request)
+            answer = self._raw("POST", paths.search("tasks"), body=request)
             for found in answer.get("results") or []:
                 yield _task(found)
-            after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+            after = next_after(answer)
             if not after:
                 return
 
     def tasks(self, ids: Iterable[str]) -> list[Task]:
         """Tasks by id (batch read, 100 per request)."""
         found: list[Task] = []
-        for chunk in _chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
-            answer = self._raw("POST", "/crm/v3/objects/tasks/batch/read", body={
+        for chunk in chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+            answer = self._raw("POST", paths.batch("tasks", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": TASK_PROPERTIES})
             found += [_task(t) for t in answer.get("results") or []]
         return found
@@ -138,14 +118,14 @@ class TeamCalls:
         to its ticket and contact. Never resent blindly: a lost answer is an AmbiguousWrite,
         and the next run finds what was made through the ticket's associations."""
         created: list[Task] = []
-        for start in range(0, len(tasks), OBJECT_BATCH):
+        for chunk in chunks(tasks, OBJECT_BATCH):
             inputs = []
-            for properties, ticket_id, contact_id in tasks[start:start + OBJECT_BATCH]:
-                associations = [_association(ticket_id, TASK_TO_TICKET)]
+            for properties, ticket_id, contact_id in chunk:
+                associations = [inline_association(ticket_id, TASK_TO_TICKET)]
                 if contact_id:
-                    associations.append(_association(contact_id, TASK_TO_CONTACT))
+                    associations.append(inline_association(contact_id, TASK_TO_CONTACT))
                 inputs.append({"properties": properties, "associations": associations})
-            answer = self._raw("POST", "/crm/v3/objects/tasks/batch/create", idempotent=False,
+            answer = self._raw("POST", paths.batch("tasks", "create"), idempotent=False,
                                body={"inputs": inputs})
             created += [_task(t) for t in answer.get("results") or []]
         return created
@@ -153,18 +133,13 @@ class TeamCalls:
     def update_tasks(self, updates: list[tuple[str, dict[str, str]]]) -> list[Task]:
         """Update tasks by id, 100 per request (the same update again changes nothing)."""
         updated: list[Task] = []
-        for start in range(0, len(updates), OBJECT_BATCH):
+        for chunk in chunks(updates, OBJECT_BATCH):
             inputs = [{"id": task_id, "properties": properties}
-                      for task_id, properties in updates[start:start + OBJECT_BATCH]]
-            answer = self._raw("POST", "/crm/v3/objects/tasks/batch/update",
+                      for task_id, properties in chunk]
+            answer = self._raw("POST", paths.batch("tasks", "update"),
                                body={"inputs": inputs})
             updated += [_task(t) for t in answer.get("results") or []]
         return updated
-
-
-def _association(to_id: str, type_id: int) -> dict[str, Any]:
-    return {"to": {"id": to_id}, "types": [{"associationCategory": "HUBSPOT_DEFINED",
-                                            "associationTypeId": type_id}]}
 
 
 def _owner(found: dict[str, Any]) -> Owner:
@@ -176,7 +151,3 @@ def _owner(found: dict[str, Any]) -> Owner:
 def _task(found: dict[str, Any]) -> Task:
     return Task.from_properties(str(found.get("id")), dict(found.get("properties") or {}))
 
-
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -54,6 +54,7 @@ class PacedPoolManager(urllib3.PoolManager):
         self._sent: deque[float] = deque()
         self._sequence = 0
         self._newest_seen = 0
+        self._in_flight: set[int] = set()  # sequences sent and not yet answered
 
     def urlopen(  # type: ignore[override]  # same call, narrower spelling
             self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
@@ -67,6 +68,8 @@ class PacedPoolManager(urllib3.PoolManager):
             self._note_limits(response.headers, sequence, path.endswith("/search"))
             return response
         finally:
+            with self._lock:
+                self._in_flight.discard(sequence)
             answered[0] = time.monotonic()
             if self.on_request is not None:
                 self.on_request(method, path, status, time.monotonic() - started)
@@ -104,6 +107,7 @@ class PacedPoolManager(urllib3.PoolManager):
                     if self._remaining is not None:
                         self._remaining -= 1
                     self._sequence += 1
+                    self._in_flight.add(self._sequence)
                     return self._sequence, answered
             time.sleep(wait)
 
@@ -117,10 +121,12 @@ class PacedPoolManager(urllib3.PoolManager):
             if interval:
                 self._interval = interval / 1000
             if remaining is not None and sequence >= self._newest_seen:
-                # HubSpot counted everything sent before this request; what we sent after
-                # it is still to be counted.
+                # What we sent after this request is still to be counted, and so may be what
+                # we sent before it and is unanswered: requests overtake each other on their
+                # way (several threads, several connections).
                 self._newest_seen = sequence
-                self._remaining = remaining - (self._sequence - sequence)
+                overtaken = sum(1 for s in self._in_flight if s < sequence)
+                self._remaining = remaining - (self._sequence - sequence) - overtaken
                 self._snapshot_at = now
                 # Sends older than a window may be out of HubSpot's count already: they must
                 # not give a slot back later (sends within it are counted, and give it back
@@ -148,8 +154,10 @@ class RetryPolicy:
     `offline_seconds` while it cannot be reached at all.
 
     The budget is the command's, not each request's: it starts at the command's first
-    retry and every later retry, in any thread, draws on what is left. So a command waits
-    at most the budget plus one request's timeout, however many requests it makes.
+    retry and every later retry, in any thread, draws on what is left, until some request
+    gets through. So a command that makes no progress waits at most the budget plus one
+    request's timeout, however many requests it makes; a long one (a report over 50,000
+    tickets) that meets a 429 now and then is not given up for its length.
     """
 
     busy_seconds: float = 60.0
@@ -192,7 +200,7 @@ class RetryPolicy:
         attempt = 0
         while True:
             try:
-                return call()
+                answer = call()
             except (NewConnectionError, ConnectTimeoutError) as exc:
                 wait, budget = self._backoff(attempt), self.offline_seconds
                 failure: Exception = Unreachable(_offline_message(exc))
@@ -214,8 +222,18 @@ class RetryPolicy:
                 wait = self._rate_limit_wait(exc, attempt) if status == 429 else self._backoff(
                     attempt)
                 budget = self.busy_seconds
+            else:
+                self._progressed()
+                return answer
             self.pause(attempt, budget, failure, wait)
             attempt += 1
+
+    def _progressed(self) -> None:
+        """A request got through: the next retry starts a new budget."""
+        if self._first_retry is not None:
+            with self._lock:
+                self._first_retry = None
+
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** attempt)
         return random.uniform(ceiling / 2, ceiling)

@@ -58,8 +58,10 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
     if dry_run or not result.raises:
         return result
-    gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
-                            for r in result.raises])
+    updated = set(gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
+                                          for r in result.raises]))
+    # A ticket deleted since it was read is left out by HubSpot (207): no raise, no note.
+    result.raises = [r for r in result.raises if r.ticket_id in updated]
     try:
         result.note_ids = gateway.create_ticket_notes(
             [(r.ticket_id, note_html(r.note(), reference=f"bump {r.level.value}-{r.to.value}"))

@@ -84,9 +84,9 @@ class DoctorReport:
         self.checks.append(Check(name, True, detail))
         return True
 
-    def note(self, name: str, detail: str, *, ok: bool = True,
+    def note(self, name: str, detail: str, *, ok: bool = True, fix: str | None = None,
              steps: tuple[Next, ...] = ()) -> None:
-        self.checks.append(Check(name, ok, detail, steps=steps))
+        self.checks.append(Check(name, ok, detail, fix, steps=steps))
 
 
 def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], *,
@@ -136,6 +136,7 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             portal = portals[0]
             report.run("Prioridades", lambda: _priorities(portal), redact)
             report.run("Propiedades de escalate", lambda: _tool_properties(portal), redact)
+        _portal_rules(report, gateway, redact)
         report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
         report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
         if policy is not None and policy.matrix.emails():
@@ -214,6 +215,49 @@ def _createdate(gateway: Gateway) -> str:
         return ("de solo lectura en este portal: la fecha de creación que se indique queda "
                 "en la descripción del ticket, no en «Create date»")
     return "se puede escribir: la fecha de creación que se indique es la del ticket"
+
+
+# What `create` writes on every ticket (workflows/create.py, ticket_properties), and with
+# an agent or the policy file's matrix (workflows/team.py).
+TOOL_FILLS = frozenset({"subject", "content", "hs_pipeline", "hs_pipeline_stage",
+                        "hs_ticket_priority", "createdate", "escalate_id", "escalate_policy",
+                        "escalate_agent", "hubspot_owner_id"})
+RULES_CHECK = "Reglas del portal (tickets)"
+
+
+def _portal_rules(report: DoctorReport, gateway: Gateway, redact: Callable[[str], str]) -> None:
+    """The ticket properties an admin made required that `create` does not fill, each with
+    what it needs, and the rules on what it fills (API 2026-09 enforces them on writes)."""
+    from ..domain.rules import checked, describe, needs, unaskable
+
+    try:
+        rules = gateway.ticket_rules()
+    except EscalateError as exc:
+        report.note(RULES_CHECK, f"no se pudieron leer ({redact(exc.message)}): escalate "
+                                 "envía igual, y si HubSpot rechaza un valor dice cuál y por qué",
+                    fix=exc.hint, steps=exc.next_steps)
+        return
+    missing = [n for n in rules.required if n not in TOOL_FILLS]
+    properties = gateway.ticket_properties() if missing else {}
+    lines = []
+    for name in missing:
+        info = properties.get(name)
+        shown = f"«{name}»" + (f" ({info.label})" if info is not None and info.label else "")
+        cannot = unaskable(info) if info is not None else "no existe en el portal"
+        lines.append(f"{shown} es obligatoria y escalate no la llena: {needs(info, rules.of(name))}"
+                     + (f"; escalate no puede pedirla: {cannot}" if cannot else ""))
+    lines += [f"«{name}» (la llena escalate) debe {describe(rule)}"
+              + ("" if checked(rule) else ": escalate no sabe comprobarla; HubSpot dirá si no "
+                                          "se cumple")
+              for name, listed in rules.rules.items() if name in TOOL_FILLS for rule in listed]
+    if not lines:
+        report.note(RULES_CHECK, "ninguna regla ni propiedad obligatoria que escalate no cumpla")
+        return
+    report.checks.append(Check(
+        RULES_CHECK, not missing, "; ".join(lines),
+        "Un administrador del portal debe quitar la regla de obligatoria en HubSpot "
+        "(Configuración > Propiedades) o escalate debe poder llenarla." if missing else None,
+        ExitCode.REFUSED if missing else ExitCode.OK))
 
 
 def _agent(gateway: Gateway, settings: Settings, now: datetime) -> str:

@@ -12,7 +12,7 @@ from ..domain.escalation import Escalation, national_digits
 from ..domain.names import same_person
 from ..domain.records import Contact, Ticket
 from ..errors import EscalateError, Next, NotFound, Refused
-from ..gateway import Gateway
+from ..gateway import TICKET_PROPERTIES, Gateway
 from .portal import Portal, load_portal
 from .ui import Ui
 
@@ -75,7 +75,7 @@ def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now
     if isinstance(tickets, EscalateError):
         raise tickets
     return Prepared(escalation=escalation, portal=portal, lookup=lookup,
-                    duplicates=open_duplicates(tickets, portal, escalation))
+                    duplicates=confirmed_duplicates(gateway, tickets, portal, escalation))
 
 
 def require_contact(prepared: Prepared, *, accept_contact: bool) -> Contact:
@@ -159,15 +159,28 @@ def policy_tickets(gateway: Gateway, escalation: Escalation) -> list[Ticket]:
 
 def open_duplicates(tickets: list[Ticket], portal: Portal,
                     escalation: Escalation) -> list[Ticket]:
-    """The open tickets of the pipeline among them, except this escalation's own ticket.
-
-    Search lags behind writes: a ticket created in the last minute may not be listed yet.
-    """
+    """The open tickets of the pipeline with the policy among them, except this
+    escalation's own ticket."""
     open_ids = set(portal.open_stage_ids)
     return [t for t in tickets if t.pipeline == portal.pipeline.id and t.stage in open_ids
-            and t.escalate_id != escalation.escalate_id][:20]
+            and t.policy == escalation.policy and t.escalate_id != escalation.escalate_id][:20]
+
+
+def confirmed_duplicates(gateway: Gateway, searched: list[Ticket], portal: Portal,
+                         escalation: Escalation) -> list[Ticket]:
+    """The open duplicates among what search found, as HubSpot holds them now.
+
+    Search lags behind writes: a ticket created in the last minute may not be listed yet,
+    and one closed a second ago is still found open; so the search's candidates are read
+    again (one batch read, only when there are any) before the agent is warned."""
+    candidates = open_duplicates(searched, portal, escalation)
+    if not candidates:
+        return []
+    fresh = gateway.tickets_by_id([t.id for t in candidates], TICKET_PROPERTIES)
+    return open_duplicates(fresh, portal, escalation)
 
 
 def find_duplicates(gateway: Gateway, portal: Portal, escalation: Escalation) -> list[Ticket]:
     """Open tickets of the pipeline with the same policy, other than this escalation's."""
-    return open_duplicates(policy_tickets(gateway, escalation), portal, escalation)
+    return confirmed_duplicates(gateway, policy_tickets(gateway, escalation), portal,
+                                escalation)

@@ -102,11 +102,11 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
         _known_tasks(gateway, tasks, without_task(readings, tasks))
     decided = plan(todo, readings, tasks)
     report = TaskReport(_create(gateway, settings, portal, clock, decided.create, now))
-    if decided.complete:
-        gateway.update_tasks([(t.id, completion_properties(t, why))
-                              for t, why in decided.complete])
+    completes = _still_open(gateway, decided.complete)
+    if completes:
+        gateway.update_tasks([(t.id, completion_properties(t, why)) for t, why in completes])
         report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
-                            for t, _why in decided.complete]
+                            for t, _why in completes]
     report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "unchanged")
                         for t in decided.leave]
     return report
@@ -114,6 +114,18 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
 
 def tid_of(task: Task) -> str:
     return task.key.ticket_id if task.key is not None else ""
+
+
+def _still_open(gateway: Gateway,
+                completes: list[tuple[Task, str]]) -> list[tuple[Task, str]]:
+    """The tasks to complete that are still open, as HubSpot holds them now: the task
+    search lags writes, so a task someone completed a second ago is still found open (one
+    batch read, only when there is any to complete)."""
+    if not completes:
+        return []
+    fresh = {t.id: t for t in gateway.tasks([t.id for t, _why in completes])}
+    return [(task, why) for task, why in completes
+            if task.id in fresh and fresh[task.id].open and fresh[task.id].key == task.key]
 
 
 def _known_tasks(gateway: Gateway, tasks: TasksByTicket, ticket_ids: list[str]) -> None:

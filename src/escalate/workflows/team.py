@@ -1,7 +1,7 @@
 """Who escalates and who owns: HubSpot owner ids for emails, resolved once and cached.
 
 ESCALATE_AGENT and the policy file's owners are emails; HubSpot wants owner ids. Each email
-is looked up once (`GET /crm/v3/owners?email=`) and kept 12 hours per portal and token
+is looked up once (the owners list filtered by email) and kept 12 hours per portal and token
 under ESCALATE_HOME, so a warm `create` sends no owner request at all.
 """
 
