@@ -8,8 +8,9 @@ before the entry is in the outbox), the command line is written to
 the file becomes a draft (`escalate create --borrador ID`). If the command did keep its
 work, the file is removed: one copy, never two.
 
-This module imports only `os`, `signal` and `sys` at the top, and the handler writes the
-file with `os` alone: a Ctrl-C can land in the middle of any other import.
+This module imports only `os`, `signal`, `sys` and `escalate.system` (itself only `os` and
+`sys`) at the top, and the handler writes the file with `os` alone: a Ctrl-C can land in the
+middle of any other import.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+
+from ..system import temp_folder, temp_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -102,8 +105,8 @@ def settle(env: Env, code: int) -> None:
 def early_folder() -> str:
     """`$TMPDIR/escalate-<uid>/early`, found with `os` alone (as tempfile would)."""
     base = next((os.environ[v] for v in ("TMPDIR", "TEMP", "TMP") if os.environ.get(v)), "/tmp")
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return os.path.join(base, f"escalate-{uid}", "early")
+    return os.path.join(base, temp_name(os.getuid() if hasattr(os, "getuid") else None),
+                        "early")
 
 
 def write_argv(argv: list[str], draft_id: str) -> str:
@@ -126,10 +129,9 @@ def write_argv(argv: list[str], draft_id: str) -> str:
 
 def import_interrupted(outbox: Outbox, now: datetime) -> None:
     """Turn every command line kept at Ctrl-C for this home into a draft in the outbox."""
-    import tempfile
     from pathlib import Path
 
-    folder = Path(tempfile.gettempdir()) / Path(early_folder()).parent.name / "early"
+    folder = temp_folder() / "early"
     if not folder.is_dir():
         return
     mine = os.path.abspath(os.path.expanduser(outbox.home))

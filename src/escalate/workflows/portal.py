@@ -9,15 +9,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from ..config import Settings, private_dir
+from ..config import Settings
 from ..domain.records import Account, Pipeline, PropertyInfo, Stage
 from ..errors import AuthProblem, Refused
 from ..gateway import Gateway
@@ -155,18 +152,9 @@ class PortalCache:
             self._write(portal)
 
     def _write(self, portal: Portal) -> None:
-        folder = private_dir(self.path.parent)
-        data = json.dumps({"version": CACHE_VERSION, "portal": asdict(portal)})
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".portal-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from ..system import write_private
+
+        write_private(self.path, json.dumps({"version": CACHE_VERSION, "portal": asdict(portal)}))
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)

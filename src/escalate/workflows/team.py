@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings, private_dir
+from ..config import Settings
 from ..domain.priority import Priority
 from ..domain.team import Owner
 from ..errors import InvalidInput, InvalidProperty, Refused
@@ -84,15 +82,9 @@ class OwnerCache:
         self._write(data)
 
     def _write(self, owners: dict[str, Any]) -> None:
-        folder = private_dir(self.path.parent)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".owners-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"version": CACHE_VERSION, "owners": owners}, handle)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from ..system import write_private
+
+        write_private(self.path, json.dumps({"version": CACHE_VERSION, "owners": owners}))
 
 
 def owners_for(gateway: Gateway, settings: Settings, emails: list[str], *,
@@ -222,7 +214,6 @@ class Assignment:
 def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str, *,
            now: datetime) -> Assignment:
     """The new ticket's agent and owner, with the policy file in force (see `assignment`)."""
-    from pathlib import Path
 
     from .. import policy_file
 
