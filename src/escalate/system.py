@@ -214,7 +214,10 @@ def editor(platform: Platform | None = None) -> list[str] | None:
     for variable in ("VISUAL", "EDITOR"):
         chosen = (platform.environ.get(variable) or "").strip()
         if chosen:
-            return shlex.split(chosen, posix=not platform.windows)
+            if not platform.windows:
+                return shlex.split(chosen)
+            # "C:\Program Files\...\editor.exe" -w: backslashes are not escapes there
+            return [part.strip('"') for part in shlex.split(chosen, posix=False)]
     if platform.windows:
         return ["notepad.exe"]
     nano = platform.which("nano")
