@@ -13,7 +13,7 @@ from escalate.cli.pasted import Unclosed, arguments, split
 from escalate.system import Platform
 
 from .conftest import ANA, Cli, Sandbox, png_bytes
-from .test_interactive import sent_ticket, term  # noqa: F401 (the pseudo-terminal fixture)
+from .test_interactive import sent_ticket, term  # noqa: F401 (a fixture)
 
 WINDOWS, LINUX, MACOS = Platform(windows=True), Platform(), Platform(macos=True)
 NNBSP = "\u202f"  # macOS puts it before «a. m.» in its screenshots' names
@@ -127,7 +127,7 @@ def test_adjunto_takes_a_file_uri(cli: Cli, sandbox: Sandbox, tmp_path: Path):
 
 
 def test_the_attachments_question_takes_pasted_forms_and_stays_on_a_path_of_no_file(
-        term: Any, sandbox: Sandbox, tmp_path: Path):
+        term: Any, sandbox: Sandbox, tmp_path: Path):  # noqa: F811 (the fixture)
     shot = picture(tmp_path / "Mis capturas", "captura 1.png", 4)
     other = picture(tmp_path / "Imágenes", "otra captura.png", 5)
     t = term(*ANA[:8], "--que", "La app cierra la sesión al adjuntar", "--como",
