@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,15 @@ def test_without_a_keyring_the_key_goes_to_a_private_file_and_says_so(
     assert listed(home)["keys"] == {PORTAL: "sandbox"}
     assert stat.S_IMODE((home / "claves.json").stat().st_mode) == 0o600
     assert agent("create", *ANA).code == 0
+    assert token_source(agent)["token_source"] == "file"
+
+
+def test_on_linux_without_the_keyring_extra_the_key_goes_to_the_file_saying_how_to_get_it(
+        agent: Cli, sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "keyring", None)  # not installed: import fails
+    stored = agent("acceder", "--con-token", stdin="sandbox\n")
+    assert stored.code == 0, stored.err
+    assert "[keyring]" in stored.err and listed(home)["keys"] == {PORTAL: "sandbox"}
     assert token_source(agent)["token_source"] == "file"
 
 

@@ -249,6 +249,7 @@ def test_text_is_read_as_windows_editors_save_it(data: bytes, text: str):
     ("a = 1\n".encode("utf-32"), "UTF-32 LE"),
     ("a = 1\n".encode("utf-32-le"), "UTF-32 sin BOM"),
     (b"\xff\xfe" + b"a\x00\x00\xd8", "UTF-16 dañado"),
+    (b"ab\x00\xffcdefgh" * 10, "binario (no es texto)"),
 ])
 def test_any_other_encoding_is_refused_naming_it(data: bytes, named: str):
     with pytest.raises(system.UnreadableText) as refused:

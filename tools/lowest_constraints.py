@@ -4,9 +4,10 @@ its range in pyproject.toml allows, for CI's lowest-versions job:
     python tools/lowest_constraints.py > lowest.txt
     python -m pip install -c lowest.txt ".[test]"
 
-Each `name>=X` becomes `name==X` (markers kept, so a dependency for another Python or OS
-is left out as pip would). A dependency with no lower bound is an error: its range does
-not say which versions were tested.
+Each `name>=X` of the dependencies and of the `keyring` extra becomes `name==X`, without
+its marker: a constraint on a package pip does not install is ignored, and one the tests
+install on every platform (keyring) is pinned too. A dependency with no lower bound is an
+error: its range does not say which versions were tested.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ def lowest(requirement: str) -> str:
     bounds = [s.version for s in parsed.specifier if s.operator in (">=", "==", "~=")]
     if not bounds:
         raise SystemExit(f"{parsed.name}: sin cota inferior en pyproject.toml")
-    marker = f"; {parsed.marker}" if parsed.marker else ""
-    return f"{parsed.name}=={bounds[0]}{marker}"
+    return f"{parsed.name}=={bounds[0]}"
 
 
 def main() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    for requirement in project["dependencies"]:
-        sys.stdout.write(lowest(requirement) + "\n")
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["keyring"]]
+    for line in dict.fromkeys(lowest(requirement) for requirement in wanted):
+        sys.stdout.write(line + "\n")
 
 
 if __name__ == "__main__":

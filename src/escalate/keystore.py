@@ -186,9 +186,9 @@ class KeyStore:
     def forget(self, entry: Stored) -> None:
         """Remove a stored key from its store and from the list."""
         if entry.backend is not None:
+            backend = _backend_from(entry.backend)
             from keyring.errors import PasswordDeleteError
 
-            backend = _backend_from(entry.backend)
             try:
                 backend.delete_password(SERVICE, entry.portal)
             except PasswordDeleteError:
@@ -211,8 +211,12 @@ def listing(stored: dict[str, Stored]) -> str:
 
 def _default_backend() -> Any:
     """The keyring backend `keyring` picks here (PYTHON_KEYRING_BACKEND and keyringrc
-    included); the first of a chain; None where only keyring's `fail` backend is left."""
-    import keyring
+    included); the first of a chain; None where only keyring's `fail` backend is left, or
+    keyring is not installed (Linux without the `keyring` extra)."""
+    try:
+        import keyring
+    except ImportError:
+        return None
 
     backend = keyring.get_keyring()
     chain = getattr(backend, "backends", None)

@@ -253,12 +253,13 @@ def decode_text(data: bytes) -> str:
                 raise UnreadableText(f"{'UTF-16' if codec == 'utf-16' else 'UTF-8'} dañado") \
                     from None
             return _lf(text.removeprefix("\ufeff"))
-    if b"\x00" in data:  # valid UTF-8 allows NUL, but text never holds one: UTF-16 or 32
-        raise UnreadableText(_wide_guess(data))
+    wide = _wide_guess(data) if b"\x00" in data else None
+    if wide is not None and wide.startswith("UTF"):  # valid UTF-8 too, when ASCII: refused
+        raise UnreadableText(wide)
     try:
-        return _lf(data.decode("utf-8"))
+        return _lf(data.decode("utf-8"))  # a stray NUL is a line the reader skips
     except UnicodeDecodeError:
-        raise UnreadableText("Latin-1 o Windows-1252 (ANSI)") from None
+        raise UnreadableText(wide or "Latin-1 o Windows-1252 (ANSI)") from None
 
 
 def _lf(text: str) -> str:
@@ -270,10 +271,11 @@ def _wide_guess(data: bytes) -> str:
     head = data[:4096]
     if head.count(0) > 0.7 * len(head):
         return "UTF-32 sin BOM"
+    # Latin text in UTF-16 has a NUL in every other byte; random bytes have few anywhere.
     even, odd = head[0::2].count(0), head[1::2].count(0)
-    if odd > even:
+    if odd > even and odd > 0.3 * len(head[1::2]):
         return "UTF-16 LE sin BOM"
-    if even > odd:
+    if even > odd and even > 0.3 * len(head[0::2]):
         return "UTF-16 BE sin BOM"
     return "binario (no es texto)"
 
