@@ -20,6 +20,8 @@ import pytest
 from escalate import system
 from escalate.system import Platform
 
+from .test_interactive import term  # noqa: F401 (a fixture)
+
 WINDOWS = Platform(windows=True, home=r"C:\Users\Ana", uid=None,
                    which=lambda name: rf"C:\Windows\{name}.exe")
 DATA = Path(__file__).parent / "data"
@@ -317,3 +319,43 @@ def test_a_dotenv_in_latin_1_exits_2_naming_it_before_anything_is_sent(cli: Any,
     assert result.code == 2
     assert "Latin-1 o Windows-1252 (ANSI)" in result.err and "UTF-8" in result.err
     assert sandbox.requests() == []
+
+
+# -- the editor, at a real terminal -------------------------------------------------------
+
+
+def test_with_no_editor_configured_ctrl_x_ctrl_e_says_how_to_set_one_and_never_opens_vi(
+        term: Any, sandbox: Any, tmp_path: Path):  # noqa: F811 (the fixture)
+    from tests.test_interactive import answer_rest, sent_ticket
+
+    bin_dir = tmp_path / "bin"  # a PATH with vi and no nano: vi must not open
+    bin_dir.mkdir()
+    opened = tmp_path / "vi-abierto"
+    for name in ("vi", "vim", "editor"):
+        (bin_dir / name).write_text(f"#!/bin/sh\ntouch {opened}\n")
+        (bin_dir / name).chmod(0o755)
+    t = term("--poliza", "POL-81", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "baja",
+             extra={"EDITOR": "", "VISUAL": "", "PATH": str(bin_dir)})
+    t.answer("QUÉ pasa", "La app se cierra\x18\x05")  # Ctrl-X Ctrl-E
+    t.answer("No hay un editor configurado", "\r\r")
+    t.answer("CÓMO pasó", "Abrir\r\r")
+    answer_rest(t, "Web", where_prompt=r"DÓNDE \(web")
+    ticket = sent_ticket(t, sandbox)
+    assert "QUÉ:\nLa app se cierra\n" in ticket.properties["content"]
+    assert not opened.exists()
+
+
+def test_an_editor_that_is_not_there_is_said_and_the_typed_text_stays(
+        term: Any, sandbox: Any):  # noqa: F811 (the fixture)
+    from tests.test_interactive import answer_rest, sent_ticket
+
+    t = term("--poliza", "POL-82", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "baja",
+             extra={"EDITOR": "/no/existe/editor"})
+    t.answer("QUÉ pasa", "La app se cierra\x18\x05")
+    t.answer("No se pudo usar el editor «/no/existe/editor»", " al pagar\r\r")
+    t.answer("CÓMO pasó", "Abrir\r\r")
+    answer_rest(t, "Web", where_prompt=r"DÓNDE \(web")
+    ticket = sent_ticket(t, sandbox)
+    assert "QUÉ:\nLa app se cierra al pagar\n" in ticket.properties["content"]

@@ -182,14 +182,14 @@ class ToolkitAsker:
 
 def open_in_editor(buffer: Any) -> None:
     """Ctrl-X Ctrl-E: the answer so far in the agent's editor (system.editor: never vi by
-    surprise), then taken as the answer; with no editor, a hint below the field instead."""
-    from prompt_toolkit.validation import ValidationError
+    surprise), then taken as the answer; with no editor, a hint above the field instead."""
+    from prompt_toolkit.application import get_app, run_in_terminal
 
     from .. import system
 
     command = system.editor()
     if command is None:
-        buffer.validation_error = ValidationError(message=system.NO_EDITOR)
+        run_in_terminal(lambda: print(f"\x1b[33m{system.NO_EDITOR}\x1b[0m", flush=True))
         return
     import tempfile
 
@@ -202,7 +202,6 @@ def open_in_editor(buffer: Any) -> None:
         import subprocess
         from pathlib import Path
 
-        from prompt_toolkit.application import run_in_terminal
         from prompt_toolkit.document import Document
 
         try:
@@ -214,12 +213,10 @@ def open_in_editor(buffer: Any) -> None:
                 buffer.validate_and_handle()
         except (OSError, system.UnreadableText) as exc:
             shown = exc.encoding if isinstance(exc, system.UnreadableText) else exc.strerror
-            buffer.validation_error = ValidationError(
-                message=f"No se pudo usar el editor «{command[0]}»: {shown}.")
+            problem = f"No se pudo usar el editor «{command[0]}»: {shown}."
+            await run_in_terminal(lambda: print(f"\x1b[33m{problem}\x1b[0m", flush=True))
         finally:
             Path(name).unlink(missing_ok=True)
-
-    from prompt_toolkit.application import get_app
 
     get_app().create_background_task(edit())
 
