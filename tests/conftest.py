@@ -157,10 +157,11 @@ class Cli:
         self.environ = environ
         self.cwd = cwd
 
-    def __call__(self, *args: str, keys: str | None = None,
+    def __call__(self, *args: str, keys: str | None = None, stdin: str = "",
                  environ: dict[str, str] | None = None) -> Result:
         """`keys`: the command runs as on a terminal, and prompt_toolkit (the asker agents
-        get) reads these keys from a pipe, as typed ("\r" is Enter, DOWN an arrow)."""
+        get) reads these keys from a pipe, as typed ("\r" is Enter, DOWN an arrow).
+        `stdin`: what a command reading standard input itself gets (`acceder --con-token`)."""
         tty = keys is not None
         out, err = io.StringIO(), io.StringIO()
         env = Env(stdin_isatty=tty, stdout_isatty=tty, environ={**self.environ,
@@ -169,8 +170,8 @@ class Cli:
         saved = sys.stdin, sys.stdout, sys.stderr
         # The working folder, the clock and whether each end is a terminal travel in Env;
         # stdout and stderr are swapped in `sys` too, because click writes help and usage
-        # there. Nothing reads sys.stdin: questions read prompt_toolkit's input.
-        sys.stdin, sys.stdout, sys.stderr = io.StringIO(), out, err
+        # there. Questions read prompt_toolkit's input, never sys.stdin.
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
         try:
             code = run(list(args), env) if keys is None else self._typed(args, env, keys)
         finally:

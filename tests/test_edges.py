@@ -467,8 +467,18 @@ def test_a_name_of_only_dots_before_the_extension_keeps_its_extension(
 # -- 10. garbage .env ----------------------------------------------------------------------
 
 
-def test_a_dotenv_of_2mb_random_bytes_gives_one_warning_with_a_count(cli: Cli):
+def test_a_dotenv_of_2mb_random_bytes_is_refused_in_one_message_naming_what_it_is(cli: Cli):
     (cli.cwd / ".env").write_bytes(os.urandom(2 * 1024 * 1024))
+    result = cli("outbox")
+    assert result.code == 2
+    assert ".env" in result.err and "binario (no es texto)" in result.err, result.err[:2000]
+    assert len(result.err.splitlines()) <= 3
+    assert Counter(result.err.splitlines()).most_common(1)[0][1] == 1
+
+
+def test_a_dotenv_of_2mb_of_garbage_text_gives_one_warning_with_a_count(cli: Cli):
+    lines = ("".join(chr(0x21 + (i * 7 + j) % 90) for j in range(40)) for i in range(50_000))
+    (cli.cwd / ".env").write_text("\n".join(lines))
     result = cli("outbox")
     warnings = [line for line in result.err.splitlines() if line.startswith("Aviso:")]
     assert len(warnings) == 1, result.err[:2000]

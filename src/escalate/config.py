@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +54,10 @@ class Settings:
     portal_key: str | None = None  # what identifies the portal for the cache (else the URL)
     agent: str | None = None  # ESCALATE_AGENT: the agent's HubSpot user email, normalised
     policy_file: Path | None = None  # ESCALATE_POLICY_FILE, as given (found later if unset)
+    # Where the key came from: env, dotenv, keyring:<backend>, file (None: no key yet).
+    token_source: str | None = None
+    portal: str | None = None  # --portal or ESCALATE_PORTAL: whose stored key to use
+    keys_dir: Path | None = None  # where `escalate acceder` records the stored keys
 
     @property
     def max_file_bytes(self) -> int:
@@ -68,29 +71,39 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
-    """Values from a .env file, and a Spanish warning for each line it cannot read."""
+    """Values from a .env file, and a Spanish warning for each line it cannot read.
+
+    Read as Windows editors save it (BOM, CRLF, UTF-16 with BOM); another encoding is
+    refused naming it (exit 2), since its values would arrive garbled."""
+    import io
+
     from dotenv.parser import parse_stream
+
+    from .system import SAVE_AS_UTF8, UnreadableText, exposed_secret, read_text
 
     values: dict[str, str] = {}
     warnings: list[str] = []
     bad: list[int] = []
     try:
-        with path.open(encoding="utf-8", errors="replace") as stream:
-            for binding in parse_stream(stream):
-                if _unreadable(binding):
-                    bad.append(binding.original.line)
-                elif binding.key and binding.value is not None:
-                    values[binding.key] = binding.value
+        text = read_text(path)
     except OSError as exc:
-        warnings.append(f"No se pudo leer {path}: {exc.strerror}.")
+        return values, [f"No se pudo leer {path}: {exc.strerror}."]
+    except UnreadableText as exc:
+        raise InvalidInput([f"{path} está guardado en {exc.encoding}: no se puede leer."],
+                           hint=f"Abra el archivo y {SAVE_AS_UTF8}.") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if _unreadable(binding):
+            bad.append(binding.original.line)
+        elif binding.key and binding.value is not None:
+            values[binding.key] = binding.value
     if bad:  # one warning, however much garbage the file holds
         shown = ", ".join(str(n) for n in bad[:MAX_LINES_SHOWN])
         more = f" y {len(bad) - MAX_LINES_SHOWN} más" if len(bad) > MAX_LINES_SHOWN else ""
         warnings.append(f"{path.name}: {len(bad)} línea(s) no se pudieron leer y se ignoran "
                         f"(línea {shown}{more}).")
-    if values.get("HUBSPOT_ACCESS_TOKEN") and _readable_by_others(path):
-        warnings.append(f"{path} guarda el token de HubSpot y otros usuarios pueden leerlo: "
-                        f"ejecute «chmod 600 {path}».")
+    exposed = exposed_secret(path) if values.get("HUBSPOT_ACCESS_TOKEN") else None
+    if exposed:
+        warnings.append(exposed)
     return values, warnings
 
 
@@ -108,20 +121,42 @@ def _unreadable(binding: Any) -> bool:
                                                          and binding.key == "export")
 
 
-def _readable_by_others(path: Path) -> bool:
+def _policy_pattern(text: str, problems: list[str]) -> re.Pattern[str]:
     try:
-        return bool(path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH))
-    except OSError:
-        return False
+        return re.compile(text)
+    except re.error as exc:
+        problems.append(f"ESCALATE_POLICY_PATTERN no es una expresión regular válida: {exc}.")
+        return re.compile(DEFAULT_POLICY_PATTERN)
+
+
+def _phone_region(text: str, problems: list[str]) -> str:
+    region = text.strip().upper()
+    if not known_phone_region(region):
+        problems.append(f"ESCALATE_PHONE_REGION={region!r} no es una región telefónica "
+                        "conocida (por ejemplo MX, US, ES, CO).")
+    return region
+
+
+def _portal(text: str, problems: list[str]) -> str | None:
+    """The portal whose stored key to use (`--portal`, ESCALATE_PORTAL), if any."""
+    portal = text.strip() or None
+    if portal is not None and not PORTAL_ID.fullmatch(portal):
+        problems.append(f"--portal/ESCALATE_PORTAL={portal[:40]!r} no es un id de portal de "
+                        "HubSpot (solo dígitos, como 48151623).")
+    return portal
 
 
 def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
-         *, sandbox: bool = False) -> Settings:
-    """Settings from the environment, then `.env`; every bad value named at once (exit 2)."""
+         *, sandbox: bool = False, portal: str | None = None) -> Settings:
+    """Settings from the environment, then `.env`; every bad value named at once (exit 2).
+
+    The key stored by `escalate acceder` is read later, only by a command that reaches
+    HubSpot (`with_stored_key`)."""
     env = dict(os.environ if environ is None else environ)
     dotenv_path = (cwd or Path.cwd()) / ".env"
     file_values, warnings = read_dotenv(dotenv_path) if dotenv_path.is_file() else ({}, [])
-    merged = {**DEFAULTS, **file_values, **{k: v for k, v in env.items() if v != ""}}
+    env = {k: v for k, v in env.items() if v != ""}
+    merged = {**DEFAULTS, **file_values, **env}
 
     problems: list[str] = []
 
@@ -141,25 +176,23 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
     url_problem = check_base_url(base_url)
     if url_problem:
         problems.append(url_problem)
-    try:
-        policy_pattern = re.compile(merged["ESCALATE_POLICY_PATTERN"])
-    except re.error as exc:
-        problems.append(f"ESCALATE_POLICY_PATTERN no es una expresión regular válida: {exc}.")
-        policy_pattern = re.compile(DEFAULT_POLICY_PATTERN)
-    region = merged["ESCALATE_PHONE_REGION"].strip().upper()
-    if not known_phone_region(region):
-        problems.append(f"ESCALATE_PHONE_REGION={region!r} no es una región telefónica "
-                        "conocida (por ejemplo MX, US, ES, CO).")
+    policy_pattern = _policy_pattern(merged["ESCALATE_POLICY_PATTERN"], problems)
+    region = _phone_region(merged["ESCALATE_PHONE_REGION"], problems)
     folder = "/" + merged["ESCALATE_FILES_FOLDER"].strip().strip("/")
     agent = _agent_email(merged.get("ESCALATE_AGENT", ""), problems)
     policy_file = merged.get("ESCALATE_POLICY_FILE", "").strip()
+    token, source = _token(env, file_values)
+    portal = _portal(portal or merged.get("ESCALATE_PORTAL", ""), problems)
+    home = Path(merged["ESCALATE_HOME"]).expanduser() if merged.get("ESCALATE_HOME") else None
     settings = Settings(
-        token=merged.get("HUBSPOT_ACCESS_TOKEN", "").strip() or None,
+        token=token,
+        token_source=source,
+        portal=portal,
+        keys_dir=home or _default_keys_dir(),
         base_url=base_url,
         sandbox=sandbox or merged.get("ESCALATE_SANDBOX", "").strip().lower()
         in ("1", "true", "yes", "si", "sí"),
-        home=Path(merged["ESCALATE_HOME"]).expanduser() if merged.get("ESCALATE_HOME")
-        else _default_home(),
+        home=home or _default_home(),
         stage=merged["ESCALATE_STAGE"].strip() or DEFAULTS["ESCALATE_STAGE"],
         pipeline=merged["ESCALATE_PIPELINE"].strip() or None,
         phone_region=region,
@@ -184,6 +217,40 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
         raise AuthProblem(token_problem, hint="Copie de nuevo el token de HubSpot en una sola "
                           "línea, sin espacios, en HUBSPOT_ACCESS_TOKEN (entorno o .env).")
     return settings
+
+
+PORTAL_ID = re.compile(r"[0-9]{1,15}")
+
+
+def _token(env: Mapping[str, str], dotenv: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """HUBSPOT_ACCESS_TOKEN and where it came from: the environment wins over `.env`
+    (scheduled jobs and CI set it there), and both over a key stored by `acceder`."""
+    for source, values in (("env", env), ("dotenv", dotenv)):
+        token = values.get("HUBSPOT_ACCESS_TOKEN", "").strip()
+        if token:
+            return token, source
+    return None, None
+
+
+def with_stored_key(settings: Settings) -> Settings:
+    """The settings with the key `escalate acceder` stored, when no variable gives one and
+    one is stored (that of `settings.portal`, or the only one). Exit 4 naming the stored
+    portals when the one asked for is not among them or none was chosen among several."""
+    if settings.token or settings.sandbox or settings.keys_dir is None:
+        return settings
+    from dataclasses import replace
+
+    from .keystore import KeyStore
+
+    store = KeyStore(settings.keys_dir)
+    entry = store.choose(settings.portal)
+    if entry is None:
+        return settings
+    key = store.key(entry)
+    problem = check_token(key)
+    if problem:
+        raise AuthProblem(problem, hint="Guárdela de nuevo con «escalate acceder».")
+    return replace(settings, token=key, token_source=entry.source)
 
 
 def check_token(token: str | None) -> str | None:
@@ -286,8 +353,9 @@ def _default_home() -> Path:
     return user_data_path("escalate", appauthor=False)
 
 
-def private_dir(path: Path) -> Path:
-    """Create a folder only its owner can enter (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-    return path
+def _default_keys_dir() -> Path:
+    """The user's configuration folder, where the stored keys are listed (ESCALATE_HOME
+    when set: every piece of local state goes there)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("escalate", appauthor=False)

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from . import os_errors
-from .config import private_dir
 from .errors import EscalateError, ExitCode, Next
 from .short_ids import SHORT_ID
+from .system import private_dir, process_alive, replace, temp_folder, write_private
 
 FILE_NAME = "outbox.sqlite3"
 SCHEMA_VERSION = 2
@@ -111,9 +111,8 @@ def fallback_dir(home: Path) -> Path:
     one subfolder per home (so that each home gets back only what was its own)."""
     import hashlib
 
-    uid = os.getuid() if hasattr(os, "getuid") else 0
     key = hashlib.sha256(os.path.abspath(os.path.expanduser(home)).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"escalate-{uid}" / key
+    return temp_folder() / key
 
 
 def keep_aside(entry: Entry, home: Path) -> Path:
@@ -122,7 +121,7 @@ def keep_aside(entry: Entry, home: Path) -> Path:
     private_dir(folder.parent)
     private_dir(folder)
     path = folder / f"entry-{entry.id}.json"
-    write_atomic(path, json.dumps({"id": entry.id, "kind": entry.kind, "payload": entry.payload,
+    write_private(path, json.dumps({"id": entry.id, "kind": entry.kind, "payload": entry.payload,
                                    "state": entry.state, "created_at": entry.created_at,
                                    "attempts": entry.attempts,
                                    "last_error": entry.last_error}, ensure_ascii=False))
@@ -140,19 +139,6 @@ def kept_aside(entry: Entry, home: Path) -> str:
                                             ensure_ascii=False))
     return (f"Lo escrito está a salvo en {path}: se recupera solo la próxima vez que "
             "escalate pueda usar su carpeta.")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def local_cause(exc: BaseException, folder: Path | None = None) -> str:
@@ -290,7 +276,7 @@ class Outbox:
             conn.executescript(SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.close()
-            os.replace(tmp, self.path)
+            replace(tmp, self.path)
         except sqlite3.DatabaseError as exc:
             Path(tmp).unlink(missing_ok=True)
             raise trouble(self.home, exc) from None
@@ -326,11 +312,11 @@ class Outbox:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
         aside = self.home / f"outbox.damaged-{stamp}-{uuid.uuid4().hex[:4]}.sqlite3"
         try:
-            os.replace(self.path, aside)
+            replace(self.path, aside)
             for suffix in ("-journal", "-wal", "-shm"):
                 extra = Path(f"{self.path}{suffix}")
                 if extra.exists():
-                    os.replace(extra, Path(f"{aside}{suffix}"))
+                    replace(extra, Path(f"{aside}{suffix}"))
         except OSError as exc:
             raise trouble(self.home, exc) from None
         saved, unreadable = salvage(aside)
@@ -464,7 +450,8 @@ class Outbox:
         at once (a PID reused by another program only delays it until the lease ends)."""
         if renewed is None or self.clock() - float(renewed) > LEASE_SECONDS:
             return False
-        dead_here = pid is not None and host == socket.gethostname() and not _alive(int(pid))
+        dead_here = pid is not None and host == socket.gethostname() and not process_alive(
+            int(pid))
         return not dead_here
 
     @contextmanager
@@ -723,12 +710,3 @@ def _read_with_sqlite(path: Path) -> list[Entry | Damaged]:
         conn.close()
     return rows
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

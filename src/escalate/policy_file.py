@@ -51,13 +51,19 @@ def load(explicit: Path | None, cwd: Path, home: Path) -> LoadedPolicy:
 
 
 def read(path: Path) -> LoadedPolicy:
-    """The policy in the file `path` (found by `find`); exit 2 as `load`."""
+    """The policy in the file `path` (found by `find`); exit 2 as `load`. Read as Windows
+    editors save it (Notepad's BOM, PowerShell 5's UTF-16, CRLF); another encoding is
+    refused naming it."""
+    from .system import SAVE_AS_UTF8, UnreadableText, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "no es texto UTF-8"
-        raise InvalidInput([f"No se pudo leer el archivo de políticas {path}: {reason}."]) \
-            from None
+        text = read_text(path)
+    except OSError as exc:
+        raise InvalidInput([f"No se pudo leer el archivo de políticas {path}: "
+                            f"{exc.strerror}."]) from None
+    except UnreadableText as exc:
+        raise InvalidInput([f"El archivo de políticas {path} está guardado en {exc.encoding}: "
+                            "no se puede leer."], hint=f"Ábralo y {SAVE_AS_UTF8}.") from None
     return LoadedPolicy(parse(text, path), path)
 
 

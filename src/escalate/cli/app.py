@@ -60,10 +60,15 @@ def main_options(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Mostrar la versión y salir.")]
     = False,
+    portal: Annotated[str | None, typer.Option(
+        "--portal", metavar="ID",
+        help="Usar la clave guardada de este portal (con varias; o ESCALATE_PORTAL).")]
+    = None,
 ) -> None:
     env = ctx.ensure_object(Env)
     env.sandbox = env.sandbox or sandbox_mode
     env.verbose = env.verbose or verbose
+    env.portal = env.portal or portal
 
 
 # The commands in the order help lists them (typer puts groups after commands): name,
@@ -77,6 +82,8 @@ COMMANDS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("report", "report", "report", False), ("informe", "report", "report", True),
     ("policy", "policy", "policy", False), ("politica", "policy", "policy", True),
     ("outbox", "outbox", None, False), ("sandbox", "sandbox", None, False),
+    ("acceder", "login", "login", False), ("login", "login", "login", True),
+    ("salir", "login", "logout", False), ("logout", "login", "logout", True),
 )
 
 
@@ -294,10 +301,12 @@ def show_error(env: Env, exc: EscalateError) -> None:
 
 def main() -> None:
     """The `escalate` program: Ctrl-C is guarded before anything else happens."""
+    from ..system import fit_console
     from .rescue import guard, settle
 
     argv = sys.argv[1:]
     guard(argv)  # first: a Ctrl-C from now on keeps the options of a `create`
+    fit_console(sys.stdout, sys.stderr)
     env = Env()
     try:
         code = run(argv, env)

@@ -44,6 +44,10 @@ def attach(
     problem = note_text_problem(text) if text else None
     if problem:
         raise InvalidInput([f"--nota: {problem}"], hint="No se subió ningún archivo.")
+    from ..system import here
+    from .pasted import arguments, file_in
+
+    paths = arguments(paths, file_in(env.folder), here())  # as a terminal pasted them
     files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)

@@ -82,7 +82,7 @@ def create(
     typed = EscalationInput(
         policy=policy, client_name=client, email=email, phone=phone, priority=priority,
         what=what, how=how, where=where, when=when, changes=list(change or []),
-        channel=channel, created_at=date, attachments=list(attach or []))
+        channel=channel, created_at=date, attachments=_paths(attach))
     interactive = env.interactive(no_input)
     resumed: Resumed | None = None
     if draft:
@@ -116,6 +116,15 @@ def create(
                  + ". Se crea de todos modos.")
     result = send(env, prepared, files, contact, resumed=resumed, interactive=False)
     report(env, result, as_json)
+
+
+def _paths(attach: list[str] | None) -> list[str]:
+    """The --adjunto values, a file URI pasted as one (file:///C:/...) made a path."""
+    from ..system import here
+    from .pasted import from_uri
+
+    platform = here()
+    return [from_uri(value, platform) for value in attach or []]
 
 
 def merge(kept: EscalationInput, typed: EscalationInput) -> EscalationInput:

@@ -33,6 +33,7 @@ class Env:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     sandbox: bool = False
     verbose: bool = False
+    portal: str | None = None  # --portal: whose stored key (else ESCALATE_PORTAL)
     stdout: IO[str] | None = None
     stderr: IO[str] | None = None
     cwd: Path | None = None  # the working folder: where `.env` and relative paths are read
@@ -114,7 +115,7 @@ class Env:
         problems reported (exit 2 or 4) before anything is kept."""
         if self._settings is not None:
             return self._settings
-        settings = config.load(self.environ, self.cwd, sandbox=self.sandbox)
+        settings = config.load(self.environ, self.cwd, sandbox=self.sandbox, portal=self.portal)
         self._secret = settings.token
         self._pending.extend(settings.warnings)
         if settings.sandbox:
@@ -154,15 +155,23 @@ class Env:
             self._outbox = outbox
         return self._outbox
 
-    def gateway(self) -> Gateway:
-        """The HubSpot gateway: the embedded sandbox, or the portal of the token."""
+    def gateway(self, key: str | None = None) -> Gateway:
+        """The HubSpot gateway: the embedded sandbox, or the portal of the token (of `key`,
+        a service key being checked, when given)."""
         if self._gateway is not None:
             return self._gateway
         settings = self.settings
-        if settings.sandbox:
+        if key is not None:
+            from dataclasses import replace
+
+            settings = self._settings = replace(settings, token=key, token_source=None)
+            self._secret = key
+        elif settings.sandbox:
             import escalate_sandbox
 
-            folder = config.private_dir(settings.home) / "sandbox"
+            from ..system import private_dir
+
+            folder = private_dir(settings.home) / "sandbox"
             self._sandbox_server = escalate_sandbox.start(
                 folder, per_10s=0, demo_tickets=True,
                 search_lag_ms=escalate_sandbox.REALISTIC_SEARCH_LAG_MS)
@@ -172,6 +181,7 @@ class Env:
             self._settings = settings
         else:
             self.require_backend()
+            settings = self.settings  # with the stored key, when that is where it is
         from ..gateway import Gateway, RetryPolicy
 
         assert settings.token is not None
@@ -187,9 +197,12 @@ class Env:
         before a person is asked anything."""
         settings = self.settings
         if not settings.sandbox and not settings.token:
+            settings = self._settings = config.with_stored_key(settings)
+            self._secret = settings.token
+        if not settings.sandbox and not settings.token:
             raise AuthProblem(
-                "Falta el token de HubSpot: defina HUBSPOT_ACCESS_TOKEN en el entorno o en "
-                "el archivo .env.",
+                "Falta el token de HubSpot: guarde su service key con «escalate acceder», o "
+                "defina HUBSPOT_ACCESS_TOKEN en el entorno o en el archivo .env.",
                 hint="Para probar sin portal use «escalate --sandbox ...».")
 
     @property

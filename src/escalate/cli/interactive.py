@@ -27,6 +27,8 @@ from .fields import FIELDS, label, problem_lines
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..domain.escalation import Escalation
     from ..domain.records import Contact
     from ..workflows.files import LocalFile
@@ -113,7 +115,7 @@ class Session:
             a["email" if "@" in text else "phone"] = text.strip()
         elif field == "attachments":
             try:
-                a["attachments"] = split_paths(text)
+                a["attachments"] = split_paths(text, self.env.folder)
             except ValueError:
                 a["attachments"] = [text.strip()]
         elif field == "changes":
@@ -258,7 +260,7 @@ class Session:
 
         def problem(text: str) -> str | None:
             try:
-                paths = split_paths(text)
+                paths = split_paths(text, self.env.folder)
             except ValueError:
                 return "Hay una comilla sin cerrar."
             from ..workflows.files import check_files
@@ -271,7 +273,7 @@ class Session:
 
         answer = self.asked("attachments", lambda: self.ask.text(
             FIELDS["attachments"].question, default=default, check=problem))
-        return split_paths(answer)
+        return split_paths(answer, self.env.folder)
 
     # -- validation and review ----------------------------------------------------------
 
@@ -456,16 +458,12 @@ class Session:
             raise EscalateError(f"campo desconocido: {field}")
 
 
-def split_paths(text: str) -> list[str]:
-    """Paths as a file manager pastes them: quoted, with escaped spaces, or as file:// URIs."""
-    from urllib.parse import unquote, urlparse
+def split_paths(text: str, folder: Path) -> list[str]:
+    """Paths as terminals and file managers paste them (cli/pasted.py)."""
+    from ..system import here
+    from .pasted import file_in, split
 
-    paths = []
-    for part in shlex.split(text):
-        if part.startswith("file://"):
-            part = unquote(urlparse(part).path)
-        paths.append(part)
-    return paths
+    return split(text, file_in(folder), here())
 
 
 def split_changes(text: str) -> list[str]:

@@ -10,15 +10,14 @@ from typing import Any
 
 from ..outbox import Outbox
 from ..short_ids import short_id
+from ..system import temp_folder
 from ..workflows.entries import new_entry
-from .rescue import GLOBAL_FLAGS, MAGIC, early_folder
+from .rescue import GLOBAL_FLAGS, MAGIC
 
 
 def import_interrupted(outbox: Outbox) -> None:
     """Turn every command line kept at Ctrl-C for this home into a draft in the outbox."""
-    import tempfile
-
-    folder = Path(tempfile.gettempdir()) / Path(early_folder()).parent.name / "early"
+    folder = temp_folder() / "early"
     if not folder.is_dir():
         return
     mine = os.path.abspath(os.path.expanduser(outbox.home))

@@ -102,6 +102,10 @@ class ToolkitAsker:
                 buffer.text = buffer.text.rstrip()
                 buffer.validate_and_handle()
 
+            @bindings.add("c-x", "c-e")
+            def _edit(event: Any) -> None:
+                open_in_editor(event.current_buffer)
+
         note = instruction or (MULTILINE_HELP if multiline else "")
         if multiline:
             # On a line of its own: a multi-line prompt wider than the terminal draws nothing.
@@ -116,8 +120,7 @@ class ToolkitAsker:
         session.history = session.default_buffer.history = self.history.setdefault(
             question, InMemoryHistory())
         answer = session.prompt(message, default=default, validator=Checked(),
-                                multiline=multiline, key_bindings=bindings,
-                                enable_open_in_editor=multiline)
+                                multiline=multiline, key_bindings=bindings)
         return str(answer)
 
     def select(self, question: str, choices: Sequence[tuple[str, T]],
@@ -166,6 +169,47 @@ class ToolkitAsker:
         answer = bool(session.prompt())
         print(f"  → {'sí' if answer else 'no'}", file=sys.stdout, flush=True)
         return answer
+
+
+def open_in_editor(buffer: Any) -> None:
+    """Ctrl-X Ctrl-E: the answer so far in the agent's editor (system.editor: never vi by
+    surprise), then taken as the answer; with no editor, a hint above the field instead."""
+    from prompt_toolkit.application import get_app, run_in_terminal
+
+    from .. import system
+
+    command = system.editor()
+    if command is None:
+        run_in_terminal(lambda: print(f"\x1b[33m{system.NO_EDITOR}\x1b[0m", flush=True))
+        return
+    import tempfile
+
+    folder = system.private_dir(system.temp_folder())
+    fd, name = tempfile.mkstemp(dir=folder, prefix="respuesta-", suffix=".txt")
+    with open(fd, "w", encoding="utf-8") as handle:
+        handle.write(buffer.text)
+
+    async def edit() -> None:
+        import subprocess
+        from pathlib import Path
+
+        from prompt_toolkit.document import Document
+
+        try:
+            ended = await run_in_terminal(lambda: subprocess.call([*command, name]),
+                                          in_executor=True)
+            if ended == 0:
+                text = system.read_text(Path(name)).rstrip("\n")
+                buffer.document = Document(text, cursor_position=len(text))
+                buffer.validate_and_handle()
+        except (OSError, system.UnreadableText) as exc:
+            shown = exc.encoding if isinstance(exc, system.UnreadableText) else exc.strerror
+            problem = f"No se pudo usar el editor «{command[0]}»: {shown}."
+            await run_in_terminal(lambda: print(f"\x1b[33m{problem}\x1b[0m", flush=True))
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    get_app().create_background_task(edit())
 
 
 def priority_checklist(ask: Asker) -> Priority:

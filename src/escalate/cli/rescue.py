@@ -8,9 +8,9 @@ before the entry is in the outbox), the command line is written to
 the file becomes a draft (`escalate create --borrador ID`, by `interrupted.py`). If the
 command did keep its work, the file is removed: one copy, never two.
 
-This module imports only `os`, `signal`, `sys` and `short_ids` (which imports nothing) at
-the top, and the handler writes the file with `os` alone: a Ctrl-C can land in the middle of
-any other import.
+This module imports only `os`, `signal`, `sys`, `short_ids` (which imports nothing) and
+`escalate.system` (itself only `os` and `sys`) at the top, and the handler writes the file
+with `os` alone: a Ctrl-C can land in the middle of any other import.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import signal
 import sys
 
 from ..short_ids import short_id
+from ..system import temp_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,8 +105,8 @@ def settle(env: Env, code: int) -> None:
 def early_folder() -> str:
     """`$TMPDIR/escalate-<uid>/early`, found with `os` alone (as tempfile would)."""
     base = next((os.environ[v] for v in ("TMPDIR", "TEMP", "TMP") if os.environ.get(v)), "/tmp")
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return os.path.join(base, f"escalate-{uid}", "early")
+    return os.path.join(base, temp_name(os.getuid() if hasattr(os, "getuid") else None),
+                        "early")
 
 
 def write_argv(argv: list[str], draft_id: str) -> str:

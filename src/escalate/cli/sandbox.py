@@ -42,7 +42,7 @@ def serve(
     env: Env = ctx.ensure_object(Env)
     import escalate_sandbox
 
-    from ..config import private_dir
+    from ..system import private_dir
 
     check_address(host, port)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
@@ -72,7 +72,7 @@ def reset(
     env: Env = ctx.ensure_object(Env)
     import escalate_sandbox
 
-    from ..config import private_dir
+    from ..system import private_dir
 
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     escalate_sandbox.reset(folder, bare=bare, demo_tickets=True)

@@ -6,14 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, get_args, get_origin
 
+# typer 0.29 coerces every value through pydantic (≈60 ms to import); pyproject.toml
+# bounds typer to the series whose internals these are.
+from typer._coercion import RuntimeParam, build_runtime_param
 from typer.core import TyperCommand, TyperGroup
 
 from .helptext import render
-
-try:  # typer 0.29 coerces every value through pydantic (≈60 ms to import)
-    from typer._coercion import RuntimeParam, build_runtime_param
-except ImportError:  # pragma: no cover - older typer parses with click's own types
-    RuntimeParam = None  # type: ignore[assignment,misc]
 
 _BUILT_IN_HELP = {
     "help": "Mostrar esta ayuda y salir.",
@@ -89,24 +87,21 @@ def _plain_number(annotation: type, value: Any) -> tuple[bool, Any]:
     return False, None
 
 
-if RuntimeParam is not None:
-    @dataclass(frozen=True)
-    class _PlainParam(RuntimeParam):
-        """Coercion of plain values without pydantic; anything else goes to typer's own."""
+@dataclass(frozen=True)
+class _PlainParam(RuntimeParam):
+    """Coercion of plain values without pydantic; anything else goes to typer's own."""
 
-        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            plain, result = _plain_value(self.annotation, self.parameter_info, value)
-            if plain:
-                return result
-            adapter = build_runtime_param(param.type_descriptor)  # imports pydantic
-            param._runtime_param = adapter
-            return adapter._coerce_value(value, param=param, ctx=ctx)
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        plain, result = _plain_value(self.annotation, self.parameter_info, value)
+        if plain:
+            return result
+        adapter = build_runtime_param(param.type_descriptor)  # imports pydantic
+        param._runtime_param = adapter
+        return adapter._coerce_value(value, param=param, ctx=ctx)
 
 
 def _plain_coercion(command: Any, ctx: Any) -> None:
     """Argument parsing without importing pydantic, for the values a command line gives."""
-    if RuntimeParam is None:  # pragma: no cover - older typer
-        return
     for param in command.get_params(ctx):
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is None or getattr(param, "_runtime_param", False) is not None:
@@ -143,11 +138,9 @@ class SpanishGroup(_Spanish, TyperGroup):
 
 
 def click_errors() -> Any:
-    """Typer's usage-error classes: vendored since typer 0.29, click's before."""
-    try:
-        from typer._click import exceptions
-    except ImportError:  # pragma: no cover - older typer on plain click
-        from click import exceptions  # type: ignore[no-redef]
+    """Typer's usage-error classes (click's, vendored in typer since 0.29)."""
+    from typer._click import exceptions
+
     return exceptions
 
 

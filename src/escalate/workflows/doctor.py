@@ -4,7 +4,7 @@ as workflows returning typed reports; the CLI only renders them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,18 @@ SCOPES: tuple[tuple[str, str], ...] = (
     ("crm.objects.owners.read", "ESCALATE_AGENT, la matriz del archivo de políticas, "
                                 "followup por agente"),
 )
+# Where the key came from, in words (a keyring is named as `doctor --json` names it).
+TOKEN_SOURCES = {"env": "de HUBSPOT_ACCESS_TOKEN en el entorno",
+                 "dotenv": "de HUBSPOT_ACCESS_TOKEN en el archivo .env",
+                 "file": "guardada al acceder, en un archivo privado",
+                 None: "la del sandbox"}
+
+
+def source_words(source: str | None) -> str:
+    """Where the key came from, in Spanish."""
+    if source is not None and source.startswith("keyring:"):
+        return f"guardada al acceder, en el llavero {source.removeprefix('keyring:')}"
+    return TOKEN_SOURCES.get(source, str(source))
 SCOPES_HINT = (f"Agregue los permisos que faltan a la {TOKEN_WORDS} en HubSpot (Desarrollo > "
                "Claves > Service keys; o Integraciones > Apps privadas) y vuelva a probar.")
 
@@ -45,14 +57,16 @@ class Check:
     fix: str | None = None
     exit_code: ExitCode = ExitCode.OK
     steps: tuple[Next, ...] = ()  # the commands that fix it (the CLI spells them)
+    token_source: str | None = None  # the Token check's: env, dotenv, keyring:<b>, file
 
     def fixes(self, spell: Callable[[Next], str]) -> list[str]:
         """What to do, in words and commands, when the check fails."""
         return [*([self.fix] if self.fix else []), *(spell(s) for s in self.steps)]
 
     def as_json(self, spell: Callable[[Next], str]) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail,
-                "fix": " ".join(self.fixes(spell)) or None}
+        shown = {"check": self.name, "ok": self.ok, "detail": self.detail,
+                 "fix": " ".join(self.fixes(spell)) or None}
+        return {**shown, "token_source": self.token_source} if self.name == "Token" else shown
 
 
 @dataclass
@@ -107,12 +121,13 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
         gateway_box.append(gateway)
         settings_box.append(connected)
         account = gateway.account()
-        return (f"{TOKEN_WORDS} aceptada; portal {account.portal_id} "
-                f"({account.ui_domain})")
+        return (f"{TOKEN_WORDS} aceptada ({source_words(connected.token_source)}); portal "
+                f"{account.portal_id} ({account.ui_domain})")
 
     settings_box: list[Settings] = []
     connected = report.run("Token", token, redact)
     settings = settings_box[0] if settings_box else settings
+    report.checks[-1] = replace(report.checks[-1], token_source=settings.token_source)
     report.checks.insert(0, Check("Configuración", True, f"HubSpot en {settings.base_url}; "
                                                         f"datos en {settings.home}"))
     if connected and gateway_box:
@@ -123,7 +138,7 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
                 report.note(f"Permiso {scope}", f"no se puede comprobar sin escribir; lo "
                                                 f"necesitan {needed_by}")
                 continue
-            report.run(f"Permiso {scope}", _prober(gateway, scope, needed_by), redact)
+            report.run(f"Permiso {scope}", prober(gateway, scope, needed_by), redact)
         portals: list[Portal] = []
 
         def stage() -> str:
@@ -163,7 +178,8 @@ def _policy_check(report: DoctorReport, load_policy: Callable[[], Any]) -> Any:
     return loaded[0].policy if loaded else None
 
 
-def _prober(gateway: Gateway, scope: str, needed_by: str) -> Callable[[], str]:
+def prober(gateway: Gateway, scope: str, needed_by: str) -> Callable[[], str]:
+    """One cheap read that needs `scope`; MissingScopes when the key lacks it."""
     probes: dict[str, Callable[[], Any]] = {
         "tickets": lambda: gateway.probe("tickets"),
         "crm.objects.contacts.read": lambda: gateway.probe("contacts"),

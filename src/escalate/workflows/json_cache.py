@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from ..config import Settings, private_dir
+from ..config import Settings
 
 
 class JsonCache:
@@ -41,18 +38,9 @@ class JsonCache:
         return raw.get(self.name)
 
     def write(self, value: Any) -> None:
-        folder = private_dir(self.path.parent)
-        data = json.dumps({"version": self.version, self.name: value})
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.name}-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from ..system import write_private
+
+        write_private(self.path, json.dumps({"version": self.version, self.name: value}))
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
