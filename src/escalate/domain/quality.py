@@ -100,6 +100,9 @@ ACTIONS = (
     "imprimir", "generar", "activo", "activa", "recibe", "da entrar", "da aceptar",
     "da enviar", "da guardar", "da emitir", "da pagar", "da siguiente", "da validar",
 )
+# «da clic en Guardar» is one action: the button's name after a press is not another.
+BUTTON = re.compile(r"\b((?:clic|click) en|presiona|presiono|pulsa|pulso|toca|toco|oprime) "
+                    r"(?:el |la |boton |opcion )*\w+")
 STEP_MARKERS = re.compile(
     r">|→|->|;|\n|\b\d+[.)]\s|\b(?:luego|despues|entonces|posteriormente|enseguida|"
     r"al final|y al dar|al dar clic|al presionar|al guardar|al enviar|al pagar|al intentar|"
@@ -310,7 +313,7 @@ def _steps(text: str, raw: str) -> int:
     parts when one is an action, or the actions named."""
     folded = fold(raw).lower()
     segments = [s for s in STEP_MARKERS.split(folded) if _count_words(s or "") >= 1]
-    actions = len(_pattern(ACTIONS).findall(text))
+    actions = len(_pattern(ACTIONS).findall(BUTTON.sub(r" \1 ", text)))
     parts = [p for p in re.split(r",|(?<!\w)y(?!\w)", folded) if _count_words(p) >= 1]
     commas = len(parts) if actions and len(parts) > 1 else 0
     return max(len(segments) if len(segments) > 1 else 0, commas, min(actions, 9))
