@@ -34,7 +34,8 @@ ALWAYS_MASKED = frozenset({CARD, CARD_SECURITY, CARD_EXPIRY, PASSWORD, PIN, ONE_
 CHANGES = "changes"  # the field name of the campo=valor list
 
 # Digits in groups split by one space, hyphen or dot: how cards are written.
-_DIGIT_RUN = re.compile(r"(?<![\w+])\d+(?:[ .\-]\d+)*(?!\w)")
+# Letters glued to it do not hide a card (`ABC4111111111111111`).
+_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ .\-]\d+)*(?!\d)")
 _GROUP = re.compile(r"\d+")
 _NEAR_CARD = 40  # characters around a card where a bare CVV or expiry belongs to it
 _EXPIRY = re.compile(r"(?<!\d)(?:0[1-9]|1[0-2])\s?/\s?(?:\d{4}|\d{2})(?!\d)")
@@ -129,15 +130,9 @@ def scan_fields(fields: Mapping[str, str | None],
 
 def luhn_valid(digits: str) -> bool:
     """Whether a string of digits passes the Luhn check (payment cards' check digit)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return bool(digits) and total % 10 == 0
+    from stdnum import luhn
+
+    return bool(digits) and bool(luhn.is_valid(digits))
 
 
 def clabe_valid(digits: str) -> bool:
