@@ -250,8 +250,12 @@ def test_calidad_weights_minimum_and_screens_are_read_from_the_policy_file(cli, 
     assert rules.minimum == 70 and rules.weights["que"] == 25 and rules.weights["como"] == 10
     assert sum(rules.weights.values()) == 100
     assert rules.screens == ("Tarificador",)
-    result = cli("politica")
-    assert result.code == 0, result.err
+    shown = cli("politica", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["quality"] == {"minimum": 70, "weights": rules.weights,
+                                       "screens": ["Tarificador"]}
+    assert "Calidad: mínimo 70; pesos que 25, como 10" in cli("politica").out
+    assert cli("politica", "--json", environ={"ESCALATE_POLICY_FILE": "/nonexistent"}).code == 2
 
 
 @pytest.mark.parametrize(("text", "line", "words"), [
