@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from tests.labelled import LEVELS, cases  # noqa: E402
+from tests.labelled import HOLDOUT, LEVELS, Case, cases  # noqa: E402
 
 from escalate.domain.quality import ITEMS, assess, item_verdicts  # noqa: E402
 
@@ -29,11 +29,8 @@ def ratio(hits: int, total: int) -> str:
     return f"{hits / total:5.2f}" if total else "  -  "
 
 
-def main() -> None:
-    labelled = cases()
-    print(f"{len(labelled)} labelled escalations "
-          f"({', '.join(f'{n} {lv}' for lv, n in Counter(c.level for c in labelled).items())})")
-    print()
+def table(labelled: tuple[Case, ...]) -> None:
+    """Precision and recall of each item's rule against the labels."""
     print(f"{'item':10} {'met P':>6} {'met R':>6} {'miss P':>7} {'miss R':>7} "
           f"{'agree':>6}  labelled met/missing")
     verdicts = [item_verdicts(c.capture) for c in labelled]
@@ -48,6 +45,19 @@ def main() -> None:
         print(f"{label:10} {ratio(tp, tp + fp):>6} {ratio(tp, tp + fn):>6} "
               f"{ratio(tn, tn + fn):>7} {ratio(tn, tn + fp):>7} "
               f"{ratio(tp + tn, len(labelled)):>6}  {tp + fn}/{tn + fp}")
+
+
+def main() -> None:
+    labelled = cases()
+    print(f"{len(labelled)} labelled escalations "
+          f"({', '.join(f'{n} {lv}' for lv, n in Counter(c.level for c in labelled).items())})"
+          " — the rules were written against these")
+    print()
+    table(labelled)
+    held_out = cases(HOLDOUT)
+    print(f"\n{len(held_out)} held-out escalations, written after the rules were settled")
+    print()
+    table(held_out)
     print()
     started = time.perf_counter()
     scores = [assess(c.capture).score for c in labelled]

@@ -15,9 +15,10 @@ from escalate.domain.quality import (
     Capture,
     Rules,
     assess,
+    hints,
     item_verdicts,
 )
-from tests.labelled import AMBITS, LEVELS, cases
+from tests.labelled import AMBITS, HOLDOUT, LEVELS, cases
 
 GOOD = Capture(
     what="Al guardar el endoso aparece «No fue posible registrar el endoso» y la placa no cambia.",
@@ -37,6 +38,14 @@ def test_the_labelled_set_has_at_least_100_cases_of_every_ambit_and_level():
         assert sum(c.ambit == ambit for c in labelled) >= 15, ambit
     for level in LEVELS:
         assert sum(c.level == level for c in labelled) >= 20, level
+
+
+def test_the_held_out_set_is_well_formed_and_never_held_item_by_item():
+    """Its numbers are benchmarks/quality.py's: holding them here would tune the rules to it."""
+    held_out = cases(HOLDOUT)
+    assert len(held_out) >= 25
+    assert {c.ambit for c in held_out} == set(AMBITS)
+    assert not {c.id for c in held_out} & {c.id for c in cases()}
 
 
 @pytest.mark.parametrize("item", [key for key, _, _ in ITEMS])
@@ -278,3 +287,14 @@ def test_a_bad_calidad_table_exits_2_with_its_line(cli, tmp_path, text, line, wo
 def test_weights_that_add_to_100_with_the_defaults_are_accepted(cli, tmp_path):
     write_policy(tmp_path, "[calidad]\npesos = { que = 20, como = 15 }\n")
     assert cli("politica").code == 0
+
+
+def test_hints_under_a_question_name_only_its_own_missing_items():
+    partial = Capture(what="No funciona")
+    assert [h.split(":")[0] for h in hints(partial, "what")] == ["QUÉ", "ESPERADO", "IMPACTO"]
+    assert hints(Capture(what="x", how="Guardar"), "how") == [
+        "CÓMO: describe un solo paso; ¿qué hizo el cliente justo antes del error?"]
+    assert hints(Capture(how="Endosos > Vehículo > Guardar"), "how") == []
+    endoso = Capture(what="El endoso de placa no se guarda")
+    assert hints(endoso, "changes")[0].startswith("ENDOSO:")
+    assert hints(Capture(**{**endoso.__dict__, "changes": (("placa", "A1"),)}), "changes") == []

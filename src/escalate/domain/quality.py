@@ -263,6 +263,21 @@ def assess(capture: Capture, rules: Rules | None = None) -> Quality:
     return Quality(score, items, penalties, capped, rules.minimum)
 
 
+# Which items an answer to each question can meet: the hints shown under that question.
+FIELD_ITEMS: dict[str, tuple[str, ...]] = {
+    "what": ("que", "esperado", "impacto"), "how": ("como",), "where": ("donde",),
+    "when": ("cuando",), "changes": ("endoso",), "attachments": ("evidencia",),
+}
+
+
+def hints(capture: Capture, field: str, rules: Rules | None = None) -> list[str]:
+    """The lines to show under a question just answered: its items still missing (never
+    blocking; an empty list when the answer meets them)."""
+    quality = assess(capture, rules)
+    wanted = FIELD_ITEMS.get(field, ())
+    return [i.line for i in quality.items if i.key in wanted and not i.met]
+
+
 def item_verdicts(capture: Capture, rules: Rules | None = None) -> dict[str, bool]:
     """Each item met or not (what the labelled set is compared with)."""
     return {key: met for key, (met, _, _) in _verdicts(capture, rules or Rules()).items()}
