@@ -170,5 +170,5 @@ def test_without_a_graphical_session_there_is_no_clipboard(cli: Cli, sandbox: Sa
 def test_attach_needs_a_file_or_the_clipboard(cli: Cli, sandbox: Sandbox, ticket_id: str):
     result = cli("attach", ticket_id)
     assert result.code == 2
-    assert "--portapapeles" in result.err
+    assert "falta el argumento ARCHIVO" in result.err
     assert sandbox.writes() == []

@@ -19,7 +19,8 @@ def attach(
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET_ID",
                                              help="Id del ticket (el número de su URL).")],
     paths: Annotated[list[str] | None, typer.Argument(
-        metavar="[ARCHIVO]...", help="Capturas, PDF o textos a adjuntar.")] = None,
+        metavar="ARCHIVO...",
+        help="Capturas, PDF o textos a adjuntar (ninguno con --portapapeles).")] = None,
     note: Annotated[str | None, typer.Option(
         "--nota", "--note", metavar="TEXTO", help="Texto de la nota que llevará los archivos.")]
     = None,
@@ -33,7 +34,8 @@ def attach(
     """Subir capturas o documentos (privados) a un ticket, en una sola nota.
 
     Ejemplo: escalate attach 1234 captura1.png endoso.pdf --nota "Pantalla al guardar"
-    Ejemplo: escalate attach 1234 --portapapeles
+
+    La captura copiada, sin guardarla antes: escalate attach 1234 --portapapeles
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.text import clean
@@ -50,9 +52,11 @@ def attach(
     if problem:
         raise InvalidInput([problem], hint="No se subió ningún archivo.")
     paths = list(paths or [])
-    if not paths and not clipboard:
-        raise InvalidInput(["Indique al menos un ARCHIVO, o --portapapeles para adjuntar la "
-                            "imagen copiada."], hint="No se subió ningún archivo.")
+    if not paths and not clipboard:  # the argument is required unless --portapapeles
+        from .spanish import click_errors
+
+        param = next(p for p in ctx.command.params if p.name == "paths")
+        raise click_errors().MissingParameter(ctx=ctx, param=param)
     if clipboard:
         from ..clipboard import paste_image
 
