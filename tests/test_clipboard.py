@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ANA, Cli, Sandbox, png_bytes
+from .conftest import Cli, Sandbox, png_bytes
 
 NEEDS_X = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xclip") is None,
                              reason="hace falta Xvfb y xclip (apt install xvfb xclip)")
@@ -77,14 +77,6 @@ def stored_bytes(sandbox: Sandbox, file_id: str) -> bytes:
                                      headers={"Authorization": "Bearer sandbox"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         return bytes(answer.read())
-
-
-@pytest.fixture
-def ticket_id(cli: Cli, sandbox: Sandbox) -> str:
-    created = cli("create", *ANA, "--json")
-    assert created.code == 0, created.err
-    sandbox.forget_requests()
-    return str(created.json()["id"])
 
 
 def captures(home: Path) -> list[Path]:
