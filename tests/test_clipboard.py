@@ -164,3 +164,24 @@ def test_attach_needs_a_file_or_the_clipboard(cli: Cli, sandbox: Sandbox, ticket
     assert result.code == 2
     assert "falta el argumento ARCHIVO" in result.err
     assert sandbox.writes() == []
+
+
+def test_on_wayland_wl_paste_is_asked_for_the_png(cli: Cli, sandbox: Sandbox, ticket_id: str,
+                                                  tmp_path: Path, home: Path):
+    """A stand-in `wl-paste` that answers as the real one does (its type list, then the
+    bytes): the Wayland path is taken before xclip, and the PNG arrives unchanged."""
+    image = png_bytes(99)
+    (tmp_path / "clip.png").write_bytes(image)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "wl-paste"
+    fake.write_text('#!/bin/sh\ncase "$1" in\n  --list-types) printf "image/png\\ntext/plain\\n";;'
+                    '\n  --no-newline) [ "$3" = image/png ] && cat "$CLIP";;\nesac\n')
+    fake.chmod(0o755)
+    result = cli("attach", ticket_id, "--portapapeles", "--json", environ={
+        "WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0", "CLIP": str(tmp_path / "clip.png"),
+        "PATH": f"{tools}:/usr/bin:/bin"})
+    assert result.code == 0, result.err
+    [uploaded] = result.json()["files"]
+    assert stored_bytes(sandbox, uploaded["id"]) == image
+    assert captures(home)[0].read_bytes() == image
