@@ -223,6 +223,15 @@ ANA = ["--poliza", "pol-1001", "--cliente", "  Ana   López ", "--correo", "ana.
        "--donde", "Portal web de agentes, pantalla de endosos"]
 
 
+@pytest.fixture
+def ticket_id(cli: Cli, sandbox: Sandbox) -> str:
+    """Ana's ticket, created before the test; the requests it took are forgotten."""
+    created = cli("create", *ANA, "--json")
+    assert created.code == 0, created.err
+    sandbox.forget_requests()
+    return str(created.json()["id"])
+
+
 def with_option(args: list[str], option: str, value: str | None) -> list[str]:
     """The argument list with one option replaced (or removed, with value None)."""
     out, i = [], 0

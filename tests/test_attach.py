@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from .conftest import ANA, Cli, Sandbox, png_bytes
 
 
@@ -21,14 +19,6 @@ def pictures(folder: Path, count: int) -> list[str]:
         path.write_bytes(png_bytes(i))
         paths.append(str(path))
     return paths
-
-
-@pytest.fixture
-def ticket_id(cli: Cli, sandbox: Sandbox) -> str:
-    created = cli("create", *ANA, "--json")
-    assert created.code == 0, created.err
-    sandbox.forget_requests()
-    return str(created.json()["id"])
 
 
 def test_three_pngs_become_three_private_files_in_one_note(cli: Cli, sandbox: Sandbox,

@@ -66,7 +66,7 @@ class Next:
 
 # What a Next may name: the CLI has one command line for each (cli/hints.py).
 ACTIONS = frozenset({
-    "outbox", "outbox_send", "resume", "drop", "setup", "doctor",  # commands
+    "outbox", "outbox_send", "resume", "drop", "setup", "doctor", "templates",  # commands
     "accept_contact", "by_email",  # an option to add to the command just run
 })
 

@@ -80,7 +80,8 @@ def parse(text: str, path: Path) -> Any:
         line, column = _decode_place(exc)
         where = f"{path.name}, línea {line}, columna {column}" if line else path.name
         raise InvalidInput([f"{where}: no es TOML válido."],
-                           hint="Revise la sintaxis: secciones [matrix], [followup], [bump]; "
+                           hint="Revise la sintaxis: secciones [matrix], [followup], [bump], "
+                                "[calidad], [plantillas.NOMBRE]; "
                                 "textos entre comillas.") from None
     try:
         return Policy.model_validate(data)
@@ -88,7 +89,8 @@ def parse(text: str, path: Path) -> Any:
         problems = []
         for error in exc.errors():
             # `owners` is the model's name for the priority keys written directly in [matrix].
-            loc = [str(p) for p in error["loc"] if p != "owners"]
+            # pydantic's "[key]" marks a bad table name: the place is the table's header.
+            loc = [str(p) for p in error["loc"] if p not in ("owners", "[key]")]
             line = line_of(text, loc)
             where = f"{path.name}, línea {line}" if line else path.name
             key = ".".join(p for p in loc if not p.isdigit()) or "(archivo)"
@@ -104,8 +106,9 @@ def line_of(text: str, loc: list[str]) -> int | None:
     start = 0
     # The deepest table header that the path names ([a], [a.b], [[a.b]]).
     for depth in range(len(keys), 0, -1):
-        header = re.compile(r"^\s*\[\[?\s*" + r"\s*\.\s*".join(map(re.escape, keys[:depth]))
-                            + r"\s*\]\]?\s*(#.*)?$")
+        # A key may be quoted ([plantillas."cobro duplicado"]).
+        names = r"\s*\.\s*".join("[\"']?" + re.escape(k) + "[\"']?" for k in keys[:depth])
+        header = re.compile(r"^\s*\[\[?\s*" + names + r"\s*\]\]?\s*(#.*)?$")
         found = [n for n, line in enumerate(lines) if header.match(line)]
         if found:
             index = int(loc[depth]) if depth < len(loc) and loc[depth].isdigit() else 0

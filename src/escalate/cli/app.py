@@ -81,6 +81,8 @@ COMMANDS: tuple[tuple[str, str, str | None, bool], ...] = (
     ("bump", "bump", "bump", False), ("subir", "bump", "bump", True),
     ("report", "report", "report", False), ("informe", "report", "report", True),
     ("policy", "policy", "policy", False), ("politica", "policy", "policy", True),
+    ("plantillas", "templates", "templates", False),
+    ("templates", "templates", "templates", True),
     ("outbox", "outbox", None, False), ("sandbox", "sandbox", None, False),
     ("acceder", "login", "login", False), ("login", "login", "login", True),
     ("salir", "login", "logout", False), ("logout", "login", "logout", True),

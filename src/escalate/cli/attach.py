@@ -18,17 +18,24 @@ def attach(
     ctx: typer.Context,
     ticket_id: Annotated[str, typer.Argument(metavar="TICKET_ID",
                                              help="Id del ticket (el número de su URL).")],
-    paths: Annotated[list[str], typer.Argument(metavar="ARCHIVO...",
-                                               help="Capturas, PDF o textos a adjuntar.")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        metavar="ARCHIVO...",
+        help="Capturas, PDF o textos a adjuntar (ninguno con --portapapeles).")] = None,
     note: Annotated[str | None, typer.Option(
         "--nota", "--note", metavar="TEXTO", help="Texto de la nota que llevará los archivos.")]
     = None,
+    clipboard: Annotated[bool, typer.Option(
+        "--portapapeles", "--clipboard",
+        help="Adjuntar también la imagen copiada en el portapapeles (se guarda como PNG).")]
+    = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
 ) -> None:
     """Subir capturas o documentos (privados) a un ticket, en una sola nota.
 
     Ejemplo: escalate attach 1234 captura1.png endoso.pdf --nota "Pantalla al guardar"
+
+    La captura copiada, sin guardarla antes: escalate attach 1234 --portapapeles
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.text import clean
@@ -44,10 +51,22 @@ def attach(
     problem = note_text_problem(text) if text else None
     if problem:
         raise InvalidInput([f"--nota: {problem}"], hint="No se subió ningún archivo.")
+    paths = list(paths or [])
+    if not paths and not clipboard:  # the argument is required unless --portapapeles
+        from .spanish import click_errors
+
+        param = next(p for p in ctx.command.params if p.name == "paths")
+        raise click_errors().MissingParameter(ctx=ctx, param=param)
     from ..system import here
     from .pasted import arguments, file_in
 
     paths = arguments(paths, file_in(env.folder), here())  # as a terminal pasted them
+    if clipboard:
+        from ..clipboard import paste_image
+
+        pasted = paste_image(settings.home, env.now(), env.environ)
+        env.notice(f"Imagen del portapapeles guardada en {pasted}.")
+        paths.append(str(pasted))
     files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)

@@ -28,6 +28,7 @@ WORDS: dict[str, str] = {
     "drop": "outbox drop {id}",
     "setup": "setup",
     "doctor": "doctor",
+    "templates": "plantillas",
 }
 OPTIONS: dict[str, str] = {
     "accept_contact": "--aceptar-contacto",

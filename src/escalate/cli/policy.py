@@ -15,7 +15,8 @@ def policy(
     = False,
 ) -> None:
     """Mostrar la política del equipo en vigor (matriz de escalación, intervalos de
-    seguimiento, horario hábil, subida de prioridad) y el archivo del que salió.
+    seguimiento, horario hábil, subida de prioridad, calidad, plantillas) y el archivo del
+    que salió.
 
     Busca ESCALATE_POLICY_FILE, si no escalate.toml aquí, si no en ESCALATE_HOME.
     """
@@ -55,6 +56,13 @@ def policy(
             f"{p} tras {h:g} h" for p, h in bump["after_hours"].items()) + ".")
     else:
         env.out("Subida automática de prioridad: no configurada.")
+    quality = data["quality"]
+    env.out(f"Calidad: mínimo {quality['minimum']}; pesos "
+            + ", ".join(f"{k} {w}" for k, w in quality["weights"].items()) + ".")
+    if quality["screens"]:
+        env.out(f"  Pantallas del portal: {', '.join(quality['screens'])}.")
+    if data["templates"]:
+        env.out(f"Plantillas: {', '.join(data['templates'])} (escalate plantillas).")
 
 
 DAY_NAMES = {1: "lun", 2: "mar", 3: "mié", 4: "jue", 5: "vie", 6: "sáb", 7: "dom"}
@@ -81,4 +89,7 @@ def describe(policy: Any, default_hours: float) -> dict[str, Any]:
             "holidays": [d.isoformat() for d in followup.holidays],
         },
         "bump": {"after_hours": {p.value: h for p, h in policy.bump.after_hours.items()}},
+        "quality": {"minimum": policy.quality.minimum, "weights": dict(policy.quality.weights),
+                    "screens": list(policy.quality.screens)},
+        "templates": list(policy.templates),
     }

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from .priority import Priority
+from .quality import DEFAULT_WEIGHTS, Rules
+from .templates import Template, TemplateName
 from .text import fold
 
 # Spanish day names as supervisors write them (accents and case optional) → ISO weekday.
@@ -248,10 +250,70 @@ class BumpPolicy(BaseModel):
         return float(hours) if hours is not None else None
 
 
+class QualityPolicy(BaseModel):
+    """`[calidad]`: the quality score's weight per item (adding to 100, the defaults filling
+    in those not named), the minimum below which the review defaults to «Editar», and the
+    portal's own screen names that DÓNDE may mention."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    minimum: int = Field(default=Rules().minimum, alias="minimo")
+    weights: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS),
+                                    alias="pesos")
+    screens: tuple[str, ...] = Field(default=(), alias="pantallas")
+
+    @field_validator("minimum", mode="before")
+    @classmethod
+    def _minimum(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise PydanticCustomError("minimum", "el mínimo es un número entero de 0 a 100")
+        return value
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _weights(cls, value: Any) -> dict[str, int]:
+        if not isinstance(value, dict):
+            raise PydanticCustomError("weights", "pesos es una tabla item = número "
+                                      "(por ejemplo pesos = { que = 20, como = 15 })")
+        weights = dict(DEFAULT_WEIGHTS)
+        for key, weight in value.items():
+            item = fold(str(key)).lower()
+            if item not in weights:
+                raise PydanticCustomError(
+                    "weight_item", "item desconocido «{key}»: use " + ", ".join(weights),
+                    {"key": str(key)[:20]})
+            if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+                raise PydanticCustomError("weight", "el peso de «{key}» es un número entero de "
+                                          "0 a 100", {"key": item})
+            weights[item] = weight
+        total = sum(weights.values())
+        if total != 100:
+            implied = [f"{k}={v}" for k, v in weights.items()
+                       if fold(k).lower() not in {fold(str(x)).lower() for x in value}]
+            also = f" (con los de omisión: {', '.join(implied)})" if implied else ""
+            raise PydanticCustomError("weights_total", "los pesos suman {total}{also}; deben "
+                                      "sumar 100", {"total": total, "also": also})
+        return weights
+
+    @field_validator("screens", mode="before")
+    @classmethod
+    def _screens(cls, value: Any) -> Any:
+        if not isinstance(value, list) or any(not isinstance(s, str) or not s.strip()
+                                              for s in value):
+            raise PydanticCustomError("screens", "pantallas es una lista de nombres de "
+                                      "pantalla (por ejemplo [\"Endosos\", \"Cobranza\"])")
+        return tuple(s.strip() for s in value)
+
+    def rules(self) -> Rules:
+        """The score's rules as the pure domain reads them."""
+        return Rules(weights=dict(self.weights), minimum=self.minimum, screens=self.screens)
+
+
 class Policy(BaseModel):
     """The whole policy file; every section optional."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
     matrix: Matrix = Field(default_factory=Matrix)
     followup: FollowupPolicy = Field(default_factory=FollowupPolicy)
     bump: BumpPolicy = Field(default_factory=BumpPolicy)
+    quality: QualityPolicy = Field(default_factory=QualityPolicy, alias="calidad")
+    templates: dict[TemplateName, Template] = Field(default_factory=dict, alias="plantillas")

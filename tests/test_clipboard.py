@@ -1,0 +1,187 @@
+"""`attach TICKET --portapapeles`: the clipboard's image attached, under a real X server.
+
+Xvfb and xclip are started by the tests (skipped, with the reason, where either is
+missing); the image the sandbox received is read back and compared byte by byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import Cli, Sandbox, png_bytes
+
+NEEDS_X = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xclip") is None,
+                             reason="hace falta Xvfb y xclip (apt install xvfb xclip)")
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    """A private X server; its display number is the one Xvfb chose and wrote to a pipe."""
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24",
+                               "-nolisten", "tcp"], pass_fds=(write,),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb no dijo su número de pantalla"
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def owners() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """The xclip processes that hold a clipboard (in the foreground: ended here, by id)."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def copy(display: str, owners: list[subprocess.Popen[bytes]], data: bytes,
+         kind: str | None) -> None:
+    """Put `data` in the clipboard as `kind` (None: plain text), as a screenshot tool does."""
+    command = ["xclip", "-quiet", "-selection", "clipboard", "-i"]
+    if kind:
+        command += ["-t", kind]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env={**os.environ, "DISPLAY": display})
+    assert process.stdin is not None
+    process.stdin.write(data)
+    process.stdin.close()
+    owners.append(process)
+    for _ in range(100):  # until the X server names xclip as the clipboard's owner
+        probe = subprocess.run(["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
+                               capture_output=True, env={**os.environ, "DISPLAY": display},
+                               check=False)
+        if probe.returncode == 0 and probe.stdout.strip():
+            return
+    raise AssertionError("xclip no tomó el portapapeles")
+
+
+def x_environ(display: str) -> dict[str, str]:
+    return {"DISPLAY": display, "PATH": os.environ.get("PATH", "")}
+
+
+def stored_bytes(sandbox: Sandbox, file_id: str) -> bytes:
+    request = urllib.request.Request(f"{sandbox.url}/_sandbox/files/{file_id}",
+                                     headers={"Authorization": "Bearer sandbox"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return bytes(answer.read())
+
+
+def captures(home: Path) -> list[Path]:
+    folder = home / "capturas"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@NEEDS_X
+def test_the_clipboard_image_is_saved_privately_and_attached_as_is(
+        cli: Cli, sandbox: Sandbox, ticket_id: str, home: Path, display: str,
+        owners: list[subprocess.Popen[bytes]]):
+    image = png_bytes(42)
+    copy(display, owners, image, "image/png")
+    result = cli("attach", ticket_id, "--portapapeles", "--nota", "Error al guardar",
+                 "--json", environ=x_environ(display))
+    assert result.code == 0, result.err
+    [uploaded] = result.json()["files"]
+    assert uploaded["name"].startswith("portapapeles-") and uploaded["name"].endswith(".png")
+    assert stored_bytes(sandbox, uploaded["id"]) == image
+    [note] = sandbox.notes_of(ticket_id)
+    assert note["hs_attachment_ids"] == uploaded["id"]
+    [saved] = captures(home)
+    assert saved.name == uploaded["name"] and saved.read_bytes() == image
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
+
+
+@NEEDS_X
+def test_clipboard_and_files_go_in_one_note(cli: Cli, sandbox: Sandbox, ticket_id: str,
+                                            tmp_path: Path, display: str,
+                                            owners: list[subprocess.Popen[bytes]]):
+    copy(display, owners, png_bytes(7), "image/png")
+    other = tmp_path / "endoso.png"
+    other.write_bytes(png_bytes(8))
+    result = cli("attach", ticket_id, str(other), "--clipboard",
+                 "--json", environ=x_environ(display))
+    assert result.code == 0, result.err
+    assert len(result.json()["files"]) == 2
+    [note] = sandbox.notes_of(ticket_id)
+    assert len(note["hs_attachment_ids"].split(";")) == 2
+
+
+@NEEDS_X
+def test_text_in_the_clipboard_is_refused_and_nothing_is_attached(
+        cli: Cli, sandbox: Sandbox, ticket_id: str, home: Path, display: str,
+        owners: list[subprocess.Popen[bytes]]):
+    copy(display, owners, b"POL-1001 no guarda", None)
+    result = cli("attach", ticket_id, "--portapapeles", environ=x_environ(display))
+    assert result.code == 2
+    assert "tiene texto, no una imagen" in result.err and "No se adjuntó nada" in result.err
+    assert sandbox.writes() == [] and captures(home) == []
+
+
+@NEEDS_X
+def test_an_empty_clipboard_is_said_and_nothing_is_attached(cli: Cli, sandbox: Sandbox,
+                                                            ticket_id: str, home: Path,
+                                                            display: str):
+    result = cli("attach", ticket_id, "--portapapeles", environ=x_environ(display))
+    assert result.code == 2
+    assert "portapapeles está vacío" in result.err
+    assert sandbox.writes() == [] and captures(home) == []
+
+
+def test_without_wl_paste_or_xclip_the_message_names_the_packages(
+        cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = cli("attach", ticket_id, "--portapapeles",
+                 environ={"DISPLAY": ":99", "PATH": str(empty)})
+    assert result.code == 2
+    assert "wl-clipboard" in result.err and "xclip" in result.err
+    assert sandbox.writes() == []
+
+
+def test_without_a_graphical_session_there_is_no_clipboard(cli: Cli, sandbox: Sandbox,
+                                                           ticket_id: str):
+    result = cli("attach", ticket_id, "--portapapeles")
+    assert result.code == 2
+    assert "sesión gráfica" in result.err
+    assert sandbox.writes() == []
+
+
+def test_attach_needs_a_file_or_the_clipboard(cli: Cli, sandbox: Sandbox, ticket_id: str):
+    result = cli("attach", ticket_id)
+    assert result.code == 2
+    assert "falta el argumento ARCHIVO" in result.err
+    assert sandbox.writes() == []
+
+
+def test_on_wayland_wl_paste_is_asked_for_the_png(cli: Cli, sandbox: Sandbox, ticket_id: str,
+                                                  tmp_path: Path, home: Path):
+    """A stand-in `wl-paste` that answers as the real one does (its type list, then the
+    bytes): the Wayland path is taken before xclip, and the PNG arrives unchanged."""
+    image = png_bytes(99)
+    (tmp_path / "clip.png").write_bytes(image)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "wl-paste"
+    fake.write_text('#!/bin/sh\ncase "$1" in\n  --list-types) printf "image/png\\ntext/plain\\n";;'
+                    '\n  --no-newline) [ "$3" = image/png ] && cat "$CLIP";;\nesac\n')
+    fake.chmod(0o755)
+    result = cli("attach", ticket_id, "--portapapeles", "--json", environ={
+        "WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0", "CLIP": str(tmp_path / "clip.png"),
+        "PATH": f"{tools}:/usr/bin:/bin"})
+    assert result.code == 0, result.err
+    [uploaded] = result.json()["files"]
+    assert stored_bytes(sandbox, uploaded["id"]) == image
+    assert captures(home)[0].read_bytes() == image

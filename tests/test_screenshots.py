@@ -1,0 +1,130 @@
+"""Screenshots read and blacked out before upload (the `escalate[ocr]` extra).
+
+The captures are drawn here (tests/screens.py); with the extra installed, a sample of them
+is scanned and each copy checked by pixels and by a second OCR read: no card, CURP, RFC or
+client value left, the error line and the harmless numbers untouched. The full set's
+numbers are benchmarks/screenshots.py's. Without the extra, the answer is that images are
+not scanned; an extra that fails to load is a warning, never a crash."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from escalate.workflows import screenshots
+from escalate.workflows.screenshots import Line, OcrUnavailable, find
+
+from .screens import KINDS, check, make_screens
+
+try:
+    import rapidocr_onnxruntime  # noqa: F401
+
+    HAS_OCR = True
+except ImportError:
+    HAS_OCR = False
+NEEDS_OCR = pytest.mark.skipif(not HAS_OCR, reason='sin el complemento: pip install '
+                                                   '"escalate[ocr]"')
+
+
+@pytest.fixture
+def fresh_engine() -> Iterator[None]:
+    """The engine is loaded once per process: tests that fake its loading start afresh."""
+    screenshots._engine.cache_clear()
+    yield
+    screenshots._engine.cache_clear()
+
+
+def test_the_generator_draws_30_distinct_screens_with_every_kind_of_secret(tmp_path: Path):
+    screens = make_screens(tmp_path, 30)
+    assert len({s.path.read_bytes() for s in screens}) == 30
+    drawn = {secret.kind for s in screens for secret in s.secrets}
+    assert drawn == set(KINDS)
+    assert len({s.error.text for s in screens}) >= 8
+    for screen in screens:
+        assert screen.error.box[2] > screen.error.box[0]
+        assert any(secret.kind == "name" for secret in screen.secrets)
+
+
+def test_in_ocr_text_cards_curp_rfc_and_the_clients_values_are_found():
+    line = Line("Tarjeta:4111111111111111CURP:GODE561231HDFRRN00", tuple(), 1.0)
+    assert [(k, line.text[a:b]) for k, a, b in find(line)] == [
+        ("card", "4111111111111111"), ("curp", "GODE561231HDFRRN00")]
+    misread = Line("CURP:G0DE561231HDFRRNO0 RFC:GODE56l231GR8", tuple(), 1.0)
+    assert [k for k, _, _ in find(misread)] == ["curp", "rfc"]
+    client = Line("Cliente:AnaLopezRuiz Tel:(55)1234-5678 ana.lopez@example.com", tuple(), 1.0)
+    found = [client.text[a:b] for _, a, b in find(client, ("Ana López Ruiz", "+52 55 1234 5678",
+                                                           "ana.lopez@example.com"))]
+    assert found == ["AnaLopezRuiz", "(55)1234-5678", "ana.lopez@example.com"]
+
+
+def test_a_name_word_misread_is_still_found_but_short_words_are_not_guessed():
+    line = Line("Cliente:JoseHemandezMora", tuple(), 1.0)
+    assert [line.text[a:b] for _, a, b in find(line, ("José Hernández Mora",))] == [
+        "Jose", "Hemandez", "Mora"]  # word by word
+    peña = Line("Cliente:Ricardo Gomez Penia", tuple(), 1.0)
+    assert "Penia" in [peña.text[a:b] for _, a, b in find(peña, ("Ricardo Gómez Peña",))]
+    error = Line("Tiempo de espera agotado", tuple(), 1.0)
+    assert find(error, ("Ricardo Gómez Peña", "Patricia Torres Lara")) == []
+
+
+@pytest.mark.parametrize("text", ["Póliza:POL-2044", "Fecha:30/11/2026 10:15",
+                                  "Monto:$17,365.00", "Error 500: No se pudo guardar"])
+def test_harmless_numbers_are_not_covered(text: str):
+    assert find(Line(text, tuple(), 1.0), ("Ana López",)) == []
+
+
+@NEEDS_OCR
+def test_screenshots_keep_no_secret_and_keep_the_error_line(tmp_path: Path):
+    screens = make_screens(tmp_path / "in", 30)
+    # A web and a phone screen, light and dark, sans, mono and serif: all 30 in the benchmark.
+    sample = [screens[n] for n in (0, 3, 9, 14)]
+    (tmp_path / "out").mkdir()
+    for screen in sample:
+        output = tmp_path / "out" / screen.path.name
+        result = screenshots.redact(screen.path, output, screen.known)
+        assert result.covered, screen.path.name
+        verdict = check(screen, output, [line.text for line in screenshots.read(output)])
+        assert verdict.leaks == [], screen.path.name
+        assert verdict.error_kept, screen.path.name
+        assert verdict.harmless_covered == [], screen.path.name
+
+
+@NEEDS_OCR
+def test_an_image_without_secrets_is_left_as_it_was(tmp_path: Path):
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 120), "white")
+    ImageDraw.Draw(image).text((20, 40), "Error 500: No se pudo guardar el endoso",
+                               fill="black", font_size=24)
+    image.save(tmp_path / "error.png")
+    result = screenshots.redact(tmp_path / "error.png", tmp_path / "out.png", ("Ana López",))
+    assert result.covered == []
+    with Image.open(tmp_path / "error.png") as a, Image.open(tmp_path / "out.png") as b:
+        assert a.convert("RGB").tobytes() == b.convert("RGB").tobytes()
+
+
+def test_without_the_extra_images_are_not_scanned(fresh_engine, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import fails
+    with pytest.raises(OcrUnavailable) as caught:
+        screenshots.engine()
+    assert not caught.value.installed
+    assert "no se revisan" in caught.value.message and "escalate[ocr]" in caught.value.message
+
+
+def test_an_extra_that_fails_to_load_is_a_warning_not_a_crash(fresh_engine, monkeypatch):
+    broken = types.ModuleType("rapidocr_onnxruntime")
+
+    def load(**_: object) -> None:
+        raise RuntimeError("onnxruntime: cannot load model")
+
+    broken.RapidOCR = load  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", broken)
+    with pytest.raises(OcrUnavailable) as caught:
+        screenshots.engine()
+    assert caught.value.installed
+    assert "no se pudo cargar" in caught.value.message and "cannot load model" in \
+        caught.value.message

@@ -1,0 +1,139 @@
+"""Templates per kind of case: `[plantillas.NOMBRE]` read and checked with its lines,
+`escalate plantillas` listing them, and a template applied to an agent's answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escalate.domain.templates import Template, apply, find
+from escalate.errors import InvalidInput
+
+TEMPLATES = """\
+[plantillas.endoso_vehiculo]
+titulo = "Endoso de vehículo"
+prioridad = "media"
+cambios = ["placa", "serie", "modelo"]
+evidencia = true
+pistas = { que = "¿Qué dato no se guardó?", como = "Pasos desde Endosos" }
+
+[plantillas.cobro_duplicado]
+titulo = "Cobro duplicado"
+prioridad = "HIGH"
+pistas = { "qué" = "Monto y fecha de cada cargo", adjuntos = "El estado de cuenta" }
+"""
+
+
+def write_policy(cli, text: str) -> Path:
+    path = Path(cli.cwd) / "escalate.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_plantillas_lists_each_template_with_what_it_asks(cli):
+    write_policy(cli, TEMPLATES)
+    result = cli("plantillas")
+    assert result.code == 0, result.err
+    assert "endoso_vehiculo — Endoso de vehículo" in result.out
+    assert "Prioridad por omisión: MEDIA" in result.out
+    assert "Cambios requeridos: placa=…, serie=…, modelo=…" in result.out
+    assert "Evidencia requerida" in result.out
+    assert "QUÉ: Monto y fecha de cada cargo" in result.out
+    assert "Adjuntos: El estado de cuenta" in result.out
+
+
+def test_templates_json_in_the_files_order_with_english_alias(cli):
+    write_policy(cli, TEMPLATES)
+    result = cli("templates", "--json")
+    assert result.code == 0, result.err
+    assert result.json() == [
+        {"name": "endoso_vehiculo", "title": "Endoso de vehículo", "priority": "MEDIA",
+         "changes": ["placa", "serie", "modelo"], "evidence": True,
+         "hints": {"what": "¿Qué dato no se guardó?", "how": "Pasos desde Endosos"}},
+        {"name": "cobro_duplicado", "title": "Cobro duplicado", "priority": "ALTA",
+         "changes": [], "evidence": False,
+         "hints": {"what": "Monto y fecha de cada cargo", "attachments": "El estado de cuenta"}},
+    ]
+
+
+def test_without_templates_it_says_where_they_are_defined(cli):
+    result = cli("plantillas")
+    assert result.code == 0
+    assert "no define plantillas" in result.out and "[plantillas.NOMBRE]" in result.out
+    assert cli("plantillas", "--json").json() == []
+
+
+def test_plantillas_is_listed_first_in_spanish_and_templates_hidden(cli):
+    result = cli("--help")
+    assert "plantillas" in result.out
+    assert " templates " not in result.out
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("[plantillas.a]\ntitulo = \"A\"\nprioridad = \"ALTISIMA\"\n", 3, "prioridad desconocida"),
+    ("[plantillas.a]\ntitulo = \"A\"\ncolor = \"rojo\"\n", 3, "clave desconocida"),
+    ("[plantillas.a]\nevidencia = \"si\"\n", 2, "evidencia es true o false"),
+    ("[plantillas.a]\ncambios = [\"placa=ABC\"]\n", 2, "sin «=»"),
+    ("[plantillas.a]\npistas = { quien = \"x\" }\n", 2, "pregunta desconocida «quien»"),
+    ("[plantillas.a]\npistas = { que = \"\" }\n", 2, "texto no vacío"),
+    ("[plantillas.a]\ntitulo = \"\"\n", 2, "título"),
+    ("\n[plantillas.\"con espacio\"]\ntitulo = \"B\"\n", 2, "nombre de plantilla"),
+    ("[plantillas]\na = 3\n", 2, "valor no válido"),
+])
+def test_a_malformed_template_exits_2_with_its_line_and_nothing_else_runs(cli, text, line,
+                                                                          words):
+    write_policy(cli, text)
+    result = cli("plantillas")
+    assert result.code == 2
+    assert f"escalate.toml, línea {line}" in result.err, result.err
+    assert words in result.err
+    assert result.out == ""
+
+
+# -- the domain: a template applied to the answers ------------------------------------------
+
+
+def template(**values: object) -> Template:
+    return Template.model_validate(values)
+
+
+def test_a_template_gives_its_priority_unless_the_agent_chose_one():
+    vehicle = template(prioridad="MEDIA")
+    assert apply("v", vehicle, {"what": "x"}).answers["priority"] == "MEDIA"
+    assert apply("v", vehicle, {"priority": "ALTA"}).answers["priority"] == "ALTA"
+    assert "priority" not in apply("v", template(), {"what": "x"}).answers
+
+
+def test_required_changes_missing_are_named_whatever_their_spelling():
+    vehicle = template(cambios=["placa", "Número de serie", "modelo"], evidencia=True)
+    applied = apply("endoso_vehiculo", vehicle,
+                    {"changes": ["PLACA=ABC1234", "numero-de-serie=3N1AB7", "modelo="]})
+    assert applied.missing_changes == ("modelo",)
+    assert applied.evidence_missing and not applied.complete
+    problems = applied.problems()
+    assert problems["changes"] == ("La plantilla endoso_vehiculo pide estos cambios "
+                                   "campo=valor: modelo=…")
+    assert "evidencia" in problems["attachments"]
+    done = apply("endoso_vehiculo", vehicle,
+                 {"changes": ["placa=A", "numero de serie=B", "modelo=2022"],
+                  "attachments": ["captura.png"]})
+    assert done.complete and done.problems() == {}
+
+
+def test_a_template_that_does_not_exist_exits_2_listing_them():
+    templates = {"endoso_vehiculo": template(), "cobro_duplicado": template()}
+    assert find(templates, "Endoso_Vehiculo")[0] == "endoso_vehiculo"
+    with pytest.raises(InvalidInput) as caught:
+        find(templates, "emision")
+    assert caught.value.exit_code == 2
+    assert "cobro_duplicado, endoso_vehiculo" in caught.value.message
+    with pytest.raises(InvalidInput) as none:
+        find({}, "emision")
+    assert "ninguna" in none.value.message
+
+
+def test_hints_are_keyed_by_the_answers_field():
+    vehicle = template(pistas={"donde": "Portal, Endosos > Vehículo"})
+    assert vehicle.hint("where") == "Portal, Endosos > Vehículo"
+    assert vehicle.hint("what") is None
