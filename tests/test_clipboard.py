@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,13 +60,15 @@ def copy(display: str, owners: list[subprocess.Popen[bytes]], data: bytes,
     process.stdin.write(data)
     process.stdin.close()
     owners.append(process)
-    for _ in range(100):  # until the X server names xclip as the clipboard's owner
+    deadline = time.monotonic() + 30  # a loaded machine starts xclip slowly
+    while time.monotonic() < deadline:  # until the X server names xclip as the owner
         probe = subprocess.run(["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
                                capture_output=True, env={**os.environ, "DISPLAY": display},
                                check=False)
         if probe.returncode == 0 and probe.stdout.strip():
             return
-    raise AssertionError("xclip no tomó el portapapeles")
+        time.sleep(0.02)
+    raise AssertionError("xclip no tomó el portapapeles en 30 s")
 
 
 def x_environ(display: str) -> dict[str, str]:
