@@ -147,7 +147,7 @@ def test_a_failed_upload_keeps_the_rest_for_outbox_send_without_uploading_twice(
     sandbox.fault(method="POST", path_prefix="/files/2026-03/files", times=1, status=503)
     result = cli("attach", ticket_id, *files, environ={"ESCALATE_RETRY_SECONDS": "0"})
     assert result.code == 5
-    assert "outbox send" in result.err
+    assert "bandeja enviar" in result.err
     assert sandbox.notes_of(ticket_id) == []
     assert len(uploads(sandbox)) == 3  # one failed
     sandbox.forget_requests()

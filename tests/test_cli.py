@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_doctor_on_a_portal_before_setup_names_setup_and_exits_4(bare_sandbox: S
                "ESCALATE_HOME": str(home)}, tmp_path)
     result = cli("doctor")
     assert result.code == 4
-    assert "escalate setup" in result.out
+    assert "escalate configurar" in result.out
 
 
 def test_doctor_names_a_missing_scope(cli: Cli, sandbox: Sandbox):
@@ -159,7 +160,7 @@ def test_the_reported_tracebacks_are_spanish_usage_errors(cli: Cli):
 
 
 def test_usage_errors_suggest_in_spanish(cli: Cli):
-    assert "¿Quiso decir «create»?" in cli("creat").err
+    assert "¿Quiso decir «crear»?" in cli("creat").err
     assert "falta el valor de --poliza" in cli("create", "--poliza").err
 
 
@@ -210,3 +211,59 @@ def test_an_os_error_is_a_spanish_message_with_exit_2(cli: Cli, sandbox: Sandbox
     assert "/srv/capturas/pantalla.png: no hay permiso" in result.err
     assert "Permission denied" not in result.err and "Error inesperado" not in result.err
     assert sandbox.requests() == []
+
+
+SPANISH_NAMES = (("crear", "create"), ("adjuntar", "attach"), ("seguimiento", "followup"),
+                 ("contactado", "contacted"), ("subir", "bump"), ("informe", "report"),
+                 ("politica", "policy"), ("bandeja", "outbox"), ("diagnostico", "doctor"),
+                 ("configurar", "setup"), ("acceder", "login"), ("salir", "logout"),
+                 ("plantillas", "templates"))
+
+
+def test_every_command_is_listed_by_its_spanish_name_with_the_english_one_as_alias(cli: Cli):
+    listed = cli("--help").out
+    for spanish, english in SPANISH_NAMES:
+        assert re.search(rf"│ {spanish} \({english}\) ", listed), (spanish, listed)
+        assert not re.search(rf"│ {english} ", listed), english  # only as the alias
+    assert listed.index("crear (create)") < listed.index("bandeja (outbox)")
+    for group, spanish, english in (("bandeja", "enviar", "send"),
+                                    ("bandeja", "descartar", "drop"),
+                                    ("sandbox", "servir", "serve"),
+                                    ("sandbox", "reiniciar", "reset")):
+        assert f"{spanish} ({english})" in cli(group, "--help").out, (group, spanish)
+
+
+def test_a_commands_help_shows_its_examples_with_the_name_it_was_called_by(cli: Cli):
+    for args, example in ((["subir"], "escalate subir --simular"),
+                          (["bump"], "escalate bump --simular"),
+                          (["crear"], "escalate crear --poliza"),
+                          (["create"], "escalate create --poliza"),
+                          (["bandeja", "enviar"], "escalate bandeja enviar"),
+                          (["outbox", "send"], "escalate outbox send"),
+                          (["informe"], "escalate informe --desde"),
+                          (["report"], "escalate report --desde")):
+        shown = cli(*args, "--help")
+        assert shown.code == 0 and example in shown.out, (args, shown.out)
+        assert f"Uso: escalate {' '.join(args)} " in shown.out
+
+
+def test_the_spanish_and_english_names_run_the_same_command(cli: Cli, sandbox: Sandbox):
+    created = cli("crear", *ANA, "--json")
+    assert created.code == 0, created.err
+    again = cli("create", *ANA[:-2], "--donde", "App móvil, pantalla de pagos", "--json")
+    assert again.code == 0, again.err
+    assert len(sandbox.tickets()) == 2
+    assert cli("bandeja").out == cli("outbox").out
+    assert cli("seguimiento", "--todos", "--json").out == cli("followup", "--todos",
+                                                             "--json").out
+
+
+def test_the_command_lines_the_tool_prints_use_the_spanish_names(cli: Cli, sandbox: Sandbox):
+    sandbox.fault(method="POST", path_prefix="/crm/objects/2026-09/tickets", times=50,
+                  status=503)
+    kept = cli("create", *ANA, environ={"ESCALATE_RETRY_SECONDS": "0"})
+    assert kept.code == 5, kept.err
+    assert "«escalate bandeja enviar»" in kept.err
+    assert "outbox send" not in kept.err
+    listed = cli("outbox")
+    assert "«escalate bandeja enviar»" in listed.out and "outbox" not in listed.out

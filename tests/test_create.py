@@ -254,7 +254,7 @@ def test_a_portal_without_the_tools_properties_exits_4_naming_setup(
                "ESCALATE_HOME": str(home)}, tmp_path)
     result = cli("create", *ANA)
     assert result.code == 4
-    assert "escalate setup" in result.err
+    assert "escalate configurar" in result.err
     setup = cli("setup")
     assert setup.code == 0, setup.err
     assert cli("setup").code == 0  # twice is fine

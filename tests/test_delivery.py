@@ -69,7 +69,7 @@ def test_outbox_lists_drafts_apart_and_send_never_sends_them(cli: Cli, sandbox: 
     put(home, draft)
     listing = cli("outbox")
     assert "Borradores" in listing.out and "borrador: POL-5 - Ana López" in listing.out
-    assert f"escalate create --borrador {draft.id[:8]}" in listing.out
+    assert f"escalate crear --borrador {draft.id[:8]}" in listing.out
     sandbox.forget_requests()
     sent = cli("outbox", "send")
     assert sent.code == 0, sent.out + sent.err
@@ -86,8 +86,8 @@ def test_an_entry_retrying_cannot_fix_requires_action_with_the_commands_that_fix
     assert "requiere acción" in first.out
     listing = cli("outbox")
     assert "Requiere acción" in listing.out
-    assert f"escalate create --borrador {entry.id[:8]}" in listing.out
-    assert f"escalate outbox drop {entry.id[:8]}" in listing.out
+    assert f"escalate crear --borrador {entry.id[:8]}" in listing.out
+    assert f"escalate bandeja descartar {entry.id[:8]}" in listing.out
     sandbox.forget_requests()
     again = cli("outbox", "send")  # not retried forever
     assert again.code == 3 and sandbox.requests() == []

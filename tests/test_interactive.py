@@ -346,12 +346,12 @@ def test_sandbox_mode_says_so_before_asking_and_every_command_shown_has_sandbox(
     code, shown = t.finish()
     assert code == 130, shown
     assert shown.count("Interrumpido") == 1, shown
-    assert re.search(r"escalate --sandbox create --borrador [0-9a-f]{8}", shown), shown
+    assert re.search(r"escalate --sandbox crear --borrador [0-9a-f]{8}", shown), shown
     [entry] = outbox_entries(home)
     assert entry.payload["input"]["policy"] == "POL-82"
     listed = cli("outbox", environ={"ESCALATE_SANDBOX": "1"})
-    assert "escalate --sandbox create --borrador" in listed.out, listed.out
-    assert "«escalate create" not in listed.out
+    assert "escalate --sandbox crear --borrador" in listed.out, listed.out
+    assert "«escalate crear" not in listed.out
 
 
 def test_yes_to_changes_then_a_stray_enter_does_not_end_the_list_empty(

@@ -136,7 +136,7 @@ def test_an_unreachable_hubspot_keeps_the_escalation_and_outbox_send_delivers_on
     offline = unreachable()
     result = cli("create", *ANA, environ=offline)
     assert result.code == 5
-    assert "outbox send" in result.err
+    assert "bandeja enviar" in result.err
     listing = cli("outbox")
     assert "POL-1001 - Ana López" in listing.out and "conectar" in listing.out
     assert cli("outbox", "send").code == 0

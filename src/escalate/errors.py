@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-# Where an unexpected error (a bug) is to be reported.
-REPORT_TO = "el equipo de desarrollo de escalate (issue en el repositorio del proyecto)"
+# Where an unexpected error (a bug) is to be reported, after «Repórtelo» (so «al», never
+# «a el»).
+REPORT_TO = "al equipo de desarrollo de escalate (issue en el repositorio del proyecto)"
 
 
 class ExitCode(IntEnum):

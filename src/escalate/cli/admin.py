@@ -25,7 +25,10 @@ def doctor(
     = False,
 ) -> None:
     """Revisar token (service key), permisos, pipeline y etapa, prioridades, propiedades,
-    createdate, el agente y los dueños del archivo de políticas; decir qué corregir."""
+    createdate, el agente y los dueños del archivo de políticas; decir qué corregir.
+
+    Ejemplo: escalate diagnostico --json
+    """
     env: Env = ctx.ensure_object(Env)
     from ..workflows.doctor import doctor as run_doctor
     from .hints import sentence
@@ -59,7 +62,10 @@ def doctor(
 def setup(ctx: typer.Context) -> None:
     """Crear en el portal las propiedades de ticket de escalate (una vez, y otra vez tras
     actualizar escalate; repetirlo no daña). Necesita una service key (o token de app
-    privada heredada) con el permiso tickets."""
+    privada heredada) con el permiso tickets.
+
+    Ejemplo: escalate configurar
+    """
     env: Env = ctx.ensure_object(Env)
     from ..workflows.doctor import setup as run_setup
     from ..workflows.portal import TOOL_GROUP

@@ -16,6 +16,7 @@ import typer
 from .. import __version__
 from ..errors import REPORT_TO, EscalateError, ExitCode
 from .env import Env
+from .names import ALIASES
 from .spanish import (
     SpanishCommand,
     SpanishGroup,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 root = typer.Typer(
     name="escalate",
     help="Escala problemas técnicos de clientes como tickets de HubSpot, desde la terminal.\n\n"
-         "Ejemplo: escalate --sandbox create --poliza POL-1001 --cliente \"Ana López\" "
+         "Ejemplo: escalate --sandbox crear --poliza POL-1001 --cliente \"Ana López\" "
          "--correo ana.lopez@example.com --prioridad ALTA --que \"...\" --como \"...\" "
          "--donde \"...\"",
     cls=SpanishGroup,
@@ -71,22 +72,24 @@ def main_options(
     env.portal = env.portal or portal
 
 
-# The commands in the order help lists them (typer puts groups after commands): name,
-# module in escalate.cli, its function (None: the module's own Typer group), hidden (the
-# Spanish aliases). Each module is imported only when its command is used or listed.
-COMMANDS: tuple[tuple[str, str, str | None, bool], ...] = (
-    ("create", "create", "create", False), ("attach", "attach", "attach", False),
-    ("followup", "followup", "followup", False), ("contacted", "followup", "contacted", False),
-    ("doctor", "admin", "doctor", False), ("setup", "admin", "setup", False),
-    ("bump", "bump", "bump", False), ("subir", "bump", "bump", True),
-    ("report", "report", "report", False), ("informe", "report", "report", True),
-    ("policy", "policy", "policy", False), ("politica", "policy", "policy", True),
-    ("plantillas", "templates", "templates", False),
-    ("templates", "templates", "templates", True),
-    ("outbox", "outbox", None, False), ("sandbox", "sandbox", None, False),
-    ("acceder", "login", "login", False), ("login", "login", "login", True),
-    ("salir", "login", "logout", False), ("logout", "login", "logout", True),
+# The commands in the order help lists them (typer puts groups after commands): the Spanish
+# name, module in escalate.cli, its function (None: the module's own Typer group). Each is
+# registered under its Spanish name and, hidden, under its English alias (cli/names.py).
+# Each module is imported only when its command is used or listed.
+SPANISH_COMMANDS: tuple[tuple[str, str, str | None], ...] = (
+    ("crear", "create", "create"), ("adjuntar", "attach", "attach"),
+    ("seguimiento", "followup", "followup"), ("contactado", "followup", "contacted"),
+    ("subir", "bump", "bump"), ("informe", "report", "report"),
+    ("politica", "policy", "policy"), ("plantillas", "templates", "templates"),
+    ("diagnostico", "admin", "doctor"), ("configurar", "admin", "setup"),
+    ("acceder", "login", "login"), ("salir", "login", "logout"),
+    ("bandeja", "outbox", None), ("sandbox", "sandbox", None),
 )
+# name, module, function, hidden (an English alias)
+COMMANDS: tuple[tuple[str, str, str | None, bool], ...] = tuple(
+    spec for name, module, function in SPANISH_COMMANDS
+    for spec in ((name, module, function, False),
+                 *(((ALIASES[name], module, function, True),) if name in ALIASES else ())))
 
 
 def _register(target: typer.Typer, name: str, module: str, function: str | None,
@@ -96,7 +99,7 @@ def _register(target: typer.Typer, name: str, module: str, function: str | None,
 
     loaded = import_module(f".{module}", __package__)
     if function is None:
-        target.add_typer(loaded.app, name=name)
+        target.add_typer(loaded.app, name=name, hidden=hidden)
     else:
         target.command(name, cls=SpanishCommand, hidden=hidden)(getattr(loaded, function))
 
@@ -255,7 +258,7 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
             env.err.print(details, markup=False)
         env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo): "
                       f"{env.redact(details.strip().splitlines()[-1])}\n"
-                      f"Repórtelo a {REPORT_TO} con la salida de «escalate --verbose ...».")
+                      f"Repórtelo {REPORT_TO} con la salida de «escalate --verbose ...».")
         return ExitCode.BUG
     finally:
         env.close()

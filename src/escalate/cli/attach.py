@@ -33,9 +33,9 @@ def attach(
 ) -> None:
     """Subir capturas o documentos (privados) a un ticket, en una sola nota.
 
-    Ejemplo: escalate attach 1234 captura1.png endoso.pdf --nota "Pantalla al guardar"
+    Ejemplo: escalate adjuntar 1234 captura1.png endoso.pdf --nota "Pantalla al guardar"
 
-    La captura copiada, sin guardarla antes: escalate attach 1234 --portapapeles
+    La captura copiada, sin guardarla antes: escalate adjuntar 1234 --portapapeles
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.text import clean

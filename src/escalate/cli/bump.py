@@ -23,7 +23,7 @@ def bump(
     Las horas por nivel están en el archivo de políticas (sección bump, after_hours).
     Cada ticket subido recibe una nota con el motivo; volver a ejecutarlo no cambia nada más.
 
-    Ejemplo: escalate bump --simular
+    Ejemplo: escalate subir --simular
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.bump import levels_to_raise

@@ -74,7 +74,7 @@ def create(
 
     Ejemplo:
 
-      escalate create --poliza POL-1001 --cliente "Ana López" --correo ana.lopez@example.com
+      escalate crear --poliza POL-1001 --cliente "Ana López" --correo ana.lopez@example.com
       --prioridad ALTA --que "El endoso no guarda el cambio de placa"
       --como "Endosos > Vehículo > Guardar; queda cargando" --donde "Portal web, endosos"
     """

@@ -52,7 +52,7 @@ def followup(
 
     Con --tareas, cada llamada pendiente queda como tarea de HubSpot del agente que escaló.
 
-    Ejemplo: escalate followup --tareas --todos --sin-preguntas
+    Ejemplo: escalate seguimiento --tareas --todos --sin-preguntas
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.priority import Priority
@@ -222,7 +222,7 @@ def contacted(
     """Registrar que se dio seguimiento al cliente: nota, reinicio del reloj de seguimiento y
     la tarea de llamada completada.
 
-    Ejemplo: escalate contacted 1234 --nota "Se informó el avance" --canal telefono
+    Ejemplo: escalate contactado 1234 --nota "Se informó el avance" --canal telefono
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.escalation import Channel

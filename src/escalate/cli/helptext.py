@@ -161,7 +161,10 @@ def render(command: Any, ctx: Any) -> str:
     size = width()
     lines = ["", " " + command.get_usage(ctx), ""]
     if command.help:
+        from .names import called_as
+
         for part in _description(command):
+            part = called_as(part, ctx.command_path)  # examples with the name typed
             lines.extend(" " + line for line in _wrap(part, size - 2))
             lines.append("")
     lines.extend(_parameter_panels(command, ctx, size))
@@ -194,16 +197,26 @@ def _parameter_panels(command: Any, ctx: Any, size: int) -> list[str]:
 
 
 def _command_panels(group: Any, ctx: Any, size: int) -> list[str]:
-    """A group's commands, each with the first paragraph of its help."""
+    """A group's commands, each with the first paragraph of its help; a Spanish name is
+    followed by its English alias (`crear (create)`)."""
+    from .names import ALIASES
+
     summary = getattr(group.commands, "summary", None)  # a lazy group's, unbuilt
-    listed = [summary(name) if summary else group.get_command(ctx, name)
-              for name in group.list_commands(ctx)]
+    names = group.list_commands(ctx)
+    listed = [summary(name) if summary else group.get_command(ctx, name) for name in names]
     commands = _grouped((c for c in listed if c is not None and not c.hidden),
                         LABELS["commands"])
-    name_width = max((len(c.name or "") for cs in commands.values() for c in cs), default=0)
+
+    def shown(name: str) -> str:
+        alias = ALIASES.get(name)
+        return f"{name} ({alias})" if alias in names else name
+
+    name_width = max((len(shown(c.name or "")) for cs in commands.values() for c in cs),
+                     default=0)
     lines: list[str] = []
     for title, members in commands.items():
-        rows = [[(sub.name or "").ljust(name_width), _summary_text(sub)] for sub in members]
+        rows = [[shown(sub.name or "").ljust(name_width), _summary_text(sub)]
+                for sub in members]
         if rows:
             lines.extend(_panel(title, rows, size))
     return lines

@@ -20,14 +20,15 @@ if TYPE_CHECKING:
 PROGRAM = "escalate"
 
 # Each action the core may name, as the words after the program name ({id}: the target's
-# short id). Options of the running command have no program name (`option`).
+# short id), with the commands' Spanish names (cli/names.py). Options of the running
+# command have no program name (`option`).
 WORDS: dict[str, str] = {
-    "outbox": "outbox",
-    "outbox_send": "outbox send",
-    "resume": "create --borrador {id}",
-    "drop": "outbox drop {id}",
-    "setup": "setup",
-    "doctor": "doctor",
+    "outbox": "bandeja",
+    "outbox_send": "bandeja enviar",
+    "resume": "crear --borrador {id}",
+    "drop": "bandeja descartar {id}",
+    "setup": "configurar",
+    "doctor": "diagnostico",
     "templates": "plantillas",
 }
 OPTIONS: dict[str, str] = {
@@ -37,7 +38,7 @@ OPTIONS: dict[str, str] = {
 
 
 def command_line(env: Env, step: Next | str) -> str:
-    """The command to copy for `step` (or for the words `step`, e.g. "outbox send")."""
+    """The command to copy for `step` (or for the words `step`, e.g. "bandeja enviar")."""
     if isinstance(step, Next) and step.action in OPTIONS:
         return OPTIONS[step.action]
     words = WORDS[step.action] if isinstance(step, Next) else step

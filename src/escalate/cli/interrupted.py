@@ -12,7 +12,7 @@ from ..outbox import Outbox
 from ..short_ids import short_id
 from ..system import temp_folder
 from ..workflows.entries import new_entry
-from .rescue import GLOBAL_FLAGS, MAGIC
+from .rescue import CREATE, GLOBAL_FLAGS, MAGIC
 
 
 def import_interrupted(outbox: Outbox) -> None:
@@ -40,7 +40,7 @@ def import_interrupted(outbox: Outbox) -> None:
                               entry_id=draft_id.decode("ascii", "replace"))
             entry.created_at = at
             outbox.put(entry, claim=False)
-            outbox.notices.append("Se guardó como borrador lo escrito en un «escalate create» "
+            outbox.notices.append("Se guardó como borrador lo escrito en un «escalate crear» "
                                   f"interrumpido ({short_id(entry.id)}).")
         path.unlink(missing_ok=True)
 
@@ -64,12 +64,12 @@ def answers_from_argv(argv: list[str], cwd: Path) -> dict[str, Any]:
     from .create import create
 
     rest = [a for a in argv if a not in GLOBAL_FLAGS]
-    if not rest or rest[0] != "create":
+    if not rest or rest[0] not in CREATE:
         return {}
     holder = typer.Typer()
-    holder.command("create")(create)
+    holder.command(rest[0])(create)
     command: Any = typer.main.get_command(holder)  # one command: the command itself
-    ctx = command.make_context("create", rest[1:], resilient_parsing=True)
+    ctx = command.make_context(rest[0], rest[1:], resilient_parsing=True)
     answers: dict[str, Any] = {}
     for param, key in FIELDS.items():
         value = ctx.params.get(param)

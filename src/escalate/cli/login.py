@@ -26,10 +26,13 @@ def login(
         "--con-token", "--with-token",
         help="Leer la clave de la entrada estándar (una línea), sin preguntar.")] = False,
 ) -> None:
-    """Guardar la service key de HubSpot en el llavero del sistema (alias: login).
+    """Guardar la service key de HubSpot en el llavero del sistema.
 
     La comprueba con HubSpot, dice qué permisos le faltan y la guarda con el id de su
-    portal. HUBSPOT_ACCESS_TOKEN (del entorno o de .env) sigue teniendo prioridad."""
+    portal. HUBSPOT_ACCESS_TOKEN (del entorno o de .env) sigue teniendo prioridad.
+
+    Ejemplo: escalate acceder --portal 48151623
+    """
     env: Env = ctx.ensure_object(Env)
     from .. import config
     from ..keystore import KeyStore
@@ -72,7 +75,10 @@ def logout(
     portal: Annotated[str | None, typer.Option("--portal", metavar="ID", help=PORTAL_HELP)]
     = None,
 ) -> None:
-    """Borrar la service key guardada con «acceder» (alias: logout)."""
+    """Borrar la service key guardada con «acceder».
+
+    Ejemplo: escalate salir --portal 48151623
+    """
     env: Env = ctx.ensure_object(Env)
     from ..keystore import KeyStore
 

@@ -58,7 +58,10 @@ def outbox(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Lista en JSON por stdout.")] = False,
 ) -> None:
-    """Listar lo pendiente de enviar, lo que requiere acción y los borradores."""
+    """Listar lo pendiente de enviar, lo que requiere acción y los borradores.
+
+    Ejemplo: escalate bandeja --json
+    """
     if ctx.invoked_subcommand is not None:
         return
     env: Env = ctx.ensure_object(Env)
@@ -75,7 +78,7 @@ def outbox(
         for item in found.pending:
             env.out(_line(env, item))
         env.out(f"{len(found.pending)} pendiente(s). Envíelas con "
-                f"«{command_line(env, 'outbox send')}».")
+                f"«{command_line(env, 'bandeja enviar')}».")
     if found.needs_action:
         if found.pending:
             env.out("")
@@ -101,12 +104,14 @@ def _as_json(env: Env, item: Listed) -> dict[str, Any]:
             "why": item.why, "fix": [command_line(env, c) for c in item.fix]}
 
 
-@app.command("send", cls=SpanishCommand)
+@app.command("enviar", cls=SpanishCommand)
 def send(ctx: typer.Context) -> None:
     """Enviar, en orden, todo lo pendiente; lo que falle se queda con su motivo.
 
     Los borradores no se envían; lo que requiere acción se muestra con la orden que lo
     resuelve. Una entrada que falla no detiene las demás.
+
+    Ejemplo: escalate bandeja enviar
     """
     from ..workflows.delivery import Delivered, Dropped, Kept, NeedsAction, deliver
     from .prompts import TerminalUi
@@ -120,8 +125,8 @@ def send(ctx: typer.Context) -> None:
         worst = max(worst, ExitCode.REFUSED)
     if found.drafts:
         env.notice(f"{len(found.drafts)} borrador(es) sin enviar: complételos con "
-                   f"«{command_line(env, 'create --borrador ID')}» (véalos con "
-                   f"«{command_line(env, 'outbox')}»).")
+                   f"«{command_line(env, 'crear --borrador ID')}» (véalos con "
+                   f"«{command_line(env, 'bandeja')}»).")
     if not found.pending:
         env.out("Nada que enviar.")
         if worst:
@@ -155,14 +160,22 @@ def send(ctx: typer.Context) -> None:
         raise typer.Exit(int(worst))
 
 
-@app.command("drop", cls=SpanishCommand)
+@app.command("descartar", cls=SpanishCommand)
 def drop(ctx: typer.Context,
          entry_id: Annotated[str, typer.Argument(
              metavar="ID", help="Id (o sus primeros 8 caracteres o más) de la entrada.")]) -> None:
-    """Descartar una entrada de la bandeja de salida sin enviarla."""
+    """Descartar una entrada de la bandeja de salida sin enviarla.
+
+    Ejemplo: escalate bandeja descartar 854ef822
+    """
     from ..workflows.entries import describe
 
     env: Env = ctx.ensure_object(Env)
     entry = env.outbox.get(entry_id)
     env.outbox.done(entry.id)
     env.out(f"Descartada: {describe(entry)}")
+
+
+# The English names, hidden: scripts written before the Spanish ones keep working.
+app.command("send", cls=SpanishCommand, hidden=True)(send)
+app.command("drop", cls=SpanishCommand, hidden=True)(drop)

@@ -19,6 +19,8 @@ def policy(
     que salió.
 
     Busca ESCALATE_POLICY_FILE, si no escalate.toml aquí, si no en ESCALATE_HOME.
+
+    Ejemplo: escalate politica --json
     """
     env: Env = ctx.ensure_object(Env)
     loaded = env.policy
@@ -52,7 +54,7 @@ def policy(
         env.out(f"  Días feriados: {', '.join(followup['holidays'])}.")
     bump = data["bump"]
     if bump["after_hours"]:
-        env.out("Subida automática de prioridad (escalate bump): " + ", ".join(
+        env.out("Subida automática de prioridad (escalate subir): " + ", ".join(
             f"{p} tras {h:g} h" for p, h in bump["after_hours"].items()) + ".")
     else:
         env.out("Subida automática de prioridad: no configurada.")

@@ -41,7 +41,7 @@ def report(
     """Informe de las escalaciones creadas en un periodo: por agente, prioridad, canal y
     DÓNDE; tiempos de resolución; promesa al cliente; problemas recurrentes; subidas.
 
-    Ejemplo: escalate report --desde 2026-11-01 --hasta 2026-11-30 --html informe.html
+    Ejemplo: escalate informe --desde 2026-11-01 --hasta 2026-11-30 --html informe.html
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.moments import zone

@@ -5,7 +5,7 @@
 Ctrl-C before the command kept its work itself (while Python is still importing, or
 before the entry is in the outbox), the command line is written to
 `$TMPDIR/escalate-<uid>/early/`; the next time the outbox of that ESCALATE_HOME opens,
-the file becomes a draft (`escalate create --borrador ID`, by `interrupted.py`). If the
+the file becomes a draft (`escalate crear --borrador ID`, by `interrupted.py`). If the
 command did keep its work, the file is removed: one copy, never two.
 
 This module imports only `os`, `signal`, `sys`, `short_ids` (which imports nothing) and
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .env import Env
 
 GLOBAL_FLAGS = ("--sandbox", "--verbose", "-v", "--detallado")
+CREATE = ("crear", "create")  # its Spanish name and English alias (cli/names.py's)
 INTERRUPTED = 130
 MAGIC = b"escalate-argv-1"
 
@@ -41,7 +42,7 @@ _state: dict[str, Any] = {}
 def wants_keeping(argv: list[str]) -> bool:
     """A `create` with at least one option typed: something worth keeping."""
     rest = [a for a in argv if a not in GLOBAL_FLAGS]
-    return bool(rest) and rest[0] == "create" and len(rest) > 1 and "--help" not in rest \
+    return bool(rest) and rest[0] in CREATE and len(rest) > 1 and "--help" not in rest \
         and "-h" not in rest
 
 
@@ -72,8 +73,8 @@ def said() -> str:
     sandbox = "--sandbox " if "--sandbox" in (_state.get("argv") or []) else ""
     if _state.get("saved"):
         return ("Las opciones escritas quedaron guardadas como borrador: retómelo con "
-                f"«escalate {sandbox}create --borrador {short_id(str(_state['draft_id']))}» (está "
-                f"en «escalate {sandbox}outbox»).")
+                f"«escalate {sandbox}crear --borrador {short_id(str(_state['draft_id']))}» (está "
+                f"en «escalate {sandbox}bandeja»).")
     if wants_keeping(_state.get("argv") or []):
         return "No se pudieron guardar las opciones escritas."
     return "No había nada que guardar (lo que ya estaba en la bandeja de salida sigue ahí)."

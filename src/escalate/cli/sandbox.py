@@ -13,7 +13,7 @@ app = typer.Typer(cls=SpanishGroup, no_args_is_help=True,
                   help="HubSpot simulado en esta máquina, para probar sin portal.")
 
 
-@app.command("serve", cls=SpanishCommand)
+@app.command("servir", cls=SpanishCommand)
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(
@@ -36,8 +36,8 @@ def serve(
 ) -> None:
     """Servir el sandbox hasta Ctrl-C (estado en $ESCALATE_HOME/sandbox).
 
-    Ejemplo: escalate sandbox serve --port 0, y luego
-    HUBSPOT_BASE_URL=http://127.0.0.1:PUERTO HUBSPOT_ACCESS_TOKEN=sandbox escalate create ...
+    Ejemplo: escalate sandbox servir --puerto 0, y luego
+    HUBSPOT_BASE_URL=http://127.0.0.1:PUERTO HUBSPOT_ACCESS_TOKEN=sandbox escalate crear ...
     """
     env: Env = ctx.ensure_object(Env)
     import escalate_sandbox
@@ -62,13 +62,16 @@ def serve(
         server.server_close()
 
 
-@app.command("reset", cls=SpanishCommand)
+@app.command("reiniciar", cls=SpanishCommand)
 def reset(
     ctx: typer.Context,
     bare: Annotated[bool, typer.Option(
         "--sin-configurar", "--bare", help="Vaciar el sandbox «--sin-configurar».")] = False,
 ) -> None:
-    """Vaciar el sandbox y volver a su estado inicial (pipeline, contactos de ejemplo)."""
+    """Vaciar el sandbox y volver a su estado inicial (pipeline, contactos de ejemplo).
+
+    Ejemplo: escalate sandbox reiniciar
+    """
     env: Env = ctx.ensure_object(Env)
     import escalate_sandbox
 
@@ -77,6 +80,11 @@ def reset(
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     escalate_sandbox.reset(folder, bare=bare, demo_tickets=True)
     env.out(f"Sandbox reiniciado ({folder}).")
+
+
+# The English names, hidden: scripts written before the Spanish ones keep working.
+app.command("serve", cls=SpanishCommand, hidden=True)(serve)
+app.command("reset", cls=SpanishCommand, hidden=True)(reset)
 
 
 def check_address(host: str, port: int) -> None:

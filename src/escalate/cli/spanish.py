@@ -188,8 +188,12 @@ def usage_error_message(exc: Any) -> str:
             name, _, suggestion = message.split("No such command", 1)[1].partition("Did you mean")
             text = "comando desconocido " + _quoted(name.strip(" .")) + "."
             if suggestion:
-                options = [_quoted(o) for o in suggestion.strip(" ?").split(",")]
-                text += " ¿Quiso decir " + " o ".join(options) + "?"
+                from .names import spanish
+
+                # «creat» is near both «create» and «crear»: one command, its Spanish name.
+                names = dict.fromkeys(spanish(o.strip(" '\"")) for o in
+                                      suggestion.strip(" ?").split(","))
+                text += " ¿Quiso decir " + " o ".join(_quoted(n) for n in names) + "?"
             return text
         if message.startswith("Got unexpected extra argument"):
             return "sobran argumentos: " + message.split("(", 1)[-1].rstrip(")") + "."
