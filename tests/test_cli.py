@@ -10,7 +10,7 @@ from pathlib import Path
 
 from escalate import __version__
 
-from .conftest import ANA, Cli, Sandbox
+from .conftest import ANA, Cli, Sandbox, with_option
 
 
 def test_help_is_in_spanish_with_an_example(cli: Cli):
@@ -267,3 +267,25 @@ def test_the_command_lines_the_tool_prints_use_the_spanish_names(cli: Cli, sandb
     assert "outbox send" not in kept.err
     listed = cli("outbox")
     assert "«escalate bandeja enviar»" in listed.out and "outbox" not in listed.out
+
+
+def test_with_json_a_failure_is_also_json_on_stdout_with_the_same_exit_code(
+        cli: Cli, sandbox: Sandbox):
+    cases = (
+        (["create", *with_option(ANA, "--poliza", "#1"), "--json"], 2, "policy"),
+        (["create", *with_option(ANA, "--correo", "nadie@example.com"), "--json"], 3, None),
+        (["followup", "--horas", "muchas", "--json"], 2, "hours"),
+        (["create", *ANA, "--json", "--nada"], 2, None),
+    )
+    for args, code, field in cases:
+        result = cli(*args)
+        assert result.code == code, (args, result.err)
+        error = result.json()["error"]
+        assert error["code"] == code and error["field"] == field, (args, error)
+        assert error["message"] and error["message"].split()[0] in result.err, (args, error)
+    unreachable = cli("create", *ANA, "--json", environ={"HUBSPOT_BASE_URL":
+                                                         "http://127.0.0.1:9"})
+    assert unreachable.code == 5 and unreachable.json()["error"]["code"] == 5
+    plain = cli("create", *with_option(ANA, "--poliza", "#1"))
+    assert plain.code == 2 and plain.out == ""  # without --json, nothing on stdout
+    assert sandbox.tickets() == []

@@ -228,40 +228,89 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         return int(result) if isinstance(result, int) else ExitCode.OK
     except EscalateError as exc:
         show_error(env, exc)
-        return int(exc.exit_code)
-    except typer.Exit as exc:
+        return _failed(env, argv, exc.exit_code, exc.message, error_field(exc))
+    except typer.Exit as exc:  # the command said why itself (a result may be on stdout)
         return int(exc.exit_code)
     except errors.ClickException as exc:
         if isinstance(exc, errors.NoArgsIsHelpError) and exc.ctx is not None:
             env.out(exc.ctx.get_help())  # the help on stdout, as `--help` shows it
         from rich.markup import escape
 
-        env.err.print(f"[red]Error:[/] {escape(env.redact(usage_error_message(exc)))}",
-                      markup=True, highlight=False)
+        message = env.redact(usage_error_message(exc))
+        env.err.print(f"[red]Error:[/] {escape(message)}", markup=True, highlight=False)
         env.err.print(f"Use «{_help_command(exc, argv)}» para ver las opciones.")
-        return ExitCode.USAGE
+        param = getattr(exc, "param", None)
+        return _failed(env, argv, ExitCode.USAGE, message, getattr(param, "name", None))
     except (KeyboardInterrupt, typer.Abort) as exc:
         from .hints import interrupted
 
         interrupted(env, getattr(exc, "next_steps", ()))
-        return ExitCode.INTERRUPTED
+        return _failed(env, argv, ExitCode.INTERRUPTED, "Interrumpido.", None)
     except OSError as exc:  # a folder, file or port the user named or configured
         from rich.markup import escape
 
-        env.err.print(f"[red]Error:[/] {escape(env.redact(os_error_message(exc)))}")
-        return ExitCode.USAGE
-    except Exception:  # a bug: say where to report it, never show the token
+        message = env.redact(os_error_message(exc))
+        env.err.print(f"[red]Error:[/] {escape(message)}")
+        return _failed(env, argv, ExitCode.USAGE, message, None)
+    except Exception as exc:  # a bug: say where to report it, never show the token
         import traceback
 
         details = env.redact(traceback.format_exc())
         if env.verbose:
             env.err.print(details, markup=False)
+        # Its type and where it happened, never Python's English text (it is in --verbose).
+        message = f"Error inesperado (un fallo de escalate, no suyo): {where_it_failed(exc)}"
         env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo): "
-                      f"{env.redact(details.strip().splitlines()[-1])}\n"
+                      f"{where_it_failed(exc)}\n"
                       f"Repórtelo {REPORT_TO} con la salida de «escalate --verbose ...».")
-        return ExitCode.BUG
+        return _failed(env, argv, ExitCode.BUG, message, None)
     finally:
         env.close()
+
+
+def wants_json(argv: Sequence[str] | None) -> bool:
+    """Whether the command line asked for JSON (`--json` before any `--`)."""
+    words = list(argv if argv is not None else sys.argv[1:])
+    return "--json" in (words[:words.index("--")] if "--" in words else words)
+
+
+def _failed(env: Env, argv: Sequence[str] | None, code: int, message: str,
+            field: str | None) -> int:
+    """The exit code; with `--json`, the failure as JSON on stdout too (the Spanish message
+    stays on stderr), so a script reads the code and the field, never the prose."""
+    if wants_json(argv):
+        import json
+
+        env.out(json.dumps({"error": {"code": int(code), "message": message, "field": field}},
+                           ensure_ascii=False, indent=2))
+    return int(code)
+
+
+def error_field(exc: EscalateError) -> str | None:
+    """The one option or variable an error is about, as a script names it: the English
+    option name without dashes (`client`, `email`), or the variable (`ESCALATE_HOME`)."""
+    fields = list(getattr(exc, "fields", None) or {})
+    if len(fields) != 1:
+        return None
+    from .fields import FIELDS
+
+    spec = FIELDS.get(fields[0])
+    return spec.flags[0].lstrip("-") if spec is not None else fields[0]
+
+
+def where_it_failed(exc: BaseException) -> str:
+    """A bug named by its kind and its place in escalate's code (`KeyError en
+    escalate/workflows/lookup.py:120`), without Python's own text."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "escalate" in f.filename.replace("\\", "/").split("/")]
+    if not frames:
+        return type(exc).__name__
+    last = frames[-1]
+    parts = last.filename.replace("\\", "/").split("/")
+    shown = "/".join(parts[len(parts) - 1 - parts[::-1].index("escalate"):])
+    return f"{type(exc).__name__} en {shown}:{last.lineno}"
 
 
 def _help_command(exc: Any, argv: Sequence[str] | None) -> str:
