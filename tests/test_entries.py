@@ -249,7 +249,8 @@ def test_a_draft_an_unknown_kind_and_an_unreadable_payload_are_never_sent(
     monkeypatch.setitem(delivery.SENDERS, "attach", lambda entry, job: entry.payload["x"])
     broken = new_entry("attach", {})
     outcome = delivery.deliver(broken, where, ui=Quiet(), fresh=False)
-    assert outcome == delivery.NeedsAction("la entrada no se puede leer: 'x'", fixes(broken))
+    assert outcome == delivery.NeedsAction("la entrada no se puede leer: le falta «x»",
+                                             fixes(broken))
     assert jobs == []
 
 

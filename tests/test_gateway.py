@@ -14,12 +14,12 @@ import pytest
 from escalate.domain.records import AssociationLabel
 from escalate.gateway import Gateway, RetryPolicy
 
-from .conftest import ANA, Cli, Sandbox, png_bytes
+from .conftest import ANA, Cli, Sandbox, png_bytes, with_option
 
 # 2026-09 for every CRM and account API; the file upload on 2026-03, which 2026-09 lacks.
 DATED = re.compile(r"^/(crm/(objects|associations|properties|pipelines|owners|"
                    r"property-validations)/2026-09|account-info/2026-09|files/2026-03/files$"
-                   r"|files/2026-09/files/search$)")
+                   r"|files/2026-03/files/[0-9]+/gdpr-delete$|files/2026-09/files/search$)")
 HOUR_MS = 3_600_000
 
 
@@ -58,9 +58,10 @@ def test_every_command_sends_only_dated_paths(cli: Cli, sandbox: Sandbox, tmp_pa
     created = cli("create", *ANA, "--adjunto", str(picture), "--json")
     assert created.code == 0, created.err
     ticket = created.json()["id"]
-    assert cli("create", *ANA, "--poliza", "POL-3003", environ=offline).code == 5
+    assert cli("create", *with_option(ANA, "--poliza", "POL-3003"), environ=offline).code == 5
     commands = [
         ("attach", ticket, str(picture), "--nota", "otra captura"),
+        ("attach", "999999", str(picture)),  # no such ticket: the upload is deleted again
         ("followup", "--tareas", "--todos"),
         ("contacted", ticket, "--nota", "Se le informó"),
         ("bump",),

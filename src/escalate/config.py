@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,7 @@ from .domain.limits import DEFAULT_POLICY_PATTERN
 from .errors import AuthProblem, InvalidInput
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
+Problems = dict[str, str]  # variable → its problem, in Spanish
 MAX_LINES_SHOWN = 5
 
 DEFAULTS: dict[str, str] = {
@@ -30,6 +32,17 @@ DEFAULTS: dict[str, str] = {
     "ESCALATE_OFFLINE_RETRY_SECONDS": "10",
     "ESCALATE_TIMEOUT_SECONDS": "30",
 }
+# The largest value each number may take: beyond it a typo (an extra zero, 1e309) would
+# make the tool wait for days or never, silently.
+MAXIMA: dict[str, float] = {
+    "ESCALATE_FOLLOWUP_HOURS": 24 * 366,
+    "ESCALATE_MAX_FILE_MB": 2048,
+    "ESCALATE_RETRY_SECONDS": 3600,
+    "ESCALATE_OFFLINE_RETRY_SECONDS": 3600,
+    "ESCALATE_TIMEOUT_SECONDS": 600,
+}
+YES = ("1", "true", "yes", "si", "sí", "on")
+NO = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,9 @@ def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
     try:
         text = read_text(path)
     except OSError as exc:
-        return values, [f"No se pudo leer {path}: {exc.strerror}."]
+        from .os_errors import reason
+
+        return values, [f"No se pudo leer {path}: {reason(exc)}."]
     except UnreadableText as exc:
         raise InvalidInput([f"{path} está guardado en {exc.encoding}: no se puede leer."],
                            hint=f"Abra el archivo y {SAVE_AS_UTF8}.") from None
@@ -107,6 +122,17 @@ def read_dotenv(path: Path) -> tuple[dict[str, str], list[str]]:
     return values, warnings
 
 
+def dotenv_values(path: Path) -> tuple[dict[str, str], list[str]]:
+    """`.env`'s values when it is a file; a `.env` that is something else (a folder) is
+    said, not ignored in silence: the token the agent put there would seem lost."""
+    if path.is_file():
+        return read_dotenv(path)
+    if path.exists() or path.is_symlink():
+        what = "una carpeta" if path.is_dir() else "algo que no es un archivo"
+        return {}, [f"{path} es {what}: no se lee (las variables se toman solo del entorno)."]
+    return {}, []
+
+
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
@@ -121,29 +147,58 @@ def _unreadable(binding: Any) -> bool:
                                                          and binding.key == "export")
 
 
-def _policy_pattern(text: str, problems: list[str]) -> re.Pattern[str]:
+def _policy_pattern(text: str, problems: Problems) -> re.Pattern[str]:
     try:
         return re.compile(text)
-    except re.error as exc:
-        problems.append(f"ESCALATE_POLICY_PATTERN no es una expresión regular válida: {exc}.")
+    except re.error as exc:  # Python's own words are English: say where, in Spanish
+        where = f" (cerca del carácter {exc.pos + 1}, «{text[exc.pos:exc.pos + 10]}»)" \
+            if exc.pos is not None else ""
+        problems["ESCALATE_POLICY_PATTERN"] = (
+            f"ESCALATE_POLICY_PATTERN={text[:60]!r} no es una expresión regular válida{where}: "
+            "revise paréntesis, corchetes y barras invertidas.")
         return re.compile(DEFAULT_POLICY_PATTERN)
 
 
-def _phone_region(text: str, problems: list[str]) -> str:
+def _phone_region(text: str, problems: Problems) -> str:
     region = text.strip().upper()
     if not known_phone_region(region):
-        problems.append(f"ESCALATE_PHONE_REGION={region!r} no es una región telefónica "
-                        "conocida (por ejemplo MX, US, ES, CO).")
+        problems["ESCALATE_PHONE_REGION"] = (
+            f"ESCALATE_PHONE_REGION={region!r} no es una región telefónica conocida (por "
+            "ejemplo MX, US, ES, CO).")
     return region
 
 
-def _portal(text: str, problems: list[str]) -> str | None:
+def _portal(text: str, problems: Problems) -> str | None:
     """The portal whose stored key to use (`--portal`, ESCALATE_PORTAL), if any."""
     portal = text.strip() or None
     if portal is not None and not PORTAL_ID.fullmatch(portal):
-        problems.append(f"--portal/ESCALATE_PORTAL={portal[:40]!r} no es un id de portal de "
-                        "HubSpot (solo dígitos, como 48151623).")
+        problems["ESCALATE_PORTAL"] = (f"--portal/ESCALATE_PORTAL={portal[:40]!r} no es un id "
+                                       "de portal de HubSpot (solo dígitos, como 48151623).")
     return portal
+
+
+def _switch(name: str, text: str, problems: Problems) -> bool:
+    """A yes/no variable: 1, true, sí... or 0, false, no... (empty: no); anything else is
+    a problem, never read as «no» in silence."""
+    word = text.strip().lower()
+    if word in YES:
+        return True
+    if word and word not in NO:
+        problems[name] = (f"{name}={text[:30]!r} no es sí ni no: use 1 (sí) o 0 (no).")
+    return False
+
+
+def _files_folder(text: str, problems: Problems) -> str:
+    """The HubSpot folder for screenshots: `/escalaciones`, a path of plain names (no «..»,
+    which HubSpot would take as a folder's name, storing files where nobody looks)."""
+    parts = [p for p in text.strip().replace("\\", "/").split("/") if p.strip()]
+    bad = [p for p in parts if p.strip() in (".", "..") or any(ord(c) < 32 for c in p)]
+    if bad:
+        problems["ESCALATE_FILES_FOLDER"] = (
+            f"ESCALATE_FILES_FOLDER={text[:60]!r} no es una carpeta de HubSpot: use nombres "
+            "separados por «/», sin «.» ni «..» (por ejemplo /escalaciones).")
+        return DEFAULTS["ESCALATE_FILES_FOLDER"]
+    return "/" + "/".join(p.strip() for p in parts)
 
 
 def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
@@ -154,31 +209,32 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
     HubSpot (`with_stored_key`)."""
     env = dict(os.environ if environ is None else environ)
     dotenv_path = (cwd or Path.cwd()) / ".env"
-    file_values, warnings = read_dotenv(dotenv_path) if dotenv_path.is_file() else ({}, [])
+    file_values, warnings = dotenv_values(dotenv_path)
     env = {k: v for k, v in env.items() if v != ""}
     merged = {**DEFAULTS, **file_values, **env}
 
-    problems: list[str] = []
+    problems: Problems = {}
 
     def number(name: str, low: float = 0.0) -> float:
         raw = merged[name]
         try:
             value = float(raw)
         except ValueError:
-            problems.append(f"{name}={raw!r} no es un número.")
+            problems[name] = f"{name}={raw[:30]!r} no es un número."
             return float(DEFAULTS[name])
-        if value <= low:
-            problems.append(f"{name} debe ser mayor que {low:g}.")
+        if not math.isfinite(value) or value <= low or value > MAXIMA[name]:
+            problems[name] = (f"{name}={raw[:30]!r}: debe ser un número mayor que {low:g} y "
+                              f"de hasta {MAXIMA[name]:g}.")
             return float(DEFAULTS[name])
         return value
 
     base_url = merged["HUBSPOT_BASE_URL"].rstrip("/")
     url_problem = check_base_url(base_url)
     if url_problem:
-        problems.append(url_problem)
+        problems["HUBSPOT_BASE_URL"] = url_problem
     policy_pattern = _policy_pattern(merged["ESCALATE_POLICY_PATTERN"], problems)
     region = _phone_region(merged["ESCALATE_PHONE_REGION"], problems)
-    folder = "/" + merged["ESCALATE_FILES_FOLDER"].strip().strip("/")
+    folder = _files_folder(merged["ESCALATE_FILES_FOLDER"], problems)
     agent = _agent_email(merged.get("ESCALATE_AGENT", ""), problems)
     policy_file = merged.get("ESCALATE_POLICY_FILE", "").strip()
     token, source = _token(env, file_values)
@@ -190,15 +246,15 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
         portal=portal,
         keys_dir=home or _default_keys_dir(),
         base_url=base_url,
-        sandbox=sandbox or merged.get("ESCALATE_SANDBOX", "").strip().lower()
-        in ("1", "true", "yes", "si", "sí"),
+        sandbox=_switch("ESCALATE_SANDBOX", merged.get("ESCALATE_SANDBOX", ""), problems)
+        or sandbox,
         home=home or _default_home(),
         stage=merged["ESCALATE_STAGE"].strip() or DEFAULTS["ESCALATE_STAGE"],
         pipeline=merged["ESCALATE_PIPELINE"].strip() or None,
         phone_region=region,
         policy_pattern=policy_pattern,
         followup_hours=number("ESCALATE_FOLLOWUP_HOURS"),
-        files_folder=folder.rstrip("/") or "/",
+        files_folder=folder,
         max_file_mb=number("ESCALATE_MAX_FILE_MB"),
         retry_seconds=number("ESCALATE_RETRY_SECONDS", -1),
         offline_retry_seconds=number("ESCALATE_OFFLINE_RETRY_SECONDS", -1),
@@ -208,10 +264,12 @@ def load(environ: Mapping[str, str] | None = None, cwd: Path | None = None,
         policy_file=Path(policy_file).expanduser() if policy_file else None,
     )
     if settings.home.exists() and not settings.home.is_dir():
-        problems.append(f"ESCALATE_HOME={str(settings.home)!r} es un archivo, no una carpeta: "
-                        "apunte ESCALATE_HOME a una carpeta (o mueva ese archivo).")
+        problems["ESCALATE_HOME"] = (f"ESCALATE_HOME={str(settings.home)!r} es un archivo, no "
+                                     "una carpeta: apunte ESCALATE_HOME a una carpeta (o mueva "
+                                     "ese archivo).")
     if problems:
-        raise InvalidInput(problems, hint="Revise las variables de entorno o el archivo .env.")
+        raise InvalidInput(list(problems.values()), fields=problems,
+                           hint="Revise las variables de entorno o el archivo .env.")
     token_problem = check_token(settings.token)
     if token_problem:
         raise AuthProblem(token_problem, hint="Copie de nuevo el token de HubSpot en una sola "
@@ -255,8 +313,15 @@ def with_stored_key(settings: Settings) -> Settings:
 
 def check_token(token: str | None) -> str | None:
     """A bearer token is printable ASCII without spaces; the message never shows it."""
-    if not token:
+    problem = token_problem(token) if token else None
+    if problem is None:
         return None
+    return f"El token de HubSpot (HUBSPOT_ACCESS_TOKEN) {problem}: no es un token válido."
+
+
+def token_problem(token: str) -> str | None:
+    """What makes `token` unusable as a bearer token («tiene un espacio en la posición 3
+    de 40»), without showing it; None when it can be sent."""
     for position, ch in enumerate(token, start=1):
         if ch.isspace():
             what = "un salto de línea" if ch in "\r\n" else "un espacio"
@@ -266,8 +331,7 @@ def check_token(token: str | None) -> str | None:
             what = "un carácter que no es ASCII (¿una comilla tipográfica o un acento?)"
         else:
             continue
-        return (f"El token de HubSpot (HUBSPOT_ACCESS_TOKEN) tiene {what} en la posición "
-                f"{position} de {len(token)}: no es un token válido.")
+        return f"tiene {what} en la posición {position} de {len(token)}"
     return None
 
 
@@ -311,7 +375,7 @@ def known_phone_region(region: str) -> bool:
     return region in phonenumbers.SUPPORTED_REGIONS
 
 
-def _agent_email(raw: str, problems: list[str]) -> str | None:
+def _agent_email(raw: str, problems: Problems) -> str | None:
     """ESCALATE_AGENT normalised (lower-case), or None; a bad address is a problem."""
     text = raw.strip()
     if not text:
@@ -320,8 +384,8 @@ def _agent_email(raw: str, problems: list[str]) -> str | None:
 
     email = user_email(text)
     if email is None:
-        problems.append(f"ESCALATE_AGENT={text[:60]!r} no es un correo válido: debe ser el "
-                        "correo del agente como usuario de HubSpot.")
+        problems["ESCALATE_AGENT"] = (f"ESCALATE_AGENT={text[:60]!r} no es un correo válido: "
+                                      "debe ser el correo del agente como usuario de HubSpot.")
     return email
 
 

@@ -86,7 +86,7 @@ class KeyStore:
             return {"version": VERSION, "portals": {}}
         except (OSError, ValueError) as exc:
             raise AuthProblem(f"No se pudo leer la lista de claves guardadas {self.path}: "
-                              f"{getattr(exc, 'strerror', None) or 'está dañada'}.",
+                              f"{_local_reason(exc)}.",
                               hint="Bórrela y vuelva a guardar la clave con «escalate "
                                    "acceder».") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("portals"), dict):
@@ -251,6 +251,31 @@ def _upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# keyring's errors by name, in the agent's words (their own texts are English).
+KEYRING_REASONS = {
+    "KeyringLocked": "el llavero está bloqueado",
+    "NoKeyringError": "no hay llavero en esta sesión",
+    "InitError": "el llavero no se pudo abrir",
+    "PasswordSetError": "el llavero no aceptó guardar la clave",
+    "PasswordDeleteError": "el llavero no dejó borrar la clave",
+    "ModuleNotFoundError": "falta el módulo de ese llavero (¿se desinstaló?)",
+    "ImportError": "falta el módulo de ese llavero (¿se desinstaló?)",
+}
+
+
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text[:200] if text else type(exc).__name__
+    """Why the keyring (or the OS through it) refused, in Spanish: never its English text."""
+    for kind in type(exc).__mro__:
+        if kind.__name__ in KEYRING_REASONS:
+            return KEYRING_REASONS[kind.__name__]
+    return _local_reason(exc) if isinstance(exc, OSError) else (
+        f"el llavero respondió con un error ({type(exc).__name__})")
+
+
+def _local_reason(exc: BaseException) -> str:
+    """A local file's problem in Spanish (os_errors), or that its content is damaged."""
+    if isinstance(exc, OSError):
+        from .os_errors import reason
+
+        return reason(exc)
+    return "está dañada"

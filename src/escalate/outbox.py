@@ -636,8 +636,9 @@ def _entry(row: tuple[Any, ...]) -> Entry | Damaged:
         payload, state = json.loads(row[2]), json.loads(row[3])
         if not isinstance(payload, dict) or not isinstance(state, dict):
             raise ValueError("no es un objeto")
-    except (ValueError, TypeError) as exc:
-        return Damaged(str(row[0]), f"contenido ilegible ({exc})")
+    except (ValueError, TypeError) as exc:  # json's own words are English
+        why = "no es un objeto" if str(exc) == "no es un objeto" else "JSON dañado"
+        return Damaged(str(row[0]), f"contenido ilegible ({why})")
     return Entry(str(row[0]), str(row[1]), payload, state, float(row[4] or 0), int(row[5] or 0),
                  row[6])
 

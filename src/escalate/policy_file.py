@@ -59,8 +59,10 @@ def read(path: Path) -> LoadedPolicy:
     try:
         text = read_text(path)
     except OSError as exc:
+        from .os_errors import reason
+
         raise InvalidInput([f"No se pudo leer el archivo de políticas {path}: "
-                            f"{exc.strerror}."]) from None
+                            f"{reason(exc)}."]) from None
     except UnreadableText as exc:
         raise InvalidInput([f"El archivo de políticas {path} está guardado en {exc.encoding}: "
                             "no se puede leer."], hint=f"Ábralo y {SAVE_AS_UTF8}.") from None

@@ -91,6 +91,14 @@ def get(portal: Portal, request: Request, file_id: str) -> Any:
     return found
 
 
+def gdpr_delete(portal: Portal, request: Request, file_id: str) -> Response:
+    """`DELETE /files/v3/files/{fileId}/gdpr-delete`: the file and its data gone for good
+    (204); an unknown id is 404."""
+    if not (file_id.isdigit() and len(file_id) < 19 and portal.store.delete_file(int(file_id))):
+        raise not_found(f"File {file_id} not found")
+    return Response(status=204)
+
+
 def search(portal: Portal, request: Request) -> Any:
     """`GET /files/v3/files/search`: the tool never needs hits; HubSpot's empty answer."""
     return {"results": []}

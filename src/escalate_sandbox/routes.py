@@ -121,6 +121,8 @@ ROUTES: tuple[Route, ...] = (
     *both("POST", api("files", "/files", FILES_UPLOAD), files.upload, "files"),
     *both("GET", api("files", "/files/search"), files.search, "files"),
     *both("GET", api("files", "/files/<file_id>"), files.get, "files"),
+    *both("DELETE", api("files", "/files/<file_id>/gdpr-delete", FILES_UPLOAD),
+          files.gdpr_delete, "files"),
     # Test-only, never on HubSpot.
     Route("/_sandbox/requests", "GET", control.requests, None, control=True),
     Route("/_sandbox/requests", "DELETE", control.requests, None, control=True),

@@ -476,3 +476,10 @@ class Store:
 
     def file_bytes(self, file_id: int) -> bytes:
         return (self.blobs / str(file_id)).read_bytes()
+
+    def delete_file(self, file_id: int) -> bool:
+        """Remove a file and its bytes for good; False when there is none."""
+        with self.write() as db:
+            gone = db.execute("DELETE FROM files WHERE id = ?", (file_id,)).rowcount
+        (self.blobs / str(file_id)).unlink(missing_ok=True)
+        return bool(gone)

@@ -258,10 +258,10 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         details = env.redact(traceback.format_exc())
         if env.verbose:
             env.err.print(details, markup=False)
-        # Its type and where it happened, never Python's English text (it is in --verbose).
-        message = f"Error inesperado (un fallo de escalate, no suyo): {where_it_failed(exc)}"
-        env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo): "
-                      f"{where_it_failed(exc)}\n"
+        # Where it happened, never Python's English text (the traceback is in --verbose).
+        message = f"Error inesperado (un fallo de escalate, no suyo) {where_it_failed(exc)}."
+        env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo) "
+                      f"{where_it_failed(exc)}.\n"
                       f"Repórtelo {REPORT_TO} con la salida de «escalate --verbose ...».")
         return _failed(env, argv, ExitCode.BUG, message, None)
     finally:
@@ -299,18 +299,18 @@ def error_field(exc: EscalateError) -> str | None:
 
 
 def where_it_failed(exc: BaseException) -> str:
-    """A bug named by its kind and its place in escalate's code (`KeyError en
-    escalate/workflows/lookup.py:120`), without Python's own text."""
+    """A bug's place in escalate's code (`en escalate/workflows/lookup.py:120`), without
+    Python's own words."""
     import traceback
 
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if "escalate" in f.filename.replace("\\", "/").split("/")]
     if not frames:
-        return type(exc).__name__
+        return "fuera del código de escalate"
     last = frames[-1]
     parts = last.filename.replace("\\", "/").split("/")
     shown = "/".join(parts[len(parts) - 1 - parts[::-1].index("escalate"):])
-    return f"{type(exc).__name__} en {shown}:{last.lineno}"
+    return f"en {shown}:{last.lineno}"
 
 
 def _help_command(exc: Any, argv: Sequence[str] | None) -> str:

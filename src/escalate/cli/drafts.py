@@ -51,7 +51,9 @@ def resume(env: Env, wanted: str) -> Resumed:
     try:
         entry = migrate(env.outbox.get(wanted, what="borrador"))
     except ValueError as exc:
-        raise InvalidInput([f"la entrada «{wanted[:40]}» no se puede leer: {exc}"]) from None
+        from ..workflows.entries import unreadable
+
+        raise InvalidInput([f"«{wanted[:40]}»: {unreadable(exc)}"]) from None
     if entry.kind == "draft":
         editing = entry.payload.get("editing")
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
@@ -87,7 +89,9 @@ def _kept_create(payload: dict[str, Any], entry_id: str) -> Resumed:
     try:
         escalation = Escalation.from_json(payload["escalation"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput([f"la escalación guardada no se puede leer: {exc}"]) from None
+        from ..workflows.entries import unreadable
+
+        raise InvalidInput([unreadable(exc)]) from None
     answers = escalation.as_input()
     answers["attachments"] = [str(f.get("path")) for f in payload.get("files") or []
                               if isinstance(f, dict)]

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from ..config import MAXIMA
 from ..errors import InvalidInput
 from .env import Env
 from .fields import CHANNEL_NAMES
@@ -19,6 +20,9 @@ V = TypeVar("V")
 CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "created_at",
               "last_client_update", "url", "contact_id", "contact_name", "contact_phone",
               "contact_email", "agent_id", "agent_email"]
+
+
+MAX_HOURS = MAXIMA["ESCALATE_FOLLOWUP_HOURS"]
 
 
 def followup(
@@ -106,8 +110,9 @@ def _clashes(*, hours: float | None, mine: bool, everyone: bool, agent: str | No
         problems.append("use --json o --csv, no ambos.")
     if tasks and as_csv:
         problems.append("--tareas no produce CSV: use --json o nada.")
-    if hours is not None and hours <= 0:
-        problems.append("--horas debe ser un número mayor que 0.")
+    if hours is not None and not 0 < hours <= MAX_HOURS:  # nan too: never «Error inesperado»
+        problems.append(f"--horas debe ser un número mayor que 0 y de hasta {MAX_HOURS:g} "
+                        "(un año).")
     if mine and agent:
         problems.append("use --mias o --agente, no ambos.")
     if everyone and (mine or agent):

@@ -203,7 +203,9 @@ def open_in_editor(buffer: Any) -> None:
                 buffer.document = Document(text, cursor_position=len(text))
                 buffer.validate_and_handle()
         except (OSError, system.UnreadableText) as exc:
-            shown = exc.encoding if isinstance(exc, system.UnreadableText) else exc.strerror
+            from ..os_errors import reason
+
+            shown = exc.encoding if isinstance(exc, system.UnreadableText) else reason(exc)
             problem = f"No se pudo usar el editor «{command[0]}»: {shown}."
             await run_in_terminal(lambda: print(f"\x1b[33m{problem}\x1b[0m", flush=True))
         finally:

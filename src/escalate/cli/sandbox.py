@@ -45,6 +45,7 @@ def serve(
     from ..system import private_dir
 
     check_address(host, port)
+    check_token(token)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     lag = 0 if no_lag else escalate_sandbox.REALISTIC_SEARCH_LAG_MS
     server = escalate_sandbox.make_server(folder, host=host, port=port, token=token, bare=bare,
@@ -85,6 +86,19 @@ def reset(
 # The English names, hidden: scripts written before the Spanish ones keep working.
 app.command("serve", cls=SpanishCommand, hidden=True)(serve)
 app.command("reset", cls=SpanishCommand, hidden=True)(reset)
+
+
+def check_token(token: str) -> None:
+    """The one bearer token the sandbox takes: something a client can send (an empty one
+    would lock every client out, and the server would not say why)."""
+    from ..config import token_problem
+    from ..errors import InvalidInput
+
+    problem = "está vacío" if not token.strip() else token_problem(token)
+    if problem:
+        raise InvalidInput([f"--token {problem}: ningún cliente podría usarlo."],
+                           hint="Use letras, números y guiones, sin espacios (por ejemplo "
+                                "--token sandbox).")
 
 
 def check_address(host: str, port: int) -> None:

@@ -110,6 +110,38 @@ def _plain_coercion(command: Any, ctx: Any) -> None:
                                            annotation=descriptor.annotation)
 
 
+REPEATED = "repeated"  # the BadOptionUsage of an option given twice (usage_error_message)
+
+
+def _once_each(command: Any, ctx: Any, args: list[str]) -> None:
+    """An option that takes one value, given twice (`--poliza A --poliza B`, or under both
+    its names), is a usage error naming it: click would keep the last in silence."""
+    takes: dict[str, Any] = {}
+    for param in command.get_params(ctx):
+        if getattr(param, "param_type_name", "") != "option" or param.is_flag or param.count:
+            continue
+        for name in (*param.opts, *param.secondary_opts):
+            takes[name] = param
+    group = isinstance(command, TyperGroup)
+    seen: dict[str, list[str]] = {}
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if word == "--" or (group and not word.startswith("-")):
+            break  # the rest is positional, or the subcommand's own
+        name, joined, _value = word.partition("=") if word.startswith("--") else (word, "", "")
+        param = takes.get(name)
+        if param is not None:
+            if not param.multiple:
+                seen.setdefault(param.name, []).append(name)
+                if len(seen[param.name]) > 1:
+                    error = click_errors().BadOptionUsage(name, REPEATED, ctx)
+                    error.param = param
+                    raise error
+            index += 0 if joined else 1  # its value, whatever it looks like
+        index += 1
+
+
 class _Spanish:
     """Help, usage and argument parsing in Spanish, for a typer command or group."""
 
@@ -123,6 +155,7 @@ class _Spanish:
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _plain_coercion(self, ctx)
+        _once_each(self, ctx, args)
         return list(super().parse_args(ctx, args))  # type: ignore[misc]
 
 
@@ -173,6 +206,9 @@ def usage_error_message(exc: Any) -> str:
         return f"falta {kind} {_param_name(param)}."
     if isinstance(exc, errors.BadOptionUsage):
         message = str(exc.message)
+        if message == REPEATED:
+            return (f"{exc.option_name} se indicó más de una vez: indique un solo valor (no se "
+                    "toma el último en silencio).")
         if "requires" in message:
             return f"falta el valor de {exc.option_name}."
         if "does not take a value" in message:

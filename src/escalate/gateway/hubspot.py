@@ -139,7 +139,8 @@ class Gateway(TeamCalls, HistoryCalls):
             raise AuthProblem("El token (HUBSPOT_ACCESS_TOKEN) contiene caracteres que no "
                               "pueden ir en un encabezado HTTP.",
                               hint="Cópielo de nuevo, sin espacios ni saltos de línea.") from None
-        raise EscalateError(f"{type(exc).__name__}: {shown}") from None
+        raise EscalateError(f"Fallo inesperado al hablar con HubSpot ({type(exc).__name__}); "
+                            "su texto no se muestra porque llevaba el token.") from None
 
     # -- concurrency ----------------------------------------------------------------------
 
@@ -625,6 +626,10 @@ class Gateway(TeamCalls, HistoryCalls):
         return UploadedFile(id=str(uploaded.get("id")), name=name,
                             size=int(uploaded.get("size") or 0),
                             access=str(uploaded.get("access")))
+
+    def remove_file(self, file_id: str) -> None:
+        """Delete an uploaded file for good (one already gone is fine)."""
+        self._raw_maybe("DELETE", paths.file_removal(file_id))
 
 
 def _phone_matches(national: str, e164: str) -> list[tuple[str, tuple[str, ...]]]:

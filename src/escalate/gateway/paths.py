@@ -94,5 +94,10 @@ def files() -> str:
     return f"/files/{FILES_UPLOAD}/files"
 
 
+def file_removal(file_id: str) -> str:
+    """Delete a file and its data for good (DELETE), on the upload's version."""
+    return f"/files/{FILES_UPLOAD}/files/{file_id}/gdpr-delete"
+
+
 def files_search() -> str:
     return f"/files/{FILES}/files/search"

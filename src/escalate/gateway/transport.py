@@ -203,12 +203,12 @@ class RetryPolicy:
                 answer = call()
             except (NewConnectionError, ConnectTimeoutError) as exc:
                 wait, budget = self._backoff(attempt), self.offline_seconds
-                failure: Exception = Unreachable(_offline_message(exc))
+                failure: Exception = Unreachable(_offline_message(exc), hint=OFFLINE_HINT)
             except HTTPError as exc:  # reset, read timeout: the request may have been done
                 if not idempotent:
                     raise AmbiguousWrite(_offline_message(exc)) from None
                 wait, budget = self._backoff(attempt), self.offline_seconds
-                failure = Unreachable(_offline_message(exc))
+                failure = Unreachable(_offline_message(exc), hint=OFFLINE_HINT)
             except Exception as exc:
                 if not is_api_error(exc):
                     raise
@@ -257,9 +257,40 @@ def _body_bytes(exc: Any) -> bytes:
     return body.encode() if isinstance(body, str) else bytes(body)
 
 
+OFFLINE_HINT = "Revise la conexión a internet de este equipo (o su proxy) y repita."
+
+
 def _offline_message(exc: Exception) -> str:
-    kind = type(exc).__name__
-    return f"No se pudo conectar con HubSpot ({kind})."
+    """Why HubSpot could not be reached, in the agent's words: which host, what happened
+    (urllib3's own texts, and the OS's through them, are English)."""
+    conn = vars(exc).get("conn") or vars(exc).get("pool")  # no deprecated property read
+    host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+    where = f" en {host}" + (f":{port}" if port not in (None, 443) else "") if host else ""
+    return f"No se pudo conectar con HubSpot{where}: {offline_reason(exc)}."
+
+
+def offline_reason(exc: BaseException) -> str:
+    """What a connection failure was, in Spanish."""
+    import socket
+
+    from urllib3.exceptions import NameResolutionError, ReadTimeoutError, SSLError
+
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, NameResolutionError) or isinstance(cause, socket.gaierror):
+        return ("no se encontró esa dirección (¿sin internet, o HUBSPOT_BASE_URL mal "
+                "escrita?)")
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)) and not isinstance(
+            exc, NewConnectionError):
+        return "no respondió a tiempo (ESCALATE_TIMEOUT_SECONDS)"
+    if isinstance(exc, SSLError):
+        return "la conexión segura (TLS) falló: revise la fecha del equipo o el proxy"
+    inner = cause if isinstance(cause, OSError) else next(
+        (a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), None)
+    if inner is not None:
+        from ..os_errors import reason
+
+        return reason(inner)
+    return "la conexión se cortó"
 
 
 def _lost_reply_message(status: int, failure: Exception) -> str:

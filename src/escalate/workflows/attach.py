@@ -1,7 +1,8 @@
 """Screenshots as one note on a ticket: private uploads in parallel, then the note.
 
 Two round trips: the ticket check goes out beside the uploads (up to 8 in flight, the
-shared pool pacing them by HubSpot's rate-limit headers), then the one note."""
+shared pool pacing them by HubSpot's rate-limit headers), then the one note. When the check
+finds no ticket, the files that went up beside it are deleted again: nothing stays."""
 
 from __future__ import annotations
 
@@ -110,6 +111,15 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
     return AttachResult(ticket_id=ticket_id, note_id=note_id, files=files)
 
 
+def _remove_uploaded(gateway: Gateway, futures: dict[Future[UploadedFile], Any]) -> None:
+    """Delete from HubSpot the files uploaded beside a ticket check that found no ticket,
+    once those in flight have landed: nothing of an attach to a missing ticket stays."""
+    for future in futures:
+        if future.cancelled() or future.exception() is not None:
+            continue
+        gateway.remove_file(future.result().id)
+
+
 def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Entry,
                 ticket_id: str, todo: list[tuple[Path, str]], ui: Ui,
                 check: Callable[[], list[str]] | None = None) -> tuple[list[str], list[str]]:
@@ -130,9 +140,11 @@ def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Ent
         if checking is not None:
             try:
                 checked = checking.result()
-            except BaseException:
+            except BaseException as exc:
                 for future in futures:
-                    future.cancel()  # those not started yet; the rest finish unrecorded
+                    future.cancel()  # those not started yet
+                if isinstance(exc, NotFound):  # no ticket: what went up comes down again
+                    _remove_uploaded(gateway, futures)
                 raise
         for future in as_completed(futures):
             path, name = futures[future]

@@ -36,7 +36,7 @@ from ..errors import (
     Unreachable,
 )
 from ..outbox import Entry, LocalTrouble, Outbox
-from .entries import KINDS, fixes, migrate, progressed, send_later
+from .entries import KINDS, fixes, migrate, progressed, send_later, unreadable
 from .ui import Ui
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def deliver(entry: Entry, where: Surroundings, *, ui: Ui, fresh: bool,
     try:
         sender = SENDERS[entry.kind](migrate(entry), job)
     except (ValueError, KeyError, TypeError) as exc:
-        return NeedsAction(f"la entrada no se puede leer: {exc}", fixes(entry))
+        return NeedsAction(unreadable(exc), fixes(entry))
     if entry.state.get("needs_action") and not fresh:
         return NeedsAction(str(entry.state["needs_action"]), fixes(entry))
     return _carry_out(entry, sender, where, ui=ui, fresh=fresh)
@@ -175,7 +175,7 @@ def _carry_out(entry: Entry, sender: Sender, where: Surroundings, *, ui: Ui,
         return _refused(entry, exc, outbox, fresh=fresh)
     except Exception as exc:  # a bug: the entry stays, the rest of the outbox goes on
         outbox.failed(entry, f"Error inesperado de escalate: {type(exc).__name__}")
-        return Kept(f"error inesperado ({type(exc).__name__}: {exc}); repórtelo al equipo de "
+        return Kept(f"error inesperado ({type(exc).__name__}); repórtelo al equipo de "
                     "escalate, la entrada sigue en la bandeja de salida",
                     exit_code=ExitCode.BUG, error=exc)
     outbox.done(entry.id)

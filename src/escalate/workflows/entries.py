@@ -92,6 +92,20 @@ _QUIRKS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _draft
 _STEPS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {}
 
 
+def unreadable(exc: BaseException) -> str:
+    """Why an entry cannot be read, in Spanish: the texts this tool raised itself, never
+    Python's (a KeyError's bare key, an enum's English)."""
+    import traceback
+
+    if isinstance(exc, KeyError) and exc.args:
+        return f"la entrada no se puede leer: le falta «{exc.args[0]}»"
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = bool(frames) and "escalate" in frames[-1].filename.replace("\\", "/").split("/")
+    if type(exc) is ValueError and ours and exc.args and isinstance(exc.args[0], str):
+        return f"la entrada no se puede leer: {exc.args[0]}"
+    return "la entrada no se puede leer: un dato no tiene la forma esperada"
+
+
 def version_of(payload: dict[str, Any]) -> int:
     """The payload's version (unversioned: 1); ValueError if it is not one this tool reads."""
     version = payload.get("version", UNVERSIONED)
@@ -188,7 +202,7 @@ def listing(entries: list[Entry]) -> Listing:
             migrate(entry)
         except ValueError as exc:
             found.needs_action.append(Listed(entry, describe(entry), "requiere acción",
-                                             why=f"la entrada no se puede leer: {exc}",
+                                             why=unreadable(exc),
                                              fix=fixes(entry)))
             continue
         why = entry.state.get("needs_action")

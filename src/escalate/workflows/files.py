@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..domain.text import clean
 from ..errors import InvalidInput
+from ..os_errors import reason
 
 ACCEPTED = {
     "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
@@ -16,6 +17,13 @@ ACCEPTED = {
     "application/pdf": "PDF",
 }
 SNIFF_BYTES = 8192
+# What a file's extension declares: its content must be that (a text, or a link to
+# /etc/passwd, named .png is not uploaded as a screenshot). Other extensions declare nothing.
+DECLARED = {
+    "png": {"PNG"}, "jpg": {"JPEG"}, "jpeg": {"JPEG"}, "jpe": {"JPEG"}, "gif": {"GIF"},
+    "webp": {"WebP"}, "heic": {"HEIC", "HEIF"}, "heif": {"HEIC", "HEIF"}, "avif": {"AVIF"},
+    "pdf": {"PDF"}, "txt": {"texto"}, "log": {"texto"}, "csv": {"texto"},
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ def _check(raw: str, max_bytes: int, cwd: Path | None = None) -> LocalFile:
     except FileNotFoundError:
         raise ValueError(f"{shown}: el archivo no existe") from None
     except OSError as exc:
-        raise ValueError(f"{shown}: no se puede leer ({exc.strerror})") from None
+        raise ValueError(f"{shown}: no se puede leer ({reason(exc)})") from None
     if stat.S_ISDIR(info.st_mode):
         raise ValueError(f"{shown}: es una carpeta, no un archivo")
     if not stat.S_ISREG(info.st_mode):
@@ -77,12 +85,18 @@ def _check(raw: str, max_bytes: int, cwd: Path | None = None) -> LocalFile:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
-        raise ValueError(f"{shown}: no se puede leer ({exc.strerror})") from None
+        raise ValueError(f"{shown}: no se puede leer ({reason(exc)})") from None
     kind = sniff(head)
     if kind is None:
         raise ValueError(f"{shown}: su contenido no es una imagen (PNG, JPEG, GIF, WebP, HEIC), "
                          "un PDF ni texto")
-    return LocalFile(path=path, name=safe_name(raw), size=info.st_size, kind=kind,
+    name = safe_name(raw)
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    declared = DECLARED.get(extension)
+    if declared is not None and kind not in declared:
+        raise ValueError(f"{shown}: se llama .{extension} pero su contenido es {kind}: no se "
+                         "adjunta (¿el archivo equivocado?)")
+    return LocalFile(path=path, name=name, size=info.st_size, kind=kind,
                      identity=(info.st_dev, info.st_ino))
 
 
