@@ -364,15 +364,28 @@ def test_the_policy_files_owners_are_users_emails_under_any_spelling_of_a_level(
 
     policy = parse('[matrix]\nurgent = "Guardia@Aseguradora.Example"\nALTA = "tl@a.example"\n'
                    '[followup]\nhours = { high = 12 }\n', Path("escalate.toml"))
-    assert policy.matrix.owner_for(Priority.URGENTE, "web") == "guardia@aseguradora.example"
-    assert policy.matrix.owner_for(Priority.ALTA, "web") == "tl@a.example"
-    assert policy.matrix.owner_for(Priority.BAJA, "web") is None
+    assert policy.matrix.route(Priority.URGENTE, "web").owner == "guardia@aseguradora.example"
+    assert policy.matrix.route(Priority.ALTA, "web").owner == "tl@a.example"
+    assert policy.matrix.route(Priority.BAJA, "web").owner is None
     assert policy.followup.hours_for(Priority.ALTA, 48) == 12
     assert policy.followup.hours_for(None, 48) == 48
     ruled = parse('[matrix]\nALTA = "tl@a.example"\n[[matrix.rules]]\n'
                   'where_contains = ["app"]\nowner = "app@a.example"\n', Path("escalate.toml"))
-    assert ruled.matrix.owner_for(Priority.ALTA, "la app móvil") == "app@a.example"
-    assert ruled.matrix.owner_for(Priority.ALTA, "portal web") == "tl@a.example"
+    assert ruled.matrix.route(Priority.ALTA, "la app móvil").owner == "app@a.example"
+    assert ruled.matrix.route(Priority.ALTA, "portal web").owner == "tl@a.example"
+    # Whole words, case and accents ignored: «app» is not in «WhatsApp» nor «aplicación».
+    for where, owner in (("WhatsApp del cliente", "tl@a.example"),
+                         ("la aplicación", "tl@a.example"), ("APP", "app@a.example"),
+                         ("app-móvil", "app@a.example"), ("Mi App.", "app@a.example"),
+                         ("happy path", "tl@a.example")):
+        assert ruled.matrix.route(Priority.ALTA, where).owner == owner, where
+    accents = parse('[[matrix.rules]]\nwhere_contains = ["Móvil", "portal  web"]\n'
+                    'owner = "m@a.example"\n', Path("escalate.toml"))
+    assert accents.matrix.route(Priority.BAJA, "app MOVIL").rule == (
+        "regla 1 de [[matrix.rules]]: DÓNDE dice «Móvil»")
+    assert accents.matrix.route(Priority.BAJA, "Portal Web, pagos").owner == "m@a.example"
+    assert accents.matrix.route(Priority.BAJA, "automóviles").owner is None
+    assert ruled.matrix.route(Priority.ALTA, "portal web").rule == "[matrix] ALTA"
     for bad, words in (('URGENTE = "nadie"', "«nadie» no es un correo válido"),
                        ("URGENTE = 7", "se esperaba el correo de un usuario de HubSpot")):
         with pytest.raises(InvalidInput) as caught:

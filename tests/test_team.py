@@ -329,13 +329,19 @@ def test_create_records_the_agent_and_the_owner_the_matrix_names(cli: Cli, sandb
     assert web.code == 0, web.err
     created = web.json()
     assert created["agent"] == {"id": ANA, "email": "ana.agente@aseguradora.example"}
-    assert created["owner"] == {"id": "9005", "email": "tech-lead@aseguradora.example"}
+    assert created["owner"] == {"id": "9005", "email": "tech-lead@aseguradora.example",
+                                "rule": "[matrix] ALTA"}
     assert ticket_team(sandbox, created["id"]) == (ANA, "9005")
     app = cli("create", *with_option(with_option(ESCALATION, "--poliza", "POL-2002"),
                                      "--donde", "App MÓVIL, pantalla de pagos"), "--json",
               environ=environ)
     assert app.code == 0, app.err
     assert ticket_team(sandbox, app.json()["id"]) == (ANA, "9006")
+    assert app.json()["owner"]["rule"] == "regla 1 de [[matrix.rules]]: DÓNDE dice «app»"
+    whatsapp = cli("create", *with_option(with_option(ESCALATION, "--poliza", "POL-2005"),
+                                          "--donde", "WhatsApp del cliente"), "--json",
+                   environ=environ)  # «app» inside «WhatsApp» is no rule of the app team
+    assert ticket_team(sandbox, whatsapp.json()["id"]) == (ANA, "9005")
     low = cli("create", *with_option(with_option(ESCALATION, "--poliza", "POL-2003"),
                                      "--prioridad", "BAJA"), "--json", environ=environ)
     assert low.json()["owner"] is None  # the matrix names nobody for BAJA
@@ -388,3 +394,23 @@ def test_a_cached_owner_id_hubspot_refuses_is_looked_up_again(cli: Cli, sandbox:
                 environ=environ)
     assert again.code == 0, again.err
     assert ticket_team(sandbox, again.json()["id"]) == (ANA, "9005")
+
+
+def test_create_simular_shows_the_owner_the_matrix_will_set_and_which_rule(
+        cli: Cli, sandbox: Sandbox, tmp_path: Any):
+    from .conftest import ANA as ESCALATION
+    from .conftest import with_option
+
+    environ = team_env(tmp_path)
+    app = with_option(ESCALATION, "--donde", "App móvil, pantalla de pagos")
+    shown = cli("crear", *app, "--simular", environ=environ)
+    assert shown.code == 0, shown.err
+    assert ("Dueño: equipo-app@aseguradora.example (regla 1 de [[matrix.rules]]: DÓNDE dice "
+            "«app»)") in shown.out
+    whatsapp = with_option(ESCALATION, "--donde", "WhatsApp del cliente")
+    preview = cli("crear", *whatsapp, "--simular", "--json", environ=environ).json()
+    assert preview["owner"] == {"id": None, "email": "tech-lead@aseguradora.example",
+                                "rule": "[matrix] ALTA"}
+    bare = cli("crear", *app, "--simular", "--json").json()
+    assert bare["owner"] is None  # no policy file: no matrix, nobody
+    assert sandbox.requests() == []

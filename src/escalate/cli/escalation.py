@@ -14,6 +14,7 @@ from .fields import at_the_edge, flag
 
 if TYPE_CHECKING:
     from ..domain.escalation import Escalation
+    from ..domain.policy import Route
     from ..domain.records import Contact
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
@@ -106,6 +107,20 @@ def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact,
                   replaces=resumed.entry_id if resumed is not None else None)
 
 
+def matrix_route(env: Env, escalation: Escalation) -> Route | None:
+    """Who the policy's matrix makes the ticket's owner, and why (None: no policy file)."""
+    from ..workflows.team import matrix_route as route
+
+    return route(env.settings, escalation.priority, escalation.where, env.folder)
+
+
+def owner_text(route: Route | None) -> str:
+    """The owner line of the review and the preview."""
+    if route is None:
+        return "nadie (no hay archivo de políticas con matriz)"
+    return f"{route.owner or 'nadie'} ({route.rule})"
+
+
 def report(env: Env, result: CreateResult, as_json: bool) -> None:
     if as_json:
         env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
@@ -131,6 +146,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
                  as_json: bool) -> None:
     from ..domain.moments import zone
 
+    route = matrix_route(env, escalation)
     # Shown as the review shows it: to the minute, in the portal's zone when known.
     portal_zone = zone(_cached_time_zone(env))
     created = (escalation.created_at.astimezone(portal_zone) if portal_zone is not None
@@ -144,6 +160,8 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "contact": {"email": escalation.email, "phone": escalation.phone},
         "created_at": created.isoformat(timespec="minutes"),
         "attachments": [f.name for f in files],
+        "owner": None if route is None else {"id": None, "email": route.owner,
+                                             "rule": route.rule},
     }
     if as_json:
         env.out(json.dumps(preview, ensure_ascii=False, indent=2))
@@ -152,6 +170,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     env.out(f"Etapa: {preview['stage']} · Prioridad: {escalation.priority.icon} "
             f"{escalation.priority.value} · Fecha: {preview['created_at']}")
     env.out("Contacto: " + " / ".join(v for v in (escalation.email, escalation.phone) if v))
+    env.out(f"Dueño: {owner_text(route)}")
     if files:
         env.out("Adjuntos: " + ", ".join(f.name for f in files))
     env.out("")

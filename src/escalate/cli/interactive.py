@@ -16,7 +16,9 @@ from ..errors import EscalateError, InvalidInput
 from . import drafts
 from .env import Env
 from .escalation import (
+    matrix_route,
     missing_fields,
+    owner_text,
     read_before_sending,
     report,
     send,
@@ -405,6 +407,7 @@ class Session:
             grid.add_row("Contacto", f"[red]{escape(problem)}[/]")
         if option is None:
             problem = problem or "prioridad"
+        grid.add_row("Dueño", escape(owner_text(matrix_route(self.env, e))))
         if files:
             grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
                                                       for f in files)))

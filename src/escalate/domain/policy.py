@@ -7,6 +7,7 @@ the data here; every problem comes back keyed by its place in the file.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Annotated, Any
 
@@ -126,8 +127,26 @@ class MatrixRule(BaseModel):
         return value
 
     def matches(self, where: str) -> bool:
+        return self.word_in(where) is not None
+
+    def word_in(self, where: str) -> str | None:
+        """The rule's first word (or phrase) that DÓNDE says as a whole word, ignoring case
+        and accents: `app` is in «App móvil», not in «WhatsApp»."""
         text = fold(where).lower()
-        return any(fold(word).lower() in text for word in self.where_contains)
+        for word in self.where_contains:
+            wanted = " ".join(fold(word).lower().split())
+            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, wanted.split())) + r"(?!\w)"
+            if re.search(pattern, text):
+                return word
+        return None
+
+
+@dataclass(frozen=True)
+class Route:
+    """The matrix's answer for a new ticket: the owner's email (None: nobody) and why."""
+
+    owner: str | None
+    rule: str
 
 
 class Matrix(BaseModel):
@@ -147,13 +166,17 @@ class Matrix(BaseModel):
         rest = {k: v for k, v in data.items() if k != "rules"}
         return {"owners": rest, **({"rules": data["rules"]} if "rules" in data else {})}
 
-    def owner_for(self, priority: Priority, where: str) -> str | None:
-        """The owner's email for a new ticket, or None when the matrix names nobody."""
-        for rule in self.rules:
-            if rule.matches(where):
-                return rule.owner
+    def route(self, priority: Priority, where: str) -> Route:
+        """Who will own a new ticket, and which line of the matrix says so."""
+        for number, rule in enumerate(self.rules, 1):
+            word = rule.word_in(where)
+            if word is not None:
+                return Route(rule.owner, f"regla {number} de [[matrix.rules]]: DÓNDE dice "
+                                         f"«{word}»")
         owner: str | None = self.owners.get(priority)
-        return owner
+        if owner is not None:
+            return Route(owner, f"[matrix] {priority.value}")
+        return Route(None, "la matriz no nombra a nadie para este caso")
 
     def emails(self) -> list[str]:
         """Every owner the matrix names, once each, in the file's order."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..domain.priority import Priority
@@ -18,6 +18,9 @@ from ..domain.team import Owner
 from ..errors import InvalidInput, InvalidProperty, Next, Refused
 from ..gateway import Gateway
 from .json_cache import JsonCache
+
+if TYPE_CHECKING:
+    from ..domain.policy import Route
 
 CACHE_SECONDS = 12 * 3600
 CACHE_VERSION = 1
@@ -161,6 +164,7 @@ class Assignment:
     agent: Owner | None = None
     owner: Owner | None = None
     at: datetime | None = None  # when the ids were resolved (the command's clock)
+    rule: str | None = None  # which line of the matrix named the owner
     refreshed: bool = False
 
     def properties(self) -> dict[str, str]:
@@ -202,14 +206,23 @@ def assign(gateway: Gateway, settings: Settings, priority: Priority, where: str,
            now: datetime) -> Assignment:
     """The new ticket's agent and owner, with the policy file in force (see `assignment`)."""
 
+    route = matrix_route(settings, priority, where)
+    owner_email = route.owner if route is not None else None
+    agent, owner = assignment(gateway, settings, owner_email, priority, now=now)
+    return Assignment(agent, owner, at=now, rule=route.rule if route is not None else None)
+
+
+def matrix_route(settings: Settings, priority: Priority, where: str,
+                 folder: Path | None = None) -> Route | None:
+    """Who the policy file's matrix makes a new ticket's owner, and which line says so; None
+    without a policy file (the policy model is then not even loaded)."""
     from .. import policy_file
 
-    # Without a policy file there is no matrix: the policy model is not even loaded.
-    path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
-    owner_email = None if path is None else (
-        policy_file.read(path).policy.matrix.owner_for(priority, where))
-    agent, owner = assignment(gateway, settings, owner_email, priority, now=now)
-    return Assignment(agent, owner, at=now)
+    path = policy_file.find(settings.policy_file, folder or Path.cwd(), settings.home)
+    if path is None:
+        return None
+    route: Route = policy_file.read(path).policy.matrix.route(priority, where)
+    return route
 
 
 def forget_owner_ids(settings: Settings, emails: list[str] | None = None) -> None:

@@ -48,7 +48,8 @@ class CreateResult:
             "contact": self.contact.as_json(),
             "attachments": [{"id": f.id, "name": f.name} for f in self.attachments],
             "agent": self.team.agent.as_json() if self.team.agent else None,
-            "owner": self.team.owner.as_json() if self.team.owner else None,
+            "owner": ({**self.team.owner.as_json(), "rule": self.team.rule}
+                      if self.team.owner else None),
         }
         if self.possible_duplicates:
             answer["possible_duplicates"] = [
