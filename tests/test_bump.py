@@ -249,3 +249,25 @@ def test_the_plan_at_80_columns_breaks_no_word_and_wraps_the_subject(cli: Cli,
     for word in subject.split():
         assert word in words, word  # the subject wraps between its words
     assert priority_of(sandbox, ticket) == "HIGH"
+
+
+def test_bump_simular_names_each_tickets_owner_and_agent_and_labels_business_hours(
+        cli: Cli, sandbox: Sandbox):
+    with_policy(cli, POLICY + '[followup.business_hours]\ndays = ["lun", "mar", "mié", '
+                              '"jue", "vie"]\nstart = "09:00"\nend = "18:00"\n')
+    [ticket] = seed(sandbox, {"priority": "LOW", "created": 30 * 24.0 + 0.5})
+    sandbox.client.crm.tickets.basic_api.update(ticket, simple_public_object_input={
+        "properties": {"hubspot_owner_id": "9005", "escalate_agent": "9002"}})
+    answer = cli("subir", "--simular", "--json").json()
+    [raised] = answer["raised"]
+    assert raised["owner"] == {"id": "9005", "email": "tech-lead@aseguradora.example"}
+    assert raised["agent"] == {"id": "9002", "email": "ana.agente@aseguradora.example"}
+    assert raised["business_hours"] is True
+    assert abs(raised["calendar_hours_at_level"] - (30 * 24 + 0.5)) < 0.1
+    assert raised["hours_at_level"] < raised["calendar_hours_at_level"] / 3
+    shown = cli("subir", "--simular").out
+    words = re.sub(r"[│┃]", " ", shown).split()
+    assert {"Jorge", "Castillo", "Vega", "Ana", "Martínez", "Ruiz"} <= set(words), shown
+    assert "hábiles" in words and "calendario)" in words and "Horas en su nivel: hábiles" in (
+        shown)
+    assert priority_of(sandbox, ticket) == "LOW"  # a simulation changes nothing

@@ -67,22 +67,29 @@ def _show_table(env: Env, result: Any) -> None:
 
     from .columns import Column, fit
 
+    def name(owner_id: str | None) -> str:
+        found = result.person(owner_id)
+        return found.name if found is not None else (owner_id or "—")
+
     console = Console(file=env.stdout, highlight=False)
-    columns = [Column("Ticket", [str(i.ticket_id) for i in result.raises]),
-               Column("Asunto", [str(i.subject) for i in result.raises], text=True),
-               Column("De", [i.level.value for i in result.raises]),
-               Column("A", [i.to.value for i in result.raises]),
-               Column("En su nivel", [f"{int(i.hours)} h" for i in result.raises])]
+    raises = result.raises
+    people = [f"{name(i.owner_id)} / {name(i.agent_id)}" for i in raises]
+    columns = [Column("Ticket", [str(i.ticket_id) for i in raises]),
+               Column("Asunto", [str(i.subject) for i in raises], text=True),
+               Column("Dueño / agente", people, text=True),
+               Column("De", [i.level.value for i in raises]),
+               Column("A", [i.to.value for i in raises]),
+               Column("En su nivel", [i.at_level() for i in raises], text=True)]
     widths = fit(columns, console.width)
     table = Table(header_style="bold")
     for column, width in zip(columns, widths, strict=True):
         # The subject wraps between words (a word wider than the column folds); the short
         # columns are at least as wide as their longest word, so they never break.
-        table.add_column(column.header, width=width, overflow="fold",
-                         justify="right" if column.header == "En su nivel" else "left")
-    for item in result.raises:
-        table.add_row(str(item.ticket_id), f"[dim]{escape(item.subject)}[/]",
+        table.add_column(column.header, width=width, overflow="fold")
+    for item, who in zip(raises, people, strict=True):
+        table.add_row(str(item.ticket_id), f"[dim]{escape(item.subject)}[/]", escape(who),
                       f"[{item.level.colour}]{item.level.value}[/]",
-                      f"[{item.to.colour}]{item.to.value}[/]",
-                      f"{int(item.hours)} h")
+                      f"[{item.to.colour}]{item.to.value}[/]", escape(item.at_level()))
     console.print(table)
+    if any(i.business for i in raises):
+        console.print("Horas en su nivel: hábiles, según el archivo de políticas.")

@@ -17,9 +17,10 @@ from .prompts import TerminalUi
 
 V = TypeVar("V")
 
-CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "created_at",
-              "last_client_update", "url", "contact_id", "contact_name", "contact_phone",
-              "contact_email", "agent_id", "agent_email"]
+CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "calendar_hours_waiting",
+              "business_hours", "created_at", "last_client_update", "url", "contact_id",
+              "contact_name", "contact_phone", "contact_email", "agent_id", "agent_email",
+              "owner_id", "owner_email"]
 
 
 MAX_HOURS = MAXIMA["ESCALATE_FOLLOWUP_HOURS"]
@@ -163,10 +164,9 @@ def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        contact = row.pop("contact") or {}
-        agent = row.pop("agent") or {}
-        writer.writerow({**row, **{f"contact_{k}": v for k, v in contact.items()},
-                         **{f"agent_{k}": v for k, v in agent.items()}})
+        people = {role: row.pop(role) or {} for role in ("contact", "agent", "owner")}
+        writer.writerow({**row, **{f"{role}_{k}": v for role, found in people.items()
+                                   for k, v in found.items()}})
     env.out(buffer.getvalue().rstrip("\n"))
 
 
@@ -174,8 +174,6 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
-
-    from ..domain.followup import waited
 
     ahead = f"{report.look_ahead.total_seconds() / 3600:g} h"
     if not report.rows:
@@ -200,10 +198,12 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
         client = "—"
         if contact is not None:
             client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
-        who = f"\n[dim]{escape(row.agent.name)}[/]" if team and row.agent else ""
+        people = [f"{role}: {escape(person.name)}" for role, person in
+                  (("agente", row.agent if team else None), ("dueño", row.owner)) if person]
+        who = f"\n[dim]{' · '.join(people)}[/]" if people else ""
         cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]\n"
                  f"[dim]{escape(row.owed.ticket.subject)}[/]{who}", shown,
-                 f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
+                 f"{row.owed.reason.label}\n{row.owed.wait_label()}", client,
                  escape(contact.best_phone) if contact and contact.best_phone else "—"]
         table.add_row(*cells)
     console = Console(file=env.stdout, highlight=False)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from .followup import Clock
+from .followup import Clock, span
 from .history import TicketHistory, run_start
 from .policy import BumpPolicy
 from .priority import Priority
@@ -29,16 +29,28 @@ class Raise:
     level: Priority
     to: Priority
     since: datetime
-    hours: float
+    hours: float  # as the follow-up clock counts (business hours when the policy sets them)
+    calendar_hours: float = 0.0  # the same stretch on the wall clock
+    business: bool = False
+    owner_id: str | None = None  # the ticket's HubSpot owner
+    agent_id: str | None = None  # who escalated it (`escalate_agent`)
 
     def note(self) -> str:
         return (_NOTE.format(level=self.level.value, to=self.to.value)
-                + f": {int(self.hours)} h sin resolver")
+                + f": {self.at_level()} sin resolver")
+
+    def at_level(self) -> str:
+        """How long at the level: `50 h`, or `50 h hábiles (6 d 2 h de calendario)`."""
+        if not self.business:
+            return f"{int(self.hours)} h"
+        return f"{int(self.hours)} h hábiles ({span(self.calendar_hours)} de calendario)"
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.ticket_id, "subject": self.subject, "from": self.level.value,
                 "to": self.to.value, "at_level_since": self.since.isoformat(),
-                "hours_at_level": round(self.hours, 2)}
+                "hours_at_level": round(self.hours, 2),
+                "calendar_hours_at_level": round(self.calendar_hours, 2),
+                "business_hours": self.business}
 
 
 def raises_noted(notes: Iterable[str]) -> set[tuple[str, str]]:
@@ -68,4 +80,7 @@ def due_raise(item: TicketHistory, clock: Clock, policy: BumpPolicy,
     spent = clock.elapsed(since, now).total_seconds() / 3600
     if spent <= hours:
         return None
-    return Raise(ticket.id, ticket.subject, level, NEXT_LEVEL[level], since, spent)
+    return Raise(ticket.id, ticket.subject, level, NEXT_LEVEL[level], since, spent,
+                 (now - since).total_seconds() / 3600, clock.business,
+                 ticket.properties.get("hubspot_owner_id") or None,
+                 ticket.properties.get("escalate_agent") or None)

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from enum import Enum
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from .business_hours import BusinessCalendar
@@ -153,7 +154,8 @@ class Clock:
             waited_for = self.elapsed(anchor, now)
             if waited_for <= self.interval(ticket):
                 return None
-            return Owed(ticket, Reason.SIN_RESOLVER, anchor, _hours(waited_for))
+            return Owed(ticket, Reason.SIN_RESOLVER, anchor, _hours(waited_for),
+                        _hours(now - anchor), self.business)
         if ticket.stage in self.closed_stages:
             closed = self.closed_at(ticket)
             update = ticket.last_client_update
@@ -163,7 +165,7 @@ class Clock:
             if since is None or now - since > self.closed_lookback:
                 return None
             return Owed(ticket, Reason.RESUELTO_SIN_AVISAR, since,
-                        _hours(self.elapsed(since, now)))
+                        _hours(self.elapsed(since, now)), _hours(now - since), self.business)
         return None
 
     def due_soon(self, ticket: Ticket, now: datetime, within: timedelta | None = None) -> bool:
@@ -187,12 +189,20 @@ class Clock:
         """Whether a client waited longer than the interval without an update at some point
         between `created` and `end` (the resolution, or now for an open ticket)."""
         interval = timedelta(hours=self.hours_for(ticket_priority))
-        last = created
-        for update in sorted(u for u in updates if created <= u <= end):
-            if self.elapsed(last, update) > interval:
-                return True
-            last = update
-        return self.elapsed(last, end) > interval
+        start, stop = self.longest_wait(created, updates, end)
+        return self.elapsed(start, stop) > interval
+
+    def longest_wait(self, created: datetime, updates: Iterable[datetime],
+                     end: datetime) -> tuple[datetime, datetime]:
+        """The longest stretch without a client update between `created` and `end`, as
+        this clock counts time (business hours when set): its start and its end."""
+        marks = [created, *sorted(u for u in updates if created <= u <= end), max(created, end)]
+        return max(pairwise(marks), key=lambda gap: self.elapsed(*gap))
+
+    @property
+    def business(self) -> bool:
+        """Whether waits are counted in business hours (the policy sets them)."""
+        return self.calendar is not None
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,15 @@ class Owed:
     reason: Reason
     since: datetime
     hours_waiting: float  # counted hours: business hours when the policy sets them
+    calendar_hours: float = 0.0  # the same wait on the wall clock
+    business: bool = False  # `hours_waiting` counts business hours only
+
+    def wait_label(self) -> str:
+        """How long the client has waited: `hace 7 d 13 h`, or with business hours
+        `60 h hábiles · hace 7 d 13 h` (the calendar time beside them)."""
+        if not self.business:
+            return waited(self.calendar_hours or self.hours_waiting)
+        return f"{self.hours_waiting:.0f} h hábiles · {waited(self.calendar_hours)}"
 
 
 def levels_of(options: Iterable[tuple[str, str]]) -> dict[str, Priority]:
@@ -225,11 +244,25 @@ def most_overdue_first(owed: list[Owed]) -> list[Owed]:
 
 def waited(hours: float) -> str:
     """Spanish for a wait: `hace 3 d 4 h`, `hace 5 h`, `hace 20 min`."""
+    return f"hace {span(hours)}"
+
+
+def span(hours: float) -> str:
+    """A stretch of calendar time: `3 d 4 h`, `5 h`, `20 min`."""
     minutes = round(hours * 60)
     if minutes < 60:
-        return f"hace {minutes} min"
+        return f"{minutes} min"
     days, rest = divmod(minutes // 60, 24)
-    return f"hace {days} d {rest} h" if days else f"hace {rest} h"
+    return f"{days} d {rest} h" if days else f"{rest} h"
+
+
+def counted(hours: float, calendar_hours: float, business: bool) -> str:
+    """A wait as a supervisor reads it: business hours said as such, with the calendar
+    time beside them (`181 h hábiles · 28 d 3 h de calendario`); without business hours,
+    the calendar time alone (`7 d 13 h`)."""
+    if not business:
+        return span(calendar_hours)
+    return f"{hours:.0f} h hábiles · {span(calendar_hours)} de calendario"
 
 
 def _hours(delta: timedelta) -> float:

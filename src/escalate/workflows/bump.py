@@ -12,7 +12,7 @@ from ..config import Settings
 from ..domain.bump import NEXT_LEVEL, PRIORITY, Raise, due_raise, levels_to_raise
 from ..domain.moments import epoch_ms
 from ..domain.priority import Priority
-from ..errors import EscalateError, Refused
+from ..errors import AuthProblem, EscalateError, Refused
 from ..gateway import Gateway
 from .clock import portal_clock
 from .notes import note_html
@@ -21,8 +21,10 @@ from .ui import Ui
 
 if TYPE_CHECKING:
     from ..domain.policy import Policy
+    from ..domain.team import Owner
 
-READ = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "createdate"]
+READ = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "createdate",
+        "hubspot_owner_id", "escalate_agent"]
 
 
 @dataclass
@@ -35,11 +37,20 @@ class BumpResult:
     raises: list[Raise] = field(default_factory=list)
     note_ids: list[str] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    people: dict[str, Owner] = field(default_factory=dict)  # owner id → user
+
+    def person(self, owner_id: str | None) -> Owner | None:
+        return self.people.get(owner_id) if owner_id else None
 
     def as_json(self) -> dict[str, object]:
+        def user(owner_id: str | None) -> dict[str, str] | None:
+            found = self.person(owner_id)
+            return found.as_json() if found is not None else None
+
         return {"dry_run": self.dry_run, "configured": self.configured,
                 "checked": self.checked,
-                "raised": [{**r.as_json(), "url": self.urls.get(r.ticket_id)}
+                "raised": [{**r.as_json(), "url": self.urls.get(r.ticket_id),
+                            "owner": user(r.owner_id), "agent": user(r.agent_id)}
                            for r in self.raises],
                 "notes": self.note_ids}
 
@@ -56,6 +67,7 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
     _find_raises(gateway, settings, portal, policy, levels, now, result)
     result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
+    result.people = _people(gateway, settings, result.raises, now)
     if dry_run or not result.raises:
         return result
     updated = set(gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
@@ -104,6 +116,19 @@ def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: P
             found = due_raise(item, clock, policy.bump, now)
             if found is not None:
                 result.raises.append(found)
+
+
+def _people(gateway: Gateway, settings: Settings, raises: list[Raise],
+            now: datetime) -> dict[str, Owner]:
+    """The owners and agents of the tickets to raise (the owners cache, else one listing;
+    without the owners scope, none: the ids are not worth failing the bump for)."""
+    from .team import owners_by_id
+
+    ids = {i for r in raises for i in (r.owner_id, r.agent_id) if i}
+    try:
+        return owners_by_id(gateway, settings, ids, now=now) if ids else {}
+    except AuthProblem:
+        return {}
 
 
 def _target_options(portal: Portal, levels: list[Priority]) -> dict[Priority, str]:

@@ -30,6 +30,7 @@ class FollowupRow:
     contact: Contact | None
     url: str
     agent: Owner | None = None
+    owner: Owner | None = None  # the ticket's HubSpot owner (the matrix's, or changed since)
 
     def as_json(self) -> dict[str, Any]:
         ticket = self.owed.ticket
@@ -39,12 +40,15 @@ class FollowupRow:
             "priority": self.priority.value if self.priority else None,
             "reason": self.owed.reason.value,
             "hours_waiting": self.owed.hours_waiting,
+            "calendar_hours_waiting": self.owed.calendar_hours,
+            "business_hours": self.owed.business,
             "created_at": ticket.created_at.isoformat() if ticket.created_at else None,
             "last_client_update": (ticket.last_client_update.isoformat()
                                    if ticket.last_client_update else None),
             "url": self.url,
             "contact": self.contact.as_json() if self.contact else None,
             "agent": self.agent.as_json() if self.agent else None,
+            "owner": self.owner.as_json() if self.owner else None,
         }
 
 
@@ -92,13 +96,14 @@ def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: 
     report = FollowupReport(due_soon=owing.due_soon, look_ahead=owing.clock.look_ahead)
     owed = most_overdue_first(owing.owed)
     contacts = first_contacts(gateway, [o.ticket.id for o in owed])
-    agents = agents_of(gateway, settings, [o.ticket for o in owed], now=now)
+    people = people_of(gateway, settings, [o.ticket for o in owed], now=now)
     for item in owed:
         report.rows.append(FollowupRow(
             owed=item, priority=owing.clock.priority(item.ticket),
             contact=contacts.get(item.ticket.id),
             url=portal.account.ticket_url(item.ticket.id),
-            agent=agents.get(agent_id(item.ticket) or "")))
+            agent=people.get(agent_id(item.ticket) or ""),
+            owner=people.get(item.ticket.properties.get("hubspot_owner_id") or "")))
     return report
 
 
@@ -144,12 +149,14 @@ def first_contacts(gateway: Gateway, ticket_ids: list[str]) -> dict[str, Contact
     return {t: c for t, c in gateway.with_contacts(ticket_ids, lambda t: t) if c is not None}
 
 
-def agents_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
+def people_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
               now: datetime) -> dict[str, Owner]:
-    """The owners recorded as `escalate_agent` on these tickets, by owner id."""
+    """The users these tickets name, as their agent (`escalate_agent`) or their owner
+    (`hubspot_owner_id`), by owner id: from the owners cache, else one listing."""
     from .team import owners_by_id
 
-    ids = {i for i in (agent_id(t) for t in tickets) if i}
+    ids = {i for t in tickets for i in (agent_id(t), t.properties.get("hubspot_owner_id"))
+           if i}
     return owners_by_id(gateway, settings, ids, now=now) if ids else {}
 
 
