@@ -267,7 +267,8 @@ def test_tables_csv_and_html_come_from_the_same_numbers(cli: Cli, sandbox: Sandb
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["por_agente.csv", "por_prioridad.csv", "por_canal.csv",
                             "por_medio.csv", "por_pantalla.csv", "resolucion.csv",
-                            "promesa.csv", "recurrentes.csv", "subidas.csv"])
+                            "promesa.csv", "recurrentes.csv", "subidas.csv", "agentes.csv",
+                            "esperaron.csv", "sin_aviso.csv"])
     with (out / "por_prioridad.csv").open(encoding="utf-8") as handle:
         rows = {r["prioridad"]: int(r["escalaciones"]) for r in csv.DictReader(handle)}
     assert rows == expected(items)["by_priority"]
@@ -312,7 +313,7 @@ def test_terminal_tables_speak_spanish_and_fit_80_columns(cli: Cli, sandbox: San
     found = re.search(r"hasta (\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{3,4}, UTC[+-]\d\d:\d\d)",
                       header)
     assert found is not None, header
-    assert f"— {found.group(1)} · generado el {found.group(1)}" in page.read_text(
+    assert f"hasta {found.group(1)} · generado el {found.group(1)}" in page.read_text(
         encoding="utf-8")
 
 
@@ -370,6 +371,10 @@ def future(days: int) -> str:
     (["--desde", "2026-11-01", "--hasta", "pronto"], "--hasta"),
     (["--desde", future(3)], "en el futuro"),
     (["--desde", "2026-11-01", "--html", "no-existe/informe.html"], "no existe"),
+    # Folders that exist but take no file (root may write anywhere else: tried for real).
+    (["--desde", "2026-11-01", "--html", "/proc/informe.html"], "no se pueden crear archivos"),
+    (["--desde", "2026-11-01", "--html", "/sys/informe.html"], "no se pueden crear archivos"),
+    (["--desde", "2026-11-01", "--csv", "/proc/tablas"], "--csv: no se puede crear"),
 ])
 def test_bad_input_exits_2_before_any_request(cli: Cli, sandbox: Sandbox, args: list[str],
                                               words: str):
@@ -408,3 +413,132 @@ def test_more_tickets_than_search_pages_to_are_all_counted(cli: Cli, sandbox: Sa
     log = sandbox.requests()
     assert all(r["status"] == 200 for r in log)
     assert len([r for r in log if r["path"].endswith("/batch/read")]) == -(-count // 50)
+
+
+# -- what a supervisor acts on: agents, the clients kept waiting, bases, the window ---------
+
+def fates(items: list[Seeded]) -> dict[str, dict[str, Any]]:
+    """Per ticket, computed here from the seeded past: the longest wait without an update
+    (hours), whether it passed the interval, and how the resolution was told."""
+    found = {}
+    for item in items:
+        limit = INTERVAL[item.level]
+        end = item.resolved if item.resolved is not None else 0.0
+        marks = [item.created, *[u for u in item.updates if end <= u <= item.created], end]
+        longest = max(a - b for a, b in itertools.pairwise(marks))
+        told = None
+        if item.resolved is not None:
+            after = [u for u in item.updates if u <= item.resolved]
+            told = (("nunca" if item.resolved > limit else "pendiente") if not after else
+                    "tarde" if item.resolved - max(after) > limit else "a_tiempo")
+        found[item.id] = {"item": item, "longest": longest, "waited": longest > limit,
+                          "told": told}
+    return found
+
+
+def test_the_report_gives_each_agents_figures_and_the_clients_kept_waiting(
+        cli: Cli, sandbox: Sandbox, seeded: tuple[list[Seeded], str]):
+    items, since = seeded
+    fate = fates(items)
+    result = cli("informe", "--desde", since, "--json")
+    assert result.code == 0, result.err
+    got = result.json()
+    agents = {a["key"]: a for a in got["agents"]}
+    for owner_id in [*AGENTS, None]:
+        own = [f for f in fate.values() if f["item"].agent == owner_id]
+        key = AGENTS.get(owner_id or "", "sin agente")
+        row = agents[key]
+        took = [f["item"].created - f["item"].resolved for f in own
+                if f["item"].resolved is not None]
+        told = [f["told"] for f in own]
+        assert row["escalations"] == len(own), key
+        assert row["resolved"] == len(took)
+        assert row["median_resolution_hours"] == round(statistics.median(took), 2)
+        assert row["promise"] == {
+            "kept": told.count("a_tiempo"), "late": told.count("tarde"),
+            "never": told.count("nunca"), "pending": told.count("pendiente"),
+            "base": len(took) - told.count("pendiente"),
+            "kept_share": round(told.count("a_tiempo") / (len(took) - told.count("pendiente")),
+                                4)}
+        assert row["waited_past_interval"] == sum(f["waited"] for f in own)
+        in_groups = {i for problem in got["recurring"] for i in problem["ticket_ids"]}
+        assert row["recurring"] == sum(f["item"].id in in_groups for f in own)
+    assert [a["escalations"] for a in got["agents"]] == sorted(
+        (a["escalations"] for a in got["agents"]), reverse=True)
+    assert agents["ana.agente@aseguradora.example"]["name"] == "Ana Martínez Ruiz"
+
+    waited = [f for f in fate.values() if f["waited"]]
+    listed = got["waited_past"]
+    assert {w["ticket_id"] for w in listed} == {f["item"].id for f in waited}
+    for row in listed:
+        longest = fate[row["ticket_id"]]["longest"]
+        assert abs(row["hours"] - longest) < 0.05 and row["hours"] == row["calendar_hours"]
+        assert row["url"].endswith(f"/ticket/{row['ticket_id']}")
+        assert row["agent"] == AGENTS.get(fate[row["ticket_id"]]["item"].agent or "",
+                                          "sin agente")
+    assert [w["hours"] for w in listed] == sorted((w["hours"] for w in listed), reverse=True)
+    never = got["never_called"]
+    assert {w["ticket_id"] for w in never} == {i for i, f in fate.items()
+                                               if f["told"] == "nunca"}
+    assert all(abs(w["hours"] - fate[w["ticket_id"]]["item"].resolved) < 0.05 for w in never)
+    assert got["promise"]["late_or_never"] == len(never) + sum(
+        f["told"] == "tarde" for f in fate.values())
+    assert got["promise"]["late_or_never_base"] == sum(
+        f["told"] in ("a_tiempo", "tarde", "nunca") for f in fate.values())
+
+
+def test_every_percentage_states_its_base_the_same_in_the_headline_and_the_table(
+        cli: Cli, sandbox: Sandbox, seeded: tuple[list[Seeded], str], tmp_path: Path):
+    items, since = seeded
+    calls = expected(items)["calls"]
+    late = calls["tarde"] + calls["nunca"]
+    base = late + calls["a_tiempo"]
+    page = tmp_path / "informe.html"
+    result = cli("informe", "--desde", since, "--html", str(page), environ={"COLUMNS": "110"})
+    assert result.code == 0, result.err
+    html = page.read_text(encoding="utf-8")
+    card = html.split("Resueltos avisados tarde o nunca<b>")[1].split("</div>")[0]
+    assert f"{late * 100 / base:.1f} %" in card and f"{late} de {base} resueltos" in card
+    row = html.split("<td>Resueltos avisados tarde o nunca</td>")[1].split("</tr>")[0]
+    assert re.findall(r"<td class=n>([^<]*)</td>", row) == [str(late), str(base),
+                                                            f"{late * 100 / base:.1f} %"]
+    assert f"{expected(items)['waited']} de {len(items)} escalaciones" in html
+    # In the terminal, the breakdowns carry their base beside each share.
+    row = next(line for line in result.out.splitlines() if "Teléfono" in line)
+    assert str(len(items)) in [cell.strip() for cell in row.split("│")]
+
+
+def test_the_window_ends_on_its_last_day_said_as_included(cli: Cli, sandbox: Sandbox):
+    today = datetime.now(timezone.utc).date()
+    first, last = today - timedelta(days=10), today - timedelta(days=3)
+    result = cli("informe", "--desde", first.isoformat(), "--hasta", last.isoformat())
+    assert result.code == 0, result.err
+    assert f"creadas del {first} al {last}, ambos incluidos" in " ".join(result.out.split())
+    got = cli("informe", "--desde", first.isoformat(), "--hasta", last.isoformat(), "--json")
+    assert got.json()["window"] == f"del {first} al {last}, ambos incluidos"
+    assert got.json()["until"].startswith((last + timedelta(days=1)).isoformat())
+
+
+BUSINESS = POLICY + ('[followup.business_hours]\ndays = ["lun", "mar", "mié", "jue", "vie"]\n'
+                     'start = "09:00"\nend = "18:00"\n')
+
+
+def test_business_hours_are_labelled_with_calendar_time_beside_them(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    (cli.cwd / "escalate.toml").write_text(BUSINESS, encoding="utf-8")
+    base_ms = int(time.time() * 1000)
+    seed(sandbox, [Seeded("MEDIA", "9002", "Correo", WHERE[0], ONE_OFF[0], "uno",
+                          28 * 24 + 0.5)], base_ms)
+    since = datetime.fromtimestamp(base_ms / 1000 - 30 * 86_400, tz=timezone.utc).isoformat()
+    report = cli("informe", "--desde", since, "--json").json()
+    assert report["business_hours"] is True
+    [waited] = report["waited_past"]
+    # 28 calendar days hold 20 working days of 9 h (give or take today's part).
+    assert 170 <= waited["hours"] <= 190 and abs(waited["calendar_hours"] - 672.5) < 0.1
+    shown = cli("informe", "--desde", since, environ={"COLUMNS": "120"}).out
+    assert "horas hábiles" in shown and "Espera (h hábiles)" in shown and "28 d 0 h" in shown
+    owed = cli("seguimiento", "--todos").out
+    assert re.search(r"1[78]\d h hábiles", owed) and "hace 28 d" in owed, owed
+    [row] = cli("seguimiento", "--todos", "--json").json()
+    assert row["business_hours"] is True and abs(row["calendar_hours_waiting"] - 672.5) < 0.1
+    assert row["hours_waiting"] < 200

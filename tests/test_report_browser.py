@@ -7,6 +7,7 @@ the skip says so.
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -83,6 +84,14 @@ document.body.dataset.fits = `${wide.length} ${cut.length}`;
     assert dom.stdout.count('class="bar"') >= 20
     assert "Problemas recurrentes" in dom.stdout and "/ticket/" in dom.stdout
     assert "Ahorro" in dom.stdout and "Ana Martínez Ruiz" in dom.stdout
+    # What a supervisor acts on: per agent, and the clients kept waiting, each linked.
+    agents = dom.stdout.split("Por agente: resolución y promesa al cliente")[1].split(
+        "</section>")[0]
+    assert agents.count("<tr>") == 1 + 3 and "Luis Pérez Gómez" in agents  # two, and none
+    assert re.search(r"\d+ de \d+ \(\d+\.\d %\)", agents)
+    waited = dom.stdout.split("Clientes que esperaron más del intervalo sin aviso")[1].split(
+        "</section>")[0]
+    assert waited.count('href="https://app.sandbox.invalid/') >= 5
     assert 'data-fits="0 0"' in dom.stdout  # every table and chart fits its card
 
     # The report itself, as a supervisor sees it: drawn, not blank.

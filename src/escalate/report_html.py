@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
+from .domain.followup import counted
 from .domain.priority import Priority
-from .domain.report import BREAKDOWNS, Report, Resolution, moment_label
+from .domain.report import BREAKDOWNS, Report, Resolution, Waiting, moment_label, window_label
 
 COLOURS = {p.value: p.html_colour for p in Priority}
 BAR = "#1565c0"
@@ -18,6 +19,7 @@ BUCKETS: tuple[tuple[float, float, str], ...] = (
     (0, 4, "<4 h"), (4, 8, "4–8 h"), (8, 24, "8–24 h"), (24, 48, "1–2 d"),
     (48, 72, "2–3 d"), (72, 168, "3–7 d"), (168, float("inf"), ">7 d"))
 MAX_BARS = 15
+MAX_LISTED = 50  # rows of a list of clients the page shows (all of them in --csv, --json)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;
@@ -33,6 +35,7 @@ h2{font-size:16px;margin:0 0 12px}
 .cards{display:flex;gap:16px;flex-wrap:wrap}
 .card{flex:1;min-width:150px;background:#eef3fa;border-radius:6px;padding:12px}
 .card b{display:block;font-size:26px}
+.card .base{display:block;font-size:12px;color:#52606d}
 .table{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e4e7eb;vertical-align:top;
@@ -49,13 +52,19 @@ a{color:#1565c0}
 
 def render(report: Report, url: Callable[[str], str], generated: datetime) -> str:
     """The whole report as an HTML document."""
-    parts = [_summary(report)]
+    parts = [_summary(report),
+             _section("Por agente: resolución y promesa al cliente", _agents(report),
+                      wide=True),
+             _section("Clientes que esperaron más del intervalo sin aviso",
+                      _waiting(report, report.waited, url), wide=True),
+             _section("Resueltos sin aviso al cliente",
+                      _waiting(report, report.never_called, url), wide=True)]
     for key, title in BREAKDOWNS.items():
         rows = report.breakdowns.get(key, [])
         if key == "agente":  # the name a supervisor knows, else the email, in full
             rows = [(report.agent_label(agent), count) for agent, count in rows]
         parts.append(_section(title, _bars(rows)))
-    parts.append(_section("Tiempo hasta la resolución por prioridad",
+    parts.append(_section("Tiempo hasta la resolución por prioridad (horas de calendario)",
                           _resolution_table(report.resolution)
                           + _distribution(report.resolution), wide=True))
     parts.append(_section("Promesa al cliente", _promise(report)))
@@ -63,15 +72,17 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
                           _recurring(report, url), wide=True))
     zone = generated.tzinfo
-    window = (f"{moment_label(report.since.astimezone(zone))} — "
-              f"{moment_label(report.until.astimezone(zone))}")
+    window = window_label(report.since.astimezone(zone), report.until.astimezone(zone))
+    hours = ("<div>Las esperas se cuentan en horas hábiles (archivo de políticas), con su "
+             "tiempo de calendario al lado; la resolución, en horas de calendario.</div>"
+             if report.business_hours else "")
     return (
         "<!DOCTYPE html>\n<html lang=\"es\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
         f"<title>Informe de escalaciones {escape(window)}</title><style>{STYLE}</style>"
         "</head><body><header><h1>Informe de escalaciones</h1>"
-        f"<div>Tickets creados del {escape(window)} · generado el "
-        f"{escape(moment_label(generated))}</div></header>"
+        f"<div>Tickets creados {escape(window)} · generado el "
+        f"{escape(moment_label(generated))}</div>{hours}</header>"
         f"<main>{''.join(parts)}</main></body></html>\n")
 
 
@@ -80,16 +91,71 @@ def _section(title: str, body: str, *, wide: bool = False) -> str:
     return f"<section{kind}><h2>{escape(title)}</h2>{body}</section>"
 
 
+
+
+
 def _summary(report: Report) -> str:
+    """The headline cards, each percentage with its base («23 de 54»): the same base as
+    the table below it."""
     promise = report.promise
     bumped = sum(b.bumped for b in report.bumps)
-    cards = [("Escalaciones", f"{report.tickets:,}".replace(",", ".")),
-             ("Esperaron más del intervalo", _pct(promise.waited_share)),
-             ("Resueltos avisados tarde o nunca", _pct(promise.late_or_never_share)),
-             ("Subidas por bump", str(bumped))]
-    inner = "".join(f'<div class="card">{escape(label)}<b>{escape(value)}</b></div>'
-                    for label, value in cards)
+    untold = promise.call_late + promise.call_never
+    settled = promise.resolved - promise.call_pending
+    cards = [("Escalaciones", _thousands(report.tickets), ""),
+             ("Esperaron más del intervalo", _pct(promise.waited_share),
+              _of(promise.waited_past, promise.tickets, "escalaciones")),
+             ("Resueltos avisados tarde o nunca", _pct(promise.late_or_never_share),
+              _of(untold, settled, "resueltos con el plazo cumplido")),
+             ("Subidas por bump", str(bumped), "")]
+    inner = "".join(f'<div class="card">{escape(label)}<b>{escape(value)}</b>'
+                    f'<span class="base">{escape(base)}</span></div>'
+                    for label, value, base in cards)
     return f'<section class="wide"><div class="cards">{inner}</div></section>'
+
+
+def _of(part: int, whole: int, what: str) -> str:
+    return f"{_thousands(part)} de {_thousands(whole)} {what}"
+
+
+def _thousands(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def _agents(report: Report) -> str:
+    """Per agent: escalations, median resolution, the promise kept (with its base), the
+    clients who waited too long, and the recurring problems their escalations fall in."""
+    if not report.agents:
+        return '<p class="empty">Sin escalaciones en esta ventana.</p>'
+    rows = "".join(
+        f"<tr><td>{escape(report.agent_label(a.agent))}</td><td class=n>{a.escalations}</td>"
+        f"<td class=n>{a.resolved}</td><td class=n>{_h(a.median_resolution_hours)}</td>"
+        f"<td class=n>{a.kept} de {a.promise_base}"
+        f" ({_pct(a.kept / a.promise_base if a.promise_base else None)})</td>"
+        f"<td class=n>{a.late_or_never}</td><td class=n>{a.waited_past} de {a.escalations}</td>"
+        f"<td class=n>{a.recurring}</td><td>{escape(a.top_problem or '—')}</td></tr>"
+        for a in report.agents)
+    return ('<div class="table"><table><tr><th>Agente</th><th class=n>Escalaciones</th>'
+            "<th class=n>Resueltos</th><th class=n>Resolución (mediana)</th>"
+            "<th class=n>Avisados a tiempo</th><th class=n>Tarde o nunca</th>"
+            "<th class=n>Esperaron más del intervalo</th><th class=n>En recurrentes</th>"
+            f"<th>Problema recurrente principal</th></tr>{rows}</table></div>"
+            "<p class=note>Avisados a tiempo: de los resueltos cuyo plazo de aviso ya se "
+            "cumplió (los que aún están a tiempo no cuentan).</p>")
+
+
+def _waiting(report: Report, found: Sequence[Waiting], url: Callable[[str], str]) -> str:
+    """A list of clients: the ticket (linked), its agent, and how long."""
+    if not found:
+        return '<p class="empty">Ninguno en esta ventana.</p>'
+    rows = "".join(
+        f'<tr><td><a href="{escape(url(w.ticket_id))}">{escape(w.ticket_id)}</a></td>'
+        f"<td>{escape(report.agent_label(w.agent))}</td>"
+        f"<td>{escape(counted(w.hours, w.calendar_hours, report.business_hours))}</td></tr>"
+        for w in found[:MAX_LISTED])
+    more = (f'<p class="note">… y {len(found) - MAX_LISTED} más (todos en --csv o --json).</p>'
+            if len(found) > MAX_LISTED else "")
+    return ('<div class="table"><table><tr><th>Ticket</th><th>Agente</th><th>Cuánto</th>'
+            f"</tr>{rows}</table></div>{more}")
 
 
 def _bars(rows: Sequence[tuple[str, int]], colours: dict[str, str] | None = None) -> str:
@@ -171,8 +237,10 @@ def _promise(report: Report) -> str:
             ("Resueltos avisados a tiempo", p.call_on_time, p.resolved),
             ("Resueltos avisados tarde", p.call_late, p.resolved),
             ("Resueltos sin aviso", p.call_never, p.resolved),
-            ("Resueltos, aviso aún a tiempo", p.call_pending, p.resolved)]
-    table = "".join(f"<tr><td>{escape(label)}</td><td class=n>{n}</td>"
+            ("Resueltos, aviso aún a tiempo", p.call_pending, p.resolved),
+            ("Resueltos avisados tarde o nunca", p.call_late + p.call_never,
+             p.resolved - p.call_pending)]
+    table = "".join(f"<tr><td>{escape(label)}</td><td class=n>{n}</td><td class=n>{whole}</td>"
                     f"<td class=n>{_pct(n / whole if whole else None)}</td></tr>"
                     for label, n, whole in rows)
     chart = _bars([("a tiempo", p.call_on_time), ("tarde", p.call_late),
@@ -180,7 +248,7 @@ def _promise(report: Report) -> str:
                   {"a tiempo": "#2e7d32", "tarde": "#ef6c00", "sin aviso": "#c62828",
                    "pendiente": "#9aa5b1"})
     return ('<div class="table"><table><tr><th></th><th class=n>Tickets</th>'
-            f"<th class=n>%</th></tr>{table}</table></div>"
+            f"<th class=n>De</th><th class=n>%</th></tr>{table}</table></div>"
             f"<p>Aviso al cliente tras la resolución:</p>{chart}")
 
 

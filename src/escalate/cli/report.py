@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,7 +15,7 @@ from ..errors import InvalidInput
 from .env import Env
 
 if TYPE_CHECKING:
-    from ..domain.report import Report
+    from ..domain.report import Report, Waiting
     from ..workflows.report import ReportResult
 
 Table = tuple[list[str], list[list[Any]]]
@@ -125,7 +124,9 @@ def _check_window(start: datetime | None, end: datetime | None, now: datetime,
 
 
 def _check_outputs(csv_dir: Path | None, html_file: Path | None) -> list[str]:
-    """Where the files go must be writable before anything is asked of HubSpot."""
+    """Where the files go must take them before anything is asked of HubSpot: each place is
+    tried for real (a file created there and removed), since permissions alone do not say
+    (root, a read-only disk, /proc)."""
     problems = []
     if html_file is not None:
         folder = html_file.parent if str(html_file.parent) else Path(".")
@@ -133,19 +134,46 @@ def _check_outputs(csv_dir: Path | None, html_file: Path | None) -> list[str]:
             problems.append(f"--html: {html_file} es una carpeta; indique un archivo.")
         elif not folder.is_dir():
             problems.append(f"--html: la carpeta {folder} no existe.")
-        elif not os.access(folder, os.W_OK | os.X_OK) or (
-                html_file.exists() and not os.access(html_file, os.W_OK)):
-            problems.append(f"--html: no hay permiso para escribir en {html_file}.")
+        else:
+            problems += _unwritable("--html", folder, html_file)
     if csv_dir is not None:
         if csv_dir.exists() and not csv_dir.is_dir():
             problems.append(f"--csv: {csv_dir} es un archivo; indique una carpeta.")
         elif not csv_dir.exists() and not csv_dir.parent.is_dir():
             problems.append(f"--csv: la carpeta {csv_dir.parent} no existe.")
-        elif not os.access(csv_dir if csv_dir.exists() else csv_dir.parent, os.W_OK | os.X_OK):
-            problems.append(f"--csv: no hay permiso para escribir en {csv_dir}.")
         else:
-            csv_dir.mkdir(exist_ok=True)
+            try:
+                csv_dir.mkdir(exist_ok=True)
+            except OSError as exc:
+                problems.append(f"--csv: no se puede crear {csv_dir}: {_reason(exc)}.")
+            else:
+                problems += _unwritable("--csv", csv_dir, None)
     return problems
+
+
+def _unwritable(flag: str, folder: Path, target: Path | None) -> list[str]:
+    """The problem writing in `folder` (and to `target`, when it exists), or none."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".escalate-", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        return [f"{flag}: no se pueden crear archivos en la carpeta {folder} "
+                f"({_reason(exc)})."]
+    try:
+        if target is not None and target.exists():
+            with target.open("r+b"):  # no truncation: only whether it can be written
+                pass
+    except OSError as exc:
+        return [f"{flag}: no se puede escribir en {target} ({_reason(exc)})."]
+    return []
+
+
+def _reason(exc: OSError) -> str:
+    from ..os_errors import reason
+
+    return reason(exc)
 
 
 def _progress(env: Env, show: bool) -> Any:
@@ -181,8 +209,12 @@ def report_tables(result: ReportResult) -> dict[str, Table]:
     tables: dict[str, Table] = {}
     for key in BREAKDOWNS:
         rows = r.breakdowns.get(key, [])
-        tables[f"por_{key}"] = ([key, "escalaciones", "porcentaje"],
-                                [[k, n, _share(n, r.tickets)] for k, n in rows])
+        tables[f"por_{key}"] = ([key, "escalaciones", "de", "porcentaje"],
+                                [[k, n, r.tickets, _share(n, r.tickets)] for k, n in rows])
+    tables["agentes"] = (list(AGENT_COLUMNS), [
+        [a.agent, a.escalations, a.resolved, a.median_resolution_hours, a.kept, a.late_or_never,
+         a.promise_base, _share(a.kept, a.promise_base), a.waited_past, a.recurring,
+         a.top_problem or ""] for a in r.agents])
     tables["resolucion"] = (["prioridad", "resueltos", "mediana_horas", "p90_horas"],
                             [[x.priority, x.resolved, x.median_hours, x.p90_hours]
                              for x in r.resolution])
@@ -207,14 +239,29 @@ def report_tables(result: ReportResult) -> dict[str, Table]:
                          [[b.transition, b.bumped, b.resolved_bumped, b.median_after_bump,
                            b.compared, b.median_after_threshold, b.saved_hours]
                           for b in r.bumps])
+    counted = "horas_habiles" if r.business_hours else "horas"
+    for name, found in (("esperaron", r.waited), ("sin_aviso", r.never_called)):
+        tables[name] = (["ticket", "agente", counted, "horas_calendario", "enlace"], [
+            [w.ticket_id, w.agent, round(w.hours, 2), round(w.calendar_hours, 2),
+             result.url(w.ticket_id)] for w in found])
     return tables
 
 
 def report_json(result: ReportResult) -> dict[str, Any]:
+    from ..domain.report import window_label
+
     r = result.report
     p = r.promise
+
+    def waits(found: list[Waiting]) -> list[dict[str, Any]]:
+        return [{"ticket_id": w.ticket_id, "url": result.url(w.ticket_id), "agent": w.agent,
+                 "name": r.agent_label(w.agent), "hours": round(w.hours, 2),
+                 "calendar_hours": round(w.calendar_hours, 2)} for w in found]
+
     return {
-        "since": r.since.isoformat(), "until": r.until.isoformat(), "tickets": r.tickets,
+        "since": r.since.isoformat(), "until": r.until.isoformat(),
+        "window": window_label(r.since, r.until), "tickets": r.tickets,
+        "business_hours": r.business_hours,
         "by_agent": [{"key": k, "name": r.agent_label(k), "count": n}
                      for k, n in r.breakdowns["agente"]],
         **{f"by_{name}": [{"key": k, "count": n} for k, n in r.breakdowns[key]]
@@ -228,7 +275,19 @@ def report_json(result: ReportResult) -> dict[str, Any]:
                     "waited_share": p.waited_share, "resolved": p.resolved,
                     "call_on_time": p.call_on_time, "call_late": p.call_late,
                     "call_never": p.call_never, "call_pending": p.call_pending,
+                    "late_or_never": p.call_late + p.call_never,
+                    "late_or_never_base": p.resolved - p.call_pending,
                     "late_or_never_share": p.late_or_never_share},
+        "agents": [{"key": a.agent, "name": r.agent_label(a.agent),
+                    "escalations": a.escalations, "resolved": a.resolved,
+                    "median_resolution_hours": a.median_resolution_hours,
+                    "promise": {"kept": a.kept, "late": a.late, "never": a.never,
+                                "pending": a.pending, "base": a.promise_base,
+                                "kept_share": _share(a.kept, a.promise_base)},
+                    "waited_past_interval": a.waited_past, "recurring": a.recurring,
+                    "top_problem": a.top_problem} for a in r.agents],
+        "waited_past": waits(r.waited),
+        "never_called": waits(r.never_called),
         "recurring": [{"what": x.what, "count": x.count, "ticket_ids": x.ticket_ids,
                        "urls": [result.url(i) for i in x.ticket_ids]} for x in r.recurring],
         "bumps": [{"transition": b.transition, "bumped": b.bumped,
@@ -241,10 +300,16 @@ def report_json(result: ReportResult) -> dict[str, Any]:
 
 
 # What a supervisor reads in the terminal; the CSV and JSON keep the identifiers.
-TITLES = {"por_agente": "Por agente", "por_prioridad": "Por prioridad",
+AGENT_COLUMNS = ("agente", "escalaciones", "resueltos", "mediana_resolucion_horas",
+                 "aviso_a_tiempo", "aviso_tarde_o_nunca", "de_resueltos", "cumplida",
+                 "esperaron", "recurrentes", "problema_principal")
+TITLES = {"agentes": "Por agente: resolución y promesa al cliente",
+          "esperaron": "Clientes que esperaron más del intervalo sin aviso",
+          "sin_aviso": "Resueltos sin aviso al cliente",
+          "por_agente": "Por agente", "por_prioridad": "Por prioridad",
           "por_canal": "Por canal", "por_medio": "Por medio (DÓNDE)",
           "por_pantalla": "Por pantalla (DÓNDE)",
-          "resolucion": "Tiempo hasta la resolución (horas)",
+          "resolucion": "Tiempo hasta la resolución (horas de calendario)",
           "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
           "subidas": "Subidas automáticas (bump)"}
 HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medio": "Medio",
@@ -254,6 +319,12 @@ HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medi
            "problema": "Problema", "ids": "Tickets (ids)", "subida": "Subida",
            "tickets_subidos": "Subidos", "resueltos_subidos": "Resueltos",
            "mediana_horas_tras_subir": "Mediana tras subir (h)",
+           "mediana_resolucion_horas": "Resolución, mediana (h)",
+           "aviso_a_tiempo": "Avisados a tiempo", "aviso_tarde_o_nunca": "Tarde o nunca",
+           "de_resueltos": "De", "cumplida": "Cumplida", "esperaron": "Esperaron",
+           "recurrentes": "En recurrentes", "problema_principal": "Problema principal",
+           "ticket": "Ticket", "horas_habiles": "Espera (h hábiles)", "horas": "Espera",
+           "horas_calendario": "Calendario",
            "comparables_sin_subir": "Sin subir", "mediana_horas_tras_umbral":
            "Mediana sin subir (h)", "ahorro_horas": "Ahorro (h)"}
 MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin aviso",
@@ -262,51 +333,82 @@ MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin avi
             "resueltos_sin_aviso": "Resueltos sin aviso",
             "resueltos_aviso_pendiente": "Resueltos, aviso aún a tiempo",
             "resueltos_tarde_o_sin_aviso": "Resueltos avisados tarde o nunca"}
-TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida"})
-PERCENT_COLUMNS = frozenset({"porcentaje"})
+TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida",
+                          "problema_principal"})
+PERCENT_COLUMNS = frozenset({"porcentaje", "cumplida"})
+LISTED = 20  # rows of a table the terminal shows (all of them in --csv and --json)
 LEFT = frozenset({"prioridad", "medio", "subida"})
 
 
 def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> None:
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table as RichTable
 
-    from ..domain.report import moment_label
-    from .columns import Column, fit
+    from ..domain.report import window_label
 
     console = Console(file=env.stdout, highlight=False)
-    console.print(f"[bold]Informe de escalaciones[/] creadas desde "
-                  f"{moment_label(report.since.astimezone(local))} hasta "
-                  f"{moment_label(report.until.astimezone(local))}: "
+    window = window_label(report.since.astimezone(local), report.until.astimezone(local))
+    console.print(f"[bold]Informe de escalaciones[/] creadas {window}: "
                   f"{report.tickets} ticket(s).")
     if not report.tickets:
         console.print("No hay escalaciones creadas en ese periodo.")
         return
+    if report.business_hours:
+        console.print("Las esperas se cuentan en horas hábiles (archivo de políticas), con "
+                      "su tiempo de calendario al lado; la resolución, en horas de calendario.")
     for name, (header, rows) in tables.items():
         title = TITLES.get(name, name)
-        if name == "recurrentes" and not rows:
-            console.print(f"[bold]{title}[/]\nSin problemas recurrentes en esta ventana.")
+        if not rows and name in EMPTY:
+            console.print(f"[bold]{title}[/]\n{EMPTY[name]}")
             continue
-        shown = header[:4] if name == "recurrentes" else header
-        body = []
-        for row in rows[:20]:
-            cells = [_cell(v, column) for v, column in zip(row, shown, strict=False)]
-            if name == "por_agente":
-                cells[0] = report.agent_label(str(row[0]))
-            if name == "promesa":
-                cells[0] = MEASURES.get(cells[0], cells[0])
-            body.append(cells)
-        columns = [Column(HEADERS.get(c, c.replace("_", " ")), [r[n] for r in body],
-                          text=c in TEXT_COLUMNS) for n, c in enumerate(shown)]
-        table = RichTable(title=title, header_style="bold", title_justify="left")
-        for key, column, width in zip(shown, columns, fit(columns, console.width),
-                                      strict=True):
-            table.add_column(column.header, width=width, overflow="fold",
-                             justify="left" if column.text or key in LEFT else "right")
-        for cells in body:
-            table.add_row(*(escape(c) for c in cells))
-        console.print(table)
+        _print_table(console, report, name, title, header, rows)
+
+
+# What the terminal says instead of an empty table.
+EMPTY = {"recurrentes": "Sin problemas recurrentes en esta ventana.",
+         "esperaron": "Ningún cliente esperó más del intervalo sin aviso.",
+         "sin_aviso": "Todos los resueltos fueron avisados (o aún están a tiempo)."}
+HIDDEN = {"recurrentes": ("enlaces",), "esperaron": ("enlace",),
+          "sin_aviso": ("enlace",)}  # columns the CSV and JSON keep, the terminal not
+
+
+def _print_table(console: Any, report: Report, name: str, title: str, header: list[str],
+                 rows: list[list[Any]]) -> None:
+    from rich.markup import escape
+    from rich.table import Table as RichTable
+
+    from .columns import Column, fit
+
+    shown = [c for c in header if c not in HIDDEN.get(name, ())]
+    body = [_cells(report, name, dict(zip(header, row, strict=True)), shown)
+            for row in rows[:LISTED]]
+    columns = [Column(HEADERS.get(c, c.replace("_", " ")), [r[n] for r in body],
+                      text=c in TEXT_COLUMNS) for n, c in enumerate(shown)]
+    table = RichTable(title=title, header_style="bold", title_justify="left")
+    for key, column, width in zip(shown, columns, fit(columns, console.width), strict=True):
+        table.add_column(column.header, width=width, overflow="fold",
+                         justify="left" if column.text or key in LEFT else "right")
+    for cells in body:
+        table.add_row(*(escape(c) for c in cells))
+    console.print(table)
+    if len(rows) > LISTED:
+        console.print(f"… y {len(rows) - LISTED} más (todas en --csv o --json).")
+
+
+def _cells(report: Report, name: str, row: dict[str, Any], shown: list[str]) -> list[str]:
+    """One row as the terminal shows it: agents by name, measures in words, waits in days."""
+    from ..domain.followup import span
+
+    cells = {c: _cell(row[c], c) for c in shown}
+    if "agente" in cells:
+        cells["agente"] = report.agent_label(str(row["agente"]))
+    if name == "promesa":
+        cells["medida"] = MEASURES.get(cells["medida"], cells["medida"])
+    if "horas_calendario" in cells:
+        counted = "horas_habiles" if "horas_habiles" in cells else "horas"
+        cells[counted] = (f"{row[counted]:.0f} h" if report.business_hours
+                          else span(row[counted]))
+        cells["horas_calendario"] = span(row["horas_calendario"])
+    return [cells[c] for c in shown]
 
 
 def _cell(value: Any, column: str = "") -> str:

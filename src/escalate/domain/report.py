@@ -187,6 +187,44 @@ class BumpEffect:
 
 
 @dataclass
+class AgentFigures:
+    """One agent's escalations in the window, as a supervisor weighs them."""
+
+    agent: str  # the agent's email (the owner id when unknown, or NO_AGENT)
+    escalations: int
+    resolved: int
+    median_resolution_hours: float | None
+    kept: int  # resolved, and the client told within the interval
+    late: int  # told after it
+    never: int  # never told, past the interval
+    pending: int  # not told yet, still within it
+    waited_past: int  # clients who waited past the interval without an update
+    recurring: int  # escalations in one of the recurring problems
+    top_problem: str | None  # the recurring problem most of them belong to
+
+    @property
+    def promise_base(self) -> int:
+        """Resolved tickets whose promise is settled: told, or past the interval untold."""
+        return self.kept + self.late + self.never
+
+    @property
+    def late_or_never(self) -> int:
+        return self.late + self.never
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A client the team kept waiting: past the interval without an update (`esperó`), or
+    resolved and never called (`sin_aviso`), and for how long."""
+
+    ticket_id: str
+    agent: str
+    reason: str
+    hours: float  # as the clock counts (business hours when the policy sets them)
+    calendar_hours: float  # the same stretch on the wall clock
+
+
+@dataclass
 class Report:
     since: datetime
     until: datetime
@@ -197,6 +235,10 @@ class Report:
     recurring: list[Problem]
     bumps: list[BumpEffect]
     agent_names: dict[str, str] = field(default_factory=dict)  # agent (email) → full name
+    agents: list[AgentFigures] = field(default_factory=list)
+    waited: list[Waiting] = field(default_factory=list)  # longest first
+    never_called: list[Waiting] = field(default_factory=list)  # longest first
+    business_hours: bool = False  # waits are counted in business hours
 
     def agent_label(self, agent: str) -> str:
         """An agent as a supervisor reads it: the full name if known, else the email."""
@@ -221,10 +263,16 @@ def build(items: Sequence[Escalated], clock: Clock, bump: BumpPolicy, *, since: 
         counters["medio"][item.medium] += 1
         counters["pantalla"][item.screen] += 1
     breakdowns = {key: _ordered(counter, key) for key, counter in counters.items()}
+    fates = [fate(item, clock, now) for item in items]
+    problems = recurring([(i.id, i.what) for i in items])
     return Report(since=since, until=until, tickets=len(items), breakdowns=breakdowns,
-                  resolution=resolution(items), promise=promise(items, clock, now),
-                  recurring=recurring([(i.id, i.what) for i in items]),
-                  bumps=bump_effects(items, bump), agent_names=dict(agent_names or {}))
+                  resolution=resolution(items), promise=promise_of(fates),
+                  recurring=problems, bumps=bump_effects(items, bump),
+                  agent_names=dict(agent_names or {}),
+                  agents=agent_figures(fates, problems, names),
+                  waited=waiting(fates, names, "esperó"),
+                  never_called=waiting(fates, names, "sin_aviso"),
+                  business_hours=clock.business)
 
 
 def moment_label(moment: datetime) -> str:
@@ -269,20 +317,92 @@ def call_after_resolution(item: Escalated, clock: Clock, now: datetime) -> str |
     return "tarde" if clock.elapsed(item.resolved_at, call) > interval else "a_tiempo"
 
 
+@dataclass(frozen=True, slots=True)
+class Fate:
+    """What the promise meant for one client: the longest wait without an update, whether
+    it passed the interval, and how the resolution was told (None: not resolved)."""
+
+    item: Escalated
+    told: str | None
+    waited_past: bool
+    wait_hours: float  # the longest wait, as counted
+    wait_calendar_hours: float
+    untold_hours: float = 0.0  # resolved and never told: since the resolution, as counted
+    untold_calendar_hours: float = 0.0
+
+
+def fate(item: Escalated, clock: Clock, now: datetime) -> Fate:
+    """The promise to one client (see `Fate`)."""
+    start, stop = clock.longest_wait(item.created, item.updates, item.resolved_at or now)
+    counted = clock.elapsed(start, stop)
+    told = call_after_resolution(item, clock, now)
+    untold = (_hours(clock.elapsed(item.resolved_at, now)),
+              _hours(now - item.resolved_at)) if told == "nunca" and item.resolved_at else (
+                  0.0, 0.0)
+    return Fate(item, told, counted > timedelta(hours=clock.hours_for(item.level)),
+                _hours(counted), _hours(stop - start), *untold)
+
+
 def promise(items: Sequence[Escalated], clock: Clock, now: datetime) -> Promise:
     """How often the client waited past the interval, and how resolutions were told."""
-    calls: Counter[str] = Counter()
-    waited = 0
-    for item in items:
-        end = item.resolved_at or now
-        if clock.waited_past(item.level, item.created, item.updates, end):
-            waited += 1
-        told = call_after_resolution(item, clock, now)
-        if told is not None:
-            calls[told] += 1
-    return Promise(tickets=len(items), waited_past=waited, resolved=sum(calls.values()),
-                   call_on_time=calls["a_tiempo"], call_late=calls["tarde"],
-                   call_never=calls["nunca"], call_pending=calls["pendiente"])
+    return promise_of([fate(item, clock, now) for item in items])
+
+
+def promise_of(fates: Sequence[Fate]) -> Promise:
+    calls: Counter[str] = Counter(f.told for f in fates if f.told is not None)
+    return Promise(tickets=len(fates), waited_past=sum(f.waited_past for f in fates),
+                   resolved=sum(calls.values()), call_on_time=calls["a_tiempo"],
+                   call_late=calls["tarde"], call_never=calls["nunca"],
+                   call_pending=calls["pendiente"])
+
+
+def agent_figures(fates: Sequence[Fate], problems: Sequence[Problem],
+                  names: Mapping[str, str]) -> list[AgentFigures]:
+    """Per agent (by email, `names` mapping owner ids): escalations, median resolution,
+    the promise kept or not, and the recurring problems their escalations fall in; the
+    agents with most escalations first."""
+    group_of = {i: n for n, p in enumerate(problems) for i in p.ticket_ids}
+    by_agent: dict[str, list[Fate]] = {}
+    for f in fates:
+        by_agent.setdefault(names.get(f.item.agent, f.item.agent), []).append(f)
+    figures = []
+    for agent, own in by_agent.items():
+        told: Counter[str] = Counter(f.told for f in own if f.told is not None)
+        took = [_hours(f.item.resolved_at - f.item.created) for f in own
+                if f.item.resolved_at is not None]
+        groups: Counter[int] = Counter(group_of[f.item.id] for f in own
+                                       if f.item.id in group_of)
+        figures.append(AgentFigures(
+            agent=agent, escalations=len(own), resolved=len(took),
+            median_resolution_hours=_round(statistics.median(took)) if took else None,
+            kept=told["a_tiempo"], late=told["tarde"], never=told["nunca"],
+            pending=told["pendiente"], waited_past=sum(f.waited_past for f in own),
+            recurring=sum(groups.values()),
+            top_problem=problems[min(groups, key=lambda g: (-groups[g], g))].what
+            if groups else None))
+    return sorted(figures, key=lambda a: (-a.escalations, a.agent))
+
+
+def waiting(fates: Sequence[Fate], names: Mapping[str, str], reason: str) -> list[Waiting]:
+    """The clients who waited past the interval (`esperó`: their longest wait), or whose
+    resolution was never told (`sin_aviso`: since it), longest first."""
+    found = [Waiting(f.item.id, names.get(f.item.agent, f.item.agent), reason,
+                     *((f.wait_hours, f.wait_calendar_hours) if reason == "esperó"
+                       else (f.untold_hours, f.untold_calendar_hours)))
+             for f in fates if (f.waited_past if reason == "esperó" else f.told == "nunca")]
+    return sorted(found, key=lambda w: (-w.hours, _id_order(w.ticket_id)))
+
+
+def window_label(since: datetime, until: datetime) -> str:
+    """The window as a supervisor reads it: a last day said as included when the window
+    ends at a midnight (`--hasta 2026-11-30`), else both moments."""
+    start = moment_label(since)
+    if (until.hour, until.minute, until.second, until.microsecond) == (0, 0, 0, 0):
+        last = (until - timedelta(days=1)).date().isoformat()
+        if (since.hour, since.minute) == (0, 0):
+            return f"del {since.date().isoformat()} al {last}, ambos incluidos"
+        return f"desde {start} hasta el {last} incluido"
+    return f"desde {start} hasta {moment_label(until)}"
 
 
 def normalised(text: str) -> str:
