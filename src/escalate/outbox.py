@@ -41,7 +41,7 @@ from .short_ids import SHORT_ID
 from .system import private_dir, process_alive, replace, temp_folder, write_private
 
 FILE_NAME = "outbox.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEASE_SECONDS = 180.0  # a claim not renewed for this long belongs to nobody
 RENEW_SECONDS = 20.0
 LOCK_SECONDS = 5.0  # longer than this behind another process's lock is local trouble
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS entries (
     owner_pid INTEGER,
     owner_host TEXT,
     holder TEXT,
-    renewed_at REAL
+    renewed_at REAL,
+    claimed_at REAL
 );
 """
 COLUMNS = "id, kind, payload, state, created_at, attempts, last_error"
@@ -99,6 +100,16 @@ class LocalTrouble(EscalateError):
                  exit_code: ExitCode = ExitCode.USAGE) -> None:
         super().__init__(message, hint=hint)
         self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Another process's hold on an entry: its host and process, and since when (epoch s).
+    All None: the entry does not exist."""
+
+    host: str | None
+    pid: int | None
+    since: float | None
 
 
 def new_holder() -> str:
@@ -300,7 +311,8 @@ class Outbox:
             have = {r[1] for r in conn.execute("PRAGMA table_info(entries)")}
             if not have:
                 conn.execute(SCHEMA.strip().rstrip(";"))
-            for column, kind in (("holder", "TEXT"), ("renewed_at", "REAL")):
+            for column, kind in (("holder", "TEXT"), ("renewed_at", "REAL"),
+                                 ("claimed_at", "REAL")):
                 if have and column not in have:
                     conn.execute(f"ALTER TABLE entries ADD COLUMN {column} {kind}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -428,20 +440,27 @@ class Outbox:
 
     def claim(self, entry_id: str) -> bool:
         """Take the entry's lease unless another process holds a live one."""
+        return self.lease(entry_id) is None
+
+    def lease(self, entry_id: str) -> Lease | None:
+        """Take the entry's lease and answer None; or, when another process holds a live one,
+        leave it and answer who holds it and since when (an entry that does not exist is
+        held by nobody, and taken by nobody: `Lease` with no host)."""
         try:
             with self._tx() as db:
-                row = db.execute("SELECT holder, renewed_at, owner_pid, owner_host FROM entries"
-                                 " WHERE id = ?", (entry_id,)).fetchone()
+                row = db.execute("SELECT holder, renewed_at, owner_pid, owner_host, claimed_at"
+                                 " FROM entries WHERE id = ?", (entry_id,)).fetchone()
                 if row is None:
-                    return False
-                holder, renewed, pid, host = row
+                    return Lease(None, None, None)
+                holder, renewed, pid, host, since = row
                 if holder not in (None, self.holder) and self._live(renewed, pid, host):
-                    return False
+                    return Lease(host, pid, since if since is not None else renewed)
                 now = self.clock()
                 db.execute("UPDATE entries SET holder = ?, renewed_at = ?, owner_pid = ?,"
-                           " owner_host = ? WHERE id = ?",
-                           (self.holder, now, os.getpid(), socket.gethostname(), entry_id))
-                return True
+                           " owner_host = ?, claimed_at = ? WHERE id = ?",
+                           (self.holder, now, os.getpid(), socket.gethostname(),
+                            since if holder == self.holder else now, entry_id))
+                return None
         except (sqlite3.DatabaseError, OSError) as exc:
             raise trouble(self.home, exc) from None
 
@@ -605,6 +624,9 @@ class UnavailableOutbox(Outbox):
 
     def claim(self, entry_id: str) -> bool:
         return False
+
+    def lease(self, entry_id: str) -> Lease | None:
+        return None  # what waits in the temporary folder has no lease to take
 
     def entries(self) -> tuple[list[Entry], list[Damaged]]:
         return self.rescued(), []

@@ -98,8 +98,12 @@ def create(
         env.load_settings()
         env.show_pending()  # the sandbox notice and settings warnings, before any question
 
-        Session(env, typed, resumed=resumed, accept_contact=accept_contact).run(
-            dry_run=dry_run, as_json=as_json)
+        session = Session(env, typed, resumed=resumed, accept_contact=accept_contact)
+        if resumed is None:
+            session.run(dry_run=dry_run, as_json=as_json)
+            return
+        with env.outbox.working_on(resumed.entry_id):  # the lease held while typing
+            session.run(dry_run=dry_run, as_json=as_json)
         return
     escalation, files = validate(env, typed, typed_as_flags=True, resumed=resumed,
                                  offline=dry_run)

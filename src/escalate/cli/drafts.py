@@ -54,6 +54,8 @@ def resume(env: Env, wanted: str) -> Resumed:
         from ..workflows.entries import unreadable
 
         raise InvalidInput([f"«{wanted[:40]}»: {unreadable(exc)}"]) from None
+    if entry.kind in ("draft", "create"):
+        take_lease(env, entry.id)
     if entry.kind == "draft":
         editing = entry.payload.get("editing")
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
@@ -63,6 +65,29 @@ def resume(env: Env, wanted: str) -> Resumed:
     raise InvalidInput([f"la entrada {short_id(entry.id)} ya no se puede editar: HubSpot ya "
                         "tiene parte de ella"],
                        next_steps=(Next("outbox_send", "Termine de enviarla con"),))
+
+
+def take_lease(env: Env, entry_id: str) -> None:
+    """This terminal holds the draft while it is taken up (renewed while the agent types,
+    `Outbox.working_on`); another that holds it is named, and nothing is done here: one
+    draft never becomes two tickets from two terminals."""
+    held = env.outbox.lease(entry_id)
+    if held is None or held.host is None:
+        return
+    import socket
+    from datetime import datetime
+
+    where = ("esta máquina" if held.host == socket.gethostname() else held.host) + (
+        f", proceso {held.pid}" if held.pid else "")
+    since = ""
+    if held.since is not None:
+        moment = datetime.fromtimestamp(held.since, env.now().astimezone().tzinfo)
+        minutes = max(0, int((env.now().timestamp() - held.since) // 60))
+        since = f" desde las {moment:%H:%M} (hace {minutes} min)"
+    raise InvalidInput([f"el borrador {short_id(entry_id)} está abierto en otra terminal "
+                        f"({where}){since}: no se retoma aquí, para que no se envíe dos veces"],
+                       hint="Termínelo o ciérrelo en esa terminal (Ctrl-C lo guarda de nuevo) "
+                            "y vuelva a intentarlo.")
 
 
 def _input(raw: Any) -> EscalationInput:
