@@ -187,6 +187,7 @@ class Cli:
         with create_pipe_input() as typed, create_app_session(input=typed,
                                                               output=DummyOutput()):
             typed.send_text(keys)
+            typed.close()  # a question the keys do not answer ends the run, never waits
             return run(list(args), env)
 
     def subprocess(self, *args: str, environ: dict[str, str] | None = None,

@@ -189,8 +189,10 @@ def test_no_function_is_above_cyclomatic_20():
 ALIVE = {
     **dict.fromkeys(["main_options", "contacted", "drop", "serve", "login", "logout"],
                     "a command or callback: typer registers it by decorator or by name"),
-    **dict.fromkeys(["_interrupt", "_finish", "_yes", "_no", "_default", "_other", "_edit"],
-                    "a prompt_toolkit key binding (registered by decorator)"),
+    **dict.fromkeys(["_interrupt", "_finish", "_yes", "_no", "_other", "_edit", "_clear",
+                     "_new_line"], "a prompt_toolkit key binding (registered by decorator)"),
+    **dict.fromkeys(["pointed_at", "is_answered", "dont_extend_height"],
+                    "set on questionary's list and prompt_toolkit's window, which read it"),
     "__getattr__": "module attribute hook (PEP 562): cli.app.app",
     **dict.fromkeys(["create_association_label", "merge_tickets"],
                     "the incidents' gateway calls (issue 25), held by tests/test_gateway.py"),

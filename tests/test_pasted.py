@@ -135,7 +135,6 @@ def test_the_attachments_question_takes_pasted_forms_and_stays_on_a_path_of_no_f
     t.answer("DÓNDE", "Portal web de agentes\r")
     t.answer("CUÁNDO", "\r")
     t.answer("canal", "\r")
-    t.answer("cambiar algún dato", "n")
     missing = str(tmp_path / "no existe.png")
     t.answer("Adjuntos", f"'{missing}'\r")
     shown = t.wait("png: el archivo no existe")

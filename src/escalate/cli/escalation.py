@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..domain.policy import Route
     from ..domain.records import Contact
     from ..workflows.files import LocalFile
-    from ..workflows.lookup import Prepared
+    from ..workflows.lookup import Known, Prepared
     from ..workflows.ticket import CreateResult
     from .drafts import Resumed
 
@@ -88,13 +88,13 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
 
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
-                        resumed: Resumed | None) -> Prepared:
+                        resumed: Resumed | None, known: Known | None = None) -> Prepared:
     """The workflow's reads before the review (an unreachable HubSpot keeps the escalation
-    in the outbox: exit 5, saying how to send it)."""
+    in the outbox: exit 5, saying how to send it); `known`: what was read while typing."""
     from ..workflows.create import read_before_sending as read
 
     return read(escalation, files, env, warn=env.warn,
-                replaces=resumed.entry_id if resumed is not None else None)
+                replaces=resumed.entry_id if resumed is not None else None, known=known)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,

@@ -1,7 +1,10 @@
 """Interactive `create`: ask what is missing (each answer checked as typed), review, send.
 
-Ctrl-C at any question, choice, confirmation, editor or at the review keeps the answers
-as a draft and says how to resume it.
+What HubSpot holds is read while the agent types (`Lookahead`) and said at the field it is
+about: a contact that does not exist, several that share a phone (the one named as the
+client comes preselected), a name spelled another way. Ctrl-C at any question, choice,
+confirmation, editor or at the review keeps the answers as a draft and says how to resume
+it. New questions and review lines go in `ask_missing` and `render`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
+
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Channel, check_field
-from ..errors import EscalateError, InvalidInput
+from ..errors import EscalateError, InvalidInput, Unreachable
 from . import drafts
 from .env import Env
 from .escalation import (
@@ -26,6 +31,7 @@ from .escalation import (
     validate,
 )
 from .fields import FIELDS, label, problem_lines
+from .lookahead import Lookahead
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
 
 if TYPE_CHECKING:
@@ -37,10 +43,9 @@ if TYPE_CHECKING:
     from ..workflows.lookup import Prepared
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
-SEND, EDIT, DRAFT, CANCEL = "send", "edit", "draft", "cancel"
+SEND, EDIT, DRAFT, CANCEL, CONTACT = "send", "edit", "draft", "cancel", "contact"
 EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
             "when", "changes", "channel", "attachments")
-ENDOSO = "endoso"
 
 
 class Session:
@@ -58,10 +63,13 @@ class Session:
         self.kept_elsewhere = False  # the reads kept the escalation in the outbox themselves
         self.editing = resumed.editing if resumed is not None else None  # asked again first
         self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
+        self.ahead: Lookahead | None = None  # reads while typing (none in a dry run)
 
     # -- the whole session --------------------------------------------------------------
 
     def run(self, *, dry_run: bool, as_json: bool) -> None:
+        if not dry_run:
+            self.ahead = Lookahead(self.env)
         try:
             self._run(dry_run=dry_run, as_json=as_json)
         except KeyboardInterrupt as exc:
@@ -85,8 +93,12 @@ class Session:
                 exc.next_steps = (*exc.next_steps, drafts.resume_step(
                     self.draft_id, "Lo escrito quedó guardado como borrador. Para seguir:"))
             raise
+        finally:
+            if self.ahead is not None:
+                self.ahead.close()
 
     def _run(self, *, dry_run: bool, as_json: bool) -> None:
+        self.look_ahead()  # what the options or a draft already say
         if missing_fields(self.answers):
             self.ask_missing()
         escalation, files = self.validated()
@@ -160,10 +172,13 @@ class Session:
         for field in ("policy", "client_name"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))
+            if field == "policy":
+                self.look_ahead()
         if self.pending("contact"):
             self.ask_contact(current("email") or current("phone"))
         if not str(a.get("priority") or "").strip():
-            a["priority"] = priority_checklist(self.ask).value
+            a["priority"] = self.ask_priority()
+        self.settle_contact()  # its lookup has run while the priority was chosen
         for field in ("what", "how", "where"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
@@ -186,10 +201,109 @@ class Session:
             from .fields import own_hint
 
             found = check_field(field, text, rules(settings), now)
+            if found is None and field in ("what", "how", "where", "when"):
+                found = self.room(field, text)
             if found is None:
                 return None
             return own_hint(field, found)
         return problem
+
+    def room(self, field: str, text: str) -> str | None:
+        """HubSpot's limit on the description, checked at the field that passes it."""
+        from ..domain.escalation import room_problem
+
+        typed = {f: str(self.answers.get(f) or "") for f in ("what", "how", "where", "when")}
+        problem = room_problem({**typed, field: text})
+        return None if problem is None else problem + " (Ctrl-U borra todo lo escrito)"
+
+    # -- what HubSpot holds, said at the field ------------------------------------------
+
+    def typed_contact(self) -> tuple[str | None, str | None]:
+        """The email and phone as they will be looked up (normalised), if valid."""
+        from ..domain.addresses import normalise_email
+        from ..domain.escalation import Problem, normalise_phone
+        from ..domain.text import clean
+
+        a, settings = self.answers, self.env.settings
+        typed = clean(str(a.get("email") or ""))
+        email = normalise_email(typed) if typed else None
+        try:
+            phone = (normalise_phone(str(a.get("phone")), settings.phone_region)
+                     if str(a.get("phone") or "").strip() else None)
+        except Problem:
+            return None, None
+        return (None, None) if typed and email is None else (email, phone)
+
+    def look_ahead(self) -> None:
+        """Start what can be read with the answers so far (the policy's tickets, the
+        contact); each read starts once per value."""
+        if self.ahead is None:
+            return
+        policy = str(self.answers.get("policy") or "").strip().upper()
+        if policy:
+            self.ahead.policy(" ".join(policy.split()))
+        email, phone = self.typed_contact()
+        if email or phone:
+            self.ahead.contact(email, phone)
+
+    def settle_contact(self) -> None:
+        """The contact's lookup, said under its field: not found, asked again while the
+        client is on the line; several, chosen now (the one named as the client first);
+        found with the name spelled another way, which name goes on the ticket."""
+        tried: set[tuple[str | None, str | None]] = set()
+        while self.ahead is not None:
+            key = self.typed_contact()
+            self.ahead.contact(*key)
+            found = self.ahead.found_contact(*key)
+            if found is None:
+                return  # not read yet, or HubSpot failed: the review reads it again
+            if found.problem is not None and key not in tried:
+                tried.add(key)  # typed again as it was: the review says it once more
+                self.under(f"[red]✗ {escape(found.problem.message)}[/]")
+                a = self.answers
+                self.ask_contact(str(a.get("email") or a.get("phone") or ""))
+                continue
+            if found.contact is None and found.candidates:
+                found.contact = choose_contact(found.candidates, self.ask,
+                                               str(self.answers.get("client_name") or ""))
+            if found.contact is not None:
+                self.confirm_name(found.contact)
+            return
+
+    def confirm_name(self, contact: Contact) -> None:
+        """The contact found, said under the field; a near-miss spelling of its name asks
+        which one names the ticket (HubSpot's, unless the agent says otherwise)."""
+        from ..domain.names import same_person, spelled_alike
+
+        typed = str(self.answers.get("client_name") or "")
+        self.under(f"[green]✓[/] Contacto: {escape(contact.name)} · "
+                   f"{escape(contact.email or 'sin correo')} (id {contact.id})")
+        if not (contact.firstname or contact.lastname) or spelled_alike(
+                typed, contact.firstname, contact.lastname):
+            return
+        if not same_person(typed, contact.firstname, contact.lastname):
+            self.under(f"[yellow]¿Es el mismo cliente?[/] En HubSpot se llama "
+                       f"«{escape(contact.name)}»; usted escribió «{escape(typed)}».")
+            return
+        self.answers["client_name"] = self.ask.select(
+            "¿Con qué nombre va el ticket?",
+            [(f"{contact.name} (como está en HubSpot)", contact.name),
+             (f"{typed} (como lo escribió)", typed)], contact.name,
+            keys=[("1",), ("2",)])
+
+    def ask_priority(self) -> str:
+        """The checklist; a priority the portal lacks is refused here, not at the review."""
+        while True:
+            chosen = priority_checklist(self.ask)
+            portal = self.ahead.portal() if self.ahead is not None else None
+            if portal is None or chosen.portal_option(portal.priority_options) is not None:
+                return chosen.value
+            self.under(f"[red]✗ El portal no tiene la prioridad {chosen.value}[/]: elija otra "
+                       "o pida a un administrador que la agregue.")
+
+    def under(self, line: str) -> None:
+        """A line under the question just answered, wrapped to the terminal, never cut."""
+        self.env.err.print(f"  {line}", soft_wrap=False, overflow="fold")
 
     def ask_field(self, field: str, default: str = "") -> str:
         multiline = field in ("what", "how")
@@ -207,7 +321,10 @@ class Session:
 
         answer = self.asked("contact", lambda: self.ask.text(
             "Correo o teléfono del cliente", default=default, check=problem))
-        self.answers["email" if "@" in answer else "phone"] = answer
+        by_email = "@" in answer
+        self.answers["email" if by_email else "phone"] = answer
+        self.answers["phone" if by_email else "email"] = None
+        self.look_ahead()
 
     def ask_channel(self) -> str | None:
         current = self.answers.get("channel") or Channel.TELEFONO.value
@@ -215,24 +332,23 @@ class Session:
         return chosen or None
 
     def ask_changes(self) -> list[str]:
-        """Data to change: asked whenever the case speaks of an endoso (guide, rule B.a).
+        """Data to change: asked only when the case speaks of an endoso or of a change of
+        the client's data (guide, rule B.a).
 
         After a «sí» the first answer may not be empty (an Enter typed after the «s» would
         otherwise end the list at once); each change is kept as soon as it is answered."""
+        from ..domain.quality import speaks_of_changes
+
         a = self.answers
         changes = list(a.get("changes") or [])
         typed = changes.pop() if self.editing == "changes" and changes else ""
         said_yes = bool(changes or typed)
-        text = " ".join(str(a.get(f) or "") for f in ("what", "how", "where")).lower()
-        if said_yes:
-            pass
-        elif ENDOSO in text:
-            self.env.err.print("El caso habla de un endoso: anote cada dato que el cliente "
-                               "pidió cambiar (regla B.a de la guía).")
-        elif self.ask.confirm("¿El cliente pidió cambiar algún dato (endoso)?"):
-            said_yes = True
-        else:
+        if not said_yes and not speaks_of_changes(
+                *(str(a.get(f) or "") for f in ("what", "how", "where"))):
             return []
+        if not said_yes:
+            self.env.err.print("El caso habla de un endoso o de un cambio de datos: anote cada "
+                               "dato que el cliente pidió cambiar (regla B.a de la guía).")
         check = self.check("changes")
         while True:
             must = said_yes and not changes
@@ -297,29 +413,33 @@ class Session:
                     self.edit(field)
 
     def review(self, escalation: Escalation, files: list[LocalFile], as_json: bool) -> None:
-        from ..errors import Unreachable
-
         prepared: Prepared | None = None
         contact: Contact | None = None
         while True:
             if prepared is None or prepared.escalation.policy != escalation.policy or (
                     (prepared.escalation.email, prepared.escalation.phone)
                     != (escalation.email, escalation.phone)):
-                with self.env.err.status("Buscando el contacto y tickets abiertos de la "
-                                         "póliza…"):
-                    try:
-                        prepared = read_before_sending(self.env, escalation, files,
-                                                       self.resumed)
-                    except Unreachable:
-                        self.kept_elsewhere = True
-                        raise
+                prepared = self.read(escalation, files)
                 contact = prepared.contact
                 if contact is None and prepared.lookup.candidates:
-                    contact = choose_contact(prepared.lookup.candidates, self.ask)
+                    contact = choose_contact(prepared.lookup.candidates, self.ask,
+                                             escalation.client_name)
                     prepared.lookup.contact = contact
             prepared.escalation = escalation
             problem = self.render(prepared, contact, files)
-            choice = self.ask.select("¿Qué hacemos?", self.actions(prepared, problem), SEND)
+            actions = self.actions(prepared, problem)
+            # A contact with another name is never sent on a habitual Enter.
+            first = CONTACT if prepared.name_mismatch and not self.accept_contact else SEND
+            choice = self.ask.select("¿Qué hacemos?", actions, first)
+            if choice == CONTACT:
+                if prepared.lookup.candidates:  # the same phone: another of its contacts
+                    contact = prepared.lookup.contact = choose_contact(
+                        prepared.lookup.candidates, self.ask, escalation.client_name)
+                    continue
+                self.edit("contact")
+                self.settle_contact()
+                escalation, files = self.revalidated(escalation)
+                continue
             if choice == SEND:
                 assert contact is not None
                 self.sending = True
@@ -333,38 +453,69 @@ class Session:
                 self._keep("Borrador guardado; no se envió nada.")
                 return
             if choice == CANCEL:
-                then = self.ask.select(
-                    "¿Descartar la escalación? Lo escrito se perderá",
-                    [("No, volver a la revisión", EDIT), ("No, guardarla como borrador", DRAFT),
-                     ("Sí, descartarla", CANCEL)], EDIT)
-                if then == DRAFT:
-                    self._keep("Borrador guardado; no se envió nada.")
+                if self.cancelled():
                     return
-                if then == EDIT:
-                    continue
-                if self.resumed is not None:
-                    self.env.outbox.done(self.resumed.entry_id)
-                elif self.draft_id:
-                    self.env.outbox.done(self.draft_id)
-                self.env.err.print("Cancelado: no se envió nada.")
-                return
+                continue
             field = self.ask.select("¿Qué campo?", [(f"{label(f)}: {self.shown(f)}", f)
                                                     for f in EDITABLE])
             self.edit(field)
-            kept_id = escalation.escalate_id
-            escalation, files = self.validated()
-            escalation = escalation.replace(escalate_id=kept_id)
+            if field in ("email", "phone"):
+                self.settle_contact()
+            escalation, files = self.revalidated(escalation)
+
+    def cancelled(self) -> bool:
+        """Cancel asks first; True when the session ends (discarded, or kept as a draft)."""
+        then = self.ask.select(
+            "¿Descartar la escalación? Lo escrito se perderá",
+            [("No, volver a la revisión", EDIT), ("No, guardarla como borrador", DRAFT),
+             ("Sí, descartarla", CANCEL)], EDIT)
+        if then == EDIT:
+            return False
+        if then == DRAFT:
+            self._keep("Borrador guardado; no se envió nada.")
+            return True
+        if self.resumed is not None:
+            self.env.outbox.done(self.resumed.entry_id)
+        elif self.draft_id:
+            self.env.outbox.done(self.draft_id)
+        self.env.err.print("Cancelado: no se envió nada.")
+        return True
+
+    def read(self, escalation: Escalation, files: list[LocalFile]) -> Prepared:
+        """What the review shows: what the lookahead read for these values, the rest read
+        now (an unreachable HubSpot keeps the escalation in the outbox)."""
+        known = None
+        if self.ahead is not None:
+            # The contact chosen among several at its field is in the lookup read then.
+            known = self.ahead.known(escalation.email, escalation.phone, escalation.policy)
+            for warning in self.ahead.warnings:
+                self.env.warn(warning)
+            self.ahead.warnings.clear()
+        with self.env.err.status("Buscando el contacto y tickets abiertos de la póliza…"):
+            try:
+                return read_before_sending(self.env, escalation, files, self.resumed, known)
+            except Unreachable:
+                self.kept_elsewhere = True
+                raise
+
+    def revalidated(self, escalation: Escalation) -> tuple[Escalation, list[LocalFile]]:
+        """The escalation again after an edit, keeping its identity (one ticket, ever)."""
+        kept_id = escalation.escalate_id
+        again, files = self.validated()
+        return again.replace(escalate_id=kept_id), files
 
     def actions(self, prepared: Prepared, problem: str | None) -> list[tuple[str, str]]:
         if problem is not None:
             send_label = None
         elif prepared.duplicates:
             send_label = f"Enviar de todos modos (ya hay {len(prepared.duplicates)} abiertos)"
-        elif prepared.name_mismatch:
+        elif prepared.name_mismatch and not self.accept_contact:
             send_label = "Enviar: es el mismo cliente"
         else:
             send_label = "Enviar"
         options = [(send_label, SEND)] if send_label else []
+        if prepared.name_mismatch or prepared.lookup.candidates or prepared.contact is None:
+            options = [("Cambiar el contacto", CONTACT), *options]
         return [*options, ("Editar un campo", EDIT), ("Guardar borrador", DRAFT),
                 ("Cancelar", CANCEL)]
 
@@ -438,7 +589,7 @@ class Session:
         if field == "contact":
             self.ask_contact(str(a.get("email") or a.get("phone") or ""))
         elif field == "priority":
-            a["priority"] = priority_checklist(self.ask).value
+            a["priority"] = self.ask_priority()
         elif field == "channel":
             a["channel"] = self.ask_channel()
         elif field == "changes":

@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Check = Callable[[str], "str | None"]  # the Spanish problem with an answer, or None
 
-MULTILINE_HELP = ("(varias líneas; termine con una línea vacía o con Esc y Enter; "
-                  "Ctrl-X Ctrl-E abre su editor)")
+MULTILINE_HELP = ("(Enter termina; Alt-Enter o Esc y Enter agrega una línea; lo pegado queda "
+                  "entero; Ctrl-U borra todo; Ctrl-X Ctrl-E abre su editor)")
 SELECT_HELP = "(flechas y Enter)"
+SHORTCUT_HELP = "(su número o inicial, o flechas y Enter)"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -40,9 +41,10 @@ class Asker(Protocol):
              multiline: bool = False, instruction: str | None = None) -> str: ...
 
     def select(self, question: str, choices: Sequence[tuple[str, T]],
-               default: T | None = None) -> T: ...
+               default: T | None = None,
+               keys: Sequence[Sequence[str]] | None = None) -> T: ...
 
-    def confirm(self, question: str, default: bool = False) -> bool: ...
+    def confirm(self, question: str) -> bool: ...
 
 
 class ToolkitAsker:
@@ -64,6 +66,7 @@ class ToolkitAsker:
 
             self._session = PromptSession(style=merge_styles_default([None]),
                                           lexer=SimpleLexer("class:answer"))
+            reasons_under_the_answer(self._session)
         return self._session
 
     def text(self, question: str, *, default: str = "", check: Check | None = None,
@@ -85,22 +88,23 @@ class ToolkitAsker:
             event.app.exit(exception=Interrupted(event.current_buffer.text),
                            style="class:aborting")
 
+        @bindings.add("c-u")
+        def _clear(event: Any) -> None:
+            """Everything typed goes: one key for a paste of 70,000 characters."""
+            event.current_buffer.reset()
+
         if multiline:
-            from prompt_toolkit.filters import Condition
-
-            @Condition
-            def on_empty_line() -> bool:
-                from prompt_toolkit.application import get_app
-
-                document = get_app().current_buffer.document
-                return bool(document.text.strip()) and document.is_cursor_at_the_end and (
-                    document.current_line.strip() == "")
-
-            @bindings.add("enter", filter=on_empty_line)
+            # One Enter ends the answer, as on one line; a pasted block keeps its line
+            # breaks (the terminal marks a paste), and Alt-Enter (or Esc, Enter) adds one.
+            @bindings.add("enter")
             def _finish(event: Any) -> None:
                 buffer = event.current_buffer
                 buffer.text = buffer.text.rstrip()
                 buffer.validate_and_handle()
+
+            @bindings.add("escape", "enter")
+            def _new_line(event: Any) -> None:
+                event.current_buffer.newline(copy_margin=False)
 
             @bindings.add("c-x", "c-e")
             def _edit(event: Any) -> None:
@@ -124,18 +128,24 @@ class ToolkitAsker:
         return str(answer)
 
     def select(self, question: str, choices: Sequence[tuple[str, T]],
-               default: T | None = None) -> T:
+               default: T | None = None,
+               keys: Sequence[Sequence[str]] | None = None) -> T:
+        """A list; `default` preselected (Enter takes it). `keys`: per choice, the keys that
+        answer it at once (its number, its initial), without Enter."""
         import questionary
 
         options = [questionary.Choice(title=label, value=index)
                    for index, (label, _value) in enumerate(choices)]
         start = next((o for o, (_l, v) in zip(options, choices, strict=True) if v == default),
                      None)
-        index = questionary.select(question, options, default=start, qmark="?",
-                                   instruction=SELECT_HELP).unsafe_ask()
+        asked = questionary.select(question, options, default=start, qmark="?",
+                                   instruction=SHORTCUT_HELP if keys else SELECT_HELP)
+        if keys:
+            answer_with_keys(asked.application, keys)
+        index = asked.unsafe_ask()
         return choices[int(index)][1]
 
-    def confirm(self, question: str, default: bool = False) -> bool:
+    def confirm(self, question: str) -> bool:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.formatted_text import FormattedText
         from prompt_toolkit.key_binding import KeyBindings
@@ -154,15 +164,11 @@ class ToolkitAsker:
         def _no(event: Any) -> None:
             event.app.exit(result=False)
 
-        @bindings.add("enter")
-        def _default(event: Any) -> None:
-            event.app.exit(result=default)
-
         @bindings.add("<any>")
         def _other(event: Any) -> None:
-            """Only s, n and Enter answer."""
+            """Only s and n answer: an Enter typed out of habit decides nothing."""
 
-        hint = "[S/n]" if default else "[s/N]"
+        hint = "[s/n]"
         session: PromptSession[bool] = PromptSession(
             FormattedText([("bold", f"? {question} "), ("", f"{hint} ")]),
             key_bindings=bindings)
@@ -214,14 +220,17 @@ def open_in_editor(buffer: Any) -> None:
     get_app().create_background_task(edit())
 
 
-def priority_checklist(ask: Asker) -> Priority:
-    """The escalation guide's checklist: the first that applies decides."""
+def priority_checklist(ask: Asker, default: Priority | None = None) -> Priority:
+    """The escalation guide's checklist: the first that applies decides. Each line answers
+    to its number or its priority's initial (U, A, M, B), without Enter."""
     from ..domain.priority import CHECKLIST, Priority
 
-    choices: list[tuple[str, Priority]] = [(f"{q} → {p.value}", p) for q, p in CHECKLIST]
-    choices.append(("Ninguna de las anteriores → BAJA", Priority.BAJA))
-    return ask.select("¿Qué describe mejor el caso? (la primera que aplique)",
-                                   choices)
+    lines = [*CHECKLIST, ("Ninguna de las anteriores", Priority.BAJA)]
+    choices: list[tuple[str, Priority]] = [(f"{n}) {q} → {p.value}", p)
+                                           for n, (q, p) in enumerate(lines, 1)]
+    keys = [(str(n), p.value[0].lower(), p.value[0]) for n, (_q, p) in enumerate(lines, 1)]
+    return ask.select("¿Qué describe mejor el caso? (la primera que aplique)", choices,
+                      default, keys=keys)
 
 
 class TerminalUi:
@@ -276,9 +285,64 @@ class TerminalUi:
             yield lambda name: bar.update(task, advance=1, description=name)
 
 
-def choose_contact(candidates: list[Contact], ask: Asker) -> Contact:
-    """The agent picks the client among the contacts that share a phone."""
+def choose_contact(candidates: list[Contact], ask: Asker, client: str = "") -> Contact:
+    """The agent picks the client among the contacts that share a phone; the one whose name
+    is the client typed comes preselected, so a habitual Enter picks the right one."""
+    from ..domain.names import closest
+
     choices = [(f"{c.name} · {c.email or 'sin correo'} · {c.best_phone} (id {c.id})", c)
                for c in candidates]
-    return ask.select("Ese teléfono es de varios contactos: ¿cuál es el cliente?",
-                                   choices)
+    best = closest(client, [(c.firstname, c.lastname) for c in candidates]) if client else None
+    chosen: Contact = ask.select(
+        "Ese teléfono es de varios contactos: ¿cuál es el cliente?", choices,
+        candidates[best] if best is not None else None,
+        keys=[(str(n),) for n in range(1, min(len(candidates), 9) + 1)])
+    return chosen
+
+
+def answer_with_keys(application: Any, keys: Sequence[Sequence[str]]) -> None:
+    """A questionary list that also answers to keys (each choice's own), at once: the
+    choice is marked answered, as Enter would, so the line left on screen shows it."""
+    from questionary.prompts.common import InquirerControl
+
+    control = next(c for c in application.layout.find_all_controls()
+                   if isinstance(c, InquirerControl))
+    for index, choice_keys in enumerate(keys):
+        for key in choice_keys:
+            def pick(event: Any, index: int = index) -> None:
+                control.pointed_at = index
+                control.is_answered = True
+                event.app.exit(result=control.get_pointed_at().value)
+
+            application.key_bindings.add(key, eager=True)(pick)
+
+
+def reasons_under_the_answer(session: Any) -> None:
+    """Why an answer is refused, drawn right under it, wrapped to the terminal's width and
+    never cut: prompt_toolkit draws it in a one-line toolbar at the bottom of the space it
+    takes (on a terminal with room below the prompt, its last line, 36 rows down).
+
+    The session's layout is public (`Layout.walk`, `ConditionalContainer.content`); its
+    toolbar's place in it is prompt_toolkit 3.0's, which pyproject.toml bounds."""
+    from prompt_toolkit.filters import has_validation_error, to_filter
+    from prompt_toolkit.layout import ConditionalContainer, FormattedTextControl, Window
+
+    def reason() -> Any:
+        import textwrap
+
+        from prompt_toolkit.application import get_app
+
+        error = session.default_buffer.validation_error
+        if not error:
+            return []
+        width = max(20, get_app().output.get_size().columns - 1)
+        lines = textwrap.wrap(f"✗ {error.message}", width, break_on_hyphens=False)
+        return [("class:validation-toolbar", "\n".join(lines))]  # between words
+
+    under = Window(FormattedTextControl(reason), wrap_lines=True, dont_extend_height=True)
+    for container in session.layout.walk():  # the toolbar is shown on this one filter
+        if isinstance(container, ConditionalContainer) and (
+                container.filter is has_validation_error):
+            container.content = under
+    # The answer takes only the lines it needs, so what follows stays right under it.
+    session.layout.current_window.dont_extend_height = to_filter(True)

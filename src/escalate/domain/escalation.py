@@ -196,12 +196,11 @@ class Escalation:
         if not self.email and not self.phone:
             raise Problem("falta el correo o el teléfono del cliente (uno de los dos)",
                           field=CONTACT)
-        size = len(self.content())
-        if size > limits.MAX_TEXT:
+        problem = too_long(len(self.content()))
+        if problem is not None:
             longest = max(("what", "how", "where", "when"),
                           key=lambda f: len(getattr(self, f) or ""))
-            raise Problem(f"la descripción ocupa {_thousands(size)} caracteres y HubSpot "
-                          f"admite {_thousands(limits.MAX_TEXT)}: acórtelo", field=longest)
+            raise Problem(problem, field=longest)
 
     # -- the ticket ---------------------------------------------------------------------
 
@@ -212,18 +211,44 @@ class Escalation:
     def content(self, *, with_creation_date: bool = False) -> str:
         """Ticket description: one labelled section per field, in the guide's order; with
         the creation date at the end where the portal does not let `createdate` be set."""
-        changes = "\n".join(f"- {c.field}: {c.value}" for c in self.changes) or "Ninguno"
-        sections = [
-            ("QUÉ", self.what),
-            ("CÓMO", self.how),
-            ("DÓNDE", self.where),
-            ("CUÁNDO", self.when or "No indicado"),
-            ("CAMBIOS SOLICITADOS", changes),
-            ("CANAL", self.channel.label if self.channel else "No indicado"),
-        ]
-        if with_creation_date:
-            sections.append(("FECHA DE CREACIÓN INDICADA", self.created_at.isoformat()))
-        return "\n\n".join(f"{label}:\n{text}" for label, text in sections)
+        return describe(self.what, self.how, self.where, self.when, self.changes,
+                        self.channel,
+                        self.created_at.isoformat() if with_creation_date else None)
+
+
+def describe(what: str, how: str, where: str, when: str | None, changes: tuple[Change, ...],
+             channel: Channel | None, created: str | None = None) -> str:
+    """The description's text (`Escalation.content`), from its parts."""
+    listed = "\n".join(f"- {c.field}: {c.value}" for c in changes) or "Ninguno"
+    sections = [
+        ("QUÉ", what),
+        ("CÓMO", how),
+        ("DÓNDE", where),
+        ("CUÁNDO", when or "No indicado"),
+        ("CAMBIOS SOLICITADOS", listed),
+        ("CANAL", channel.label if channel else "No indicado"),
+    ]
+    if created is not None:
+        sections.append(("FECHA DE CREACIÓN INDICADA", created))
+    return "\n\n".join(f"{label}:\n{text}" for label, text in sections)
+
+
+def too_long(size: int) -> str | None:
+    """HubSpot's limit on a description (`limits.MAX_TEXT`), said when `size` passes it."""
+    if size <= limits.MAX_TEXT:
+        return None
+    return (f"la descripción ocupa {_thousands(size)} caracteres y HubSpot admite "
+            f"{_thousands(limits.MAX_TEXT)}: acórtelo")
+
+
+def room_problem(texts: Mapping[str, str | None]) -> str | None:
+    """The description's size as far as it is typed (`what`, `how`, `where`, `when`; the
+    rest at its least), so QUÉ or CÓMO is refused at its own field, not at the review."""
+    what, how, where, when = (clean(texts.get(f) or "", multiline=True)
+                              for f in ("what", "how", "where", "when"))
+    size = len(describe(what, how, where, when or None, (), None))
+    problem = too_long(size)
+    return _capital(problem) if problem is not None else None
 
 
 # -- one check per field: the value as stored, or a Problem -------------------------------

@@ -40,3 +40,25 @@ def same_person(typed: str, first: str, last: str) -> bool:
             return False
         free.remove(best)
     return True
+
+
+def spelled_alike(typed: str, first: str, last: str) -> bool:
+    """Whether every word typed is one of the contact's, as is (accents and case aside):
+    a missing surname is fine, a slip in a word is not (`Ana Lopes` for `Ana López`)."""
+    held = words(f"{first} {last}")
+    return bool(held) and all(word in held for word in words(typed))
+
+
+def closest(typed: str, names: list[tuple[str, str]]) -> int | None:
+    """Which of the contacts' (first, last) names is the client typed: the first that is
+    the same person, else the most alike; None when there are none."""
+    if not names:
+        return None
+    for index, (first, last) in enumerate(names):
+        if same_person(typed, first, last):
+            return index
+    from rapidfuzz.fuzz import token_sort_ratio
+
+    said = " ".join(words(typed))
+    return max(range(len(names)),
+               key=lambda i: (token_sort_ratio(said, " ".join(words(" ".join(names[i])))), -i))

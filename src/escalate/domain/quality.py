@@ -157,6 +157,12 @@ def hints(capture: Capture, field: str, rules: Rules | None = None) -> list[str]
     return [i.line for i in quality.items if i.key in wanted and not i.met]
 
 
+def speaks_of_changes(*texts: str) -> bool:
+    """Whether the case speaks of an endoso or of a change of the client's data (the
+    guide's rule B.a): then the data to change is asked for, and only then."""
+    return _has(_words(" ".join(texts)), ENDOSO)
+
+
 def item_verdicts(capture: Capture, rules: Rules | None = None) -> dict[str, bool]:
     """Each item met or not (what the labelled set is compared with)."""
     return {key: met for key, (met, _, _) in _verdicts(capture, rules or Rules()).items()}

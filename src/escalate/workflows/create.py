@@ -22,7 +22,7 @@ from ..errors import Unreachable
 from ..outbox import Entry
 from .entries import new_entry, send_later
 from .files import LocalFile
-from .lookup import Prepared, prepare
+from .lookup import Known, Prepared, prepare
 from .ticket import CreateResult
 from .ui import Ui
 
@@ -65,7 +65,7 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
 
 def read_before_sending(escalation: Escalation, files: list[LocalFile], where: Surroundings,
                         *, warn: Callable[[str], None] | None = None,
-                        replaces: str | None = None) -> Prepared:
+                        replaces: str | None = None, known: Known | None = None) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
     the reads and the create later.
@@ -78,7 +78,7 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
     try:
         _, prepared = gateway.together(
             lambda: _ready_to_send(where),
-            lambda: prepare(gateway, settings, escalation, now=now, warn=warn))
+            lambda: prepare(gateway, settings, escalation, now=now, warn=warn, known=known))
         return prepared
     except Unreachable as exc:
         entry = create_entry(escalation, files)

@@ -27,6 +27,16 @@ class ContactLookup:
 
 
 @dataclass
+class Known:
+    """What was read while the agent typed (the CLI's lookahead), taken by `prepare` instead
+    of asking HubSpot again: each piece only when read for the values being sent."""
+
+    portal: Portal | None = None
+    lookup: ContactLookup | None = None
+    searched: list[Ticket] | None = None  # the tickets carrying the policy
+
+
+@dataclass
 class Prepared:
     """Everything read before anything is written: what the review shows."""
 
@@ -55,21 +65,26 @@ def names_match(escalation: Escalation, contact: Contact) -> bool:
 
 
 def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now: datetime,
-            warn: Callable[[str], None] | None = None) -> Prepared:
+            warn: Callable[[str], None] | None = None, known: Known | None = None) -> Prepared:
     """Read the portal, the contact and the open tickets of the policy, all at once.
 
     The three reads are independent (the duplicate search needs only the policy), so they
-    run together; a warm run costs the contact lookup and one search.
+    run together; a warm run costs the contact lookup and one search. What `known` holds
+    was read already and is not asked for again.
     """
+    known = known or Known()
+
     def search() -> list[Ticket] | EscalateError:
+        if known.searched is not None:
+            return known.searched
         try:
-            return policy_tickets(gateway, escalation)
+            return policy_tickets(gateway, escalation.policy)
         except EscalateError as exc:  # a portal before `setup` is named by the portal check
             return exc
 
     portal, lookup, tickets = gateway.together(
-        lambda: load_portal(gateway, settings, now=now, warn=warn),
-        lambda: lookup_contact(gateway, escalation),
+        lambda: known.portal or load_portal(gateway, settings, now=now, warn=warn),
+        lambda: known.lookup or lookup_contact(gateway, escalation),
         search)
     portal.require_tool_properties()
     if isinstance(tickets, EscalateError):
@@ -109,10 +124,15 @@ def ambiguous(escalation: Escalation, candidates: list[Contact]) -> Refused:
 
 def lookup_contact(gateway: Gateway, escalation: Escalation) -> ContactLookup:
     """The client's contact by exact email and/or phone; ambiguity is never guessed."""
-    by_email = gateway.contact_by_email(escalation.email) if escalation.email else None
+    return contact_by(gateway, escalation.email, escalation.phone)
+
+
+def contact_by(gateway: Gateway, email: str | None, phone: str | None) -> ContactLookup:
+    """The contact of a normalised email and/or phone (E.164), as `lookup_contact`."""
+    by_email = gateway.contact_by_email(email) if email else None
     by_phone: list[Contact] = []
-    if escalation.phone and (by_email is None or escalation.email):
-        by_phone = gateway.contacts_by_phone(national_digits(escalation.phone), escalation.phone)
+    if phone and (by_email is None or email):
+        by_phone = gateway.contacts_by_phone(national_digits(phone), phone)
     if by_email is not None:
         if by_phone and by_email.id not in {c.id for c in by_phone}:
             return ContactLookup(problem=Refused(
@@ -122,7 +142,7 @@ def lookup_contact(gateway: Gateway, escalation: Escalation) -> ContactLookup:
                 hint="Verifique los datos con el cliente y use solo el correcto."))
         return ContactLookup(contact=by_email)
     if not by_phone:
-        keys = " ni ".join(k for k in (escalation.email, escalation.phone) if k)
+        keys = " ni ".join(k for k in (email, phone) if k)
         return ContactLookup(problem=NotFound(
             f"No hay ningún contacto en HubSpot con {keys}.",
             hint="Verifique el dato o cree primero el contacto en HubSpot."))
@@ -144,10 +164,10 @@ def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
     return chosen
 
 
-def policy_tickets(gateway: Gateway, escalation: Escalation) -> list[Ticket]:
+def policy_tickets(gateway: Gateway, policy: str) -> list[Ticket]:
     """Tickets carrying the policy (one search request, needing nothing but the policy)."""
     groups = [{"filters": [
-        {"propertyName": "escalate_policy", "operator": "EQ", "value": escalation.policy},
+        {"propertyName": "escalate_policy", "operator": "EQ", "value": policy},
     ]}]
     found = []
     for ticket, _total in gateway.search_tickets(groups):
@@ -182,5 +202,5 @@ def confirmed_duplicates(gateway: Gateway, searched: list[Ticket], portal: Porta
 
 def find_duplicates(gateway: Gateway, portal: Portal, escalation: Escalation) -> list[Ticket]:
     """Open tickets of the pipeline with the same policy, other than this escalation's."""
-    return confirmed_duplicates(gateway, policy_tickets(gateway, escalation), portal,
+    return confirmed_duplicates(gateway, policy_tickets(gateway, escalation.policy), portal,
                                 escalation)
