@@ -43,14 +43,31 @@ def sent(t: Any, sandbox: Sandbox) -> Any:
     return ticket
 
 
-def rest_of_form(t: Any, *, where: str = "Portal web de agentes") -> None:
-    """QUÉ to the review, one Enter each: nothing in the text speaks of a change of data."""
-    t.answer("QUÉ pasa", "No carga la póliza" + ENTER)
-    t.answer("CÓMO pasó", "Pólizas > Ver" + ENTER)
+def from_how(t: Any, *, how: str = "Pólizas > Ver", where: str = "Web",
+             review: str | None = ENTER) -> None:
+    """CÓMO to the review, one Enter each (nothing in the text speaks of a change of data),
+    then `review` sent at the review (None: stop before it)."""
+    t.answer("CÓMO pasó", how + ENTER)
     t.answer("DÓNDE", where + ENTER)
     t.answer("CUÁNDO", ENTER)
     t.answer("canal", ENTER)
     t.answer("Adjuntos", ENTER)
+    if review is not None:
+        t.answer("Qué hacemos", review)
+
+
+def start_form(t: Any, policy: str, client: str, contact: str, priority: str = "2") -> None:
+    """The first four answers (the priority by its key: 2 is ALTA)."""
+    t.answer("Número de póliza", policy + ENTER)
+    t.answer("Nombre completo", client + ENTER)
+    t.answer("Correo o teléfono", contact + ENTER)
+    t.answer("primera que aplique", priority)
+
+
+def rest_of_form(t: Any) -> None:
+    """QUÉ to the review."""
+    t.answer("QUÉ pasa", "No carga la póliza" + ENTER)
+    from_how(t, review=None)
 
 
 # -- 1. the right client ------------------------------------------------------------------
@@ -60,18 +77,10 @@ def rest_of_form(t: Any, *, where: str = "Portal web de agentes") -> None:
 def test_a_shared_phone_asks_next_with_the_client_named_preselected(
         term: Any, sandbox: Sandbox, client: str, email: str):  # noqa: F811 (the fixture)
     t = term(command="crear")
-    t.answer("Número de póliza", "POL-90" + ENTER)
-    t.answer("Nombre completo", client + ENTER)
-    t.answer("Correo o teléfono", "222 555 0101" + ENTER)
-    t.answer("primera que aplique", "3")  # MEDIA
+    start_form(t, "POL-90", client, "222 555 0101", "3")  # MEDIA
     shown = t.answer("varios contactos", ENTER)  # the habitual Enter: the one named
     assert "QUÉ pasa" not in shown  # the chooser comes before the next question
-    t.answer("QUÉ pasa", "No carga la póliza" + ENTER)
-    t.answer("CÓMO pasó", "Pólizas > Ver" + ENTER)
-    t.answer("DÓNDE", "Web" + ENTER)
-    t.answer("CUÁNDO", ENTER)
-    t.answer("canal", ENTER)
-    review = t.answer("Adjuntos", ENTER)
+    rest_of_form(t)
     review = t.answer("Qué hacemos", ENTER)
     assert "¿Mismo cliente?" not in review
     ticket = sent(t, sandbox)
@@ -82,21 +91,13 @@ def test_a_shared_phone_asks_next_with_the_client_named_preselected(
 def test_an_unknown_email_is_said_at_its_field_and_asked_again_before_the_description(
         term: Any, sandbox: Sandbox):  # noqa: F811 (the fixture)
     t = term(command="crear")
-    t.answer("Número de póliza", "POL-91" + ENTER)
-    t.answer("Nombre completo", "Ana López" + ENTER)
-    t.answer("Correo o teléfono", "ana.lopes@example.com" + ENTER)  # one letter off
-    t.answer("primera que aplique", "2")
+    start_form(t, "POL-91", "Ana López", "ana.lopes@example.com", "2")  # one letter off
     said = t.answer("Correo o teléfono", CLEAR_LINE + "ana.lopez@example.com" + ENTER)
     assert "No hay ningún contacto en HubSpot con ana.lopes@example.com" in said
     assert "QUÉ pasa" not in said  # said while the client is still on the line
     assert "✓ Contacto: Ana López" in t.wait("QUÉ pasa")
     t.child.send("No carga la póliza" + ENTER)
-    t.answer("CÓMO pasó", "Pólizas > Ver" + ENTER)
-    t.answer("DÓNDE", "Web" + ENTER)
-    t.answer("CUÁNDO", ENTER)
-    t.answer("canal", ENTER)
-    t.answer("Adjuntos", ENTER)
-    t.answer("Qué hacemos", ENTER)
+    from_how(t)
     ticket = sent(t, sandbox)
     assert contact_of(sandbox, ticket.id) == "ana.lopez@example.com"
 
@@ -104,19 +105,12 @@ def test_an_unknown_email_is_said_at_its_field_and_asked_again_before_the_descri
 def test_a_near_miss_spelling_asks_which_name_goes_on_the_ticket(
         term: Any, sandbox: Sandbox):  # noqa: F811 (the fixture)
     t = term(command="crear")
-    t.answer("Número de póliza", "POL-92" + ENTER)
-    t.answer("Nombre completo", "Ana Lopes" + ENTER)
-    t.answer("Correo o teléfono", "ana.lopez@example.com" + ENTER)
-    t.answer("primera que aplique", "2")
-    asked = t.answer("Con qué nombre va el ticket", ENTER)  # default: HubSpot's
-    assert "Ana López (como está en HubSpot)" in t.wait("QUÉ pasa") or "Ana López" in asked
-    t.child.send("No carga la póliza" + ENTER)
-    t.answer("CÓMO pasó", "Pólizas > Ver" + ENTER)
-    t.answer("DÓNDE", "Web" + ENTER)
-    t.answer("CUÁNDO", ENTER)
-    t.answer("canal", ENTER)
-    t.answer("Adjuntos", ENTER)
-    t.answer("Qué hacemos", ENTER)
+    start_form(t, "POL-92", "Ana Lopes", "ana.lopez@example.com", "2")
+    t.wait("Con qué nombre va el ticket")
+    assert "Ana López (como está en HubSpot)" in t.wait("como lo escribió")
+    t.child.send(ENTER)  # the default: HubSpot's
+    t.answer("QUÉ pasa", "No carga la póliza" + ENTER)
+    from_how(t)
     ticket = sent(t, sandbox)
     assert ticket.properties["subject"] == "POL-92 - Ana López"
 
@@ -124,17 +118,10 @@ def test_a_near_miss_spelling_asks_which_name_goes_on_the_ticket(
 def test_a_name_mismatch_makes_change_the_contact_the_default_never_send(
         term: Any, sandbox: Sandbox):  # noqa: F811 (the fixture)
     t = term(command="crear")
-    t.answer("Número de póliza", "POL-93" + ENTER)
-    t.answer("Nombre completo", "Pedro Páramo" + ENTER)
-    t.answer("Correo o teléfono", "ana.lopez@example.com" + ENTER)
-    t.answer("primera que aplique", "2")
+    start_form(t, "POL-93", "Pedro Páramo", "ana.lopez@example.com", "2")
     assert "En HubSpot se llama «Ana López»" in t.wait("QUÉ pasa")
     t.child.send("No carga la póliza" + ENTER)
-    t.answer("CÓMO pasó", "Pólizas > Ver" + ENTER)
-    t.answer("DÓNDE", "Web" + ENTER)
-    t.answer("CUÁNDO", ENTER)
-    t.answer("canal", ENTER)
-    t.answer("Adjuntos", ENTER)
+    from_how(t, review=None)
     t.wait("Qué hacemos")
     t.wait("Cancelar")
     pointed = [row for row in t.screen() if "»" in row][-1]
@@ -160,12 +147,7 @@ def test_a_description_past_hubspots_limit_is_refused_at_que_and_one_key_clears_
     t.child.send(PASTE_START + pasted + PASTE_END + ENTER)
     t.child.expect("HubSpot admite 65.536", timeout=30)
     t.child.send(CLEAR_LINE + "No carga la póliza" + ENTER)  # Ctrl-U: the whole paste goes
-    t.answer("CÓMO pasó", "Pólizas > Ver" + ENTER)
-    t.answer("DÓNDE", "Web" + ENTER)
-    t.answer("CUÁNDO", ENTER)
-    t.answer("canal", ENTER)
-    t.answer("Adjuntos", ENTER)
-    t.answer("Qué hacemos", ENTER)
+    from_how(t)
     ticket = sent(t, sandbox)
     assert ticket.properties["content"].startswith("QUÉ:\nNo carga la póliza\n\nCÓMO:")
 
@@ -248,12 +230,7 @@ def test_a_multi_line_answer_is_pasted_or_made_with_alt_enter(
     t = term("--poliza", "POL-96", "--cliente", "Ana López", "--correo",
              "ana.lopez@example.com", "--prioridad", "baja", command="crear")
     t.answer("QUÉ pasa", "Primera línea" + "\x1b\r" + "segunda línea" + ENTER)
-    t.answer("CÓMO pasó", PASTE_START + "Paso 1\nPaso 2" + PASTE_END + ENTER)
-    t.answer("DÓNDE", "Web" + ENTER)
-    t.answer("CUÁNDO", ENTER)
-    t.answer("canal", ENTER)
-    t.answer("Adjuntos", ENTER)
-    t.answer("Qué hacemos", ENTER)
+    from_how(t, how=PASTE_START + "Paso 1\nPaso 2" + PASTE_END)
     ticket = sent(t, sandbox)
     assert ("QUÉ:\nPrimera línea\nsegunda línea\n\nCÓMO:\nPaso 1\nPaso 2\n\nDÓNDE:"
             in ticket.properties["content"])
