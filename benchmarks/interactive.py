@@ -4,7 +4,8 @@
 
 Drives the installed `escalate crear` through a pseudo-terminal (pexpect) against a local
 sandbox, as an agent types: each answer after its question is on screen, with a pause for
-the typing itself (a person's pace, 0.08 s a character, at most 4 s an answer). The tool's
+the typing itself (a person's pace, 0.08 s a character, at most 4 s an answer) and, at a
+list, for reading it (0.8 s). The tool's
 own time is what the agent waits for it: from the command to its first question, from each
 answer's last key to the next question, and from «Enviar» to the ticket's URL; the pauses
 are the agent's, so work that overlaps the typing (the reads while the agent types) costs
@@ -28,6 +29,8 @@ import harness
 ENTER = "\r"
 PACE = 0.08  # seconds a character, typing
 MOST = 4.0  # seconds an answer takes at most to type (a paste, past that)
+READ = 0.8  # seconds to read a list before choosing
+LISTS = ("primera que aplique", "canal", "Qué hacemos")
 # (the question, the content typed, the keys besides it): a clean ALTA escalation.
 STEPS = [
     ("Número de póliza", "POL-2044", ENTER),
@@ -65,7 +68,8 @@ def one_run(env: dict[str, str], policy: str) -> tuple[float, str]:
         own += time.perf_counter() - since
         received.append(child.before + child.after)
         typed = content.replace("POL-2044", policy)
-        time.sleep(min(MOST, PACE * (len(typed) + len(keys))))  # the agent's, not the tool's
+        pause = min(MOST, PACE * (len(typed) + len(keys))) + (READ if prompt in LISTS else 0)
+        time.sleep(pause)  # the agent's, not the tool's
         child.send(typed + keys)
         since = time.perf_counter()
     child.expect(r"https://\S+/ticket/\d+")
