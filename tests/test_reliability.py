@@ -559,6 +559,98 @@ def test_a_long_command_meeting_a_429_now_and_then_is_not_given_up_for_its_lengt
     assert fake.now - 1000.0 > 600
 
 
+TEN_SECONDLY_BODY = {"status": "error", "errorType": "RATE_LIMIT",
+                     "message": "You have reached your ten_secondly_rolling limit.",
+                     "policyName": "TEN_SECONDLY_ROLLING"}
+SECONDLY_BODY = {"status": "error", "errorType": "RATE_LIMIT",
+                 "message": "You have reached your secondly limit.", "policyName": "SECONDLY"}
+WINDOW_HEADERS = {"X-HubSpot-RateLimit-Max": "100", "X-HubSpot-RateLimit-Remaining": "0",
+                  "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+
+
+def test_a_job_meeting_a_429_every_few_seconds_but_advancing_never_fails():
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(busy_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    answered = 0
+
+    def request() -> str:
+        if fake.now % 5 < 2:  # two seconds of every five the account's window is full
+            raise _api_error(429, TEN_SECONDLY_BODY, WINDOW_HEADERS)
+        return "ok"
+
+    while fake.now - 1000.0 < 1800:  # half an hour of work, a request every second
+        assert policy.run(request, idempotent=True, is_api_error=is_api_error,
+                          translate=translate) == "ok"
+        answered += 1
+        fake.now += 1
+    assert answered > 300
+
+
+def test_a_job_without_progress_fails_at_the_budget():
+    from escalate.errors import RateLimited
+
+    fake = FakeTime()
+    calls = attempts_until_given_up(
+        fake, lambda: _api_error(429, TEN_SECONDLY_BODY, WINDOW_HEADERS), RateLimited,
+        answer_seconds=0.1, busy_seconds=60)
+    # Waits of a tenth of the window, doubling to the whole of it, until one more would pass
+    # the budget: given up between 50 and 60 s after the first 429, never later.
+    assert 50 <= fake.now - 1000.0 <= 60 + calls * 0.1
+    assert fake.slept <= 60
+
+
+@pytest.mark.parametrize("headers", [
+    WINDOW_HEADERS,  # the window's headers, Remaining 0 (what the sandbox sent before)
+    {**WINDOW_HEADERS, "X-HubSpot-RateLimit-Remaining": "37"},  # the window as it stands
+    {},  # no rate-limit header at all
+], ids=["window-0", "window-37", "none"])
+def test_a_search_429_waits_for_the_search_second_whatever_its_headers(
+        headers: dict[str, str]):
+    from escalate.gateway.errors import translate
+    from escalate.gateway.transport import RetryPolicy
+
+    policy = RetryPolicy()
+    for attempt in range(4):
+        limited = _api_error(429, SECONDLY_BODY, headers)
+        wait = policy._rate_limit_wait(limited, translate(limited), attempt)
+        assert 0.2 <= wait <= 0.6  # a fifth of a second to three: never the 10-s window
+
+
+def test_ten_secondly_rolling_is_matched_whole_not_by_the_word_secondly():
+    from escalate.gateway.errors import translate
+    from escalate.gateway.transport import RetryPolicy
+
+    policy = RetryPolicy()
+    rolling = _api_error(429, TEN_SECONDLY_BODY, {})
+    waits = [policy._rate_limit_wait(rolling, translate(rolling), attempt)
+             for attempt in range(6)]
+    assert 0.5 <= waits[0] <= 1.5  # a tenth of the window, jittered
+    assert all(w <= 10 for w in waits) and max(waits) >= 4  # doubling, never past the window
+    other = _api_error(429, {**SECONDLY_BODY, "policyName": "DAILY_SECONDLY_X"}, {})
+    assert policy._rate_limit_wait(other, translate(other), 5) >= 4  # backoff, not a second
+
+
+def test_the_pool_holds_searches_a_moment_after_a_search_429_and_everything_while_full():
+    from escalate.gateway.transport import PacedPoolManager
+
+    pool = PacedPoolManager()
+    sent = pool._pace(is_search=True)
+    pool._note_limits({**WINDOW_HEADERS, "X-HubSpot-RateLimit-Remaining": "37"}, sent, True,
+                      policy="SECONDLY")
+    import time as clock
+
+    now = clock.monotonic()
+    assert 0 < pool._search_wait(now) <= 0.6  # searches wait a moment
+    assert pool._window_wait(now) == 0  # the account's window has room: nothing else waits
+    pool._note_limits(WINDOW_HEADERS, pool._pace(is_search=False), False,
+                      policy="TEN_SECONDLY_ROLLING")
+    held = pool._window_wait(clock.monotonic())
+    assert 0 < held <= 3  # full of others' requests: tried again soon, not in 10 s
+
+
 def test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up():
     from urllib3.exceptions import NewConnectionError
 

@@ -152,7 +152,7 @@ def test_pacing_follows_hubspots_rate_limit_headers():
 
     pool = PacedPoolManager()
     assert pool.searches_per_second == SEARCHES_PER_SECOND == 5
-    first, _ = pool._pace(is_search=True)
+    first = pool._pace(is_search=True)
     pool._note_limits({"X-HubSpot-RateLimit-Secondly": "3",
                        "X-HubSpot-RateLimit-Remaining": "40",
                        "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}, first, True)

@@ -63,8 +63,6 @@ class SandboxApp:
             if fault is not None and fault.status is not None and fault.after_commit:
                 return self._fault_answer(fault)  # done, but the answer is lost
         except HubSpotError as exc:
-            if exc.status == 429:
-                headers = control.rejected()
             return json_response(exc.body(), exc.status, {**headers, **exc.headers})
         except Exception:  # a sandbox bug: say so on stderr, answer as HubSpot's 500 would
             traceback.print_exc()
