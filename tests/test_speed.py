@@ -134,7 +134,7 @@ def test_batch_reads_go_out_while_the_search_still_pages(sandbox: Sandbox):
     hubspot = gateway(sandbox)
     groups = [{"filters": [{"propertyName": "hs_ticket_priority", "operator": "EQ",
                             "value": "HIGH"}]}]
-    tickets = (t for page, _ in hubspot.ticket_pages(groups) for t in page)
+    tickets = (t for page in hubspot.ticket_pages(groups) for t in page.items)
     rows = list(hubspot.with_contacts(tickets, lambda t: t.id, chunk=100))
     assert len(rows) == 600 and all(contact is not None for _, contact in rows)
     assert [t.subject for t, _ in rows] == [f"P{i}" for i in range(600)]

@@ -9,7 +9,6 @@ attributes, so no API package is imported just for its exception class.
 from __future__ import annotations
 
 import json
-import queue
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +38,6 @@ from ..errors import (
     EscalateError,
     InvalidProperty,
     NotFound,
-    Refused,
     UniqueConflict,
 )
 from . import limits, paths
@@ -62,6 +60,7 @@ from .shapes import (
 )
 from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
+from .windows import Page, WindowedSearch
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -73,12 +72,10 @@ B = TypeVar("B")
 C = TypeVar("C")
 D = TypeVar("D")
 
-PAGES_AHEAD = 2  # search pages fetched ahead of their consumer
 READS_IN_FLIGHT = 4  # association + contact batch reads running beside the search
 TICKET_PROPERTIES = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
                      "createdate", "closed_date", "escalate_policy", "escalate_id",
                      "escalate_last_client_update"]
-BY_CREATE_DATE = [{"propertyName": "createdate", "direction": "ASCENDING"}]
 
 
 class Gateway(TeamCalls, HistoryCalls):
@@ -381,105 +378,31 @@ class Gateway(TeamCalls, HistoryCalls):
         return ticket_from_json(updated)
 
     def search_tickets(self, filter_groups: list[dict[str, Any]], *,
-                       sorts: list[dict[str, str]] | None = None,
                        properties: list[str] | None = None) -> Iterator[tuple[Ticket, int]]:
-        """Every ticket matching, page by page (200 each), with the first query's total.
-
-        Sorted by create date unless `sorts` says otherwise; then past HubSpot's 10,000
-        results the query restarts after the last create date seen (keyset paging), and
-        the tickets already seen at that very date are dropped."""
-        for page, total in self._search_pages(filter_groups, sorts, properties):
-            for ticket in page:
-                yield ticket, total
+        """Every ticket matching, in create-date order, with the first query's total."""
+        for page in self.ticket_pages(filter_groups, properties=properties):
+            for ticket in page.items:
+                yield ticket, page.total
 
     def ticket_pages(self, filter_groups: list[dict[str, Any]], *,
-                     sorts: list[dict[str, str]] | None = None,
-                     properties: list[str] | None = None,
-                     ahead: int = PAGES_AHEAD) -> Iterator[tuple[list[Ticket], int]]:
-        """Like `search_tickets`, a page (list of tickets) at a time, with the searches
-        running in a background thread up to `ahead` pages before their consumer: the
-        consumer's own requests (batch reads) go out while the search still pages.
-        Closing the iterator early stops the searching."""
-        pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, ahead))
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for item in self._search_pages(filter_groups, sorts, properties):
-                    while not stop.is_set():
-                        try:
-                            pages.put(("page", item), timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                outcome: tuple[str, Any] = ("end", None)
-            except BaseException as exc:  # handed to the consumer's thread
-                outcome = ("error", exc)
-            while not stop.is_set():
-                try:
-                    pages.put(outcome, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-        worker = threading.Thread(target=produce, name="escalate-search", daemon=True)
-        worker.start()
+                     properties: list[str] | None = None, since_ms: int | None = None,
+                     until_ms: int | None = None) -> Iterator[Page[Ticket]]:
+        """Every ticket matching (created in [since_ms, until_ms) when given), a page at a
+        time as the searches answer, each page with the floor of the create dates still to
+        come (`windows.Page`). The searches run in background threads, by create-date
+        windows at once (`windows.WindowedSearch`), so the consumer's own requests (batch
+        reads) go out while the search still pages; past HubSpot's 10,000 results a window
+        restarts after the last create date seen. Closing the iterator stops the searching."""
+        search = WindowedSearch(
+            lambda body: self._raw("POST", paths.search("tickets"), body=body), filter_groups,
+            key="createdate", key_of=_created_ms, properties=properties or TICKET_PROPERTIES,
+            lo=since_ms, hi=until_ms)
+        pages = search.pages()
         try:
-            while True:
-                kind, value = pages.get()
-                if kind == "page":
-                    yield value
-                elif kind == "error":
-                    raise value
-                else:
-                    return
+            for page in pages:
+                yield Page([ticket_from_json(t) for t in page.items], page.total, page.floor)
         finally:
-            stop.set()
-
-    def _search_pages(self, filter_groups: list[dict[str, Any]],
-                      sorts: list[dict[str, str]] | None,
-                      properties: list[str] | None) -> Iterator[tuple[list[Ticket], int]]:
-        order = BY_CREATE_DATE if sorts is None else sorts
-        keyset = order == BY_CREATE_DATE
-        total: int | None = None
-        floor: int | None = None  # restart point: the create date (ms) of the last seen
-        last_ms: int | None = None
-        at_last: set[str] = set()  # ids seen at exactly `last_ms`
-        after: str | None = None
-        while True:
-            groups = filter_groups if floor is None else _from_date(filter_groups, floor)
-            request: dict[str, Any] = {"filterGroups": groups,
-                                       "properties": properties or TICKET_PROPERTIES,
-                                       "limit": limits.SEARCH_PAGE, "sorts": order}
-            if after:
-                request["after"] = after
-            data = self._raw("POST", paths.search("tickets"), body=request)
-            if total is None:
-                total = int(data.get("total") or 0)
-            page: list[Ticket] = []
-            for found in data.get("results") or []:
-                ticket = ticket_from_json(found)
-                created = _ms(ticket.properties.get("createdate"))
-                if floor is not None and created == floor and ticket.id in at_last:
-                    continue  # seen before the restart
-                if created != last_ms:
-                    last_ms, at_last = created, set()
-                at_last.add(ticket.id)
-                page.append(ticket)
-            yield page, total
-            after = next_after(data)
-            if not after:
-                return
-            if int(after) + limits.SEARCH_PAGE > limits.SEARCH_RESULTS_CAP:
-                if not keyset or last_ms is None:
-                    return
-                if last_ms == floor and not page:
-                    cap = f"{limits.SEARCH_RESULTS_CAP:,}".replace(",", ".")
-                    raise Refused(f"Más de {cap} tickets con la misma fecha de creación: "
-                                  "HubSpot no permite recorrerlos.")
-                floor, after = last_ms, None
+            pages.close()
 
     def pipelined(self, items: Iterable[T], work: Callable[[list[T]], list[R]], *,
                   chunk: int = OBJECT_BATCH,
@@ -655,14 +578,7 @@ def _names_escalate_id(refused: EscalateError) -> bool:
     return False
 
 
-def _from_date(groups: list[dict[str, Any]], floor: int) -> list[dict[str, Any]]:
-    """The same filter groups, each also requiring a create date at or after `floor`."""
-    since = {"propertyName": "createdate", "operator": "GTE", "value": str(floor)}
-    if not groups:
-        return [{"filters": [since]}]
-    return [{**g, "filters": [*(g.get("filters") or []), since]} for g in groups]
-
-
-def _ms(value: str | None) -> int | None:
-    moment = parse_time(value)
+def _created_ms(found: dict[str, Any]) -> int | None:
+    """A search result's create date, in epoch milliseconds (the windows' key)."""
+    moment = parse_time((found.get("properties") or {}).get("createdate"))
     return int(epoch_ms(moment)) if moment is not None else None

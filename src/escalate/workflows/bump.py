@@ -97,7 +97,7 @@ def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: P
          "value": epoch_ms(now - timedelta(hours=shortest))},
     ]
     pages = gateway.ticket_pages([{"filters": filters}], properties=["createdate"])
-    ids = (t.id for page, _total in pages for t in page)
+    ids = (t.id for page in pages for t in page.items)
     for chunk in gateway.tickets_with_history(ids, READ, [PRIORITY]):
         for item in chunk:
             result.checked += 1

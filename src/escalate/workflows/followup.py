@@ -205,8 +205,8 @@ def candidate_tickets(gateway: Gateway, portal: Portal, clock: Clock, now: datet
     pages = gateway.ticket_pages(candidate_groups(portal, clock, now, agent),
                                  properties=candidate_properties(portal))
     seen: set[str] = set()
-    for page, _total in pages:
-        for ticket in page:
+    for page in pages:
+        for ticket in page.items:
             if ticket.id not in seen:
                 seen.add(ticket.id)
                 yield ticket
