@@ -87,7 +87,8 @@ class Gateway(TeamCalls, HistoryCalls):
         self.base_url = base_url
         self.retry = retry or RetryPolicy()
         self.timeout = (min(10.0, timeout), timeout)
-        self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=10,
+        # Connections kept per host: the search windows and the reads beside them at once.
+        self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=24,
                                      retries=False)
         self._token = token
         from hubspot import HubSpot  # ≈0.1 s: only commands that reach HubSpot pay it
@@ -139,6 +140,18 @@ class Gateway(TeamCalls, HistoryCalls):
         raise EscalateError(f"{type(exc).__name__}: {shown}") from None
 
     # -- concurrency ----------------------------------------------------------------------
+
+    def eta(self, *, results_left: int, reads_per_result: float = 0.0) -> float:
+        """Seconds the rest of a search-bound job takes at HubSpot's pace: its search pages
+        at the search limit, and every request (pages and the reads per result) at the
+        account's, once HubSpot said it."""
+        searches = -(-max(0, results_left) // limits.SEARCH_PAGE)
+        per_second, requests_per_second = self.pool.pace()
+        seconds = searches / per_second
+        if requests_per_second:
+            requests = searches + results_left * reads_per_result
+            seconds = max(seconds, requests / requests_per_second)
+        return seconds
 
     @overload
     def together(self, a: Callable[[], A], b: Callable[[], B], /) -> tuple[A, B]: ...

@@ -74,6 +74,13 @@ class PacedPoolManager(urllib3.PoolManager):
         self._in_flight: set[int] = set()  # sequences sent and not yet answered
         self.limited = 0  # 429s answered to this pool
 
+    def pace(self) -> tuple[float, float | None]:
+        """Searches a second, and requests a second once HubSpot told its window (None
+        before: no limit seen)."""
+        with self._lock:
+            return (self.searches_per_second / (SEARCH_SECOND + self.search_margin),
+                    self._max / self._interval if self._max else None)
+
     def urlopen(  # type: ignore[override]  # same call, narrower spelling
             self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
         path = urlsplit(url).path
