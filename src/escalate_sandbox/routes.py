@@ -105,6 +105,7 @@ ROUTES: tuple[Route, ...] = (
     *both("POST", crm("objects", f"{KIND}/batch/read"), objects.batch_read, READ),
     *both("POST", crm("objects", f"{KIND}/batch/create"), objects.batch_create, WRITE),
     *both("POST", crm("objects", f"{KIND}/batch/update"), objects.batch_update, WRITE),
+    *both("POST", crm("objects", f"{KIND}/batch/archive"), objects.batch_archive, WRITE),
     *both("GET", crm("objects", OBJ), objects.get, READ),
     *both("PATCH", crm("objects", OBJ), objects.update, WRITE),
     *both("DELETE", crm("objects", OBJ), objects.archive, WRITE),

@@ -75,16 +75,8 @@ def followup(
                                                        and not everyone and not agent_email))
     ui = TerminalUi(env, False)
     if tasks:
-        from ..workflows.tasks import sync_call_tasks
-
-        done = sync_call_tasks(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
-                               policy=policy, whose=whose)
-        if as_json:
-            env.out(json.dumps(done.as_json(), ensure_ascii=False, indent=2))
-        else:
-            env.out(f"Tareas de llamada: {done.count('created')} creada(s), "
-                    f"{done.count('completed')} completada(s), "
-                    f"{done.count('unchanged')} sin cambios.")
+        _sync_tasks(env, gateway, hours=hours, only=only, ui=ui, policy=policy, whose=whose,
+                    as_json=as_json)
         return
     from ..workflows.followup import followup as run_followup
 
@@ -95,6 +87,37 @@ def followup(
         _write_data(env, gateway, listing, as_json=as_json)
     else:
         _show_table(env, listing, team=whose.agent is None)
+
+
+def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> None:
+    """`--tareas`: the tasks made and completed, with a progress bar meanwhile; a Ctrl-C
+    says what was done so far (nothing is left half-written: a rerun finishes the job)."""
+    import typer
+
+    from ..workflows.tasks import TaskReport, sync_call_tasks
+    from .progress import bar
+
+    done = TaskReport()
+    try:
+        with bar(env, "Revisando llamadas") as advance:
+            sync_call_tasks(gateway, env.settings, now=env.now(), report=done,
+                            progress=lambda read, total: advance(
+                                read, total, gateway.eta(results_left=total - read)),
+                            **options)
+    except KeyboardInterrupt:
+        env.err.print(f"Interrumpido: {_tasks_said(done)} hasta ahora; nada quedó a medias. "
+                      "Vuelva a ejecutar el mismo comando para terminar.")
+        env.interrupt_told = True
+        raise typer.Exit(130) from None
+    if as_json:
+        env.out(json.dumps(done.as_json(), ensure_ascii=False, indent=2))
+    else:
+        env.out(f"Tareas de llamada: {_tasks_said(done)}, "
+                f"{done.count('unchanged')} sin cambios.")
+
+
+def _tasks_said(done: Any) -> str:
+    return (f"{done.count('created')} creada(s), {done.count('completed')} completada(s)")
 
 
 def _clashes(*, hours: float | None, mine: bool, everyone: bool, agent: str | None,

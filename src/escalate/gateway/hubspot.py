@@ -418,38 +418,16 @@ class Gateway(TeamCalls, HistoryCalls):
             pages.close()
 
     def pipelined(self, items: Iterable[T], work: Callable[[list[T]], list[R]], *,
-                  chunk: int = OBJECT_BATCH,
-                  in_flight: int = READS_IN_FLIGHT) -> Iterator[R]:
+                  chunk: int = OBJECT_BATCH, in_flight: int = READS_IN_FLIGHT,
+                  stop: threading.Event | None = None) -> Iterator[R]:
         """`work` on every `chunk` items as they come, up to `in_flight` chunks at once on
         the shared pool; its results in the items' order.
 
         With a stream such as `ticket_pages`, each chunk's requests (batch reads) go out
         while the search is still paging; nothing waits for the whole list."""
         for results in in_flight_chunks(items, work, chunk=chunk, in_flight=in_flight,
-                                        thread_name="escalate-reads"):
+                                        thread_name="escalate-reads", stop=stop):
             yield from results
-
-    def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
-                      chunk: int = ASSOCIATION_BATCH,
-                      in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
-        """Each item with its ticket's first contact, in the order given: per `chunk` items
-        (up to 1,000) one association batch read, then the contacts not read before, 100 per
-        read;
-        pipelined (see `pipelined`), so few requests count against the account's limit."""
-        known: dict[str, Contact | None] = {}
-        lock = threading.Lock()
-
-        def resolve(batch: list[T]) -> list[tuple[T, Contact | None]]:
-            links = self.ticket_contact_ids((ticket_id(i) for i in batch), chunk=chunk)
-            firsts = {t: ids[0] for t, ids in links.items() if ids}
-            with lock:
-                wanted = {c for c in firsts.values() if c not in known}
-            found = self.contacts(wanted) if wanted else {}
-            with lock:
-                known.update({c: found.get(c) for c in wanted})
-                return [(i, known.get(firsts.get(ticket_id(i), ""))) for i in batch]
-
-        return self.pipelined(items, resolve, chunk=chunk, in_flight=in_flight)
 
     def ticket_contact_ids(self, ticket_ids: Iterable[str], *,
                            chunk: int = OBJECT_BATCH) -> dict[str, list[str]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
@@ -15,28 +16,37 @@ R = TypeVar("R")
 
 
 def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, chunk: int,
-                     in_flight: int, thread_name: str) -> Iterator[list[R]]:
+                     in_flight: int, thread_name: str,
+                     stop: threading.Event | None = None) -> Iterator[list[R]]:
     """`work` on every `chunk` items as they come, up to `in_flight` chunks at once; each
     chunk's results as a list, in the items' order.
 
     A result is handed on as soon as it and every one before it are done, so nothing waits
-    for the whole of `items`."""
+    for the whole of `items`. On Ctrl-C or a failure no chunk starts any more, `stop` is set
+    (the chunks under way can see it before their next write), and those end first."""
     from concurrent.futures import ThreadPoolExecutor
 
     pending: deque[Future[list[R]]] = deque()
     with ThreadPoolExecutor(max(1, in_flight), thread_name_prefix=thread_name) as pool:
-        batch: list[T] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) == chunk:
+        try:
+            batch: list[T] = []
+            for item in items:
+                batch.append(item)
+                if len(batch) == chunk:
+                    pending.append(pool.submit(work, batch))
+                    batch = []
+                    while len(pending) > in_flight or (pending and pending[0].done()):
+                        yield pending.popleft().result()
+            if batch:
                 pending.append(pool.submit(work, batch))
-                batch = []
-                while len(pending) > in_flight or (pending and pending[0].done()):
-                    yield pending.popleft().result()
-        if batch:
-            pending.append(pool.submit(work, batch))
-        while pending:
-            yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except BaseException:  # Ctrl-C, a failure, or the consumer gone: nothing more starts
+            if stop is not None:
+                stop.set()
+            for future in pending:
+                future.cancel()
+            raise
 
 
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:

@@ -273,12 +273,6 @@ class AgentNames:
         return {i: self._known[i] for i in ids if i in self._known}
 
 
-def first_contacts(gateway: Gateway, ticket_ids: list[str]) -> dict[str, Contact]:
-    """Each ticket's first contact (one association read per 1,000 tickets, one contact read
-    per 100 distinct contacts, pipelined)."""
-    return {t: c for t, c in gateway.with_contacts(ticket_ids, lambda t: t) if c is not None}
-
-
 def agent_id(ticket: Ticket) -> str | None:
     """The owner id of the agent who escalated the ticket, if recorded."""
     return ticket.properties.get(AGENT_PROPERTY) or None
@@ -321,21 +315,6 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
             *mine,
         ]})
     return groups
-
-
-def candidate_tickets(gateway: Gateway, portal: Portal, clock: Clock, now: datetime,
-                      whose: Whose | None = None) -> Iterator[Ticket]:
-    """Every candidate ticket as the search pages come (past 10,000 results the gateway
-    restarts after the last create date seen)."""
-    agent = whose.agent_id if whose is not None else None
-    pages = gateway.ticket_pages(candidate_groups(portal, clock, now, agent),
-                                 properties=candidate_properties(portal))
-    seen: set[str] = set()
-    for page in pages:
-        for ticket in page.items:
-            if ticket.id not in seen:
-                seen.add(ticket.id)
-                yield ticket
 
 
 def candidate_properties(portal: Portal) -> list[str]:
