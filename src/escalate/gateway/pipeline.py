@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
+# Batch requests of one job at once (writes, and reads that are not beside a search): the
+# pacer, not this number, keeps them within the account's limit.
+WRITES_IN_FLIGHT = 4
 
 
 def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, chunk: int,
@@ -53,3 +56,17 @@ def chunks(items: list[T], size: int) -> Iterator[list[T]]:
     """`items` in consecutive lists of at most `size` (a batch request's inputs)."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def at_once(items: list[T], work: Callable[[list[T]], list[R]], *, chunk: int = 100,
+            in_flight: int = WRITES_IN_FLIGHT, stop: threading.Event | None = None) -> list[R]:
+    """`work` on every `chunk` items (a batch request's inputs), up to `in_flight` requests
+    at once, none started once `stop` is set; the results in the items' order."""
+    def unless_stopped(batch: list[T]) -> list[R]:
+        return [] if stop is not None and stop.is_set() else work(batch)
+
+    if len(items) <= chunk:
+        return unless_stopped(items) if items else []
+    return [r for done in in_flight_chunks(items, unless_stopped, chunk=chunk,
+                                           in_flight=in_flight, thread_name="escalate-batch")
+            for r in done]

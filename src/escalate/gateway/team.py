@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ..domain.team import OPEN_STATUSES, SUBJECT_WORD, Owner, Task
 from . import paths
 from .limits import OBJECT_BATCH, OWNERS_PAGE, TASK_TO_CONTACT, TASK_TO_TICKET
-from .pipeline import chunks, in_flight_chunks
+from .pipeline import at_once, chunks
 from .shapes import inline_association, next_after, ticket_from_json
 from .windows import WindowedSearch
 
 if TYPE_CHECKING:
     from ..domain.records import Ticket
 
-T = TypeVar("T")
-R = TypeVar("R")
-# Batch requests in flight at once for one job's writes and reads: the pacer, not this
-# number, keeps them within the account's limit.
-WRITES_IN_FLIGHT = 4
 TASK_PROPERTIES = ["hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_type",
                    "hs_task_priority", "hs_timestamp", "hubspot_owner_id"]
 
@@ -115,7 +110,7 @@ class TeamCalls:
                 "inputs": [{"id": i} for i in chunk], "properties": TASK_PROPERTIES})
             return [_task(t) for t in answer.get("results") or []]
 
-        return _at_once(list(dict.fromkeys(ids)), read)
+        return at_once(list(dict.fromkeys(ids)), read)
 
     def create_tasks(self, tasks: list[tuple[dict[str, str], str, str | None]], *,
                      stop: threading.Event | None = None) -> list[Task]:
@@ -135,7 +130,7 @@ class TeamCalls:
                                body={"inputs": inputs})
             return [_task(t) for t in answer.get("results") or []]
 
-        return _at_once(tasks, create, stop)
+        return at_once(tasks, create, stop=stop)
 
     def update_tasks(self, updates: list[tuple[str, dict[str, str]]]) -> list[Task]:
         """Update tasks by id, 100 per request, several at once (the same update again
@@ -146,7 +141,7 @@ class TeamCalls:
             answer = self._raw("POST", paths.batch("tasks", "update"), body={"inputs": inputs})
             return [_task(t) for t in answer.get("results") or []]
 
-        return _at_once(updates, update)
+        return at_once(updates, update)
 
     def archive_tasks(self, ids: Iterable[str]) -> None:
         """Archive tasks by id, 100 per request (archiving one twice changes nothing)."""
@@ -155,21 +150,7 @@ class TeamCalls:
                       body={"inputs": [{"id": i} for i in chunk]})
             return []
 
-        _at_once(list(dict.fromkeys(ids)), archive)
-
-
-def _at_once(items: list[T], work: Callable[[list[T]], list[R]],
-             stop: threading.Event | None = None) -> list[R]:
-    """`work` on every 100 items, up to WRITES_IN_FLIGHT requests at once, none started once
-    `stop` is set; the results in the items' order."""
-    def unless_stopped(chunk: list[T]) -> list[R]:
-        return [] if stop is not None and stop.is_set() else work(chunk)
-
-    if len(items) <= OBJECT_BATCH:
-        return unless_stopped(items) if items else []
-    return [r for done in in_flight_chunks(items, unless_stopped, chunk=OBJECT_BATCH,
-                                           in_flight=WRITES_IN_FLIGHT,
-                                           thread_name="escalate-batch") for r in done]
+        at_once(list(dict.fromkeys(ids)), archive)
 
 
 def _id_of(found: dict[str, Any]) -> int | None:
