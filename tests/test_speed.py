@@ -166,3 +166,19 @@ def test_pacing_follows_hubspots_rate_limit_headers():
     late = first  # an older answer arriving late does not undo what newer ones said
     pool._note_limits({"X-HubSpot-RateLimit-Remaining": "90"}, late - 1, False)
     assert pool._remaining == 35
+
+
+def test_the_time_left_comes_from_hubspots_pace(sandbox: Sandbox):
+    from escalate.cli.progress import _left
+
+    hubspot = gateway(sandbox)
+    # 5 search pages at HubSpot's 5 searches a second (and the margin each search keeps)
+    assert 1.0 < hubspot.eta(results_left=1_000) < 1.1
+    sent = hubspot.pool._pace(is_search=False)
+    hubspot.pool._note_limits({"X-HubSpot-RateLimit-Max": "100",
+                               "X-HubSpot-RateLimit-Remaining": "99",
+                               "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"},
+                              sent, False)
+    # with the account's 100 per 10 s known: 5 pages and 20 history reads, at 10 a second
+    assert hubspot.eta(results_left=1_000, reads_per_result=1 / 50) == 2.5
+    assert (_left(2.5), _left(75), _left(0.4)) == ("· quedan ~2 s", "· quedan ~1 min 15 s", "")

@@ -72,10 +72,13 @@ def report(
     _check_window(start, end, now)
     # Both ends in the portal's zone, so every output (JSON too) states them alike.
     start, end = start.astimezone(local), min(end, now).astimezone(local)
-    interactive = env.err.is_terminal and not env.verbose
-    with _progress(env, interactive) as advance:
+    from .progress import bar
+
+    with bar(env, "Leyendo tickets") as advance:
         result = run_report(gateway, settings, env.policy.policy, since=start, until=end,
-                            now=now, ui=TerminalUi(env, False), progress=advance)
+                            now=now, ui=TerminalUi(env, False),
+                            progress=lambda done, total: advance(done, total, gateway.eta(
+                                results_left=total - done, reads_per_result=1 / 50)))
     tables = report_tables(result)
     if csv_dir is not None:
         for name, (header, rows) in tables.items():
@@ -146,29 +149,6 @@ def _check_outputs(csv_dir: Path | None, html_file: Path | None) -> list[str]:
         else:
             csv_dir.mkdir(exist_ok=True)
     return problems
-
-
-def _progress(env: Env, show: bool) -> Any:
-    """A progress bar on stderr while tickets are read (only on a terminal)."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    @contextmanager
-    def bar() -> Any:
-        if not show:
-            yield None
-            return
-        with Progress(TextColumn("Leyendo tickets"), BarColumn(), MofNCompleteColumn(),
-                      console=env.err, transient=True) as progress:
-            task = progress.add_task("tickets", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            yield advance
-
-    return bar()
 
 
 # -- output --------------------------------------------------------------------------
