@@ -195,14 +195,22 @@ class PacedPoolManager(urllib3.PoolManager):
         recent = sum(1 for sent in self._searches if now - sent < SEARCH_SECOND * 1.5)
         if recent >= self.searches_per_second - 1:
             self.search_margin = min(SEARCH_MARGIN_MAX, self.search_margin + SEARCH_MARGIN_STEP)
-        pause = SEARCH_SECOND / self.searches_per_second * random.uniform(1.0, 3.0)
+        pause = search_backoff(self.searches_per_second, 0)
         self._search_blocked_until = max(self._search_blocked_until, now + pause)
 
 
 def window_backoff(interval: float, strikes: int) -> float:
     """How long to wait for a slot in a full rolling window of `interval` seconds: a
-    jittered tenth of it, doubling with each full answer in a row, never all of it."""
-    return min(interval, interval / 10 * (1 << min(strikes, 3)) * random.uniform(0.5, 1.5))
+    jittered tenth of it, doubling twice at most while it stays full. A longer wait would
+    idle slots the window frees all along, and leave some agents waiting far longer than
+    others for the same slots."""
+    return min(interval, interval / 10 * (1 << min(strikes, 2)) * random.uniform(0.5, 1.5))
+
+
+def search_backoff(per_second: int, strikes: int) -> float:
+    """How long a search HubSpot found too soon waits: one to three of the second's slots,
+    doubling twice at most while others' searches keep the second full."""
+    return SEARCH_SECOND / per_second * (1 << min(strikes, 2)) * random.uniform(1.0, 3.0)
 
 
 def _policy(response: Any) -> str:
@@ -313,16 +321,17 @@ class RetryPolicy:
 
     def _rate_limit_wait(self, exc: Any, failure: Exception, attempt: int) -> float:
         """How long a 429 waits, by the limit its body names (`policyName`, matched whole):
-        the search's second, or a tenth of the account's rolling window, doubling while it
-        stays full (a rolling window frees slots all along: waiting it out whole would idle
-        the team's budget). `Retry-After`, which HubSpot does not document, wins when sent."""
+        a few of the search's slots, or a tenth of the account's rolling window, each
+        doubling while the limit stays reached (a rolling window frees slots all along:
+        waiting it out whole would idle the team's budget). `Retry-After`, which HubSpot
+        does not document, wins when sent."""
         headers = getattr(exc, "headers", None) or {}
         retry_after = headers.get("Retry-After")
         if retry_after and retry_after.strip().isdigit():
             return float(retry_after)
         policy = failure.policy if isinstance(failure, RateLimited) else None
         if policy == limits.SECONDLY:
-            return SEARCH_SECOND / SEARCHES_PER_SECOND * random.uniform(1.0, 3.0)
+            return search_backoff(SEARCHES_PER_SECOND, attempt)
         if policy == limits.TEN_SECONDLY:
             interval = _int(headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")) or 10_000
             return window_backoff(interval / 1000, attempt)
