@@ -15,7 +15,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 # Batch requests of one job at once (writes, and reads that are not beside a search): the
 # pacer, not this number, keeps them within the account's limit.
-WRITES_IN_FLIGHT = 4
+WRITES_IN_FLIGHT = 6
 
 
 def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, chunk: int,

@@ -18,6 +18,7 @@ from ..domain.priority import Priority
 from ..errors import EscalateError, Refused
 from ..gateway import Gateway
 from ..gateway.limits import OBJECT_BATCH
+from ..gateway.pipeline import WRITES_IN_FLIGHT
 from .clock import portal_clock
 from .notes import note_html
 from .portal import Portal, load_portal
@@ -67,7 +68,7 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
     else:
         lock = threading.Lock()
         for _ in gateway.pipelined(found, partial(_raise, gateway, targets, now, result, lock),
-                                   chunk=OBJECT_BATCH, in_flight=2):
+                                   chunk=OBJECT_BATCH, in_flight=WRITES_IN_FLIGHT):
             pass
     result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
