@@ -62,12 +62,7 @@ class Lab:
         self.control("POST", "/_sandbox/reset", {})
 
     def rtt(self) -> float:
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            self.control("GET", "/account-info/v3/details")
-            times.append(time.perf_counter() - started)
-        return sorted(times)[2]
+        return harness.rtt(self.sandbox.url)
 
     def run(self, *args: str, marker: str | None = None) -> dict[str, Any]:
         """One `escalate` process: wall time, time to the first `marker` on stdout, peak

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -357,31 +358,31 @@ def main() -> None:
               f"{row.get('p95', '—'):>7}")
 
 
-def run_jobs(folder: Path, calls: int, due: int) -> None:
-    lab = Lab(folder / "jobs", per_10s=0)
+def scenario(folder: Path, said: str, row: str, run: Callable[[Lab], dict[str, Any]]) -> None:
+    """One scenario in its own sandbox: its counts printed in full and kept for the table."""
+    lab = Lab(folder, per_10s=0)
     started = time.monotonic()
     try:
-        counts = jobs(lab, calls, due)
+        counts = run(lab)
     finally:
         lab.stop()
-    print(f"jobs (3 --tareas over {calls} calls, 2 bump over {due}, 250 ms, 2 s lag):",
-          json.dumps(counts, ensure_ascii=False), f"{time.monotonic() - started:.0f} s",
-          flush=True)
-    TABLE.append((f"3 --tareas ({calls} calls) + 2 bump ({due})", counts))
+    print(f"{said}:", json.dumps(counts, ensure_ascii=False),
+          f"{time.monotonic() - started:.0f} s", flush=True)
+    TABLE.append((row, counts))
+
+
+def run_jobs(folder: Path, calls: int, due: int) -> None:
+    scenario(folder / "jobs", f"jobs (3 --tareas over {calls} calls, 2 bump over {due}, "
+             "250 ms, 2 s lag)", f"3 --tareas ({calls} calls) + 2 bump ({due})",
+             lambda lab: jobs(lab, calls, due))
 
 
 def run_load(folder: Path, seconds: float) -> None:
     for shape in ("window", "none"):
-        lab = Lab(folder / f"load-{shape}", per_10s=0)
-        started = time.monotonic()
-        try:
-            counts = load(lab, 20, seconds, shape)
-        finally:
-            lab.stop()
-        print(f"load (20 agents, {seconds:.0f} s, 100 per 10 s, search 429 headers: {shape}):",
-              json.dumps(counts, ensure_ascii=False), f"{time.monotonic() - started:.0f} s",
-              flush=True)
-        TABLE.append((f"20 agents, 100/10 s (search 429: {shape})", counts))
+        scenario(folder / f"load-{shape}",
+                 f"load (20 agents, {seconds:.0f} s, 100 per 10 s, search 429 headers: {shape})",
+                 f"20 agents, 100/10 s (search 429: {shape})",
+                 lambda lab, shape=shape: load(lab, 20, seconds, shape))
 
 
 def run_kills(folder: Path, kill_count: int, seed: int) -> None:

@@ -140,6 +140,22 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> N
         time.sleep(0.02)
 
 
+def interrupted_once(cli: Cli, sandbox: Sandbox, args: list[str], written: str) -> str:
+    """Run `escalate ARGS` as its own process, press Ctrl-C (SIGINT) once HubSpot has answered
+    a request whose path ends in `written`, and return what it said on stderr (exit 130)."""
+    import signal
+
+    process = subprocess.Popen([sys.executable, "-m", "escalate", *args], cwd=cli.cwd,
+                               env={**cli.environ, "PATH": ""}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: any(r["path"].endswith(written) for r in sandbox.requests()),
+             f"nothing was written to {written}")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    return err
+
+
 @dataclass
 class Result:
     code: int

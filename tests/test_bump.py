@@ -283,11 +283,7 @@ def test_two_bumps_at_once_under_latency_and_lag_leave_one_note_per_raise(
 
 
 def test_ctrl_c_says_the_tickets_raised_so_far_each_with_its_note(cli: Cli, sandbox: Sandbox):
-    import signal
-    import subprocess
-    import sys
-
-    from .conftest import wait_for
+    from .conftest import interrupted_once
 
     with_policy(cli)
     ids = seed(sandbox, *({"priority": "MEDIUM", "created": 60 + i / 100}
@@ -295,14 +291,7 @@ def test_ctrl_c_says_the_tickets_raised_so_far_each_with_its_note(cli: Cli, sand
     cli("bump", "--simular")  # the portal cached
     sandbox.control("POST", "latency", {"delay_ms": 150})
     sandbox.forget_requests()
-    process = subprocess.Popen([sys.executable, "-m", "escalate", "bump"], cwd=cli.cwd,
-                               env={**cli.environ, "PATH": ""}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: any(r["path"].endswith("notes/batch/create") for r in sandbox.requests()),
-             "no note was written")
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    err = interrupted_once(cli, sandbox, ["bump"], "notes/batch/create")
     said = re.search(r"Interrumpido: (\d+) ticket\(s\) subidos", err)
     assert said, err
     sandbox.control("POST", "latency", {"delay_ms": 0})

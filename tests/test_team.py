@@ -357,25 +357,15 @@ def test_more_open_call_tasks_than_search_can_page_are_all_found(
 def test_ctrl_c_says_the_tasks_made_so_far_and_a_rerun_finishes_the_job(
         cli: Cli, sandbox: Sandbox):
     import re
-    import signal
-    import subprocess
-    import sys
 
-    from .conftest import wait_for
+    from .conftest import interrupted_once
 
     tickets = overdue(sandbox, *([ANA] * 1_200))
     cli("followup", "--prioridad", "BAJA", "--json")  # the portal cached
     sandbox.control("POST", "latency", {"delay_ms": 150})
     sandbox.forget_requests()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "escalate", "followup", "--tareas", "--todos"], cwd=cli.cwd,
-        env={**cli.environ, "PATH": ""}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    wait_for(lambda: any(r["path"].endswith("tasks/batch/create") for r in sandbox.requests()),
-             "no task was made")
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    err = interrupted_once(cli, sandbox, ["followup", "--tareas", "--todos"],
+                           "tasks/batch/create")
     said = re.search(r"Interrumpido: (\d+) creada\(s\), 0 completada\(s\)", err)
     assert said, err
     sandbox.control("POST", "latency", {"delay_ms": 0})

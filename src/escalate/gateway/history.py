@@ -91,14 +91,6 @@ class HistoryCalls:
             found.setdefault(wanted[note_id], []).append((note_id, body))
         return found
 
-    def archive_notes(self, ids: Sequence[str]) -> None:
-        """Archive notes by id, 100 per request (archiving one twice changes nothing)."""
-        def archive(chunk: list[str]) -> list[None]:
-            self._raw("POST", paths.batch("notes", "archive"),
-                      body={"inputs": [{"id": i} for i in chunk]})
-            return []
-
-        at_once(list(dict.fromkeys(ids)), archive)
 
     def ticket_notes(self, ticket_ids: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
         """For each ticket, its notes' times and bodies: association reads, then note batch

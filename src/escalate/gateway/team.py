@@ -143,15 +143,6 @@ class TeamCalls:
 
         return at_once(updates, update)
 
-    def archive_tasks(self, ids: Iterable[str]) -> None:
-        """Archive tasks by id, 100 per request (archiving one twice changes nothing)."""
-        def archive(chunk: list[str]) -> list[None]:
-            self._raw("POST", paths.batch("tasks", "archive"),
-                      body={"inputs": [{"id": i} for i in chunk]})
-            return []
-
-        at_once(list(dict.fromkeys(ids)), archive)
-
 
 def _id_of(found: dict[str, Any]) -> int | None:
     try:

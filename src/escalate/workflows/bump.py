@@ -102,7 +102,7 @@ def _raise(gateway: Gateway, targets: dict[Priority, str], now: datetime, result
     lost = [n for note, r in mine.items()
             for n in r.doubled([(note, r.reference), *others.get(r.ticket_id, [])])]
     if lost:
-        gateway.archive_notes(lost)
+        gateway.archive("notes", lost)
     with lock:
         result.raises += raised
         result.note_ids += [n for n in notes if n not in lost]

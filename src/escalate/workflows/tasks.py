@@ -245,7 +245,7 @@ def _keep_one(gateway: Gateway, created: list[Task]) -> set[str]:
     keys = {t.key for t in created}
     lost = {t.id for t in duplicates(around) if t.key in keys}
     if lost:
-        gateway.archive_tasks(sorted(lost))
+        gateway.archive("tasks", sorted(lost))
     return lost
 
 
