@@ -256,6 +256,7 @@ def jobs(lab: Lab, calls: int, due: int) -> dict[str, Any]:
                         "hs_pipeline_stage": "2", "hs_ticket_priority": "MEDIUM"},
          "created_at": str(now_ms - 60 * 3_600_000 - n * 1000)} for n in range(due)]})["ids"]
     owed = [str(t["id"]) for t in lab.tickets() if str(t["id"]) not in set(map(str, raised))]
+    time.sleep(2.1)  # the tickets were there before the jobs: past the lag set below
     lab.control("POST", "/_sandbox/latency", {"delay_ms": 250})
     lab.control("POST", "/_sandbox/search_lag", {"ms": 2000})
     homes = [lab.root / f"home-{n}" for n in range(3)]

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.team import OPEN_STATUSES, SUBJECT_WORD, Owner, Task
 from . import paths
-from .limits import OBJECT_BATCH, OWNERS_PAGE, TASK_TO_CONTACT, TASK_TO_TICKET
-from .pipeline import at_once, chunks
+from .limits import OWNERS_PAGE, TASK_TO_CONTACT, TASK_TO_TICKET
+from .pipeline import at_once
 from .shapes import inline_association, next_after, ticket_from_json
 from .windows import WindowedSearch
 
@@ -66,13 +66,14 @@ class TeamCalls:
     # -- tickets, read consistently -----------------------------------------------------
 
     def tickets_by_id(self, ids: Iterable[str], properties: list[str]) -> list[Ticket]:
-        """Tickets by id, 100 per request. Unlike search, batch read sees every write at once."""
-        found: list[Ticket] = []
-        for chunk in chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+        """Tickets by id, 100 per request, several at once. Unlike search, batch read sees
+        every write at once."""
+        def read(chunk: list[str]) -> list[Ticket]:
             answer = self._raw("POST", paths.batch("tickets", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": properties})
-            found += [ticket_from_json(t) for t in answer.get("results") or []]
-        return found
+            return [ticket_from_json(t) for t in answer.get("results") or []]
+
+        return at_once(list(dict.fromkeys(ids)), read)
 
     # -- tasks --------------------------------------------------------------------------
 

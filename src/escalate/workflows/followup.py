@@ -25,8 +25,7 @@ from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import Owner
 from ..gateway import Gateway
-from ..gateway.limits import ASSOCIATION_BATCH, OBJECT_BATCH
-from ..gateway.pipeline import chunks
+from ..gateway.limits import ASSOCIATION_BATCH
 from ..gateway.windows import Page
 from .clock import portal_clock
 from .portal import Portal, load_portal
@@ -225,13 +224,10 @@ def settled(gateway: Gateway, portal: Portal, clock: Clock, now: datetime, whose
 
 def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]
                          ) -> tuple[list[Ticket], dict[str, list[str]]]:
-    """These tickets as a batch read shows them now (100 per read) and each one's contacts,
-    every read at once."""
-    reads = [partial(gateway.tickets_by_id, chunk, properties)
-             for chunk in chunks(ids, OBJECT_BATCH)]
-    *found, links = gateway.together(*reads, partial(gateway.ticket_contact_ids, ids,
-                                                     chunk=ASSOCIATION_BATCH))
-    return [t for batch in found for t in batch], links
+    """These tickets as a batch read shows them now and each one's contacts, every read at
+    once."""
+    return gateway.together(partial(gateway.tickets_by_id, ids, properties),
+                            partial(gateway.ticket_contact_ids, ids, chunk=ASSOCIATION_BATCH))
 
 
 def _slim(owed: Owed) -> Owed:
