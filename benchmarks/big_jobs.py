@@ -1,7 +1,7 @@
 """The big jobs of issue 21, each beside the floor HubSpot's limits impose. Prints numbers.
 
-    python benchmarks/big_jobs.py [--src PATH] [--jobs report,tasks,bump,followup,rt250]
-                                  [--quick]
+    python benchmarks/big_jobs.py [--src PATH] [--quick]
+                                  [--jobs rt250,latency,bump,tasks,followup,report]
 
 - `report`: `report` over 50,000 tickets on a portal limited to 100 requests per 10 s, with
   the default retry settings (it must pass); floor: the requests it needs at that limit.
@@ -13,6 +13,8 @@
 - `followup`: `followup` over 10,500 and 50,000 owed calls in each output form (table,
   `--json`, `--csv`): wall time, peak RSS, time to the first row; floor: the search pages
   at 5 per second.
+- `latency`: `followup` and `report` over 10,500 at 150 ms; floor: the search pages at 5 per
+  second (or one round trip each, if longer), plus two round trips.
 - `rt250`: `followup` over 250 owed calls at 150 ms: the round trips on the critical path,
   read from the sandbox's log (the longest chain of requests each sent after the one before
   was answered); floor: 4.
@@ -203,6 +205,29 @@ def followup_job(lab: Lab, count: int) -> None:
         line(f"followup {count:,} {form}", result, floor)
 
 
+def latency_job(lab: Lab, count: int, latency: int) -> None:
+    """`followup` and `report` over `count` tickets at a latency: the search-bound jobs."""
+    import random
+
+    lab.reset()
+    harness.seed_overdue(lab.sandbox.url, count, subject=lambda i: f"POL-{i} - Cliente")
+    pages = -(-count // 200)
+    lab.control("POST", "/_sandbox/latency", {"delay_ms": latency})
+    rtt = lab.rtt()
+    floor = max(pages / SEARCH_PER_SECOND, pages * rtt) + 2 * rtt
+    line(f"followup {count:,} at {latency} ms", lab.run("followup", "--todos", "--json"), floor)
+    lab.control("POST", "/_sandbox/latency", {"delay_ms": 0})
+    lab.reset()
+    now_ms = int(time.time() * 1000)
+    lab.control("POST", "/_sandbox/history", {"object": "tickets", "records":
+                report_bench.escalations(count, now_ms, random.Random(count))})
+    lab.control("POST", "/_sandbox/latency", {"delay_ms": latency})
+    since = datetime.fromtimestamp(now_ms / 1000 - 31 * 86_400, tz=timezone.utc)
+    line(f"report {count:,} at {latency} ms",
+         lab.run("report", "--desde", since.isoformat(), "--json"), floor)
+    lab.control("POST", "/_sandbox/latency", {"delay_ms": 0})
+
+
 def rt250_job(lab: Lab) -> None:
     lab.reset()
     harness.seed_overdue(lab.sandbox.url, 250, subject=lambda i: f"POL-{i} - Cliente")
@@ -218,6 +243,7 @@ def rt250_job(lab: Lab) -> None:
 
 JOBS: dict[str, Callable[[Lab, bool], None]] = {
     "rt250": lambda lab, quick: rt250_job(lab),
+    "latency": lambda lab, quick: latency_job(lab, 10_500, 150),
     "bump": lambda lab, quick: bump_job(lab, 1_000, 150),
     "tasks": lambda lab, quick: (tasks_job(lab, 10_000, 0), tasks_job(lab, 10_000, 150)),
     "followup": lambda lab, quick: (followup_job(lab, 10_500),
