@@ -697,3 +697,19 @@ def test_an_exception_carrying_the_token_is_redacted_at_the_gateway(sandbox: San
     shown = f"{caught.value} {caught.value!r} {caught.value.hint}"
     assert "secret-token" not in shown
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_window_our_own_requests_fill_waits_for_our_oldest_to_leave_not_a_probe():
+    import time as clock
+
+    from escalate.gateway.transport import WINDOW_MARGIN, PacedPoolManager
+
+    pool = PacedPoolManager()
+    first = pool._pace(is_search=False)
+    pool._note_limits({**WINDOW_HEADERS, "X-HubSpot-RateLimit-Remaining": "99"}, first, False)
+    for _ in range(99):  # a report alone on the portal: the whole window is ours
+        pool._pace(is_search=False)
+    now = clock.monotonic()
+    held = pool._window_wait(now)
+    assert held == pytest.approx(pool._sent[0] + 10 + WINDOW_MARGIN - now)
+    assert held > 9  # no request sent into a window that is full of ours

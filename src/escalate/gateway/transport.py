@@ -68,6 +68,7 @@ class PacedPoolManager(urllib3.PoolManager):
         self._snapshot_at = 0.0
         self._probe_at = 0.0  # when to try again while the window is full of others' requests
         self._strikes = 0  # answers in a row that found the window full
+        self._others = 0  # requests in the window that are not ours, as the last answer said
         self._sent: deque[float] = deque()
         self._sequence = 0
         self._newest_seen = 0
@@ -129,7 +130,7 @@ class PacedPoolManager(urllib3.PoolManager):
             self._remaining = None  # a whole window since HubSpot last told us
         if self._remaining is None or self._remaining > 0:
             return 0.0
-        if self._max is not None and len(self._sent) >= self._max:
+        if self._max is not None and self._sent and self._others <= 1:
             # Our own requests fill it: a slot frees when our oldest leaves, exactly.
             return self._sent[0] + self._interval + WINDOW_MARGIN - now
         if self._probe_at <= now:  # this request tries; the others wait for its answer
@@ -179,6 +180,9 @@ class PacedPoolManager(urllib3.PoolManager):
                 # when they leave it).
                 while self._sent and now - self._sent[0] >= self._interval:
                     self._sent.popleft()
+                if self._max is not None:  # what the window holds that is not ours
+                    counted = len(self._sent) - (self._sequence - sequence) - overtaken
+                    self._others = max(0, self._max - remaining - counted)
             if remaining == 0:
                 self._probe_at = max(self._probe_at, now + self._backoff())
                 self._strikes += 1
