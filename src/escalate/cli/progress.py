@@ -22,6 +22,7 @@ def bar(env: Env, label: str, *, show: bool = True) -> Iterator[Advance]:
     if not (show and env.err.is_terminal and not env.verbose):
         yield lambda done, total, left: None
         return
+    env.show_pending()  # what loading found (the sandbox notice, warnings) before the bar
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
