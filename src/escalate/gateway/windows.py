@@ -57,7 +57,7 @@ class Window:
     at_position: set[str] = field(default_factory=set)  # ids handed on at exactly `position`
     after: str | None = None  # HubSpot's cursor within the current query
     total: int | None = None  # the current query's total (its first page says)
-    seen: int = 0  # results handed on from the current query
+    seen: int = 0  # results the current query has answered so far
     first_key: int | None = None
     handed: int = 0  # results handed on since the window started
     restart: bool = False  # the query changed: the next page starts over from `position`
