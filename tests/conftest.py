@@ -36,6 +36,7 @@ class Sandbox:
     def __init__(self, running: escalate_sandbox.RunningSandbox) -> None:
         self.running = running
         self.url = running.url
+        self.token = running.app.token
         self._client: Any = None
 
     # -- test endpoints -----------------------------------------------------------------
@@ -45,7 +46,7 @@ class Sandbox:
         request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data,
                                          method=method,
                                          headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
+                                                  "Authorization": f"Bearer {self.token}"})
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read() or b"null")
 
@@ -88,7 +89,7 @@ class Sandbox:
             # The tests' own reads wait out the search limit instead of failing on it.
             retry = Retry(total=10, status_forcelist=[429], allowed_methods=None,
                           backoff_factor=0.3, respect_retry_after_header=False)
-            self._client = HubSpot(access_token="sandbox", host=self.url, retry=retry)
+            self._client = HubSpot(access_token=self.token, host=self.url, retry=retry)
         return self._client
 
     def tickets(self) -> list[Any]:

@@ -365,7 +365,7 @@ def test_redaction_covers_raw_repr_bytes_and_header_encoded_forms():
     import base64
     from urllib.parse import quote
 
-    from escalate.config import redact
+    from escalate.redaction import redact
 
     token = "pat-na1-ñandú\r\n-1234"
     forms = [token, repr(token), repr(token.encode()), quote(token),

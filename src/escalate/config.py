@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,27 +269,6 @@ def check_token(token: str | None) -> str | None:
         return (f"El token de HubSpot (HUBSPOT_ACCESS_TOKEN) tiene {what} en la posición "
                 f"{position} de {len(token)}: no es un token válido.")
     return None
-
-
-def redact(text: str, tokens: Iterable[str | None]) -> str:
-    """`text` without any form a token takes in an error: raw, repr, bytes, header-encoded
-    (and each line of a token pasted across several lines)."""
-    import base64
-    from urllib.parse import quote
-
-    forms: set[str] = set()
-    for token in tokens:
-        if not token:
-            continue
-        for variant in (token, token.strip()):
-            raw = variant.encode("utf-8", "replace")
-            forms.update({variant, repr(variant)[1:-1], repr(raw)[2:-1], quote(variant),
-                          variant.encode("unicode_escape").decode("ascii"),
-                          raw.decode("latin-1"), base64.b64encode(raw).decode("ascii")})
-            forms.update(part for part in re.split(r"[\s\x00-\x1f]+", variant))
-    for form in sorted((f for f in forms if len(f) >= 4), key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text
 
 
 def known_phone_region(region: str) -> bool:

@@ -37,6 +37,7 @@ from typing import Any
 
 from . import os_errors
 from .errors import EscalateError, ExitCode, Next
+from .redaction import redact as scrub
 from .short_ids import SHORT_ID
 from .system import private_dir, process_alive, replace, temp_folder, write_private
 
@@ -115,8 +116,9 @@ def fallback_dir(home: Path) -> Path:
     return temp_folder() / key
 
 
-def keep_aside(entry: Entry, home: Path) -> Path:
-    """Write the entry to the fallback folder (atomically, 0600); returns the file."""
+def keep_aside(entry: Entry, home: Path, redact: Callable[[str], str] = scrub) -> Path:
+    """Write the entry to the fallback folder (atomically, 0600); returns the file. Its
+    last error is stored redacted, as in the outbox."""
     folder = fallback_dir(home)
     private_dir(folder.parent)
     private_dir(folder)
@@ -124,15 +126,16 @@ def keep_aside(entry: Entry, home: Path) -> Path:
     write_private(path, json.dumps({"id": entry.id, "kind": entry.kind, "payload": entry.payload,
                                    "state": entry.state, "created_at": entry.created_at,
                                    "attempts": entry.attempts,
-                                   "last_error": entry.last_error}, ensure_ascii=False))
+                                   "last_error": redact(entry.last_error or "") or None},
+                                  ensure_ascii=False))
     return path
 
 
-def kept_aside(entry: Entry, home: Path) -> str:
+def kept_aside(entry: Entry, home: Path, redact: Callable[[str], str] = scrub) -> str:
     """Keep the entry aside (see `keep_aside`) and say where it is for the hint; when even
     that fails, the hint carries what was going to be sent."""
     try:
-        path = keep_aside(entry, home)
+        path = keep_aside(entry, home, redact)
     except OSError:
         return ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
                 "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
@@ -214,11 +217,16 @@ def damaged_db(exc: BaseException) -> bool:
 
 
 class Outbox:
-    """Pending operations under ESCALATE_HOME/outbox.sqlite3 (0600, folder 0700)."""
+    """Pending operations under ESCALATE_HOME/outbox.sqlite3 (0600, folder 0700).
 
-    def __init__(self, home: Path, *, clock: Callable[[], float] = time.time) -> None:
+    `redact` scrubs every error text before it is stored (redaction.py; the command passes
+    one that knows its token)."""
+
+    def __init__(self, home: Path, *, clock: Callable[[], float] = time.time,
+                 redact: Callable[[str], str] = scrub) -> None:
         self.home = home
         self.clock = clock
+        self.redact = redact
         self.path = home / FILE_NAME
         self.notices: list[str] = []
         self.written = 0  # entries this process put in (the Ctrl-C guard reads it)
@@ -391,17 +399,19 @@ class Outbox:
 
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
-        kept = kept_aside(entry, self.home)
+        kept = kept_aside(entry, self.home, self.redact)
         return trouble(self.home, exc, kept=kept, holds_part=holds_part)
 
     def failed(self, entry: Entry, error: str) -> None:
         """Record why the entry could not be finished, and let other processes take it."""
         self._quietly("UPDATE entries SET last_error = ?, attempts = attempts + 1,"
                       " updated_at = ?, owner_pid = NULL, owner_host = NULL, holder = NULL,"
-                      " renewed_at = NULL WHERE id = ?", (error, self.clock(), entry.id))
+                      " renewed_at = NULL WHERE id = ?", (self.redact(error), self.clock(),
+                                                          entry.id))
 
     def needs_action(self, entry: Entry, why: str) -> None:
         """Mark the entry as one retrying cannot fix (the agent must edit or drop it)."""
+        why = self.redact(why)
         entry.state["needs_action"] = why
         self._quietly("UPDATE entries SET state = ?, last_error = ?, attempts = attempts + 1,"
                       " updated_at = ?, holder = NULL, renewed_at = NULL, owner_pid = NULL,"
@@ -581,9 +591,11 @@ class UnavailableOutbox(Outbox):
     what would be kept goes to the fallback folder, and what is there is listed."""
 
     def __init__(self, home: Path, problem: LocalTrouble, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 redact: Callable[[str], str] = scrub) -> None:
         self.home = home
         self.clock = clock
+        self.redact = redact
         self.path = home / FILE_NAME
         self.problem = problem
         self.notices = [f"{problem.message} Se usa la carpeta temporal {fallback_dir(home)}."]
@@ -611,7 +623,7 @@ class UnavailableOutbox(Outbox):
 
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
-        kept = kept_aside(entry, self.home)
+        kept = kept_aside(entry, self.home, self.redact)
         hint = f"{kept}\n{self.problem.hint}" if self.problem.hint else kept
         code = ExitCode.UNREACHABLE if holds_part else self.problem.exit_code
         trouble = LocalTrouble(self.problem.message, hint=hint, exit_code=code)
@@ -623,12 +635,13 @@ class _Unusable(OSError):
     pass
 
 
-def open_outbox(home: Path, *, clock: Callable[[], float] = time.time) -> Outbox:
+def open_outbox(home: Path, *, clock: Callable[[], float] = time.time,
+                redact: Callable[[str], str] = scrub) -> Outbox:
     """The outbox, or its stand-in in the fallback folder when the home cannot be used."""
     try:
-        return Outbox(home, clock=clock)
+        return Outbox(home, clock=clock, redact=redact)
     except LocalTrouble as problem:
-        return UnavailableOutbox(home, problem, clock=clock)
+        return UnavailableOutbox(home, problem, clock=clock, redact=redact)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry | Damaged:

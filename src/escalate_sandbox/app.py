@@ -58,18 +58,19 @@ class SandboxApp:
             if fault is not None and fault.delay_ms:
                 time.sleep(fault.delay_ms / 1000)
             if fault is not None and fault.status is not None and not fault.after_commit:
-                return self._fault_answer(fault)
+                return self._fault_answer(fault, request)
             response = self._dispatch(request, control=False)
             if fault is not None and fault.status is not None and fault.after_commit:
-                return self._fault_answer(fault)  # done, but the answer is lost
+                return self._fault_answer(fault, request)  # done, but the answer is lost
         except HubSpotError as exc:
             if exc.status == 429:
                 headers = control.rejected()
-            return json_response(exc.body(), exc.status, {**headers, **exc.headers})
+            return json_response(self._echoed(exc.body(), request), exc.status,
+                                 {**headers, **exc.headers})
         except Exception:  # a sandbox bug: say so on stderr, answer as HubSpot's 500 would
             traceback.print_exc()
-            return json_response(HubSpotError(500, "Internal error", "INTERNAL_ERROR").body(),
-                                 500)
+            error = HubSpotError(500, "Internal error", "INTERNAL_ERROR")
+            return json_response(self._echoed(error.body(), request), 500)
         response.headers.extend(headers)
         return response
 
@@ -81,13 +82,34 @@ class SandboxApp:
         except HubSpotError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
 
-    @staticmethod
-    def _fault_answer(fault: Fault) -> Response:
+    def _fault_answer(self, fault: Fault, request: Request) -> Response:
         assert fault.status is not None
         if fault.body is not None:
-            return Response(fault.body, status=fault.status, content_type="text/html")
+            page = fault.body
+            if self.portal.control.echo_authorization:
+                said = _authorization(request)
+                page = (page.replace("</title>", f" {said}</title>", 1) if "</title>" in page
+                        else f"{page}<p>{said}</p>")
+            return Response(page, status=fault.status, content_type="text/html")
         error = with_status(fault.status)
-        return json_response(error.body(), error.status)
+        return json_response(self._echoed(error.body(), request), error.status)
+
+    def _echoed(self, body: dict[str, Any], request: Request) -> dict[str, Any]:
+        """An error body that repeats the request's Authorization header in its message,
+        its errors and its context, as some servers' errors do, when a test asks for it
+        (`/_sandbox/echo_authorization`): the tool must never store or show it."""
+        if not self.portal.control.echo_authorization:
+            return body
+        said = _authorization(request)
+        credential = said.rsplit(" ", 1)[-1]
+        errors = body.get("errors")
+        context = body.get("context")
+        errors = errors if isinstance(errors, list) else []
+        context = context if isinstance(context, dict) else {}
+        return {**body, "message": f"{body.get('message', '')} ({said})",
+                "errors": [*errors, {"message": f"Rejected credential {credential}",
+                                     "in": "header", "context": {"authorization": [said]}}],
+                "context": {**context, "token": [credential]}}
 
     def _authenticate(self, request: Request) -> None:
         auth = request.headers.get("Authorization", "")
@@ -138,3 +160,7 @@ class SandboxApp:
                          "context": {"requiredGranularScopes": missing}}],
                 extra={"links": {"scopes": "https://developers.hubspot.com/scopes"}},
             )
+
+
+def _authorization(request: Request) -> str:
+    return f"Authorization: {request.headers.get('Authorization', '')}"

@@ -147,7 +147,8 @@ class Env:
         if self._outbox is None:
             from ..outbox import UnavailableOutbox, open_outbox
 
-            outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp())
+            outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp(),
+                                 redact=self.redact)
             if not isinstance(outbox, UnavailableOutbox) and self.on_outbox_open is not None:
                 self.on_outbox_open(outbox)
             self._pending.extend(outbox.notices)
@@ -230,4 +231,6 @@ class Env:
         tokens = [t for t in (os.environ.get("HUBSPOT_ACCESS_TOKEN"),
                               (self.environ or {}).get("HUBSPOT_ACCESS_TOKEN"),
                               self._secret) if t]
-        return config.redact(text, tokens)
+        from ..redaction import redact
+
+        return redact(text, tokens)

@@ -49,7 +49,8 @@ def _listing(env: Env) -> Listing:
 def _line(env: Env, item: Listed) -> str:
     entry = item.entry
     where = " · guardada en la carpeta temporal" if entry.aside else ""
-    error = f" · último error: {item.why}" if item.why and item.status == "pendiente" else ""
+    error = (f" · último error: {env.redact(item.why)}"
+             if item.why and item.status == "pendiente" else "")
     return f"{short_id(entry.id)}  {item.description} · {_age(env, entry.created_at)}{where}{error}"
 
 
@@ -82,7 +83,7 @@ def outbox(
         env.out("Requiere acción (reintentar no lo resuelve):")
         for item in found.needs_action:
             env.out(_line(env, item))
-            env.out(f"    {item.why}")
+            env.out(f"    {env.redact(item.why or '')}")
             env.out("    " + " · ".join(f"«{command_line(env, c)}»" for c in item.fix))
     if found.drafts:
         if found.pending or found.needs_action:
@@ -97,8 +98,10 @@ def _as_json(env: Env, item: Listed) -> dict[str, Any]:
     entry = item.entry
     return {"id": entry.id, "kind": entry.kind, "status": item.status,
             "description": item.description, "created_at": entry.created_at,
-            "attempts": entry.attempts, "last_error": entry.last_error,
-            "why": item.why, "fix": [command_line(env, c) for c in item.fix]}
+            "attempts": entry.attempts,
+            "last_error": env.redact(entry.last_error) if entry.last_error else None,
+            "why": env.redact(item.why) if item.why else None,
+            "fix": [command_line(env, c) for c in item.fix]}
 
 
 @app.command("send", cls=SpanishCommand)
@@ -116,7 +119,7 @@ def send(ctx: typer.Context) -> None:
     worst = ExitCode.OK
     for item in found.needs_action:
         env.out(f"{short_id(item.entry.id)}  {item.description}: requiere acción — "
-                f"{item.why} ({choices(env, item.fix)})")
+                f"{env.redact(item.why or '')} ({choices(env, item.fix)})")
         worst = max(worst, ExitCode.REFUSED)
     if found.drafts:
         env.notice(f"{len(found.drafts)} borrador(es) sin enviar: complételos con "
@@ -146,7 +149,7 @@ def send(ctx: typer.Context) -> None:
         elif isinstance(outcome, Dropped):
             env.out(f"{shown}: descartada — {env.redact(outcome.why)}")
         elif isinstance(outcome, Kept) and outcome.exit_code == ExitCode.OK:
-            env.out(f"{shown}: {outcome.why}.")
+            env.out(f"{shown}: {env.redact(outcome.why)}.")
         else:
             env.out(f"{shown}: no se envió — {env.redact(outcome.why)}")
         worst = max(worst, outcome.exit_code)

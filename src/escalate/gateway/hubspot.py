@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -42,6 +41,7 @@ from ..errors import (
     Refused,
     UniqueConflict,
 )
+from ..redaction import redact
 from . import limits, paths
 from .errors import is_api_error, translate
 from .history import HistoryCalls
@@ -116,7 +116,8 @@ class Gateway(TeamCalls, HistoryCalls):
         kwargs["_request_timeout"] = timeout or self.timeout
         try:
             return self.retry.run(lambda: fn(*args, **kwargs), idempotent=idempotent,
-                                  is_api_error=is_api_error, translate=translate)
+                                  is_api_error=is_api_error,
+                                  translate=partial(translate, secrets=(self._token,)))
         except (EscalateError, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -128,13 +129,9 @@ class Gateway(TeamCalls, HistoryCalls):
         urllib3 put header values, escaped or not, into some messages); return when the
         exception carries none of it."""
         text = f"{exc!s} {exc!r}"
-        forms = _token_forms(self._token)
-        if not any(f in text for f in forms) and "Bearer" not in text:
+        if redact(text, [self._token]) == text:
             return
-        shown = str(exc)
-        for form in sorted(forms, key=len, reverse=True):
-            shown = shown.replace(form, "***")
-        shown = re.sub(r"(Bearer\s*)[^\s'\"]+", r"\1***", shown)
+        shown = redact(str(exc), [self._token])
         if isinstance(exc, ValueError) and "header" in shown.lower():
             raise AuthProblem("El token (HUBSPOT_ACCESS_TOKEN) contiene caracteres que no "
                               "pueden ir en un encabezado HTTP.",
@@ -633,15 +630,6 @@ def _phone_matches(national: str, e164: str) -> list[tuple[str, tuple[str, ...]]
     return [("hs_searchable_calculated_phone_number", (national,)),
             ("hs_searchable_calculated_mobile_number", (national,)),
             ("phone", (e164, national)), ("mobilephone", (e164, national))]
-
-
-def _token_forms(token: str) -> set[str]:
-    """The token as it may appear in an exception's text: as is, escaped as in a repr of
-    str or bytes, and each piece of it between control characters or spaces."""
-    forms = {token, token.encode("unicode_escape").decode("ascii"),
-             repr(token)[1:-1], repr(token.encode("utf-8", "replace"))[2:-1]}
-    forms |= {piece for piece in re.split(r"[\s\x00-\x1f\x7f]+", token) if len(piece) >= 6}
-    return {f for f in forms if len(f) >= 4}
 
 
 def _names_escalate_id(refused: EscalateError) -> bool:
