@@ -72,23 +72,40 @@ class Env:
         return self.cwd or Path.cwd()
 
     def out(self, text: str = "") -> None:
+        """A line of results on stdout; nothing in it (a contact's name, a subject, an
+        error HubSpot wrote) can drive the terminal (`printable`)."""
+        from ..domain.text import printable
+
         self.show_pending()
-        print(text, file=self.stdout or sys.stdout, flush=True)
+        print(printable(text, lines=True), file=self.stdout or sys.stdout, flush=True)
+
+    def out_json(self, value: Any) -> None:
+        """A result as JSON on stdout, exactly as the data is (JSON escapes controls)."""
+        import json
+
+        self.show_pending()
+        print(json.dumps(value, ensure_ascii=False, indent=2), file=self.stdout or sys.stdout,
+              flush=True)
 
     def warn(self, text: str) -> None:
         self.show_pending()
         self._print_warning(text)
 
     def notice(self, text: str) -> None:
-        from rich.markup import escape
-
         self.show_pending()
-        self.err.print(f"[dim]{escape(text)}[/]")
+        self.err.print(f"[dim]{self.shown(text, redact=False)}[/]")
 
     def _print_warning(self, text: str) -> None:
+        self.err.print(f"[yellow]Aviso:[/] {self.shown(text)}")
+
+    def shown(self, text: str, *, redact: bool = True) -> str:
+        """Text for rich markup on a terminal: redacted (unless it is the tool's own words,
+        a notice), inert (`printable`), escaped."""
         from rich.markup import escape
 
-        self.err.print(f"[yellow]Aviso:[/] {escape(self.redact(text))}")
+        from ..domain.text import printable
+
+        return escape(printable(self.redact(text) if redact else text, lines=True))
 
     def show_pending(self) -> None:
         """The one place where what loading found (settings, outbox) is shown: before the
@@ -96,9 +113,7 @@ class Env:
         pending, self._pending = self._pending, []
         for text in pending:
             if text.startswith(NOTICE):
-                from rich.markup import escape
-
-                self.err.print(f"[dim]{escape(text.removeprefix(NOTICE))}[/]")
+                self.err.print(f"[dim]{self.shown(text.removeprefix(NOTICE), redact=False)}[/]")
             else:
                 self._print_warning(text)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -79,7 +78,7 @@ def followup(
         done = sync_call_tasks(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
                                policy=policy, whose=whose)
         if as_json:
-            env.out(json.dumps(done.as_json(), ensure_ascii=False, indent=2))
+            env.out_json(done.as_json())
         else:
             env.out(f"Tareas de llamada: {done.count('created')} creada(s), "
                     f"{done.count('completed')} completada(s), "
@@ -91,7 +90,7 @@ def followup(
                           policy=policy, whose=whose)
     rows = [row.as_json() for row in report.rows]
     if as_json:
-        env.out(json.dumps(rows, ensure_ascii=False, indent=2))
+        env.out_json(rows)
     elif as_csv:
         _write_csv(env, rows)
     else:
@@ -152,7 +151,11 @@ def _whose(env: Env, gateway: Any, agent_email: str | None, mine: bool) -> Any:
 
 
 def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
+    """The rows as CSV on stdout: no cell a spreadsheet would run as a formula, nothing
+    that drives a terminal (`env.out`)."""
     import io
+
+    from ..domain.text import spreadsheet_cell
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
@@ -160,17 +163,18 @@ def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         contact = row.pop("contact") or {}
         agent = row.pop("agent") or {}
-        writer.writerow({**row, **{f"contact_{k}": v for k, v in contact.items()},
-                         **{f"agent_{k}": v for k, v in agent.items()}})
+        cells = {**row, **{f"contact_{k}": v for k, v in contact.items()},
+                 **{f"agent_{k}": v for k, v in agent.items()}}
+        writer.writerow({k: spreadsheet_cell(v) for k, v in cells.items()})
     env.out(buffer.getvalue().rstrip("\n"))
 
 
 def _show_table(env: Env, report: Any, *, team: bool) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from ..domain.followup import waited
+    from .columns import safe as escape
 
     ahead = f"{report.look_ahead.total_seconds() / 3600:g} h"
     if not report.rows:
@@ -196,7 +200,7 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
         if contact is not None:
             client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
         who = f"\n[dim]{escape(row.agent.name)}[/]" if team and row.agent else ""
-        cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]\n"
+        cells = [f"[link={escape(row.url)}]{escape(row.owed.ticket.id)}[/link]\n"
                  f"[dim]{escape(row.owed.ticket.subject)}[/]{who}", shown,
                  f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
                  escape(contact.best_phone) if contact and contact.best_phone else "—"]
@@ -247,7 +251,7 @@ def contacted(
     sent = keep_and_send(entry, env, ui=TerminalUi(env, False))
     result: dict[str, Any] = sent if isinstance(sent, dict) else {}
     if as_json:
-        env.out(json.dumps(result, ensure_ascii=False, indent=2))
+        env.out_json(result)
     else:
         tasks = result.get("completed_tasks") or []
         env.out(f"Seguimiento registrado en el ticket {result.get('ticket_id')} "

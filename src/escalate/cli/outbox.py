@@ -6,7 +6,6 @@ whether it is kept or dropped is decided in `workflows.delivery`.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -65,9 +64,8 @@ def outbox(
     env: Env = ctx.ensure_object(Env)
     found = _listing(env)
     if as_json:
-        env.out(json.dumps([_as_json(env, item) for item in
-                            (*found.pending, *found.needs_action, *found.drafts)],
-                           ensure_ascii=False, indent=2))
+        env.out_json([_as_json(env, item) for item in
+                      (*found.pending, *found.needs_action, *found.drafts)])
         return
     if found.empty:
         env.out("La bandeja de salida está vacía: todo llegó a HubSpot.")
