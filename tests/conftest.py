@@ -117,6 +117,15 @@ class Sandbox:
     def file(self, file_id: str) -> Any:
         return self.client.files.files_api.get_by_id(file_id)
 
+    def stored_files(self) -> dict[str, bytes]:
+        """Every file the portal holds, by name, with its bytes (the sandbox runs in this
+        process: its store is read directly)."""
+        store = self.running.app.portal.store
+        with store.read() as db:
+            rows = db.execute("SELECT id, def FROM files ORDER BY id").fetchall()
+        return {json.loads(record)["name"] + "." + json.loads(record)["extension"]:
+                store.file_bytes(file_id) for file_id, record in rows}
+
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:

@@ -286,11 +286,13 @@ def test_a_kept_create_stores_the_escalation_the_reads_and_the_files(tmp_path: P
                              "email": "ana@example.com", "priority": "ALTA", "what": "x y",
                              "how": "Guardar", "where": "Web"}, Rules(),
                             datetime(2026, 12, 2, tzinfo=timezone.utc))
-    shot = LocalFile(path=tmp_path / "a.png", name="a.png", size=3, kind="image/png")
+    shot = LocalFile(path=tmp_path / "a.png", name="a.png", size=3, kind="PNG",
+                     sha256="ab" * 32, mime="image/png")
     bare = create_entry(made, [shot])
     assert (bare.id, bare.kind, bare.state) == (made.escalate_id, "create", {})
     assert bare.payload == {"escalation": made.as_json(), "version": 1,
-                            "files": [{"path": str(tmp_path / "a.png"), "name": "a.png"}]}
+                            "files": [{"path": str(tmp_path / "a.png"), "name": "a.png",
+                                       "sha256": "ab" * 32, "size": 3, "mime": "image/png"}]}
     ana = Contact("9", "Ana", "López", "ana@example.com")
     prepared = Prepared(made, portal=None, lookup=ContactLookup(contact=ana),  # type: ignore[arg-type]
                         duplicates=[])

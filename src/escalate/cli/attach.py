@@ -66,7 +66,7 @@ def attach(
         pasted = paste_image(settings.home, env.now(), env.environ)
         env.notice(f"Imagen del portapapeles guardada en {pasted}.")
         paths.append(str(pasted))
-    files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
+    files = check_files(paths, settings.max_file_bytes, cwd=env.folder, notice=env.notice)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)
     result = cast("AttachResult", keep_and_send(attach_entry(ticket, files, text), env, ui=ui))

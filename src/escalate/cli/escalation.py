@@ -61,7 +61,7 @@ def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
     if resumed is not None and resumed.escalate_id:
         escalation = escalation.replace(escalate_id=resumed.escalate_id)
     files = check_files(list(answers.get("attachments") or []), env.settings.max_file_bytes,
-                        cwd=env.folder)
+                        cwd=env.folder, notice=env.notice)
     return escalation, files
 
 

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import cached_property, partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import __version__
@@ -189,17 +188,17 @@ class Gateway(TeamCalls, HistoryCalls):
              query: list[tuple[str, str]] | None = None,
              path_params: dict[str, str] | None = None, idempotent: bool = True,
              timeout: tuple[float, float] | None = None,
-             form: list[tuple[str, str]] | None = None,
-             files: dict[str, str] | None = None) -> dict[str, Any]:
+             form: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
         """HubSpot's JSON answer to one request on a path of `paths` (retried, errors typed,
-        as `_call`). `form` and `files` (field -> file path) send it as multipart instead."""
-        content_type = "multipart/form-data" if files else "application/json"
+        as `_call`). `form` sends it as multipart instead: text fields, and files as
+        (field, (name, bytes, type)), the bytes given (the client never opens a path)."""
+        content_type = "multipart/form-data" if form else "application/json"
 
         def send(_request_timeout: Any) -> dict[str, Any]:
             response = self._raw_client.call_api(
                 path, method, path_params=path_params, query_params=query or [],
                 header_params={"Accept": "application/json", "Content-Type": content_type},
-                body=body, post_params=form or [], files=files or {},
+                body=body, post_params=form or [], files={},
                 auth_settings=["oauth2"], _preload_content=False,
                 _request_timeout=_request_timeout)
             return json_answer(response)
@@ -610,14 +609,16 @@ class Gateway(TeamCalls, HistoryCalls):
                             body={"properties": properties, "associations": associations})
         return str(created["id"])
 
-    def upload(self, path: Path, folder: str, name: str) -> UploadedFile:
-        """Upload a file privately. Resending returns the same file: HubSpot finds the
-        identical one already in the folder (RETURN_EXISTING)."""
+    def upload(self, content: bytes, folder: str, name: str,
+               mime: str = "application/octet-stream") -> UploadedFile:
+        """Upload these bytes privately as a file. Resending returns the same file: HubSpot
+        finds the identical one already in the folder (RETURN_EXISTING)."""
         options = {"access": "PRIVATE", "duplicateValidationStrategy": "RETURN_EXISTING",
                    "duplicateValidationScope": "EXACT_FOLDER"}
-        uploaded = self._raw("POST", paths.files(), files={"file": str(path)},
+        uploaded = self._raw("POST", paths.files(),
                              form=[("folderPath", folder), ("fileName", name),
-                                   ("options", json.dumps(options))],
+                                   ("options", json.dumps(options)),
+                                   ("file", (name, content, mime))],
                              timeout=(self.timeout[0], max(self.timeout[1], 120.0)))
         return UploadedFile(id=str(uploaded.get("id")), name=name,
                             size=int(uploaded.get("size") or 0),

@@ -57,7 +57,7 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
             state["contact_accepted"] = True  # the review or require_contact settled it
     entry = new_entry("create", {
         "escalation": escalation.as_json(),
-        "files": [{"path": str(f.path), "name": f.name} for f in files],
+        "files": [f.as_payload() for f in files],
     }, entry_id=escalation.escalate_id)
     entry.state = state
     return entry

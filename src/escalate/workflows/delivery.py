@@ -185,18 +185,20 @@ def _carry_out(entry: Entry, sender: Sender, where: Surroundings, *, ui: Ui,
 def _refused(entry: Entry, exc: EscalateError, outbox: Outbox, *, fresh: bool) -> Outcome:
     """HubSpot (or the entry itself) said no: dropped when the agent can simply retype it,
     kept when someone else's act will let a retry work (`keep`: an admin fixes the portal),
-    else waiting for the agent."""
+    else waiting for the agent (`needs_agent`: always, even just typed)."""
     if exc.exit_code not in (ExitCode.USAGE, ExitCode.REFUSED) or exc.keep:
         outbox.failed(entry, exc.message)
         return _kept(entry, exc)
-    if fresh and not progressed(entry):
+    if fresh and not progressed(entry) and not exc.needs_agent:
         outbox.done(entry.id)
         return Dropped(exc.message, exit_code=exc.exit_code, error=exc)
-    if fresh:
+    if fresh and not exc.needs_agent:
         outbox.failed(entry, exc.message)
         return _kept(entry, exc)
     outbox.needs_action(entry, exc.message)
-    return NeedsAction(exc.message, fixes(entry), exit_code=exc.exit_code, error=exc)
+    steps = exc.next_steps if exc.needs_agent else ()  # its own settling steps come first
+    return NeedsAction(exc.message, (*steps, *fixes(entry)), exit_code=exc.exit_code,
+                       error=exc)
 
 
 def _kept(entry: Entry, exc: EscalateError) -> Kept:
@@ -217,7 +219,8 @@ def result_or_raise(outcome: Outcome) -> object:
             and not isinstance(error, LocalTrouble):
         error.next_steps = (*error.next_steps, outcome.then)
     if isinstance(outcome, NeedsAction):
-        error.next_steps = (*error.next_steps, *outcome.fix)
+        error.next_steps = (*error.next_steps,
+                            *(s for s in outcome.fix if s not in error.next_steps))
     raise error
 
 

@@ -121,7 +121,8 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
             entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
             ticket_id=ticket.id, contact_ids=[contact.id], now=now,
             note_text=f"Capturas de la escalación {escalation.subject()}",
-            heading="Adjuntos de la escalación")
+            heading="Adjuntos de la escalación",
+            link=lambda: portal.account.ticket_url(ticket.id))
         result.attachments, result.note_id = attached.files, attached.note_id
     return result
 
