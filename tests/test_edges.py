@@ -542,3 +542,45 @@ def test_the_cli_and_the_outbox_say_an_os_error_in_the_same_words():
         "/datos: el disco está lleno")
     assert describe_os_error(PermissionError(errno.EACCES, "x")) == "no hay permiso"
     assert os_error_message(PermissionError(errno.EACCES, "x", "/a")) == "/a: no hay permiso"
+
+
+# -- caches are only a speed-up (issue 20, part 8) -------------------------------------------
+
+
+AGENT = {"ESCALATE_AGENT": "ana.agente@aseguradora.example"}
+
+
+def test_followup_on_a_read_only_home_lists_and_says_once_that_nothing_was_saved(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    from .test_followup import create_at
+
+    stale = create_at(cli, 72, "POL-20")
+    for cache in (home / "cache").glob("*.json"):
+        cache.unlink()
+    undo = make_read_only(home / "cache")
+    try:
+        for args in (["followup", "--mias"], ["followup", "--todos", "--json"],
+                     ["followup", "--tareas", "--todos"]):
+            result = cli(*args, environ=AGENT)
+            assert result.code == 0, result.err
+            assert result.err.count("No se pudo guardar la caché") == 1, result.err
+            assert str(home / "cache") in result.err
+        assert stale in cli("followup", "--todos", environ=AGENT).out
+    finally:
+        undo()
+    assert list((home / "cache").glob("*.json")) == []
+
+
+def test_followup_on_a_full_disk_lists_and_says_once_that_nothing_was_saved(
+        cli: Cli, sandbox: Sandbox, tiny_disk: Any):
+    from .test_followup import create_at
+
+    mount, fill = tiny_disk
+    stale = create_at(cli, 72, "POL-21")
+    home = {"ESCALATE_HOME": str(mount / "home"), **AGENT}
+    fill()
+    result = cli("followup", "--todos", environ=home)
+    assert result.code == 0, result.err
+    assert stale in result.out
+    assert result.err.count("No se pudo guardar la caché") == 1, result.err
+    assert "disco está lleno" in result.err

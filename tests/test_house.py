@@ -110,7 +110,7 @@ MAY_IMPORT = {
     "escalate.workflows": {"escalate.workflows", "escalate.domain", "escalate.gateway",
                            "escalate.outbox", "escalate.config", "escalate.policy_file",
                            "escalate.errors", "escalate.short_ids", "escalate.system",
-                           "escalate.keystore", "escalate.redaction"},
+                           "escalate.keystore", "escalate.redaction", "escalate.os_errors"},
     "escalate_sandbox": {"escalate_sandbox"},
 }
 # The domain is pure: no files, processes, sockets or clocks of its own.

@@ -239,6 +239,10 @@ class Env:
             self._pending.extend(self._outbox.notices)
             self._outbox.close()
             self._outbox = None
+        caches = sys.modules.get("escalate.workflows.json_cache")  # loaded: a cache was used
+        unsaved = caches.unsaved() if caches is not None else None
+        if unsaved:
+            self._pending.append(unsaved)
         self.show_pending()
 
     def redact(self, text: str) -> str:

@@ -6,7 +6,6 @@ leaves a second `create` with only the contact lookup, the duplicate check and t
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -147,9 +146,8 @@ class PortalCache:
 
     def save(self, portal: Portal) -> None:
         """Cache the portal; only a speed-up, so a full disk or a folder in the file's
-        place never stops the command."""
-        with contextlib.suppress(OSError):
-            self.file.write(asdict(portal))
+        place never stops the command (json_cache.py)."""
+        self.file.write(asdict(portal))
 
     def forget(self) -> None:
         self.file.forget()
