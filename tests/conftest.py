@@ -33,6 +33,8 @@ TICKET_PROPS = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ti
 class Sandbox:
     """A running sandbox, its test endpoints, and its state read back through HubSpot's API."""
 
+    token = escalate_sandbox.DEFAULT_TOKEN  # a served one's, when only its url is known
+
     def __init__(self, running: escalate_sandbox.RunningSandbox) -> None:
         self.running = running
         self.url = running.url

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,7 +49,8 @@ def queue(home: Path, count: int, size: int = 1200) -> list[str]:
     policies = []
     for i in range(count):
         policy = f"Q-{i:03d}"
-        outbox.put(Entry(uuid.uuid4().hex, "create", payload(policy, "paso " * (size // 5)),
+        made = payload(policy, "paso " * (size // 5))  # kept under its escalation's id
+        outbox.put(Entry(made["escalation"]["escalate_id"], "create", made,
                          created_at=1000.0 + i), claim=False)
         policies.append(policy)
     outbox.close()

@@ -163,6 +163,13 @@ class FileChanged(Refused):
         self.files = files
 
 
+class PortalLacks(Refused):
+    """The portal, read again, still lacks what the escalation needs (its priority option,
+    the stage or pipeline of the settings): the escalation waits for the agent, kept."""
+
+    needs_agent = True
+
+
 class InvalidProperty(Refused):
     """HubSpot refused property values: `problems` maps each property named to its codes
     (PROPERTY_DOESNT_EXIST, INVALID_OPTION, READ_ONLY_VALUE, INVALID_LONG, ...)."""

@@ -38,7 +38,7 @@ from typing import Any
 from . import os_errors
 from .errors import EscalateError, ExitCode, Next
 from .redaction import redact as scrub
-from .short_ids import SHORT_ID
+from .short_ids import SHORT_ID, short_id
 from .system import private_dir, process_alive, replace, temp_folder, write_private
 
 FILE_NAME = "outbox.sqlite3"
@@ -327,14 +327,17 @@ class Outbox:
                     replace(extra, Path(f"{aside}{suffix}"))
         except OSError as exc:
             raise trouble(self.home, exc) from None
-        saved, unreadable = salvage(aside)
+        saved, lost = salvage(aside)
         self._create_fresh()
         conn = self._connect(self.path)
         for entry in saved:
+            entry.state["salvaged"] = True  # checked again before it is sent
             self._insert(conn, entry, claim=False)
+        named = "".join(f"\n  • {item}" for item in lost)
         self.notices.append(
             f"La bandeja de salida {self.path} {problem}: se recuperaron {len(saved)} "
-            f"entrada(s) y {unreadable} no se pudieron leer; la copia dañada quedó en {aside}.")
+            f"entrada(s) y {len(lost)} no se pudieron leer; la copia dañada quedó en {aside}."
+            + (f" Escriba de nuevo las que se perdieron:{named}" if lost else ""))
         return conn
 
     # -- transactions -------------------------------------------------------------------
@@ -445,9 +448,14 @@ class Outbox:
                 if row is None:
                     return False
                 holder, renewed, pid, host = row
+                now = self.clock()
+                if holder not in (None, self.holder) and renewed is not None \
+                        and float(renewed) > now:  # renewed by a host whose clock is ahead
+                    renewed = now  # counted from now: it lapses LEASE_SECONDS from here
+                    db.execute("UPDATE entries SET renewed_at = ? WHERE id = ?",
+                               (now, entry_id))
                 if holder not in (None, self.holder) and self._live(renewed, pid, host):
                     return False
-                now = self.clock()
                 db.execute("UPDATE entries SET holder = ?, renewed_at = ?, owner_pid = ?,"
                            " owner_host = ? WHERE id = ?",
                            (self.holder, now, os.getpid(), socket.gethostname(), entry_id))
@@ -660,26 +668,44 @@ def _entry(row: tuple[Any, ...]) -> Entry | Damaged:
 # A row's id, kind and payload, as SQLite stores them side by side (any kind: which kinds
 # exist is the workflows' table, workflows/entries.py).
 _RECORD = re.compile(rb"([0-9a-f]{32})([a-z]{3,20})\{")
+# An entry's id wherever SQLite keeps it: in its row, and in the primary key's index, whose
+# pages hold every live id apart from the rows (with `secure_delete`, no deleted one); an id
+# inside a payload's JSON is quoted, and is not counted.
+_ID = re.compile(rb'(?<![0-9a-f"])[0-9a-f]{32}(?![0-9a-f"])')
+_POLICY = re.compile(rb'"policy": "([^"\\]{1,60})"')
+_CLIENT = re.compile(rb'"client_name": "([^"\\]{1,100})"')
 
 
-def salvage(path: Path) -> tuple[list[Entry], int]:
-    """Every entry that can be read from a damaged outbox file, and how many could not.
+@dataclass(frozen=True)
+class Lost:
+    """An entry a salvage found a trace of but could not read: its id, and the policy and
+    client when any copy (the damaged file, its journal) still says them."""
+
+    id: str
+    policy: str | None = None
+    client: str | None = None
+
+    def __str__(self) -> str:
+        shown = short_id(self.id)
+        if self.policy or self.client:
+            return f"{shown}: {self.policy or '?'} - {self.client or '?'}"
+        return f"{shown}: (sin datos legibles)"
+
+
+def salvage(path: Path) -> tuple[list[Entry], list[Lost]]:
+    """Every entry that can be read from a damaged outbox file, and every one it holds a
+    trace of that cannot (named as far as it can be).
 
     SQLite reads what its structure still reaches (row by row, without the index); the raw
     bytes are then searched for the records of the pages SQLite cannot reach (a damaged
-    page, header or truncation). With `secure_delete`, only live rows remain in the file.
+    page, header or truncation). With `secure_delete`, only live rows remain in the file,
+    so every id left in it (a row's, or the index's) is an entry that was waiting.
     """
     found: dict[str, Entry] = {}
-    unreadable: set[str] = set()
     for entry in _read_with_sqlite(path):
-        if isinstance(entry, Damaged):
-            unreadable.add(entry.id)
-        else:
+        if isinstance(entry, Entry):
             found[entry.id] = entry
-    try:
-        data = path.read_bytes() if path.is_file() else b""
-    except OSError:
-        data = b""
+    data = _bytes(path)
     decoder = json.JSONDecoder()
     for match in _RECORD.finditer(data):
         entry_id, kind = match.group(1).decode(), match.group(2).decode()
@@ -692,11 +718,29 @@ def salvage(path: Path) -> tuple[list[Entry], int]:
             if not isinstance(payload, dict) or not isinstance(state, dict):
                 raise ValueError
         except ValueError:
-            unreadable.add(entry_id)
             continue
         found[entry_id] = Entry(entry_id, kind, payload, state, 0.0)
-        unreadable.discard(entry_id)
-    return list(found.values()), len(unreadable - set(found))
+    traces = dict.fromkeys(m.group().decode() for m in _ID.finditer(data))
+    copies = data + _bytes(Path(f"{path}-journal"))
+    return list(found.values()), [_named(i, copies) for i in traces if i not in found]
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes() if path.is_file() else b""
+    except OSError:
+        return b""
+
+
+def _named(entry_id: str, copies: bytes) -> Lost:
+    """What the bytes near the id's record still say of it (its policy and client)."""
+    at = copies.find(entry_id.encode() + b"create{")
+    if at < 0:
+        return Lost(entry_id)
+    near = copies[at: at + 4096]
+    policy, client = _POLICY.search(near), _CLIENT.search(near)
+    return Lost(entry_id, policy.group(1).decode("utf-8", "replace") if policy else None,
+                client.group(1).decode("utf-8", "replace") if client else None)
 
 
 def _read_with_sqlite(path: Path) -> list[Entry | Damaged]:

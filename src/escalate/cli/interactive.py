@@ -176,7 +176,7 @@ class Session:
 
     def check(self, field: str) -> Callable[[Any], str | None]:
         settings, now = self.env.settings, self.env.now()
-        from ..workflows.create import rules
+        from ..workflows.ticket import rules
 
         def problem(text: str) -> str | None:
             if field in ("policy", "client_name", "what", "how", "where") and not text.strip():

@@ -42,7 +42,11 @@ def _readable(env: Env) -> list[Entry]:
 def _listing(env: Env) -> Listing:
     from ..workflows.entries import listing
 
-    return listing(_readable(env))
+    found = listing(_readable(env))
+    for item in found.damaged:
+        env.warn(f"Entrada {short_id(item.entry.id)} ({item.description}) dañada: "
+                 f"{item.why}; se omite. Descártela con «{command_line(env, item.fix[0])}».")
+    return found
 
 
 def _line(env: Env, item: Listed) -> str:
@@ -65,7 +69,7 @@ def outbox(
     found = _listing(env)
     if as_json:
         env.out_json([_as_json(env, item) for item in
-                      (*found.pending, *found.needs_action, *found.drafts)])
+                      (*found.pending, *found.needs_action, *found.drafts, *found.damaged)])
         return
     if found.empty:
         env.out("La bandeja de salida está vacía: todo llegó a HubSpot.")
