@@ -390,7 +390,7 @@ def check_base_url(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return None
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return None
     if parts.scheme == "http":
         return (f"HUBSPOT_BASE_URL={url!r} usa http sin cifrar hacia otra máquina: el token "
@@ -398,7 +398,8 @@ def check_base_url(url: str) -> str | None:
     return f"HUBSPOT_BASE_URL={url!r} no es una URL https válida."
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine (localhost, 127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:

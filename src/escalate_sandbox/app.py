@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 import traceback
 from collections.abc import Iterable
@@ -18,6 +19,12 @@ from .routes import BY_NAME, URLS, Route, scopes_needed
 from .store import Store
 
 CONTROL_PREFIX = "/_sandbox/"
+# The largest request body served (HubSpot publishes none: these are the sandbox's, marked
+# U in docs/architecture.md): a JSON call (a batch of 100 tickets of 65,536 characters is
+# ≈7 MB), an upload, and a test knob (`/_sandbox/history` seeds up to 100,000 tickets).
+MAX_JSON_BODY = 16 * 1024 * 1024
+MAX_UPLOAD_BODY = 128 * 1024 * 1024
+MAX_CONTROL_BODY = 1024 * 1024 * 1024
 
 
 class SandboxApp:
@@ -53,6 +60,8 @@ class SandboxApp:
         headers: dict[str, str] = {}
         try:
             self._authenticate(request)
+            _bounded(request, MAX_UPLOAD_BODY if request.path.startswith("/files/")
+                     else MAX_JSON_BODY)
             headers = control.admit(is_search=request.path.endswith("/search"))
             fault = control.take_fault(request.method, request.path)
             if fault is not None and fault.delay_ms:
@@ -75,9 +84,10 @@ class SandboxApp:
         return response
 
     def _answer(self, request: Request, *, control: bool) -> Response:
-        """A `/_sandbox/` call: the token, then the handler; no limits, faults or log."""
+        """A `/_sandbox/` call: the token, then the handler; no rate limits, faults or log."""
         try:
             self._authenticate(request)
+            _bounded(request, MAX_CONTROL_BODY)
             return self._dispatch(request, control=control)
         except HubSpotError as exc:
             return json_response(exc.body(), exc.status, exc.headers)
@@ -164,3 +174,27 @@ class SandboxApp:
 
 def _authorization(request: Request) -> str:
     return f"Authorization: {request.headers.get('Authorization', '')}"
+
+
+def _bounded(request: Request, limit: int) -> None:
+    """Refuse a body larger than `limit`: by its Content-Length before reading any of it,
+    or, sent in chunks without one, as soon as `limit` bytes have been read (werkzeug's own
+    limit would cut it silently). Called before anything reads the body."""
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise _too_large(limit)
+        return
+    environ = request.environ
+    if not environ.get("wsgi.input_terminated"):
+        return  # no body
+    body = environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        raise _too_large(limit)
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    del environ["wsgi.input_terminated"]
+
+
+def _too_large(limit: int) -> HubSpotError:
+    return HubSpotError(413, f"Request body too large: the limit is {limit} bytes",
+                        "VALIDATION_ERROR")
