@@ -44,8 +44,8 @@ def serve(
 
     from ..system import private_dir
 
-    check_exposure(host, token, escalate_sandbox.DEFAULT_TOKEN)
     check_address(host, port)
+    check_exposure(host, token, escalate_sandbox.DEFAULT_TOKEN)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     lag = 0 if no_lag else escalate_sandbox.REALISTIC_SEARCH_LAG_MS
     server = escalate_sandbox.make_server(folder, host=host, port=port, token=token, bare=bare,
