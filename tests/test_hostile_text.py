@@ -106,10 +106,13 @@ def test_the_report_tables_and_csv_files_neutralise_what_agents_and_hubspot_wrot
                        "content": f"QUÉ:\nOtro{CLEAR}\n\nDÓNDE:\nApp{RLO}\n\nCANAL:\n{LINK}"}}]})
     since = (datetime.now(timezone.utc) - timedelta(days=5)).date().isoformat()
     folder = tmp_path / "csv"
-    result = cli("report", "--desde", since, "--csv", str(folder))
+    page = tmp_path / "informe.html"
+    result = cli("report", "--desde", since, "--csv", str(folder), "--html", str(page))
     assert result.code == 0, result.err
     assert "pulse aquí" in result.out and "+cmd|" in result.out
     assert no_driver(result.out + result.err)
+    html = page.read_text(encoding="utf-8")
+    assert "pulse aquí" in html and no_driver(html)
     with (folder / "recurrentes.csv").open(encoding="utf-8", newline="") as handle:
         [recurring] = list(csv.DictReader(handle))
     assert recurring["problema"] == "'" + COMMAND

@@ -287,7 +287,7 @@ class Session:
             except InvalidInput as exc:
                 for line in (problem_lines(exc.fields, typed=False) if exc.fields
                              else exc.problems):
-                    self.env.err.print(f"[red]✗[/] {line}", markup=True)
+                    self.env.err.print(f"[red]✗[/] {self.env.shown(line)}", markup=True)
                 fields = [f for f in exc.fields if f in EDITABLE or f == "contact"]
                 if not fields:
                     fields = [f for f in missing_fields(self.answers)] or ["attachments"]
