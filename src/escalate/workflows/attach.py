@@ -133,7 +133,7 @@ def _for_the_ticket(exc: FileChanged, ticket_id: str,
     if link is not None:
         with suppress(EscalateError):  # the address is a courtesy: the id is said anyway
             where += f" ({link()})"
-    return FileChanged(f"No se subió nada: {exc.message}. Los adjuntos eran para {where}.",
+    return FileChanged(f"No se adjuntó nada: {exc.message}. Los adjuntos eran para {where}.",
                        files=exc.files,
                        next_steps=(Next("attach", "Revise el archivo y adjúntelo con",
                                         ticket_id),))
