@@ -296,6 +296,80 @@ def test_the_token_never_appears_in_output_logs_or_the_outbox(cli: Cli, sandbox:
             assert secret.encode() not in path.read_bytes(), path
 
 
+# A service key in no shape the redaction would recognise by itself: only knowing the token
+# hides it. The wrong one is what an agent mistyped.
+PLANTED = "svc-Zq81LmN0pQ7rT2vXkW4"
+MISTYPED = "svc-Hh27BcD9fG3jK5mNpR8"
+
+
+@pytest.mark.usefixtures("private_temp")
+def test_a_token_echoed_in_every_error_body_is_never_stored_or_shown(tmp_path: Path,
+                                                                     private_temp: Path):
+    """The sandbox repeats the Authorization header in every error it answers (message,
+    errors, context, an HTML page's title): no output, log, outbox row, cache or fallback
+    file holds the token afterwards."""
+    import urllib.error
+    import urllib.request
+
+    import escalate_sandbox
+
+    running = escalate_sandbox.start(tmp_path / "hubspot", per_10s=0, token=PLANTED)
+    sandbox = Sandbox(running)
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    cli = Cli({"HUBSPOT_BASE_URL": sandbox.url, "HUBSPOT_ACCESS_TOKEN": PLANTED,
+               "ESCALATE_HOME": str(home), "ESCALATE_RETRY_SECONDS": "0",
+               "ESCALATE_OFFLINE_RETRY_SECONDS": "0"}, work)
+    try:
+        sandbox.control("POST", "echo_authorization", {"on": True})
+        sandbox.control("POST", "rate_limit", {"search_per_s": 0})  # only the faults' 429
+        tickets = "/crm/objects/2026-09/tickets"
+        results = []
+        for status in (400, 403, 404, 409, 429, 500):
+            sandbox.fault(method="POST", path=tickets, status=status, times=50)
+            results.append(cli("--verbose", "create", *with_option(ANA, "--poliza",
+                                                                   f"POL-{status}")))
+            sandbox.control("DELETE", "faults")
+        sandbox.fault(method="POST", path=tickets, status=502, times=50,
+                      body="<html><head><title>Bad gateway</title></head></html>")
+        results += [cli("outbox", "send"), cli("--verbose", "outbox", "send")]
+        sandbox.control("DELETE", "faults")
+        results += [cli("outbox"), cli("outbox", "--json"),
+                    cli("attach", "999999", str(_png(tmp_path)), "--json"),
+                    cli("followup", "--json", environ={"HUBSPOT_ACCESS_TOKEN": MISTYPED}),
+                    cli("--verbose", "create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": MISTYPED})]
+        sandbox.control("POST", "scopes", {"scopes": []})
+        results += [cli("followup"), cli("doctor", "--json")]
+        # The planted token really was in the answers the tool read.
+        probe = urllib.request.Request(f"{sandbox.url}/crm/objects/2026-09/nothing",
+                                       headers={"Authorization": f"Bearer {PLANTED}"})
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(probe, timeout=10)
+        assert PLANTED in answer.value.read().decode()
+        statuses = {r["status"] for r in sandbox.requests()}
+        assert {400, 401, 403, 404, 409, 429, 500, 502} <= statuses
+    finally:
+        running.stop()
+    assert [r.code for r in results[:6]] == [3, 4, 3, 3, 5, 5]
+    assert "POL-500" in results[8].out  # kept, with its last error
+    for result in results:
+        for secret in (PLANTED, MISTYPED):
+            assert secret not in result.out + result.err, result
+            assert secret[4:12] not in result.out + result.err, result
+    for folder in (home, private_temp):
+        for path in folder.rglob("*"):
+            if path.is_file() and "sandbox" not in path.parts:
+                data = path.read_bytes()
+                assert PLANTED.encode() not in data and MISTYPED.encode() not in data, path
+
+
+def _png(folder: Path) -> Path:
+    path = folder / "captura.png"
+    path.write_bytes(png_bytes(3))
+    return path
+
+
 def test_local_state_is_private_to_the_user(cli: Cli, home: Path):
     cli("create", *ANA)
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o700

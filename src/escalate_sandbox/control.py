@@ -109,6 +109,17 @@ def unique_conflict(portal: Portal, request: Request) -> Any:
     return OK
 
 
+def echo_authorization(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/echo_authorization {"on": true}`: every error answer repeats the
+    request's Authorization header (message, errors, context, an HTML page's title), so
+    tests can check the token is never stored or shown."""
+    on = json_body(request).get("on")
+    if not isinstance(on, bool):
+        raise validation("on must be true or false")
+    portal.control.echo_authorization = on
+    return OK
+
+
 def required_properties(portal: Portal, request: Request) -> Any:
     """`POST /_sandbox/required_properties {"object": "tickets", "properties": [...]}`:
     the portal requires exactly these on create, as an admin's rule does."""

@@ -98,6 +98,7 @@ class Control:
             self.scopes: frozenset[str] = ALL_SCOPES
             self.results_cap = MAX_RESULTS
             self.unique_shape = "409"
+            self.echo_authorization = False
             # object type -> property -> rule type -> its arguments
             self._rules: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
 

@@ -133,6 +133,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/_sandbox/search_lag", "POST", control.search_lag, None, control=True),
     Route("/_sandbox/search_cap", "POST", control.search_cap, None, control=True),
     Route("/_sandbox/unique_conflict", "POST", control.unique_conflict, None, control=True),
+    Route("/_sandbox/echo_authorization", "POST", control.echo_authorization, None,
+          control=True),
     Route("/_sandbox/required_properties", "POST", control.required_properties, None,
           control=True),
     Route("/_sandbox/validation_rules", "POST", control.validation_rules, None, control=True),

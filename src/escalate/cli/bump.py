@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -35,7 +34,7 @@ def bump(
     else:
         result = _run(env, loaded.policy, dry_run=dry_run)
     if as_json:
-        env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        env.out_json(result.as_json())
         return
     if not result.configured:
         if loaded.path is None:
@@ -89,10 +88,9 @@ HISTORY_READS = 1 / 50  # a history read per 50 tickets (HubSpot's limit for the
 
 def _show_table(env: Env, result: Any) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    from .columns import Column, fit
+    from .columns import Column, fit, safe
 
     console = Console(file=env.stdout, highlight=False)
     columns = [Column("Ticket", [str(i.ticket_id) for i in result.raises]),
@@ -108,7 +106,7 @@ def _show_table(env: Env, result: Any) -> None:
         table.add_column(column.header, width=width, overflow="fold",
                          justify="right" if column.header == "En su nivel" else "left")
     for item in result.raises:
-        table.add_row(str(item.ticket_id), f"[dim]{escape(item.subject)}[/]",
+        table.add_row(safe(str(item.ticket_id)), f"[dim]{safe(item.subject)}[/]",
                       f"[{item.level.colour}]{item.level.value}[/]",
                       f"[{item.to.colour}]{item.to.value}[/]",
                       f"{int(item.hours)} h")

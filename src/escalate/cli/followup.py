@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from ..domain.text import printable
 from ..errors import InvalidInput
 from .env import Env
 from .fields import CHANNEL_NAMES
@@ -84,9 +84,9 @@ def followup(
                            policy=policy, whose=whose)
     env.show_pending()
     if as_json or as_csv:
-        _write_data(env, gateway, listing, as_json=as_json)
+        _write_data(env, gateway, listing, as_json=as_json, cell=_csv_cell())
     else:
-        _show_table(env, listing, team=whose.agent is None)
+        _show_table(env, listing, team=whose.agent is None, cell=printable)
 
 
 def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> None:
@@ -110,7 +110,7 @@ def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> Non
         env.interrupt_told = True
         raise typer.Exit(130) from None
     if as_json:
-        env.out(json.dumps(done.as_json(), ensure_ascii=False, indent=2))
+        env.out_json(done.as_json())
     else:
         env.out(f"Tareas de llamada: {_tasks_said(done)}, "
                 f"{done.count('unchanged')} sin cambios.")
@@ -187,6 +187,17 @@ def _write_data(env: Env, gateway: Any, listing: Any, *, as_json: bool,
         else:
             csv_rows(out, CSV_FIELDS, ([_flat(row) for row in batch] for batch in as_dicts),
                      cell)
+
+
+def _csv_cell() -> Cell:
+    """A CSV cell no spreadsheet runs as a formula, and nothing that drives a terminal (a
+    file written now is often shown on one later, with `cat`), as `Env.out` does."""
+    from ..domain.text import spreadsheet_cell
+
+    def shown(text: str) -> str:
+        return str(spreadsheet_cell(printable(text)))
+
+    return shown
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -318,7 +329,7 @@ def contacted(
     sent = keep_and_send(entry, env, ui=TerminalUi(env, False))
     result: dict[str, Any] = sent if isinstance(sent, dict) else {}
     if as_json:
-        env.out(json.dumps(result, ensure_ascii=False, indent=2))
+        env.out_json(result)
     else:
         tasks = result.get("completed_tasks") or []
         env.out(f"Seguimiento registrado en el ticket {result.get('ticket_id')} "

@@ -4,7 +4,6 @@ one HTML file."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -45,6 +44,7 @@ def report(
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.moments import zone
+    from ..domain.text import spreadsheet_cell
     from ..workflows.report import report as run_report
     from .prompts import TerminalUi
 
@@ -85,7 +85,7 @@ def report(
             with (csv_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
         env.notice(f"{len(tables)} archivos CSV en {csv_dir}.")
     if html_file is not None:
         from ..report_html import render
@@ -94,7 +94,7 @@ def report(
                              encoding="utf-8")
         env.notice(f"Informe HTML: {html_file}")
     if as_json:
-        env.out(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+        env.out_json(report_json(result))
     else:
         _show(env, result.report, tables, local)
 
@@ -249,11 +249,10 @@ LEFT = frozenset({"prioridad", "medio", "subida"})
 
 def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table as RichTable
 
     from ..domain.report import moment_label
-    from .columns import Column, fit
+    from .columns import Column, fit, safe
 
     console = Console(file=env.stdout, highlight=False)
     console.print(f"[bold]Informe de escalaciones[/] creadas desde "
@@ -285,7 +284,7 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
             table.add_column(column.header, width=width, overflow="fold",
                              justify="left" if column.text or key in LEFT else "right")
         for cells in body:
-            table.add_row(*(escape(c) for c in cells))
+            table.add_row(*(safe(c) for c in cells))
         console.print(table)
 
 

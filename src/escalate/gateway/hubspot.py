@@ -9,12 +9,10 @@ attributes, so no API package is imported just for its exception class.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from functools import cached_property
-from pathlib import Path
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import __version__
@@ -40,6 +38,7 @@ from ..errors import (
     NotFound,
     UniqueConflict,
 )
+from ..redaction import redact
 from . import limits, paths
 from .errors import is_api_error, translate
 from .history import HistoryCalls
@@ -114,7 +113,8 @@ class Gateway(TeamCalls, HistoryCalls):
         kwargs["_request_timeout"] = timeout or self.timeout
         try:
             return self.retry.run(lambda: fn(*args, **kwargs), idempotent=idempotent,
-                                  is_api_error=is_api_error, translate=translate)
+                                  is_api_error=is_api_error,
+                                  translate=partial(translate, secrets=(self._token,)))
         except (EscalateError, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -126,13 +126,9 @@ class Gateway(TeamCalls, HistoryCalls):
         urllib3 put header values, escaped or not, into some messages); return when the
         exception carries none of it."""
         text = f"{exc!s} {exc!r}"
-        forms = _token_forms(self._token)
-        if not any(f in text for f in forms) and "Bearer" not in text:
+        if redact(text, [self._token]) == text:
             return
-        shown = str(exc)
-        for form in sorted(forms, key=len, reverse=True):
-            shown = shown.replace(form, "***")
-        shown = re.sub(r"(Bearer\s*)[^\s'\"]+", r"\1***", shown)
+        shown = redact(str(exc), [self._token])
         if isinstance(exc, ValueError) and "header" in shown.lower():
             raise AuthProblem("El token (HUBSPOT_ACCESS_TOKEN) contiene caracteres que no "
                               "pueden ir en un encabezado HTTP.",
@@ -202,17 +198,17 @@ class Gateway(TeamCalls, HistoryCalls):
              query: list[tuple[str, str]] | None = None,
              path_params: dict[str, str] | None = None, idempotent: bool = True,
              timeout: tuple[float, float] | None = None,
-             form: list[tuple[str, str]] | None = None,
-             files: dict[str, str] | None = None) -> dict[str, Any]:
+             form: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
         """HubSpot's JSON answer to one request on a path of `paths` (retried, errors typed,
-        as `_call`). `form` and `files` (field -> file path) send it as multipart instead."""
-        content_type = "multipart/form-data" if files else "application/json"
+        as `_call`). `form` sends it as multipart instead: text fields, and files as
+        (field, (name, bytes, type)), the bytes given (the client never opens a path)."""
+        content_type = "multipart/form-data" if form else "application/json"
 
         def send(_request_timeout: Any) -> dict[str, Any]:
             response = self._raw_client.call_api(
                 path, method, path_params=path_params, query_params=query or [],
                 header_params={"Accept": "application/json", "Content-Type": content_type},
-                body=body, post_params=form or [], files=files or {},
+                body=body, post_params=form or [], files={},
                 auth_settings=["oauth2"], _preload_content=False,
                 _request_timeout=_request_timeout)
             return json_answer(response)
@@ -536,14 +532,16 @@ class Gateway(TeamCalls, HistoryCalls):
                             body={"properties": properties, "associations": associations})
         return str(created["id"])
 
-    def upload(self, path: Path, folder: str, name: str) -> UploadedFile:
-        """Upload a file privately. Resending returns the same file: HubSpot finds the
-        identical one already in the folder (RETURN_EXISTING)."""
+    def upload(self, content: bytes, folder: str, name: str,
+               mime: str = "application/octet-stream") -> UploadedFile:
+        """Upload these bytes privately as a file. Resending returns the same file: HubSpot
+        finds the identical one already in the folder (RETURN_EXISTING)."""
         options = {"access": "PRIVATE", "duplicateValidationStrategy": "RETURN_EXISTING",
                    "duplicateValidationScope": "EXACT_FOLDER"}
-        uploaded = self._raw("POST", paths.files(), files={"file": str(path)},
+        uploaded = self._raw("POST", paths.files(),
                              form=[("folderPath", folder), ("fileName", name),
-                                   ("options", json.dumps(options))],
+                                   ("options", json.dumps(options)),
+                                   ("file", (name, content, mime))],
                              timeout=(self.timeout[0], max(self.timeout[1], 120.0)))
         return UploadedFile(id=str(uploaded.get("id")), name=name,
                             size=int(uploaded.get("size") or 0),
@@ -556,15 +554,6 @@ def _phone_matches(national: str, e164: str) -> list[tuple[str, tuple[str, ...]]
     return [("hs_searchable_calculated_phone_number", (national,)),
             ("hs_searchable_calculated_mobile_number", (national,)),
             ("phone", (e164, national)), ("mobilephone", (e164, national))]
-
-
-def _token_forms(token: str) -> set[str]:
-    """The token as it may appear in an exception's text: as is, escaped as in a repr of
-    str or bytes, and each piece of it between control characters or spaces."""
-    forms = {token, token.encode("unicode_escape").decode("ascii"),
-             repr(token)[1:-1], repr(token.encode("utf-8", "replace"))[2:-1]}
-    forms |= {piece for piece in re.split(r"[\s\x00-\x1f\x7f]+", token) if len(piece) >= 6}
-    return {f for f in forms if len(f) >= 4}
 
 
 def _names_escalate_id(refused: EscalateError) -> bool:
