@@ -537,7 +537,9 @@ def test_business_hours_are_labelled_with_calendar_time_beside_them(
     assert 170 <= waited["hours"] <= 190 and abs(waited["calendar_hours"] - 672.5) < 0.1
     shown = cli("informe", "--desde", since, environ={"COLUMNS": "120"}).out
     assert "horas hábiles" in shown and "Espera (h hábiles)" in shown and "28 d 0 h" in shown
-    owed = cli("seguimiento", "--todos").out
+    # A terminal of 100 columns (rich reads COLUMNS from the process): the waiting column
+    # then holds «180 h hábiles» and «hace 28 d 0 h» a line each.
+    owed = cli.subprocess("seguimiento", "--todos", environ={"COLUMNS": "100"}).stdout
     assert re.search(r"1[78]\d h hábiles", owed) and "hace 28 d" in owed, owed
     [row] = cli("seguimiento", "--todos", "--json").json()
     assert row["business_hours"] is True and abs(row["calendar_hours_waiting"] - 672.5) < 0.1

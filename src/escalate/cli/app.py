@@ -234,10 +234,8 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     except errors.ClickException as exc:
         if isinstance(exc, errors.NoArgsIsHelpError) and exc.ctx is not None:
             env.out(exc.ctx.get_help())  # the help on stdout, as `--help` shows it
-        from rich.markup import escape
-
         message = env.redact(usage_error_message(exc))
-        env.err.print(f"[red]Error:[/] {escape(message)}", markup=True, highlight=False)
+        env.err.print(f"[red]Error:[/] {env.shown(message)}", markup=True, highlight=False)
         env.err.print(f"Use «{_help_command(exc, argv)}» para ver las opciones.")
         param = getattr(exc, "param", None)
         return _failed(env, argv, ExitCode.USAGE, message, getattr(param, "name", None))
@@ -247,17 +245,15 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         interrupted(env, getattr(exc, "next_steps", ()))
         return _failed(env, argv, ExitCode.INTERRUPTED, "Interrumpido.", None)
     except OSError as exc:  # a folder, file or port the user named or configured
-        from rich.markup import escape
-
         message = env.redact(os_error_message(exc))
-        env.err.print(f"[red]Error:[/] {escape(message)}")
+        env.err.print(f"[red]Error:[/] {env.shown(message)}")
         return _failed(env, argv, ExitCode.USAGE, message, None)
     except Exception as exc:  # a bug: say where to report it, never show the token
         import traceback
 
-        details = env.redact(traceback.format_exc())
+        details = traceback.format_exc()
         if env.verbose:
-            env.err.print(details, markup=False)
+            env.err.print(env.shown(details))
         # Where it happened, never Python's English text (the traceback is in --verbose).
         message = f"Error inesperado (un fallo de escalate, no suyo) {where_it_failed(exc)}."
         env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo) "
@@ -338,19 +334,17 @@ def _bring_back_interrupted(outbox: Outbox) -> None:
 
 
 def show_error(env: Env, exc: EscalateError) -> None:
-    from rich.markup import escape
-
     from .hints import sentence
 
     env.show_pending()  # what loading found (the sandbox notice) comes before the error
     if exc.exit_code == ExitCode.OK:  # the agent declined: a choice, not an error
-        env.err.print(escape(env.redact(exc.message)))
+        env.err.print(env.shown(exc.message))
     else:
-        env.err.print(f"[red]Error:[/] {escape(env.redact(exc.message))}")
+        env.err.print(f"[red]Error:[/] {env.shown(exc.message)}")
     if exc.hint:
-        env.err.print(escape(env.redact(exc.hint)))
+        env.err.print(env.shown(exc.hint))
     for step in exc.next_steps:
-        env.err.print(escape(env.redact(sentence(env, step))))
+        env.err.print(env.shown(sentence(env, step)))
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ one HTML file."""
 from __future__ import annotations
 
 import csv
-import json
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -44,6 +43,7 @@ def report(
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.moments import zone
+    from ..domain.text import spreadsheet_cell
     from ..workflows.report import report as run_report
     from .prompts import TerminalUi
 
@@ -71,17 +71,20 @@ def report(
     _check_window(start, end, now)
     # Both ends in the portal's zone, so every output (JSON too) states them alike.
     start, end = start.astimezone(local), min(end, now).astimezone(local)
-    interactive = env.err.is_terminal and not env.verbose
-    with _progress(env, interactive) as advance:
+    from .progress import bar
+
+    with bar(env, "Leyendo tickets") as advance:
         result = run_report(gateway, settings, env.policy.policy, since=start, until=end,
-                            now=now, ui=TerminalUi(env, False), progress=advance)
+                            now=now, ui=TerminalUi(env, False),
+                            progress=lambda done, total: advance(done, total, gateway.eta(
+                                results_left=total - done, reads_per_result=1 / 50)))
     tables = report_tables(result)
     if csv_dir is not None:
         for name, (header, rows) in tables.items():
             with (csv_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
         env.notice(f"{len(tables)} archivos CSV en {csv_dir}.")
     if html_file is not None:
         from ..report_html import render
@@ -90,7 +93,7 @@ def report(
                              encoding="utf-8")
         env.notice(f"Informe HTML: {html_file}")
     if as_json:
-        env.out(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+        env.out_json(report_json(result))
     else:
         _show(env, result.report, tables, local)
 
@@ -174,29 +177,6 @@ def _reason(exc: OSError) -> str:
     from ..os_errors import reason
 
     return reason(exc)
-
-
-def _progress(env: Env, show: bool) -> Any:
-    """A progress bar on stderr while tickets are read (only on a terminal)."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    @contextmanager
-    def bar() -> Any:
-        if not show:
-            yield None
-            return
-        with Progress(TextColumn("Leyendo tickets"), BarColumn(), MofNCompleteColumn(),
-                      console=env.err, transient=True) as progress:
-            task = progress.add_task("tickets", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            yield advance
-
-    return bar()
 
 
 # -- output --------------------------------------------------------------------------
@@ -373,10 +353,9 @@ HIDDEN = {"recurrentes": ("enlaces",), "esperaron": ("enlace",),
 
 def _print_table(console: Any, report: Report, name: str, title: str, header: list[str],
                  rows: list[list[Any]]) -> None:
-    from rich.markup import escape
     from rich.table import Table as RichTable
 
-    from .columns import Column, fit
+    from .columns import Column, fit, safe
 
     shown = [c for c in header if c not in HIDDEN.get(name, ())]
     body = [_cells(report, name, dict(zip(header, row, strict=True)), shown)
@@ -388,7 +367,7 @@ def _print_table(console: Any, report: Report, name: str, title: str, header: li
         table.add_column(column.header, width=width, overflow="fold",
                          justify="left" if column.text or key in LEFT else "right")
     for cells in body:
-        table.add_row(*(escape(c) for c in cells))
+        table.add_row(*(safe(c) for c in cells))
     console.print(table)
     if len(rows) > LISTED:
         console.print(f"… y {len(rows) - LISTED} más (todas en --csv o --json).")

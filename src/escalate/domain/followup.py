@@ -184,15 +184,20 @@ class Clock:
         return SearchWindow(open_anchor_before=now + self.look_ahead - self.shortest,
                             closed_since=now - self.closed_lookback)
 
+    def longest_wait(self, created: datetime, now: datetime) -> float:
+        """The most hours (rounded as an owed call's) that a ticket created at or after
+        `created` can have waited by `now`: its clock never starts before its creation."""
+        return _hours(self.elapsed(created, now))
+
     def waited_past(self, ticket_priority: Priority | None, created: datetime,
                     updates: Iterable[datetime], end: datetime) -> bool:
         """Whether a client waited longer than the interval without an update at some point
         between `created` and `end` (the resolution, or now for an open ticket)."""
         interval = timedelta(hours=self.hours_for(ticket_priority))
-        start, stop = self.longest_wait(created, updates, end)
+        start, stop = self.longest_gap(created, updates, end)
         return self.elapsed(start, stop) > interval
 
-    def longest_wait(self, created: datetime, updates: Iterable[datetime],
+    def longest_gap(self, created: datetime, updates: Iterable[datetime],
                      end: datetime) -> tuple[datetime, datetime]:
         """The longest stretch without a client update between `created` and `end`, as
         this clock counts time (business hours when set): its start and its end."""
@@ -216,10 +221,11 @@ class Owed:
 
     def wait_label(self) -> str:
         """How long the client has waited: `hace 7 d 13 h`, or with business hours
-        `60 h hábiles · hace 7 d 13 h` (the calendar time beside them)."""
+        `60 h hábiles` with the calendar time under them (`hace 7 d 13 h`): a line each,
+        as the table's narrow waiting column shows them best."""
         if not self.business:
             return waited(self.calendar_hours or self.hours_waiting)
-        return f"{self.hours_waiting:.0f} h hábiles · {waited(self.calendar_hours)}"
+        return f"{self.hours_waiting:.0f} h hábiles\n{waited(self.calendar_hours)}"
 
 
 def levels_of(options: Iterable[tuple[str, str]]) -> dict[str, Priority]:
@@ -238,8 +244,9 @@ def portal_zone(name: str | None) -> tzinfo:
     return zone(name) or timezone.utc
 
 
-def most_overdue_first(owed: list[Owed]) -> list[Owed]:
-    return sorted(owed, key=lambda o: (-o.hours_waiting, o.ticket.id))
+def overdue_order(owed: Owed) -> tuple[float, str]:
+    """The listing's order: the longest wait first, then by ticket id."""
+    return -owed.hours_waiting, owed.ticket.id
 
 
 def waited(hours: float) -> str:

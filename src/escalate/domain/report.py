@@ -333,7 +333,7 @@ class Fate:
 
 def fate(item: Escalated, clock: Clock, now: datetime) -> Fate:
     """The promise to one client (see `Fate`)."""
-    start, stop = clock.longest_wait(item.created, item.updates, item.resolved_at or now)
+    start, stop = clock.longest_gap(item.created, item.updates, item.resolved_at or now)
     counted = clock.elapsed(start, stop)
     told = call_after_resolution(item, clock, now)
     untold = (_hours(clock.elapsed(item.resolved_at, now)),

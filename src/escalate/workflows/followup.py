@@ -1,19 +1,32 @@
-"""`followup` and `contacted`: every client owed a call, fetched in a few requests."""
+"""`followup`: every client owed a call, most overdue first, handed on as the search pages.
+
+The search goes by create date, in windows at once (`gateway.windows`); each page's
+candidates are confirmed by a batch read (search lags writes) while their contacts are read
+beside it; a row is handed on as soon as no ticket still to come can have waited longer, so
+the first rows show within a few round trips and a long listing never holds every row.
+"""
 
 from __future__ import annotations
 
+import heapq
+import math
+import threading
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
-from ..domain.followup import Clock, Owed, most_overdue_first
+from ..domain.followup import Clock, Owed, overdue_order
 from ..domain.moments import epoch_ms
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import Owner
 from ..gateway import Gateway
+from ..gateway.limits import ASSOCIATION_BATCH
+from ..gateway.windows import Page
 from .clock import portal_clock
 from .portal import Portal, load_portal
 from .team import AGENT_PROPERTY
@@ -53,13 +66,26 @@ class FollowupRow:
 
 
 @dataclass
-class FollowupReport:
-    rows: list[FollowupRow] = field(default_factory=list)
+class Tally:
+    """What a listing counted as its rows went by: complete once they are all handed on."""
+
+    look_ahead: timedelta
     due_soon: int = 0
-    look_ahead: timedelta = timedelta(hours=24)
+    listed: Counter[str] = field(default_factory=Counter)  # rows per reason
+    searched: int = 0  # candidates the search handed on so far
+    total: int = 0  # candidates the search announced
 
     def count(self, reason: str) -> int:
-        return sum(1 for r in self.rows if r.owed.reason.value == reason)
+        return self.listed[reason]
+
+
+@dataclass
+class Listing:
+    """The rows owed a call, most overdue first, in batches as each becomes final (`rows`
+    is consumed once); `tally` fills in as they go."""
+
+    rows: Iterator[list[FollowupRow]]
+    tally: Tally
 
 
 @dataclass(frozen=True)
@@ -68,101 +94,220 @@ class Whose:
 
     agent: Owner | None = None
 
+    @property
+    def agent_id(self) -> str | None:
+        return self.agent.id if self.agent is not None else None
+
     def includes(self, ticket: Ticket) -> bool:
         return self.agent is None or agent_id(ticket) == self.agent.id
 
 
-@dataclass
-class Owing:
-    """The owed calls confirmed by a consistent read, with what the search saw besides."""
+@dataclass(frozen=True)
+class Settled:
+    """One search page, settled: its owed calls as a consistent read shows them, each with
+    its contact, and what the page's search said."""
 
-    portal: Portal
-    clock: Clock
-    owed: list[Owed]
+    owed: list[tuple[Owed, Contact | None]]
     due_soon: int
+    searched: int
+    total: int
+    floor: float  # no ticket still to come was created before this (epoch ms)
 
 
 def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
              only: Priority | None = None, ui: Ui | None = None,
-             policy: FollowupPolicy | None = None, whose: Whose | None = None) -> FollowupReport:
-    """The tickets whose client is owed a call, most overdue first, with their contacts.
+             policy: FollowupPolicy | None = None, whose: Whose | None = None) -> Listing:
+    """The tickets whose client is owed a call, most overdue first, with their contacts, as
+    the search pages come: a row is handed on as soon as no ticket still to come can have
+    waited longer (a ticket's clock never starts before it was created, and the search goes
+    by create date).
 
     `hours` (`--horas`) overrides every priority's interval; None: the policy's, else
     ESCALATE_FOLLOWUP_HOURS.
     """
-    owing = owed_calls(gateway, settings, hours=hours, now=now, only=only, ui=ui,
-                       policy=policy, whose=whose or Whose())
-    portal = owing.portal
-    report = FollowupReport(due_soon=owing.due_soon, look_ahead=owing.clock.look_ahead)
-    owed = most_overdue_first(owing.owed)
-    contacts = first_contacts(gateway, [o.ticket.id for o in owed])
-    people = people_of(gateway, settings, [o.ticket for o in owed], now=now)
-    for item in owed:
-        report.rows.append(FollowupRow(
-            owed=item, priority=owing.clock.priority(item.ticket),
-            contact=contacts.get(item.ticket.id),
-            url=portal.account.ticket_url(item.ticket.id),
-            agent=people.get(agent_id(item.ticket) or ""),
-            owner=people.get(item.ticket.properties.get("hubspot_owner_id") or "")))
-    return report
-
-
-def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
-               only: Priority | None, ui: Ui | None, policy: FollowupPolicy | None,
-               whose: Whose) -> Owing:
-    """Every owed call in scope. The search finds candidates; a batch read (consistent, unlike
-    search) confirms each before it is listed, so a call recorded a second ago never shows.
-    The confirming reads run beside the search's pages (`Gateway.pipelined`)."""
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
-    due_soon = [0]
-
-    def candidates() -> Iterator[str]:
-        for ticket in candidate_tickets(gateway, portal, clock, now, whose):
-            if clock.owed(ticket, now) is not None:
-                yield ticket.id
-            elif clock.due_soon(ticket, now) and whose.includes(ticket):
-                due_soon[0] += 1
-
-    def read(ids: list[str]) -> list[Owed | None]:
-        return list(confirm(gateway, portal, clock, ids, now).values())
-
-    owed = [o for o in gateway.pipelined(candidates(), read) if o is not None
-            and whose.includes(o.ticket) and (only is None or clock.priority(o.ticket) == only)]
-    return Owing(portal, clock, owed, due_soon[0])
+    tally = Tally(look_ahead=clock.look_ahead)
+    return Listing(_batches(gateway, settings, portal, clock, now, only, whose or Whose(),
+                            tally), tally)
 
 
-def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str],
-            now: datetime) -> dict[str, Owed | None]:
-    """For each ticket, the call owed as a consistent read shows it (None: not owed)."""
-    if not ticket_ids:
-        return {}
-    tickets = gateway.tickets_by_id(ticket_ids, candidate_properties(portal))
-    read = {t.id: clock.owed(t, now) for t in tickets}
-    return {i: read.get(i) for i in ticket_ids}
+def _batches(gateway: Gateway, settings: Settings, portal: Portal, clock: Clock,
+             now: datetime, only: Priority | None, whose: Whose,
+             tally: Tally) -> Iterator[list[FollowupRow]]:
+    pages = gateway.ticket_pages(candidate_groups(portal, clock, now, whose.agent_id),
+                                 properties=candidate_properties(portal))
+    waiting: list[tuple[float, str, FollowupRow]] = []  # in `overdue_order`
+    listed: set[str] = set()
+    people = People(gateway, settings, now)
+    contacts = ContactBook(gateway)
+
+    def settle(batch: list[Page[Ticket]]) -> list[Settled]:
+        return [settled(gateway, portal, clock, now, whose, batch[0], contacts)]
+
+    for done in gateway.pipelined(_grouped(pages), settle, chunk=1):
+        tally.due_soon += done.due_soon
+        tally.searched += done.searched
+        tally.total = max(tally.total, done.total, tally.searched)
+        for owed, contact in done.owed:
+            level = clock.priority(owed.ticket)
+            if owed.ticket.id in listed or (only is not None and level != only):
+                continue
+            listed.add(owed.ticket.id)
+            row = FollowupRow(owed=owed, priority=level, contact=contact,
+                              url=portal.account.ticket_url(owed.ticket.id))
+            heapq.heappush(waiting, (*overdue_order(owed), row))
+        bound = longest_wait_after(clock, done.floor, now)
+        ready = []
+        while waiting and -waiting[0][0] > bound:
+            ready.append(heapq.heappop(waiting)[2])
+        if ready:
+            yield _named(ready, people, tally)
+    if waiting:
+        yield _named([heapq.heappop(waiting)[2] for _ in range(len(waiting))], people, tally)
 
 
-def first_contacts(gateway: Gateway, ticket_ids: list[str]) -> dict[str, Contact]:
-    """Each ticket's first contact (one association read per 1,000 tickets, one contact read
-    per 100 distinct contacts, pipelined)."""
-    return {t: c for t, c in gateway.with_contacts(ticket_ids, lambda t: t) if c is not None}
+PAGES_SETTLED_TOGETHER = 5  # after the first: one association read for 1,000 tickets
 
 
-def people_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
-              now: datetime) -> dict[str, Owner]:
-    """The users these tickets name, as their agent (`escalate_agent`) or their owner
-    (`hubspot_owner_id`), by owner id: from the owners cache, else one listing."""
-    from .team import owners_by_id
+def _grouped(pages: Iterator[Page[Ticket]]) -> Iterator[Page[Ticket]]:
+    """The first page alone (its rows show at once), then five pages at a time as one: their
+    links are read in one request instead of five (the account's budget is the team's)."""
+    group: list[Page[Ticket]] = []
+    first = True
+    for page in pages:
+        group.append(page)
+        if first or len(group) == PAGES_SETTLED_TOGETHER:
+            yield _merged(group)
+            group, first = [], False
+    if group:
+        yield _merged(group)
 
-    ids = {i for t in tickets for i in (agent_id(t), t.properties.get("hubspot_owner_id"))
-           if i}
-    return owners_by_id(gateway, settings, ids, now=now) if ids else {}
+
+def _merged(pages: list[Page[Ticket]]) -> Page[Ticket]:
+    return Page([t for page in pages for t in page.items], pages[-1].total, pages[-1].floor)
+
+
+def longest_wait_after(clock: Clock, floor_ms: float, now: datetime) -> float:
+    """The most hours a ticket still to come (created at or after `floor_ms`) can have
+    waited: every row waiting longer is final."""
+    if floor_ms == math.inf:
+        return -math.inf
+    if floor_ms == -math.inf:
+        return math.inf
+    return clock.longest_wait(datetime.fromtimestamp(floor_ms / 1000, tz=timezone.utc), now)
+
+
+def _named(rows: list[FollowupRow], people: People, tally: Tally) -> list[FollowupRow]:
+    """The rows with their agents and owners, counted."""
+    found = people.of([r.owed.ticket for r in rows])
+    for row in rows:
+        row.agent = found.get(agent_id(row.owed.ticket) or "")
+        row.owner = found.get(owner_id(row.owed.ticket) or "")
+        tally.listed[row.owed.reason.value] += 1
+    return rows
+
+
+def settled(gateway: Gateway, portal: Portal, clock: Clock, now: datetime, whose: Whose,
+            page: Page[Ticket], contacts: ContactBook) -> Settled:
+    """A search page's candidates confirmed by batch reads (search lags writes: a call
+    recorded a second ago is still owed as search shows it), their contacts read beside the
+    confirming reads: the page's reads all at once."""
+    candidates = [t.id for t in page.items if clock.owed(t, now) is not None]
+    due_soon = sum(1 for t in page.items if clock.owed(t, now) is None
+                   and clock.due_soon(t, now) and whose.includes(t))
+    if not candidates:
+        return Settled([], due_soon, len(page.items), page.total, page.floor)
+    found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
+    by_ticket = contacts.first_of(links)
+    owed = [(o, by_ticket.get(t.id)) for t in found
+            if (o := clock.owed(t, now)) is not None and whose.includes(t)]
+    return Settled([(_slim(o), c) for o, c in owed], due_soon, len(page.items), page.total,
+                   page.floor)
+
+
+def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]
+                         ) -> tuple[list[Ticket], dict[str, list[str]]]:
+    """These tickets as a batch read shows them now and each one's contacts, every read at
+    once."""
+    return gateway.together(partial(gateway.tickets_by_id, ids, properties),
+                            partial(gateway.ticket_contact_ids, ids, chunk=ASSOCIATION_BATCH))
+
+
+def _slim(owed: Owed) -> Owed:
+    """The owed call keeping of its ticket only what a row shows: a long listing holds rows
+    until they are final."""
+    ticket = owed.ticket
+    kept = {name: ticket.properties.get(name) for name in (AGENT_PROPERTY, OWNER_PROPERTY)}
+    return replace(owed, ticket=replace(ticket, properties=kept))
+
+
+class ContactBook:
+    """Each ticket's first contact, every contact read once across a job's pages (pages
+    settled at once wait for a contact another page is reading)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._known: dict[str, Contact | None] = {}
+        self._reading: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def first_of(self, links: dict[str, list[str]]) -> dict[str, Contact | None]:
+        firsts = {t: ids[0] for t, ids in links.items() if ids}
+        with self._lock:
+            wanted = {c for c in firsts.values()
+                      if c not in self._known and c not in self._reading}
+            others = {self._reading[c] for c in firsts.values() if c in self._reading}
+            mine = threading.Event()
+            self._reading.update({c: mine for c in wanted})
+        try:
+            found = self.gateway.contacts(wanted) if wanted else {}
+            with self._lock:
+                self._known.update({c: found.get(c) for c in wanted})
+        finally:
+            with self._lock:
+                for c in wanted:
+                    self._reading.pop(c, None)
+            mine.set()
+        for event in others:
+            event.wait()
+        with self._lock:
+            return {t: self._known.get(c) for t, c in firsts.items()}
+
+
+class People:
+    """The users tickets name, as their agent (`escalate_agent`) or their owner
+    (`hubspot_owner_id`), looked up once per id across a listing (the owners cache, else
+    one listing)."""
+
+    def __init__(self, gateway: Gateway, settings: Settings, now: datetime) -> None:
+        self.gateway, self.settings, self.now = gateway, settings, now
+        self._known: dict[str, Owner] = {}
+        self._asked: set[str] = set()
+
+    def of(self, tickets: list[Ticket]) -> dict[str, Owner]:
+        from .team import owners_by_id
+
+        ids = {i for t in tickets for i in (agent_id(t), owner_id(t)) if i}
+        new = ids - self._asked
+        if new:
+            self._known.update(owners_by_id(self.gateway, self.settings, new, now=self.now))
+            self._asked |= new
+        return {i: self._known[i] for i in ids if i in self._known}
 
 
 def agent_id(ticket: Ticket) -> str | None:
     """The owner id of the agent who escalated the ticket, if recorded."""
     return ticket.properties.get(AGENT_PROPERTY) or None
+
+
+OWNER_PROPERTY = "hubspot_owner_id"  # the matrix's owner, or whoever it was changed to since
+
+
+def owner_id(ticket: Ticket) -> str | None:
+    """The ticket's HubSpot owner, if it has one."""
+    return ticket.properties.get(OWNER_PROPERTY) or None
 
 
 def candidate_groups(portal: Portal, clock: Clock, now: datetime,
@@ -173,8 +318,8 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     Open tickets: created before the clock's bound and with no client update, or one older
     than the bound. Closed ones: closed since the clock's cutoff (whether the client was told
     after the close is compared here: search cannot compare two properties). Each group keeps
-    within 6 filters (the older published cap) with the create-date floor the gateway adds
-    when it pages past 10,000 results.
+    within 6 filters (the older published cap) with the create-date bounds the gateway's
+    search windows add (an existing bound is tightened, not repeated).
     """
     bounds = clock.search_window(now)
     due_by = epoch_ms(bounds.open_anchor_before)
@@ -204,24 +349,9 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     return groups
 
 
-def candidate_tickets(gateway: Gateway, portal: Portal, clock: Clock, now: datetime,
-                      whose: Whose | None = None) -> Iterator[Ticket]:
-    """Every candidate ticket as the search pages come (past 10,000 results the gateway
-    restarts after the last create date seen)."""
-    agent = whose.agent.id if whose is not None and whose.agent is not None else None
-    pages = gateway.ticket_pages(candidate_groups(portal, clock, now, agent),
-                                 properties=candidate_properties(portal))
-    seen: set[str] = set()
-    for page, _total in pages:
-        for ticket in page:
-            if ticket.id not in seen:
-                seen.add(ticket.id)
-                yield ticket
-
-
 def candidate_properties(portal: Portal) -> list[str]:
     from ..gateway import TICKET_PROPERTIES
 
     return list(dict.fromkeys([
-        *TICKET_PROPERTIES, AGENT_PROPERTY, "hubspot_owner_id",
+        *TICKET_PROPERTIES, AGENT_PROPERTY, OWNER_PROPERTY,
         *(f"hs_v2_date_entered_{stage}" for stage in portal.closed_stage_ids)]))
