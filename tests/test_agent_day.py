@@ -136,6 +136,24 @@ def test_a_name_mismatch_makes_change_the_contact_the_default_never_send(
     assert contact_of(sandbox, ticket.id) == "jl.hernandez@example.com"
 
 
+def test_the_contacts_name_as_hubspot_holds_it_is_said_inert_at_its_field(
+        term: Any, sandbox: Sandbox):  # noqa: F811 (the fixture)
+    osc52, rlo = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07", "\u202e"
+    found = sandbox.client.crm.contacts.basic_api.get_by_id(
+        "ana.lopez@example.com", id_property="email")
+    sandbox.client.crm.contacts.basic_api.update(found.id, simple_public_object_input={
+        "properties": {"firstname": f"Ana{osc52}", "lastname": f"López{rlo}"}})
+    t = term(command="crear")
+    start_form(t, "POL-95", "Pedro Páramo", "ana.lopez@example.com", "2")
+    said = t.wait("QUÉ pasa")
+    assert "✓ Contacto: Ana␛]52;c;" in said and "En HubSpot se llama «Ana␛]52" in said, said
+    received = "".join(t.raw)
+    assert "\x1b]52" not in received and rlo not in received  # never the terminal's to run
+    t.child.send(CTRL_C)
+    t.finish()
+    assert sandbox.tickets() == []
+
+
 # -- 2. each problem at its field ---------------------------------------------------------
 
 def test_a_description_past_hubspots_limit_is_refused_at_que_and_one_key_clears_it(

@@ -13,8 +13,6 @@ import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
-
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Channel, check_field
 from ..errors import EscalateError, InvalidInput, Unreachable
@@ -259,7 +257,7 @@ class Session:
                 return  # not read yet, or HubSpot failed: the review reads it again
             if found.problem is not None and key not in tried:
                 tried.add(key)  # typed again as it was: the review says it once more
-                self.under(f"[red]✗ {escape(found.problem.message)}[/]")
+                self.under(f"[red]✗ {self.env.shown(found.problem.message)}[/]")
                 a = self.answers
                 self.ask_contact(str(a.get("email") or a.get("phone") or ""))
                 continue
@@ -274,21 +272,23 @@ class Session:
         """The contact found, said under the field; a near-miss spelling of its name asks
         which one names the ticket (HubSpot's, unless the agent says otherwise)."""
         from ..domain.names import same_person, spelled_alike
+        from ..domain.text import printable
 
         typed = str(self.answers.get("client_name") or "")
-        self.under(f"[green]✓[/] Contacto: {escape(contact.name)} · "
-                   f"{escape(contact.email or 'sin correo')} (id {contact.id})")
+        shown = self.env.shown  # HubSpot's text (and the agent's), inert on the terminal
+        self.under(f"[green]✓[/] Contacto: {shown(contact.name)} · "
+                   f"{shown(contact.email or 'sin correo')} (id {contact.id})")
         if not (contact.firstname or contact.lastname) or spelled_alike(
                 typed, contact.firstname, contact.lastname):
             return
         if not same_person(typed, contact.firstname, contact.lastname):
             self.under(f"[yellow]¿Es el mismo cliente?[/] En HubSpot se llama "
-                       f"«{escape(contact.name)}»; usted escribió «{escape(typed)}».")
+                       f"«{shown(contact.name)}»; usted escribió «{shown(typed)}».")
             return
         self.answers["client_name"] = self.ask.select(
             "¿Con qué nombre va el ticket?",
-            [(f"{contact.name} (como está en HubSpot)", contact.name),
-             (f"{typed} (como lo escribió)", typed)], contact.name,
+            [(printable(f"{contact.name} (como está en HubSpot)"), contact.name),
+             (printable(f"{typed} (como lo escribió)"), typed)], contact.name,
             keys=[("1",), ("2",)])
 
     def ask_priority(self) -> str:
