@@ -89,6 +89,20 @@ def test_followup_lists_exactly_the_clients_owed_a_call_and_contacted_clears_one
     assert [r["id"] for r in cli("followup", "--json").json()] == [closed]
 
 
+def test_each_row_names_the_tickets_agent_and_owner_in_json_csv_and_the_table(
+        cli: Cli, sandbox: Sandbox):
+    stale = create_at(cli, 72, "POL-1")
+    update(sandbox, stale, hubspot_owner_id="9005", escalate_agent="9002")
+    [row] = cli("seguimiento", "--todos", "--json").json()
+    assert row["owner"] == {"id": "9005", "email": "tech-lead@aseguradora.example"}
+    assert row["agent"] == {"id": "9002", "email": "ana.agente@aseguradora.example"}
+    [line] = csv.DictReader(io.StringIO(cli("seguimiento", "--todos", "--csv").out))
+    assert (line["owner_id"], line["owner_email"], line["agent_email"]) == (
+        "9005", "tech-lead@aseguradora.example", "ana.agente@aseguradora.example")
+    shown = cli("seguimiento", "--todos").out
+    assert "agente: Ana M" in shown and "dueño: Jorge" in shown, shown
+
+
 def test_most_overdue_first_and_the_priority_filter(cli: Cli, sandbox: Sandbox):
     older = create_at(cli, 100, "POL-10")
     newer = create_at(cli, 60, "POL-11")

@@ -279,10 +279,9 @@ def _cells(row: Any, team: bool, cell: Cell) -> list[Any]:
     ticket = row.owed.ticket
     first = Text(cell(ticket.id), style=Style(link=row.url))
     first.append("\n" + cell(ticket.subject), style="dim")
-    people = [f"{role}: {cell(person.name)}" for role, person in
-              (("agente", row.agent if team else None), ("dueño", row.owner)) if person]
-    if people:
-        first.append("\n" + " · ".join(people), style="dim")
+    for role, person in (("agente", row.agent if team else None), ("dueño", row.owner)):
+        if person is not None:  # a line each: the narrow column cuts a line, never a name off
+            first.append(f"\n{role}: {cell(person.name)}", style="dim")
     priority = row.priority
     shown = (Text(f"{priority.icon} {priority.value}", style=priority.colour)
              if priority else Text("—"))
