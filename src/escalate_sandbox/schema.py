@@ -1,4 +1,4 @@
-"""The properties and pipelines APIs: what objects can hold and where tickets move."""
+"""The properties API: what objects can hold."""
 
 from __future__ import annotations
 
@@ -95,21 +95,3 @@ def create_group(portal: Portal, request: Request, kind: str) -> Response:
         raise HubSpotError(409, f"A property group named '{name}' already exists.",
                            "OBJECT_ALREADY_EXISTS")
     return json_response({**group, "archived": False}, 201)
-
-
-def pipelines(portal: Portal, request: Request, kind: str) -> Any:
-    return {"results": [_public_pipeline(p) for p in portal.store.pipelines(kind)]}
-
-
-def pipeline(portal: Portal, request: Request, kind: str, pipeline_id: str) -> Any:
-    for p in portal.store.pipelines(kind):
-        if p["id"] == pipeline_id:
-            return _public_pipeline(p)
-    raise not_found(f"Unable to find pipeline {pipeline_id}")
-
-
-def _public_pipeline(pipeline: dict[str, Any]) -> dict[str, Any]:
-    common = {"createdAt": STAMP, "updatedAt": STAMP, "archived": False}
-    stages = [{**s, **common, "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}
-              for s in pipeline["stages"]]
-    return {**pipeline, **common, "stages": stages}
