@@ -136,3 +136,17 @@ def test_a_deactivated_users_owner_leaves_the_list_and_cannot_be_written(sandbox
     sandbox.control("POST", "reset")
     assert call(sandbox, "GET", "/crm/owners/2026-09/9003")[0] == 200
     assert call(sandbox, "POST", "/_sandbox/owners", {"archived": ["1"]})[0] == 400
+
+
+# -- property options -----------------------------------------------------------------------
+
+def test_an_admin_adds_a_priority_level_and_tickets_take_it(sandbox: Sandbox):
+    options = sandbox.options("tickets", "hs_ticket_priority")
+    sandbox.set_options("tickets", "hs_ticket_priority",
+                        [*options, {"value": "CRITICAL", "label": "Crítica"}])
+    values = [o["value"] for o in sandbox.options("tickets", "hs_ticket_priority")]
+    assert values == ["LOW", "MEDIUM", "HIGH", "URGENT", "CRITICAL"]
+    assert new_ticket(sandbox, hs_ticket_priority="CRITICAL")
+    assert call(sandbox, "PATCH", "/crm/properties/2026-09/tickets/hs_ticket_priority",
+                {"type": "string"})[0] == 400
+    assert call(sandbox, "PATCH", "/crm/properties/2026-09/tickets/nope", {})[0] == 404

@@ -103,6 +103,7 @@ ROUTES: tuple[Route, ...] = (
     *both("GET", crm("properties", f"{KIND}/groups"), schema.groups, READ),
     *both("POST", crm("properties", f"{KIND}/groups"), schema.create_group, WRITE),
     *both("GET", crm("properties", f"{KIND}/<name>"), schema.property_, READ),
+    *both("PATCH", crm("properties", f"{KIND}/<name>"), schema.update_property, WRITE),
     *both("GET", crm("property-validations", KIND), validations.rules, READ),
     *both("GET", crm("property-validations", f"{KIND}/<name>"), validations.rules_of, READ),
     *both("POST", crm("objects", KIND), objects.create, WRITE),

@@ -39,6 +39,36 @@ def _public(definition: dict[str, Any]) -> dict[str, Any]:
     return {**definition, "createdAt": STAMP, "updatedAt": STAMP, "archived": False}
 
 
+def update_property(portal: Portal, request: Request, kind: str, name: str) -> Any:
+    """`PATCH /crm/properties/{v}/{type}/{name}`: a new label, description or list of options
+    (an admin adds a priority level of the portal's own); its type and name stay."""
+    found = portal.store.properties(kind).get(name)
+    if found is None:
+        raise not_found(f"Unable to find property {name}")
+    body = payload.json_body(request)
+    fixed = sorted(k for k in ("name", "type", "hasUniqueValue") if k in body
+                   and body[k] != found.get(k))
+    if fixed:
+        raise validation(f"{', '.join(fixed)} of property {name} cannot be changed")
+    changed = dict(found)
+    for field in ("label", "description"):
+        if field in body:
+            if not isinstance(body[field], str):
+                raise validation(f"{field} must be a string")
+            changed[field] = body[field]
+    if "options" in body:
+        options = payload.objects_list(body["options"], "options")
+        if not all(isinstance(o.get("value"), str) and isinstance(o.get("label"), str)
+                   for o in options):
+            raise validation("Each option needs a string value and label")
+        changed["options"] = [{"label": o["label"], "value": o["value"],
+                               "displayOrder": o.get("displayOrder", n),
+                               "hidden": bool(o.get("hidden", False))}
+                              for n, o in enumerate(options)]
+    portal.store.replace_property(kind, changed)
+    return _public(changed)
+
+
 def create_property(portal: Portal, request: Request, kind: str) -> Response:
     body = payload.json_body(request)
     fields = ("name", "label", "type", "fieldType", "groupName")

@@ -165,6 +165,12 @@ class Store:
         """Store a new property definition; False when the name is taken."""
         return self._add_definition("properties", type_, prop)
 
+    def replace_property(self, type_: str, prop: dict[str, Any]) -> None:
+        """Store a property's changed definition."""
+        with self.write() as db:
+            self._put_property(db, type_, prop)
+            self._schema_changed(db)
+
     def groups(self, type_: str) -> dict[str, dict[str, Any]]:
         return self._definitions("property_groups", type_)
 
