@@ -207,6 +207,9 @@ def report_tables(result: ReportResult) -> dict[str, Table]:
                          [[b.transition, b.bumped, b.resolved_bumped, b.median_after_bump,
                            b.compared, b.median_after_threshold, b.saved_hours]
                           for b in r.bumps])
+    tables["no_leidos"] = (["motivo", "tickets", "ids"],
+                           [[odd.value, r.unread.count(odd), " ".join(r.unread.ids[odd])]
+                            for odd in r.unread.reasons()])
     return tables
 
 
@@ -237,6 +240,7 @@ def report_json(result: ReportResult) -> dict[str, Any]:
                    "compared": b.compared,
                    "median_hours_after_threshold": b.median_after_threshold,
                    "saved_hours": b.saved_hours} for b in r.bumps],
+        "unread": r.unread.as_json(),
     }
 
 
@@ -246,7 +250,8 @@ TITLES = {"por_agente": "Por agente", "por_prioridad": "Por prioridad",
           "por_pantalla": "Por pantalla (DÓNDE)",
           "resolucion": "Tiempo hasta la resolución (horas)",
           "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
-          "subidas": "Subidas automáticas (bump)"}
+          "subidas": "Subidas automáticas (bump)",
+          "no_leidos": "Datos que escalate no pudo leer (tickets hechos o editados en HubSpot)"}
 HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medio": "Medio",
            "pantalla": "Pantalla", "escalaciones": "Escalaciones", "porcentaje": "%",
            "resueltos": "Resueltos", "mediana_horas": "Mediana (h)", "p90_horas": "P90 (h)",
@@ -255,14 +260,15 @@ HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medi
            "tickets_subidos": "Subidos", "resueltos_subidos": "Resueltos",
            "mediana_horas_tras_subir": "Mediana tras subir (h)",
            "comparables_sin_subir": "Sin subir", "mediana_horas_tras_umbral":
-           "Mediana sin subir (h)", "ahorro_horas": "Ahorro (h)"}
+           "Mediana sin subir (h)", "ahorro_horas": "Ahorro (h)", "motivo": "Motivo"}
 MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin aviso",
             "resueltos_aviso_a_tiempo": "Resueltos avisados a tiempo",
             "resueltos_aviso_tarde": "Resueltos avisados tarde",
             "resueltos_sin_aviso": "Resueltos sin aviso",
             "resueltos_aviso_pendiente": "Resueltos, aviso aún a tiempo",
             "resueltos_tarde_o_sin_aviso": "Resueltos avisados tarde o nunca"}
-TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida"})
+TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida",
+                          "motivo"})
 PERCENT_COLUMNS = frozenset({"porcentaje"})
 LEFT = frozenset({"prioridad", "medio", "subida"})
 
@@ -272,6 +278,7 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
     from rich.markup import escape
     from rich.table import Table as RichTable
 
+    from ..domain.oddities import Odd
     from ..domain.report import moment_label
     from .columns import Column, fit
 
@@ -288,6 +295,8 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
         if name == "recurrentes" and not rows:
             console.print(f"[bold]{title}[/]\nSin problemas recurrentes en esta ventana.")
             continue
+        if name == "no_leidos" and not rows:
+            continue  # every ticket read whole: nothing to say
         shown = header[:4] if name == "recurrentes" else header
         body = []
         for row in rows[:20]:
@@ -296,6 +305,8 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
                 cells[0] = report.agent_label(str(row[0]))
             if name == "promesa":
                 cells[0] = MEASURES.get(cells[0], cells[0])
+            if name == "no_leidos":
+                cells[0] = Odd(row[0]).words
             body.append(cells)
         columns = [Column(HEADERS.get(c, c.replace("_", " ")), [r[n] for r in body],
                           text=c in TEXT_COLUMNS) for n, c in enumerate(shown)]
