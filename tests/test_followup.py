@@ -71,7 +71,9 @@ def test_followup_lists_exactly_the_clients_owed_a_call_and_contacted_clears_one
     assert by_id[stale]["priority"] == "ALTA"
     assert by_id[stale]["hours_waiting"] >= 72
     assert set(by_id[stale]) == {"id", "subject", "priority", "reason", "hours_waiting",
-                                 "created_at", "last_client_update", "url", "contact", "agent"}
+                                 "created_at", "last_client_update", "url", "contact", "agent",
+                                 "contacts", "flags"}
+    assert by_id[stale]["contacts"] == 1 and by_id[stale]["flags"] == []
     assert by_id[stale]["agent"] is None  # no ESCALATE_AGENT: the ticket records no agent
 
     done = cli("contacted", stale, "--nota", "Se informó que el equipo trabaja en el endoso",

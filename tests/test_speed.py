@@ -136,8 +136,8 @@ def test_batch_reads_go_out_while_the_search_still_pages(sandbox: Sandbox):
                             "value": "HIGH"}]}]
     tickets = (t for page, _ in hubspot.ticket_pages(groups) for t in page)
     rows = list(hubspot.with_contacts(tickets, lambda t: t.id, chunk=100))
-    assert len(rows) == 600 and all(contact is not None for _, contact in rows)
-    assert [t.subject for t, _ in rows] == [f"P{i}" for i in range(600)]
+    assert len(rows) == 600 and all(contact is not None and n == 1 for _, contact, n in rows)
+    assert [t.subject for t, _, _ in rows] == [f"P{i}" for i in range(600)]
     log = sandbox.requests()
     searches = [r for r in log if r["path"].endswith("/search")]
     links = [r for r in log if r["path"].startswith("/crm/associations/2026-09/")]

@@ -13,12 +13,13 @@ from ..errors import InvalidInput
 from .env import Env
 from .fields import CHANNEL_NAMES
 from .prompts import TerminalUi
+from .skipped import say
 
 V = TypeVar("V")
 
 CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "created_at",
               "last_client_update", "url", "contact_id", "contact_name", "contact_phone",
-              "contact_email", "agent_id", "agent_email"]
+              "contact_email", "agent_id", "agent_email", "contacts", "flags"]
 
 
 def followup(
@@ -84,6 +85,8 @@ def followup(
             env.out(f"Tareas de llamada: {done.count('created')} creada(s), "
                     f"{done.count('completed')} completada(s), "
                     f"{done.count('unchanged')} sin cambios.")
+        say(env, "Llamadas sin tarea", done.skipped)
+        say(env, "Tareas sin dueño", done.unassigned)
         return
     from ..workflows.followup import followup as run_followup
 
@@ -96,6 +99,7 @@ def followup(
         _write_csv(env, rows)
     else:
         _show_table(env, report, team=whose.agent is None)
+    say(env, "No se listan", report.skipped)
 
 
 def _clashes(*, hours: float | None, mine: bool, everyone: bool, agent: str | None,
@@ -160,7 +164,8 @@ def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         contact = row.pop("contact") or {}
         agent = row.pop("agent") or {}
-        writer.writerow({**row, **{f"contact_{k}": v for k, v in contact.items()},
+        writer.writerow({**row, "flags": ";".join(row["flags"]),
+                         **{f"contact_{k}": v for k, v in contact.items()},
                          **{f"agent_{k}": v for k, v in agent.items()}})
     env.out(buffer.getvalue().rstrip("\n"))
 
@@ -189,12 +194,15 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
     table.add_column("Teléfono", no_wrap=True, min_width=16)
     for row in report.rows:
         priority = row.priority
-        shown = (f"[{priority.colour}]{priority.icon} {priority.value}[/]"
-                 if priority else "—")
+        shown = (f"[{priority.colour}]{priority.icon} {priority.value}[/]" if priority
+                 else f"— [dim]({escape(row.priority_label)})[/]" if row.priority_label
+                 else "—")
         contact = row.contact
-        client = "—"
+        client = "[yellow]sin contacto: revisar en HubSpot[/]"
         if contact is not None:
             client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
+            if row.contacts > 1:
+                client += f"\n[dim]y {row.contacts - 1} contacto(s) más[/]"
         who = f"\n[dim]{escape(row.agent.name)}[/]" if team and row.agent else ""
         cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]\n"
                  f"[dim]{escape(row.owed.ticket.subject)}[/]{who}", shown,
@@ -206,6 +214,9 @@ def _show_table(env: Env, report: Any, *, team: bool) -> None:
     console.print(f"{report.count('sin_resolver')} sin resolver · "
                   f"{report.count('resuelto_sin_avisar')} resueltos sin avisar · "
                   f"{report.due_soon} vencen en las próximas {ahead}")
+    flagged = report.flagged()
+    if flagged:
+        console.print("Revisar en HubSpot: " + escape("; ".join(flagged.phrases())) + ".")
 
 
 def contacted(

@@ -494,16 +494,16 @@ class Gateway(TeamCalls, HistoryCalls):
             yield from results
 
     def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
-                      chunk: int = ASSOCIATION_BATCH,
-                      in_flight: int = READS_IN_FLIGHT) -> Iterator[tuple[T, Contact | None]]:
-        """Each item with its ticket's first contact, in the order given: per `chunk` items
-        (up to 1,000) one association batch read, then the contacts not read before, 100 per
-        read;
-        pipelined (see `pipelined`), so few requests count against the account's limit."""
+                      chunk: int = ASSOCIATION_BATCH, in_flight: int = READS_IN_FLIGHT,
+                      ) -> Iterator[tuple[T, Contact | None, int]]:
+        """Each item with its ticket's first contact and how many contacts it has, in the
+        order given: per `chunk` items (up to 1,000) one association batch read, then the
+        contacts not read before, 100 per read; pipelined (see `pipelined`), so few requests
+        count against the account's limit."""
         known: dict[str, Contact | None] = {}
         lock = threading.Lock()
 
-        def resolve(batch: list[T]) -> list[tuple[T, Contact | None]]:
+        def resolve(batch: list[T]) -> list[tuple[T, Contact | None, int]]:
             links = self.ticket_contact_ids((ticket_id(i) for i in batch), chunk=chunk)
             firsts = {t: ids[0] for t, ids in links.items() if ids}
             with lock:
@@ -511,7 +511,8 @@ class Gateway(TeamCalls, HistoryCalls):
             found = self.contacts(wanted) if wanted else {}
             with lock:
                 known.update({c: found.get(c) for c in wanted})
-                return [(i, known.get(firsts.get(ticket_id(i), ""))) for i in batch]
+                return [(i, known.get(firsts.get(ticket_id(i), "")),
+                         len(links.get(ticket_id(i)) or [])) for i in batch]
 
         return self.pipelined(items, resolve, chunk=chunk, in_flight=in_flight)
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Settings
 from ..domain.followup import Clock, Owed, most_overdue_first
 from ..domain.moments import epoch_ms
+from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import Owner
@@ -30,6 +31,21 @@ class FollowupRow:
     contact: Contact | None
     url: str
     agent: Owner | None = None
+    contacts: int = 1  # how many contacts the ticket has (the first is shown)
+    priority_label: str | None = None  # the portal's option, when not a level escalate knows
+
+    @property
+    def odd(self) -> tuple[Odd, ...]:
+        """What the agent should know before calling: no contact to call, several, or a
+        priority escalate does not know (typed or edited in HubSpot)."""
+        found = []
+        if self.contact is None:
+            found.append(Odd.NO_CONTACT)
+        elif self.contacts > 1:
+            found.append(Odd.SEVERAL_CONTACTS)
+        if self.priority is None:
+            found.append(Odd.UNKNOWN_PRIORITY if self.owed.ticket.priority else Odd.NO_PRIORITY)
+        return tuple(found)
 
     def as_json(self) -> dict[str, Any]:
         ticket = self.owed.ticket
@@ -45,6 +61,8 @@ class FollowupRow:
             "url": self.url,
             "contact": self.contact.as_json() if self.contact else None,
             "agent": self.agent.as_json() if self.agent else None,
+            "contacts": self.contacts,
+            "flags": [odd.value for odd in self.odd],
         }
 
 
@@ -53,6 +71,14 @@ class FollowupReport:
     rows: list[FollowupRow] = field(default_factory=list)
     due_soon: int = 0
     look_ahead: timedelta = timedelta(hours=24)
+    skipped: Tally = field(default_factory=Tally)  # tickets not listed, and why
+
+    def flagged(self) -> Tally:
+        """The listed tickets the agent should check in HubSpot, by why."""
+        found = Tally()
+        for row in self.rows:
+            found.add_all(row.odd, row.owed.ticket.id)
+        return found
 
     def count(self, reason: str) -> int:
         return sum(1 for r in self.rows if r.owed.reason.value == reason)
@@ -76,6 +102,7 @@ class Owing:
     clock: Clock
     owed: list[Owed]
     due_soon: int
+    skipped: Tally = field(default_factory=Tally)
 
 
 def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
@@ -89,16 +116,19 @@ def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: 
     owing = owed_calls(gateway, settings, hours=hours, now=now, only=only, ui=ui,
                        policy=policy, whose=whose or Whose())
     portal = owing.portal
-    report = FollowupReport(due_soon=owing.due_soon, look_ahead=owing.clock.look_ahead)
+    report = FollowupReport(due_soon=owing.due_soon, look_ahead=owing.clock.look_ahead,
+                            skipped=owing.skipped)
     owed = most_overdue_first(owing.owed)
     contacts = first_contacts(gateway, [o.ticket.id for o in owed])
     agents = agents_of(gateway, settings, [o.ticket for o in owed], now=now)
+    labels = dict(portal.priority_options)
     for item in owed:
+        contact, count = contacts.get(item.ticket.id, (None, 0))
         report.rows.append(FollowupRow(
-            owed=item, priority=owing.clock.priority(item.ticket),
-            contact=contacts.get(item.ticket.id),
+            owed=item, priority=owing.clock.priority(item.ticket), contact=contact,
             url=portal.account.ticket_url(item.ticket.id),
-            agent=agents.get(agent_id(item.ticket) or "")))
+            agent=agents.get(agent_id(item.ticket) or ""), contacts=count,
+            priority_label=labels.get(item.ticket.priority or "", item.ticket.priority)))
     return report
 
 
@@ -112,6 +142,7 @@ def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
     due_soon = [0]
+    unknown: list[str] = []
 
     def candidates() -> Iterator[str]:
         for ticket in candidate_tickets(gateway, portal, clock, now, whose):
@@ -119,13 +150,42 @@ def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now
                 yield ticket.id
             elif clock.due_soon(ticket, now) and whose.includes(ticket):
                 due_soon[0] += 1
+            elif clock.unknown_stage(ticket) and whose.includes(ticket):
+                unknown.append(ticket.id)
 
     def read(ids: list[str]) -> list[Owed | None]:
         return list(confirm(gateway, portal, clock, ids, now).values())
 
+    def wanted(owed: Owed | None, clock: Clock) -> bool:
+        return owed is not None and whose.includes(owed.ticket) and (
+            only is None or clock.priority(owed.ticket) == only)
+
     owed = [o for o in gateway.pipelined(candidates(), read) if o is not None
-            and whose.includes(o.ticket) and (only is None or clock.priority(o.ticket) == only)]
-    return Owing(portal, clock, owed, due_soon[0])
+            and wanted(o, clock)]
+    skipped = Tally()
+    if unknown:  # a stage added since the portal was cached, or one deleted
+        portal, clock, found = stages_since(gateway, settings, policy, hours, unknown, now,
+                                            skipped, ui)
+        owed += [o for o in found if o is not None and wanted(o, clock)]
+    return Owing(portal, clock, owed, due_soon[0], skipped)
+
+
+def stages_since(gateway: Gateway, settings: Settings, policy: FollowupPolicy | None,
+                 hours: float | None, ticket_ids: list[str], now: datetime, skipped: Tally,
+                 ui: Ui | None) -> tuple[Portal, Clock, list[Owed | None]]:
+    """Tickets at a stage the cached portal does not list: the portal read again (a stage
+    added since is then known), and each ticket read; those still at a stage the pipeline
+    does not have (deleted while they sat in it) go into `skipped`. The fresh portal and
+    clock, and the call each of the others owes."""
+    portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn if ui else None)
+    clock = portal_clock(portal, settings, policy, hours)
+    found: list[Owed | None] = []
+    for ticket in gateway.tickets_by_id(ticket_ids, candidate_properties(portal)):
+        if clock.unknown_stage(ticket):
+            skipped.add(Odd.UNKNOWN_STAGE, ticket.id)
+        else:
+            found.append(clock.owed(ticket, now))
+    return portal, clock, found
 
 
 def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str],
@@ -138,10 +198,11 @@ def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str
     return {i: read.get(i) for i in ticket_ids}
 
 
-def first_contacts(gateway: Gateway, ticket_ids: list[str]) -> dict[str, Contact]:
-    """Each ticket's first contact (one association read per 1,000 tickets, one contact read
-    per 100 distinct contacts, pipelined)."""
-    return {t: c for t, c in gateway.with_contacts(ticket_ids, lambda t: t) if c is not None}
+def first_contacts(gateway: Gateway,
+                   ticket_ids: list[str]) -> dict[str, tuple[Contact | None, int]]:
+    """Each ticket's first contact and how many it has (one association read per 1,000
+    tickets, one contact read per 100 distinct contacts, pipelined)."""
+    return {t: (c, n) for t, c, n in gateway.with_contacts(ticket_ids, lambda t: t)}
 
 
 def agents_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
@@ -172,8 +233,11 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     bounds = clock.search_window(now)
     due_by = epoch_ms(bounds.open_anchor_before)
     pipeline = {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id}
-    opened = {"propertyName": "hs_pipeline_stage", "operator": "IN",
-              "values": portal.open_stage_ids}
+    # Not closed, rather than open: a ticket left in a stage deleted since (or added after
+    # the portal was cached) is found too, and the clock says it is neither.
+    opened = ({"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+               "values": portal.closed_stage_ids} if portal.closed_stage_ids else
+              {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"})
     created = {"propertyName": "createdate", "operator": "LT", "value": due_by}
     mine = [] if agent is None else [{"propertyName": AGENT_PROPERTY, "operator": "EQ",
                                       "value": agent}]

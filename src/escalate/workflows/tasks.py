@@ -23,6 +23,7 @@ from ..domain.call_plan import (
     without_task,
 )
 from ..domain.followup import Owed
+from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
 from ..domain.records import Ticket
 from ..domain.team import (
@@ -41,6 +42,7 @@ from .followup import (
     candidate_properties,
     candidate_tickets,
     first_contacts,
+    stages_since,
 )
 from .portal import load_portal
 from .ui import Ui
@@ -64,6 +66,10 @@ class TaskOutcome:
 @dataclass
 class TaskReport:
     outcomes: list[TaskOutcome] = field(default_factory=list)
+    # Calls owed that got no task, and why: no contact to call, a stage deleted since.
+    skipped: Tally = field(default_factory=Tally)
+    # Tasks made without an owner: the ticket records no agent, or one no longer a user.
+    unassigned: Tally = field(default_factory=Tally)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -71,7 +77,8 @@ class TaskReport:
     def as_json(self) -> dict[str, Any]:
         return {"created": self.count("created"), "completed": self.count("completed"),
                 "unchanged": self.count("unchanged"),
-                "tasks": [o.as_json() for o in self.outcomes]}
+                "tasks": [o.as_json() for o in self.outcomes],
+                "skipped": self.skipped.as_json(), "unassigned": self.unassigned.as_json()}
 
 
 def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None,
@@ -85,14 +92,25 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
     clock = portal_clock(portal, settings, policy, hours)
+    report = TaskReport()
 
     def reading(ticket: Ticket) -> Reading:
         in_scope = whose.includes(ticket) and (only is None or clock.priority(ticket) == only)
-        return Reading(clock.owed(ticket, now), in_scope)
+        return Reading(clock.owed(ticket, now), in_scope, clock.unknown_stage(ticket))
 
-    searched = {t.id: CallKey.of(r.owed) for t in candidate_tickets(gateway, portal, clock,
-                                                                    now, whose)
-                if (r := reading(t)).owed is not None and r.in_scope}
+    searched: dict[str, CallKey] = {}
+    unknown: list[str] = []
+    for ticket in candidate_tickets(gateway, portal, clock, now, whose):
+        found = reading(ticket)
+        if found.owed is not None and found.in_scope:
+            searched[ticket.id] = CallKey.of(found.owed)
+        elif found.unknown_stage and whose.includes(ticket):
+            unknown.append(ticket.id)
+    if unknown:  # a stage added since the portal was cached, or one deleted
+        portal, clock, more = stages_since(gateway, settings, policy, hours, unknown, now,
+                                           report.skipped, ui)
+        searched.update({o.ticket.id: CallKey.of(o) for o in more
+                         if o is not None and reading(o.ticket).in_scope})
     tasks = by_ticket(gateway.open_call_tasks(whose.agent.id if whose.agent else None))
     todo = unsettled(searched, tasks)
     readings: dict[str, Reading] = {}
@@ -101,7 +119,7 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
                     for t in gateway.tickets_by_id(todo, candidate_properties(portal))}
         _known_tasks(gateway, tasks, without_task(readings, tasks))
     decided = plan(todo, readings, tasks)
-    report = TaskReport(_create(gateway, settings, portal, clock, decided.create, now))
+    report.outcomes += _create(gateway, settings, portal, clock, decided.create, now, report)
     completes = _still_open(gateway, decided.complete)
     if completes:
         gateway.update_tasks([(t.id, completion_properties(t, why)) for t, why in completes])
@@ -140,9 +158,11 @@ def _known_tasks(gateway: Gateway, tasks: TasksByTicket, ticket_ids: list[str]) 
 
 
 def _create(gateway: Gateway, settings: Settings, portal: Any, clock: Any, owed: list[Owed],
-            now: datetime) -> list[TaskOutcome]:
-    """Batch create the tasks. Each owner is the agent who escalated, if HubSpot still has
-    that user (a removed one would make HubSpot refuse the whole batch): unassigned else."""
+            now: datetime, report: TaskReport) -> list[TaskOutcome]:
+    """Batch create the tasks of the calls that have a contact to call (the others go into
+    `report.skipped`). Each owner is the agent who escalated, if HubSpot still has that user
+    (a removed one would make HubSpot refuse the whole batch): unassigned else, and said so
+    in `report.unassigned`."""
     from .team import owners_by_id
 
     if not owed:
@@ -150,18 +170,22 @@ def _create(gateway: Gateway, settings: Settings, portal: Any, clock: Any, owed:
     contacts = first_contacts(gateway, [o.ticket.id for o in owed])
     wanted = {i for i in (agent_id(o.ticket) for o in owed) if i}
     owners = owners_by_id(gateway, settings, wanted, now=now) if wanted else {}
-    inputs = []
+    inputs: list[tuple[dict[str, str], str, str | None]] = []
     for item in owed:
-        contact = contacts.get(item.ticket.id)
-        details = CallDetails(client=_client(item.ticket, contact),
-                              phone=contact.best_phone if contact else None,
+        contact, _count = contacts.get(item.ticket.id, (None, 0))
+        if contact is None:  # nobody to call: a task would only say so
+            report.skipped.add(Odd.NO_CONTACT, item.ticket.id)
+            continue
+        details = CallDetails(client=_client(item.ticket, contact), phone=contact.best_phone,
                               priority=clock.priority(item.ticket),
                               url=portal.account.ticket_url(item.ticket.id))
         owner = agent_id(item.ticket)
+        if owner not in owners:
+            report.unassigned.add(Odd.AGENT_GONE if owner else Odd.NO_AGENT, item.ticket.id)
         inputs.append((new_task_properties(item, details, owner if owner in owners else None,
                                            now),
-                       item.ticket.id, contact.id if contact else None))
-    created = gateway.create_tasks(inputs)
+                       item.ticket.id, contact.id))
+    created = gateway.create_tasks(inputs) if inputs else []
     return [TaskOutcome(t.id, tid_of(t), t.owner_id, "created") for t in created]
 
 
