@@ -14,15 +14,19 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.records import UploadedFile
-from ..errors import EscalateError, NotFound, Unreachable
+from ..errors import EscalateError, Unreachable
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .entries import new_entry
 from .files import LocalFile
 from .notes import add_note_once, note_html
+from .target import merged_words, target
 from .ui import Ui
 
 PARALLEL_UPLOADS = 8
+# The ticket check beside the uploads: the id to write to (a merged ticket's survivor) and
+# its contacts' ids.
+Check = Callable[[], tuple[str, list[str]]]
 
 
 @dataclass
@@ -30,10 +34,12 @@ class AttachResult:
     ticket_id: str
     note_id: str | None
     files: list[UploadedFile] = field(default_factory=list)
+    merged_from: str | None = None  # the id typed, when HubSpot merged it into ticket_id
 
     def as_json(self) -> dict[str, Any]:
         return {"ticket_id": self.ticket_id, "note_id": self.note_id,
-                "files": [{"id": f.id, "name": f.name, "size": f.size} for f in self.files]}
+                "files": [{"id": f.id, "name": f.name, "size": f.size} for f in self.files],
+                "merged_from": self.merged_from}
 
 
 def attach_entry(ticket_id: str, files: list[LocalFile], note: str | None) -> Entry:
@@ -57,29 +63,34 @@ def send_attach(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
                 now: datetime) -> AttachResult:
     """Carry out an attach entry: check the ticket while uploading what is missing, then
     add the note."""
-    ticket_id = str(entry.payload["ticket_id"])
+    typed = str(entry.payload["ticket_id"])
     contact_ids = entry.state.get("contact_ids")
+    ticket_id = str(entry.state.get("ticket_id") or typed)  # the survivor of a merge
 
-    def check() -> list[str]:
-        found = gateway.ticket(ticket_id)
-        if found is None:
-            raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
-        return found[1]
+    def check() -> tuple[str, list[str]]:
+        found = target(gateway, typed)
+        merged = merged_words(found)
+        if merged:
+            ui.warn(merged)
+        return found.id, found.contact_ids
 
-    return upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
-                           ticket_id=ticket_id, contact_ids=contact_ids,
-                           note_text=entry.payload.get("note"), now=now,
-                           check=check if contact_ids is None else None)
+    result = upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
+                             ticket_id=ticket_id, contact_ids=contact_ids,
+                             note_text=entry.payload.get("note"), now=now,
+                             check=check if contact_ids is None else None)
+    result.merged_from = typed if result.ticket_id != typed else None
+    return result
 
 
 def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
                     ui: Ui, ticket_id: str, contact_ids: list[str] | None,
                     note_text: str | None, now: datetime, heading: str | None = None,
-                    check: Callable[[], list[str]] | None = None) -> AttachResult:
+                    check: Check | None = None) -> AttachResult:
     """Upload every file of the entry not yet uploaded, then the one note that carries them.
 
-    `check` (the ticket's existence, answering its contact ids) runs beside the uploads;
-    when it fails, uploads not yet started are cancelled and nothing is noted."""
+    `check` (the ticket's existence, answering the id to write to, the survivor of a merge,
+    and its contact ids) runs beside the uploads; when it fails, uploads not yet started are
+    cancelled and nothing is noted."""
     from .team import agent_owner
 
     agent = agent_owner(gateway, settings, now=now)  # the note's owner (cached), before uploads
@@ -88,8 +99,9 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
     missing = [(path, name) for path, name in wanted if str(path) not in uploaded]
     failed, checked = _upload_all(gateway, settings, outbox, entry, ticket_id, missing, ui,
                                   check)
-    if contact_ids is None:
-        contact_ids = entry.state["contact_ids"] = checked
+    if contact_ids is None and checked is not None:
+        ticket_id, contact_ids = checked
+        entry.state.update(ticket_id=ticket_id, contact_ids=contact_ids)
         outbox.save_state(entry)
     files = [UploadedFile(**uploaded[str(path)]) for path, _ in wanted if str(path) in uploaded]
     if failed:
@@ -112,14 +124,14 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
 
 def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Entry,
                 ticket_id: str, todo: list[tuple[Path, str]], ui: Ui,
-                check: Callable[[], list[str]] | None = None) -> tuple[list[str], list[str]]:
+                check: Check | None = None) -> tuple[list[str], tuple[str, list[str]] | None]:
     """Upload concurrently (up to 8 at a time) beside the ticket check, if any; returns the
     names that could not be uploaded and the check's answer."""
     if not todo:
-        return [], check() if check is not None else []
+        return [], check() if check is not None else None
     folder = f"{settings.files_folder.rstrip('/')}/{ticket_id}"
     failed: list[str] = []
-    checked: list[str] = []
+    checked: tuple[str, list[str]] | None = None
     with (ui.progress(len(todo)) as advance,
           ThreadPoolExecutor(1) as beside, ThreadPoolExecutor(min(PARALLEL_UPLOADS,
                                                                  len(todo))) as pool):
