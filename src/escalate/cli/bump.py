@@ -30,6 +30,7 @@ def bump(
     from ..workflows.bump import BumpResult
     from ..workflows.bump import bump as run_bump
     from .prompts import TerminalUi
+    from .skipped import say
 
     loaded = env.policy
     if not levels_to_raise(loaded.policy.bump):  # nothing to read: no token or portal needed
@@ -37,6 +38,7 @@ def bump(
     else:
         result = run_bump(env.gateway(), env.settings, loaded.policy, now=env.now(),
                           dry_run=dry_run, ui=TerminalUi(env, False))
+    say(env, "No pueden subir", result.skipped)
     if as_json:
         env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return

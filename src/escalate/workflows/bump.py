@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..domain.bump import NEXT_LEVEL, PRIORITY, Raise, due_raise, levels_to_raise
+from ..domain.followup import levels_of
 from ..domain.moments import epoch_ms
+from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
 from ..errors import EscalateError, Refused
 from ..gateway import Gateway
@@ -35,13 +37,16 @@ class BumpResult:
     raises: list[Raise] = field(default_factory=list)
     note_ids: list[str] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    # Open tickets old enough to be due that cannot rise, and why: no priority, one escalate
+    # does not know, a stage deleted since (typed or edited in HubSpot).
+    skipped: Tally = field(default_factory=Tally)
 
     def as_json(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "configured": self.configured,
                 "checked": self.checked,
                 "raised": [{**r.as_json(), "url": self.urls.get(r.ticket_id)}
                            for r in self.raises],
-                "notes": self.note_ids}
+                "notes": self.note_ids, "skipped": self.skipped.as_json()}
 
 
 def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
@@ -54,6 +59,7 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
     targets = _target_options(portal, levels)
     result = BumpResult(dry_run=dry_run)
     _find_raises(gateway, settings, portal, policy, levels, now, result)
+    _cannot_rise(gateway, settings, portal, policy, levels, now, result)
     result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
     if dry_run or not result.raises:
@@ -83,7 +89,7 @@ def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: P
     """Search the open tickets at a level that rises, old enough to be due, then read each
     one's priority history (search may lag behind writes; the batch read is what HubSpot
     holds now) and keep those due a raise."""
-    present = [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
+    present = _rising_options(portal, levels)
     if not present:
         return
     clock = portal_clock(portal, settings, policy.followup)
@@ -104,6 +110,52 @@ def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: P
             found = due_raise(item, clock, policy.bump, now)
             if found is not None:
                 result.raises.append(found)
+
+
+def _cannot_rise(gateway: Gateway, settings: Settings, portal: Portal, policy: Policy,
+                 levels: list[Priority], now: datetime, result: BumpResult) -> None:
+    """Count the open tickets old enough to be due that no level of escalate's can raise:
+    no priority, an option of the portal's own, or a level that rises but a stage the
+    pipeline no longer has (one search, its pages only as long as there are such tickets).
+    A stage the cached portal does not know may be new: the portal is read again, and only
+    the stages still unknown are counted."""
+    shortest = min(h for p in levels for h in [policy.bump.after(p)] if h is not None)
+    known = list(levels_of(portal.priority_options))
+    rising = _rising_options(portal, levels)
+    common: list[dict[str, Any]] = [
+        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
+        {"propertyName": "createdate", "operator": "LT",
+         "value": epoch_ms(now - timedelta(hours=shortest))}]
+    not_closed = ({"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+                   "values": portal.closed_stage_ids} if portal.closed_stage_ids
+                  else {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"})
+    groups = [{"filters": [*common, not_closed,
+                           {"propertyName": PRIORITY, "operator": "NOT_HAS_PROPERTY"}]}]
+    if known:
+        groups.append({"filters": [*common, not_closed, {
+            "propertyName": PRIORITY, "operator": "NOT_IN", "values": known}]})
+    if rising:
+        groups.append({"filters": [
+            *common, {"propertyName": PRIORITY, "operator": "IN", "values": rising},
+            {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+             "values": [s.id for s in portal.pipeline.stages]}]})
+    found = {t.id: t for page, _total in gateway.ticket_pages(
+        groups, properties=["hs_pipeline", "hs_pipeline_stage", PRIORITY]) for t in page}
+    clock = portal_clock(portal, settings, policy.followup)
+    if any(clock.unknown_stage(t) for t in found.values()):
+        portal = load_portal(gateway, settings, now=now, refresh=True)
+        clock = portal_clock(portal, settings, policy.followup)
+    for ticket in found.values():
+        if clock.unknown_stage(ticket):
+            result.skipped.add(Odd.UNKNOWN_STAGE, ticket.id)
+        elif ticket.stage in clock.open_stages and clock.priority(ticket) is None:
+            result.skipped.add(Odd.UNKNOWN_PRIORITY if ticket.priority else Odd.NO_PRIORITY,
+                               ticket.id)
+
+
+def _rising_options(portal: Portal, levels: list[Priority]) -> list[str]:
+    """The portal's options of the levels the policy raises."""
+    return [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
 
 
 def _target_options(portal: Portal, levels: list[Priority]) -> dict[Priority, str]:
