@@ -45,8 +45,12 @@ class ReportResult:
 def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datetime,
            until: datetime, now: datetime, ui: Ui | None = None,
            progress: Progress | None = None) -> ReportResult:
-    """The report over the tickets of the escalation pipeline created in [since, until)."""
-    portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
+    """The report over the tickets of the escalation pipeline created in [since, until).
+
+    The pipeline is read afresh (one round trip among hundreds): a stage added since the
+    portal was cached would otherwise read as one deleted."""
+    portal = load_portal(gateway, settings, now=now, refresh=True,
+                         warn=ui.warn if ui else None)
     clock = portal_clock(portal, settings, policy.followup)
     filters = [
         {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
