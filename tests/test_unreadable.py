@@ -83,7 +83,7 @@ def test_a_description_is_read_as_text_and_its_sections_found_or_none(content: s
     assert isinstance(text, str)
     if content and "<" not in content:
         assert text == content  # plain text is kept as it is
-    found = sections(content)
+    found = sections(text)
     assert set(found) <= set(LABELS)
     assert all("\n" not in v for v in found.values())
     medium, screen = where_parts(found.get("DÓNDE", ""))
@@ -93,7 +93,7 @@ def test_a_description_is_read_as_text_and_its_sections_found_or_none(content: s
 def test_hubspots_rich_text_description_keeps_its_sections():
     html = ("<p>QUÉ:<br>No aparece el botón de <b>pagar</b></p><p>DÓNDE:<br>App&nbsp;móvil, "
             "pantalla de pagos</p><p>CANAL:<br>WhatsApp</p>")
-    assert sections(html) == {"QUÉ": "No aparece el botón de pagar",
+    assert sections(plain_text(html)) == {"QUÉ": "No aparece el botón de pagar",
                               "DÓNDE": "App móvil, pantalla de pagos", "CANAL": "WhatsApp"}
     assert plain_text("a < b y c > d") == "a < b y c > d"
     assert where_parts("") == (NO_WHERE, NO_WHERE)

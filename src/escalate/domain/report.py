@@ -53,10 +53,10 @@ _STOP = frozenset({"a", "al", "con", "de", "del", "el", "en", "es", "la", "las",
                    "les", "me", "mi", "cliente"})
 
 
-def sections(content: str | None) -> dict[str, str]:
-    """The labelled sections of a ticket description (`QUÉ:`, `DÓNDE:`, ...), also when
-    HubSpot's editor turned it into HTML; none in a text without them."""
-    text = plain_text(content)
+def sections(text: str) -> dict[str, str]:
+    """The labelled sections of a ticket description as plain text (`QUÉ:`, `DÓNDE:`, ...;
+    `plain_text` first, for one HubSpot's editor wrote as HTML); none in a text without
+    them."""
     found: dict[str, str] = {}
     marks = list(_SECTION.finditer(text))
     for mark, following in zip(marks, [*marks[1:], None], strict=False):  # none: {}
@@ -162,7 +162,7 @@ def _unread(item: TicketHistory, clock: Clock, content: str, parts: dict[str, st
         found.append(Odd.NO_SECTIONS)
     if level is None:
         found.append(Odd.UNKNOWN_PRIORITY if priority else Odd.NO_PRIORITY)
-    if ticket.stage not in clock.open_stages and ticket.stage not in clock.closed_stages:
+    if clock.unknown_stage(ticket):
         found.append(Odd.UNKNOWN_STAGE)
     if item.unreadable:
         found.append(Odd.UNREADABLE_HISTORY)
