@@ -405,3 +405,16 @@ def test_doctor_names_the_portals_own_priority_and_the_tickets_in_a_deleted_stag
     assert stages["fix"] == "Muévalos en HubSpot a una etapa del pipeline."
     assert result.code == 0  # data to tidy, not a portal escalate cannot use
     assert sandbox.writes() == []
+
+
+def test_contacted_completes_the_call_tasks_a_merged_ticket_brought_along(
+        cli: Cli, sandbox: Sandbox, portal: Realistic):
+    first, second = portal["escalate_owed"], portal["edited_emptied"]
+    assert cli("followup", "--tareas").code == 0
+    (kept,), (brought,) = tasks_of(sandbox, first), tasks_of(sandbox, second)
+    sandbox.api("POST", f"{CRM}/tickets/merge",
+                {"primaryObjectId": first, "objectIdToMerge": second})
+    result = cli("contacted", second, "--nota", "Se le informó", "--json")
+    assert result.code == 0, result.err
+    assert sorted(result.json()["completed_tasks"]) == sorted([kept.id, brought.id])
+    assert {t.properties["hs_task_status"] for t in tasks_of(sandbox, first)} == {"COMPLETED"}

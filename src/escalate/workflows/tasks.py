@@ -199,10 +199,12 @@ def _client(ticket: Ticket, contact: Any) -> str:
 
 def complete_ticket_tasks(gateway: Gateway, ticket_id: str, why: str = WHY_CONTACTED
                           ) -> list[str]:
-    """Complete the ticket's open call tasks (after `contacted`); their ids."""
+    """Complete the ticket's open call tasks (after `contacted`); their ids. A ticket merged
+    into this one brought its tasks along, marked with its old id: they are this client's
+    calls too."""
     ids = gateway.associated_ids("tickets", "tasks", [ticket_id]).get(ticket_id, [])
     open_tasks = [t for t in (gateway.tasks(ids) if ids else [])
-                  if t.open and t.key is not None and t.key.ticket_id == ticket_id]
+                  if t.open and t.key is not None]
     if open_tasks:
         gateway.update_tasks([(t.id, completion_properties(t, why)) for t in open_tasks])
     return [t.id for t in open_tasks]
