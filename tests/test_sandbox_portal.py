@@ -150,3 +150,30 @@ def test_an_admin_adds_a_priority_level_and_tickets_take_it(sandbox: Sandbox):
     assert call(sandbox, "PATCH", "/crm/properties/2026-09/tickets/hs_ticket_priority",
                 {"type": "string"})[0] == 400
     assert call(sandbox, "PATCH", "/crm/properties/2026-09/tickets/nope", {})[0] == 404
+
+
+# -- merged contacts --------------------------------------------------------------------------
+
+def test_a_merged_contacts_old_id_and_email_answer_with_the_survivor(sandbox: Sandbox):
+    _, _, made = call(sandbox, "POST", f"{CRM}/contacts", {"properties": {
+        "firstname": "Ana", "lastname": "López", "email": "ana.lopez.2@example.com"}})
+    ticket = new_ticket(sandbox)
+    call(sandbox, "PUT", f"{CRM}/tickets/{ticket}/associations/default/contacts/{made['id']}")
+    status, _, _ = call(sandbox, "POST", f"{CRM}/contacts/merge",
+                        {"primaryObjectId": "1001", "objectIdToMerge": made["id"]})
+    assert status == 200
+    assert call(sandbox, "GET", f"{CRM}/contacts/{made['id']}")[2]["id"] == "1001"
+    by_email = call(sandbox, "GET", f"{CRM}/contacts/ana.lopez.2@example.com?idProperty=email")
+    assert by_email[2]["id"] == "1001"
+    _, _, batch = call(sandbox, "POST", f"{CRM}/contacts/batch/read",
+                       {"inputs": [{"id": made["id"]}]})
+    assert [r["id"] for r in batch["results"]] == ["1001"]
+    _, _, links = call(sandbox, "POST", f"{ASSOCIATIONS}/tickets/contacts/batch/read",
+                       {"inputs": [{"id": ticket}]})
+    assert [t["toObjectId"] for t in links["results"][0]["to"]] == ["1001"]
+    # An association to the old id is refused, as to any object that is not there.
+    status, _, refused = call(sandbox, "POST", f"{CRM}/tickets", {
+        "properties": {"subject": "x", **TECH}, "associations": [
+            {"to": {"id": made["id"]}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 16}]}]})
+    assert status == 400 and refused["context"]["INVALID_OBJECT_IDS"] == [made["id"]]
