@@ -156,9 +156,9 @@ def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now
     def read(ids: list[str]) -> list[Owed | None]:
         return list(confirm(gateway, portal, clock, ids, now).values())
 
-    def wanted(owed: Owed | None, clock: Clock) -> bool:
-        return owed is not None and whose.includes(owed.ticket) and (
-            only is None or clock.priority(owed.ticket) == only)
+    def wanted(owed: Owed, clock: Clock) -> bool:
+        return whose.includes(owed.ticket) and (only is None
+                                                or clock.priority(owed.ticket) == only)
 
     owed = [o for o in gateway.pipelined(candidates(), read) if o is not None
             and wanted(o, clock)]
