@@ -92,13 +92,7 @@ class Bench:
         return self.timed([sys.executable, str(HERE / "naive.py"), *args], self.base_env)
 
     def rtt(self) -> float:
-        """One plain API request's round trip at the current latency (median of 5)."""
-        times = []
-        for _ in range(5):
-            started = time.perf_counter()
-            self.control("GET", "/account-info/v3/details")
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
+        return harness.rtt(self.sandbox.url)
 
     def next_policy(self) -> str:
         self.counter += 1

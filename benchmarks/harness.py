@@ -47,6 +47,16 @@ def control(url: str, method: str, path: str, body: Any = None, timeout: float =
         return json.loads(answer.read() or b"null")
 
 
+def rtt(url: str) -> float:
+    """One plain API request's round trip at the sandbox's current latency (median of 5)."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        control(url, "GET", "/account-info/v3/details")
+        times.append(time.perf_counter() - started)
+    return sorted(times)[2]
+
+
 def run_escalate(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> tuple[float, str]:
     """Wall time and stdout of one `python -m escalate ARGS`; a failure ends the benchmark."""
     started = time.perf_counter()

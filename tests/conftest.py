@@ -33,9 +33,12 @@ TICKET_PROPS = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ti
 class Sandbox:
     """A running sandbox, its test endpoints, and its state read back through HubSpot's API."""
 
+    token = escalate_sandbox.DEFAULT_TOKEN  # a served one's, when only its url is known
+
     def __init__(self, running: escalate_sandbox.RunningSandbox) -> None:
         self.running = running
         self.url = running.url
+        self.token = running.app.token
         self._client: Any = None
 
     # -- test endpoints -----------------------------------------------------------------
@@ -45,7 +48,7 @@ class Sandbox:
         request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data,
                                          method=method,
                                          headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
+                                                  "Authorization": f"Bearer {self.token}"})
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read() or b"null")
 
@@ -98,7 +101,7 @@ class Sandbox:
             # The tests' own reads wait out the search limit instead of failing on it.
             retry = Retry(total=10, status_forcelist=[429], allowed_methods=None,
                           backoff_factor=0.3, respect_retry_after_header=False)
-            self._client = HubSpot(access_token="sandbox", host=self.url, retry=retry)
+            self._client = HubSpot(access_token=self.token, host=self.url, retry=retry)
         return self._client
 
     def tickets(self) -> list[Any]:
@@ -126,6 +129,15 @@ class Sandbox:
     def file(self, file_id: str) -> Any:
         return self.client.files.files_api.get_by_id(file_id)
 
+    def stored_files(self) -> dict[str, bytes]:
+        """Every file the portal holds, by name, with its bytes (the sandbox runs in this
+        process: its store is read directly)."""
+        store = self.running.app.portal.store
+        with store.read() as db:
+            rows = db.execute("SELECT id, def FROM files ORDER BY id").fetchall()
+        return {json.loads(record)["name"] + "." + json.loads(record)["extension"]:
+                store.file_bytes(file_id) for file_id, record in rows}
+
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
@@ -148,6 +160,22 @@ def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> N
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.02)
+
+
+def interrupted_once(cli: Cli, sandbox: Sandbox, args: list[str], written: str) -> str:
+    """Run `escalate ARGS` as its own process, press Ctrl-C (SIGINT) once HubSpot has answered
+    a request whose path ends in `written`, and return what it said on stderr (exit 130)."""
+    import signal
+
+    process = subprocess.Popen([sys.executable, "-m", "escalate", *args], cwd=cli.cwd,
+                               env={**cli.environ, "PATH": ""}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: any(r["path"].endswith(written) for r in sandbox.requests()),
+             f"nothing was written to {written}")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    return err
 
 
 @dataclass

@@ -180,8 +180,13 @@ def test_250_due_tickets_are_raised_and_noted_100_per_request(cli: Cli, sandbox:
     writes = [w["path"] for w in sandbox.writes()]
     assert writes.count("/crm/objects/2026-09/tickets/batch/update") == 3
     assert writes.count("/crm/objects/2026-09/notes/batch/create") == 3
-    reads = [r for r in sandbox.requests() if r["path"].endswith("/batch/read")]
-    assert len(reads) == 5  # history reads take 50 tickets each (HubSpot refuses more)
+    paths = [r["path"] for r in sandbox.requests()]
+    # history reads take 50 tickets each (HubSpot refuses more)
+    assert paths.count("/crm/objects/2026-09/tickets/batch/read") == 5
+    # after each hundred notes, the tickets' notes looked at again (another run at the same
+    # moment may have noted the same raise): nothing else there, so nothing more is read
+    assert paths.count("/crm/associations/2026-09/tickets/notes/batch/read") == 3
+    assert "/crm/objects/2026-09/notes/batch/read" not in paths
 
 
 def test_a_second_bump_at_once_under_search_lag_raises_nothing(cli: Cli, sandbox: Sandbox):
@@ -249,3 +254,67 @@ def test_the_plan_at_80_columns_breaks_no_word_and_wraps_the_subject(cli: Cli,
     for word in subject.split():
         assert word in words, word  # the subject wraps between its words
     assert priority_of(sandbox, ticket) == "HIGH"
+
+
+def test_two_bumps_at_once_under_latency_and_lag_leave_one_note_per_raise(
+        cli: Cli, sandbox: Sandbox):
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    with_policy(cli)
+    ids = seed(sandbox, *({"priority": "MEDIUM", "created": 60 + i / 100} for i in range(120)))
+    cli("bump", "--simular")  # the portal cached
+    sandbox.control("POST", "latency", {"delay_ms": 250})
+    sandbox.control("POST", "search_lag", {"ms": 2000})
+
+    def run(_: int) -> int:
+        return subprocess.run([sys.executable, "-m", "escalate", "bump", "--json"],
+                              env={**cli.environ, "PATH": ""}, cwd=cli.cwd,
+                              capture_output=True, timeout=120).returncode
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(run, range(2))) == [0, 0]
+    sandbox.control("POST", "latency", {"delay_ms": 0})
+    notes = {t: note_texts(sandbox, t) for t in ids}
+    assert all(len(found) == 1 and "Prioridad subida de MEDIA a ALTA" in found[0]
+               for found in notes.values()), {t: len(n) for t, n in notes.items()}
+    assert {priority_of(sandbox, t) for t in ids} == {"HIGH"}
+
+
+def test_ctrl_c_says_the_tickets_raised_so_far_each_with_its_note(cli: Cli, sandbox: Sandbox):
+    from .conftest import interrupted_once
+
+    with_policy(cli)
+    ids = seed(sandbox, *({"priority": "MEDIUM", "created": 60 + i / 100}
+                          for i in range(1_000)))
+    cli("bump", "--simular")  # the portal cached
+    sandbox.control("POST", "latency", {"delay_ms": 150})
+    sandbox.forget_requests()
+    err = interrupted_once(cli, sandbox, ["bump"], "notes/batch/create")
+    said = re.search(r"Interrumpido: (\d+) ticket\(s\) subidos", err)
+    assert said, err
+    sandbox.control("POST", "latency", {"delay_ms": 0})
+    raised = [t for t in ids if priority_of(sandbox, t) == "HIGH"]
+    assert 0 < len(raised) == int(said.group(1)) < 1_000
+    assert all(len(note_texts(sandbox, t)) == 1 for t in raised)  # never one without the other
+    rest = cli("bump", "--json").json()
+    assert len(rest["raised"]) == 1_000 - len(raised)
+
+
+def test_of_the_notes_naming_one_raise_the_lowest_id_stays():
+    from datetime import datetime, timezone
+
+    from escalate.domain.bump import Raise
+    from escalate.domain.priority import Priority
+
+    since = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    raised = Raise("7", "POL-7", Priority.MEDIA, Priority.ALTA, since, 60.0)
+    ref = f"<small>escalate ref {raised.reference}</small>"
+    later = Raise("7", "POL-7", Priority.MEDIA, Priority.ALTA,
+                  since.replace(second=1), 60.0)  # raised again after a manual lowering
+    notes = [("120", ref), ("95", ref), ("1001", ref), ("80", "otra nota"),
+             ("99", f"<small>escalate ref {later.reference}</small>")]
+    assert raised.doubled(notes) == ["120", "1001"]  # 95 < 120 < 1001, by number
+    assert later.doubled(notes) == []
+    assert raised.reference.endswith(str(int(since.timestamp() * 1000)))

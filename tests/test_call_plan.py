@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from escalate.domain.call_plan import (
     Reading,
     by_ticket,
+    duplicates,
     has_task,
     plan,
     unsettled,
@@ -15,7 +16,7 @@ from escalate.domain.call_plan import (
 )
 from escalate.domain.followup import Owed, Reason
 from escalate.domain.records import Ticket
-from escalate.domain.team import WHY_NOT_OWED, WHY_REPLACED, CallKey, Task
+from escalate.domain.team import WHY_DUPLICATE, WHY_NOT_OWED, WHY_REPLACED, CallKey, Task
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
 
@@ -128,3 +129,24 @@ def test_tasks_found_later_join_those_already_grouped():
     grouped = by_ticket([task("t1", a)])
     assert by_ticket([task("t2", b)], into=grouped) is grouped
     assert sorted(grouped) == ["1", "2"]
+
+
+def test_of_two_tasks_for_one_call_every_run_keeps_the_lowest_id():
+    a = owed("1")
+    made = [task("110", a), task("12", a), task("9", owed("2"))]
+    assert [t.id for t in duplicates(made)] == ["110"]  # 12 < 110: by number, not text
+    assert [t.id for t in duplicates(reversed(made))] == ["110"]  # whoever reads, in any order
+
+
+def test_a_call_with_two_open_tasks_is_unsettled_and_the_later_one_completed():
+    a = owed("1")
+    tasks = by_ticket([task("t5", a), task("t7", a)])
+    todo = unsettled({"1": CallKey.of(a)}, tasks)
+    assert todo == ["1"]
+    decided = plan(todo, {"1": Reading(a)}, tasks)
+    assert [(t.id, why) for t, why in decided.complete] == [("t7", WHY_DUPLICATE)]
+    assert decided.create == [] and [t.id for t in decided.leave] == ["t5"]
+    # Done by someone already, the first stays done and the second is completed too.
+    tasks = by_ticket([task("t5", a, done=True), task("t7", a)])
+    decided = plan(unsettled({"1": CallKey.of(a)}, tasks), {"1": Reading(a)}, tasks)
+    assert [(t.id, why) for t, why in decided.complete] == [("t7", WHY_DUPLICATE)]

@@ -201,7 +201,8 @@ def test_a_bad_number_is_named_in_spanish(cli: Cli):
 def test_an_os_error_is_a_spanish_message_with_exit_2(cli: Cli, sandbox: Sandbox, monkeypatch):
     from escalate.workflows import files
 
-    def denied(paths: list[str], max_bytes: int, cwd: object = None) -> list[object]:
+    def denied(paths: list[str], max_bytes: int, cwd: object = None,
+               notice: object = None) -> list[object]:
         raise PermissionError(13, "Permission denied", "/srv/capturas/pantalla.png")
 
     monkeypatch.setattr(files, "check_files", denied)

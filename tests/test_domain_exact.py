@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from escalate.domain.escalation import Change, Escalation, Rules, check_field
-from escalate.domain.followup import Clock, Owed, Reason, most_overdue_first, waited
+from escalate.domain.followup import Clock, Owed, Reason, overdue_order, waited
 from escalate.domain.moments import epoch_ms, parse_iso, parse_time
 from escalate.domain.priority import Priority
 from escalate.domain.records import Contact, Pipeline, Stage, Ticket
@@ -231,8 +231,14 @@ def test_the_most_overdue_comes_first_then_by_ticket():
     def owed(ticket_id: str, hours: float) -> Owed:
         return Owed(ticket(ticket_id=ticket_id), Reason.SIN_RESOLVER, NOW, hours)
 
-    order = most_overdue_first([owed("2", 5), owed("1", 50), owed("3", 50)])
+    order = sorted([owed("2", 5), owed("1", 50), owed("3", 50)], key=overdue_order)
     assert [o.ticket.id for o in order] == ["1", "3", "2"]
+
+
+def test_the_longest_wait_after_a_moment_is_rounded_as_an_owed_calls():
+    later = NOW - timedelta(hours=10, seconds=20)
+    assert CLOCK.longest_wait(later, NOW) == 10.01
+    assert CLOCK.longest_wait(NOW + timedelta(hours=1), NOW) == 0.0
 
 
 def test_waits_read_in_minutes_below_an_hour():

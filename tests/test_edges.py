@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -50,7 +49,8 @@ def queue(home: Path, count: int, size: int = 1200) -> list[str]:
     policies = []
     for i in range(count):
         policy = f"Q-{i:03d}"
-        outbox.put(Entry(uuid.uuid4().hex, "create", payload(policy, "paso " * (size // 5)),
+        made = payload(policy, "paso " * (size // 5))  # kept under its escalation's id
+        outbox.put(Entry(made["escalation"]["escalate_id"], "create", made,
                          created_at=1000.0 + i), claim=False)
         policies.append(policy)
     outbox.close()
@@ -365,7 +365,7 @@ def test_redaction_covers_raw_repr_bytes_and_header_encoded_forms():
     import base64
     from urllib.parse import quote
 
-    from escalate.config import redact
+    from escalate.redaction import redact
 
     token = "pat-na1-ñandú\r\n-1234"
     forms = [token, repr(token), repr(token.encode()), quote(token),
@@ -542,3 +542,45 @@ def test_the_cli_and_the_outbox_say_an_os_error_in_the_same_words():
         "/datos: el disco está lleno")
     assert describe_os_error(PermissionError(errno.EACCES, "x")) == "no hay permiso"
     assert os_error_message(PermissionError(errno.EACCES, "x", "/a")) == "/a: no hay permiso"
+
+
+# -- caches are only a speed-up (issue 20, part 8) -------------------------------------------
+
+
+AGENT = {"ESCALATE_AGENT": "ana.agente@aseguradora.example"}
+
+
+def test_followup_on_a_read_only_home_lists_and_says_once_that_nothing_was_saved(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    from .test_followup import create_at
+
+    stale = create_at(cli, 72, "POL-20")
+    for cache in (home / "cache").glob("*.json"):
+        cache.unlink()
+    undo = make_read_only(home / "cache")
+    try:
+        for args in (["followup", "--mias"], ["followup", "--todos", "--json"],
+                     ["followup", "--tareas", "--todos"]):
+            result = cli(*args, environ=AGENT)
+            assert result.code == 0, result.err
+            assert result.err.count("No se pudo guardar la caché") == 1, result.err
+            assert str(home / "cache") in result.err
+        assert stale in cli("followup", "--todos", environ=AGENT).out
+    finally:
+        undo()
+    assert list((home / "cache").glob("*.json")) == []
+
+
+def test_followup_on_a_full_disk_lists_and_says_once_that_nothing_was_saved(
+        cli: Cli, sandbox: Sandbox, tiny_disk: Any):
+    from .test_followup import create_at
+
+    mount, fill = tiny_disk
+    stale = create_at(cli, 72, "POL-21")
+    home = {"ESCALATE_HOME": str(mount / "home"), **AGENT}
+    fill()
+    result = cli("followup", "--todos", environ=home)
+    assert result.code == 0, result.err
+    assert stale in result.out
+    assert result.err.count("No se pudo guardar la caché") == 1, result.err
+    assert "disco está lleno" in result.err

@@ -35,7 +35,10 @@ from escalate.workflows.entries import (
 
 pytestmark = pytest.mark.usefixtures("private_temp")
 
-ESCALATION = {"policy": "POL-1", "client_name": "Ana López"}
+ESCALATION = {"escalate_id": "c" * 32, "policy": "POL-1", "client_name": "Ana López",
+              "priority": "ALTA", "what": "No guarda", "how": "Guardar", "where": "Web",
+              "email": "ana@example.com", "created_at": "2026-12-02T10:00:00+00:00"}
+PICTURE = {"path": "/tmp/captura.png", "name": "captura.png"}
 
 
 def create(**state: Any) -> Entry:
@@ -87,14 +90,15 @@ def test_what_settles_an_entry_is_editing_it_while_hubspot_holds_none_of_it_or_d
 def test_the_listing_sorts_every_entry_and_keeps_their_order():
     waiting = create()
     waiting.last_error = "sin conexión"
-    stuck = new_entry("attach", {"ticket_id": "7", "files": []}, "a" * 32)
+    stuck = new_entry("attach", {"ticket_id": "7", "files": [PICTURE]}, "a" * 32)
     stuck.state["needs_action"] = "no existe el ticket"
     draft = new_entry("draft", {"input": {"policy": "P-3"}}, "d" * 32)
     draft.state["needs_action"] = "contacto no encontrado"
     other = Entry("e" * 32, "fax", {})
     newer = Entry("f" * 32, "create", {"version": 9, "escalation": ESCALATION})
-    second = new_entry("contacted", {"ticket_id": "8"}, "b" * 32)
-    found = listing([waiting, stuck, draft, other, newer, second])
+    second = new_entry("contacted", {"ticket_id": "8", "note": "Llamé"}, "b" * 32)
+    broken = new_entry("attach", {"ticket_id": "9"}, "9" * 32)
+    found = listing([waiting, stuck, draft, other, newer, second, broken])
     assert [(i.entry.id[0], i.status, i.why) for i in found.pending] == [
         ("c", "pendiente", "sin conexión"), ("b", "pendiente", None)]
     assert [(i.entry.id[0], i.status, i.why) for i in found.needs_action] == [
@@ -104,7 +108,9 @@ def test_the_listing_sorts_every_entry_and_keeps_their_order():
          "la entrada no se puede leer: versión 9 de una versión más nueva de escalate")]
     assert [(i.description, i.why) for i in found.drafts] == [
         ("borrador: P-3 - ?", "contacto no encontrado")]
-    assert found.needs_action[0].description == "adjuntos al ticket 7 (0)"
+    assert found.needs_action[0].description == "adjuntos al ticket 7 (1)"
+    assert [(i.entry.id[0], i.status, i.why) for i in found.damaged] == [
+        ("9", "dañada", "el contenido está incompleto (falta «files»)")]
     assert found.needs_action[0].fix == fixes(stuck)
     assert found.drafts[0].fix == fixes(draft)
     assert not found.empty and listing([]).empty
@@ -286,11 +292,13 @@ def test_a_kept_create_stores_the_escalation_the_reads_and_the_files(tmp_path: P
                              "email": "ana@example.com", "priority": "ALTA", "what": "x y",
                              "how": "Guardar", "where": "Web"}, Rules(),
                             datetime(2026, 12, 2, tzinfo=timezone.utc))
-    shot = LocalFile(path=tmp_path / "a.png", name="a.png", size=3, kind="image/png")
+    shot = LocalFile(path=tmp_path / "a.png", name="a.png", size=3, kind="PNG",
+                     sha256="ab" * 32, mime="image/png")
     bare = create_entry(made, [shot])
     assert (bare.id, bare.kind, bare.state) == (made.escalate_id, "create", {})
     assert bare.payload == {"escalation": made.as_json(), "version": 1,
-                            "files": [{"path": str(tmp_path / "a.png"), "name": "a.png"}]}
+                            "files": [{"path": str(tmp_path / "a.png"), "name": "a.png",
+                                       "sha256": "ab" * 32, "size": 3, "mime": "image/png"}]}
     ana = Contact("9", "Ana", "López", "ana@example.com")
     prepared = Prepared(made, portal=None, lookup=ContactLookup(contact=ana),  # type: ignore[arg-type]
                         duplicates=[])

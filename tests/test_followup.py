@@ -103,7 +103,8 @@ def test_csv_has_stable_columns_and_a_row_per_ticket(cli: Cli, sandbox: Sandbox)
     result = cli("followup", "--csv")
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert [r["id"] for r in rows] == [stale]
-    assert rows[0]["contact_phone"] == "+52 55 1234 5678" and rows[0]["reason"] == "sin_resolver"
+    # OWASP's quote before a leading «+»: a spreadsheet shows the phone as text, with its +.
+    assert rows[0]["contact_phone"] == "'+52 55 1234 5678" and rows[0]["reason"] == "sin_resolver"
 
 
 def test_the_table_shows_the_phone_and_a_summary_and_nothing_owed_is_friendly(
@@ -179,3 +180,64 @@ def test_a_call_recorded_a_second_ago_is_never_listed_under_search_lag(cli: Cli,
     assert [r["id"] for r in rows] == [waiting]
     log = [r["path"] for r in sandbox.requests()]
     assert "/crm/objects/2026-09/tickets/batch/read" in log  # confirmed by a consistent read
+
+
+# -- the listing as it streams ------------------------------------------------------------
+
+def mixed_owed(count: int) -> list[dict[str, object]]:
+    """Owed calls whose clocks start at creation, at a later client update, or at a close,
+    so the most overdue are not simply the oldest created."""
+    now = int(time.time() * 1000)
+    records: list[dict[str, object]] = []
+    for i in range(count):
+        created = now - (60 + (i * 7919) % 400) * HOUR_MS - i * 1000
+        changes = []
+        if i % 3 == 1:  # a client update after creation, itself long ago
+            changes.append({"at": created + 5 * HOUR_MS,
+                            "properties": {"escalate_last_client_update": str(created + 5
+                                                                               * HOUR_MS)}})
+        if i % 3 == 2 and (now - created) < 25 * 24 * HOUR_MS:  # closed, client not told
+            changes.append({"at": created + HOUR_MS, "properties": {"hs_pipeline_stage": "4"}})
+        records.append({"properties": {"subject": f"POL-M{i} - Cliente", "hs_pipeline": "0",
+                                       "hs_pipeline_stage": "2", "hs_ticket_priority": "MEDIUM",
+                                       "escalate_policy": f"POL-M{i}"},
+                        "created_at": created, "changes": changes,
+                        "associations": {"contacts": [str(1001 + i % 6)]}})
+    return records
+
+
+def test_rows_come_most_overdue_first_across_search_windows_exactly(
+        cli: Cli, sandbox: Sandbox, low_search_cap: int):
+    records = mixed_owed(1_500)
+    sandbox.control("POST", "history", {"object": "tickets", "records": records})
+    sandbox.control("POST", "latency", {"delay_ms": 250})  # several windows at once
+    rows = cli("followup", "--todos", "--json").json()
+    assert len(rows) == len({r["id"] for r in rows}) == 1_500
+    assert [r["id"] for r in rows] == [r["id"] for r in sorted(
+        rows, key=lambda r: (-r["hours_waiting"], r["id"]))]
+    assert {r["reason"] for r in rows} == {"sin_resolver", "resuelto_sin_avisar"}
+    searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
+    assert all(r["status"] == 200 for r in searches)
+
+
+def test_the_first_rows_are_written_before_the_search_ends(cli: Cli, sandbox: Sandbox):
+    import subprocess
+    import sys
+
+    batch_create(sandbox, 2_400)  # 12 pages: at 5 searches a second, over 2 s of searching
+    cli("followup", "--prioridad", "BAJA", "--json")  # the portal cached
+    sandbox.control("POST", "latency", {"delay_ms": 100})
+    sandbox.forget_requests()
+    env = {**cli.environ, "PATH": ""}
+    with subprocess.Popen([sys.executable, "-m", "escalate", "followup", "--csv"], env=env,
+                          cwd=cli.cwd, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        process.stdout.readline()  # the header
+        first = process.stdout.readline()
+        first_row = time.time()
+        rest = process.stdout.read().splitlines()
+    assert process.returncode == 0 and len(rest) == 2_399
+    hours = [float(line.split(",")[4]) for line in [first, *rest]]
+    assert hours == sorted(hours, reverse=True)  # the most overdue first
+    searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
+    assert first_row < max(r["started_at"] for r in searches)  # out while the search paged

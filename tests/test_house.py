@@ -95,6 +95,7 @@ def test_the_circle_finder_finds_a_circle(monkeypatch: pytest.MonkeyPatch):
 MAY_IMPORT = {
     "escalate.domain": {"escalate.domain", "escalate.errors"},
     "escalate.errors": set(),
+    "escalate.redaction": set(),
     "escalate.os_errors": set(),
     "escalate.short_ids": set(),
     "escalate.system": set(),
@@ -103,12 +104,13 @@ MAY_IMPORT = {
                         "escalate.keystore"},
     "escalate.policy_file": {"escalate.domain", "escalate.errors", "escalate.system"},
     "escalate.outbox": {"escalate.config", "escalate.errors", "escalate.os_errors",
-                        "escalate.short_ids", "escalate.system"},
-    "escalate.gateway": {"escalate", "escalate.gateway", "escalate.domain", "escalate.errors"},
+                        "escalate.short_ids", "escalate.system", "escalate.redaction"},
+    "escalate.gateway": {"escalate", "escalate.gateway", "escalate.domain", "escalate.errors",
+                         "escalate.redaction"},
     "escalate.workflows": {"escalate.workflows", "escalate.domain", "escalate.gateway",
                            "escalate.outbox", "escalate.config", "escalate.policy_file",
                            "escalate.errors", "escalate.short_ids", "escalate.system",
-                           "escalate.keystore"},
+                           "escalate.keystore", "escalate.redaction", "escalate.os_errors"},
     "escalate_sandbox": {"escalate_sandbox"},
 }
 # The domain is pure: no files, processes, sockets or clocks of its own.

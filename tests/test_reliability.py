@@ -296,6 +296,80 @@ def test_the_token_never_appears_in_output_logs_or_the_outbox(cli: Cli, sandbox:
             assert secret.encode() not in path.read_bytes(), path
 
 
+# A service key in no shape the redaction would recognise by itself: only knowing the token
+# hides it. The wrong one is what an agent mistyped.
+PLANTED = "svc-Zq81LmN0pQ7rT2vXkW4"
+MISTYPED = "svc-Hh27BcD9fG3jK5mNpR8"
+
+
+@pytest.mark.usefixtures("private_temp")
+def test_a_token_echoed_in_every_error_body_is_never_stored_or_shown(tmp_path: Path,
+                                                                     private_temp: Path):
+    """The sandbox repeats the Authorization header in every error it answers (message,
+    errors, context, an HTML page's title): no output, log, outbox row, cache or fallback
+    file holds the token afterwards."""
+    import urllib.error
+    import urllib.request
+
+    import escalate_sandbox
+
+    running = escalate_sandbox.start(tmp_path / "hubspot", per_10s=0, token=PLANTED)
+    sandbox = Sandbox(running)
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    cli = Cli({"HUBSPOT_BASE_URL": sandbox.url, "HUBSPOT_ACCESS_TOKEN": PLANTED,
+               "ESCALATE_HOME": str(home), "ESCALATE_RETRY_SECONDS": "0",
+               "ESCALATE_OFFLINE_RETRY_SECONDS": "0"}, work)
+    try:
+        sandbox.control("POST", "echo_authorization", {"on": True})
+        sandbox.control("POST", "rate_limit", {"search_per_s": 0})  # only the faults' 429
+        tickets = "/crm/objects/2026-09/tickets"
+        results = []
+        for status in (400, 403, 404, 409, 429, 500):
+            sandbox.fault(method="POST", path=tickets, status=status, times=50)
+            results.append(cli("--verbose", "create", *with_option(ANA, "--poliza",
+                                                                   f"POL-{status}")))
+            sandbox.control("DELETE", "faults")
+        sandbox.fault(method="POST", path=tickets, status=502, times=50,
+                      body="<html><head><title>Bad gateway</title></head></html>")
+        results += [cli("outbox", "send"), cli("--verbose", "outbox", "send")]
+        sandbox.control("DELETE", "faults")
+        results += [cli("outbox"), cli("outbox", "--json"),
+                    cli("attach", "999999", str(_png(tmp_path)), "--json"),
+                    cli("followup", "--json", environ={"HUBSPOT_ACCESS_TOKEN": MISTYPED}),
+                    cli("--verbose", "create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": MISTYPED})]
+        sandbox.control("POST", "scopes", {"scopes": []})
+        results += [cli("followup"), cli("doctor", "--json")]
+        # The planted token really was in the answers the tool read.
+        probe = urllib.request.Request(f"{sandbox.url}/crm/objects/2026-09/nothing",
+                                       headers={"Authorization": f"Bearer {PLANTED}"})
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(probe, timeout=10)
+        assert PLANTED in answer.value.read().decode()
+        statuses = {r["status"] for r in sandbox.requests()}
+        assert {400, 401, 403, 404, 409, 429, 500, 502} <= statuses
+    finally:
+        running.stop()
+    assert [r.code for r in results[:6]] == [3, 4, 3, 3, 5, 5]
+    assert "POL-500" in results[8].out  # kept, with its last error
+    for result in results:
+        for secret in (PLANTED, MISTYPED):
+            assert secret not in result.out + result.err, result
+            assert secret[4:12] not in result.out + result.err, result
+    for folder in (home, private_temp):
+        for path in folder.rglob("*"):
+            if path.is_file() and "sandbox" not in path.parts:
+                data = path.read_bytes()
+                assert PLANTED.encode() not in data and MISTYPED.encode() not in data, path
+
+
+def _png(folder: Path) -> Path:
+    path = folder / "captura.png"
+    path.write_bytes(png_bytes(3))
+    return path
+
+
 def test_local_state_is_private_to_the_user(cli: Cli, home: Path):
     cli("create", *ANA)
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
@@ -559,6 +633,99 @@ def test_a_long_command_meeting_a_429_now_and_then_is_not_given_up_for_its_lengt
     assert fake.now - 1000.0 > 600
 
 
+TEN_SECONDLY_BODY = {"status": "error", "errorType": "RATE_LIMIT",
+                     "message": "You have reached your ten_secondly_rolling limit.",
+                     "policyName": "TEN_SECONDLY_ROLLING"}
+SECONDLY_BODY = {"status": "error", "errorType": "RATE_LIMIT",
+                 "message": "You have reached your secondly limit.", "policyName": "SECONDLY"}
+WINDOW_HEADERS = {"X-HubSpot-RateLimit-Max": "100", "X-HubSpot-RateLimit-Remaining": "0",
+                  "X-HubSpot-RateLimit-Interval-Milliseconds": "10000"}
+
+
+def test_a_job_meeting_a_429_every_few_seconds_but_advancing_never_fails():
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(busy_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    answered = 0
+
+    def request() -> str:
+        if fake.now % 5 < 2:  # two seconds of every five the account's window is full
+            raise _api_error(429, TEN_SECONDLY_BODY, WINDOW_HEADERS)
+        return "ok"
+
+    while fake.now - 1000.0 < 1800:  # half an hour of work, a request every second
+        assert policy.run(request, idempotent=True, is_api_error=is_api_error,
+                          translate=translate) == "ok"
+        answered += 1
+        fake.now += 1
+    assert answered > 300
+
+
+def test_a_job_without_progress_fails_at_the_budget():
+    from escalate.errors import RateLimited
+
+    fake = FakeTime()
+    calls = attempts_until_given_up(
+        fake, lambda: _api_error(429, TEN_SECONDLY_BODY, WINDOW_HEADERS), RateLimited,
+        answer_seconds=0.1, busy_seconds=60)
+    # Waits of a tenth of the window, doubling twice, until one more would pass the budget:
+    # given up between 50 and 60 s after the first 429, never later.
+    assert 50 <= fake.now - 1000.0 <= 60 + calls * 0.1
+    assert fake.slept <= 60
+
+
+@pytest.mark.parametrize("headers", [
+    WINDOW_HEADERS,  # the window's headers, Remaining 0 (what the sandbox sent before)
+    {**WINDOW_HEADERS, "X-HubSpot-RateLimit-Remaining": "37"},  # the window as it stands
+    {},  # no rate-limit header at all
+], ids=["window-0", "window-37", "none"])
+def test_a_search_429_waits_for_the_search_second_whatever_its_headers(
+        headers: dict[str, str]):
+    from escalate.gateway.errors import translate
+    from escalate.gateway.transport import RetryPolicy
+
+    policy = RetryPolicy()
+    limited = _api_error(429, SECONDLY_BODY, headers)
+    waits = [policy._rate_limit_wait(limited, translate(limited), attempt)
+             for attempt in range(6)]
+    assert 0.2 <= waits[0] <= 0.6  # one to three of the second's five slots
+    assert all(0.2 <= w <= 2.4 for w in waits)  # doubling twice at most: never the 10 s
+
+
+def test_ten_secondly_rolling_is_matched_whole_not_by_the_word_secondly():
+    from escalate.gateway.errors import translate
+    from escalate.gateway.transport import RetryPolicy
+
+    policy = RetryPolicy()
+    rolling = _api_error(429, TEN_SECONDLY_BODY, {})
+    waits = [policy._rate_limit_wait(rolling, translate(rolling), attempt)
+             for attempt in range(6)]
+    assert 0.5 <= waits[0] <= 1.5  # a tenth of the window, jittered
+    assert all(w <= 6 for w in waits) and 2 <= waits[5] <= 6  # doubling twice at most
+    other = _api_error(429, {**SECONDLY_BODY, "policyName": "DAILY_SECONDLY_X"}, {})
+    assert policy._rate_limit_wait(other, translate(other), 5) >= 4  # backoff, not a second
+
+
+def test_the_pool_holds_searches_a_moment_after_a_search_429_and_everything_while_full():
+    from escalate.gateway.transport import PacedPoolManager
+
+    pool = PacedPoolManager()
+    sent = pool._pace(is_search=True)
+    pool._note_limits({**WINDOW_HEADERS, "X-HubSpot-RateLimit-Remaining": "37"}, sent, True,
+                      policy="SECONDLY")
+    import time as clock
+
+    now = clock.monotonic()
+    assert 0 < pool._search_wait(now) <= 0.6  # searches wait a moment
+    assert pool._window_wait(now) == 0  # the account's window has room: nothing else waits
+    pool._note_limits(WINDOW_HEADERS, pool._pace(is_search=False), False,
+                      policy="TEN_SECONDLY_ROLLING")
+    held = pool._window_wait(clock.monotonic())
+    assert 0 < held <= 3  # full of others' requests: tried again soon, not in 10 s
+
+
 def test_an_unreachable_hubspot_is_retried_for_the_offline_budget_then_given_up():
     from urllib3.exceptions import NewConnectionError
 
@@ -604,3 +771,19 @@ def test_an_exception_carrying_the_token_is_redacted_at_the_gateway(sandbox: San
     shown = f"{caught.value} {caught.value!r} {caught.value.hint}"
     assert "secret-token" not in shown
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_a_window_our_own_requests_fill_waits_for_our_oldest_to_leave_not_a_probe():
+    import time as clock
+
+    from escalate.gateway.transport import WINDOW_MARGIN, PacedPoolManager
+
+    pool = PacedPoolManager()
+    first = pool._pace(is_search=False)
+    pool._note_limits({**WINDOW_HEADERS, "X-HubSpot-RateLimit-Remaining": "99"}, first, False)
+    for _ in range(99):  # a report alone on the portal: the whole window is ours
+        pool._pace(is_search=False)
+    now = clock.monotonic()
+    held = pool._window_wait(now)
+    assert held == pytest.approx(pool._sent[0] + 10 + WINDOW_MARGIN - now)
+    assert held > 9  # no request sent into a window that is full of ours

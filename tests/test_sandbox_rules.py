@@ -379,6 +379,34 @@ def test_the_rate_limit_window_can_be_shortened_for_tests(sandbox: Sandbox):
     assert status == 400
 
 
+@pytest.mark.parametrize("shape", ["window", "none"])
+def test_a_search_429_carries_its_policy_and_the_headers_modelled_either_way(
+        sandbox: Sandbox, shape: str):
+    sandbox.control("POST", "rate_limit", {"per_10s": 100, "search_per_s": 1,
+                                           "search_429_headers": shape})
+    search = {"filterGroups": [], "limit": 1}
+    answers = [call(sandbox, "POST", "/crm/v3/objects/tickets/search", search) for _ in range(2)]
+    assert [status for status, _, _ in answers] == [200, 429]
+    _, headers, body = answers[1]
+    assert body["policyName"] == "SECONDLY" and body["errorType"] == "RATE_LIMIT"
+    if shape == "window":  # the account's window as it stands: one request in it, not full
+        assert headers["X-HubSpot-RateLimit-Remaining"] == "99"
+        assert headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
+    else:
+        assert not [h for h in headers if h.lower().startswith("x-hubspot-ratelimit")]
+    assert [r["status"] for r in sandbox.requests()] == [200, 429]
+    status, _, _ = call(sandbox, "POST", "/_sandbox/rate_limit", {"search_429_headers": "x"})
+    assert status == 400
+
+
+def test_a_full_window_429_says_ten_secondly_rolling_with_nothing_remaining(sandbox: Sandbox):
+    sandbox.control("POST", "rate_limit", {"per_10s": 1})
+    call(sandbox, "GET", "/crm/v3/pipelines/tickets")
+    status, headers, body = call(sandbox, "GET", "/crm/v3/pipelines/tickets")
+    assert status == 429 and body["policyName"] == "TEN_SECONDLY_ROLLING"
+    assert headers["X-HubSpot-RateLimit-Remaining"] == "0"
+
+
 # -- the lag a served sandbox starts with ------------------------------------------------
 
 @pytest.mark.parametrize("options, lagging", [((), True), (("--sin-retraso",), False)])

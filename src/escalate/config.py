@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,12 +121,93 @@ def _unreadable(binding: Any) -> bool:
                                                          and binding.key == "export")
 
 
+MAX_PATTERN = 200  # characters of ESCALATE_POLICY_PATTERN
+MAX_REPEATS = 4  # repetitions (*, +, {n,m}) in it: at most C(60, 4) ways to split a number
+
+
 def _policy_pattern(text: str, problems: list[str]) -> re.Pattern[str]:
+    """The pattern policy numbers must match, compiled; one whose matching time can explode
+    (see `pattern_risk`) is refused here, at load, never found out on an agent's number."""
     try:
-        return re.compile(text)
-    except re.error as exc:
+        pattern = re.compile(text)
+        risk = pattern_risk(text)
+    except (re.error, RecursionError) as exc:
         problems.append(f"ESCALATE_POLICY_PATTERN no es una expresión regular válida: {exc}.")
         return re.compile(DEFAULT_POLICY_PATTERN)
+    if risk:
+        problems.append(f"ESCALATE_POLICY_PATTERN={text[:60]!r} {risk}: puede tardar sin fin "
+                        "en algunos números; escríbala sin eso (por ejemplo "
+                        f"{DEFAULT_POLICY_PATTERN}).")
+        return re.compile(DEFAULT_POLICY_PATTERN)
+    return pattern
+
+
+def pattern_risk(text: str) -> str | None:
+    """Why a regular expression could backtrack exponentially (or for long) on Python's
+    engine, in the agent's words; None if it cannot. The input is capped too (a policy
+    number of at most `domain.limits.MAX_POLICY_CHARS`), so what stays is polynomial and small:
+    no repetition of something that itself repeats or has alternatives (`(A+)+`, `(a|aa)*`),
+    no back-reference, at most MAX_REPEATS repetitions in all.
+
+    Reads the pattern with the standard library's own parser (`re._parser`, `sre_parse`
+    before Python 3.11): private, and its shape is checked by tests/test_config_bounds.py."""
+    if len(text) > MAX_PATTERN:
+        return f"tiene más de {MAX_PATTERN} caracteres"
+    parser = _regex_parser()
+    found: list[str] = []
+    repeats = _walk(parser.parse(text), parser, found)
+    if found:
+        return found[0]
+    if repeats > MAX_REPEATS:
+        return f"repite {repeats} partes (el máximo es {MAX_REPEATS})"
+    return None
+
+
+def _regex_parser() -> Any:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            from re import _parser  # type: ignore[attr-defined]
+        except ImportError:  # Python 3.10
+            import sre_parse as _parser
+    return _parser
+
+
+def _walk(items: Any, parser: Any, found: list[str], inside_repeat: bool = False) -> int:
+    """The repetitions (of more than one time) in parsed `items`; what makes the pattern
+    risky is appended to `found`."""
+    names = {str(op) for op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")}
+    repeats = 0
+    for op, value in items:
+        kind = str(op)
+        if kind in ("GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE"):
+            found.append("usa una referencia a un grupo (\\1)")
+        if kind in names:
+            low, high, body = value
+            varies = high is parser.MAXREPEAT or high > low  # a choice to backtrack over
+            many = varies and (high is parser.MAXREPEAT or high > 1)
+            if varies and inside_repeat:
+                found.append("repite algo que ya se repite (como (A+)+)")
+            repeats += many + _walk(body, parser, found, inside_repeat or many)
+        elif kind == "BRANCH":
+            if inside_repeat:
+                found.append("repite una alternativa (como (a|aa)*)")
+            repeats += sum(_walk(b, parser, found, inside_repeat) for b in value[1])
+        else:
+            repeats += sum(_walk(part, parser, found, inside_repeat)
+                           for part in _subpatterns(value, parser))
+    return repeats
+
+
+def _subpatterns(value: Any, parser: Any) -> list[Any]:
+    """The parsed sub-patterns an item holds (a group, a look-around, an atomic group)."""
+    if isinstance(value, parser.SubPattern):
+        return [value]
+    if isinstance(value, tuple):
+        return [v for v in value if isinstance(v, parser.SubPattern)]
+    return []
 
 
 def _phone_region(text: str, problems: list[str]) -> str:
@@ -271,27 +352,6 @@ def check_token(token: str | None) -> str | None:
     return None
 
 
-def redact(text: str, tokens: Iterable[str | None]) -> str:
-    """`text` without any form a token takes in an error: raw, repr, bytes, header-encoded
-    (and each line of a token pasted across several lines)."""
-    import base64
-    from urllib.parse import quote
-
-    forms: set[str] = set()
-    for token in tokens:
-        if not token:
-            continue
-        for variant in (token, token.strip()):
-            raw = variant.encode("utf-8", "replace")
-            forms.update({variant, repr(variant)[1:-1], repr(raw)[2:-1], quote(variant),
-                          variant.encode("unicode_escape").decode("ascii"),
-                          raw.decode("latin-1"), base64.b64encode(raw).decode("ascii")})
-            forms.update(part for part in re.split(r"[\s\x00-\x1f]+", variant))
-    for form in sorted((f for f in forms if len(f) >= 4), key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text
-
-
 def known_phone_region(region: str) -> bool:
     """Whether `phonenumbers` knows the region, without importing it (≈45 ms) at start-up.
 
@@ -330,7 +390,7 @@ def check_base_url(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return None
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return None
     if parts.scheme == "http":
         return (f"HUBSPOT_BASE_URL={url!r} usa http sin cifrar hacia otra máquina: el token "
@@ -338,7 +398,8 @@ def check_base_url(url: str) -> str | None:
     return f"HUBSPOT_BASE_URL={url!r} no es una URL https válida."
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine (localhost, 127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:

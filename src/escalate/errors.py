@@ -67,6 +67,7 @@ class Next:
 # What a Next may name: the CLI has one command line for each (cli/hints.py).
 ACTIONS = frozenset({
     "outbox", "outbox_send", "resume", "drop", "setup", "doctor", "templates",  # commands
+    "attach",  # attach files to the ticket `target`
     "accept_contact", "by_email",  # an option to add to the command just run
 })
 
@@ -81,6 +82,9 @@ class EscalateError(Exception):
 
     exit_code = ExitCode.BUG
     keep = False  # True: the outbox keeps the entry for `outbox send` even on a fresh command
+    # True: retrying cannot fix it and what the agent typed must not be lost: the entry
+    # waits as "requiere acción", even on a fresh command.
+    needs_agent = False
 
     def __init__(self, message: str, *, hint: str | None = None,
                  answer: HubSpotAnswer | None = None,
@@ -144,6 +148,26 @@ class UniqueConflict(Conflict):
         super().__init__(message, hint=hint, answer=answer)
         self.property_name = property_name
         self.existing_id = existing_id
+
+
+class FileChanged(Refused):
+    """An attachment is no longer the file that was checked (changed, grown, replaced by
+    another or by a link, deleted, no longer a regular file): it is never uploaded, and the
+    entry waits for the agent. `files`: the names as they would have been in HubSpot."""
+
+    needs_agent = True
+
+    def __init__(self, message: str, *, files: tuple[str, ...],
+                 next_steps: tuple[Next, ...] = ()) -> None:
+        super().__init__(message, next_steps=next_steps)
+        self.files = files
+
+
+class PortalLacks(Refused):
+    """The portal, read again, still lacks what the escalation needs (its priority option,
+    the stage or pipeline of the settings): the escalation waits for the agent, kept."""
+
+    needs_agent = True
 
 
 class InvalidProperty(Refused):

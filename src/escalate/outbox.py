@@ -37,7 +37,8 @@ from typing import Any
 
 from . import os_errors
 from .errors import EscalateError, ExitCode, Next
-from .short_ids import SHORT_ID
+from .redaction import redact as scrub
+from .short_ids import SHORT_ID, short_id
 from .system import private_dir, process_alive, replace, temp_folder, write_private
 
 FILE_NAME = "outbox.sqlite3"
@@ -115,8 +116,9 @@ def fallback_dir(home: Path) -> Path:
     return temp_folder() / key
 
 
-def keep_aside(entry: Entry, home: Path) -> Path:
-    """Write the entry to the fallback folder (atomically, 0600); returns the file."""
+def keep_aside(entry: Entry, home: Path, redact: Callable[[str], str] = scrub) -> Path:
+    """Write the entry to the fallback folder (atomically, 0600); returns the file. Its
+    last error is stored redacted, as in the outbox."""
     folder = fallback_dir(home)
     private_dir(folder.parent)
     private_dir(folder)
@@ -124,15 +126,16 @@ def keep_aside(entry: Entry, home: Path) -> Path:
     write_private(path, json.dumps({"id": entry.id, "kind": entry.kind, "payload": entry.payload,
                                    "state": entry.state, "created_at": entry.created_at,
                                    "attempts": entry.attempts,
-                                   "last_error": entry.last_error}, ensure_ascii=False))
+                                   "last_error": redact(entry.last_error or "") or None},
+                                  ensure_ascii=False))
     return path
 
 
-def kept_aside(entry: Entry, home: Path) -> str:
+def kept_aside(entry: Entry, home: Path, redact: Callable[[str], str] = scrub) -> str:
     """Keep the entry aside (see `keep_aside`) and say where it is for the hint; when even
     that fails, the hint carries what was going to be sent."""
     try:
-        path = keep_aside(entry, home)
+        path = keep_aside(entry, home, redact)
     except OSError:
         return ("Tampoco se pudo guardar en la carpeta temporal; esto es lo que iba a "
                 "enviarse:\n" + json.dumps({"kind": entry.kind, "payload": entry.payload},
@@ -214,11 +217,16 @@ def damaged_db(exc: BaseException) -> bool:
 
 
 class Outbox:
-    """Pending operations under ESCALATE_HOME/outbox.sqlite3 (0600, folder 0700)."""
+    """Pending operations under ESCALATE_HOME/outbox.sqlite3 (0600, folder 0700).
 
-    def __init__(self, home: Path, *, clock: Callable[[], float] = time.time) -> None:
+    `redact` scrubs every error text before it is stored (redaction.py; the command passes
+    one that knows its token)."""
+
+    def __init__(self, home: Path, *, clock: Callable[[], float] = time.time,
+                 redact: Callable[[str], str] = scrub) -> None:
         self.home = home
         self.clock = clock
+        self.redact = redact
         self.path = home / FILE_NAME
         self.notices: list[str] = []
         self.written = 0  # entries this process put in (the Ctrl-C guard reads it)
@@ -319,14 +327,17 @@ class Outbox:
                     replace(extra, Path(f"{aside}{suffix}"))
         except OSError as exc:
             raise trouble(self.home, exc) from None
-        saved, unreadable = salvage(aside)
+        saved, lost = salvage(aside)
         self._create_fresh()
         conn = self._connect(self.path)
         for entry in saved:
+            entry.state["salvaged"] = True  # checked again before it is sent
             self._insert(conn, entry, claim=False)
+        named = "".join(f"\n  • {item}" for item in lost)
         self.notices.append(
             f"La bandeja de salida {self.path} {problem}: se recuperaron {len(saved)} "
-            f"entrada(s) y {unreadable} no se pudieron leer; la copia dañada quedó en {aside}.")
+            f"entrada(s) y {len(lost)} no se pudieron leer; la copia dañada quedó en {aside}."
+            + (f" Escriba de nuevo las que se perdieron:{named}" if lost else ""))
         return conn
 
     # -- transactions -------------------------------------------------------------------
@@ -391,17 +402,19 @@ class Outbox:
 
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
-        kept = kept_aside(entry, self.home)
+        kept = kept_aside(entry, self.home, self.redact)
         return trouble(self.home, exc, kept=kept, holds_part=holds_part)
 
     def failed(self, entry: Entry, error: str) -> None:
         """Record why the entry could not be finished, and let other processes take it."""
         self._quietly("UPDATE entries SET last_error = ?, attempts = attempts + 1,"
                       " updated_at = ?, owner_pid = NULL, owner_host = NULL, holder = NULL,"
-                      " renewed_at = NULL WHERE id = ?", (error, self.clock(), entry.id))
+                      " renewed_at = NULL WHERE id = ?", (self.redact(error), self.clock(),
+                                                          entry.id))
 
     def needs_action(self, entry: Entry, why: str) -> None:
         """Mark the entry as one retrying cannot fix (the agent must edit or drop it)."""
+        why = self.redact(why)
         entry.state["needs_action"] = why
         self._quietly("UPDATE entries SET state = ?, last_error = ?, attempts = attempts + 1,"
                       " updated_at = ?, holder = NULL, renewed_at = NULL, owner_pid = NULL,"
@@ -435,9 +448,14 @@ class Outbox:
                 if row is None:
                     return False
                 holder, renewed, pid, host = row
+                now = self.clock()
+                if holder not in (None, self.holder) and renewed is not None \
+                        and float(renewed) > now:  # renewed by a host whose clock is ahead
+                    renewed = now  # counted from now: it lapses LEASE_SECONDS from here
+                    db.execute("UPDATE entries SET renewed_at = ? WHERE id = ?",
+                               (now, entry_id))
                 if holder not in (None, self.holder) and self._live(renewed, pid, host):
                     return False
-                now = self.clock()
                 db.execute("UPDATE entries SET holder = ?, renewed_at = ?, owner_pid = ?,"
                            " owner_host = ? WHERE id = ?",
                            (self.holder, now, os.getpid(), socket.gethostname(), entry_id))
@@ -581,9 +599,11 @@ class UnavailableOutbox(Outbox):
     what would be kept goes to the fallback folder, and what is there is listed."""
 
     def __init__(self, home: Path, problem: LocalTrouble, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 redact: Callable[[str], str] = scrub) -> None:
         self.home = home
         self.clock = clock
+        self.redact = redact
         self.path = home / FILE_NAME
         self.problem = problem
         self.notices = [f"{problem.message} Se usa la carpeta temporal {fallback_dir(home)}."]
@@ -611,7 +631,7 @@ class UnavailableOutbox(Outbox):
 
     def _kept_elsewhere(self, entry: Entry, exc: BaseException,
                         holds_part: bool = False) -> LocalTrouble:
-        kept = kept_aside(entry, self.home)
+        kept = kept_aside(entry, self.home, self.redact)
         hint = f"{kept}\n{self.problem.hint}" if self.problem.hint else kept
         code = ExitCode.UNREACHABLE if holds_part else self.problem.exit_code
         trouble = LocalTrouble(self.problem.message, hint=hint, exit_code=code)
@@ -623,12 +643,13 @@ class _Unusable(OSError):
     pass
 
 
-def open_outbox(home: Path, *, clock: Callable[[], float] = time.time) -> Outbox:
+def open_outbox(home: Path, *, clock: Callable[[], float] = time.time,
+                redact: Callable[[str], str] = scrub) -> Outbox:
     """The outbox, or its stand-in in the fallback folder when the home cannot be used."""
     try:
-        return Outbox(home, clock=clock)
+        return Outbox(home, clock=clock, redact=redact)
     except LocalTrouble as problem:
-        return UnavailableOutbox(home, problem, clock=clock)
+        return UnavailableOutbox(home, problem, clock=clock, redact=redact)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry | Damaged:
@@ -647,26 +668,44 @@ def _entry(row: tuple[Any, ...]) -> Entry | Damaged:
 # A row's id, kind and payload, as SQLite stores them side by side (any kind: which kinds
 # exist is the workflows' table, workflows/entries.py).
 _RECORD = re.compile(rb"([0-9a-f]{32})([a-z]{3,20})\{")
+# An entry's id wherever SQLite keeps it: in its row, and in the primary key's index, whose
+# pages hold every live id apart from the rows (with `secure_delete`, no deleted one); an id
+# inside a payload's JSON is quoted, and is not counted.
+_ID = re.compile(rb'(?<![0-9a-f"])[0-9a-f]{32}(?![0-9a-f"])')
+_POLICY = re.compile(rb'"policy": "([^"\\]{1,60})"')
+_CLIENT = re.compile(rb'"client_name": "([^"\\]{1,100})"')
 
 
-def salvage(path: Path) -> tuple[list[Entry], int]:
-    """Every entry that can be read from a damaged outbox file, and how many could not.
+@dataclass(frozen=True)
+class Lost:
+    """An entry a salvage found a trace of but could not read: its id, and the policy and
+    client when any copy (the damaged file, its journal) still says them."""
+
+    id: str
+    policy: str | None = None
+    client: str | None = None
+
+    def __str__(self) -> str:
+        shown = short_id(self.id)
+        if self.policy or self.client:
+            return f"{shown}: {self.policy or '?'} - {self.client or '?'}"
+        return f"{shown}: (sin datos legibles)"
+
+
+def salvage(path: Path) -> tuple[list[Entry], list[Lost]]:
+    """Every entry that can be read from a damaged outbox file, and every one it holds a
+    trace of that cannot (named as far as it can be).
 
     SQLite reads what its structure still reaches (row by row, without the index); the raw
     bytes are then searched for the records of the pages SQLite cannot reach (a damaged
-    page, header or truncation). With `secure_delete`, only live rows remain in the file.
+    page, header or truncation). With `secure_delete`, only live rows remain in the file,
+    so every id left in it (a row's, or the index's) is an entry that was waiting.
     """
     found: dict[str, Entry] = {}
-    unreadable: set[str] = set()
     for entry in _read_with_sqlite(path):
-        if isinstance(entry, Damaged):
-            unreadable.add(entry.id)
-        else:
+        if isinstance(entry, Entry):
             found[entry.id] = entry
-    try:
-        data = path.read_bytes() if path.is_file() else b""
-    except OSError:
-        data = b""
+    data = _bytes(path)
     decoder = json.JSONDecoder()
     for match in _RECORD.finditer(data):
         entry_id, kind = match.group(1).decode(), match.group(2).decode()
@@ -679,11 +718,29 @@ def salvage(path: Path) -> tuple[list[Entry], int]:
             if not isinstance(payload, dict) or not isinstance(state, dict):
                 raise ValueError
         except ValueError:
-            unreadable.add(entry_id)
             continue
         found[entry_id] = Entry(entry_id, kind, payload, state, 0.0)
-        unreadable.discard(entry_id)
-    return list(found.values()), len(unreadable - set(found))
+    traces = dict.fromkeys(m.group().decode() for m in _ID.finditer(data))
+    copies = data + _bytes(Path(f"{path}-journal"))
+    return list(found.values()), [_named(i, copies) for i in traces if i not in found]
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes() if path.is_file() else b""
+    except OSError:
+        return b""
+
+
+def _named(entry_id: str, copies: bytes) -> Lost:
+    """What the bytes near the id's record still say of it (its policy and client)."""
+    at = copies.find(entry_id.encode() + b"create{")
+    if at < 0:
+        return Lost(entry_id)
+    near = copies[at: at + 4096]
+    policy, client = _POLICY.search(near), _CLIENT.search(near)
+    return Lost(entry_id, policy.group(1).decode("utf-8", "replace") if policy else None,
+                client.group(1).decode("utf-8", "replace") if client else None)
 
 
 def _read_with_sqlite(path: Path) -> list[Entry | Damaged]:

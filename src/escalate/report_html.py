@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from html import escape
+from html import escape as html_escape
 
 from .domain.priority import Priority
 from .domain.report import BREAKDOWNS, Report, Resolution, moment_label
+from .domain.text import printable
 
 COLOURS = {p.value: p.html_colour for p in Priority}
 BAR = "#1565c0"
@@ -18,6 +19,12 @@ BUCKETS: tuple[tuple[float, float, str], ...] = (
     (0, 4, "<4 h"), (4, 8, "4–8 h"), (8, 24, "8–24 h"), (24, 48, "1–2 d"),
     (48, 72, "2–3 d"), (72, 168, "3–7 d"), (168, float("inf"), ">7 d"))
 MAX_BARS = 15
+
+
+def escape(text: str) -> str:
+    """Text from HubSpot or the agent as HTML: escaped, and with its controls and bidi
+    overrides shown inert (`printable`), so nothing reorders what a supervisor reads."""
+    return html_escape(printable(text, lines=True))
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;

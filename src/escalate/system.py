@@ -280,9 +280,28 @@ def _wide_guess(data: bytes) -> str:
     return "binario (no es texto)"
 
 
-def read_text(path: Path) -> str:
-    """A text file's content (see `decode_text`); OSError as `Path.read_bytes`."""
-    return decode_text(path.read_bytes())
+class TooLarge(ValueError):
+    """A file larger than the tool reads of its kind (`limit` bytes)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def read_at_most(path: Path, limit: int) -> bytes:
+    """A file's bytes, never more than `limit` read (`TooLarge` past it, whatever it
+    grows to while read); OSError as `Path.read_bytes`."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(limit)
+    return data
+
+
+def read_text(path: Path, limit: int | None = None) -> str:
+    """A text file's content (see `decode_text`), at most `limit` bytes of it (see
+    `read_at_most`); OSError as `Path.read_bytes`."""
+    return decode_text(path.read_bytes() if limit is None else read_at_most(path, limit))
 
 
 # -- the console --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ DEFAULT_TOKEN = "sandbox"
 # How far search trails writes where the sandbox stands in for a portal (`sandbox serve`,
 # `--sandbox`): HubSpot's index takes seconds (hubspot-facts.md, "Search lags writes").
 REALISTIC_SEARCH_LAG_MS = 2_000
+READ_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass
@@ -36,12 +37,14 @@ class RunningSandbox:
 def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
                 token: str = DEFAULT_TOKEN, bare: bool = False,
                 per_10s: int = 100, demo_tickets: bool = False,
-                search_lag_ms: int = 0) -> Any:
+                search_lag_ms: int = 0, read_timeout: float = READ_TIMEOUT_SECONDS) -> Any:
     """A threaded WSGI server for the sandbox whose state lives in `folder`.
 
     `demo_tickets`: a new or reset portal also holds overdue tickets to practise
     `followup` on (for `--sandbox` and `sandbox serve`; tests start without tickets).
     `search_lag_ms`: how far search trails writes (`/_sandbox/reset` comes back to it).
+    `read_timeout`: a client that sends nothing of its request line, headers or body for
+    this long is disconnected, so slow clients cannot hold every thread.
     """
     from werkzeug.serving import WSGIRequestHandler
     from werkzeug.serving import make_server as werkzeug_server
@@ -53,6 +56,8 @@ def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
     from .store import Store
 
     class QuietHandler(WSGIRequestHandler):
+        timeout = read_timeout  # socketserver applies it to every read of the request
+
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # the log is /_sandbox/
             pass
 

@@ -14,6 +14,7 @@ from .knobs import (
     MAX_DELAY_MS,
     MAX_RESULTS,
     MAX_SEARCH_LAG_MS,
+    SEARCH_429_HEADERS,
     TEN_SECONDS_MS,
     UNIQUE_SHAPES,
     Fault,
@@ -53,9 +54,13 @@ def latency(portal: Portal, request: Request) -> Any:
 
 
 def rate_limit(portal: Portal, request: Request) -> Any:
-    """`POST /_sandbox/rate_limit {"per_10s": N, "search_per_s": N, "window_ms": M}`:
-    N requests per window (0: no limit); M shortens the 10-second window for tests."""
+    """`POST /_sandbox/rate_limit {"per_10s": N, "search_per_s": N, "window_ms": M,
+    "search_429_headers": "window" | "none"}`: N requests per window (0: no limit); M shortens
+    the 10-second window for tests; what a search's 429 carries besides its body."""
     body = json_body(request)
+    shape = body.get("search_429_headers")
+    if shape is not None and shape not in SEARCH_429_HEADERS:
+        raise validation(f"search_429_headers must be one of {', '.join(SEARCH_429_HEADERS)}")
 
     def count(name: str) -> int | None:
         return None if body.get(name) is None else integer(body[name], name, 0, low=0,
@@ -65,7 +70,7 @@ def rate_limit(portal: Portal, request: Request) -> Any:
     portal.control.set_rate_limit(
         count("per_10s"), count("search_per_s"),
         None if window is None else integer(window, "window_ms", TEN_SECONDS_MS, low=10,
-                                            high=TEN_SECONDS_MS))
+                                            high=TEN_SECONDS_MS), shape)
     return OK
 
 
@@ -113,6 +118,17 @@ def unique_conflict(portal: Portal, request: Request) -> Any:
     if shape not in UNIQUE_SHAPES:
         raise validation(f"shape must be one of {', '.join(UNIQUE_SHAPES)}")
     portal.control.unique_shape = shape
+    return OK
+
+
+def echo_authorization(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/echo_authorization {"on": true}`: every error answer repeats the
+    request's Authorization header (message, errors, context, an HTML page's title), so
+    tests can check the token is never stored or shown."""
+    on = json_body(request).get("on")
+    if not isinstance(on, bool):
+        raise validation("on must be true or false")
+    portal.control.echo_authorization = on
     return OK
 
 

@@ -60,6 +60,11 @@ ALL_SCOPES = frozenset({
     "crm.objects.owners.read",
 })
 UNIQUE_SHAPES = ("409", "400")
+# What a 429 from the per-second search limit carries besides HubSpot's body (policyName
+# SECONDLY): no public capture says (hubspot-facts.md), so both are served. "window": the
+# account's 10-second headers as they stand (Remaining is what the window has left, not 0);
+# "none": no X-HubSpot-RateLimit header at all.
+SEARCH_429_HEADERS = ("window", "none")
 MAX_RESULTS = 10_000  # HubSpot's deepest search paging; `/_sandbox/search_cap` lowers it
 MAX_SEARCH_LAG_MS = 3_600_000
 # The sandbox's way to serve a property an admin made required on the validations endpoint
@@ -88,6 +93,7 @@ class Control:
             self.delay_ms = 0
             self.per_10s, self.search_per_s, self.search_lag_ms = self._initial
             self.window_ms = TEN_SECONDS_MS
+            self.search_429_headers = SEARCH_429_HEADERS[0]
             self._window.clear()
             self._search_window.clear()
             self.scopes: frozenset[str] = ALL_SCOPES
@@ -95,6 +101,7 @@ class Control:
             self.unique_shape = "409"
             # Owners whose HubSpot user was deactivated or removed (`/_sandbox/owners`).
             self.archived_owners: frozenset[str] = frozenset()
+            self.echo_authorization = False
             # object type -> property -> rule type -> its arguments
             self._rules: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}
 
@@ -165,8 +172,10 @@ class Control:
         return None
 
     def set_rate_limit(self, per_10s: int | None, search_per_s: int | None,
-                       window_ms: int | None) -> None:
+                       window_ms: int | None, search_429_headers: str | None = None) -> None:
         with self._lock:
+            if search_429_headers is not None:
+                self.search_429_headers = search_429_headers
             if per_10s is not None:
                 self.per_10s = per_10s
             if search_per_s is not None:
@@ -177,7 +186,11 @@ class Control:
             self._search_window.clear()
 
     def admit(self, is_search: bool) -> dict[str, str]:
-        """Count a request against the limits; the rate-limit headers, or a 429."""
+        """Count a request against the limits; the rate-limit headers, or a 429 carrying
+        HubSpot's body (its `policyName` says which limit) and headers.
+
+        A request refused is not counted: whether HubSpot counts its 429s is unverified,
+        and counting them would only make a portal under load refuse more."""
         now = time.monotonic()
         with self._lock:
             window = self.window_ms / 1000
@@ -190,10 +203,15 @@ class Control:
                 self._search_window.popleft()
             limited = self.per_10s and len(self._window) >= self.per_10s
             if limited:
-                raise rate_limited("TEN_SECONDLY_ROLLING",
-                                   "You have reached your ten_secondly_rolling limit.")
+                refused = rate_limited("TEN_SECONDLY_ROLLING",
+                                       "You have reached your ten_secondly_rolling limit.")
+                refused.headers = self.headers()  # Remaining: 0, the window is full
+                raise refused
             if is_search and self.search_per_s and len(self._search_window) >= self.search_per_s:
-                raise rate_limited("SECONDLY", "You have reached your secondly limit.")
+                refused = rate_limited("SECONDLY", "You have reached your secondly limit.")
+                if self.search_429_headers == "window":
+                    refused.headers = self.headers()
+                raise refused
             self._window.append(now)
             if is_search:
                 self._search_window.append(now)
@@ -211,10 +229,3 @@ class Control:
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily)),
         }
 
-    def rejected(self) -> dict[str, str]:
-        """Headers for a 429: the window is full."""
-        with self._lock:
-            headers = self.headers()
-        if headers:
-            headers["X-HubSpot-RateLimit-Remaining"] = "0"
-        return headers

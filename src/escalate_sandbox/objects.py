@@ -81,6 +81,22 @@ def archive(portal: Portal, request: Request, kind: str, key: str) -> Response:
     return Response(status=204)
 
 
+def batch_archive(portal: Portal, request: Request, kind: str) -> Response:
+    """`POST /crm/objects/{v}/{type}/batch/archive {"inputs": [{"id"}]}`: 204; ids that name
+    no live object are passed over (archiving twice changes nothing)."""
+    inputs = payload.batch_inputs(payload.json_body(request), MAX_BATCH)
+    with portal.store.write() as db:
+        for item in inputs:
+            try:
+                row = records.find(portal, kind, _key(item), None, db)
+            except HubSpotError as exc:
+                if exc.status != 404:
+                    raise
+                continue
+            portal.store.archive(db, row, portal.now_ms())
+    return Response(status=204)
+
+
 def get(portal: Portal, request: Request, kind: str, key: str) -> Any:
     """`GET /crm/objects/{v}/{type}/{id}` (`archived=true`: an archived object)."""
     archived = _archived(request)

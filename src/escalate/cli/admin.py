@@ -44,9 +44,7 @@ def doctor(
         return sentence(env, step)
 
     if as_json:
-        import json
-
-        env.out(json.dumps(report.as_json(spell), ensure_ascii=False, indent=2))
+        env.out_json(report.as_json(spell))
     else:
         for check in report.checks:
             env.out(f"{OK if check.ok else BAD} {check.name}: {check.detail}")

@@ -231,9 +231,7 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     except errors.ClickException as exc:
         if isinstance(exc, errors.NoArgsIsHelpError) and exc.ctx is not None:
             env.out(exc.ctx.get_help())  # the help on stdout, as `--help` shows it
-        from rich.markup import escape
-
-        env.err.print(f"[red]Error:[/] {escape(env.redact(usage_error_message(exc)))}",
+        env.err.print(f"[red]Error:[/] {env.shown(usage_error_message(exc))}",
                       markup=True, highlight=False)
         env.err.print(f"Use «{_help_command(exc, argv)}» para ver las opciones.")
         return ExitCode.USAGE
@@ -243,18 +241,16 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
         interrupted(env, getattr(exc, "next_steps", ()))
         return ExitCode.INTERRUPTED
     except OSError as exc:  # a folder, file or port the user named or configured
-        from rich.markup import escape
-
-        env.err.print(f"[red]Error:[/] {escape(env.redact(os_error_message(exc)))}")
+        env.err.print(f"[red]Error:[/] {env.shown(os_error_message(exc))}")
         return ExitCode.USAGE
     except Exception:  # a bug: say where to report it, never show the token
         import traceback
 
-        details = env.redact(traceback.format_exc())
+        details = traceback.format_exc()
         if env.verbose:
-            env.err.print(details, markup=False)
+            env.err.print(env.shown(details))
         env.err.print(f"[red]Error inesperado[/] (un fallo de escalate, no suyo): "
-                      f"{env.redact(details.strip().splitlines()[-1])}\n"
+                      f"{env.shown(details.strip().splitlines()[-1])}\n"
                       f"Repórtelo a {REPORT_TO} con la salida de «escalate --verbose ...».")
         return ExitCode.BUG
     finally:
@@ -286,19 +282,17 @@ def _bring_back_interrupted(outbox: Outbox) -> None:
 
 
 def show_error(env: Env, exc: EscalateError) -> None:
-    from rich.markup import escape
-
     from .hints import sentence
 
     env.show_pending()  # what loading found (the sandbox notice) comes before the error
     if exc.exit_code == ExitCode.OK:  # the agent declined: a choice, not an error
-        env.err.print(escape(env.redact(exc.message)))
+        env.err.print(env.shown(exc.message))
     else:
-        env.err.print(f"[red]Error:[/] {escape(env.redact(exc.message))}")
+        env.err.print(f"[red]Error:[/] {env.shown(exc.message)}")
     if exc.hint:
-        env.err.print(escape(env.redact(exc.hint)))
+        env.err.print(env.shown(exc.hint))
     for step in exc.next_steps:
-        env.err.print(escape(env.redact(sentence(env, step))))
+        env.err.print(env.shown(sentence(env, step)))
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
@@ -67,12 +66,12 @@ def attach(
         pasted = paste_image(settings.home, env.now(), env.environ)
         env.notice(f"Imagen del portapapeles guardada en {pasted}.")
         paths.append(str(pasted))
-    files = check_files(paths, settings.max_file_bytes, cwd=env.folder)
+    files = check_files(paths, settings.max_file_bytes, cwd=env.folder, notice=env.notice)
     interactive = env.interactive()
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)
     result = cast("AttachResult", keep_and_send(attach_entry(ticket, files, text), env, ui=ui))
     if as_json:
-        env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        env.out_json(result.as_json())
         return
     env.out(f"Nota {result.note_id} agregada al ticket {result.ticket_id} con "
             f"{len(result.files)} archivo(s) privados:")

@@ -31,6 +31,16 @@ class Column:
         return max([words, *(len(c) for c in self.cells)])
 
 
+def safe(text: str) -> str:
+    """A table cell's text from HubSpot or the agent, for rich markup: inert on a terminal
+    (`domain.text.printable`) and its brackets escaped. Cheap enough to call per cell."""
+    from rich.markup import escape
+
+    from ..domain.text import printable
+
+    return escape(printable(text))
+
+
 def fit(columns: Sequence[Column], total: int) -> list[int]:
     """Widths for `columns` in a bordered table `total` characters wide."""
     room = total - (3 * len(columns) + 1)  # a border and a space either side per column

@@ -72,23 +72,40 @@ class Env:
         return self.cwd or Path.cwd()
 
     def out(self, text: str = "") -> None:
+        """A line of results on stdout; nothing in it (a contact's name, a subject, an
+        error HubSpot wrote) can drive the terminal (`printable`)."""
+        from ..domain.text import printable
+
         self.show_pending()
-        print(text, file=self.stdout or sys.stdout, flush=True)
+        print(printable(text, lines=True), file=self.stdout or sys.stdout, flush=True)
+
+    def out_json(self, value: Any) -> None:
+        """A result as JSON on stdout, exactly as the data is (JSON escapes controls)."""
+        import json
+
+        self.show_pending()
+        print(json.dumps(value, ensure_ascii=False, indent=2), file=self.stdout or sys.stdout,
+              flush=True)
 
     def warn(self, text: str) -> None:
         self.show_pending()
         self._print_warning(text)
 
     def notice(self, text: str) -> None:
-        from rich.markup import escape
-
         self.show_pending()
-        self.err.print(f"[dim]{escape(text)}[/]")
+        self.err.print(f"[dim]{self.shown(text, redact=False)}[/]")
 
     def _print_warning(self, text: str) -> None:
+        self.err.print(f"[yellow]Aviso:[/] {self.shown(text)}")
+
+    def shown(self, text: str, *, redact: bool = True) -> str:
+        """Text for rich markup on a terminal: redacted (unless it is the tool's own words,
+        a notice), inert (`printable`), escaped."""
         from rich.markup import escape
 
-        self.err.print(f"[yellow]Aviso:[/] {escape(self.redact(text))}")
+        from ..domain.text import printable
+
+        return escape(printable(self.redact(text) if redact else text, lines=True))
 
     def show_pending(self) -> None:
         """The one place where what loading found (settings, outbox) is shown: before the
@@ -96,9 +113,7 @@ class Env:
         pending, self._pending = self._pending, []
         for text in pending:
             if text.startswith(NOTICE):
-                from rich.markup import escape
-
-                self.err.print(f"[dim]{escape(text.removeprefix(NOTICE))}[/]")
+                self.err.print(f"[dim]{self.shown(text.removeprefix(NOTICE), redact=False)}[/]")
             else:
                 self._print_warning(text)
 
@@ -147,7 +162,8 @@ class Env:
         if self._outbox is None:
             from ..outbox import UnavailableOutbox, open_outbox
 
-            outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp())
+            outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp(),
+                                 redact=self.redact)
             if not isinstance(outbox, UnavailableOutbox) and self.on_outbox_open is not None:
                 self.on_outbox_open(outbox)
             self._pending.extend(outbox.notices)
@@ -223,6 +239,10 @@ class Env:
             self._pending.extend(self._outbox.notices)
             self._outbox.close()
             self._outbox = None
+        caches = sys.modules.get("escalate.workflows.json_cache")  # loaded: a cache was used
+        unsaved = caches.unsaved() if caches is not None else None
+        if unsaved:
+            self._pending.append(unsaved)
         self.show_pending()
 
     def redact(self, text: str) -> str:
@@ -230,4 +250,6 @@ class Env:
         tokens = [t for t in (os.environ.get("HUBSPOT_ACCESS_TOKEN"),
                               (self.environ or {}).get("HUBSPOT_ACCESS_TOKEN"),
                               self._secret) if t]
-        return config.redact(text, tokens)
+        from ..redaction import redact
+
+        return redact(text, tokens)

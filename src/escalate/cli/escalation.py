@@ -4,7 +4,6 @@ route called, and the preview and the result rendered."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from ..domain.answers import REQUIRED, EscalationInput
@@ -62,7 +61,7 @@ def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
     if resumed is not None and resumed.escalate_id:
         escalation = escalation.replace(escalate_id=resumed.escalate_id)
     files = check_files(list(answers.get("attachments") or []), env.settings.max_file_bytes,
-                        cwd=env.folder)
+                        cwd=env.folder, notice=env.notice)
     return escalation, files
 
 
@@ -108,7 +107,7 @@ def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact,
 
 def report(env: Env, result: CreateResult, as_json: bool) -> None:
     if as_json:
-        env.out(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        env.out_json(result.as_json())
         return
     subject = result.ticket.subject or result.escalation.subject()
     priority = result.escalation.priority
@@ -146,7 +145,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "attachments": [f.name for f in files],
     }
     if as_json:
-        env.out(json.dumps(preview, ensure_ascii=False, indent=2))
+        env.out_json(preview)
         return
     env.out(f"Ticket (simulación, no se envió nada): {preview['subject']}")
     env.out(f"Etapa: {preview['stage']} · Prioridad: {escalation.priority.icon} "

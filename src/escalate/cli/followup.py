@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import json
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
 
+from ..domain.text import printable
 from ..errors import InvalidInput
 from .env import Env
 from .fields import CHANNEL_NAMES
 from .prompts import TerminalUi
 from .skipped import say
+from .streamed import Cell, as_is
 
 V = TypeVar("V")
 
@@ -75,31 +76,52 @@ def followup(
                                                        and not everyone and not agent_email))
     ui = TerminalUi(env, False)
     if tasks:
-        from ..workflows.tasks import sync_call_tasks
-
-        done = sync_call_tasks(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
-                               policy=policy, whose=whose)
-        if as_json:
-            env.out(json.dumps(done.as_json(), ensure_ascii=False, indent=2))
-        else:
-            env.out(f"Tareas de llamada: {done.count('created')} creada(s), "
-                    f"{done.count('completed')} completada(s), "
-                    f"{done.count('unchanged')} sin cambios.")
-        say(env, "Llamadas sin tarea", done.skipped)
-        say(env, "Tareas sin dueño", done.unassigned)
+        _sync_tasks(env, gateway, hours=hours, only=only, ui=ui, policy=policy, whose=whose,
+                    as_json=as_json)
         return
     from ..workflows.followup import followup as run_followup
 
-    report = run_followup(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
-                          policy=policy, whose=whose)
-    rows = [row.as_json() for row in report.rows]
-    if as_json:
-        env.out(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif as_csv:
-        _write_csv(env, rows)
+    listing = run_followup(gateway, settings, hours=hours, now=env.now(), only=only, ui=ui,
+                           policy=policy, whose=whose)
+    env.show_pending()
+    if as_json or as_csv:
+        _write_data(env, gateway, listing, as_json=as_json, cell=_csv_cell())
     else:
-        _show_table(env, report, team=whose.agent is None)
-    say(env, "No se listan", report.skipped)
+        _show_table(env, listing, team=whose.agent is None, cell=printable)
+    say(env, "No se listan", listing.tally.skipped)
+
+
+def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> None:
+    """`--tareas`: the tasks made and completed, with a progress bar meanwhile; a Ctrl-C
+    says what was done so far (nothing is left half-written: a rerun finishes the job)."""
+    import typer
+
+    from ..workflows.tasks import TaskReport, sync_call_tasks
+    from .progress import bar
+
+    done = TaskReport()
+    try:
+        with bar(env, "Revisando llamadas") as advance:
+            sync_call_tasks(gateway, env.settings, now=env.now(), report=done,
+                            progress=lambda read, total: advance(
+                                read, total, gateway.eta(results_left=total - read)),
+                            **options)
+    except KeyboardInterrupt:
+        env.err.print(f"Interrumpido: {_tasks_said(done)} hasta ahora; nada quedó a medias. "
+                      "Vuelva a ejecutar el mismo comando para terminar.")
+        env.interrupt_told = True
+        raise typer.Exit(130) from None
+    if as_json:
+        env.out_json(done.as_json())
+    else:
+        env.out(f"Tareas de llamada: {_tasks_said(done)}, "
+                f"{done.count('unchanged')} sin cambios.")
+    say(env, "Llamadas sin tarea", done.skipped)
+    say(env, "Tareas sin dueño", done.unassigned)
+
+
+def _tasks_said(done: Any) -> str:
+    return (f"{done.count('created')} creada(s), {done.count('completed')} completada(s)")
 
 
 def _clashes(*, hours: float | None, mine: bool, everyone: bool, agent: str | None,
@@ -155,68 +177,128 @@ def _whose(env: Env, gateway: Any, agent_email: str | None, mine: bool) -> Any:
     return Whose()
 
 
-def _write_csv(env: Env, rows: list[dict[str, Any]]) -> None:
-    import io
+def _write_data(env: Env, gateway: Any, listing: Any, *, as_json: bool,
+                cell: Cell = as_is) -> None:
+    """The rows as JSON or CSV, written as they come, with a progress bar on stderr when it
+    is a terminal and the rows go elsewhere."""
+    from .streamed import csv_rows, json_list
 
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        contact = row.pop("contact") or {}
-        agent = row.pop("agent") or {}
-        writer.writerow({**row, "flags": ";".join(row["flags"]),
-                         **{f"contact_{k}": v for k, v in contact.items()},
-                         **{f"agent_{k}": v for k, v in agent.items()}})
-    env.out(buffer.getvalue().rstrip("\n"))
+    out = env.stdout or sys.stdout
+    with _reading(env, gateway, listing, show=not env.stdout_isatty) as rows:
+        as_dicts = ([row.as_json() for row in batch] for batch in rows)
+        if as_json:
+            json_list(out, as_dicts)
+        else:
+            csv_rows(out, CSV_FIELDS, ([_flat(row) for row in batch] for batch in as_dicts),
+                     cell)
 
 
-def _show_table(env: Env, report: Any, *, team: bool) -> None:
+def _csv_cell() -> Cell:
+    """A CSV cell no spreadsheet runs as a formula, and nothing that drives a terminal (a
+    file written now is often shown on one later, with `cat`), as `Env.out` does."""
+    from ..domain.text import spreadsheet_cell
+
+    def shown(text: str) -> str:
+        return str(spreadsheet_cell(printable(text)))
+
+    return shown
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    contact = row.pop("contact") or {}
+    agent = row.pop("agent") or {}
+    return {**row, "flags": ";".join(row["flags"]),
+            **{f"contact_{k}": v for k, v in contact.items()},
+            **{f"agent_{k}": v for k, v in agent.items()}}
+
+
+def _reading(env: Env, gateway: Any, listing: Any, *, show: bool) -> Any:
+    """The listing's batches, with an honest progress bar on stderr meanwhile (tickets read
+    of those the search announced, and the time the searches left need at HubSpot's pace)
+    when stderr is a terminal and `show`."""
+    from .progress import progress_of
+
+    return progress_of(env, "Leyendo tickets", listing.rows,
+                       lambda: (listing.tally.searched, listing.tally.total),
+                       lambda done, total: gateway.eta(results_left=total - done,
+                                                       reads_per_result=READS_PER_ROW),
+                       show=show)
+
+
+READS_PER_ROW = 1 / 100 + 1 / 1000  # a confirming read per 100 rows, a link read per 1,000
+
+
+def _show_table(env: Env, listing: Any, *, team: bool, cell: Cell = as_is) -> None:
+    """The rows as a bordered table, most overdue first, a page at a time as they become
+    final; the summary after them."""
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+
+    from .streamed import PagedTable
+
+    console = Console(file=env.stdout or sys.stdout, highlight=False)
+    table = PagedTable(console, _columns(console.width))
+    for batch in listing.rows:
+        for start in range(0, len(batch), PAGE_ROWS):
+            table.add([_cells(row, team, cell) for row in batch[start:start + PAGE_ROWS]])
+    table.close()
+    tally = listing.tally
+    ahead = f"{tally.look_ahead.total_seconds() / 3600:g} h"
+    if not sum(tally.listed.values()):
+        env.out("Nadie espera una llamada: todos los clientes están al día. 🎉")
+        if tally.due_soon:
+            env.out(f"{tally.due_soon} ticket(s) vencerán en las próximas {ahead}.")
+        return
+    env.out(f"{tally.count('sin_resolver')} sin resolver · "
+            f"{tally.count('resuelto_sin_avisar')} resueltos sin avisar · "
+            f"{tally.due_soon} vencen en las próximas {ahead}")
+    if tally.flagged:
+        env.out("Revisar en HubSpot: " + "; ".join(tally.flagged.phrases()) + ".")
+
+
+PAGE_ROWS = 100  # rows rendered at once: the table's cost stays per row, its memory per page
+
+
+def _columns(width: int) -> list[Any]:
+    """Fits the terminal (80 columns at least): only the waiting and client columns share
+    what is left; the ticket id (the link) and the phone never wrap."""
+    from .streamed import Column
+
+    fixed = {"Ticket": 14, "Prioridad": 10, "Teléfono": 16}
+    room = max(20, width - (3 * 5 + 1) - sum(fixed.values()))
+    wait = max(12, min(15, room // 3))  # «hace 30 d 23 h» on one line when it fits
+    return [Column("Ticket", 14, overflow="ellipsis", no_wrap=True),
+            Column("Prioridad", 10, no_wrap=True),
+            Column("Espera", wait),
+            Column("Cliente", max(8, room - wait)),
+            Column("Teléfono", 16, no_wrap=True)]
+
+
+def _cells(row: Any, team: bool, cell: Cell) -> list[Any]:
+    """One row's cells as styled text (no markup parsed); text from HubSpot through `cell`."""
+    from rich.style import Style
+    from rich.text import Text
 
     from ..domain.followup import waited
 
-    ahead = f"{report.look_ahead.total_seconds() / 3600:g} h"
-    if not report.rows:
-        env.out("Nadie espera una llamada: todos los clientes están al día. 🎉")
-        if report.due_soon:
-            env.out(f"{report.due_soon} ticket(s) vencerán en las próximas {ahead}.")
-        return
-    # Fits 80 columns: only the client column gives way (it folds); the phone stays whole.
-    table = Table(show_lines=True, header_style="bold")
-    # The ticket id is the link: the column never wraps (a long name is cut with …), so
-    # terminals keep the link whole and clickable.
-    table.add_column("Ticket", no_wrap=True, overflow="ellipsis", max_width=14)
-    table.add_column("Prioridad", no_wrap=True)
-    table.add_column("Espera", min_width=11, ratio=1)
-    table.add_column("Cliente", overflow="fold", min_width=8, ratio=2)
-    table.add_column("Teléfono", no_wrap=True, min_width=16)
-    for row in report.rows:
-        priority = row.priority
-        shown = (f"[{priority.colour}]{priority.icon} {priority.value}[/]" if priority
-                 else f"— [dim]({escape(row.priority_label)})[/]" if row.priority_label
-                 else "—")
-        contact = row.contact
-        client = "[yellow]sin contacto: revisar en HubSpot[/]"
-        if contact is not None:
-            client = escape(contact.name) + (f"\n{escape(contact.email)}" if contact.email else "")
-            if row.contacts > 1:
-                client += f"\n[dim]y {row.contacts - 1} contacto(s) más[/]"
-        who = f"\n[dim]{escape(row.agent.name)}[/]" if team and row.agent else ""
-        cells = [f"[link={row.url}]{escape(row.owed.ticket.id)}[/link]\n"
-                 f"[dim]{escape(row.owed.ticket.subject)}[/]{who}", shown,
-                 f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}", client,
-                 escape(contact.best_phone) if contact and contact.best_phone else "—"]
-        table.add_row(*cells)
-    console = Console(file=env.stdout, highlight=False)
-    console.print(table)
-    console.print(f"{report.count('sin_resolver')} sin resolver · "
-                  f"{report.count('resuelto_sin_avisar')} resueltos sin avisar · "
-                  f"{report.due_soon} vencen en las próximas {ahead}")
-    flagged = report.flagged()
-    if flagged:
-        console.print("Revisar en HubSpot: " + escape("; ".join(flagged.phrases())) + ".")
+    ticket = row.owed.ticket
+    first = Text(cell(ticket.id), style=Style(link=row.url))
+    first.append("\n" + cell(ticket.subject), style="dim")
+    if team and row.agent:
+        first.append("\n" + cell(row.agent.name), style="dim")
+    priority = row.priority
+    shown = (Text(f"{priority.icon} {priority.value}", style=priority.colour)
+             if priority else Text("—"))
+    if priority is None and row.priority_label:  # the portal's own level, said as it is
+        shown.append(f"\n({cell(row.priority_label)})", style="dim")
+    contact = row.contact
+    client = Text("sin contacto: revisar en HubSpot", style="yellow")
+    if contact is not None:
+        client = Text(cell(contact.name) + (f"\n{cell(contact.email)}" if contact.email else ""))
+        if row.contacts > 1:
+            client.append(f"\ny {row.contacts - 1} contacto(s) más", style="dim")
+    phone = cell(contact.best_phone) if contact and contact.best_phone else "—"
+    return [first, shown, Text(f"{row.owed.reason.label}\n{waited(row.owed.hours_waiting)}"),
+            client, Text(phone)]
 
 
 def contacted(
@@ -258,7 +340,7 @@ def contacted(
     sent = keep_and_send(entry, env, ui=TerminalUi(env, False))
     result: dict[str, Any] = sent if isinstance(sent, dict) else {}
     if as_json:
-        env.out(json.dumps(result, ensure_ascii=False, indent=2))
+        env.out_json(result)
     else:
         tasks = result.get("completed_tasks") or []
         env.out(f"Seguimiento registrado en el ticket {result.get('ticket_id')} "

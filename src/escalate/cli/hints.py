@@ -29,6 +29,7 @@ WORDS: dict[str, str] = {
     "setup": "setup",
     "doctor": "doctor",
     "templates": "plantillas",
+    "attach": "attach {ticket} ARCHIVO...",
 }
 OPTIONS: dict[str, str] = {
     "accept_contact": "--aceptar-contacto",
@@ -44,6 +45,7 @@ def command_line(env: Env, step: Next | str) -> str:
     target = step.target if isinstance(step, Next) else None
     if "{id}" in words:
         words = words.replace("{id}", short_id(target) if target else "ID")
+    words = words.replace("{ticket}", target or "TICKET")
     sandbox = "--sandbox " if env.in_sandbox else ""
     return f"{PROGRAM} {sandbox}{words}"
 

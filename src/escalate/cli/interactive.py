@@ -176,7 +176,7 @@ class Session:
 
     def check(self, field: str) -> Callable[[Any], str | None]:
         settings, now = self.env.settings, self.env.now()
-        from ..workflows.create import rules
+        from ..workflows.ticket import rules
 
         def problem(text: str) -> str | None:
             if field in ("policy", "client_name", "what", "how", "where") and not text.strip():
@@ -287,7 +287,7 @@ class Session:
             except InvalidInput as exc:
                 for line in (problem_lines(exc.fields, typed=False) if exc.fields
                              else exc.problems):
-                    self.env.err.print(f"[red]✗[/] {line}", markup=True)
+                    self.env.err.print(f"[red]✗[/] {self.env.shown(line)}", markup=True)
                 fields = [f for f in exc.fields if f in EDITABLE or f == "contact"]
                 if not fields:
                     fields = [f for f in missing_fields(self.answers)] or ["attachments"]
@@ -368,13 +368,14 @@ class Session:
 
     def render(self, prepared: Prepared, contact: Contact | None,
                files: list[LocalFile]) -> str | None:
-        """The ticket exactly as it will be stored; returns why it cannot be sent, if so."""
-        from rich.markup import escape
+        """The ticket exactly as it will be stored; returns why it cannot be sent, if so.
+        What came from HubSpot (names, labels, subjects) is shown inert (`safe`)."""
         from rich.panel import Panel
         from rich.table import Table
         from rich.text import Text
 
         from ..domain.moments import zone
+        from .columns import safe as escape
 
         e = prepared.escalation
         portal = prepared.portal
@@ -409,9 +410,9 @@ class Session:
             grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
                                                       for f in files)))
         if prepared.duplicates:
-            grid.add_row("[yellow]Posibles duplicados[/]", escape("\n".join(
+            grid.add_row("[yellow]Posibles duplicados[/]", "\n".join(escape(
                 f"{t.id}: {t.subject} ({portal.stage_label(t.stage)}) "
-                f"{portal.account.ticket_url(t.id)}" for t in prepared.duplicates)))
+                f"{portal.account.ticket_url(t.id)}") for t in prepared.duplicates))
         else:
             grid.add_row("Duplicados", "ninguno abierto con esta póliza [dim](los tickets "
                                        "creados en el último minuto pueden no aparecer aún)[/]")

@@ -6,7 +6,6 @@ whether it is kept or dropped is decided in `workflows.delivery`.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -43,13 +42,18 @@ def _readable(env: Env) -> list[Entry]:
 def _listing(env: Env) -> Listing:
     from ..workflows.entries import listing
 
-    return listing(_readable(env))
+    found = listing(_readable(env))
+    for item in found.damaged:
+        env.warn(f"Entrada {short_id(item.entry.id)} ({item.description}) dañada: "
+                 f"{item.why}; se omite. Descártela con «{command_line(env, item.fix[0])}».")
+    return found
 
 
 def _line(env: Env, item: Listed) -> str:
     entry = item.entry
     where = " · guardada en la carpeta temporal" if entry.aside else ""
-    error = f" · último error: {item.why}" if item.why and item.status == "pendiente" else ""
+    error = (f" · último error: {env.redact(item.why)}"
+             if item.why and item.status == "pendiente" else "")
     return f"{short_id(entry.id)}  {item.description} · {_age(env, entry.created_at)}{where}{error}"
 
 
@@ -64,9 +68,8 @@ def outbox(
     env: Env = ctx.ensure_object(Env)
     found = _listing(env)
     if as_json:
-        env.out(json.dumps([_as_json(env, item) for item in
-                            (*found.pending, *found.needs_action, *found.drafts)],
-                           ensure_ascii=False, indent=2))
+        env.out_json([_as_json(env, item) for item in
+                      (*found.pending, *found.needs_action, *found.drafts, *found.damaged)])
         return
     if found.empty:
         env.out("La bandeja de salida está vacía: todo llegó a HubSpot.")
@@ -82,7 +85,7 @@ def outbox(
         env.out("Requiere acción (reintentar no lo resuelve):")
         for item in found.needs_action:
             env.out(_line(env, item))
-            env.out(f"    {item.why}")
+            env.out(f"    {env.redact(item.why or '')}")
             env.out("    " + " · ".join(f"«{command_line(env, c)}»" for c in item.fix))
     if found.drafts:
         if found.pending or found.needs_action:
@@ -97,8 +100,10 @@ def _as_json(env: Env, item: Listed) -> dict[str, Any]:
     entry = item.entry
     return {"id": entry.id, "kind": entry.kind, "status": item.status,
             "description": item.description, "created_at": entry.created_at,
-            "attempts": entry.attempts, "last_error": entry.last_error,
-            "why": item.why, "fix": [command_line(env, c) for c in item.fix]}
+            "attempts": entry.attempts,
+            "last_error": env.redact(entry.last_error) if entry.last_error else None,
+            "why": env.redact(item.why) if item.why else None,
+            "fix": [command_line(env, c) for c in item.fix]}
 
 
 @app.command("send", cls=SpanishCommand)
@@ -116,7 +121,7 @@ def send(ctx: typer.Context) -> None:
     worst = ExitCode.OK
     for item in found.needs_action:
         env.out(f"{short_id(item.entry.id)}  {item.description}: requiere acción — "
-                f"{item.why} ({choices(env, item.fix)})")
+                f"{env.redact(item.why or '')} ({choices(env, item.fix)})")
         worst = max(worst, ExitCode.REFUSED)
     if found.drafts:
         env.notice(f"{len(found.drafts)} borrador(es) sin enviar: complételos con "
@@ -146,7 +151,7 @@ def send(ctx: typer.Context) -> None:
         elif isinstance(outcome, Dropped):
             env.out(f"{shown}: descartada — {env.redact(outcome.why)}")
         elif isinstance(outcome, Kept) and outcome.exit_code == ExitCode.OK:
-            env.out(f"{shown}: {outcome.why}.")
+            env.out(f"{shown}: {env.redact(outcome.why)}.")
         else:
             env.out(f"{shown}: no se envió — {env.redact(outcome.why)}")
         worst = max(worst, outcome.exit_code)

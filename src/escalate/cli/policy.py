@@ -26,9 +26,7 @@ def policy(
     data = describe(loaded.policy, settings.followup_hours)
     where = str(loaded.path) if loaded.path else None
     if as_json:
-        import json
-
-        env.out(json.dumps({"file": where, **data}, ensure_ascii=False, indent=2))
+        env.out_json({"file": where, **data})
         return
     env.out(f"Archivo: {where}" if where else
             "Archivo: ninguno (ESCALATE_POLICY_FILE, escalate.toml): política por omisión.")

@@ -247,17 +247,20 @@ class TerminalUi:
         return choose_contact(candidates, self.ask)
 
     def confirm_duplicates(self, duplicates: list[Ticket]) -> bool | None:
+        from ..domain.text import printable
+
         if not self.interactive:
             return None
         self.env.err.print("Ya hay tickets abiertos con esta póliza:", markup=False)
         for ticket in duplicates:
-            self.env.err.print(f"  • {ticket.id}: {ticket.subject}", markup=False)
+            self.env.err.print(f"  • {printable(f'{ticket.id}: {ticket.subject}')}",
+                               markup=False)
         return self.ask.confirm("¿Crear otro ticket de todos modos?")
 
     def confirm_partial(self, uploaded: int, failed: list[str]) -> bool | None:
         if not self.interactive:
             return None
-        self.env.err.print(f"No se pudieron subir: {', '.join(failed)}.", markup=False)
+        self.env.err.print(f"No se pudieron subir: {self.env.shown(', '.join(failed))}.")
         return self.ask.confirm(f"¿Crear la nota con los {uploaded} archivos que sí subieron?")
 
     @contextmanager
@@ -267,16 +270,21 @@ class TerminalUi:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+        from .columns import safe
+
         with Progress(TextColumn("Subiendo"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.description}"), console=self.env.err,
                       transient=True) as bar:
             task = bar.add_task("", total=total)
-            yield lambda name: bar.update(task, advance=1, description=name)
+            yield lambda name: bar.update(task, advance=1, description=safe(name))
 
 
 def choose_contact(candidates: list[Contact], ask: Asker) -> Contact:
-    """The agent picks the client among the contacts that share a phone."""
-    choices = [(f"{c.name} · {c.email or 'sin correo'} · {c.best_phone} (id {c.id})", c)
-               for c in candidates]
+    """The agent picks the client among the contacts that share a phone (as HubSpot
+    holds them, shown inert: `printable`)."""
+    from ..domain.text import printable
+
+    choices = [(printable(f"{c.name} · {c.email or 'sin correo'} · {c.best_phone} "
+                          f"(id {c.id})"), c) for c in candidates]
     return ask.select("Ese teléfono es de varios contactos: ¿cuál es el cliente?",
                                    choices)

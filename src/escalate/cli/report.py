@@ -4,7 +4,6 @@ one HTML file."""
 from __future__ import annotations
 
 import csv
-import json
 import os
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -45,6 +44,7 @@ def report(
     """
     env: Env = ctx.ensure_object(Env)
     from ..domain.moments import zone
+    from ..domain.text import spreadsheet_cell
     from ..workflows.report import report as run_report
     from .prompts import TerminalUi
 
@@ -72,17 +72,20 @@ def report(
     _check_window(start, end, now)
     # Both ends in the portal's zone, so every output (JSON too) states them alike.
     start, end = start.astimezone(local), min(end, now).astimezone(local)
-    interactive = env.err.is_terminal and not env.verbose
-    with _progress(env, interactive) as advance:
+    from .progress import bar
+
+    with bar(env, "Leyendo tickets") as advance:
         result = run_report(gateway, settings, env.policy.policy, since=start, until=end,
-                            now=now, ui=TerminalUi(env, False), progress=advance)
+                            now=now, ui=TerminalUi(env, False),
+                            progress=lambda done, total: advance(done, total, gateway.eta(
+                                results_left=total - done, reads_per_result=1 / 50)))
     tables = report_tables(result)
     if csv_dir is not None:
         for name, (header, rows) in tables.items():
             with (csv_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
         env.notice(f"{len(tables)} archivos CSV en {csv_dir}.")
     if html_file is not None:
         from ..report_html import render
@@ -91,7 +94,7 @@ def report(
                              encoding="utf-8")
         env.notice(f"Informe HTML: {html_file}")
     if as_json:
-        env.out(json.dumps(report_json(result), ensure_ascii=False, indent=2))
+        env.out_json(report_json(result))
     else:
         _show(env, result.report, tables, local)
 
@@ -146,29 +149,6 @@ def _check_outputs(csv_dir: Path | None, html_file: Path | None) -> list[str]:
         else:
             csv_dir.mkdir(exist_ok=True)
     return problems
-
-
-def _progress(env: Env, show: bool) -> Any:
-    """A progress bar on stderr while tickets are read (only on a terminal)."""
-    from contextlib import contextmanager
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    @contextmanager
-    def bar() -> Any:
-        if not show:
-            yield None
-            return
-        with Progress(TextColumn("Leyendo tickets"), BarColumn(), MofNCompleteColumn(),
-                      console=env.err, transient=True) as progress:
-            task = progress.add_task("tickets", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            yield advance
-
-    return bar()
 
 
 # -- output --------------------------------------------------------------------------
@@ -275,12 +255,11 @@ LEFT = frozenset({"prioridad", "medio", "subida"})
 
 def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> None:
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table as RichTable
 
     from ..domain.oddities import Odd
     from ..domain.report import moment_label
-    from .columns import Column, fit
+    from .columns import Column, fit, safe
 
     console = Console(file=env.stdout, highlight=False)
     console.print(f"[bold]Informe de escalaciones[/] creadas desde "
@@ -316,7 +295,7 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
             table.add_column(column.header, width=width, overflow="fold",
                              justify="left" if column.text or key in LEFT else "right")
         for cells in body:
-            table.add_row(*(escape(c) for c in cells))
+            table.add_row(*(safe(c) for c in cells))
         console.print(table)
 
 

@@ -45,6 +45,7 @@ def serve(
     from ..system import private_dir
 
     check_address(host, port)
+    check_exposure(host, token, escalate_sandbox.DEFAULT_TOKEN)
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     lag = 0 if no_lag else escalate_sandbox.REALISTIC_SEARCH_LAG_MS
     server = escalate_sandbox.make_server(folder, host=host, port=port, token=token, bare=bare,
@@ -77,6 +78,18 @@ def reset(
     folder = private_dir(env.settings.home) / ("sandbox-bare" if bare else "sandbox")
     escalate_sandbox.reset(folder, bare=bare, demo_tickets=True)
     env.out(f"Sandbox reiniciado ({folder}).")
+
+
+def check_exposure(host: str, token: str, default: str) -> None:
+    """Beyond this machine only with a token of the operator's own: the default one is
+    printed in every guide, so anyone who reaches the port could use the sandbox."""
+    from ..config import is_loopback
+    from ..errors import InvalidInput
+
+    if not is_loopback(host) and token == default:
+        raise InvalidInput([f"--host {host}: el sandbox escucharía fuera de esta máquina con "
+                            f"el token conocido «{default}»"],
+                           hint="Dé un token propio con --token, o use --host 127.0.0.1.")
 
 
 def check_address(host: str, port: int) -> None:

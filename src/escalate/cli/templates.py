@@ -29,9 +29,7 @@ def templates(
     loaded = env.policy
     listed = describe(loaded.policy.templates)
     if as_json:
-        import json
-
-        env.out(json.dumps(listed, ensure_ascii=False, indent=2))
+        env.out_json(listed)
         return
     if not listed:
         where = f"El archivo {loaded.path}" if loaded.path else "No hay archivo de políticas: se"

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from .followup import Clock
 from .history import TicketHistory, run_start
+from .moments import epoch_ms
 from .policy import BumpPolicy
 from .priority import Priority
 
@@ -34,6 +35,19 @@ class Raise:
     def note(self) -> str:
         return (_NOTE.format(level=self.level.value, to=self.to.value)
                 + f": {int(self.hours)} h sin resolver")
+
+    @property
+    def reference(self) -> str:
+        """What names this raise in its note: the levels and since when the ticket sat at
+        the lower one. Two runs at once that make the same raise write the same words."""
+        return f"bump {self.level.value}-{self.to.value} {epoch_ms(self.since)}"
+
+    def doubled(self, notes: Iterable[tuple[str, str]]) -> list[str]:
+        """Of the notes (id, body) naming this raise, every one but the note with the lowest
+        id: whichever run looks, the same one stays."""
+        named = re.compile(re.escape(self.reference) + r"(?!\d)")
+        ids = [note_id for note_id, body in notes if named.search(body)]
+        return sorted(ids, key=lambda i: (len(i), i))[1:]
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.ticket_id, "subject": self.subject, "from": self.level.value,

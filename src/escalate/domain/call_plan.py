@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .followup import Owed
-from .team import WHY_NOT_OWED, WHY_REPLACED, CallKey, Task
+from .team import WHY_DUPLICATE, WHY_NOT_OWED, WHY_REPLACED, CallKey, Task
 
 # ticket id -> task id -> task: the tool's tasks of each ticket (open, or done by someone)
 TasksByTicket = dict[str, dict[str, Task]]
@@ -51,12 +51,30 @@ def has_task(tasks: dict[str, Task], key: CallKey) -> bool:
     return any(t.key == key for t in tasks.values())
 
 
+def duplicates(tasks: Iterable[Task]) -> list[Task]:
+    """The tasks standing for a call that another one stands for too: every one but the
+    task with the lowest id, so every run that looks agrees on which one stays (HubSpot has
+    no lock: two runs at once can each make one)."""
+    by_key: dict[CallKey, list[Task]] = {}
+    for task in tasks:
+        if task.key is not None:
+            by_key.setdefault(task.key, []).append(task)
+    return [t for same in by_key.values() if len(same) > 1
+            for t in sorted(same, key=_task_order)[1:]]
+
+
+def _task_order(task: Task) -> tuple[int, str]:
+    return (int(task.id), "") if task.id.isdigit() else (0, task.id)
+
+
 def unsettled(searched: dict[str, CallKey], tasks: TasksByTicket) -> list[str]:
     """Tickets whose task state may have to change on search's word: a call owed without
-    its task, or a task whose call is not (or no longer) the one owed."""
+    its task, a task whose call is not (or no longer) the one owed, or two open tasks for
+    one call."""
     calls = [t for t, key in searched.items() if not has_task(tasks.get(t, {}), key)]
     stale = [t for t, found in tasks.items()
-             if any(k.key != searched.get(t) for k in found.values())]
+             if any(k.key != searched.get(t) for k in found.values())
+             or any(d.open for d in duplicates(found.values()))]
     return list(dict.fromkeys(calls + stale))
 
 
@@ -67,12 +85,25 @@ def without_task(readings: dict[str, Reading], tasks: TasksByTicket) -> list[str
             and not has_task(tasks.get(t, {}), CallKey.of(r.owed))]
 
 
+def _decide(owed: Owed | None, found: dict[str, Task], decided: TaskPlan) -> None:
+    """One ticket's part of the plan, on what a consistent read shows."""
+    key = CallKey.of(owed) if owed is not None else None
+    doubles = {t.id for t in duplicates(found.values())}
+    decided.complete += [(t, WHY_REPLACED if key else WHY_NOT_OWED)
+                         for t in found.values() if t.open and t.key != key]
+    decided.complete += [(t, WHY_DUPLICATE) for t in found.values()
+                         if t.open and t.key == key and t.id in doubles]
+    if owed is not None and key is not None and not has_task(found, key):
+        decided.create.append(owed)
+
+
 def plan(unsettled_ids: list[str], readings: dict[str, Reading],
          tasks: TasksByTicket) -> TaskPlan:
     """What to do, decided on the consistent read of the unsettled tickets: a task for each
     call owed that has none; completed, each open task whose call is not the one owed (a
-    ticket the read did not find owes no call); everything else left, the tasks of a
-    ticket in a stage the pipeline no longer has among them."""
+    ticket the read did not find owes no call), and each open one that doubles another for
+    the same call; everything else left, the tasks of a ticket in a stage the pipeline no
+    longer has among them."""
     decided = TaskPlan()
     for ticket_id in unsettled_ids:
         reading = readings.get(ticket_id, Reading(owed=None))
@@ -80,12 +111,7 @@ def plan(unsettled_ids: list[str], readings: dict[str, Reading],
             continue  # owed but outside this run's scope: not this run's to change
         if reading.unknown_stage:
             continue  # whether a call is owed cannot be told: its tasks stay as they are
-        key = CallKey.of(reading.owed) if reading.owed is not None else None
-        found = tasks.get(ticket_id, {})
-        decided.complete += [(t, WHY_REPLACED if key else WHY_NOT_OWED)
-                             for t in found.values() if t.open and t.key != key]
-        if reading.owed is not None and key is not None and not has_task(found, key):
-            decided.create.append(reading.owed)
+        _decide(reading.owed, tasks.get(ticket_id, {}), decided)
     completing = {t.id for t, _why in decided.complete}
     decided.leave = [t for found in tasks.values() for t in found.values()
                      if t.open and t.id not in completing]

@@ -248,6 +248,9 @@ def _policy(value: Any, rules: Rules, now: datetime) -> str:
     pattern = rules.policy_pattern
     if not text:
         raise Problem("falta el número de póliza")
+    if len(text) > limits.MAX_POLICY_CHARS:  # before matching: no pattern runs on more
+        raise Problem(f"«{shown(text, 40)}» es demasiado largo para un número de póliza "
+                      f"(máximo {limits.MAX_POLICY_CHARS} caracteres)")
     if not pattern.search(text):
         shape = ("letras, números, «-» o «/», de 3 a 40, por ejemplo POL-1001"
                  if pattern.pattern == DEFAULT_POLICY_PATTERN.pattern

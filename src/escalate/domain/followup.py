@@ -188,6 +188,11 @@ class Clock:
         return SearchWindow(open_anchor_before=now + self.look_ahead - self.shortest,
                             closed_since=now - self.closed_lookback)
 
+    def longest_wait(self, created: datetime, now: datetime) -> float:
+        """The most hours (rounded as an owed call's) that a ticket created at or after
+        `created` can have waited by `now`: its clock never starts before its creation."""
+        return _hours(self.elapsed(created, now))
+
     def waited_past(self, ticket_priority: Priority | None, created: datetime,
                     updates: Iterable[datetime], end: datetime) -> bool:
         """Whether a client waited longer than the interval without an update at some point
@@ -225,8 +230,9 @@ def portal_zone(name: str | None) -> tzinfo:
     return zone(name) or timezone.utc
 
 
-def most_overdue_first(owed: list[Owed]) -> list[Owed]:
-    return sorted(owed, key=lambda o: (-o.hours_waiting, o.ticket.id))
+def overdue_order(owed: Owed) -> tuple[float, str]:
+    """The listing's order: the longest wait first, then by ticket id."""
+    return -owed.hours_waiting, owed.ticket.id
 
 
 def waited(hours: float) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .followup import Owed
@@ -80,6 +80,12 @@ class Task:
     def key(self) -> CallKey | None:
         return CallKey.parse(self.body)
 
+    def slim(self) -> Task:
+        """The task with its body cut to the marker of its call: enough to decide on; a
+        task is read whole again before it is changed."""
+        key = self.key
+        return replace(self, body=key.marker() if key is not None else "")
+
     @classmethod
     def from_properties(cls, task_id: str, p: dict[str, str | None]) -> Task:
         return cls(id=task_id, subject=p.get("hs_task_subject") or "",
@@ -140,3 +146,4 @@ def completion_properties(task: Task, why: str) -> dict[str, str]:
 WHY_CONTACTED = "se registró en escalate el aviso al cliente."
 WHY_NOT_OWED = "la llamada ya no se debe: el ticket se actualizó o se avisó al cliente."
 WHY_REPLACED = "la llamada cambió (nuevo motivo o nuevo plazo); hay una tarea nueva."
+WHY_DUPLICATE = "otra tarea ya estaba por la misma llamada (se crearon dos a la vez)."

@@ -52,6 +52,36 @@ def clean(text: str, *, multiline: bool = False) -> str:
     return " ".join(result.split())
 
 
+# What a terminal or a spreadsheet would act on, shown instead as inert characters: C0
+# controls as their Unicode pictures (ESC as ␛, so a hidden sequence is seen, not run), DEL
+# as ␡, C1 controls (8-bit CSI, OSC...) and the bidi embeddings, overrides and isolates that
+# reorder what is read (Trojan Source) as �.
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_INERT = {**{c: chr(0x2400 + c) for c in range(0x20)}, 0x7F: "\u2421",
+          **{c: "\ufffd" for c in range(0x80, 0xA0)}, **{ord(c): "\ufffd" for c in _BIDI}}
+_ONE_LINE = {**_INERT, 0x09: " ", 0x0A: " ", 0x2028: " ", 0x2029: " "}
+_LINES = {**_INERT, 0x09: "\t", 0x0A: "\n", 0x2028: "\n", 0x2029: "\n"}
+# A cell a spreadsheet would run as a formula begins with one of these (OWASP's rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """Text from HubSpot or the agent made safe to print on a terminal, every character of
+    it still seen: escape sequences, controls and bidi overrides become inert symbols (see
+    `_INERT`). One line unless `lines` (line breaks and tabs kept); linear in the text."""
+    return text.translate(_LINES if lines else _ONE_LINE)
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell no spreadsheet runs as a formula: text beginning with =, +, -, @, tab,
+    CR or NUL gets a leading «'» (OWASP's rule; a phone reads «'+52 55 1234 5678»), while a
+    number, negative ones included, is left as it is and stays a number."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    return value if _NUMBER.fullmatch(value) else "'" + value
+
+
 def shown(text: str, limit: int = 60) -> str:
     """A safe, short rendering of user text for an error message."""
     safe = clean(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import (
@@ -31,6 +32,7 @@ from ..errors import (
     UniqueConflict,
     Unreachable,
 )
+from ..redaction import redact, redact_data
 
 # What a property problem's code means, for the agent.
 CODE_TEXT = {
@@ -68,7 +70,7 @@ def error_body(exc: Any) -> dict[str, Any]:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what json reads
         return {"_text": text}
     return body if isinstance(body, dict) else {"_text": text}
 
@@ -85,19 +87,22 @@ def _context(raw: Any) -> dict[str, tuple[str, ...]]:
     return {str(k): _strings(v) for k, v in raw.items()}
 
 
-def _headers(exc: Any) -> dict[str, str]:
+def _headers(exc: Any, secrets: tuple[str, ...]) -> dict[str, str]:
     headers = getattr(exc, "headers", None)
     try:
-        return {str(k): str(v) for k, v in (headers or {}).items()
+        return {str(k): redact(str(v), secrets) for k, v in (headers or {}).items()
                 if str(k).lower() != "authorization"}
     except AttributeError:
         return {}
 
 
-def parse(exc: Any) -> HubSpotAnswer:
-    """Every field of HubSpot's error answer that the tool uses, all optional."""
+def parse(exc: Any, secrets: Iterable[str] = ()) -> HubSpotAnswer:
+    """Every field of HubSpot's error answer that the tool uses, all optional; `secrets`
+    (the token) and anything shaped like a credential scrubbed from all of it first, since
+    an answer may echo the request's Authorization header."""
+    known = tuple(secrets)
     status = int(getattr(exc, "status", 0) or 0)
-    body = error_body(exc)
+    body = redact_data(error_body(exc), known)
     items: list[ErrorItem] = []
     for raw in body.get("errors") or []:
         if isinstance(raw, dict):
@@ -109,7 +114,7 @@ def parse(exc: Any) -> HubSpotAnswer:
         status=status, category=_opt(body.get("category") or body.get("errorType")),
         sub_category=_opt(body.get("subCategory")), message=_readable(body, status),
         correlation_id=_opt(body.get("correlationId")), errors=tuple(items),
-        context=_context(body.get("context")), headers=_headers(exc), raw=body)
+        context=_context(body.get("context")), headers=_headers(exc, known), raw=body)
 
 
 def _opt(value: Any) -> str | None:
@@ -206,9 +211,9 @@ def _names(names: Any) -> str:
     return ", ".join(f"«{n}»" for n in names)
 
 
-def translate(exc: Any) -> EscalateError:
-    """The tool's typed exception for a client ApiException."""
-    answer = parse(exc)
+def translate(exc: Any, secrets: Iterable[str] = ()) -> EscalateError:
+    """The tool's typed exception for a client ApiException (`secrets` never in it)."""
+    answer = parse(exc, secrets)
     return from_answer(answer)
 
 

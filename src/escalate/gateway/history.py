@@ -11,7 +11,7 @@ from ..domain.history import TicketHistory, with_history
 from ..domain.moments import epoch_ms, parse_time
 from . import paths
 from .limits import HISTORY_BATCH, NOTE_TO_TICKET, OBJECT_BATCH
-from .pipeline import chunks, in_flight_chunks
+from .pipeline import at_once, chunks, in_flight_chunks
 from .shapes import inline_association, ticket_from_json
 
 # History reads in flight beside the search: HubSpot takes 50 ids per history read (half a
@@ -48,29 +48,49 @@ class HistoryCalls:
                                 thread_name="escalate-history")
 
     def update_tickets(self, changes_by_id: Sequence[tuple[str, dict[str, str]]]) -> list[str]:
-        """Set properties on many tickets, 100 per request; the ids HubSpot updated (one that
-        no longer exists is left out, as its 207 answer says). Safe to resend: the same
-        values written again change nothing."""
-        done: list[str] = []
-        for chunk in chunks(list(changes_by_id), OBJECT_BATCH):
+        """Set properties on many tickets, 100 per request, several at once; the ids HubSpot
+        updated (one that no longer exists is left out, as its 207 answer says). Safe to
+        resend: the same values written again change nothing."""
+        def update(chunk: list[tuple[str, dict[str, str]]]) -> list[str]:
             answer = self._raw("POST", paths.batch("tickets", "update"), body={"inputs": [
                 {"id": ticket_id, "properties": properties} for ticket_id, properties in chunk]})
-            done += [str(r.get("id")) for r in answer.get("results") or []]
-        return done
+            return [str(r.get("id")) for r in answer.get("results") or []]
+
+        return at_once(list(changes_by_id), update)
 
     def create_ticket_notes(self, notes: Sequence[tuple[str, str]], at: datetime) -> list[str]:
         """One note per (ticket id, HTML body), each associated to its ticket, 100 per
-        request. Never resent blindly (notes have no unique key): a lost answer is an
-        `AmbiguousWrite`."""
-        created: list[str] = []
-        for chunk in chunks(list(notes), OBJECT_BATCH):
+        request, several at once; the ids in the notes' order. Never resent blindly (notes
+        have no unique key): a lost answer is an `AmbiguousWrite`."""
+        def create(chunk: list[tuple[str, str]]) -> list[str]:
             inputs = [{"properties": {"hs_timestamp": epoch_ms(at), "hs_note_body": body},
                        "associations": [inline_association(ticket_id, NOTE_TO_TICKET)]}
                       for ticket_id, body in chunk]
             answer = self._raw("POST", paths.batch("notes", "create"), idempotent=False,
                                body={"inputs": inputs})
-            created += [str(r.get("id")) for r in answer.get("results") or []]
-        return created
+            return [str(r.get("id")) for r in answer.get("results") or []]
+
+        return at_once(list(notes), create)
+
+    def other_notes(self, ticket_ids: Sequence[str], known: set[str]
+                    ) -> dict[str, list[tuple[str, str]]]:
+        """For each ticket, its notes other than `known` as (id, body): the ticket→note
+        links (consistent), then batch reads of those notes."""
+        links = self.associated_ids("tickets", "notes", ticket_ids)
+        wanted = {note: ticket for ticket, notes in links.items() for note in notes
+                  if note not in known}
+
+        def read(chunk: list[str]) -> list[tuple[str, str]]:
+            answer = self._raw("POST", paths.batch("notes", "read"), body={
+                "inputs": [{"id": i} for i in chunk], "properties": ["hs_note_body"]})
+            return [(str(n.get("id")), (n.get("properties") or {}).get("hs_note_body") or "")
+                    for n in answer.get("results") or []]
+
+        found: dict[str, list[tuple[str, str]]] = {}
+        for note_id, body in at_once(list(wanted), read):
+            found.setdefault(wanted[note_id], []).append((note_id, body))
+        return found
+
 
     def ticket_notes(self, ticket_ids: Sequence[str]) -> dict[str, list[tuple[datetime, str]]]:
         """For each ticket, its notes' times and bodies: association reads, then note batch

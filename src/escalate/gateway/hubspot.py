@@ -9,13 +9,10 @@ attributes, so no API package is imported just for its exception class.
 from __future__ import annotations
 
 import json
-import queue
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from functools import cached_property
-from pathlib import Path
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import __version__
@@ -39,14 +36,14 @@ from ..errors import (
     EscalateError,
     InvalidProperty,
     NotFound,
-    Refused,
     UniqueConflict,
 )
+from ..redaction import redact
 from . import limits, paths
 from .errors import is_api_error, translate
 from .history import HistoryCalls
 from .limits import ASSOCIATION_BATCH, NOTE_TO_CONTACT, NOTE_TO_TICKET, OBJECT_BATCH
-from .pipeline import chunks, in_flight_chunks
+from .pipeline import at_once, chunks, in_flight_chunks
 from .shapes import (
     CONTACT_PROPERTIES,
     association_from_json,
@@ -62,6 +59,7 @@ from .shapes import (
 )
 from .team import TeamCalls
 from .transport import PacedPoolManager, RequestLogger, RetryPolicy
+from .windows import Page, WindowedSearch
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -73,12 +71,10 @@ B = TypeVar("B")
 C = TypeVar("C")
 D = TypeVar("D")
 
-PAGES_AHEAD = 2  # search pages fetched ahead of their consumer
 READS_IN_FLIGHT = 4  # association + contact batch reads running beside the search
 TICKET_PROPERTIES = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
                      "createdate", "closed_date", "escalate_policy", "escalate_id",
                      "escalate_last_client_update"]
-BY_CREATE_DATE = [{"propertyName": "createdate", "direction": "ASCENDING"}]
 
 
 class Gateway(TeamCalls, HistoryCalls):
@@ -90,7 +86,8 @@ class Gateway(TeamCalls, HistoryCalls):
         self.base_url = base_url
         self.retry = retry or RetryPolicy()
         self.timeout = (min(10.0, timeout), timeout)
-        self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=10,
+        # Connections kept per host: the search windows and the reads beside them at once.
+        self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=24,
                                      retries=False)
         self._token = token
         from hubspot import HubSpot  # ≈0.1 s: only commands that reach HubSpot pay it
@@ -116,7 +113,8 @@ class Gateway(TeamCalls, HistoryCalls):
         kwargs["_request_timeout"] = timeout or self.timeout
         try:
             return self.retry.run(lambda: fn(*args, **kwargs), idempotent=idempotent,
-                                  is_api_error=is_api_error, translate=translate)
+                                  is_api_error=is_api_error,
+                                  translate=partial(translate, secrets=(self._token,)))
         except (EscalateError, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -128,13 +126,9 @@ class Gateway(TeamCalls, HistoryCalls):
         urllib3 put header values, escaped or not, into some messages); return when the
         exception carries none of it."""
         text = f"{exc!s} {exc!r}"
-        forms = _token_forms(self._token)
-        if not any(f in text for f in forms) and "Bearer" not in text:
+        if redact(text, [self._token]) == text:
             return
-        shown = str(exc)
-        for form in sorted(forms, key=len, reverse=True):
-            shown = shown.replace(form, "***")
-        shown = re.sub(r"(Bearer\s*)[^\s'\"]+", r"\1***", shown)
+        shown = redact(str(exc), [self._token])
         if isinstance(exc, ValueError) and "header" in shown.lower():
             raise AuthProblem("El token (HUBSPOT_ACCESS_TOKEN) contiene caracteres que no "
                               "pueden ir en un encabezado HTTP.",
@@ -142,6 +136,18 @@ class Gateway(TeamCalls, HistoryCalls):
         raise EscalateError(f"{type(exc).__name__}: {shown}") from None
 
     # -- concurrency ----------------------------------------------------------------------
+
+    def eta(self, *, results_left: int, reads_per_result: float = 0.0) -> float:
+        """Seconds the rest of a search-bound job takes at HubSpot's pace: its search pages
+        at the search limit, and every request (pages and the reads per result) at the
+        account's, once HubSpot said it."""
+        searches = -(-max(0, results_left) // limits.SEARCH_PAGE)
+        per_second, requests_per_second = self.pool.pace()
+        seconds = searches / per_second
+        if requests_per_second:
+            requests = searches + results_left * reads_per_result
+            seconds = max(seconds, requests / requests_per_second)
+        return seconds
 
     @overload
     def together(self, a: Callable[[], A], b: Callable[[], B], /) -> tuple[A, B]: ...
@@ -192,17 +198,17 @@ class Gateway(TeamCalls, HistoryCalls):
              query: list[tuple[str, str]] | None = None,
              path_params: dict[str, str] | None = None, idempotent: bool = True,
              timeout: tuple[float, float] | None = None,
-             form: list[tuple[str, str]] | None = None,
-             files: dict[str, str] | None = None) -> dict[str, Any]:
+             form: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
         """HubSpot's JSON answer to one request on a path of `paths` (retried, errors typed,
-        as `_call`). `form` and `files` (field -> file path) send it as multipart instead."""
-        content_type = "multipart/form-data" if files else "application/json"
+        as `_call`). `form` sends it as multipart instead: text fields, and files as
+        (field, (name, bytes, type)), the bytes given (the client never opens a path)."""
+        content_type = "multipart/form-data" if form else "application/json"
 
         def send(_request_timeout: Any) -> dict[str, Any]:
             response = self._raw_client.call_api(
                 path, method, path_params=path_params, query_params=query or [],
                 header_params={"Accept": "application/json", "Content-Type": content_type},
-                body=body, post_params=form or [], files=files or {},
+                body=body, post_params=form or [], files={},
                 auth_settings=["oauth2"], _preload_content=False,
                 _request_timeout=_request_timeout)
             return json_answer(response)
@@ -305,14 +311,13 @@ class Gateway(TeamCalls, HistoryCalls):
                         for name, values in matches)]
 
     def contacts(self, ids: Iterable[str]) -> dict[str, Contact]:
-        """Contacts by id, 100 per request."""
-        found: dict[str, Contact] = {}
-        for chunk in chunks(sorted(set(ids)), OBJECT_BATCH):
+        """Contacts by id, 100 per request, several at once."""
+        def read(chunk: list[str]) -> list[Contact]:
             answer = self._raw("POST", paths.batch("contacts", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": CONTACT_PROPERTIES})
-            found.update({str(c["id"]): contact_from_json(c)
-                          for c in answer.get("results") or []})
-        return found
+            return [contact_from_json(c) for c in answer.get("results") or []]
+
+        return {c.id: c for c in at_once(sorted(set(ids)), read)}
 
     # -- tickets ------------------------------------------------------------------------
 
@@ -388,140 +393,43 @@ class Gateway(TeamCalls, HistoryCalls):
         return ticket_from_json(updated)
 
     def search_tickets(self, filter_groups: list[dict[str, Any]], *,
-                       sorts: list[dict[str, str]] | None = None,
                        properties: list[str] | None = None) -> Iterator[tuple[Ticket, int]]:
-        """Every ticket matching, page by page (200 each), with the first query's total.
-
-        Sorted by create date unless `sorts` says otherwise; then past HubSpot's 10,000
-        results the query restarts after the last create date seen (keyset paging), and
-        the tickets already seen at that very date are dropped."""
-        for page, total in self._search_pages(filter_groups, sorts, properties):
-            for ticket in page:
-                yield ticket, total
+        """Every ticket matching, in create-date order, with the first query's total."""
+        for page in self.ticket_pages(filter_groups, properties=properties):
+            for ticket in page.items:
+                yield ticket, page.total
 
     def ticket_pages(self, filter_groups: list[dict[str, Any]], *,
-                     sorts: list[dict[str, str]] | None = None,
-                     properties: list[str] | None = None,
-                     ahead: int = PAGES_AHEAD) -> Iterator[tuple[list[Ticket], int]]:
-        """Like `search_tickets`, a page (list of tickets) at a time, with the searches
-        running in a background thread up to `ahead` pages before their consumer: the
-        consumer's own requests (batch reads) go out while the search still pages.
-        Closing the iterator early stops the searching."""
-        pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, ahead))
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                for item in self._search_pages(filter_groups, sorts, properties):
-                    while not stop.is_set():
-                        try:
-                            pages.put(("page", item), timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                outcome: tuple[str, Any] = ("end", None)
-            except BaseException as exc:  # handed to the consumer's thread
-                outcome = ("error", exc)
-            while not stop.is_set():
-                try:
-                    pages.put(outcome, timeout=0.1)
-                    return
-                except queue.Full:
-                    continue
-
-        worker = threading.Thread(target=produce, name="escalate-search", daemon=True)
-        worker.start()
+                     properties: list[str] | None = None, since_ms: int | None = None,
+                     until_ms: int | None = None) -> Iterator[Page[Ticket]]:
+        """Every ticket matching (created in [since_ms, until_ms) when given), a page at a
+        time as the searches answer, each page with the floor of the create dates still to
+        come (`windows.Page`). The searches run in background threads, by create-date
+        windows at once (`windows.WindowedSearch`), so the consumer's own requests (batch
+        reads) go out while the search still pages; past HubSpot's 10,000 results a window
+        restarts after the last create date seen. Closing the iterator stops the searching."""
+        search = WindowedSearch(
+            lambda body: self._raw("POST", paths.search("tickets"), body=body), filter_groups,
+            key="createdate", key_of=_created_ms, properties=properties or TICKET_PROPERTIES,
+            lo=since_ms, hi=until_ms)
+        pages = search.pages()
         try:
-            while True:
-                kind, value = pages.get()
-                if kind == "page":
-                    yield value
-                elif kind == "error":
-                    raise value
-                else:
-                    return
+            for page in pages:
+                yield Page([ticket_from_json(t) for t in page.items], page.total, page.floor)
         finally:
-            stop.set()
-
-    def _search_pages(self, filter_groups: list[dict[str, Any]],
-                      sorts: list[dict[str, str]] | None,
-                      properties: list[str] | None) -> Iterator[tuple[list[Ticket], int]]:
-        order = BY_CREATE_DATE if sorts is None else sorts
-        keyset = order == BY_CREATE_DATE
-        total: int | None = None
-        floor: int | None = None  # restart point: the create date (ms) of the last seen
-        last_ms: int | None = None
-        at_last: set[str] = set()  # ids seen at exactly `last_ms`
-        after: str | None = None
-        while True:
-            groups = filter_groups if floor is None else _from_date(filter_groups, floor)
-            request: dict[str, Any] = {"filterGroups": groups,
-                                       "properties": properties or TICKET_PROPERTIES,
-                                       "limit": limits.SEARCH_PAGE, "sorts": order}
-            if after:
-                request["after"] = after
-            data = self._raw("POST", paths.search("tickets"), body=request)
-            if total is None:
-                total = int(data.get("total") or 0)
-            page: list[Ticket] = []
-            for found in data.get("results") or []:
-                ticket = ticket_from_json(found)
-                created = _ms(ticket.properties.get("createdate"))
-                if floor is not None and created == floor and ticket.id in at_last:
-                    continue  # seen before the restart
-                if created != last_ms:
-                    last_ms, at_last = created, set()
-                at_last.add(ticket.id)
-                page.append(ticket)
-            yield page, total
-            after = next_after(data)
-            if not after:
-                return
-            if int(after) + limits.SEARCH_PAGE > limits.SEARCH_RESULTS_CAP:
-                if not keyset or last_ms is None:
-                    return
-                if last_ms == floor and not page:
-                    cap = f"{limits.SEARCH_RESULTS_CAP:,}".replace(",", ".")
-                    raise Refused(f"Más de {cap} tickets con la misma fecha de creación: "
-                                  "HubSpot no permite recorrerlos.")
-                floor, after = last_ms, None
+            pages.close()
 
     def pipelined(self, items: Iterable[T], work: Callable[[list[T]], list[R]], *,
-                  chunk: int = OBJECT_BATCH,
-                  in_flight: int = READS_IN_FLIGHT) -> Iterator[R]:
+                  chunk: int = OBJECT_BATCH, in_flight: int = READS_IN_FLIGHT,
+                  stop: threading.Event | None = None) -> Iterator[R]:
         """`work` on every `chunk` items as they come, up to `in_flight` chunks at once on
         the shared pool; its results in the items' order.
 
         With a stream such as `ticket_pages`, each chunk's requests (batch reads) go out
         while the search is still paging; nothing waits for the whole list."""
         for results in in_flight_chunks(items, work, chunk=chunk, in_flight=in_flight,
-                                        thread_name="escalate-reads"):
+                                        thread_name="escalate-reads", stop=stop):
             yield from results
-
-    def with_contacts(self, items: Iterable[T], ticket_id: Callable[[T], str], *,
-                      chunk: int = ASSOCIATION_BATCH, in_flight: int = READS_IN_FLIGHT,
-                      ) -> Iterator[tuple[T, Contact | None, int]]:
-        """Each item with its ticket's first contact and how many contacts it has, in the
-        order given: per `chunk` items (up to 1,000) one association batch read, then the
-        contacts not read before, 100 per read; pipelined (see `pipelined`), so few requests
-        count against the account's limit."""
-        known: dict[str, Contact | None] = {}
-        lock = threading.Lock()
-
-        def resolve(batch: list[T]) -> list[tuple[T, Contact | None, int]]:
-            links = self.ticket_contact_ids((ticket_id(i) for i in batch), chunk=chunk)
-            firsts = {t: ids[0] for t, ids in links.items() if ids}
-            with lock:
-                wanted = {c for c in firsts.values() if c not in known}
-            found = self.contacts(wanted) if wanted else {}
-            with lock:
-                known.update({c: found.get(c) for c in wanted})
-                return [(i, known.get(firsts.get(ticket_id(i), "")),
-                         len(links.get(ticket_id(i)) or [])) for i in batch]
-
-        return self.pipelined(items, resolve, chunk=chunk, in_flight=in_flight)
 
     def ticket_contact_ids(self, ticket_ids: Iterable[str], *,
                            chunk: int = OBJECT_BATCH) -> dict[str, list[str]]:
@@ -585,6 +493,16 @@ class Gateway(TeamCalls, HistoryCalls):
                   path_params={"key": from_id, "to_key": to_id},
                   body=[association_type(t.type_id, t.category) for t in types])
 
+    def archive(self, kind: str, ids: Iterable[str]) -> None:
+        """Archive objects of a type by id, 100 per request, several at once (archiving one
+        twice changes nothing)."""
+        def archive(chunk: list[str]) -> list[None]:
+            self._raw("POST", paths.batch(kind, "archive"),
+                      body={"inputs": [{"id": i} for i in chunk]})
+            return []
+
+        at_once(list(dict.fromkeys(ids)), archive)
+
     def merge_tickets(self, primary_id: str, merged_id: str) -> Ticket:
         """Merge a ticket into another: HubSpot keeps the primary, and the merged ticket's
         id answers with it from then on. Never resent blindly (a lost answer is an
@@ -621,14 +539,16 @@ class Gateway(TeamCalls, HistoryCalls):
                             body={"properties": properties, "associations": associations})
         return str(created["id"])
 
-    def upload(self, path: Path, folder: str, name: str) -> UploadedFile:
-        """Upload a file privately. Resending returns the same file: HubSpot finds the
-        identical one already in the folder (RETURN_EXISTING)."""
+    def upload(self, content: bytes, folder: str, name: str,
+               mime: str = "application/octet-stream") -> UploadedFile:
+        """Upload these bytes privately as a file. Resending returns the same file: HubSpot
+        finds the identical one already in the folder (RETURN_EXISTING)."""
         options = {"access": "PRIVATE", "duplicateValidationStrategy": "RETURN_EXISTING",
                    "duplicateValidationScope": "EXACT_FOLDER"}
-        uploaded = self._raw("POST", paths.files(), files={"file": str(path)},
+        uploaded = self._raw("POST", paths.files(),
                              form=[("folderPath", folder), ("fileName", name),
-                                   ("options", json.dumps(options))],
+                                   ("options", json.dumps(options)),
+                                   ("file", (name, content, mime))],
                              timeout=(self.timeout[0], max(self.timeout[1], 120.0)))
         return UploadedFile(id=str(uploaded.get("id")), name=name,
                             size=int(uploaded.get("size") or 0),
@@ -643,15 +563,6 @@ def _phone_matches(national: str, e164: str) -> list[tuple[str, tuple[str, ...]]
             ("phone", (e164, national)), ("mobilephone", (e164, national))]
 
 
-def _token_forms(token: str) -> set[str]:
-    """The token as it may appear in an exception's text: as is, escaped as in a repr of
-    str or bytes, and each piece of it between control characters or spaces."""
-    forms = {token, token.encode("unicode_escape").decode("ascii"),
-             repr(token)[1:-1], repr(token.encode("utf-8", "replace"))[2:-1]}
-    forms |= {piece for piece in re.split(r"[\s\x00-\x1f\x7f]+", token) if len(piece) >= 6}
-    return {f for f in forms if len(f) >= 4}
-
-
 def _names_escalate_id(refused: EscalateError) -> bool:
     """Whether a refused create says `escalate_id` already has the value (409, or a 400
     naming it for anything but a missing property: the value sent is always valid)."""
@@ -663,14 +574,7 @@ def _names_escalate_id(refused: EscalateError) -> bool:
     return False
 
 
-def _from_date(groups: list[dict[str, Any]], floor: int) -> list[dict[str, Any]]:
-    """The same filter groups, each also requiring a create date at or after `floor`."""
-    since = {"propertyName": "createdate", "operator": "GTE", "value": str(floor)}
-    if not groups:
-        return [{"filters": [since]}]
-    return [{**g, "filters": [*(g.get("filters") or []), since]} for g in groups]
-
-
-def _ms(value: str | None) -> int | None:
-    moment = parse_time(value)
+def _created_ms(found: dict[str, Any]) -> int | None:
+    """A search result's create date, in epoch milliseconds (the windows' key)."""
+    moment = parse_time((found.get("properties") or {}).get("createdate"))
     return int(epoch_ms(moment)) if moment is not None else None

@@ -19,3 +19,10 @@ NOTE_TO_TICKET = 228
 NOTE_TO_CONTACT = 202
 TASK_TO_CONTACT = 204
 TASK_TO_TICKET = 230
+
+# Rate limits (hubspot-facts.md "Rate limits"): the search's own per-second limit, and the
+# `policyName` of each kind of 429 as HubSpot's body names it (matched whole: the word
+# SECONDLY is inside TEN_SECONDLY_ROLLING).
+SEARCHES_PER_SECOND = 5  # unless HubSpot's headers say otherwise
+TEN_SECONDLY = "TEN_SECONDLY_ROLLING"  # the account's rolling window (100 or 190 per 10 s)
+SECONDLY = "SECONDLY"  # the search's per-second limit

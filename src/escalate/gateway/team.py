@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..domain.team import OPEN_STATUSES, SUBJECT_WORD, Owner, Task
 from . import paths
-from .limits import OBJECT_BATCH, OWNERS_PAGE, SEARCH_PAGE, TASK_TO_CONTACT, TASK_TO_TICKET
-from .pipeline import chunks
+from .limits import OWNERS_PAGE, TASK_TO_CONTACT, TASK_TO_TICKET
+from .pipeline import at_once
 from .shapes import inline_association, next_after, ticket_from_json
+from .windows import WindowedSearch
 
 if TYPE_CHECKING:
     from ..domain.records import Ticket
@@ -65,18 +67,21 @@ class TeamCalls:
     # -- tickets, read consistently -----------------------------------------------------
 
     def tickets_by_id(self, ids: Iterable[str], properties: list[str]) -> list[Ticket]:
-        """Tickets by id, 100 per request. Unlike search, batch read sees every write at once."""
-        found: list[Ticket] = []
-        for chunk in chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+        """Tickets by id, 100 per request, several at once. Unlike search, batch read sees
+        every write at once."""
+        def read(chunk: list[str]) -> list[Ticket]:
             answer = self._raw("POST", paths.batch("tickets", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": properties})
-            found += [ticket_from_json(t) for t in answer.get("results") or []]
-        return found
+            return [ticket_from_json(t) for t in answer.get("results") or []]
+
+        return at_once(list(dict.fromkeys(ids)), read)
 
     # -- tasks --------------------------------------------------------------------------
 
     def open_call_tasks(self, owner_id: str | None = None) -> Iterator[Task]:
-        """Open CALL tasks whose subject starts like the tool's (the caller checks the marker).
+        """Open CALL tasks whose subject starts like the tool's (the caller checks the marker),
+        by windows of task ids at once (`windows.WindowedSearch`): past HubSpot's 10,000
+        results a window restarts after the last id seen, so 50,000 open tasks page through.
 
         Search lags behind writes: a task made seconds ago may be missing here; callers
         confirm through associations and batch reads before they create anything.
@@ -90,36 +95,33 @@ class TeamCalls:
         if owner_id:
             filters.append({"propertyName": "hubspot_owner_id", "operator": "EQ",
                             "value": owner_id})
-        after: str | None = None
-        while True:
-            request: dict[str, Any] = {
-                "filterGroups": [{"filters": filters}], "properties": TASK_PROPERTIES,
-                "limit": SEARCH_PAGE,
-                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]}
-            if after:
-                request["after"] = after
-            answer = self._raw("POST", paths.search("tasks"), body=request)
-            for found in answer.get("results") or []:
-                yield _task(found)
-            after = next_after(answer)
-            if not after:
-                return
+        search = WindowedSearch(lambda body: self._raw("POST", paths.search("tasks"), body=body),
+                                [{"filters": filters}], key="hs_object_id", key_of=_id_of,
+                                properties=TASK_PROPERTIES)
+        pages = search.pages()
+        try:
+            for page in pages:
+                yield from (_task(found, slim=True) for found in page.items)
+        finally:
+            pages.close()
 
     def tasks(self, ids: Iterable[str]) -> list[Task]:
-        """Tasks by id (batch read, 100 per request)."""
-        found: list[Task] = []
-        for chunk in chunks(list(dict.fromkeys(ids)), OBJECT_BATCH):
+        """Tasks by id (batch reads of 100, several at once)."""
+        def read(chunk: list[str]) -> list[Task]:
             answer = self._raw("POST", paths.batch("tasks", "read"), body={
                 "inputs": [{"id": i} for i in chunk], "properties": TASK_PROPERTIES})
-            found += [_task(t) for t in answer.get("results") or []]
-        return found
+            return [_task(t) for t in answer.get("results") or []]
 
-    def create_tasks(self, tasks: list[tuple[dict[str, str], str, str | None]]) -> list[Task]:
-        """Create tasks (properties, ticket id, contact id), 100 per request, each associated
-        to its ticket and contact. Never resent blindly: a lost answer is an AmbiguousWrite,
-        and the next run finds what was made through the ticket's associations."""
-        created: list[Task] = []
-        for chunk in chunks(tasks, OBJECT_BATCH):
+        return at_once(list(dict.fromkeys(ids)), read)
+
+    def create_tasks(self, tasks: list[tuple[dict[str, str], str, str | None]], *,
+                     stop: threading.Event | None = None) -> list[Task]:
+        """Create tasks (properties, ticket id, contact id), 100 per request and several
+        requests at once, each task associated to its ticket and contact; once `stop` is
+        set no request starts (those on their way finish). Never resent blindly: a lost
+        answer is an AmbiguousWrite, and the next run finds what was made through the
+        ticket's associations."""
+        def create(chunk: list[tuple[dict[str, str], str, str | None]]) -> list[Task]:
             inputs = []
             for properties, ticket_id, contact_id in chunk:
                 associations = [inline_association(ticket_id, TASK_TO_TICKET)]
@@ -128,19 +130,27 @@ class TeamCalls:
                 inputs.append({"properties": properties, "associations": associations})
             answer = self._raw("POST", paths.batch("tasks", "create"), idempotent=False,
                                body={"inputs": inputs})
-            created += [_task(t) for t in answer.get("results") or []]
-        return created
+            return [_task(t) for t in answer.get("results") or []]
+
+        return at_once(tasks, create, stop=stop)
 
     def update_tasks(self, updates: list[tuple[str, dict[str, str]]]) -> list[Task]:
-        """Update tasks by id, 100 per request (the same update again changes nothing)."""
-        updated: list[Task] = []
-        for chunk in chunks(updates, OBJECT_BATCH):
+        """Update tasks by id, 100 per request, several at once (the same update again
+        changes nothing)."""
+        def update(chunk: list[tuple[str, dict[str, str]]]) -> list[Task]:
             inputs = [{"id": task_id, "properties": properties}
                       for task_id, properties in chunk]
-            answer = self._raw("POST", paths.batch("tasks", "update"),
-                               body={"inputs": inputs})
-            updated += [_task(t) for t in answer.get("results") or []]
-        return updated
+            answer = self._raw("POST", paths.batch("tasks", "update"), body={"inputs": inputs})
+            return [_task(t) for t in answer.get("results") or []]
+
+        return at_once(updates, update)
+
+
+def _id_of(found: dict[str, Any]) -> int | None:
+    try:
+        return int(str(found.get("id")))
+    except ValueError:
+        return None
 
 
 def _owner(found: dict[str, Any]) -> Owner:
@@ -149,6 +159,9 @@ def _owner(found: dict[str, Any]) -> Owner:
                  last_name=str(found.get("lastName") or ""))
 
 
-def _task(found: dict[str, Any]) -> Task:
-    return Task.from_properties(str(found.get("id")), dict(found.get("properties") or {}))
+def _task(found: dict[str, Any], *, slim: bool = False) -> Task:
+    """A task as HubSpot answered it; `slim`: its body cut to the call's marker (a search
+    over 50,000 tasks keeps only what tells which call each stands for)."""
+    task = Task.from_properties(str(found.get("id")), dict(found.get("properties") or {}))
+    return task.slim() if slim else task
 

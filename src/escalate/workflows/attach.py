@@ -14,11 +14,11 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.records import UploadedFile
-from ..errors import EscalateError, Unreachable
+from ..errors import EscalateError, FileChanged, Next, Unreachable
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .entries import new_entry
-from .files import LocalFile
+from .files import LocalFile, checked_bytes, mime_of, verify
 from .notes import add_note_once, note_html
 from .target import merged_words, target
 from .ui import Ui
@@ -45,7 +45,7 @@ class AttachResult:
 def attach_entry(ticket_id: str, files: list[LocalFile], note: str | None) -> Entry:
     """The outbox entry for an `attach`: what to upload and say, kept before sending."""
     return new_entry("attach", {"ticket_id": ticket_id, "note": note,
-                                "files": [{"path": str(f.path), "name": f.name} for f in files]})
+                                "files": [f.as_payload() for f in files]})
 
 
 def check_ticket_id(raw: str) -> str:
@@ -74,10 +74,15 @@ def send_attach(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
             ui.warn(merged)
         return found.id, found.contact_ids
 
+    def link() -> str:
+        from .portal import load_portal
+
+        return load_portal(gateway, settings, now=now).account.ticket_url(ticket_id)
+
     result = upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
                              ticket_id=ticket_id, contact_ids=contact_ids,
                              note_text=entry.payload.get("note"), now=now,
-                             check=check if contact_ids is None else None)
+                             check=check if contact_ids is None else None, link=link)
     result.merged_from = typed if result.ticket_id != typed else None
     return result
 
@@ -85,20 +90,28 @@ def send_attach(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
 def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
                     ui: Ui, ticket_id: str, contact_ids: list[str] | None,
                     note_text: str | None, now: datetime, heading: str | None = None,
-                    check: Check | None = None) -> AttachResult:
+                    check: Check | None = None,
+                    link: Callable[[], str] | None = None) -> AttachResult:
     """Upload every file of the entry not yet uploaded, then the one note that carries them.
 
-    `check` (the ticket's existence, answering the id to write to, the survivor of a merge,
-    and its contact ids) runs beside the uploads; when it fails, uploads not yet started are
-    cancelled and nothing is noted."""
+    Each file is uploaded only as it was checked (`files.verify`, then `checked_bytes` per
+    upload): one that is not stops the entry before any upload, as `FileChanged` naming it,
+    the ticket (`link()`, its address) and how to attach it again. `check` (the ticket's
+    existence, answering the id to write to, the survivor of a merge, and its contact ids)
+    runs beside the uploads; when it fails, uploads not yet started are cancelled and
+    nothing is noted."""
     from .team import agent_owner
 
     agent = agent_owner(gateway, settings, now=now)  # the note's owner (cached), before uploads
     wanted = [(Path(f["path"]), str(f["name"])) for f in entry.payload["files"]]
     uploaded: dict[str, dict[str, Any]] = entry.state.setdefault("uploaded", {})
-    missing = [(path, name) for path, name in wanted if str(path) not in uploaded]
-    failed, checked = _upload_all(gateway, settings, outbox, entry, ticket_id, missing, ui,
-                                  check)
+    missing = [f for f in entry.payload["files"] if str(f["path"]) not in uploaded]
+    try:
+        verify(missing, settings.max_file_bytes)
+        failed, checked = _upload_all(gateway, settings, outbox, entry, ticket_id, missing, ui,
+                                      check)
+    except FileChanged as exc:
+        raise _for_the_ticket(exc, ticket_id, link) from None
     if contact_ids is None and checked is not None:
         ticket_id, contact_ids = checked
         entry.state.update(ticket_id=ticket_id, contact_ids=contact_ids)
@@ -122,8 +135,31 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
     return AttachResult(ticket_id=ticket_id, note_id=note_id, files=files)
 
 
+def _for_the_ticket(exc: FileChanged, ticket_id: str,
+                    link: Callable[[], str] | None) -> FileChanged:
+    """The same refusal, saying which ticket the files were for, where it is, and how to
+    attach them again once they are right."""
+    from contextlib import suppress
+
+    where = f"el ticket {ticket_id}"
+    if link is not None:
+        with suppress(EscalateError):  # the address is a courtesy: the id is said anyway
+            where += f" ({link()})"
+    return FileChanged(f"No se adjuntó nada: {exc.message}. Los adjuntos eran para {where}.",
+                       files=exc.files,
+                       next_steps=(Next("attach", "Revise el archivo y adjúntelo con",
+                                        ticket_id),))
+
+
+def _upload_one(gateway: Gateway, stored: dict[str, Any], folder: str,
+                max_bytes: int) -> UploadedFile:
+    """Read the kept file once more and upload those bytes, if they are the ones checked."""
+    content = checked_bytes(stored, max_bytes)
+    return gateway.upload(content, folder, str(stored["name"]), mime_of(stored))
+
+
 def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Entry,
-                ticket_id: str, todo: list[tuple[Path, str]], ui: Ui,
+                ticket_id: str, todo: list[dict[str, Any]], ui: Ui,
                 check: Check | None = None) -> tuple[list[str], tuple[str, list[str]] | None]:
     """Upload concurrently (up to 8 at a time) beside the ticket check, if any; returns the
     names that could not be uploaded and the check's answer."""
@@ -136,9 +172,9 @@ def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Ent
           ThreadPoolExecutor(1) as beside, ThreadPoolExecutor(min(PARALLEL_UPLOADS,
                                                                  len(todo))) as pool):
         checking = beside.submit(check) if check is not None else None
-        futures: dict[Future[UploadedFile], tuple[Path, str]] = {
-            pool.submit(gateway.upload, path, folder, name): (path, name)
-            for path, name in todo}
+        futures: dict[Future[UploadedFile], tuple[str, str]] = {
+            pool.submit(_upload_one, gateway, stored, folder, settings.max_file_bytes):
+                (str(stored["path"]), str(stored["name"])) for stored in todo}
         if checking is not None:
             try:
                 checked = checking.result()
@@ -155,7 +191,7 @@ def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Ent
                     raise
                 failed.append(name)
             else:
-                entry.state["uploaded"][str(path)] = {
+                entry.state["uploaded"][path] = {
                     "id": done.id, "name": name, "size": done.size, "access": done.access}
                 outbox.save_state(entry)
             advance(name)

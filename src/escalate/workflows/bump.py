@@ -4,8 +4,11 @@ property history, so a second run at once finds nothing due."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
@@ -16,6 +19,8 @@ from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
 from ..errors import EscalateError, Refused
 from ..gateway import Gateway
+from ..gateway.limits import OBJECT_BATCH
+from ..gateway.pipeline import WRITES_IN_FLIGHT
 from .clock import portal_clock
 from .notes import note_html
 from .portal import Portal, load_portal
@@ -50,45 +55,72 @@ class BumpResult:
 
 
 def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
-         dry_run: bool = False, ui: Ui | None = None) -> BumpResult:
-    """Find the tickets due a raise and, unless `dry_run`, raise them and note why."""
+         dry_run: bool = False, ui: Ui | None = None, result: BumpResult | None = None,
+         progress: Callable[[int, int], None] | None = None) -> BumpResult:
+    """Find the tickets due a raise and, unless `dry_run`, raise them and note why: a hundred
+    at a time as their history reads come, several writes at once. What is done goes into
+    `result` as it is done (a Ctrl-C leaves it saying so): a raise and its note go together,
+    never one without the other."""
     levels = levels_to_raise(policy.bump)
     if not levels:
         return BumpResult(dry_run=dry_run, configured=False)
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     targets = _target_options(portal, levels)
-    result = BumpResult(dry_run=dry_run)
-    _find_raises(gateway, settings, portal, policy, levels, now, result)
+    result = result or BumpResult(dry_run=dry_run)
+    found = _due_raises(gateway, settings, portal, policy, levels, now, result, progress)
+    if dry_run:
+        result.raises = list(found)
+    else:
+        lock = threading.Lock()
+        for _ in gateway.pipelined(found, partial(_raise, gateway, targets, now, result, lock),
+                                   chunk=OBJECT_BATCH, in_flight=WRITES_IN_FLIGHT):
+            pass
     _cannot_rise(gateway, settings, portal, policy, levels, now, result)
     result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
-    if dry_run or not result.raises:
-        return result
-    updated = set(gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
-                                          for r in result.raises]))
-    # A ticket deleted since it was read is left out by HubSpot (207): no raise, no note.
-    result.raises = [r for r in result.raises if r.ticket_id in updated]
-    try:
-        result.note_ids = gateway.create_ticket_notes(
-            [(r.ticket_id, note_html(r.note(), reference=f"bump {r.level.value}-{r.to.value}"))
-             for r in result.raises], now)
-    except EscalateError as exc:
-        # The raises are done (and a rerun will not repeat them): say which tickets may
-        # lack the note that explains theirs.
-        shown = ", ".join(r.ticket_id for r in result.raises[:20])
-        more = f" y {len(result.raises) - 20} más" if len(result.raises) > 20 else ""
-        exc.hint = ((exc.hint + " ") if exc.hint else "") + (
-            f"La prioridad ya se subió en {len(result.raises)} ticket(s) ({shown}{more}); "
-            "puede faltarles la nota con el motivo.")
-        raise
     return result
 
 
-def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: Policy,
-                 levels: list[Priority], now: datetime, result: BumpResult) -> None:
+def _raise(gateway: Gateway, targets: dict[Priority, str], now: datetime, result: BumpResult,
+           lock: threading.Lock, due: list[Raise]) -> list[None]:
+    """Raise these tickets and note each; then, as two runs at once may both have, keep one
+    note per raise (`Raise.doubled`)."""
+    updated = set(gateway.update_tickets([(r.ticket_id, {PRIORITY: targets[r.level]})
+                                          for r in due]))
+    # A ticket deleted since it was read is left out by HubSpot (207): no raise, no note.
+    raised = [r for r in due if r.ticket_id in updated]
+    if not raised:
+        return []
+    try:
+        notes = gateway.create_ticket_notes(
+            [(r.ticket_id, note_html(r.note(), reference=r.reference)) for r in raised], now)
+    except EscalateError as exc:
+        # The raises are done (and a rerun will not repeat them): say which tickets may
+        # lack the note that explains theirs.
+        shown = ", ".join(r.ticket_id for r in raised[:20])
+        more = f" y {len(raised) - 20} más" if len(raised) > 20 else ""
+        exc.hint = ((exc.hint + " ") if exc.hint else "") + (
+            f"La prioridad ya se subió en {len(raised)} ticket(s) ({shown}{more}); "
+            "puede faltarles la nota con el motivo.")
+        raise
+    mine = dict(zip(notes, raised, strict=False))
+    others = gateway.other_notes([r.ticket_id for r in raised], known=set(mine))
+    lost = [n for note, r in mine.items()
+            for n in r.doubled([(note, r.reference), *others.get(r.ticket_id, [])])]
+    if lost:
+        gateway.archive("notes", lost)
+    with lock:
+        result.raises += raised
+        result.note_ids += [n for n in notes if n not in lost]
+    return []
+
+
+def _due_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: Policy,
+                levels: list[Priority], now: datetime, result: BumpResult,
+                progress: Callable[[int, int], None] | None) -> Iterator[Raise]:
     """Search the open tickets at a level that rises, old enough to be due, then read each
     one's priority history (search may lag behind writes; the batch read is what HubSpot
-    holds now) and keep those due a raise."""
+    holds now): the raises due, as the reads come."""
     present = _rising_options(portal, levels)
     if not present:
         return
@@ -102,14 +134,21 @@ def _find_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: P
         {"propertyName": "createdate", "operator": "LT",
          "value": epoch_ms(now - timedelta(hours=shortest))},
     ]
-    pages = gateway.ticket_pages([{"filters": filters}], properties=["createdate"])
-    ids = (t.id for page, _total in pages for t in page)
-    for chunk in gateway.tickets_with_history(ids, READ, [PRIORITY]):
+    total = [0]
+
+    def ids() -> Iterator[str]:
+        for page in gateway.ticket_pages([{"filters": filters}], properties=["createdate"]):
+            total[0] = page.total
+            yield from (t.id for t in page.items)
+
+    for chunk in gateway.tickets_with_history(ids(), READ, [PRIORITY]):
         for item in chunk:
             result.checked += 1
             found = due_raise(item, clock, policy.bump, now)
             if found is not None:
-                result.raises.append(found)
+                yield found
+        if progress is not None:
+            progress(result.checked, max(total[0], result.checked))
 
 
 def _cannot_rise(gateway: Gateway, settings: Settings, portal: Portal, policy: Policy,
@@ -139,8 +178,8 @@ def _cannot_rise(gateway: Gateway, settings: Settings, portal: Portal, policy: P
             *common, {"propertyName": PRIORITY, "operator": "IN", "values": rising},
             {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
              "values": [s.id for s in portal.pipeline.stages]}]})
-    found = {t.id: t for page, _total in gateway.ticket_pages(
-        groups, properties=["hs_pipeline", "hs_pipeline_stage", PRIORITY]) for t in page}
+    found = {t.id: t for page in gateway.ticket_pages(
+        groups, properties=["hs_pipeline", "hs_pipeline_stage", PRIORITY]) for t in page.items}
     clock = portal_clock(portal, settings, policy.followup)
     if any(clock.unknown_stage(t) for t in found.values()):
         portal = load_portal(gateway, settings, now=now, refresh=True)

@@ -16,23 +16,18 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..config import Settings
 from ..domain.answers import EscalationInput
-from ..domain.escalation import Escalation, Rules
+from ..domain.escalation import Escalation
 from ..domain.records import Contact
-from ..errors import Unreachable
+from ..errors import PortalLacks, Unreachable
 from ..outbox import Entry
-from .entries import new_entry, send_later
+from .entries import fixes, new_entry, send_later
 from .files import LocalFile
 from .lookup import Prepared, prepare
-from .ticket import CreateResult
+from .ticket import CreateResult, rules
 from .ui import Ui
 
 if TYPE_CHECKING:
     from .delivery import Surroundings
-
-
-def rules(settings: Settings, time_zone: str | None = None) -> Rules:
-    return Rules(policy_pattern=settings.policy_pattern, phone_region=settings.phone_region,
-                 time_zone=time_zone)
 
 
 def escalation_from_input(answers: EscalationInput, settings: Settings, now: datetime,
@@ -57,7 +52,7 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
             state["contact_accepted"] = True  # the review or require_contact settled it
     entry = new_entry("create", {
         "escalation": escalation.as_json(),
-        "files": [{"path": str(f.path), "name": f.name} for f in files],
+        "files": [f.as_payload() for f in files],
     }, entry_id=escalation.escalate_id)
     entry.state = state
     return entry
@@ -68,7 +63,8 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
                         replaces: str | None = None) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
-    the reads and the create later.
+    the reads and the create later; when the portal lacks the stage or pipeline of the
+    settings, it waits there for the agent (PortalLacks, with the steps that settle it).
 
     While HubSpot answers, this side gets ready to send: the outbox is opened and the code
     that carries out the entry is loaded, work that would otherwise come after the wait. It
@@ -80,13 +76,17 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
             lambda: _ready_to_send(where),
             lambda: prepare(gateway, settings, escalation, now=now, warn=warn))
         return prepared
-    except Unreachable as exc:
+    except (Unreachable, PortalLacks) as exc:  # kept: to send later, or for the agent
         entry = create_entry(escalation, files)
         where.outbox.put(entry, claim=False)
-        where.outbox.failed(entry, exc.message)
+        if exc.needs_agent:
+            where.outbox.needs_action(entry, exc.message)
+        else:
+            where.outbox.failed(entry, exc.message)
         if replaces is not None and replaces != entry.id:
             where.outbox.done(replaces)
-        exc.next_steps = (*exc.next_steps, send_later(entry))
+        exc.next_steps = (*exc.next_steps,
+                          *(fixes(entry) if exc.needs_agent else (send_later(entry),)))
         raise
 
 

@@ -36,7 +36,7 @@ from ..errors import (
     Unreachable,
 )
 from ..outbox import Entry, LocalTrouble, Outbox
-from .entries import KINDS, fixes, migrate, progressed, send_later
+from .entries import KINDS, damage, fixes, migrate, progressed, send_later
 from .ui import Ui
 
 if TYPE_CHECKING:
@@ -143,9 +143,28 @@ def deliver(entry: Entry, where: Surroundings, *, ui: Ui, fresh: bool,
         sender = SENDERS[entry.kind](migrate(entry), job)
     except (ValueError, KeyError, TypeError) as exc:
         return NeedsAction(f"la entrada no se puede leer: {exc}", fixes(entry))
+    broken = damage(entry)
+    if broken is not None:
+        return NeedsAction(f"la entrada está dañada: {broken}",
+                           (Next("drop", "Descártela", entry.id),))
     if entry.state.get("needs_action") and not fresh:
         return NeedsAction(str(entry.state["needs_action"]), fixes(entry))
+    doubt = _salvage_doubt(entry, where) if entry.state.get("salvaged") else None
+    if doubt is not None:  # never sent as a salvage read it: the agent looks first
+        where.outbox.needs_action(entry, doubt)
+        return NeedsAction(doubt, fixes(entry))
     return _carry_out(entry, sender, where, ui=ui, fresh=fresh)
+
+
+def _salvage_doubt(entry: Entry, where: Surroundings) -> str | None:
+    """Why an entry a salvage brought back (`outbox.salvage`) is not sent as read: a create
+    whose escalation no longer passes the checks it passed when typed, or whose identity
+    changed (one flipped bit there would make a second ticket)."""
+    if entry.kind != "create":
+        return None
+    from .ticket import revalidated
+
+    return revalidated(entry, where.settings, where.now())
 
 
 def _carry_out(entry: Entry, sender: Sender, where: Surroundings, *, ui: Ui,
@@ -185,18 +204,20 @@ def _carry_out(entry: Entry, sender: Sender, where: Surroundings, *, ui: Ui,
 def _refused(entry: Entry, exc: EscalateError, outbox: Outbox, *, fresh: bool) -> Outcome:
     """HubSpot (or the entry itself) said no: dropped when the agent can simply retype it,
     kept when someone else's act will let a retry work (`keep`: an admin fixes the portal),
-    else waiting for the agent."""
+    else waiting for the agent (`needs_agent`: always, even just typed)."""
     if exc.exit_code not in (ExitCode.USAGE, ExitCode.REFUSED) or exc.keep:
         outbox.failed(entry, exc.message)
         return _kept(entry, exc)
-    if fresh and not progressed(entry):
+    if fresh and not progressed(entry) and not exc.needs_agent:
         outbox.done(entry.id)
         return Dropped(exc.message, exit_code=exc.exit_code, error=exc)
-    if fresh:
+    if fresh and not exc.needs_agent:
         outbox.failed(entry, exc.message)
         return _kept(entry, exc)
     outbox.needs_action(entry, exc.message)
-    return NeedsAction(exc.message, fixes(entry), exit_code=exc.exit_code, error=exc)
+    steps = exc.next_steps if exc.needs_agent else ()  # its own settling steps come first
+    return NeedsAction(exc.message, (*steps, *fixes(entry)), exit_code=exc.exit_code,
+                       error=exc)
 
 
 def _kept(entry: Entry, exc: EscalateError) -> Kept:
@@ -217,7 +238,8 @@ def result_or_raise(outcome: Outcome) -> object:
             and not isinstance(error, LocalTrouble):
         error.next_steps = (*error.next_steps, outcome.then)
     if isinstance(outcome, NeedsAction):
-        error.next_steps = (*error.next_steps, *outcome.fix)
+        error.next_steps = (*error.next_steps,
+                            *(s for s in outcome.fix if s not in error.next_steps))
     raise error
 
 

@@ -10,6 +10,7 @@ is `workflows/delivery.py`'s; this module sends nothing and imports no sender.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,12 +28,14 @@ Section = Literal["pending", "draft"]
 
 @dataclass(frozen=True)
 class EntryKind:
-    """One kind of outbox entry: how it is described, listed, and what it is called when
-    it stays in the outbox."""
+    """One kind of outbox entry: how it is described, listed, what it is called when it
+    stays in the outbox, and what its payload must hold (`check` raises KeyError, TypeError
+    or ValueError when something is missing or of the wrong kind)."""
 
     name: str
     kept: str  # what the agent reads when it stays in the outbox
     describe: Callable[[dict[str, Any]], str]
+    check: Callable[[dict[str, Any]], None]
     section: Section = "pending"
 
 
@@ -54,13 +57,51 @@ def _describe_contacted(payload: dict[str, Any]) -> str:
     return f"seguimiento del ticket {payload.get('ticket_id')}"
 
 
+def _files(files: Any, *, some: bool = False) -> None:
+    if not isinstance(files, list) or (some and not files):
+        raise TypeError("sin lista de archivos")
+    for item in files:
+        if not isinstance(item["path"], str) or not isinstance(item["name"], str):
+            raise TypeError("un archivo sin ruta o sin nombre")
+
+
+def _ticket_id(value: Any) -> None:
+    if not str(value).isdigit():
+        raise ValueError(f"id de ticket no válido: {str(value)[:20]!r}")
+
+
+def _check_create(payload: dict[str, Any]) -> None:
+    from ..domain.escalation import Escalation
+
+    Escalation.from_json(payload["escalation"])
+    _files(payload.get("files") or [])
+
+
+def _check_attach(payload: dict[str, Any]) -> None:
+    _ticket_id(payload["ticket_id"])
+    _files(payload["files"], some=True)
+
+
+def _check_contacted(payload: dict[str, Any]) -> None:
+    _ticket_id(payload["ticket_id"])
+    if not isinstance(payload["note"], str) or not payload["note"].strip():
+        raise ValueError("sin nota")
+
+
+def _check_draft(payload: dict[str, Any]) -> None:
+    if not isinstance(payload["input"], dict):
+        raise TypeError("sin respuestas")
+
+
 KINDS: dict[str, EntryKind] = {k.name: k for k in (
-    EntryKind("create", "La escalación quedó en la bandeja de salida", _describe_create),
-    EntryKind("attach", "Los adjuntos quedaron en la bandeja de salida", _describe_attach),
+    EntryKind("create", "La escalación quedó en la bandeja de salida", _describe_create,
+              _check_create),
+    EntryKind("attach", "Los adjuntos quedaron en la bandeja de salida", _describe_attach,
+              _check_attach),
     EntryKind("contacted", "El seguimiento quedó en la bandeja de salida",
-              _describe_contacted),
+              _describe_contacted, _check_contacted),
     EntryKind("draft", "El borrador sigue en la bandeja de salida", _describe_draft,
-              section="draft"),
+              _check_draft, section="draft"),
 )}
 
 
@@ -116,6 +157,24 @@ def migrate(entry: Entry) -> Entry:
     return entry
 
 
+def damage(entry: Entry) -> str | None:
+    """Why an entry of a known kind, at this tool's version, cannot be carried out as it
+    is (a field missing or of the wrong kind; text a salvage brought back with broken
+    characters), or None. Such an entry is "dañada": listed apart, never sent."""
+    kind = KINDS.get(entry.kind)
+    if kind is None:
+        return None
+    try:
+        kind.check(entry.payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        missing = f"falta «{exc.args[0]}»" if isinstance(exc, KeyError) else str(exc)
+        return f"el contenido está incompleto ({missing})"
+    if entry.state.get("salvaged") and "\ufffd" in json.dumps(entry.payload,
+                                                               ensure_ascii=False):
+        return "se recuperó de una bandeja dañada con texto ilegible"
+    return None
+
+
 def describe(entry: Entry) -> str:
     kind = KINDS.get(entry.kind)
     if kind is None:
@@ -163,7 +222,7 @@ class Listed:
 
     entry: Entry
     description: str
-    status: Literal["pendiente", "borrador", "requiere acción"]
+    status: Literal["pendiente", "borrador", "requiere acción", "dañada"]
     why: str | None = None
     fix: tuple[Next, ...] = ()
 
@@ -173,14 +232,16 @@ class Listing:
     pending: list[Listed] = field(default_factory=list)
     needs_action: list[Listed] = field(default_factory=list)
     drafts: list[Listed] = field(default_factory=list)
+    damaged: list[Listed] = field(default_factory=list)  # never sent (see `damage`)
 
     @property
     def empty(self) -> bool:
-        return not (self.pending or self.needs_action or self.drafts)
+        return not (self.pending or self.needs_action or self.drafts or self.damaged)
 
 
 def listing(entries: list[Entry]) -> Listing:
-    """Sort the outbox into what waits to be sent, what needs the agent, and drafts."""
+    """Sort the outbox into what waits to be sent, what needs the agent, drafts, and what
+    is damaged."""
     found = Listing()
     for entry in entries:
         kind = KINDS.get(entry.kind)
@@ -190,6 +251,11 @@ def listing(entries: list[Entry]) -> Listing:
             found.needs_action.append(Listed(entry, describe(entry), "requiere acción",
                                              why=f"la entrada no se puede leer: {exc}",
                                              fix=fixes(entry)))
+            continue
+        broken = damage(entry)
+        if broken is not None:
+            found.damaged.append(Listed(entry, describe(entry), "dañada", why=broken,
+                                        fix=(Next("drop", "Descártela", entry.id),)))
             continue
         why = entry.state.get("needs_action")
         if kind is not None and kind.section == "draft":

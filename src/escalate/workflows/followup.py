@@ -1,20 +1,34 @@
-"""`followup` and `contacted`: every client owed a call, fetched in a few requests."""
+"""`followup`: every client owed a call, most overdue first, handed on as the search pages.
+
+The search goes by create date, in windows at once (`gateway.windows`); each page's
+candidates are confirmed by a batch read (search lags writes) while their contacts are read
+beside it; a row is handed on as soon as no ticket still to come can have waited longer, so
+the first rows show within a few round trips and a long listing never holds every row.
+"""
 
 from __future__ import annotations
 
+import heapq
+import math
+import threading
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
-from ..domain.followup import Clock, Owed, most_overdue_first
+from ..domain import oddities
+from ..domain.followup import Clock, Owed, overdue_order
 from ..domain.moments import epoch_ms
-from ..domain.oddities import Odd, Tally
+from ..domain.oddities import Odd
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import Owner
 from ..gateway import Gateway
+from ..gateway.limits import ASSOCIATION_BATCH
+from ..gateway.windows import Page
 from .clock import portal_clock
 from .portal import Portal, load_portal
 from .team import AGENT_PROPERTY
@@ -67,21 +81,30 @@ class FollowupRow:
 
 
 @dataclass
-class FollowupReport:
-    rows: list[FollowupRow] = field(default_factory=list)
-    due_soon: int = 0
-    look_ahead: timedelta = timedelta(hours=24)
-    skipped: Tally = field(default_factory=Tally)  # tickets not listed, and why
+class Tally:
+    """What a listing counted as its rows went by: complete once they are all handed on."""
 
-    def flagged(self) -> Tally:
-        """The listed tickets the agent should check in HubSpot, by why."""
-        found = Tally()
-        for row in self.rows:
-            found.add_all(row.odd, row.owed.ticket.id)
-        return found
+    look_ahead: timedelta
+    due_soon: int = 0
+    listed: Counter[str] = field(default_factory=Counter)  # rows per reason
+    searched: int = 0  # candidates the search handed on so far
+    total: int = 0  # candidates the search announced
+    # The rows listed that the agent should check in HubSpot (no contact, several, a
+    # priority escalate does not know), and the tickets not listed (a stage deleted since).
+    flagged: oddities.Tally = field(default_factory=oddities.Tally)
+    skipped: oddities.Tally = field(default_factory=oddities.Tally)
 
     def count(self, reason: str) -> int:
-        return sum(1 for r in self.rows if r.owed.reason.value == reason)
+        return self.listed[reason]
+
+
+@dataclass
+class Listing:
+    """The rows owed a call, most overdue first, in batches as each becomes final (`rows`
+    is consumed once); `tally` fills in as they go."""
+
+    rows: Iterator[list[FollowupRow]]
+    tally: Tally
 
 
 @dataclass(frozen=True)
@@ -90,128 +113,244 @@ class Whose:
 
     agent: Owner | None = None
 
+    @property
+    def agent_id(self) -> str | None:
+        return self.agent.id if self.agent is not None else None
+
     def includes(self, ticket: Ticket) -> bool:
         return self.agent is None or agent_id(ticket) == self.agent.id
 
 
-@dataclass
-class Owing:
-    """The owed calls confirmed by a consistent read, with what the search saw besides."""
+@dataclass(frozen=True)
+class Settled:
+    """One search page, settled: its owed calls as a consistent read shows them, each with
+    its first contact and how many it has, and what the page's search said."""
 
-    portal: Portal
-    clock: Clock
-    owed: list[Owed]
+    owed: list[tuple[Owed, Contact | None, int]]
     due_soon: int
-    skipped: Tally = field(default_factory=Tally)
+    searched: int
+    total: int
+    floor: float  # no ticket still to come was created before this (epoch ms)
+    unknown_stage: list[str] = field(default_factory=list)  # in a stage deleted since
 
 
 def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
              only: Priority | None = None, ui: Ui | None = None,
-             policy: FollowupPolicy | None = None, whose: Whose | None = None) -> FollowupReport:
-    """The tickets whose client is owed a call, most overdue first, with their contacts.
+             policy: FollowupPolicy | None = None, whose: Whose | None = None) -> Listing:
+    """The tickets whose client is owed a call, most overdue first, with their contacts, as
+    the search pages come: a row is handed on as soon as no ticket still to come can have
+    waited longer (a ticket's clock never starts before it was created, and the search goes
+    by create date).
 
     `hours` (`--horas`) overrides every priority's interval; None: the policy's, else
     ESCALATE_FOLLOWUP_HOURS.
     """
-    owing = owed_calls(gateway, settings, hours=hours, now=now, only=only, ui=ui,
-                       policy=policy, whose=whose or Whose())
-    portal = owing.portal
-    report = FollowupReport(due_soon=owing.due_soon, look_ahead=owing.clock.look_ahead,
-                            skipped=owing.skipped)
-    owed = most_overdue_first(owing.owed)
-    contacts = first_contacts(gateway, [o.ticket.id for o in owed])
-    agents = agents_of(gateway, settings, [o.ticket for o in owed], now=now)
-    labels = dict(portal.priority_options)
-    for item in owed:
-        contact, count = contacts.get(item.ticket.id, (None, 0))
-        report.rows.append(FollowupRow(
-            owed=item, priority=owing.clock.priority(item.ticket), contact=contact,
-            url=portal.account.ticket_url(item.ticket.id),
-            agent=agents.get(agent_id(item.ticket) or ""), contacts=count,
-            priority_label=labels.get(item.ticket.priority or "", item.ticket.priority)))
-    return report
-
-
-def owed_calls(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
-               only: Priority | None, ui: Ui | None, policy: FollowupPolicy | None,
-               whose: Whose) -> Owing:
-    """Every owed call in scope. The search finds candidates; a batch read (consistent, unlike
-    search) confirms each before it is listed, so a call recorded a second ago never shows.
-    The confirming reads run beside the search's pages (`Gateway.pipelined`)."""
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
-    clock = portal_clock(portal, settings, policy, hours)
-    due_soon = [0]
-    unknown: list[str] = []
-
-    def candidates() -> Iterator[str]:
-        for ticket in candidate_tickets(gateway, portal, clock, now, whose):
-            if clock.owed(ticket, now) is not None:
-                yield ticket.id
-            elif clock.due_soon(ticket, now) and whose.includes(ticket):
-                due_soon[0] += 1
-            elif clock.unknown_stage(ticket) and whose.includes(ticket):
-                unknown.append(ticket.id)
-
-    def read(ids: list[str]) -> list[Owed | None]:
-        return list(confirm(gateway, portal, clock, ids, now).values())
-
-    def wanted(owed: Owed, clock: Clock) -> bool:
-        return whose.includes(owed.ticket) and (only is None
-                                                or clock.priority(owed.ticket) == only)
-
-    owed = [o for o in gateway.pipelined(candidates(), read) if o is not None
-            and wanted(o, clock)]
-    skipped = Tally()
-    if unknown:  # a stage added since the portal was cached, or one deleted
-        portal, clock, found = stages_since(gateway, settings, policy, hours, unknown, now,
-                                            skipped, ui)
-        owed += [o for o in found if o is not None and wanted(o, clock)]
-    return Owing(portal, clock, owed, due_soon[0], skipped)
+    clocks = Clocks(gateway, settings, portal, now=now, policy=policy, hours=hours, ui=ui)
+    tally = Tally(look_ahead=clocks.cached.look_ahead)
+    return Listing(_batches(gateway, settings, portal, clocks, now, only, whose or Whose(),
+                            tally), tally)
 
 
-def stages_since(gateway: Gateway, settings: Settings, policy: FollowupPolicy | None,
-                 hours: float | None, ticket_ids: list[str], now: datetime, skipped: Tally,
-                 ui: Ui | None) -> tuple[Portal, Clock, list[Owed | None]]:
-    """Tickets at a stage the cached portal does not list: the portal read again (a stage
-    added since is then known), and each ticket read; those still at a stage the pipeline
-    does not have (deleted while they sat in it) go into `skipped`. The fresh portal and
-    clock, and the call each of the others owes."""
+def _batches(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clocks,
+             now: datetime, only: Priority | None, whose: Whose,
+             tally: Tally) -> Iterator[list[FollowupRow]]:
+    clock = clocks.cached
+    pages = gateway.ticket_pages(candidate_groups(portal, clock, now, whose.agent_id),
+                                 properties=candidate_properties(portal))
+    waiting: list[tuple[float, str, FollowupRow]] = []  # in `overdue_order`
+    listed: set[str] = set()
+    agents = AgentNames(gateway, settings, now)
+    contacts = ContactBook(gateway)
+    labels = dict(portal.priority_options)
+
+    def settle(batch: list[Page[Ticket]]) -> list[Settled]:
+        return [settled(gateway, portal, clocks, now, whose, batch[0], contacts)]
+
+    for done in gateway.pipelined(_grouped(pages), settle, chunk=1):
+        tally.due_soon += done.due_soon
+        tally.searched += done.searched
+        tally.total = max(tally.total, done.total, tally.searched)
+        for ticket_id in done.unknown_stage:
+            if ticket_id not in listed:  # a ticket two search windows both hand on
+                listed.add(ticket_id)
+                tally.skipped.add(Odd.UNKNOWN_STAGE, ticket_id)
+        for owed, contact, count in done.owed:
+            level = clock.priority(owed.ticket)
+            if owed.ticket.id in listed or (only is not None and level != only):
+                continue
+            listed.add(owed.ticket.id)
+            row = FollowupRow(owed=owed, priority=level, contact=contact,
+                              url=portal.account.ticket_url(owed.ticket.id), contacts=count,
+                              priority_label=labels.get(owed.ticket.priority or "",
+                                                        owed.ticket.priority))
+            heapq.heappush(waiting, (*overdue_order(owed), row))
+        bound = longest_wait_after(clock, done.floor, now)
+        ready = []
+        while waiting and -waiting[0][0] > bound:
+            ready.append(heapq.heappop(waiting)[2])
+        if ready:
+            yield _named(ready, agents, tally)
+    if waiting:
+        yield _named([heapq.heappop(waiting)[2] for _ in range(len(waiting))], agents, tally)
+
+
+PAGES_SETTLED_TOGETHER = 5  # after the first: one association read for 1,000 tickets
+
+
+def _grouped(pages: Iterator[Page[Ticket]]) -> Iterator[Page[Ticket]]:
+    """The first page alone (its rows show at once), then five pages at a time as one: their
+    links are read in one request instead of five (the account's budget is the team's)."""
+    group: list[Page[Ticket]] = []
+    first = True
+    for page in pages:
+        group.append(page)
+        if first or len(group) == PAGES_SETTLED_TOGETHER:
+            yield _merged(group)
+            group, first = [], False
+    if group:
+        yield _merged(group)
+
+
+def _merged(pages: list[Page[Ticket]]) -> Page[Ticket]:
+    return Page([t for page in pages for t in page.items], pages[-1].total, pages[-1].floor)
+
+
+def longest_wait_after(clock: Clock, floor_ms: float, now: datetime) -> float:
+    """The most hours a ticket still to come (created at or after `floor_ms`) can have
+    waited: every row waiting longer is final."""
+    if floor_ms == math.inf:
+        return -math.inf
+    if floor_ms == -math.inf:
+        return math.inf
+    return clock.longest_wait(datetime.fromtimestamp(floor_ms / 1000, tz=timezone.utc), now)
+
+
+def _named(rows: list[FollowupRow], agents: AgentNames, tally: Tally) -> list[FollowupRow]:
+    """The rows with their agents, counted."""
+    found = agents.of([r.owed.ticket for r in rows])
+    for row in rows:
+        row.agent = found.get(agent_id(row.owed.ticket) or "")
+        tally.listed[row.owed.reason.value] += 1
+        tally.flagged.add_all(row.odd, row.owed.ticket.id)
+    return rows
+
+
+def settled(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime, whose: Whose,
+            page: Page[Ticket], contacts: ContactBook) -> Settled:
+    """A search page's candidates confirmed by batch reads (search lags writes: a call
+    recorded a second ago is still owed as search shows it), their contacts read beside the
+    confirming reads: the page's reads all at once. A ticket in a stage the pipeline no
+    longer has is read too, and counted apart (`Settled.unknown_stage`) if it still is."""
+    candidates = [t.id for t in page.items if clocks.of(t).owed(t, now) is not None
+                  or (clocks.of(t).unknown_stage(t) and whose.includes(t))]
+    due_soon = sum(1 for t in page.items if clocks.of(t).owed(t, now) is None
+                   and clocks.of(t).due_soon(t, now) and whose.includes(t))
+    if not candidates:
+        return Settled([], due_soon, len(page.items), page.total, page.floor)
+    found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
+    by_ticket = contacts.first_of(links)
+    mine = [t for t in found if whose.includes(t)]
+    owed = [(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or [])) for t in mine
+            if (o := clocks.of(t).owed(t, now)) is not None]
+    return Settled(owed, due_soon, len(page.items), page.total, page.floor,
+                   [t.id for t in mine if clocks.of(t).unknown_stage(t)])
+
+
+def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]
+                         ) -> tuple[list[Ticket], dict[str, list[str]]]:
+    """These tickets as a batch read shows them now and each one's contacts, every read at
+    once."""
+    return gateway.together(partial(gateway.tickets_by_id, ids, properties),
+                            partial(gateway.ticket_contact_ids, ids, chunk=ASSOCIATION_BATCH))
+
+
+def _slim(owed: Owed) -> Owed:
+    """The owed call keeping of its ticket only what a row shows: a long listing holds rows
+    until they are final."""
+    ticket = owed.ticket
+    kept = {AGENT_PROPERTY: ticket.properties.get(AGENT_PROPERTY)}
+    return replace(owed, ticket=replace(ticket, properties=kept))
+
+
+class Clocks:
+    """The clock for each ticket: the cached portal's, or, for a ticket in a stage the cached
+    portal does not list (added since it was cached, or deleted while the ticket sat in
+    it), the clock of the portal read again: once per run, the first time one shows."""
+
+    def __init__(self, gateway: Gateway, settings: Settings, portal: Portal, *, now: datetime,
+                 policy: FollowupPolicy | None, hours: float | None, ui: Ui | None) -> None:
+        self.cached = portal_clock(portal, settings, policy, hours)
+        self._fresh_clock = partial(_fresh_clock, gateway, settings, now, policy, hours, ui)
+        self._fresh: Clock | None = None
+        self._lock = threading.Lock()
+
+    def of(self, ticket: Ticket) -> Clock:
+        if not self.cached.unknown_stage(ticket):
+            return self.cached
+        with self._lock:  # one read of the portal, however many pages ask at once
+            if self._fresh is None:
+                self._fresh = self._fresh_clock()
+            return self._fresh
+
+
+def _fresh_clock(gateway: Gateway, settings: Settings, now: datetime,
+                 policy: FollowupPolicy | None, hours: float | None, ui: Ui | None) -> Clock:
     portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn if ui else None)
-    clock = portal_clock(portal, settings, policy, hours)
-    found: list[Owed | None] = []
-    for ticket in gateway.tickets_by_id(ticket_ids, candidate_properties(portal)):
-        if clock.unknown_stage(ticket):
-            skipped.add(Odd.UNKNOWN_STAGE, ticket.id)
-        else:
-            found.append(clock.owed(ticket, now))
-    return portal, clock, found
+    return portal_clock(portal, settings, policy, hours)
 
 
-def confirm(gateway: Gateway, portal: Portal, clock: Clock, ticket_ids: list[str],
-            now: datetime) -> dict[str, Owed | None]:
-    """For each ticket, the call owed as a consistent read shows it (None: not owed)."""
-    if not ticket_ids:
-        return {}
-    tickets = gateway.tickets_by_id(ticket_ids, candidate_properties(portal))
-    read = {t.id: clock.owed(t, now) for t in tickets}
-    return {i: read.get(i) for i in ticket_ids}
+class ContactBook:
+    """Each ticket's first contact, every contact read once across a job's pages (pages
+    settled at once wait for a contact another page is reading)."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._known: dict[str, Contact | None] = {}
+        self._reading: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def first_of(self, links: dict[str, list[str]]) -> dict[str, Contact | None]:
+        firsts = {t: ids[0] for t, ids in links.items() if ids}
+        with self._lock:
+            wanted = {c for c in firsts.values()
+                      if c not in self._known and c not in self._reading}
+            others = {self._reading[c] for c in firsts.values() if c in self._reading}
+            mine = threading.Event()
+            self._reading.update({c: mine for c in wanted})
+        try:
+            found = self.gateway.contacts(wanted) if wanted else {}
+            with self._lock:
+                self._known.update({c: found.get(c) for c in wanted})
+        finally:
+            with self._lock:
+                for c in wanted:
+                    self._reading.pop(c, None)
+            mine.set()
+        for event in others:
+            event.wait()
+        with self._lock:
+            return {t: self._known.get(c) for t, c in firsts.items()}
 
 
-def first_contacts(gateway: Gateway,
-                   ticket_ids: list[str]) -> dict[str, tuple[Contact | None, int]]:
-    """Each ticket's first contact and how many it has (one association read per 1,000
-    tickets, one contact read per 100 distinct contacts, pipelined)."""
-    return {t: (c, n) for t, c, n in gateway.with_contacts(ticket_ids, lambda t: t)}
+class AgentNames:
+    """The owners recorded as `escalate_agent`, looked up once per id across a listing."""
 
+    def __init__(self, gateway: Gateway, settings: Settings, now: datetime) -> None:
+        self.gateway, self.settings, self.now = gateway, settings, now
+        self._known: dict[str, Owner] = {}
+        self._asked: set[str] = set()
 
-def agents_of(gateway: Gateway, settings: Settings, tickets: list[Ticket], *,
-              now: datetime) -> dict[str, Owner]:
-    """The owners recorded as `escalate_agent` on these tickets, by owner id."""
-    from .team import owners_by_id
+    def of(self, tickets: list[Ticket]) -> dict[str, Owner]:
+        from .team import owners_by_id
 
-    ids = {i for i in (agent_id(t) for t in tickets) if i}
-    return owners_by_id(gateway, settings, ids, now=now) if ids else {}
+        ids = {i for i in (agent_id(t) for t in tickets) if i}
+        new = ids - self._asked
+        if new:
+            self._known.update(owners_by_id(self.gateway, self.settings, new, now=self.now))
+            self._asked |= new
+        return {i: self._known[i] for i in ids if i in self._known}
 
 
 def agent_id(ticket: Ticket) -> str | None:
@@ -227,8 +366,8 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     Open tickets: created before the clock's bound and with no client update, or one older
     than the bound. Closed ones: closed since the clock's cutoff (whether the client was told
     after the close is compared here: search cannot compare two properties). Each group keeps
-    within 6 filters (the older published cap) with the create-date floor the gateway adds
-    when it pages past 10,000 results.
+    within 6 filters (the older published cap) with the create-date bounds the gateway's
+    search windows add (an existing bound is tightened, not repeated).
     """
     bounds = clock.search_window(now)
     due_by = epoch_ms(bounds.open_anchor_before)
@@ -259,21 +398,6 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
             *mine,
         ]})
     return groups
-
-
-def candidate_tickets(gateway: Gateway, portal: Portal, clock: Clock, now: datetime,
-                      whose: Whose | None = None) -> Iterator[Ticket]:
-    """Every candidate ticket as the search pages come (past 10,000 results the gateway
-    restarts after the last create date seen)."""
-    agent = whose.agent.id if whose is not None and whose.agent is not None else None
-    pages = gateway.ticket_pages(candidate_groups(portal, clock, now, agent),
-                                 properties=candidate_properties(portal))
-    seen: set[str] = set()
-    for page, _total in pages:
-        for ticket in page:
-            if ticket.id not in seen:
-                seen.add(ticket.id)
-                yield ticket
 
 
 def candidate_properties(portal: Portal) -> list[str]:

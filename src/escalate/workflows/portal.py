@@ -6,7 +6,6 @@ leaves a second `create` with only the contact lookup, the duplicate check and t
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -14,7 +13,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.records import Account, Pipeline, PropertyInfo, Stage
-from ..errors import AuthProblem, Next, Refused
+from ..errors import AuthProblem, Next, PortalLacks
 from ..gateway import Gateway
 from .json_cache import JsonCache
 
@@ -101,7 +100,7 @@ def _choose_stage(pipelines: list[Pipeline], stage_key: str,
         chosen = [p for p in pipelines if p.id == pipeline_key
                   or p.label.casefold() == pipeline_key.casefold()]
         if not chosen:
-            raise Refused(
+            raise PortalLacks(
                 f"El pipeline «{pipeline_key}» no existe en el portal. Pipelines de tickets: "
                 + ", ".join(f"{p.label} (id {p.id})" for p in pipelines) + ".",
                 hint="Corrija ESCALATE_PIPELINE.")
@@ -110,10 +109,10 @@ def _choose_stage(pipelines: list[Pipeline], stage_key: str,
     if not matches:
         available = "; ".join(f"{p.label}: " + ", ".join(s.label for s in p.stages)
                               for p in pipelines)
-        raise Refused(f"La etapa «{stage_key}» no existe en el portal. Etapas disponibles: "
+        raise PortalLacks(f"La etapa «{stage_key}» no existe en el portal. Etapas disponibles: "
                       f"{available}.", hint="Corrija ESCALATE_STAGE (etiqueta o id).")
     if len(matches) > 1:
-        raise Refused(
+        raise PortalLacks(
             f"La etapa «{stage_key}» existe en varios pipelines: "
             + ", ".join(f"{p.label} (id {p.id})" for p, _ in matches) + ".",
             hint="Indique cuál con ESCALATE_PIPELINE.")
@@ -147,9 +146,8 @@ class PortalCache:
 
     def save(self, portal: Portal) -> None:
         """Cache the portal; only a speed-up, so a full disk or a folder in the file's
-        place never stops the command."""
-        with contextlib.suppress(OSError):
-            self.file.write(asdict(portal))
+        place never stops the command (json_cache.py)."""
+        self.file.write(asdict(portal))
 
     def forget(self) -> None:
         self.file.forget()

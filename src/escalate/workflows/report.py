@@ -60,9 +60,11 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
     total = [0]
 
     def ids() -> Iterator[str]:
-        for page, count in gateway.ticket_pages([{"filters": filters}], properties=["createdate"]):
-            total[0] = count
-            for ticket in page:
+        for page in gateway.ticket_pages([{"filters": filters}], properties=["createdate"],
+                                         since_ms=int(epoch_ms(since)),
+                                         until_ms=int(epoch_ms(until))):
+            total[0] = page.total
+            for ticket in page.items:
                 yield ticket.id
 
     items: list[Escalated] = []

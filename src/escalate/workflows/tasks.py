@@ -9,8 +9,11 @@ by batch read, and its task associations are read too (both consistent).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
@@ -18,6 +21,7 @@ from ..domain.call_plan import (
     Reading,
     TasksByTicket,
     by_ticket,
+    duplicates,
     plan,
     unsettled,
     without_task,
@@ -25,7 +29,7 @@ from ..domain.call_plan import (
 from ..domain.followup import Owed
 from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
-from ..domain.records import Ticket
+from ..domain.records import Contact, Ticket
 from ..domain.team import (
     WHY_CONTACTED,
     CallDetails,
@@ -35,14 +39,15 @@ from ..domain.team import (
     new_task_properties,
 )
 from ..gateway import Gateway
-from .clock import portal_clock
+from ..gateway.limits import ASSOCIATION_BATCH
+from ..gateway.windows import Page
 from .followup import (
+    Clocks,
+    ContactBook,
     Whose,
     agent_id,
+    candidate_groups,
     candidate_properties,
-    candidate_tickets,
-    first_contacts,
-    stages_since,
 )
 from .portal import load_portal
 from .ui import Ui
@@ -83,51 +88,156 @@ class TaskReport:
 
 def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None,
                     now: datetime, only: Priority | None = None, ui: Ui | None = None,
-                    policy: FollowupPolicy | None = None,
-                    whose: Whose | None = None) -> TaskReport:
-    """Create a task per owed call that has none; complete the open ones no longer owed.
+                    policy: FollowupPolicy | None = None, whose: Whose | None = None,
+                    report: TaskReport | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> TaskReport:
+    """Create a task per owed call that has none; complete the open ones no longer owed,
+    and the ones that double another for the same call.
 
-    The decisions are `domain.call_plan`'s; this reads what it needs and carries them out."""
-    whose = whose or Whose()
+    The decisions are `domain.call_plan`'s; this reads what it needs and carries them out, a
+    thousand tickets at a time as the search pages come, several writes at once. What is
+    done goes into `report` as it is done: a Ctrl-C leaves it saying what was made, and
+    nothing half-written."""
+    run = _Run(gateway, settings, now, whose or Whose(), report or TaskReport(), progress)
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
-    clock = portal_clock(portal, settings, policy, hours)
-    report = TaskReport()
+    run.portal, run.only = portal, only
+    run.clocks = Clocks(gateway, settings, portal, now=now, policy=policy, hours=hours, ui=ui)
+    run.clock = run.clocks.cached
+    # The tool's open tasks first, then the tickets as their pages come: both searches draw
+    # on the account's 5 a second, so running them side by side would end no sooner.
+    tasks = by_ticket(gateway.open_call_tasks(run.whose.agent_id))
+    pages = gateway.ticket_pages(candidate_groups(portal, run.clock, now, run.whose.agent_id),
+                                 properties=candidate_properties(portal))
+    tickets = (t for page in run.counted(pages) for t in page.items)
+    # On Ctrl-C or a failure `run.stop` is set: no write starts; what is on its way ends.
+    for _ in gateway.pipelined(tickets, lambda chunk: run.settle(chunk, tasks),
+                               chunk=SETTLED_AT_ONCE, in_flight=2, stop=run.stop):
+        pass
+    run.settle_rest(tasks)
+    return run.report
 
-    def reading(ticket: Ticket) -> Reading:
-        in_scope = whose.includes(ticket) and (only is None or clock.priority(ticket) == only)
-        return Reading(clock.owed(ticket, now), in_scope, clock.unknown_stage(ticket))
 
-    searched: dict[str, CallKey] = {}
-    unknown: list[str] = []
-    for ticket in candidate_tickets(gateway, portal, clock, now, whose):
-        found = reading(ticket)
-        if found.owed is not None and found.in_scope:
-            searched[ticket.id] = CallKey.of(found.owed)
-        elif found.unknown_stage and whose.includes(ticket):
-            unknown.append(ticket.id)
-    if unknown:  # a stage added since the portal was cached, or one deleted
-        portal, clock, more = stages_since(gateway, settings, policy, hours, unknown, now,
-                                           report.skipped, ui)
-        searched.update({o.ticket.id: CallKey.of(o) for o in more
-                         if o is not None and reading(o.ticket).in_scope})
-    tasks = by_ticket(gateway.open_call_tasks(whose.agent.id if whose.agent else None))
-    todo = unsettled(searched, tasks)
-    readings: dict[str, Reading] = {}
-    if todo:
-        readings = {t.id: reading(t)
-                    for t in gateway.tickets_by_id(todo, candidate_properties(portal))}
-        _known_tasks(gateway, tasks, without_task(readings, tasks))
-    decided = plan(todo, readings, tasks)
-    report.outcomes += _create(gateway, settings, portal, clock, decided.create, now, report)
-    completes = _still_open(gateway, decided.complete)
-    if completes:
-        gateway.update_tasks([(t.id, completion_properties(t, why)) for t, why in completes])
-        report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
-                            for t, _why in completes]
-    report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "unchanged")
-                        for t in decided.leave]
-    return report
+SETTLED_AT_ONCE = 1_000  # tickets decided together: one association read covers them
+
+
+class _Run:
+    """One `followup --tareas` run: what it reads, decides and writes, chunk by chunk."""
+
+    portal: Any
+    clock: Any
+    clocks: Clocks
+    only: Priority | None
+
+    def __init__(self, gateway: Gateway, settings: Settings, now: datetime, whose: Whose,
+                 report: TaskReport, progress: Callable[[int, int], None] | None) -> None:
+        self.gateway, self.settings, self.now, self.whose = gateway, settings, now, whose
+        self.report, self.progress = report, progress
+        self.seen: set[str] = set()  # tickets the search handed on
+        self.unknown: set[str] = set()  # tickets counted in a stage deleted since
+        self.contacts = ContactBook(gateway)
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def counted(self, pages: Iterator[Page[Ticket]]) -> Iterator[Page[Ticket]]:
+        read = 0
+        for page in pages:
+            read += len(page.items)
+            if self.progress is not None:
+                self.progress(read, max(read, page.total))
+            yield page
+
+    def reading(self, ticket: Ticket) -> Reading:
+        clock = self.clocks.of(ticket)
+        in_scope = self.whose.includes(ticket) and (self.only is None
+                                                    or clock.priority(ticket) == self.only)
+        return Reading(clock.owed(ticket, self.now), in_scope, clock.unknown_stage(ticket))
+
+    def settle(self, tickets: list[Ticket], tasks: TasksByTicket) -> list[None]:
+        """Decide and carry out what these tickets need, on search's word confirmed by a
+        consistent read of the unsettled ones."""
+        with self._lock:
+            self.seen.update(t.id for t in tickets)
+        read = {t.id: self.reading(t) for t in tickets}
+        searched = {t: CallKey.of(r.owed) for t, r in read.items()
+                    if r.owed is not None and r.in_scope}
+        # A ticket in a stage deleted since is read again with the rest (search lags): still
+        # there, it is counted as skipped and its tasks left as they are.
+        unknown = [t.id for t in tickets if read[t.id].unknown_stage and self.whose.includes(t)]
+        mine = {t.id: dict(tasks[t.id]) for t in tickets if t.id in tasks}
+        self._carry_out(list(dict.fromkeys(unsettled(searched, mine) + unknown)), mine)
+        return []
+
+    def settle_rest(self, tasks: TasksByTicket) -> None:
+        """The tasks of tickets the search did not hand on (no call owed any longer, or a
+        ticket search has not caught up with)."""
+        rest = {t: dict(found) for t, found in tasks.items() if t not in self.seen}
+        self._carry_out(unsettled({}, rest), rest)
+
+    def _carry_out(self, todo: list[str], tasks: TasksByTicket) -> None:
+        if self.stop.is_set():
+            return
+        if not todo:
+            self._record([], [], [t for found in tasks.values() for t in found.values()
+                                  if t.open])
+            return
+        found = self.gateway.tickets_by_id(todo, candidate_properties(self.portal))
+        readings = {t.id: self.reading(t) for t in found}
+        self._count_unknown([t.id for t in found
+                             if readings[t.id].unknown_stage and self.whose.includes(t)])
+        getting = without_task(readings, tasks)
+        links = _known_tasks(self.gateway, tasks, getting)
+        decided = plan(todo, readings, tasks)
+        created = self._create(decided.create, links)
+        completed = _still_open(self.gateway, decided.complete)
+        if completed:
+            self.gateway.update_tasks([(t.id, completion_properties(t, why))
+                                       for t, why in completed])
+        self._record(created, [t for t, _why in completed], decided.leave)
+
+    def _count_unknown(self, ticket_ids: list[str]) -> None:
+        with self._lock:
+            for ticket_id in ticket_ids:
+                if ticket_id not in self.unknown:
+                    self.unknown.add(ticket_id)
+                    self.report.skipped.add(Odd.UNKNOWN_STAGE, ticket_id)
+
+    def _create(self, owed: list[Owed], links: dict[str, list[str]]) -> list[Task]:
+        """The tasks made, less those another run made at the same moment for the same
+        call (see `_keep_one`). A call with no contact to call gets none (a task would only
+        say so): it is counted in `report.skipped`; a task made without an owner is counted
+        in `report.unassigned`."""
+        if not owed:
+            return []
+        contacts = self.contacts.first_of(links)
+        callable_ = [o for o in owed if contacts.get(o.ticket.id) is not None]
+        with self._lock:
+            for item in owed:
+                if contacts.get(item.ticket.id) is None:
+                    self.report.skipped.add(Odd.NO_CONTACT, item.ticket.id)
+        if not callable_:
+            return []
+        created = _create(self.gateway, self.settings, self.portal, self.clock, callable_,
+                          contacts, self.now, self.stop)
+        lost = _keep_one(self.gateway, created)
+        kept = [t for t in created if t.id not in lost]
+        agents = {o.ticket.id: agent_id(o.ticket) for o in callable_}
+        with self._lock:
+            for task in kept:
+                if task.owner_id is None:
+                    self.report.unassigned.add(
+                        Odd.AGENT_GONE if agents.get(tid_of(task)) else Odd.NO_AGENT,
+                        tid_of(task))
+        return kept
+
+    def _record(self, created: list[Task], completed: list[Task], left: list[Task]) -> None:
+        with self._lock:
+            self.report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "created")
+                                     for t in created]
+            self.report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "completed")
+                                     for t in completed]
+            self.report.outcomes += [TaskOutcome(t.id, tid_of(t), t.owner_id, "unchanged")
+                                     for t in left]
 
 
 def tid_of(task: Task) -> str:
@@ -136,57 +246,71 @@ def tid_of(task: Task) -> str:
 
 def _still_open(gateway: Gateway,
                 completes: list[tuple[Task, str]]) -> list[tuple[Task, str]]:
-    """The tasks to complete that are still open, as HubSpot holds them now: the task
-    search lags writes, so a task someone completed a second ago is still found open (one
-    batch read, only when there is any to complete)."""
+    """The tasks to complete that are still open, as HubSpot holds them now (whole: a task
+    searched is kept slim): the task search lags writes, so a task someone completed a
+    second ago is still found open (one batch read, only when there is any to complete)."""
     if not completes:
         return []
     fresh = {t.id: t for t in gateway.tasks([t.id for t, _why in completes])}
-    return [(task, why) for task, why in completes
+    return [(fresh[task.id], why) for task, why in completes
             if task.id in fresh and fresh[task.id].open and fresh[task.id].key == task.key]
 
 
-def _known_tasks(gateway: Gateway, tasks: TasksByTicket, ticket_ids: list[str]) -> None:
+def _known_tasks(gateway: Gateway, tasks: TasksByTicket, ticket_ids: list[str]
+                 ) -> dict[str, list[str]]:
     """Add every tool task these tickets have (open or done), through their associations:
-    a task made seconds ago, not yet in search, is found here."""
+    a task made seconds ago, not yet in search, is found here. Their contacts' links are
+    read beside (a task goes to the ticket's first contact); both returned by ticket."""
     if not ticket_ids:
-        return
-    links = gateway.associated_ids("tickets", "tasks", ticket_ids)
+        return {}
+    task_links, contact_links = gateway.together(
+        partial(gateway.associated_ids, "tickets", "tasks", ticket_ids),
+        partial(gateway.ticket_contact_ids, ticket_ids, chunk=ASSOCIATION_BATCH))
     seen = {i for found in tasks.values() for i in found}
-    missing = [i for ids in links.values() for i in ids if i not in seen]
+    missing = [i for ids in task_links.values() for i in ids if i not in seen]
     by_ticket(gateway.tasks(missing) if missing else [], into=tasks)
+    return contact_links
+
+
+def _keep_one(gateway: Gateway, created: list[Task]) -> set[str]:
+    """After making tasks, read their tickets' tasks again (consistent): another run (a
+    scheduled job beside an agent's own) may have made one for the same call at the same
+    moment. Every run that looks agrees which one stays (`call_plan.duplicates`); the others,
+    made moments ago, are archived. Of two runs at once the later to finish always sees
+    both. The ids archived."""
+    ticket_ids = list(dict.fromkeys(tid_of(t) for t in created))
+    links = gateway.associated_ids("tickets", "tasks", ticket_ids)
+    ours = {t.id for t in created}
+    others = [i for ids in links.values() for i in ids if i not in ours]
+    around = [*created, *(gateway.tasks(others) if others else [])]
+    keys = {t.key for t in created}
+    lost = {t.id for t in duplicates(around) if t.key in keys}
+    if lost:
+        gateway.archive("tasks", sorted(lost))
+    return lost
 
 
 def _create(gateway: Gateway, settings: Settings, portal: Any, clock: Any, owed: list[Owed],
-            now: datetime, report: TaskReport) -> list[TaskOutcome]:
-    """Batch create the tasks of the calls that have a contact to call (the others go into
-    `report.skipped`). Each owner is the agent who escalated, if HubSpot still has that user
-    (a removed one would make HubSpot refuse the whole batch): unassigned else, and said so
-    in `report.unassigned`."""
+            contacts: dict[str, Contact | None], now: datetime,
+            stop: threading.Event) -> list[Task]:
+    """Batch create the tasks. Each owner is the agent who escalated, if HubSpot still has
+    that user (a removed one would make HubSpot refuse the whole batch): unassigned else."""
     from .team import owners_by_id
 
-    if not owed:
-        return []
-    contacts = first_contacts(gateway, [o.ticket.id for o in owed])
     wanted = {i for i in (agent_id(o.ticket) for o in owed) if i}
     owners = owners_by_id(gateway, settings, wanted, now=now) if wanted else {}
-    inputs: list[tuple[dict[str, str], str, str | None]] = []
+    inputs = []
     for item in owed:
-        contact, _count = contacts.get(item.ticket.id, (None, 0))
-        if contact is None:  # nobody to call: a task would only say so
-            report.skipped.add(Odd.NO_CONTACT, item.ticket.id)
-            continue
-        details = CallDetails(client=_client(item.ticket, contact), phone=contact.best_phone,
+        contact = contacts.get(item.ticket.id)
+        details = CallDetails(client=_client(item.ticket, contact),
+                              phone=contact.best_phone if contact else None,
                               priority=clock.priority(item.ticket),
                               url=portal.account.ticket_url(item.ticket.id))
         owner = agent_id(item.ticket)
-        if owner not in owners:
-            report.unassigned.add(Odd.AGENT_GONE if owner else Odd.NO_AGENT, item.ticket.id)
         inputs.append((new_task_properties(item, details, owner if owner in owners else None,
                                            now),
-                       item.ticket.id, contact.id))
-    created = gateway.create_tasks(inputs) if inputs else []
-    return [TaskOutcome(t.id, tid_of(t), t.owner_id, "created") for t in created]
+                       item.ticket.id, contact.id if contact else None))
+    return gateway.create_tasks(inputs, stop=stop)
 
 
 def _client(ticket: Ticket, contact: Any) -> str:

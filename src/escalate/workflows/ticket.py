@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..domain.escalation import Escalation
+from ..domain.escalation import Escalation, Rules
 from ..domain.moments import epoch_ms
 from ..domain.records import Contact, Ticket, UploadedFile
-from ..errors import AuthProblem, Declined, InvalidAssociations, Refused
+from ..errors import AuthProblem, Declined, InvalidAssociations, PortalLacks
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
@@ -63,6 +63,30 @@ def read_create(payload: dict[str, Any]) -> Escalation:
     return Escalation.from_json(payload["escalation"])
 
 
+def rules(settings: Settings, time_zone: str | None = None) -> Rules:
+    """The checks an escalation passes, with the team's settings."""
+    return Rules(policy_pattern=settings.policy_pattern, phone_region=settings.phone_region,
+                 time_zone=time_zone)
+
+
+def revalidated(entry: Entry, settings: Settings, now: datetime) -> str | None:
+    """Why a stored create would not pass the checks of a typed one again (a salvage may
+    bring back bit-flipped text), in the agent's words; None when it passes as it is."""
+    from ..errors import InvalidInput
+
+    stored = read_create(entry.payload)
+    if stored.escalate_id != entry.id:
+        return "se recuperó de una bandeja dañada y su identificador no coincide"
+    try:
+        again = Escalation.from_input(stored.as_input(), rules(settings), now)
+    except InvalidInput as exc:
+        return ("se recuperó de una bandeja dañada y ya no pasa la validación: "
+                + "; ".join(exc.problems))
+    if again.replace(escalate_id=stored.escalate_id) != stored:
+        return "se recuperó de una bandeja dañada y su contenido cambió al validarlo"
+    return None
+
+
 def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, settings: Settings,
                 outbox: Outbox, ui: Ui, now: datetime) -> CreateResult:
     """Carry out a create entry from wherever it stopped; safe to run again. `escalation`
@@ -70,12 +94,9 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
     portal = load_portal(gateway, settings, now=now, warn=ui.warn)
     portal.require_tool_properties()
     priority = escalation.priority.portal_option(portal.priority_options)
-    if priority is None:
-        raise Refused(
-            f"El portal no tiene la prioridad {escalation.priority.value} "
-            f"({escalation.priority.hubspot_value}); opciones de hs_ticket_priority: "
-            + ", ".join(v for v, _ in portal.priority_options) + ".",
-            hint="Elija otra prioridad o pida a un administrador que agregue la opción.")
+    if priority is None:  # the cached options may be older than the portal's: read again
+        portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn)
+        priority = _priority_option(escalation, portal)
     team = assign(gateway, settings, escalation.priority, escalation.where, now=now)
     state = entry.state
     if state.get("contact"):
@@ -134,7 +155,8 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
             entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
             ticket_id=ticket.id, contact_ids=[contact.id], now=now,
             note_text=f"Capturas de la escalación {escalation.subject()}",
-            heading="Adjuntos de la escalación")
+            heading="Adjuntos de la escalación",
+            link=lambda: portal.account.ticket_url(ticket.id))
         result.attachments, result.note_id = attached.files, attached.note_id
     return result
 
@@ -160,6 +182,19 @@ def _contact_again(gateway: Gateway, escalation: Escalation, kept: Contact,
     return found
 
 
+def _priority_option(escalation: Escalation, portal: Portal) -> str:
+    """The portal's option for the escalation's priority; PortalLacks when the portal (read
+    afresh) has none: the escalation is kept for the agent, never dropped."""
+    option = escalation.priority.portal_option(portal.priority_options)
+    if option is None:
+        raise PortalLacks(
+            f"El portal no tiene la prioridad {escalation.priority.value} "
+            f"({escalation.priority.hubspot_value}); opciones de hs_ticket_priority: "
+            + ", ".join(v for v, _ in portal.priority_options) + ".",
+            hint="Elija otra prioridad o pida a un administrador que agregue la opción.")
+    return option
+
+
 def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> dict[str, str]:
     return {
         "subject": escalation.subject(),
@@ -173,13 +208,18 @@ def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> 
     }
 
 
+# What a create takes from the cached portal: refused, the portal is read again once.
+CACHED = ("hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority")
+
+
 def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
                    priority: str, contact: Contact, ui: Ui, *, now: datetime,
                    maybe_sent: bool = False,
                    team: Assignment | None = None) -> tuple[Ticket, Portal]:
     """Create (reading by escalate_id first when an earlier attempt may have been carried
-    out: `maybe_sent`). If the cached pipeline or stage went stale, read the portal again
-    once; if the portal refuses `createdate`, create once more without it."""
+    out: `maybe_sent`). If the cached pipeline, stage or priority went stale, read the portal again
+    once (and keep the escalation for the agent if still refused); if the portal refuses
+    `createdate`, create once more without it."""
     from ..errors import InvalidProperty
 
     properties = {**ticket_properties(escalation, portal, priority),
@@ -208,11 +248,14 @@ def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalat
                 properties = {k: v for k, v in properties.items() if k != "createdate"}
                 properties["content"] = escalation.content(with_creation_date=True)
                 continue
-            if refreshed or not (exc.has("hs_pipeline") or exc.has("hs_pipeline_stage")):
+            cached = [n for n in CACHED if exc.has(n)]
+            if not cached:
                 raise
+            if refreshed:  # read again and still refused: the agent must look, nothing lost
+                raise PortalLacks(exc.message, answer=exc.answer) from None
         refreshed = True
         portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn)
-        fresh = ticket_properties(escalation, portal, priority)
-        properties.update({k: fresh[k] for k in ("hs_pipeline", "hs_pipeline_stage")})
+        fresh = ticket_properties(escalation, portal, _priority_option(escalation, portal))
+        properties.update({k: fresh[k] for k in CACHED})
 
 
