@@ -63,58 +63,83 @@ def _icann() -> Any:
     return PublicSuffixList(only_icann=True, accept_unknown=False)
 
 
-def normalise(definition: dict[str, Any], raw: Any) -> tuple[str | None, dict[str, Any] | None]:
-    """The stored string for a written value, or a HubSpot property problem."""
+Normalised = tuple[str | None, dict[str, Any] | None]
+
+
+def _datetime(definition: dict[str, Any], value: str) -> Normalised:
+    ms = parse_datetime_ms(value)
+    if ms is None:
+        return None, property_problem(definition["name"], "INVALID_LONG",
+                                      f"{value} was not a valid long.")
+    return iso_ms(ms), None
+
+
+def _date(definition: dict[str, Any], value: str) -> Normalised:
     name = definition["name"]
-    if raw is None or raw == "":
-        return "", None
-    value = str(raw).lower() if isinstance(raw, bool) else str(raw)
-    kind = definition["type"]
-    if kind == "datetime":
-        ms = parse_datetime_ms(value)
-        if ms is None:
-            return None, property_problem(name, "INVALID_LONG", f"{value} was not a valid long.")
-        return iso_ms(ms), None
-    if kind == "date":
-        ms = parse_datetime_ms(value)
-        if ms is None:
-            return None, property_problem(name, "INVALID_DATE",
-                                          f"{value} was not a valid date.")
-        if ms % DAY_MS:
-            return None, property_problem(
-                name, "INVALID_DATE", f"{value} is at {iso_ms(ms)[11:23]} UTC, not midnight!")
-        return iso_ms(ms)[:10], None
-    if kind == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            return None, property_problem(name, "INVALID_NUMBER", f"{value} is not a number.")
-        return (str(int(number)) if number.is_integer() else str(number)), None
-    if kind == "bool":
-        if value.lower() not in ("true", "false"):
-            return None, property_problem(name, "INVALID_BOOLEAN", f"{value} is not a boolean.")
-        return value.lower(), None
-    if kind == "enumeration" and definition["options"]:
-        allowed = [o["value"] for o in definition["options"]]
-        chosen = value.split(";") if definition["fieldType"] == "checkbox" else [value]
-        bad = [v for v in chosen if v not in allowed]
-        if bad:
-            return None, property_problem(
-                name,
-                "INVALID_OPTION",
-                f"{bad[0]} was not one of the allowed options: "
-                + ", ".join(f"[{o}]" for o in allowed),
-            )
-        return value, None
+    ms = parse_datetime_ms(value)
+    if ms is None:
+        return None, property_problem(name, "INVALID_DATE", f"{value} was not a valid date.")
+    if ms % DAY_MS:
+        return None, property_problem(
+            name, "INVALID_DATE", f"{value} is at {iso_ms(ms)[11:23]} UTC, not midnight!")
+    return iso_ms(ms)[:10], None
+
+
+def _number(definition: dict[str, Any], value: str) -> Normalised:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        return None, property_problem(definition["name"], "INVALID_NUMBER",
+                                      f"{value} is not a number.")
+    return (str(int(number)) if number.is_integer() else str(number)), None
+
+
+def _bool(definition: dict[str, Any], value: str) -> Normalised:
+    if value.lower() not in ("true", "false"):
+        return None, property_problem(definition["name"], "INVALID_BOOLEAN",
+                                      f"{value} is not a boolean.")
+    return value.lower(), None
+
+
+def _enumeration(definition: dict[str, Any], value: str) -> Normalised:
+    if not definition["options"]:
+        return _string(definition, value)
+    allowed = [o["value"] for o in definition["options"]]
+    chosen = value.split(";") if definition["fieldType"] == "checkbox" else [value]
+    bad = [v for v in chosen if v not in allowed]
+    if bad:
+        return None, property_problem(
+            definition["name"],
+            "INVALID_OPTION",
+            f"{bad[0]} was not one of the allowed options: "
+            + ", ".join(f"[{o}]" for o in allowed),
+        )
+    return value, None
+
+
+def _string(definition: dict[str, Any], value: str) -> Normalised:
     if len(value) > MAX_STRING:
         return None, property_problem(
-            name,
+            definition["name"],
             "INVALID_STRING_LENGTH",
             f"Property value length {len(value)} exceeds the maximum of {MAX_STRING}.",
         )
     return value, None
+
+
+# How HubSpot reads a written value, by the property's type; any other type is a string.
+_BY_TYPE = {"datetime": _datetime, "date": _date, "number": _number, "bool": _bool,
+            "enumeration": _enumeration}
+
+
+def normalise(definition: dict[str, Any], raw: Any) -> Normalised:
+    """The stored string for a written value, or a HubSpot property problem."""
+    if raw is None or raw == "":
+        return "", None
+    value = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    return _BY_TYPE.get(definition["type"], _string)(definition, value)
 
 
 def searchable_phone(raw: str) -> str:
