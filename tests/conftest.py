@@ -59,14 +59,24 @@ class Sandbox:
         self.control("DELETE", "requests")
 
     def drop_option(self, object_type: str, name: str, value: str) -> None:
-        """The portal loses one option of a property, as an admin can remove it (the sandbox
-        runs in this process: its own store is changed, as its schema routes would)."""
-        store = self.running.app.portal.store
-        definition = dict(store.properties(object_type)[name])
-        definition["options"] = [o for o in definition["options"] if o["value"] != value]
-        with store.write() as db:
-            store._put_property(db, object_type, definition)
-            store._schema_changed(db)
+        """The portal loses one option of a property, as an admin can remove it."""
+        self.set_options(object_type, name, [o for o in self.options(object_type, name)
+                                             if o["value"] != value])
+
+    def options(self, object_type: str, name: str) -> list[dict[str, Any]]:
+        return list(self.api("GET", f"/crm/properties/2026-09/{object_type}/{name}")["options"])
+
+    def set_options(self, object_type: str, name: str, options: list[dict[str, Any]]) -> None:
+        self.api("PATCH", f"/crm/properties/2026-09/{object_type}/{name}", {"options": options})
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """One HubSpot API call as an admin or another integration would make it."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": "Bearer sandbox"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read() or b"null")
 
     def pending_faults(self) -> int:
         """Faults queued and not yet taken by a request (the sandbox runs in this process)."""

@@ -30,7 +30,8 @@ def test_three_pngs_become_three_private_files_in_one_note(cli: Cli, sandbox: Sa
     log = sandbox.requests()  # before the checks below add their own reads
     sent = [r for r in log if r["path"] == "/files/2026-03/files"]
     data = result.json()
-    assert set(data) == {"ticket_id", "note_id", "files"}
+    assert set(data) == {"ticket_id", "note_id", "files", "merged_from"}
+    assert data["merged_from"] is None
     ids = [f["id"] for f in data["files"]]
     assert [f["name"] for f in data["files"]] == ["captura1.png", "captura2.png", "captura3.png"]
     for file_id in ids:

@@ -72,7 +72,9 @@ def test_followup_lists_exactly_the_clients_owed_a_call_and_contacted_clears_one
     assert by_id[stale]["hours_waiting"] >= 72
     assert set(by_id[stale]) == {"id", "subject", "priority", "reason", "hours_waiting",
                                  "calendar_hours_waiting", "business_hours", "created_at",
-                                 "last_client_update", "url", "contact", "agent", "owner"}
+                                 "last_client_update", "url", "contact", "agent", "owner",
+                                 "contacts", "flags"}
+    assert by_id[stale]["contacts"] == 1 and by_id[stale]["flags"] == []
     assert by_id[stale]["business_hours"] is False  # no policy file: every hour counts
     assert by_id[stale]["calendar_hours_waiting"] == by_id[stale]["hours_waiting"]
     assert by_id[stale]["agent"] is None  # no ESCALATE_AGENT: the ticket records no agent

@@ -78,6 +78,7 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     parts.append(_section("Subidas automáticas de prioridad (bump)", _bumps(report)))
     parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
                           _recurring(report, url), wide=True))
+    parts.append(_section("Datos que escalate no pudo leer", _unread(report, url), wide=True))
     zone = generated.tzinfo
     window = window_label(report.since.astimezone(zone), report.until.astimezone(zone))
     hours = ("<div>Las esperas se cuentan en horas hábiles (archivo de políticas), con su "
@@ -257,6 +258,21 @@ def _promise(report: Report) -> str:
     return ('<div class="table"><table><tr><th></th><th class=n>Tickets</th>'
             f"<th class=n>De</th><th class=n>%</th></tr>{table}</table></div>"
             f"<p>Aviso al cliente tras la resolución:</p>{chart}")
+
+
+def _unread(report: Report, url: Callable[[str], str]) -> str:
+    """The tickets typed or edited in HubSpot whose values escalate could not read: how they
+    were counted, with a link to each (the first ten per reason)."""
+    unread = report.unread
+    if not unread:
+        return '<p class="empty">Todos los tickets se leyeron completos.</p>'
+    rows = "".join(
+        f"<tr><td>{escape(odd.words)}</td><td class=n>{unread.count(odd)}</td>"
+        f"<td>{escape(odd.advice)}</td><td>"
+        + " ".join(f'<a href="{escape(url(i))}">{escape(i)}</a>' for i in unread.ids[odd][:10])
+        + "</td></tr>" for odd in unread.reasons())
+    return ('<div class="table"><table><tr><th>Tickets</th><th class=n>Cuántos</th>'
+            f"<th>Qué pasa</th><th>Ejemplos</th></tr>{rows}</table></div>")
 
 
 def _bumps(report: Report) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import history
+from . import history, seed
 from .errors import not_found, validation
 from .kinds import object_type
 from .knobs import (
@@ -97,6 +97,18 @@ def search_cap(portal: Portal, request: Request) -> Any:
     body = json_body(request)
     portal.control.results_cap = integer(body.get("results"), "results", MAX_RESULTS, low=1,
                                          high=MAX_RESULTS)
+    return OK
+
+
+def owners(portal: Portal, request: Request) -> Any:
+    """`POST /_sandbox/owners {"archived": [ids]}`: exactly these owners' users were
+    deactivated or removed, as an admin does in HubSpot's settings: they leave the owners
+    list (`archived=true` lists them) and can no longer be written as an owner."""
+    archived = names(json_body(request).get("archived"), "archived") or []
+    unknown = sorted(set(archived) - {str(o["id"]) for o in seed.OWNERS})
+    if unknown:
+        raise validation(f"Unknown owner ids: {', '.join(unknown)}")
+    portal.control.archived_owners = frozenset(archived)
     return OK
 
 

@@ -6,9 +6,11 @@ from werkzeug.routing import BaseConverter
 
 from .errors import HubSpotError
 
-OBJECT_TYPES = ("contacts", "tickets", "notes", "tasks")
-SINGULAR = {"contacts": "contact", "tickets": "ticket", "notes": "note", "tasks": "task"}
-TYPE_IDS = {"contacts": "0-1", "tickets": "0-5", "notes": "0-46", "tasks": "0-27"}
+OBJECT_TYPES = ("contacts", "companies", "tickets", "notes", "tasks")
+SINGULAR = {"contacts": "contact", "companies": "company", "tickets": "ticket", "notes": "note",
+            "tasks": "task"}
+TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "tickets": "0-5", "notes": "0-46",
+            "tasks": "0-27"}
 ALIASES = {**{type_id: name for name, type_id in TYPE_IDS.items()},
            **{singular: name for name, singular in SINGULAR.items()}}
 
@@ -17,12 +19,14 @@ DEFAULT_PROPERTIES = {
                 "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority", "subject"],
     "contacts": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate",
                  "lastname"],
+    "companies": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
     "notes": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
     "tasks": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
 }
 ALWAYS_RETURNED = {
     "tickets": ["createdate", "hs_lastmodifieddate", "hs_object_id"],
     "contacts": ["createdate", "lastmodifieddate", "hs_object_id"],
+    "companies": ["createdate", "hs_lastmodifieddate", "hs_object_id"],
     "notes": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
     "tasks": ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
 }

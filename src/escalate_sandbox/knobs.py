@@ -55,7 +55,8 @@ class Fault:
 
 
 ALL_SCOPES = frozenset({
-    "crm.objects.contacts.read", "crm.objects.contacts.write", "tickets", "files",
+    "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read",
+    "crm.objects.companies.write", "tickets", "files",
     "crm.objects.owners.read",
 })
 UNIQUE_SHAPES = ("409", "400")
@@ -98,6 +99,8 @@ class Control:
             self.scopes: frozenset[str] = ALL_SCOPES
             self.results_cap = MAX_RESULTS
             self.unique_shape = "409"
+            # Owners whose HubSpot user was deactivated or removed (`/_sandbox/owners`).
+            self.archived_owners: frozenset[str] = frozenset()
             self.echo_authorization = False
             # object type -> property -> rule type -> its arguments
             self._rules: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {}

@@ -111,7 +111,7 @@ def create(portal: Portal, db: sqlite3.Connection, type_: str, body: Any, now: i
     definitions = portal.store.properties(type_)
     written = validated(portal, type_, definitions, body.get("properties"))
     props = {k: v for k, v in written.items() if v != ""}
-    if type_ in ("tickets", "contacts"):
+    if type_ in ("tickets", "contacts", "companies"):
         props.setdefault("createdate", iso_ms(now))
     if type_ in ("notes", "tasks"):
         props["hs_createdate"] = iso_ms(now)
@@ -210,7 +210,8 @@ def validated(portal: Portal, type_: str, definitions: Definitions, raw: Any) ->
             continue
         stored, problem = normalise(definition, value)
         if problem is None and stored and definition.get("referencedObjectType") == "OWNER" \
-                and stored not in {o["id"] for o in seed.OWNERS}:
+                and (stored not in {o["id"] for o in seed.OWNERS}
+                     or stored in portal.control.archived_owners):
             problem = property_problem(name, "INVALID_OWNER_ID",
                                        f"{stored} is not a valid owner id")
         if problem is None and stored and type_ == "contacts" and name == "email" \
@@ -260,12 +261,14 @@ def _task_completion(props: dict[str, str], changes: dict[str, str], now: int) -
 def check_stage(portal: Portal, props: dict[str, str], changes: dict[str, str],
                 old: dict[str, str], now: int) -> None:
     """Reject a pipeline/stage pair the portal lacks; keep closed_date and the
-    date entered in each stage in step with stage changes."""
+    date entered in each stage in step with stage changes. Only a write that sets the
+    pipeline or the stage is checked: a ticket left in a stage deleted since keeps it
+    through writes of its other properties."""
+    if "hs_pipeline_stage" not in changes and "hs_pipeline" not in changes:
+        return
     pipeline = _one_of(props, "hs_pipeline",
                        {p["id"]: p for p in portal.store.pipelines("tickets")})
     stage = _one_of(props, "hs_pipeline_stage", {s["id"]: s for s in pipeline["stages"]})
-    if "hs_pipeline_stage" not in changes and "hs_pipeline" not in changes:
-        return
     if stage["id"] == old.get("hs_pipeline_stage") and pipeline["id"] == old.get("hs_pipeline"):
         return
     if stage["metadata"]["ticketState"] == "CLOSED":

@@ -24,6 +24,7 @@ from . import (
     merge,
     objects,
     owners,
+    pipelines,
     schema,
     search,
     validations,
@@ -44,6 +45,7 @@ CONTACTS = ("crm.objects.contacts.read", "crm.objects.contacts.write")
 # Notes and tasks have no scope of their own: they go with contacts' (hubspot-facts.md).
 OBJECT_SCOPES: dict[str, tuple[str, str]] = {
     "tickets": ("tickets", "tickets"), "contacts": CONTACTS, "notes": CONTACTS, "tasks": CONTACTS,
+    "companies": ("crm.objects.companies.read", "crm.objects.companies.write"),
 }
 
 
@@ -89,13 +91,19 @@ ROUTES: tuple[Route, ...] = (
     *both("GET", api("account-info", "/details"), owners.account, None),
     *both("GET", (*crm("owners"), "/crm/v3/owners/"), owners.page, OWNERS),
     *both("GET", crm("owners", "/<owner_id>"), owners.get, OWNERS),
-    *both("GET", crm("pipelines", KIND), schema.pipelines, READ),
-    *both("GET", crm("pipelines", f"{KIND}/<pipeline_id>"), schema.pipeline, READ),
+    *both("GET", crm("pipelines", KIND), pipelines.pipelines, READ),
+    *both("POST", crm("pipelines", KIND), pipelines.create_pipeline, WRITE),
+    *both("GET", crm("pipelines", f"{KIND}/<pipeline_id>"), pipelines.pipeline, READ),
+    *both("POST", crm("pipelines", f"{KIND}/<pipeline_id>/stages"), pipelines.create_stage,
+          WRITE),
+    *both("DELETE", crm("pipelines", f"{KIND}/<pipeline_id>/stages/<stage_id>"),
+          pipelines.delete_stage, WRITE, shaped=True),
     *both("GET", crm("properties", KIND), schema.properties, READ),
     *both("POST", crm("properties", KIND), schema.create_property, WRITE),
     *both("GET", crm("properties", f"{KIND}/groups"), schema.groups, READ),
     *both("POST", crm("properties", f"{KIND}/groups"), schema.create_group, WRITE),
     *both("GET", crm("properties", f"{KIND}/<name>"), schema.property_, READ),
+    *both("PATCH", crm("properties", f"{KIND}/<name>"), schema.update_property, WRITE),
     *both("GET", crm("property-validations", KIND), validations.rules, READ),
     *both("GET", crm("property-validations", f"{KIND}/<name>"), validations.rules_of, READ),
     *both("POST", crm("objects", KIND), objects.create, WRITE),
@@ -135,6 +143,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/_sandbox/search_lag", "POST", control.search_lag, None, control=True),
     Route("/_sandbox/search_cap", "POST", control.search_cap, None, control=True),
     Route("/_sandbox/unique_conflict", "POST", control.unique_conflict, None, control=True),
+    Route("/_sandbox/owners", "POST", control.owners, None, control=True),
     Route("/_sandbox/echo_authorization", "POST", control.echo_authorization, None,
           control=True),
     Route("/_sandbox/required_properties", "POST", control.required_properties, None,

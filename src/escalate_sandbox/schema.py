@@ -1,4 +1,4 @@
-"""The properties and pipelines APIs: what objects can hold and where tickets move."""
+"""The properties API: what objects can hold."""
 
 from __future__ import annotations
 
@@ -37,6 +37,36 @@ def property_(portal: Portal, request: Request, kind: str, name: str) -> Any:
 
 def _public(definition: dict[str, Any]) -> dict[str, Any]:
     return {**definition, "createdAt": STAMP, "updatedAt": STAMP, "archived": False}
+
+
+def update_property(portal: Portal, request: Request, kind: str, name: str) -> Any:
+    """`PATCH /crm/properties/{v}/{type}/{name}`: a new label, description or list of options
+    (an admin adds a priority level of the portal's own); its type and name stay."""
+    found = portal.store.properties(kind).get(name)
+    if found is None:
+        raise not_found(f"Unable to find property {name}")
+    body = payload.json_body(request)
+    fixed = sorted(k for k in ("name", "type", "hasUniqueValue") if k in body
+                   and body[k] != found.get(k))
+    if fixed:
+        raise validation(f"{', '.join(fixed)} of property {name} cannot be changed")
+    changed = dict(found)
+    for field in ("label", "description"):
+        if field in body:
+            if not isinstance(body[field], str):
+                raise validation(f"{field} must be a string")
+            changed[field] = body[field]
+    if "options" in body:
+        options = payload.objects_list(body["options"], "options")
+        if not all(isinstance(o.get("value"), str) and isinstance(o.get("label"), str)
+                   for o in options):
+            raise validation("Each option needs a string value and label")
+        changed["options"] = [{"label": o["label"], "value": o["value"],
+                               "displayOrder": o.get("displayOrder", n),
+                               "hidden": bool(o.get("hidden", False))}
+                              for n, o in enumerate(options)]
+    portal.store.replace_property(kind, changed)
+    return _public(changed)
 
 
 def create_property(portal: Portal, request: Request, kind: str) -> Response:
@@ -95,21 +125,3 @@ def create_group(portal: Portal, request: Request, kind: str) -> Response:
         raise HubSpotError(409, f"A property group named '{name}' already exists.",
                            "OBJECT_ALREADY_EXISTS")
     return json_response({**group, "archived": False}, 201)
-
-
-def pipelines(portal: Portal, request: Request, kind: str) -> Any:
-    return {"results": [_public_pipeline(p) for p in portal.store.pipelines(kind)]}
-
-
-def pipeline(portal: Portal, request: Request, kind: str, pipeline_id: str) -> Any:
-    for p in portal.store.pipelines(kind):
-        if p["id"] == pipeline_id:
-            return _public_pipeline(p)
-    raise not_found(f"Unable to find pipeline {pipeline_id}")
-
-
-def _public_pipeline(pipeline: dict[str, Any]) -> dict[str, Any]:
-    common = {"createdAt": STAMP, "updatedAt": STAMP, "archived": False}
-    stages = [{**s, **common, "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}
-              for s in pipeline["stages"]]
-    return {**pipeline, **common, "stages": stages}

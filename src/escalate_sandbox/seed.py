@@ -130,6 +130,14 @@ PROPERTIES: dict[str, list[dict[str, Any]]] = {
         prop("hs_merged_object_ids", "Merged record IDs", group="contactinformation",
              calculated=True),
     ],
+    # Companies: only so that a ticket can be left with a company and no contact, as people
+    # leave them; the tool never reads them.
+    "companies": [
+        *_common("companyinformation"),
+        prop("name", "Company name", group="companyinformation"),
+        prop("domain", "Company domain name", group="companyinformation"),
+        _dt("createdate", "Create Date", "companyinformation"),
+    ],
     "notes": [
         *_common("engagement"),
         _dt("hs_timestamp", "Activity date", "engagement"),
@@ -160,11 +168,13 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "notes": ("hs_timestamp",),
     "tasks": ("hs_timestamp",),
     "contacts": (),
+    "companies": (),
 }
 
 PROPERTY_GROUPS: dict[str, list[str]] = {
     "tickets": ["ticketinformation"],
     "contacts": ["contactinformation"],
+    "companies": ["companyinformation"],
     "notes": ["engagement"],
     "tasks": ["task"],
 }
@@ -217,6 +227,8 @@ OWNERS_CREATED_AT = "2024-01-15T16:00:00.000Z"
 ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
     ("tickets", "contacts"): 16,
     ("contacts", "tickets"): 15,
+    ("tickets", "companies"): 339,  # TICKET_TO_COMPANY (26 is the primary company's)
+    ("companies", "tickets"): 340,
     ("notes", "tickets"): 228,
     ("tickets", "notes"): 227,
     ("notes", "contacts"): 202,

@@ -165,6 +165,12 @@ class Store:
         """Store a new property definition; False when the name is taken."""
         return self._add_definition("properties", type_, prop)
 
+    def replace_property(self, type_: str, prop: dict[str, Any]) -> None:
+        """Store a property's changed definition."""
+        with self.write() as db:
+            self._put_property(db, type_, prop)
+            self._schema_changed(db)
+
     def groups(self, type_: str) -> dict[str, dict[str, Any]]:
         return self._definitions("property_groups", type_)
 
@@ -201,6 +207,36 @@ class Store:
         with self.read() as db:
             rows = db.execute("SELECT def FROM pipelines WHERE type = ? ORDER BY id", (type_,))
             return [json.loads(d) for (d,) in rows.fetchall()]
+
+    def put_pipeline(self, type_: str, definition: dict[str, Any]) -> None:
+        """Store a pipeline as a whole (new, or with its stages changed)."""
+        with self.write() as db:
+            db.execute("INSERT OR REPLACE INTO pipelines VALUES (?, ?, ?)",
+                       (type_, definition["id"], json.dumps(definition)))
+
+    def new_pipeline_ids(self, type_: str, count: int) -> list[str]:
+        """Fresh ids for pipelines and stages, never one used before (a deleted stage's id
+        stays on the tickets that sat in it)."""
+        with self.write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'pipeline_ids'").fetchone()
+            used = [int(i) for (d,) in db.execute("SELECT def FROM pipelines WHERE type = ?",
+                                                  (type_,)).fetchall()
+                    for p in [json.loads(d)] for i in [p["id"], *(s["id"] for s in p["stages"])]
+                    if str(i).isdigit()]
+            top = max([int(row[0]) if row else 0, *used])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('pipeline_ids', ?)",
+                       (str(top + count),))
+        return [str(top + n) for n in range(1, count + 1)]
+
+    def count_in_stage(self, type_: str, pipeline_id: str, stage_id: str) -> int:
+        """Live objects of a type sitting in a pipeline's stage."""
+        with self.read() as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM objects WHERE type = ? AND archived = 0"
+                " AND merged_into IS NULL AND json_extract(props, '$.hs_pipeline') = ?"
+                " AND json_extract(props, '$.hs_pipeline_stage') = ?",
+                (type_, pipeline_id, stage_id)).fetchone()
+        return int(row[0])
 
     # -- objects ------------------------------------------------------------------------
 

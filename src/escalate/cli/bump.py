@@ -27,12 +27,14 @@ def bump(
     env: Env = ctx.ensure_object(Env)
     from ..domain.bump import levels_to_raise
     from ..workflows.bump import BumpResult
+    from .skipped import say
 
     loaded = env.policy
     if not levels_to_raise(loaded.policy.bump):  # nothing to read: no token or portal needed
         result = BumpResult(dry_run=dry_run, configured=False)
     else:
         result = _run(env, loaded.policy, dry_run=dry_run)
+    say(env, "No pueden subir", result.skipped)
     if as_json:
         env.out_json(result.as_json())
         return

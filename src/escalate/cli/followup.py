@@ -14,6 +14,7 @@ from ..errors import InvalidInput
 from .env import Env
 from .fields import CHANNEL_NAMES
 from .prompts import TerminalUi
+from .skipped import say
 from .streamed import Cell, as_is
 
 V = TypeVar("V")
@@ -21,7 +22,7 @@ V = TypeVar("V")
 CSV_FIELDS = ["id", "subject", "priority", "reason", "hours_waiting", "calendar_hours_waiting",
               "business_hours", "created_at", "last_client_update", "url", "contact_id",
               "contact_name", "contact_phone", "contact_email", "agent_id", "agent_email",
-              "owner_id", "owner_email"]
+              "owner_id", "owner_email", "contacts", "flags"]
 
 
 MAX_HOURS = MAXIMA["ESCALATE_FOLLOWUP_HOURS"]
@@ -92,6 +93,7 @@ def followup(
         _write_data(env, gateway, listing, as_json=as_json, cell=_csv_cell())
     else:
         _show_table(env, listing, team=whose.agent is None, cell=printable)
+    say(env, "No se listan", listing.tally.skipped)
 
 
 def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> None:
@@ -119,6 +121,8 @@ def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> Non
     else:
         env.out(f"Tareas de llamada: {_tasks_said(done)}, "
                 f"{done.count('unchanged')} sin cambios.")
+    say(env, "Llamadas sin tarea", done.skipped)
+    say(env, "Tareas sin dueño", done.unassigned)
 
 
 def _tasks_said(done: Any) -> str:
@@ -208,8 +212,8 @@ def _csv_cell() -> Cell:
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
     people = {role: row.pop(role) or {} for role in ("contact", "agent", "owner")}
-    return {**row, **{f"{role}_{k}": v for role, found in people.items()
-                      for k, v in found.items()}}
+    return {**row, "flags": ";".join(row["flags"]),
+            **{f"{role}_{k}": v for role, found in people.items() for k, v in found.items()}}
 
 
 def _reading(env: Env, gateway: Any, listing: Any, *, show: bool) -> Any:
@@ -251,6 +255,8 @@ def _show_table(env: Env, listing: Any, *, team: bool, cell: Cell = as_is) -> No
     env.out(f"{tally.count('sin_resolver')} sin resolver · "
             f"{tally.count('resuelto_sin_avisar')} resueltos sin avisar · "
             f"{tally.due_soon} vencen en las próximas {ahead}")
+    if tally.flagged:
+        env.out("Revisar en HubSpot: " + "; ".join(tally.flagged.phrases()) + ".")
 
 
 PAGE_ROWS = 100  # rows rendered at once: the table's cost stays per row, its memory per page
@@ -285,10 +291,14 @@ def _cells(row: Any, team: bool, cell: Cell) -> list[Any]:
     priority = row.priority
     shown = (Text(f"{priority.icon} {priority.value}", style=priority.colour)
              if priority else Text("—"))
+    if priority is None and row.priority_label:  # the portal's own level, said as it is
+        shown.append(f"\n({cell(row.priority_label)})", style="dim")
     contact = row.contact
-    client = Text("—")
+    client = Text("sin contacto: revisar en HubSpot", style="yellow")
     if contact is not None:
         client = Text(cell(contact.name) + (f"\n{cell(contact.email)}" if contact.email else ""))
+        if row.contacts > 1:
+            client.append(f"\ny {row.contacts - 1} contacto(s) más", style="dim")
     phone = cell(contact.best_phone) if contact and contact.best_phone else "—"
     return [first, shown, Text(f"{row.owed.reason.label}\n{row.owed.wait_label()}"),
             client, Text(phone)]

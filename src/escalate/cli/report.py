@@ -224,6 +224,9 @@ def report_tables(result: ReportResult) -> dict[str, Table]:
         tables[name] = (["ticket", "agente", counted, "horas_calendario", "enlace"], [
             [w.ticket_id, w.agent, round(w.hours, 2), round(w.calendar_hours, 2),
              result.url(w.ticket_id)] for w in found])
+    tables["no_leidos"] = (["motivo", "tickets", "ids"],
+                           [[odd.value, r.unread.count(odd), " ".join(r.unread.ids[odd])]
+                            for odd in r.unread.reasons()])
     return tables
 
 
@@ -276,6 +279,7 @@ def report_json(result: ReportResult) -> dict[str, Any]:
                    "compared": b.compared,
                    "median_hours_after_threshold": b.median_after_threshold,
                    "saved_hours": b.saved_hours} for b in r.bumps],
+        "unread": r.unread.as_json(),
     }
 
 
@@ -291,7 +295,8 @@ TITLES = {"agentes": "Por agente: resolución y promesa al cliente",
           "por_pantalla": "Por pantalla (DÓNDE)",
           "resolucion": "Tiempo hasta la resolución (horas de calendario)",
           "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
-          "subidas": "Subidas automáticas (bump)"}
+          "subidas": "Subidas automáticas (bump)",
+          "no_leidos": "Datos que escalate no pudo leer (tickets hechos o editados en HubSpot)"}
 HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medio": "Medio",
            "pantalla": "Pantalla", "escalaciones": "Escalaciones", "porcentaje": "%",
            "resueltos": "Resueltos", "mediana_horas": "Mediana (h)", "p90_horas": "P90 (h)",
@@ -306,7 +311,7 @@ HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medi
            "ticket": "Ticket", "horas_habiles": "Espera (h hábiles)", "horas": "Espera",
            "horas_calendario": "Calendario",
            "comparables_sin_subir": "Sin subir", "mediana_horas_tras_umbral":
-           "Mediana sin subir (h)", "ahorro_horas": "Ahorro (h)"}
+           "Mediana sin subir (h)", "ahorro_horas": "Ahorro (h)", "motivo": "Motivo"}
 MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin aviso",
             "resueltos_aviso_a_tiempo": "Resueltos avisados a tiempo",
             "resueltos_aviso_tarde": "Resueltos avisados tarde",
@@ -314,7 +319,7 @@ MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin avi
             "resueltos_aviso_pendiente": "Resueltos, aviso aún a tiempo",
             "resueltos_tarde_o_sin_aviso": "Resueltos avisados tarde o nunca"}
 TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida",
-                          "problema_principal"})
+                          "problema_principal", "motivo"})
 PERCENT_COLUMNS = frozenset({"porcentaje", "cumplida"})
 LISTED = 20  # rows of a table the terminal shows (all of them in --csv and --json)
 LEFT = frozenset({"prioridad", "medio", "subida"})
@@ -340,6 +345,8 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
         if not rows and name in EMPTY:
             console.print(f"[bold]{title}[/]\n{EMPTY[name]}")
             continue
+        if name == "no_leidos" and not rows:
+            continue  # every ticket read whole: nothing to say
         _print_table(console, report, name, title, header, rows)
 
 
@@ -382,6 +389,10 @@ def _cells(report: Report, name: str, row: dict[str, Any], shown: list[str]) -> 
         cells["agente"] = report.agent_label(str(row["agente"]))
     if name == "promesa":
         cells["medida"] = MEASURES.get(cells["medida"], cells["medida"])
+    if name == "no_leidos":
+        from ..domain.oddities import Odd
+
+        cells["motivo"] = Odd(row["motivo"]).words
     if "horas_calendario" in cells:
         counted = "horas_habiles" if "horas_habiles" in cells else "horas"
         cells[counted] = (f"{row[counted]:.0f} h" if report.business_hours

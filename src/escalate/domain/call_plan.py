@@ -21,11 +21,13 @@ TasksByTicket = dict[str, dict[str, Task]]
 
 @dataclass(frozen=True)
 class Reading:
-    """A ticket as a consistent read shows it: the call owed now (None: no call), and
-    whether the ticket is this run's to change (`--mias`, `--prioridad`)."""
+    """A ticket as a consistent read shows it: the call owed now (None: no call), whether
+    the ticket is this run's to change (`--mias`, `--prioridad`), and whether its stage is
+    one the pipeline no longer has (deleted while it sat there: neither open nor closed)."""
 
     owed: Owed | None
     in_scope: bool = True
+    unknown_stage: bool = False
 
 
 @dataclass
@@ -100,12 +102,15 @@ def plan(unsettled_ids: list[str], readings: dict[str, Reading],
     """What to do, decided on the consistent read of the unsettled tickets: a task for each
     call owed that has none; completed, each open task whose call is not the one owed (a
     ticket the read did not find owes no call), and each open one that doubles another for
-    the same call; everything else left."""
+    the same call; everything else left, the tasks of a ticket in a stage the pipeline no
+    longer has among them."""
     decided = TaskPlan()
     for ticket_id in unsettled_ids:
         reading = readings.get(ticket_id, Reading(owed=None))
         if reading.owed is not None and not reading.in_scope:
             continue  # owed but outside this run's scope: not this run's to change
+        if reading.unknown_stage:
+            continue  # whether a call is owed cannot be told: its tasks stay as they are
         _decide(reading.owed, tasks.get(ticket_id, {}), decided)
     completing = {t.id for t, _why in decided.complete}
     decided.leave = [t for found in tasks.values() for t in found.values()

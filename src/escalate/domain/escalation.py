@@ -208,6 +208,12 @@ class Escalation:
         """Ticket name: `POLICY - Client Name`."""
         return f"{self.policy} - {self.client_name}"
 
+    def named_in(self, subject: str | None) -> bool:
+        """Whether a ticket name someone typed in HubSpot names this policy, as a word of
+        its own in any case («pol-1001 cliente molesto»), not inside a longer number."""
+        text = fold(subject or "")
+        return re.search(rf"(?<![A-Z0-9]){re.escape(self.policy)}(?![A-Z0-9])", text) is not None
+
     def content(self, *, with_creation_date: bool = False) -> str:
         """Ticket description: one labelled section per field, in the guide's order; with
         the creation date at the end where the portal does not let `createdate` be set."""

@@ -168,6 +168,12 @@ class Clock:
                         _hours(self.elapsed(since, now)), _hours(now - since), self.business)
         return None
 
+    def unknown_stage(self, ticket: Ticket) -> bool:
+        """In the pipeline, at a stage it does not list (deleted since, or added after the
+        portal was read): neither open nor closed as far as this clock knows."""
+        return (ticket.pipeline == self.pipeline_id and ticket.stage not in self.open_stages
+                and ticket.stage not in self.closed_stages)
+
     def due_soon(self, ticket: Ticket, now: datetime, within: timedelta | None = None) -> bool:
         """Open, not owed yet, and owed within the look-ahead unless the client is called."""
         if ticket.pipeline != self.pipeline_id or ticket.stage not in self.open_stages:

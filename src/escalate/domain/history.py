@@ -21,26 +21,45 @@ class Change:
 
 @dataclass(frozen=True)
 class TicketHistory:
-    """A ticket read with the history of some of its properties, each oldest first."""
+    """A ticket read with the history of some of its properties, each oldest first;
+    `unreadable`: how many entries were left out for want of a readable time."""
 
     ticket: Ticket
     history: Mapping[str, tuple[Change, ...]] = field(default_factory=dict)
+    unreadable: int = 0
 
     def of(self, name: str) -> tuple[Change, ...]:
         return self.history.get(name, ())
 
 
-def changes(raw: Iterable[Mapping[str, object]]) -> tuple[Change, ...]:
-    """HubSpot's entries (`{value, timestamp, sourceType, ...}`, newest first) oldest first;
-    entries without a readable time are dropped."""
+def with_history(ticket: Ticket, raw: Mapping[str, object], names: Iterable[str]
+                 ) -> TicketHistory:
+    """The ticket with HubSpot's `propertiesWithHistory` (`{name: [entries]}`) of `names`."""
+    history: dict[str, tuple[Change, ...]] = {}
+    unreadable = 0
+    for name in names:
+        entries = raw.get(name) if isinstance(raw, Mapping) else None
+        found, left_out = changes(entries if isinstance(entries, list) else [])
+        history[name] = found
+        unreadable += left_out
+    return TicketHistory(ticket, history, unreadable)
+
+
+def changes(raw: Iterable[object]) -> tuple[tuple[Change, ...], int]:
+    """HubSpot's entries (`{value, timestamp, sourceType, ...}`, newest first) oldest first,
+    and how many were left out: entries without a readable time, or not entries at all."""
     found = []
+    left_out = 0
     for entry in raw:
-        at = parse_time(str(entry.get("timestamp") or ""))
-        if at is not None:
-            found.append(Change(str(entry.get("value") or ""), at,
-                                str(entry.get("sourceType") or "")))
+        at = parse_time(str(entry.get("timestamp") or "")) if isinstance(entry, Mapping) else None
+        if at is None or not isinstance(entry, Mapping):
+            left_out += 1
+            continue
+        value = entry.get("value")
+        found.append(Change("" if value is None else str(value), at,
+                            str(entry.get("sourceType") or "")))
     found.sort(key=lambda c: c.at)
-    return tuple(found)
+    return tuple(found), left_out
 
 
 def run_start(history: Sequence[Change], current: str | None,

@@ -58,8 +58,11 @@ def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+    if text.isascii() and text.isdigit():
+        try:
+            return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # beyond the years datetime holds
+            return None
     return parse_iso(text, timezone.utc)
 
 

@@ -21,9 +21,10 @@ from sys import intern
 from .bump import NEXT_LEVEL, PRIORITY, raises_noted
 from .followup import Clock
 from .history import TicketHistory, entered, times
+from .oddities import Odd, Tally
 from .policy import BumpPolicy
 from .priority import Priority
-from .text import fold
+from .text import fold, plain_text
 
 STAGE = "hs_pipeline_stage"
 LAST_UPDATE = "escalate_last_client_update"
@@ -33,6 +34,8 @@ PROPERTIES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_tick
 LABELS = ("QUÉ", "CÓMO", "DÓNDE", "CUÁNDO", "CAMBIOS SOLICITADOS", "CANAL")  # content()'s order
 SHORT_WHAT = 160
 NO_AGENT, NO_CHANNEL, NO_SCREEN = "sin agente", "sin canal", "sin pantalla"
+NO_WHERE = "sin DÓNDE"  # a description without DÓNDE (typed in HubSpot, or rewritten)
+NO_PRIORITY, UNKNOWN_PRIORITY = "sin prioridad", "prioridad desconocida"
 SIMILAR = 80  # token_set_ratio at or above which two QUÉ texts are the same problem
 MAX_GROUPS = 5_000  # groups a text may join; later one-off texts stay alone
 RARE_WORDS = 3  # a text is compared with the groups sharing one of its rarest words,
@@ -50,18 +53,23 @@ _STOP = frozenset({"a", "al", "con", "de", "del", "el", "en", "es", "la", "las",
                    "les", "me", "mi", "cliente"})
 
 
-def sections(content: str) -> dict[str, str]:
-    """The labelled sections of a ticket description (`QUÉ:`, `DÓNDE:`, ...)."""
+def sections(text: str) -> dict[str, str]:
+    """The labelled sections of a ticket description as plain text (`QUÉ:`, `DÓNDE:`, ...;
+    `plain_text` first, for one HubSpot's editor wrote as HTML); none in a text without
+    them."""
     found: dict[str, str] = {}
-    marks = list(_SECTION.finditer(content or ""))
+    marks = list(_SECTION.finditer(text))
     for mark, following in zip(marks, [*marks[1:], None], strict=False):  # none: {}
-        end = following.start() if following is not None else len(content)
-        found.setdefault(mark.group(1), " ".join(content[mark.end():end].split()))
+        end = following.start() if following is not None else len(text)
+        found.setdefault(mark.group(1), " ".join(text[mark.end():end].split()))
     return found
 
 
 def where_parts(where: str) -> tuple[str, str]:
-    """DÓNDE as (medium, screen): `web`, `app` or `otro`, and the screen or section named."""
+    """DÓNDE as (medium, screen): `web`, `app` or `otro`, and the screen or section named;
+    no DÓNDE at all is «sin DÓNDE» for both."""
+    if not where.strip():
+        return NO_WHERE, NO_WHERE
     text = fold(where).lower()
     medium = "app" if _APP.search(text) else "web" if _WEB.search(text) else "otro"
     screen = ""
@@ -97,19 +105,29 @@ class Escalated:
     updates: tuple[datetime, ...]
     raises: tuple[Raise, ...]
     bumped: tuple[Raise, ...] = ()  # the raises `bump` made (confirmed by its notes)
+    odd: tuple[Odd, ...] = ()  # what could not be read (counted in the report's own table)
+    priority_key: str = ""  # the priority row it counts under
+
+    @property
+    def known_state(self) -> bool:
+        """Whether its stage says open or closed (a deleted stage says neither)."""
+        return Odd.UNKNOWN_STAGE not in self.odd
 
 
 def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
-    """The facts the report needs from a ticket read with its histories."""
+    """The facts the report needs from a ticket read with its histories; None when it has
+    no readable create date (the report counts it apart)."""
     ticket = item.ticket
     if ticket.created_at is None:
         return None
-    parts = sections(str(ticket.properties.get("content") or ""))
+    content = plain_text(str(ticket.properties.get("content") or ""))
+    parts = sections(content)
     medium, screen = where_parts(parts.get("DÓNDE", ""))
     channel = parts.get("CANAL", "")
     priorities = item.of(PRIORITY)
-    first = priorities[0].value if priorities else ticket.priority
+    first = priorities[0].value if priorities else (ticket.priority or "")
     level = clock.level(first)
+    odd = _unread(item, clock, content, parts, first, level)
     resolved = None
     if ticket.stage in clock.closed_stages:
         resolved = entered(item.of(STAGE), lambda s: s in clock.closed_stages) or (
@@ -129,7 +147,26 @@ def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
         channel=intern(channel if channel and channel != "No indicado" else NO_CHANNEL),
         medium=medium, screen=intern(screen),
         what=" ".join(parts.get("QUÉ", "").split())[:SHORT_WHAT],
-        resolved_at=resolved, updates=updates, raises=tuple(raises))
+        resolved_at=resolved, updates=updates, raises=tuple(raises), odd=odd,
+        priority_key=level.value if level else UNKNOWN_PRIORITY if first else NO_PRIORITY)
+
+
+def _unread(item: TicketHistory, clock: Clock, content: str, parts: dict[str, str],
+            priority: str, level: Priority | None) -> tuple[Odd, ...]:
+    """What of a ticket escalate could not read: it was typed or edited in HubSpot."""
+    ticket = item.ticket
+    found = []
+    if not content.strip():
+        found.append(Odd.NO_DESCRIPTION)
+    elif not parts:
+        found.append(Odd.NO_SECTIONS)
+    if level is None:
+        found.append(Odd.UNKNOWN_PRIORITY if priority else Odd.NO_PRIORITY)
+    if clock.unknown_stage(ticket):
+        found.append(Odd.UNKNOWN_STAGE)
+    if item.unreadable:
+        found.append(Odd.UNREADABLE_HISTORY)
+    return tuple(found)
 
 
 def confirm_bumps(item: Escalated, notes: Iterable[str]) -> None:
@@ -239,6 +276,9 @@ class Report:
     waited: list[Waiting] = field(default_factory=list)  # longest first
     never_called: list[Waiting] = field(default_factory=list)  # longest first
     business_hours: bool = False  # waits are counted in business hours
+    # What escalate could not read of the window's tickets (typed or edited in HubSpot),
+    # and the tickets it could not count at all (no readable create date).
+    unread: Tally = field(default_factory=Tally)
 
     def agent_label(self, agent: str) -> str:
         """An agent as a supervisor reads it: the full name if known, else the email."""
@@ -251,28 +291,37 @@ BREAKDOWNS = {"agente": "Por agente", "prioridad": "Por prioridad", "canal": "Po
 
 def build(items: Sequence[Escalated], clock: Clock, bump: BumpPolicy, *, since: datetime,
           until: datetime, now: datetime, agents: Mapping[str, str] | None = None,
-          agent_names: Mapping[str, str] | None = None) -> Report:
+          agent_names: Mapping[str, str] | None = None,
+          uncounted: Tally | None = None) -> Report:
     """Every table of the report from the tickets' facts; agents counted by `agents`
-    (owner id → email), shown by `agent_names` (email → full name)."""
+    (owner id → email), shown by `agent_names` (email → full name). `uncounted`: the
+    tickets of the window left out (no readable create date), added to what could not be
+    read of the others."""
     names = agents or {}
     counters: dict[str, Counter[str]] = {key: Counter() for key in BREAKDOWNS}
+    unread = uncounted if uncounted is not None else Tally()
     for item in items:
         counters["agente"][names.get(item.agent, item.agent)] += 1
-        counters["prioridad"][item.level.value if item.level else "sin prioridad"] += 1
+        counters["prioridad"][item.priority_key] += 1
         counters["canal"][item.channel] += 1
         counters["medio"][item.medium] += 1
         counters["pantalla"][item.screen] += 1
+        unread.add_all(item.odd, item.id)
     breakdowns = {key: _ordered(counter, key) for key, counter in counters.items()}
-    fates = [fate(item, clock, now) for item in items]
+    # A ticket in a deleted stage is neither open nor resolved: it counts in the breakdowns
+    # and among its agent's escalations, never in the promise (overall or per agent).
+    fates = [fate(item, clock, now) if item.known_state else Fate(item, None, False, 0.0, 0.0)
+             for item in items]
     problems = recurring([(i.id, i.what) for i in items])
     return Report(since=since, until=until, tickets=len(items), breakdowns=breakdowns,
-                  resolution=resolution(items), promise=promise_of(fates),
+                  resolution=resolution(items),
+                  promise=promise_of([f for f in fates if f.item.known_state]),
                   recurring=problems, bumps=bump_effects(items, bump),
                   agent_names=dict(agent_names or {}),
                   agents=agent_figures(fates, problems, names),
                   waited=waiting(fates, names, "esperó"),
                   never_called=waiting(fates, names, "sin_aviso"),
-                  business_hours=clock.business)
+                  business_hours=clock.business, unread=unread)
 
 
 def moment_label(moment: datetime) -> str:

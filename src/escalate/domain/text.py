@@ -1,12 +1,33 @@
-"""Making typed text safe: terminal escapes and control characters never pass through."""
+"""Making typed text safe: terminal escapes and control characters never pass through; and
+a description written in HubSpot's rich-text editor read as the plain text it shows."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST) and other two-byte ESC sequences.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
+
+
+# HubSpot's editor writes a description as HTML: paragraphs, line breaks, lists, tables.
+# A tag starts right after "<" (so «a < b y c > d» is text), and holds no other "<".
+_BREAK = re.compile(r"<(?:br|/p|/div|/li|li|/h[1-6]|/tr|/ul|/ol|/blockquote)\b[^<>]*>",
+                    re.IGNORECASE)
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>|<!--.*?-->", re.DOTALL)
+_LOOKS_HTML = re.compile(r"</?(?:p|br|div|span|strong|b|i|em|u|ul|ol|li|h[1-6]|a|table|tr|td"
+                         r"|blockquote)\b[^<>]*>", re.IGNORECASE)
+
+
+def plain_text(value: str | None) -> str:
+    """A property's text as a person reads it: a rich-text (HTML) description becomes its
+    lines, with tags dropped and entities read (`&nbsp;` a space); plain text is kept."""
+    text = value or ""
+    if not _LOOKS_HTML.search(text):
+        return text
+    text = _TAG.sub("", _BREAK.sub("\n", text))
+    return html.unescape(text).replace("\xa0", " ")
 
 
 def clean(text: str, *, multiline: bool = False) -> str:

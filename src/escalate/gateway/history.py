@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..domain.history import TicketHistory, changes
+from ..domain.history import TicketHistory, with_history
 from ..domain.moments import epoch_ms, parse_time
 from . import paths
 from .limits import HISTORY_BATCH, NOTE_TO_TICKET, OBJECT_BATCH
@@ -114,6 +114,5 @@ class HistoryCalls:
 
 
 def _with_history(found: dict[str, Any], history: Sequence[str]) -> TicketHistory:
-    past = found.get("propertiesWithHistory") or {}
-    return TicketHistory(ticket_from_json(found),
-                         {name: changes(past.get(name) or []) for name in history})
+    return with_history(ticket_from_json(found), found.get("propertiesWithHistory") or {},
+                        history)

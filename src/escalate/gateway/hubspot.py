@@ -381,6 +381,13 @@ class Gateway(TeamCalls, HistoryCalls):
         ids = [str(a["id"]) for a in contacts.get("results") or []]
         return ticket_from_json(found), ids
 
+    def ticket_archived(self, ticket_id: str) -> bool:
+        """Whether a ticket HubSpot no longer answers for was archived (deleted in its
+        screens): `archived=true` reads those."""
+        return self._raw_maybe("GET", paths.object_("tickets"), path_params={"key": ticket_id},
+                               query=[("archived", "true"),
+                                      ("properties", "hs_object_id")]) is not None
+
     def update_ticket(self, ticket_id: str, properties: dict[str, str]) -> Ticket:
         updated = self._raw("PATCH", paths.object_("tickets"),
                             path_params={"key": ticket_id}, body={"properties": properties})

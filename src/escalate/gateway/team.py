@@ -37,12 +37,13 @@ class TeamCalls:
                 return _owner(found)
         return None
 
-    def owners(self) -> list[Owner]:
-        """Every active owner of the portal, 500 per request."""
+    def owners(self, *, archived: bool = False) -> list[Owner]:
+        """Every active owner of the portal, 500 per request (`archived`: the owners of
+        users deactivated or removed since, instead)."""
         found: list[Owner] = []
         after: str | None = None
         while True:
-            query = [("limit", str(OWNERS_PAGE)), ("archived", "false")]
+            query = [("limit", str(OWNERS_PAGE)), ("archived", str(archived).lower())]
             answer = self._raw("GET", paths.owners(),
                                query=query + ([("after", after)] if after else []))
             found += [_owner(o) for o in answer.get("results") or []]

@@ -21,9 +21,13 @@ from ..outbox import Entry, Outbox
 from .entries import new_entry
 from .files import LocalFile, checked_bytes, mime_of, verify
 from .notes import add_note_once, note_html
+from .target import merged_words, target
 from .ui import Ui
 
 PARALLEL_UPLOADS = 8
+# The ticket check beside the uploads: the id to write to (a merged ticket's survivor) and
+# its contacts' ids.
+Check = Callable[[], tuple[str, list[str]]]
 
 
 @dataclass
@@ -31,10 +35,12 @@ class AttachResult:
     ticket_id: str
     note_id: str | None
     files: list[UploadedFile] = field(default_factory=list)
+    merged_from: str | None = None  # the id typed, when HubSpot merged it into ticket_id
 
     def as_json(self) -> dict[str, Any]:
         return {"ticket_id": self.ticket_id, "note_id": self.note_id,
-                "files": [{"id": f.id, "name": f.name, "size": f.size} for f in self.files]}
+                "files": [{"id": f.id, "name": f.name, "size": f.size} for f in self.files],
+                "merged_from": self.merged_from}
 
 
 def attach_entry(ticket_id: str, files: list[LocalFile], note: str | None) -> Entry:
@@ -58,38 +64,43 @@ def send_attach(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: O
                 now: datetime) -> AttachResult:
     """Carry out an attach entry: check the ticket while uploading what is missing, then
     add the note."""
-    ticket_id = str(entry.payload["ticket_id"])
+    typed = str(entry.payload["ticket_id"])
     contact_ids = entry.state.get("contact_ids")
+    ticket_id = str(entry.state.get("ticket_id") or typed)  # the survivor of a merge
 
-    def check() -> list[str]:
-        found = gateway.ticket(ticket_id)
-        if found is None:
-            raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
-        return found[1]
+    def check() -> tuple[str, list[str]]:
+        found = target(gateway, typed)
+        merged = merged_words(found)
+        if merged:
+            ui.warn(merged)
+        return found.id, found.contact_ids
 
     def link() -> str:
         from .portal import load_portal
 
         return load_portal(gateway, settings, now=now).account.ticket_url(ticket_id)
 
-    return upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
-                           ticket_id=ticket_id, contact_ids=contact_ids,
-                           note_text=entry.payload.get("note"), now=now,
-                           check=check if contact_ids is None else None, link=link)
+    result = upload_and_note(entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
+                             ticket_id=ticket_id, contact_ids=contact_ids,
+                             note_text=entry.payload.get("note"), now=now,
+                             check=check if contact_ids is None else None, link=link)
+    result.merged_from = typed if result.ticket_id != typed else None
+    return result
 
 
 def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbox: Outbox,
                     ui: Ui, ticket_id: str, contact_ids: list[str] | None,
                     note_text: str | None, now: datetime, heading: str | None = None,
-                    check: Callable[[], list[str]] | None = None,
+                    check: Check | None = None,
                     link: Callable[[], str] | None = None) -> AttachResult:
     """Upload every file of the entry not yet uploaded, then the one note that carries them.
 
     Each file is uploaded only as it was checked (`files.verify`, then `checked_bytes` per
     upload): one that is not stops the entry before any upload, as `FileChanged` naming it,
     the ticket (`link()`, its address) and how to attach it again. `check` (the ticket's
-    existence, answering its contact ids) runs beside the uploads; when it fails, uploads
-    not yet started are cancelled and nothing is noted."""
+    existence, answering the id to write to, the survivor of a merge, and its contact ids)
+    runs beside the uploads; when it fails, uploads not yet started are cancelled and
+    nothing is noted."""
     from .team import agent_owner
 
     agent = agent_owner(gateway, settings, now=now)  # the note's owner (cached), before uploads
@@ -102,8 +113,9 @@ def upload_and_note(entry: Entry, *, gateway: Gateway, settings: Settings, outbo
                                       check)
     except FileChanged as exc:
         raise _for_the_ticket(exc, ticket_id, link) from None
-    if contact_ids is None:
-        contact_ids = entry.state["contact_ids"] = checked
+    if contact_ids is None and checked is not None:
+        ticket_id, contact_ids = checked
+        entry.state.update(ticket_id=ticket_id, contact_ids=contact_ids)
         outbox.save_state(entry)
     files = [UploadedFile(**uploaded[str(path)]) for path, _ in wanted if str(path) in uploaded]
     if failed:
@@ -158,14 +170,14 @@ def _upload_one(gateway: Gateway, stored: dict[str, Any], folder: str,
 
 def _upload_all(gateway: Gateway, settings: Settings, outbox: Outbox, entry: Entry,
                 ticket_id: str, todo: list[dict[str, Any]], ui: Ui,
-                check: Callable[[], list[str]] | None = None) -> tuple[list[str], list[str]]:
+                check: Check | None = None) -> tuple[list[str], tuple[str, list[str]] | None]:
     """Upload concurrently (up to 8 at a time) beside the ticket check, if any; returns the
     names that could not be uploaded and the check's answer."""
     if not todo:
-        return [], check() if check is not None else []
+        return [], check() if check is not None else None
     folder = f"{settings.files_folder.rstrip('/')}/{ticket_id}"
     failed: list[str] = []
-    checked: list[str] = []
+    checked: tuple[str, list[str]] | None = None
     with (ui.progress(len(todo)) as advance,
           ThreadPoolExecutor(1) as beside, ThreadPoolExecutor(min(PARALLEL_UPLOADS,
                                                                  len(todo))) as pool):

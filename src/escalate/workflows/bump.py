@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..domain.bump import NEXT_LEVEL, PRIORITY, Raise, due_raise, levels_to_raise
+from ..domain.followup import levels_of
 from ..domain.moments import epoch_ms
+from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
 from ..errors import EscalateError, Refused
 from ..gateway import Gateway
@@ -42,6 +44,9 @@ class BumpResult:
     raises: list[Raise] = field(default_factory=list)
     note_ids: list[str] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    # Open tickets old enough to be due that cannot rise, and why: no priority, one escalate
+    # does not know, a stage deleted since (typed or edited in HubSpot).
+    skipped: Tally = field(default_factory=Tally)
     people: dict[str, Owner] = field(default_factory=dict)  # owner id → user
 
     def person(self, owner_id: str | None) -> Owner | None:
@@ -57,7 +62,7 @@ class BumpResult:
                 "raised": [{**r.as_json(), "url": self.urls.get(r.ticket_id),
                             "owner": user(r.owner_id), "agent": user(r.agent_id)}
                            for r in self.raises],
-                "notes": self.note_ids}
+                "notes": self.note_ids, "skipped": self.skipped.as_json()}
 
 
 def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
@@ -81,6 +86,7 @@ def bump(gateway: Gateway, settings: Settings, policy: Policy, *, now: datetime,
         for _ in gateway.pipelined(found, partial(_raise, gateway, targets, now, result, lock),
                                    chunk=OBJECT_BATCH, in_flight=WRITES_IN_FLIGHT):
             pass
+    _cannot_rise(gateway, settings, portal, policy, levels, now, result)
     result.raises.sort(key=lambda r: (-r.hours, r.ticket_id))
     result.urls = {r.ticket_id: portal.account.ticket_url(r.ticket_id) for r in result.raises}
     result.people = _people(gateway, settings, result.raises, now)
@@ -127,7 +133,7 @@ def _due_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: Po
     """Search the open tickets at a level that rises, old enough to be due, then read each
     one's priority history (search may lag behind writes; the batch read is what HubSpot
     holds now): the raises due, as the reads come."""
-    present = [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
+    present = _rising_options(portal, levels)
     if not present:
         return
     clock = portal_clock(portal, settings, policy.followup)
@@ -155,6 +161,52 @@ def _due_raises(gateway: Gateway, settings: Settings, portal: Portal, policy: Po
                 yield found
         if progress is not None:
             progress(result.checked, max(total[0], result.checked))
+
+
+def _cannot_rise(gateway: Gateway, settings: Settings, portal: Portal, policy: Policy,
+                 levels: list[Priority], now: datetime, result: BumpResult) -> None:
+    """Count the open tickets old enough to be due that no level of escalate's can raise:
+    no priority, an option of the portal's own, or a level that rises but a stage the
+    pipeline no longer has (one search, its pages only as long as there are such tickets).
+    A stage the cached portal does not know may be new: the portal is read again, and only
+    the stages still unknown are counted."""
+    shortest = min(h for p in levels for h in [policy.bump.after(p)] if h is not None)
+    known = list(levels_of(portal.priority_options))
+    rising = _rising_options(portal, levels)
+    common: list[dict[str, Any]] = [
+        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
+        {"propertyName": "createdate", "operator": "LT",
+         "value": epoch_ms(now - timedelta(hours=shortest))}]
+    not_closed = ({"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+                   "values": portal.closed_stage_ids} if portal.closed_stage_ids
+                  else {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"})
+    groups = [{"filters": [*common, not_closed,
+                           {"propertyName": PRIORITY, "operator": "NOT_HAS_PROPERTY"}]}]
+    if known:
+        groups.append({"filters": [*common, not_closed, {
+            "propertyName": PRIORITY, "operator": "NOT_IN", "values": known}]})
+    if rising:
+        groups.append({"filters": [
+            *common, {"propertyName": PRIORITY, "operator": "IN", "values": rising},
+            {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+             "values": [s.id for s in portal.pipeline.stages]}]})
+    found = {t.id: t for page in gateway.ticket_pages(
+        groups, properties=["hs_pipeline", "hs_pipeline_stage", PRIORITY]) for t in page.items}
+    clock = portal_clock(portal, settings, policy.followup)
+    if any(clock.unknown_stage(t) for t in found.values()):
+        portal = load_portal(gateway, settings, now=now, refresh=True)
+        clock = portal_clock(portal, settings, policy.followup)
+    for ticket in found.values():
+        if clock.unknown_stage(ticket):
+            result.skipped.add(Odd.UNKNOWN_STAGE, ticket.id)
+        elif ticket.stage in clock.open_stages and clock.priority(ticket) is None:
+            result.skipped.add(Odd.UNKNOWN_PRIORITY if ticket.priority else Odd.NO_PRIORITY,
+                               ticket.id)
+
+
+def _rising_options(portal: Portal, levels: list[Priority]) -> list[str]:
+    """The portal's options of the levels the policy raises."""
+    return [o for p in levels for o in [p.portal_option(portal.priority_options)] if o]
 
 
 def _people(gateway: Gateway, settings: Settings, raises: list[Raise],

@@ -9,12 +9,12 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.moments import epoch_ms
-from ..errors import NotFound
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .entries import new_entry
 from .notes import add_note_once, note_html
 from .portal import load_portal
+from .target import merged_words, target
 from .tasks import complete_ticket_tasks
 from .team import agent_owner
 from .ui import Ui
@@ -32,15 +32,18 @@ def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox
     from ..domain.moments import parse_time
 
     payload = entry.payload
-    ticket_id = str(payload["ticket_id"])
     at = parse_time(payload.get("at")) or now
     portal = load_portal(gateway, settings, now=now, warn=ui.warn)
     portal.require_tool_properties()
     agent = agent_owner(gateway, settings, now=now)  # the note's owner (from the cache)
-    found = gateway.ticket(ticket_id)
-    if found is None:
-        raise NotFound(f"No existe el ticket {ticket_id} en HubSpot.")
-    ticket, contact_ids = found
+    found = target(gateway, str(payload["ticket_id"]))
+    merged = merged_words(found)
+    if merged:
+        ui.warn(merged)
+    ticket, contact_ids, ticket_id = found.ticket, found.contact_ids, found.id
+    if not contact_ids:
+        ui.warn(f"El ticket {ticket_id} no tiene contacto en HubSpot: la nota queda solo en el "
+                "ticket.")
     channel = Channel(payload["channel"]).label if payload.get("channel") else None
     text = str(payload["note"]) + (f"\n\nCanal: {channel}" if channel else "")
     body = note_html(text, heading="Seguimiento al cliente", reference=entry.id)
@@ -51,4 +54,4 @@ def send_contacted(entry: Entry, *, gateway: Gateway, settings: Settings, outbox
     completed = complete_ticket_tasks(gateway, ticket_id)
     return {"ticket_id": ticket_id, "note_id": note_id, "subject": ticket.subject,
             "last_client_update": at.isoformat(), "contact_ids": contact_ids,
-            "completed_tasks": completed}
+            "completed_tasks": completed, "merged_from": found.merged_from}

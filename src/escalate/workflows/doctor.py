@@ -3,6 +3,7 @@ as workflows returning typed reports; the CLI only renders them."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -151,6 +152,7 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             portal = portals[0]
             report.run("Prioridades", lambda: _priorities(portal), redact)
             report.run("Propiedades de escalate", lambda: _tool_properties(portal), redact)
+            _deleted_stages(report, gateway, portal, redact)
         _portal_rules(report, gateway, redact)
         report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
         report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
@@ -210,7 +212,44 @@ def _priorities(portal: Any) -> str:
             "(tiene " + ", ".join(v for v, _ in portal.priority_options) + ")",
             hint="Agregue la opción en HubSpot (Configuración > Propiedades > Prioridad) o no "
                  "use esa prioridad.")
-    return ", ".join(f"{name}→{option}" for name, option in mapping.items())
+    shown = ", ".join(f"{name}→{option}" for name, option in mapping.items())
+    own = [f"«{label}» ({value})" for value, label in portal.priority_options
+           if value not in mapping.values()]
+    if own:
+        shown += ("; el portal tiene además " + ", ".join(own) + ": escalate no la conoce "
+                  "(seguimiento con el intervalo por omisión, bump no la sube, el informe la "
+                  "cuenta como prioridad desconocida)")
+    return shown
+
+
+DELETED_STAGES = "Tickets en etapas que ya no existen"
+
+
+def _deleted_stages(report: DoctorReport, gateway: Gateway, portal: Any,
+                    redact: Callable[[str], str]) -> None:
+    """The pipeline's tickets left in a stage deleted since (one search): followup, bump
+    and the report cannot tell whether they are open or closed."""
+    from ..domain.oddities import SHOWN_IDS
+
+    groups = [{"filters": [
+        {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
+        {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+         "values": [s.id for s in portal.pipeline.stages]}]}]
+    try:
+        found = list(itertools.islice(gateway.search_tickets(
+            groups, properties=["hs_pipeline_stage"]), SHOWN_IDS))
+    except EscalateError as exc:
+        report.note(DELETED_STAGES, f"no se pudieron buscar ({redact(exc.message)})")
+        return
+    if not found:
+        report.note(DELETED_STAGES, "ninguno")
+        return
+    total = found[0][1]
+    ids = ", ".join(t.id for t, _ in found) + (" y más" if total > len(found) else "")
+    report.note(DELETED_STAGES, f"{total} ticket(s) del pipeline «{portal.pipeline.label}» en "
+                                f"una etapa que ya no existe ({ids}): seguimiento, bump y el "
+                                "informe no saben si están abiertos",
+                ok=False, fix="Muévalos en HubSpot a una etapa del pipeline.")
 
 
 def _tool_properties(portal: Any) -> str:

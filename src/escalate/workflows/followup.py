@@ -19,8 +19,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
+from ..domain import oddities
 from ..domain.followup import Clock, Owed, overdue_order
 from ..domain.moments import epoch_ms
+from ..domain.oddities import Odd
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import Owner
@@ -44,6 +46,21 @@ class FollowupRow:
     url: str
     agent: Owner | None = None
     owner: Owner | None = None  # the ticket's HubSpot owner (the matrix's, or changed since)
+    contacts: int = 1  # how many contacts the ticket has (the first is shown)
+    priority_label: str | None = None  # the portal's option, when not a level escalate knows
+
+    @property
+    def odd(self) -> tuple[Odd, ...]:
+        """What the agent should know before calling: no contact to call, several, or a
+        priority escalate does not know (typed or edited in HubSpot)."""
+        found = []
+        if self.contact is None:
+            found.append(Odd.NO_CONTACT)
+        elif self.contacts > 1:
+            found.append(Odd.SEVERAL_CONTACTS)
+        if self.priority is None:
+            found.append(Odd.UNKNOWN_PRIORITY if self.owed.ticket.priority else Odd.NO_PRIORITY)
+        return tuple(found)
 
     def as_json(self) -> dict[str, Any]:
         ticket = self.owed.ticket
@@ -62,6 +79,8 @@ class FollowupRow:
             "contact": self.contact.as_json() if self.contact else None,
             "agent": self.agent.as_json() if self.agent else None,
             "owner": self.owner.as_json() if self.owner else None,
+            "contacts": self.contacts,
+            "flags": [odd.value for odd in self.odd],
         }
 
 
@@ -74,6 +93,10 @@ class Tally:
     listed: Counter[str] = field(default_factory=Counter)  # rows per reason
     searched: int = 0  # candidates the search handed on so far
     total: int = 0  # candidates the search announced
+    # The rows listed that the agent should check in HubSpot (no contact, several, a
+    # priority escalate does not know), and the tickets not listed (a stage deleted since).
+    flagged: oddities.Tally = field(default_factory=oddities.Tally)
+    skipped: oddities.Tally = field(default_factory=oddities.Tally)
 
     def count(self, reason: str) -> int:
         return self.listed[reason]
@@ -105,13 +128,14 @@ class Whose:
 @dataclass(frozen=True)
 class Settled:
     """One search page, settled: its owed calls as a consistent read shows them, each with
-    its contact, and what the page's search said."""
+    its first contact and how many it has, and what the page's search said."""
 
-    owed: list[tuple[Owed, Contact | None]]
+    owed: list[tuple[Owed, Contact | None, int]]
     due_soon: int
     searched: int
     total: int
     floor: float  # no ticket still to come was created before this (epoch ms)
+    unknown_stage: list[str] = field(default_factory=list)  # in a stage deleted since
 
 
 def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: datetime,
@@ -127,36 +151,44 @@ def followup(gateway: Gateway, settings: Settings, *, hours: float | None, now: 
     """
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
-    clock = portal_clock(portal, settings, policy, hours)
-    tally = Tally(look_ahead=clock.look_ahead)
-    return Listing(_batches(gateway, settings, portal, clock, now, only, whose or Whose(),
+    clocks = Clocks(gateway, settings, portal, now=now, policy=policy, hours=hours, ui=ui)
+    tally = Tally(look_ahead=clocks.cached.look_ahead)
+    return Listing(_batches(gateway, settings, portal, clocks, now, only, whose or Whose(),
                             tally), tally)
 
 
-def _batches(gateway: Gateway, settings: Settings, portal: Portal, clock: Clock,
+def _batches(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clocks,
              now: datetime, only: Priority | None, whose: Whose,
              tally: Tally) -> Iterator[list[FollowupRow]]:
+    clock = clocks.cached
     pages = gateway.ticket_pages(candidate_groups(portal, clock, now, whose.agent_id),
                                  properties=candidate_properties(portal))
     waiting: list[tuple[float, str, FollowupRow]] = []  # in `overdue_order`
     listed: set[str] = set()
     people = People(gateway, settings, now)
     contacts = ContactBook(gateway)
+    labels = dict(portal.priority_options)
 
     def settle(batch: list[Page[Ticket]]) -> list[Settled]:
-        return [settled(gateway, portal, clock, now, whose, batch[0], contacts)]
+        return [settled(gateway, portal, clocks, now, whose, batch[0], contacts)]
 
     for done in gateway.pipelined(_grouped(pages), settle, chunk=1):
         tally.due_soon += done.due_soon
         tally.searched += done.searched
         tally.total = max(tally.total, done.total, tally.searched)
-        for owed, contact in done.owed:
+        for ticket_id in done.unknown_stage:
+            if ticket_id not in listed:  # a ticket two search windows both hand on
+                listed.add(ticket_id)
+                tally.skipped.add(Odd.UNKNOWN_STAGE, ticket_id)
+        for owed, contact, count in done.owed:
             level = clock.priority(owed.ticket)
             if owed.ticket.id in listed or (only is not None and level != only):
                 continue
             listed.add(owed.ticket.id)
             row = FollowupRow(owed=owed, priority=level, contact=contact,
-                              url=portal.account.ticket_url(owed.ticket.id))
+                              url=portal.account.ticket_url(owed.ticket.id), contacts=count,
+                              priority_label=labels.get(owed.ticket.priority or "",
+                                                        owed.ticket.priority))
             heapq.heappush(waiting, (*overdue_order(owed), row))
         bound = longest_wait_after(clock, done.floor, now)
         ready = []
@@ -206,25 +238,30 @@ def _named(rows: list[FollowupRow], people: People, tally: Tally) -> list[Follow
         row.agent = found.get(agent_id(row.owed.ticket) or "")
         row.owner = found.get(owner_id(row.owed.ticket) or "")
         tally.listed[row.owed.reason.value] += 1
+        tally.flagged.add_all(row.odd, row.owed.ticket.id)
     return rows
 
 
-def settled(gateway: Gateway, portal: Portal, clock: Clock, now: datetime, whose: Whose,
+def settled(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime, whose: Whose,
             page: Page[Ticket], contacts: ContactBook) -> Settled:
     """A search page's candidates confirmed by batch reads (search lags writes: a call
     recorded a second ago is still owed as search shows it), their contacts read beside the
-    confirming reads: the page's reads all at once."""
-    candidates = [t.id for t in page.items if clock.owed(t, now) is not None]
-    due_soon = sum(1 for t in page.items if clock.owed(t, now) is None
+    confirming reads: the page's reads all at once. A ticket in a stage the pipeline no
+    longer has is read too, and counted apart (`Settled.unknown_stage`) if it still is."""
+    searched = [(t, clocks.of(t)) for t in page.items]
+    candidates = [t.id for t, clock in searched if clock.owed(t, now) is not None
+                  or (clock.unknown_stage(t) and whose.includes(t))]
+    due_soon = sum(1 for t, clock in searched if clock.owed(t, now) is None
                    and clock.due_soon(t, now) and whose.includes(t))
     if not candidates:
         return Settled([], due_soon, len(page.items), page.total, page.floor)
     found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
     by_ticket = contacts.first_of(links)
-    owed = [(o, by_ticket.get(t.id)) for t in found
-            if (o := clock.owed(t, now)) is not None and whose.includes(t)]
-    return Settled([(_slim(o), c) for o, c in owed], due_soon, len(page.items), page.total,
-                   page.floor)
+    mine = [(t, clocks.of(t)) for t in found if whose.includes(t)]
+    owed = [(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or [])) for t, clock in mine
+            if (o := clock.owed(t, now)) is not None]
+    return Settled(owed, due_soon, len(page.items), page.total, page.floor,
+                   [t.id for t, clock in mine if clock.unknown_stage(t)])
 
 
 def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]
@@ -241,6 +278,33 @@ def _slim(owed: Owed) -> Owed:
     ticket = owed.ticket
     kept = {name: ticket.properties.get(name) for name in (AGENT_PROPERTY, OWNER_PROPERTY)}
     return replace(owed, ticket=replace(ticket, properties=kept))
+
+
+class Clocks:
+    """The clock for each ticket: the cached portal's, or, for a ticket in a stage the cached
+    portal does not list (added since it was cached, or deleted while the ticket sat in
+    it), the clock of the portal read again: once per run, the first time one shows."""
+
+    def __init__(self, gateway: Gateway, settings: Settings, portal: Portal, *, now: datetime,
+                 policy: FollowupPolicy | None, hours: float | None, ui: Ui | None) -> None:
+        self.cached = portal_clock(portal, settings, policy, hours)
+        self._fresh_clock = partial(_fresh_clock, gateway, settings, now, policy, hours, ui)
+        self._fresh: Clock | None = None
+        self._lock = threading.Lock()
+
+    def of(self, ticket: Ticket) -> Clock:
+        if not self.cached.unknown_stage(ticket):
+            return self.cached
+        with self._lock:  # one read of the portal, however many pages ask at once
+            if self._fresh is None:
+                self._fresh = self._fresh_clock()
+            return self._fresh
+
+
+def _fresh_clock(gateway: Gateway, settings: Settings, now: datetime,
+                 policy: FollowupPolicy | None, hours: float | None, ui: Ui | None) -> Clock:
+    portal = load_portal(gateway, settings, now=now, refresh=True, warn=ui.warn if ui else None)
+    return portal_clock(portal, settings, policy, hours)
 
 
 class ContactBook:
@@ -324,8 +388,11 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     bounds = clock.search_window(now)
     due_by = epoch_ms(bounds.open_anchor_before)
     pipeline = {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id}
-    opened = {"propertyName": "hs_pipeline_stage", "operator": "IN",
-              "values": portal.open_stage_ids}
+    # Not closed, rather than open: a ticket left in a stage deleted since (or added after
+    # the portal was cached) is found too, and the clock says it is neither.
+    opened = ({"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+               "values": portal.closed_stage_ids} if portal.closed_stage_ids else
+              {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"})
     created = {"propertyName": "createdate", "operator": "LT", "value": due_by}
     mine = [] if agent is None else [{"propertyName": AGENT_PROPERTY, "operator": "EQ",
                                       "value": agent}]

@@ -165,9 +165,12 @@ def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
 
 
 def policy_tickets(gateway: Gateway, policy: str) -> list[Ticket]:
-    """Tickets carrying the policy (one search request, needing nothing but the policy)."""
+    """Tickets carrying the policy, or naming it in a ticket name typed in HubSpot (one
+    search request, needing nothing but the policy)."""
     groups = [{"filters": [
         {"propertyName": "escalate_policy", "operator": "EQ", "value": policy},
+    ]}, {"filters": [
+        {"propertyName": "subject", "operator": "CONTAINS_TOKEN", "value": policy},
     ]}]
     found = []
     for ticket, _total in gateway.search_tickets(groups):
@@ -179,11 +182,14 @@ def policy_tickets(gateway: Gateway, policy: str) -> list[Ticket]:
 
 def open_duplicates(tickets: list[Ticket], portal: Portal,
                     escalation: Escalation) -> list[Ticket]:
-    """The open tickets of the pipeline with the policy among them, except this
-    escalation's own ticket."""
-    open_ids = set(portal.open_stage_ids)
-    return [t for t in tickets if t.pipeline == portal.pipeline.id and t.stage in open_ids
-            and t.policy == escalation.policy and t.escalate_id != escalation.escalate_id][:20]
+    """The tickets of the pipeline not closed with the policy among them, except this
+    escalation's own ticket: those escalate wrote with it, those typed in HubSpot whose name
+    names it, and those left in a stage deleted since (the agent judges them)."""
+    closed = set(portal.closed_stage_ids)
+    return [t for t in tickets if t.pipeline == portal.pipeline.id and t.stage not in closed
+            and (t.policy == escalation.policy
+                 or (not t.policy and escalation.named_in(t.subject)))
+            and t.escalate_id != escalation.escalate_id][:20]
 
 
 def confirmed_duplicates(gateway: Gateway, searched: list[Ticket], portal: Portal,

@@ -67,7 +67,7 @@ class Portal:
 
     def stage_label(self, stage_id: str) -> str:
         found = self.pipeline.stage(stage_id)
-        return found.label if found else stage_id
+        return found.label if found else f"etapa {stage_id}, que ya no existe"
 
     def require_tool_properties(self) -> None:
         if self.missing_tool_properties:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..domain.moments import epoch_ms
+from ..domain.oddities import Odd, Tally
 from ..domain.records import Account
 from ..domain.report import HISTORY, NO_AGENT, PROPERTIES, Report, build, confirm_bumps, escalated
 from ..errors import AuthProblem
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ..domain.team import Owner
 
 Progress = Callable[[int, int], None]  # (tickets read, tickets in the window)
+GONE = "ya no es usuario de HubSpot"  # after an agent's name: the user was deactivated
 
 
 @dataclass
@@ -43,8 +45,12 @@ class ReportResult:
 def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datetime,
            until: datetime, now: datetime, ui: Ui | None = None,
            progress: Progress | None = None) -> ReportResult:
-    """The report over the tickets of the escalation pipeline created in [since, until)."""
-    portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
+    """The report over the tickets of the escalation pipeline created in [since, until).
+
+    The pipeline is read afresh (one round trip among hundreds): a stage added since the
+    portal was cached would otherwise read as one deleted."""
+    portal = load_portal(gateway, settings, now=now, refresh=True,
+                         warn=ui.warn if ui else None)
     clock = portal_clock(portal, settings, policy.followup)
     filters = [
         {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
@@ -62,11 +68,14 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
                 yield ticket.id
 
     items: list[Escalated] = []
+    uncounted = Tally()
     for chunk in gateway.tickets_with_history(ids(), PROPERTIES, HISTORY):
         for read in chunk:
             found = escalated(read, clock)
             if found is not None:
                 items.append(found)
+            else:
+                uncounted.add(Odd.NO_CREATE_DATE, read.ticket.id)
         if progress is not None:
             progress(len(items), max(total[0], len(items)))
     raised = [i for i in items if i.raises]
@@ -74,21 +83,28 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
         notes = gateway.ticket_notes([i.id for i in raised])
         for item in raised:
             confirm_bumps(item, (body for _at, body in notes.get(item.id, [])))
-    owners = _agent_owners(gateway, items, ui)
+    owners, gone = _agent_owners(gateway, items, ui)
+    names = {o.email: o.name for o in owners} | {o.email: f"{o.name} ({GONE})" for o in gone}
     return ReportResult(build(items, clock, policy.bump, since=since, until=until, now=now,
-                              agents={o.id: o.email for o in owners},
-                              agent_names={o.email: o.name for o in owners}), portal.account)
+                              agents={o.id: o.email for o in [*owners, *gone]},
+                              agent_names=names, uncounted=uncounted), portal.account)
 
 
-def _agent_owners(gateway: Gateway, items: list[Escalated], ui: Ui | None) -> list[Owner]:
-    """The owners, read once, to count agents by email and show their names; without the
-    owners scope the ids are shown as they are."""
-    if all(i.agent == NO_AGENT for i in items):
-        return []
+def _agent_owners(gateway: Gateway, items: list[Escalated],
+                  ui: Ui | None) -> tuple[list[Owner], list[Owner]]:
+    """The owners, read once, to count agents by email and show their names, and the owners
+    of users deactivated since, read only when some agent is not among the active ones;
+    without the owners scope the ids are shown as they are."""
+    agents = {i.agent for i in items if i.agent != NO_AGENT}
+    if not agents:
+        return [], []
     try:
-        return list(gateway.owners())
+        owners = list(gateway.owners())
+        missing = agents - {o.id for o in owners}
+        gone = [o for o in gateway.owners(archived=True) if o.id in missing] if missing else []
     except AuthProblem as exc:
         if ui is not None:
             ui.warn(f"No se pudieron leer los usuarios de HubSpot ({exc.message}); los agentes "
                     "se muestran por su id.")
-        return []
+        return [], []
+    return owners, gone

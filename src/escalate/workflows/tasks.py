@@ -27,6 +27,7 @@ from ..domain.call_plan import (
     without_task,
 )
 from ..domain.followup import Owed
+from ..domain.oddities import Odd, Tally
 from ..domain.priority import Priority
 from ..domain.records import Contact, Ticket
 from ..domain.team import (
@@ -40,8 +41,8 @@ from ..domain.team import (
 from ..gateway import Gateway
 from ..gateway.limits import ASSOCIATION_BATCH
 from ..gateway.windows import Page
-from .clock import portal_clock
 from .followup import (
+    Clocks,
     ContactBook,
     Whose,
     agent_id,
@@ -70,6 +71,10 @@ class TaskOutcome:
 @dataclass
 class TaskReport:
     outcomes: list[TaskOutcome] = field(default_factory=list)
+    # Calls owed that got no task, and why: no contact to call, a stage deleted since.
+    skipped: Tally = field(default_factory=Tally)
+    # Tasks made without an owner: the ticket records no agent, or one no longer a user.
+    unassigned: Tally = field(default_factory=Tally)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -77,7 +82,8 @@ class TaskReport:
     def as_json(self) -> dict[str, Any]:
         return {"created": self.count("created"), "completed": self.count("completed"),
                 "unchanged": self.count("unchanged"),
-                "tasks": [o.as_json() for o in self.outcomes]}
+                "tasks": [o.as_json() for o in self.outcomes],
+                "skipped": self.skipped.as_json(), "unassigned": self.unassigned.as_json()}
 
 
 def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None,
@@ -95,7 +101,9 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
     run = _Run(gateway, settings, now, whose or Whose(), report or TaskReport(), progress)
     portal = load_portal(gateway, settings, now=now, warn=ui.warn if ui else None)
     portal.require_tool_properties()
-    run.portal, run.clock, run.only = portal, portal_clock(portal, settings, policy, hours), only
+    run.portal, run.only = portal, only
+    run.clocks = Clocks(gateway, settings, portal, now=now, policy=policy, hours=hours, ui=ui)
+    run.clock = run.clocks.cached
     # The tool's open tasks first, then the tickets as their pages come: both searches draw
     # on the account's 5 a second, so running them side by side would end no sooner.
     tasks = by_ticket(gateway.open_call_tasks(run.whose.agent_id))
@@ -118,6 +126,7 @@ class _Run:
 
     portal: Any
     clock: Any
+    clocks: Clocks
     only: Priority | None
 
     def __init__(self, gateway: Gateway, settings: Settings, now: datetime, whose: Whose,
@@ -125,6 +134,7 @@ class _Run:
         self.gateway, self.settings, self.now, self.whose = gateway, settings, now, whose
         self.report, self.progress = report, progress
         self.seen: set[str] = set()  # tickets the search handed on
+        self.unknown: set[str] = set()  # tickets counted in a stage deleted since
         self.contacts = ContactBook(gateway)
         self.stop = threading.Event()
         self._lock = threading.Lock()
@@ -138,19 +148,24 @@ class _Run:
             yield page
 
     def reading(self, ticket: Ticket) -> Reading:
+        clock = self.clocks.of(ticket)
         in_scope = self.whose.includes(ticket) and (self.only is None
-                                                    or self.clock.priority(ticket) == self.only)
-        return Reading(self.clock.owed(ticket, self.now), in_scope)
+                                                    or clock.priority(ticket) == self.only)
+        return Reading(clock.owed(ticket, self.now), in_scope, clock.unknown_stage(ticket))
 
     def settle(self, tickets: list[Ticket], tasks: TasksByTicket) -> list[None]:
         """Decide and carry out what these tickets need, on search's word confirmed by a
         consistent read of the unsettled ones."""
         with self._lock:
             self.seen.update(t.id for t in tickets)
-        searched = {t.id: CallKey.of(r.owed) for t in tickets
-                    if (r := self.reading(t)).owed is not None and r.in_scope}
+        read = {t.id: self.reading(t) for t in tickets}
+        searched = {t: CallKey.of(r.owed) for t, r in read.items()
+                    if r.owed is not None and r.in_scope}
+        # A ticket in a stage deleted since is read again with the rest (search lags): still
+        # there, it is counted as skipped and its tasks left as they are.
+        unknown = [t.id for t in tickets if read[t.id].unknown_stage and self.whose.includes(t)]
         mine = {t.id: dict(tasks[t.id]) for t in tickets if t.id in tasks}
-        self._carry_out(unsettled(searched, mine), mine)
+        self._carry_out(list(dict.fromkeys(unsettled(searched, mine) + unknown)), mine)
         return []
 
     def settle_rest(self, tasks: TasksByTicket) -> None:
@@ -166,8 +181,10 @@ class _Run:
             self._record([], [], [t for found in tasks.values() for t in found.values()
                                   if t.open])
             return
-        readings = {t.id: self.reading(t) for t in self.gateway.tickets_by_id(
-            todo, candidate_properties(self.portal))}
+        found = self.gateway.tickets_by_id(todo, candidate_properties(self.portal))
+        readings = {t.id: self.reading(t) for t in found}
+        self._count_unknown([t.id for t in found
+                             if readings[t.id].unknown_stage and self.whose.includes(t)])
         getting = without_task(readings, tasks)
         links = _known_tasks(self.gateway, tasks, getting)
         decided = plan(todo, readings, tasks)
@@ -178,16 +195,40 @@ class _Run:
                                        for t, why in completed])
         self._record(created, [t for t, _why in completed], decided.leave)
 
+    def _count_unknown(self, ticket_ids: list[str]) -> None:
+        with self._lock:
+            for ticket_id in ticket_ids:
+                if ticket_id not in self.unknown:
+                    self.unknown.add(ticket_id)
+                    self.report.skipped.add(Odd.UNKNOWN_STAGE, ticket_id)
+
     def _create(self, owed: list[Owed], links: dict[str, list[str]]) -> list[Task]:
         """The tasks made, less those another run made at the same moment for the same
-        call (see `_keep_one`)."""
+        call (see `_keep_one`). A call with no contact to call gets none (a task would only
+        say so): it is counted in `report.skipped`; a task made without an owner is counted
+        in `report.unassigned`."""
         if not owed:
             return []
         contacts = self.contacts.first_of(links)
-        created = _create(self.gateway, self.settings, self.portal, self.clock, owed,
+        callable_ = [o for o in owed if contacts.get(o.ticket.id) is not None]
+        with self._lock:
+            for item in owed:
+                if contacts.get(item.ticket.id) is None:
+                    self.report.skipped.add(Odd.NO_CONTACT, item.ticket.id)
+        if not callable_:
+            return []
+        created = _create(self.gateway, self.settings, self.portal, self.clock, callable_,
                           contacts, self.now, self.stop)
         lost = _keep_one(self.gateway, created)
-        return [t for t in created if t.id not in lost]
+        kept = [t for t in created if t.id not in lost]
+        agents = {o.ticket.id: agent_id(o.ticket) for o in callable_}
+        with self._lock:
+            for task in kept:
+                if task.owner_id is None:
+                    self.report.unassigned.add(
+                        Odd.AGENT_GONE if agents.get(tid_of(task)) else Odd.NO_AGENT,
+                        tid_of(task))
+        return kept
 
     def _record(self, created: list[Task], completed: list[Task], left: list[Task]) -> None:
         with self._lock:
@@ -282,10 +323,12 @@ def _client(ticket: Ticket, contact: Any) -> str:
 
 def complete_ticket_tasks(gateway: Gateway, ticket_id: str, why: str = WHY_CONTACTED
                           ) -> list[str]:
-    """Complete the ticket's open call tasks (after `contacted`); their ids."""
+    """Complete the ticket's open call tasks (after `contacted`); their ids. A ticket merged
+    into this one brought its tasks along, marked with its old id: they are this client's
+    calls too."""
     ids = gateway.associated_ids("tickets", "tasks", [ticket_id]).get(ticket_id, [])
     open_tasks = [t for t in (gateway.tasks(ids) if ids else [])
-                  if t.open and t.key is not None and t.key.ticket_id == ticket_id]
+                  if t.open and t.key is not None]
     if open_tasks:
         gateway.update_tasks([(t.id, completion_properties(t, why)) for t in open_tasks])
     return [t.id for t in open_tasks]

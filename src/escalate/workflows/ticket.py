@@ -11,7 +11,7 @@ from ..config import Settings
 from ..domain.escalation import Escalation, Rules
 from ..domain.moments import epoch_ms
 from ..domain.records import Contact, Ticket, UploadedFile
-from ..errors import AuthProblem, Declined, PortalLacks
+from ..errors import AuthProblem, Declined, InvalidAssociations, PortalLacks
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
@@ -129,8 +129,21 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
         if not maybe_sent:  # recorded before the request: a killed process leaves it behind
             state["create_sent"] = True
             outbox.save_state(entry)
-        ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
-                                        contact, ui, now=now, maybe_sent=maybe_sent, team=team)
+        try:
+            ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
+                                            contact, ui, now=now, maybe_sent=maybe_sent,
+                                            team=team)
+        except InvalidAssociations as exc:
+            again = (_contact_again(gateway, escalation, contact, ui)
+                     if contact.id in exc.object_ids else None)
+            if again is None:
+                raise
+            contact = again
+            state["contact"] = contact.__dict__
+            outbox.save_state(entry)
+            ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
+                                            contact, ui, now=now, maybe_sent=maybe_sent,
+                                            team=team)
         state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
                            "pipeline": ticket.pipeline, "stage": ticket.stage,
                            "priority": ticket.priority}
@@ -147,6 +160,27 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
             link=lambda: portal.account.ticket_url(ticket.id))
         result.attachments, result.note_id = attached.files, attached.note_id
     return result
+
+
+def _contact_again(gateway: Gateway, escalation: Escalation, kept: Contact,
+                   ui: Ui) -> Contact | None:
+    """The client's contact when the one kept with the entry is no longer in HubSpot: the
+    contact it was merged into (its old id answers with it), else the one its email or
+    phone finds now (exit 3 when none; a name that differs is checked again). None when the
+    kept contact is still there."""
+    merged = list(gateway.contacts([kept.id]).values())
+    if merged and merged[0].id == kept.id:
+        return None
+    if merged:
+        ui.warn(f"El contacto {kept.id} se fusionó en HubSpot con el {merged[0].id}: el ticket "
+                "se crea en ese contacto.")
+        return merged[0]
+    found = find_contact(gateway, escalation, ui)
+    if not names_match(escalation, found):
+        raise mismatch(escalation, found)
+    ui.warn(f"El contacto {kept.id} ya no está en HubSpot: el ticket se crea en el {found.id}, "
+            "que se encontró con el correo o el teléfono del cliente.")
+    return found
 
 
 def _priority_option(escalation: Escalation, portal: Portal) -> str:
