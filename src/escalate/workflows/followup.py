@@ -243,19 +243,20 @@ def settled(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime, who
     recorded a second ago is still owed as search shows it), their contacts read beside the
     confirming reads: the page's reads all at once. A ticket in a stage the pipeline no
     longer has is read too, and counted apart (`Settled.unknown_stage`) if it still is."""
-    candidates = [t.id for t in page.items if clocks.of(t).owed(t, now) is not None
-                  or (clocks.of(t).unknown_stage(t) and whose.includes(t))]
-    due_soon = sum(1 for t in page.items if clocks.of(t).owed(t, now) is None
-                   and clocks.of(t).due_soon(t, now) and whose.includes(t))
+    searched = [(t, clocks.of(t)) for t in page.items]
+    candidates = [t.id for t, clock in searched if clock.owed(t, now) is not None
+                  or (clock.unknown_stage(t) and whose.includes(t))]
+    due_soon = sum(1 for t, clock in searched if clock.owed(t, now) is None
+                   and clock.due_soon(t, now) and whose.includes(t))
     if not candidates:
         return Settled([], due_soon, len(page.items), page.total, page.floor)
     found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
     by_ticket = contacts.first_of(links)
-    mine = [t for t in found if whose.includes(t)]
-    owed = [(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or [])) for t in mine
-            if (o := clocks.of(t).owed(t, now)) is not None]
+    mine = [(t, clocks.of(t)) for t in found if whose.includes(t)]
+    owed = [(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or [])) for t, clock in mine
+            if (o := clock.owed(t, now)) is not None]
     return Settled(owed, due_soon, len(page.items), page.total, page.floor,
-                   [t.id for t in mine if clocks.of(t).unknown_stage(t)])
+                   [t.id for t, clock in mine if clock.unknown_stage(t)])
 
 
 def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]
