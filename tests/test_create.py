@@ -54,7 +54,7 @@ def test_json_result_has_the_contract_shape(cli: Cli, sandbox: Sandbox):
     result = cli("create", *ANA, "--json")
     data = result.json()
     assert set(data) == {"id", "subject", "priority", "stage", "url", "created_at", "contact",
-                         "attachments", "agent", "owner"}
+                         "attachments", "agent", "owner", "quality", "masked"}
     assert data["agent"] is None and data["owner"] is None  # no ESCALATE_AGENT, no policy
     assert isinstance(data["id"], str) and data["priority"] == "ALTA"
     assert data["stage"] == "Tech Issues" and data["attachments"] == []

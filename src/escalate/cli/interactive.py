@@ -15,13 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Channel, check_field
+from ..domain.screening import DESCRIBED, REQUIRED_TEXT
+from ..domain.sensitive import meaningful
 from ..errors import EscalateError, InvalidInput, Unreachable
 from . import drafts
 from .env import Env
 from .escalation import (
+    checked,
     matrix_route,
     missing_fields,
     owner_text,
+    quality_line,
+    quality_rules,
     read_before_sending,
     report,
     send,
@@ -31,12 +36,15 @@ from .escalation import (
 from .fields import FIELDS, label, problem_lines
 from .lookahead import Lookahead
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
+from .sensitive import Review
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from ..domain.escalation import Escalation
+    from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
+    from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
 
@@ -50,7 +58,8 @@ class Session:
     """One agent's escalation at the terminal, from the first question to the ticket."""
 
     def __init__(self, env: Env, answers: EscalationInput, *,
-                 resumed: drafts.Resumed | None = None, accept_contact: bool = False) -> None:
+                 resumed: drafts.Resumed | None = None, accept_contact: bool = False,
+                 keep_sensitive: bool = False, min_quality: int | None = None) -> None:
         self.env = env
         self.answers = answers
         self.resumed = resumed
@@ -62,6 +71,11 @@ class Session:
         self.editing = resumed.editing if resumed is not None else None  # asked again first
         self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
         self.ahead: Lookahead | None = None  # reads while typing (none in a dry run)
+        self.sensitive = Review(env, lambda: self.ask, keep_all=keep_sensitive)
+        self.min_quality = min_quality
+        self._rules: Rules | None = None
+        self.checks: Checks | None = None  # what `validated` found: masked, kept, the score
+        self.quality: Quality | None = None
 
     # -- the whole session --------------------------------------------------------------
 
@@ -99,9 +113,13 @@ class Session:
         self.look_ahead()  # what the options or a draft already say
         if missing_fields(self.answers):
             self.ask_missing()
+        for field in DESCRIBED:  # what came from options or a draft, reviewed as typed
+            if str(self.answers.get(field) or "").strip():
+                self.answers[field] = self.screened(field, str(self.answers[field]))  # type: ignore[literal-required]
         escalation, files = self.validated()
         if dry_run:
-            show_preview(self.env, escalation, files, as_json)
+            assert self.checks is not None and self.quality is not None
+            show_preview(self.env, escalation, files, as_json, self.checks, self.quality)
             return
         self.review(escalation, files, as_json)
 
@@ -307,9 +325,47 @@ class Session:
 
     def ask_field(self, field: str, default: str = "") -> str:
         multiline = field in ("what", "how")
-        return self.asked(field, lambda: self.ask.text(
-            FIELDS[field].question, default=default, check=self.check(field),
-            multiline=multiline))
+
+        def question(current: str) -> str:
+            return self.asked(field, lambda: self.ask.text(
+                FIELDS[field].question, default=current, check=self.check(field),
+                multiline=multiline))
+
+        answer = question(default)
+        if field in DESCRIBED:
+            answer = self.screened(field, answer, question)
+            self.hint(field, answer)
+        return answer
+
+    def screened(self, field: str, text: str,
+                 again: Callable[[str], str] | None = None) -> str:
+        """The answer with its sensitive data decided finding by finding; masking that
+        leaves QUÉ, CÓMO or DÓNDE without content is refused and the field asked again."""
+        again = again or (lambda current: self.ask_field(field, current))
+        while True:
+            typed = text
+            text = self.sensitive.text(field, text, again)
+            if field not in REQUIRED_TEXT or text == typed or meaningful(text):
+                return text
+            self.under(f"[red]✗ Sin los datos sensibles, {label(field)} no dice nada:[/] "
+                       "escríbalo sin ellos.")
+            text = again(text)
+
+    @property
+    def rules(self) -> Rules:
+        if self._rules is None:
+            self._rules = quality_rules(self.env)
+        return self._rules
+
+    def hint(self, field: str, answer: str | list[str]) -> None:
+        """The quality items this answer could meet and does not, under it (never blocking)."""
+        from ..domain.quality import hints
+        from ..workflows.quality import capture_of
+
+        form = EscalationInput(**self.answers)
+        form[field] = answer  # type: ignore[literal-required]
+        for line in hints(capture_of(form), field, self.rules):
+            self.under(f"[dim]› {escape(line)}[/]")
 
     def ask_contact(self, default: str = "") -> None:
         email, phone = self.check("email"), self.check("phone")
@@ -372,6 +428,7 @@ class Session:
                 return changes
             changes.append(answer.strip())
             a["changes"] = list(changes)
+            self.hint("changes", list(changes))
 
     def ask_attachments(self, default: str = "") -> list[str]:
         max_bytes = self.env.settings.max_file_bytes
@@ -391,7 +448,9 @@ class Session:
 
         answer = self.asked("attachments", lambda: self.ask.text(
             FIELDS["attachments"].question, default=default, check=problem))
-        return split_paths(answer, self.env.folder)
+        paths = split_paths(answer, self.env.folder)
+        self.hint("attachments", paths)
+        return paths
 
     # -- validation and review ----------------------------------------------------------
 
@@ -401,6 +460,10 @@ class Session:
             try:
                 escalation, files = validate(self.env, self.answers, typed_as_flags=False,
                                              resumed=self.resumed)
+                escalation, self.checks, self.quality = checked(
+                    self.env, escalation, files, typed=False, keep=set(self.sensitive.kept),
+                    keep_all=self.sensitive.keep_all, masked_before=self.sensitive.masked,
+                    kept=self.sensitive.kept_json())
                 return escalation, files
             except InvalidInput as exc:
                 for line in (problem_lines(exc.fields, typed=False) if exc.fields
@@ -428,9 +491,7 @@ class Session:
             prepared.escalation = escalation
             problem = self.render(prepared, contact, files)
             actions = self.actions(prepared, problem)
-            # A contact with another name is never sent on a habitual Enter.
-            first = CONTACT if prepared.name_mismatch and not self.accept_contact else SEND
-            choice = self.ask.select("¿Qué hacemos?", actions, first)
+            choice = self.ask.select("¿Qué hacemos?", actions, self.first_choice(prepared))
             if choice == CONTACT:
                 if prepared.lookup.candidates:  # the same phone: another of its contacts
                     contact = prepared.lookup.contact = choose_contact(
@@ -443,8 +504,9 @@ class Session:
             if choice == SEND:
                 assert contact is not None
                 self.sending = True
+                assert self.checks is not None
                 result = send(self.env, prepared, files, contact, resumed=self.resumed,
-                              interactive=True)
+                              interactive=True, checks=self.checks)
                 if self.draft_id and self.resumed is None:
                     self.env.outbox.done(self.draft_id)
                 report(self.env, result, as_json)
@@ -504,8 +566,22 @@ class Session:
         again, files = self.validated()
         return again.replace(escalate_id=kept_id), files
 
+    def first_choice(self, prepared: Prepared) -> str:
+        """The review's default: never a send the agent should think about first."""
+        if prepared.name_mismatch and not self.accept_contact:
+            return CONTACT  # a contact with another name is never sent on a habitual Enter
+        if self.quality is not None and (self.quality.below_minimum
+                                         or not self.sending_allowed()):
+            return EDIT  # an escalation an engineer cannot start from is edited first
+        return SEND
+
+    def sending_allowed(self) -> bool:
+        """Below `--calidad-minima` the escalation is not sent until it is raised."""
+        return (self.min_quality is None or self.quality is None
+                or self.quality.score >= self.min_quality)
+
     def actions(self, prepared: Prepared, problem: str | None) -> list[tuple[str, str]]:
-        if problem is not None:
+        if problem is not None or not self.sending_allowed():
             send_label = None
         elif prepared.duplicates:
             send_label = f"Enviar de todos modos (ya hay {len(prepared.duplicates)} abiertos)"
@@ -560,6 +636,8 @@ class Session:
         if option is None:
             problem = problem or "prioridad"
         grid.add_row("Dueño", escape(owner_text(matrix_route(self.env, e))))
+        if self.quality is not None:
+            grid.add_row("Calidad", self.quality_text(self.quality))
         if files:
             grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
                                                       for f in files)))
@@ -577,6 +655,14 @@ class Session:
         self.env.err.print(Panel(Text(e.content(), overflow="fold"), title="Descripción",
                                  expand=False), soft_wrap=False, overflow="fold")
         return problem
+
+    def quality_text(self, quality: Quality) -> str:
+        """The score in the review, coloured by the minimum, and what would raise it."""
+        colour = "red" if quality.below_minimum else "green"
+        text = f"[bold {colour}]{escape(quality_line(quality))}[/]"
+        if self.min_quality is not None and quality.score < self.min_quality:
+            text += f"\n[red]--calidad-minima pide {self.min_quality}: no se envía así.[/]"
+        return text + "".join(f"\n• {escape(line)}" for line in quality.lines())
 
     def shown(self, field: str) -> str:
         value = self.answers.get(field)

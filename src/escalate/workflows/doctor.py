@@ -151,6 +151,12 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             portal = portals[0]
             report.run("Prioridades", lambda: _priorities(portal), redact)
             report.run("Propiedades de escalate", lambda: _tool_properties(portal), redact)
+            if portal.lacking:
+                from .portal import SETUP
+
+                report.note("Calificación de calidad", "el portal no tiene "
+                            + ", ".join(portal.lacking) + ": los tickets se crean sin su "
+                            "calificación", ok=False, steps=(SETUP,))
         _portal_rules(report, gateway, redact)
         report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
         report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
@@ -217,7 +223,7 @@ def _tool_properties(portal: Any) -> str:
     from .portal import TOOL_PROPERTY_NAMES
 
     portal.require_tool_properties()
-    return ", ".join(TOOL_PROPERTY_NAMES)
+    return ", ".join(n for n in TOOL_PROPERTY_NAMES if n not in portal.lacking)
 
 
 def _createdate(gateway: Gateway) -> str:

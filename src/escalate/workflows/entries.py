@@ -20,7 +20,7 @@ from ..errors import Next
 from ..outbox import Entry
 from ..short_ids import short_id
 
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
 UNVERSIONED = 1  # what a payload without "version" is
 
 Section = Literal["pending", "draft"]
@@ -129,8 +129,19 @@ def _draft_client_name(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 # Read quirks of a version, fixed when it is read (same version number).
 _QUIRKS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _draft_client_name}
-# version N -> the step that turns an N payload into an N + 1 one (none yet).
-_STEPS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _create_checks(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 creates carry what was checked before they were kept: the sensitive data
+    masked and kept (with the agent's reason) and the quality score; a version 1 create
+    was kept before those checks existed and says nothing of them."""
+    if kind == "create":
+        payload = {"masked": [], "kept": [], "quality": None, **payload}
+    return payload
+
+
+# version N -> the step that turns an N payload into an N + 1 one.
+_STEPS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _create_checks}
 
 
 def unreadable(exc: BaseException) -> str:

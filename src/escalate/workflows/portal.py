@@ -18,7 +18,7 @@ from ..gateway import Gateway
 from .json_cache import JsonCache
 
 CACHE_SECONDS = 12 * 3600
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the optional tool properties the portal lacks (`lacking`)
 
 # The ticket properties `escalate setup` creates, in its own group.
 TOOL_GROUP = ("escalate", "Escalate")
@@ -38,8 +38,15 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
      "fieldType": "select", "groupName": "escalate", "externalOptions": True,
      "referencedObjectType": "OWNER", "options": [],
      "description": "El agente que escaló el ticket (ESCALATE_AGENT)."},
+    {"name": "escalate_quality", "label": "Calidad de la escalación", "type": "number",
+     "fieldType": "number", "groupName": "escalate",
+     "description": "Calificación 0-100: ¿puede un ingeniero empezar con esta escalación?"},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
+QUALITY_PROPERTY = "escalate_quality"
+# Written only where the portal has them: a portal set up before they existed keeps
+# creating tickets (doctor says to run setup again), it only lacks the number.
+OPTIONAL_TOOL_PROPERTIES = frozenset({QUALITY_PROPERTY})
 # What settles a portal without the tool's properties.
 SETUP = Next("setup", "Un administrador del portal debe ejecutar una vez")
 
@@ -56,6 +63,7 @@ class Portal:
     stage_setting: str
     pipeline_setting: str | None
     fetched_at: float
+    lacking: tuple[str, ...] = ()  # optional tool properties the portal does not have
 
     @property
     def open_stage_ids(self) -> list[str]:
@@ -84,14 +92,16 @@ def resolve(gateway: Gateway, settings: Settings, now: datetime) -> Portal:
     pipeline, stage = _choose_stage(pipelines, settings.stage, settings.pipeline)
     priority = properties.get("hs_ticket_priority") or PropertyInfo("hs_ticket_priority",
                                                                     "enumeration")
-    missing = tuple(n for n in TOOL_PROPERTY_NAMES if n not in properties)
+    absent = [n for n in TOOL_PROPERTY_NAMES if n not in properties]
+    missing = tuple(n for n in absent if n not in OPTIONAL_TOOL_PROPERTIES)
     unique = properties.get("escalate_id")
     if unique is not None and not unique.unique:
         missing += ("escalate_id (valor único)",)
     return Portal(account=account, pipeline=pipeline, stage=stage,
                   priority_options=priority.options, missing_tool_properties=missing,
                   stage_setting=settings.stage, pipeline_setting=settings.pipeline,
-                  fetched_at=now.timestamp())
+                  fetched_at=now.timestamp(),
+                  lacking=tuple(n for n in absent if n in OPTIONAL_TOOL_PROPERTIES))
 
 
 def _choose_stage(pipelines: list[Pipeline], stage_key: str,
@@ -165,6 +175,7 @@ def _portal_from_json(raw: dict[str, Any]) -> Portal:
         stage_setting=raw["stage_setting"],
         pipeline_setting=raw["pipeline_setting"],
         fetched_at=float(raw["fetched_at"]),
+        lacking=tuple(str(n) for n in raw.get("lacking") or ()),
     )
 
 
