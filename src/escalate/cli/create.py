@@ -11,6 +11,7 @@ from ..errors import InvalidInput
 from .env import Env
 from .escalation import checked, read_before_sending, report, send, show_preview, validate
 from .fields import CHANNEL_NAMES
+from .templates import applied_scripted, chosen
 
 if TYPE_CHECKING:
     from .drafts import Resumed
@@ -57,6 +58,10 @@ def create(
     draft: Annotated[str | None, typer.Option(
         "--borrador", "--draft", metavar="ID", help="Retomar un borrador (o una escalación "
         "que requiere acción) de la bandeja de salida, con todo lo escrito.")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--plantilla", "--template", metavar="NOMBRE", help="Plantilla del archivo de "
+        "políticas para este tipo de caso: su prioridad por omisión, los cambios y la "
+        "evidencia que pide (escalate plantillas las lista).")] = None,
     keep_sensitive: Annotated[bool, typer.Option(
         "--conservar-datos", "--keep-sensitive", help="Conservar los datos sensibles "
         "encontrados (CURP, RFC, salud) en lugar de ocultarlos; tarjetas, contraseñas, NIP y "
@@ -110,13 +115,16 @@ def create(
         env.show_pending()  # the sandbox notice and settings warnings, before any question
 
         session = Session(env, typed, resumed=resumed, accept_contact=accept_contact,
-                          keep_sensitive=keep_sensitive, min_quality=min_quality)
+                          keep_sensitive=keep_sensitive, min_quality=min_quality,
+                          template=chosen(env, template) if template else None)
         if resumed is None:
             session.run(dry_run=dry_run, as_json=as_json)
             return
         with env.outbox.working_on(resumed.entry_id):  # the lease held while typing
             session.run(dry_run=dry_run, as_json=as_json)
         return
+    if template:
+        typed = applied_scripted(env, template, typed)
     escalation, files = validate(env, typed, typed_as_flags=True, resumed=resumed,
                                  offline=dry_run)
     escalation, checks, quality = checked(env, escalation, files, typed=True,

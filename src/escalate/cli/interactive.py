@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ..domain.escalation import Escalation
     from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
+    from ..domain.templates import Template
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
@@ -59,7 +60,8 @@ class Session:
 
     def __init__(self, env: Env, answers: EscalationInput, *,
                  resumed: drafts.Resumed | None = None, accept_contact: bool = False,
-                 keep_sensitive: bool = False, min_quality: int | None = None) -> None:
+                 keep_sensitive: bool = False, min_quality: int | None = None,
+                 template: tuple[str, Template] | None = None) -> None:
         self.env = env
         self.answers = answers
         self.resumed = resumed
@@ -76,6 +78,7 @@ class Session:
         self._rules: Rules | None = None
         self.checks: Checks | None = None  # what `validated` found: masked, kept, the score
         self.quality: Quality | None = None
+        self.template = template  # (name, template): chosen by --plantilla or asked first
 
     # -- the whole session --------------------------------------------------------------
 
@@ -185,6 +188,9 @@ class Session:
         def current(field: str) -> str:
             return str(a.get(field) or "")
 
+        if self.template is None:
+            self.template = self.ask_template()
+        self.apply_template()
         for field in ("policy", "client_name"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))
@@ -204,6 +210,7 @@ class Session:
             a["channel"] = self.ask_channel()
         if not a.get("changes") or self.editing == "changes":
             a["changes"] = self.ask_changes()
+        a["changes"] = self.ask_template_changes(list(a.get("changes") or []))
         if not a.get("attachments") or self.editing == "attachments":
             a["attachments"] = self.ask_attachments(shlex.join(a.get("attachments") or []))
 
@@ -331,6 +338,7 @@ class Session:
                 FIELDS[field].question, default=current, check=self.check(field),
                 multiline=multiline))
 
+        self.template_hint(field)
         answer = question(default)
         if field in DESCRIBED:
             answer = self.screened(field, answer, question)
@@ -350,6 +358,68 @@ class Session:
             self.under(f"[red]✗ Sin los datos sensibles, {label(field)} no dice nada:[/] "
                        "escríbalo sin ellos.")
             text = again(text)
+
+    # -- the template of the kind of case -----------------------------------------------
+
+    def ask_template(self) -> tuple[str, Template] | None:
+        """The first question when the policy file has templates: which kind of case."""
+        from .. import policy_file
+
+        settings = self.env.settings
+        if policy_file.find(settings.policy_file, self.env.folder, settings.home) is None:
+            return None
+        templates = self.env.policy.policy.templates
+        if not templates:
+            return None
+        options = [(f"{t.title or name} ({name})", name) for name, t in templates.items()]
+        chosen = self.ask.select("¿Qué tipo de caso es? (plantilla)",
+                                 [*options, ("Ninguna: un caso general", "")], options[0][1])
+        return (chosen, templates[chosen]) if chosen else None
+
+    def apply_template(self) -> None:
+        """The template's default priority, unless one was given."""
+        if self.template is None:
+            return
+        from ..domain.templates import apply
+
+        name, template = self.template
+        had_priority = bool(str(self.answers.get("priority") or "").strip())
+        self.answers.update(apply(name, template, self.answers).answers)
+        if template.priority is not None and not had_priority:
+            self.under(f"Plantilla {escape(name)}: prioridad {template.priority.value} (se "
+                       "puede cambiar en la revisión).")
+
+    def template_hint(self, field: str) -> None:
+        hint = self.template[1].hint(field) if self.template is not None else None
+        if hint:
+            self.under(f"[cyan]Pista de la plantilla:[/] {escape(hint)}")
+
+    def ask_template_changes(self, changes: list[str]) -> list[str]:
+        """Each `campo=valor` the template requires and the agent did not give, asked by
+        its name (never empty)."""
+        if self.template is None:
+            return changes
+        from ..domain.templates import apply
+
+        name, template = self.template
+        missing = apply(name, template, {**self.answers, "changes": changes}).missing_changes
+        if missing:
+            self.template_hint("changes")
+        for field in missing:
+            value = self.asked("changes", lambda f=field: self.ask.text(  # type: ignore[misc]
+                f"{f}: valor nuevo (lo pide la plantilla {name})",
+                check=lambda t: None if t.strip() else "La plantilla pide este dato."))
+            changes.append(f"{field}={value.strip()}")
+            self.answers["changes"] = list(changes)
+        return changes
+
+    def template_problems(self) -> dict[str, str]:
+        """What the template still requires (changes, evidence), keyed by field."""
+        if self.template is None:
+            return {}
+        from ..domain.templates import apply
+
+        return apply(self.template[0], self.template[1], self.answers).problems()
 
     @property
     def rules(self) -> Rules:
@@ -438,6 +508,9 @@ class Session:
                 paths = split_paths(text, self.env.folder)
             except ValueError:
                 return "Hay una comilla sin cerrar."
+            if not paths and self.template is not None and self.template[1].evidence:
+                return (f"La plantilla {self.template[0]} pide evidencia: adjunte una captura "
+                        "o un documento.")
             from ..workflows.files import check_files
 
             try:
@@ -446,6 +519,7 @@ class Session:
                 return "; ".join(exc.problems)
             return None
 
+        self.template_hint("attachments")
         answer = self.asked("attachments", lambda: self.ask.text(
             FIELDS["attachments"].question, default=default, check=problem))
         paths = split_paths(answer, self.env.folder)
@@ -460,6 +534,9 @@ class Session:
             try:
                 escalation, files = validate(self.env, self.answers, typed_as_flags=False,
                                              resumed=self.resumed)
+                needed = self.template_problems()
+                if needed:
+                    raise InvalidInput(list(needed.values()), fields=needed)
                 escalation, self.checks, self.quality = checked(
                     self.env, escalation, files, typed=False, keep=set(self.sensitive.kept),
                     keep_all=self.sensitive.keep_all, masked_before=self.sensitive.masked,
