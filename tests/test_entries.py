@@ -300,7 +300,7 @@ def test_a_kept_create_stores_the_escalation_the_reads_and_the_files(tmp_path: P
     assert bare.payload == {"escalation": made.as_json(), "version": 2,
                             "files": [{"path": str(tmp_path / "a.png"), "name": "a.png",
                                        "sha256": "ab" * 32, "size": 3, "mime": "image/png"}],
-                            "masked": [], "kept": [], "quality": None}
+                            "masked": [], "kept": [], "quality": None, "fields": {}}
     ana = Contact("9", "Ana", "López", "ana@example.com")
     prepared = Prepared(made, portal=None, lookup=ContactLookup(contact=ana),  # type: ignore[arg-type]
                         duplicates=[])
@@ -381,6 +381,7 @@ def test_a_version_1_create_reads_as_version_2_having_checked_nothing():
     old = Entry("a" * 32, "create", {"escalation": {"policy": "POL-1"}, "files": [],
                                      "version": 1})
     assert migrate(old).payload == {"escalation": {"policy": "POL-1"}, "files": [],
-                                    "masked": [], "kept": [], "quality": None, "version": 2}
+                                    "masked": [], "kept": [], "quality": None, "fields": {},
+                                    "version": 2}
     attach = Entry("b" * 32, "attach", {"ticket_id": "7", "version": 1})
     assert migrate(attach).payload == {"ticket_id": "7", "version": 2}

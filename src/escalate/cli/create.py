@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,8 +10,17 @@ import typer
 from ..domain.answers import EscalationInput
 from ..errors import InvalidInput
 from .env import Env
-from .escalation import checked, read_before_sending, report, send, show_preview, validate
+from .escalation import (
+    cached_portal,
+    checked,
+    read_before_sending,
+    report,
+    send,
+    show_preview,
+    validate,
+)
 from .fields import CHANNEL_NAMES
+from .portal_fields import checked_fields, parsed
 from .templates import applied_scripted, chosen
 
 if TYPE_CHECKING:
@@ -58,6 +68,9 @@ def create(
     draft: Annotated[str | None, typer.Option(
         "--borrador", "--draft", metavar="ID", help="Retomar un borrador (o una escalación "
         "que requiere acción) de la bandeja de salida, con todo lo escrito.")] = None,
+    fields: Annotated[list[str] | None, typer.Option(
+        "--campo", "--field", metavar="NOMBRE=VALOR", help="Propiedad de ticket que el "
+        "portal exige (repetible); la opción por su etiqueta o su valor.")] = None,
     template: Annotated[str | None, typer.Option(
         "--plantilla", "--template", metavar="NOMBRE", help="Plantilla del archivo de "
         "políticas para este tipo de caso: su prioridad por omisión, los cambios y la "
@@ -98,7 +111,8 @@ def create(
     typed = EscalationInput(
         policy=policy, client_name=client, email=email, phone=phone, priority=priority,
         what=what, how=how, where=where, when=when, changes=list(change or []),
-        channel=channel, created_at=date, attachments=_paths(attach))
+        channel=channel, created_at=date, attachments=_paths(attach),
+        fields=list(fields or []))
     interactive = env.interactive(no_input)
     resumed: Resumed | None = None
     if draft:
@@ -129,12 +143,18 @@ def create(
                                  offline=dry_run)
     escalation, checks, quality = checked(env, escalation, files, typed=True,
                                           keep_all=keep_sensitive, min_quality=min_quality)
+    given = list(typed.get("fields") or [])
+    checks = replace(checks, fields=parsed(given))  # kept as typed if HubSpot is unreachable
     if dry_run:
+        portal = cached_portal(env)
+        if portal is not None:
+            checks = replace(checks, fields=checked_fields(portal, given))
         show_preview(env, escalation, files, as_json, checks, quality)
         return
     from ..workflows.lookup import require_contact
 
     prepared = read_before_sending(env, escalation, files, resumed, checks=checks)
+    checks = replace(checks, fields=checked_fields(prepared.portal, given))
     contact = require_contact(prepared, accept_contact=accept_contact)
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Known, Prepared
+    from ..workflows.portal import Portal
     from ..workflows.ticket import CreateResult
     from .drafts import Resumed
 
@@ -185,11 +186,16 @@ def report(env: Env, result: CreateResult, as_json: bool) -> None:
     env.out(line)
 
 
-def _cached_time_zone(env: Env) -> str | None:
-    """The portal's time zone if the portal cache knows it (reads nothing from HubSpot)."""
+def cached_portal(env: Env) -> Portal | None:
+    """The portal as the cache knows it (reads nothing from HubSpot)."""
     from ..workflows.portal import PortalCache
 
-    cached = PortalCache(env.settings).load(env.now().timestamp())
+    return PortalCache(env.settings).load(env.now().timestamp())
+
+
+def _cached_time_zone(env: Env) -> str | None:
+    """The portal's time zone if the portal cache knows it (reads nothing from HubSpot)."""
+    cached = cached_portal(env)
     return cached.account.time_zone if cached is not None else None
 
 
@@ -215,6 +221,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
                                              "rule": route.rule},
         "quality": checks.quality,
         "masked": list(checks.masked),
+        "fields": dict(checks.fields),
     }
     if as_json:
         env.out_json(preview)
@@ -226,6 +233,11 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     env.out(f"Dueño: {owner_text(route)}")
     if files:
         env.out("Adjuntos: " + ", ".join(f.name for f in files))
+    if checks.fields:
+        from .portal_fields import shown
+
+        env.out("Campos del portal: " + shown(cached_portal(env), dict(checks.fields))
+                .replace("\n", "; "))
     env.out(quality_line(quality))
     for line in quality.lines():
         env.out(f"  • {line}")

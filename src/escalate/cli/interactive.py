@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
@@ -48,8 +49,10 @@ if TYPE_CHECKING:
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
+    from ..workflows.portal import Portal
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
+PORTAL_WAIT = 5.0  # seconds the portal's own fields wait for the portal read at the form's end
 SEND, EDIT, DRAFT, CANCEL, CONTACT = "send", "edit", "draft", "cancel", "contact"
 EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
             "when", "changes", "channel", "attachments")
@@ -206,8 +209,15 @@ class Session:
                 a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
         if self.pending("when"):
             a["when"] = self.ask_field("when", current("when")) or None
+        self.ask_the_rest()
+
+    def ask_the_rest(self) -> None:
+        """The form's end: channel, the portal's own fields, changes, attachments."""
+        a = self.answers
         if not a.get("channel"):
             a["channel"] = self.ask_channel()
+        if self.ahead is not None:
+            self.ask_portal_fields(self.ahead.portal(wait=PORTAL_WAIT))
         if not a.get("changes") or self.editing == "changes":
             a["changes"] = self.ask_changes()
         a["changes"] = self.ask_template_changes(list(a.get("changes") or []))
@@ -358,6 +368,32 @@ class Session:
             self.under(f"[red]✗ Sin los datos sensibles, {label(field)} no dice nada:[/] "
                        "escríbalo sin ellos.")
             text = again(text)
+
+    # -- the portal's own required fields ----------------------------------------------
+
+    def ask_portal_fields(self, portal: Portal | None) -> dict[str, str]:
+        """Each property the portal requires and escalate does not fill, asked as its kind
+        asks; a given one that breaks a rule asked again. Returns the values to write."""
+        from ..domain.rules import FieldProblem, field_value
+        from .portal_fields import ask_one, checked_fields, missing_to_ask, parsed
+
+        given = parsed(list(self.answers.get("fields") or []))
+        if portal is None:
+            return given
+        for name, value in list(given.items()):
+            info = portal.ticket_property(name)
+            try:
+                field_value(info, name, value, portal.rules.of(name), portal.properties)
+            except FieldProblem as exc:
+                if info is None or exc.unaskable:
+                    continue  # said with every other problem by checked_fields (exit 2)
+                self.under(f"[red]✗ {escape(exc.message)}[/]")
+                given[name] = ask_one(self.ask, portal, info, value)
+        for info in missing_to_ask(portal, given):
+            given[info.name] = ask_one(self.ask, portal, info)
+            self.answers["fields"] = [f"{n}={v}" for n, v in given.items()]
+        self.answers["fields"] = [f"{n}={v}" for n, v in given.items()]
+        return checked_fields(portal, self.answers["fields"])
 
     # -- the template of the kind of case -----------------------------------------------
 
@@ -566,6 +602,8 @@ class Session:
                                              escalation.client_name)
                     prepared.lookup.contact = contact
             prepared.escalation = escalation
+            assert self.checks is not None
+            self.checks = replace(self.checks, fields=self.ask_portal_fields(prepared.portal))
             problem = self.render(prepared, contact, files)
             actions = self.actions(prepared, problem)
             choice = self.ask.select("¿Qué hacemos?", actions, self.first_choice(prepared))
@@ -713,6 +751,10 @@ class Session:
         if option is None:
             problem = problem or "prioridad"
         grid.add_row("Dueño", escape(owner_text(matrix_route(self.env, e))))
+        if self.checks is not None and self.checks.fields:
+            from .portal_fields import shown
+
+            grid.add_row("Campos del portal", escape(shown(portal, dict(self.checks.fields))))
         if self.quality is not None:
             grid.add_row("Calidad", self.quality_text(self.quality))
         if files:

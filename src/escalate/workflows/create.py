@@ -46,9 +46,11 @@ class Checks:
     masked: tuple[dict[str, str], ...] = ()
     kept: tuple[dict[str, str], ...] = ()
     quality: dict[str, Any] | None = field(default=None, hash=False)
+    fields: dict[str, str] = field(default_factory=dict, hash=False)  # the portal's own
 
     def payload(self) -> dict[str, Any]:
-        return {"masked": list(self.masked), "kept": list(self.kept), "quality": self.quality}
+        return {"masked": list(self.masked), "kept": list(self.kept), "quality": self.quality,
+                "fields": dict(self.fields)}
 
 
 def create_entry(escalation: Escalation, files: list[LocalFile],

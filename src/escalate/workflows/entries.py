@@ -133,10 +133,10 @@ _QUIRKS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _draft
 
 def _create_checks(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Version 2 creates carry what was checked before they were kept: the sensitive data
-    masked and kept (with the agent's reason) and the quality score; a version 1 create
-    was kept before those checks existed and says nothing of them."""
+    masked and kept (with the agent's reason), the quality score, and the portal's own
+    fields (`--campo`); a version 1 create was kept before those existed."""
     if kind == "create":
-        payload = {"masked": [], "kept": [], "quality": None, **payload}
+        payload = {"masked": [], "kept": [], "quality": None, "fields": {}, **payload}
     return payload
 
 

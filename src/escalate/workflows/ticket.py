@@ -11,7 +11,7 @@ from ..config import Settings
 from ..domain.escalation import Escalation, Rules
 from ..domain.moments import epoch_ms
 from ..domain.records import Contact, Ticket, UploadedFile
-from ..errors import AuthProblem, Declined, InvalidProperty, PortalLacks
+from ..errors import AuthProblem, Declined, InvalidProperty, NeedsAdmin, PortalLacks
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
@@ -135,7 +135,8 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
             outbox.save_state(entry)
         ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
                                         contact, ui, now=now, maybe_sent=maybe_sent, team=team,
-                                        score=_score(entry.payload))
+                                        score=_score(entry.payload),
+                                        fields=dict(entry.payload.get("fields") or {}))
         state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
                            "pipeline": ticket.pipeline, "stage": ticket.stage,
                            "priority": ticket.priority}
@@ -210,20 +211,37 @@ def _without_score(exc: InvalidProperty, properties: dict[str, str], settings: S
     return True
 
 
+def _tool_properties_gone(exc: InvalidProperty, settings: Settings, reference: str) -> None:
+    """HubSpot no longer knows a property of the tool: the portal needs setup (exit 4)."""
+    gone = [n for n in exc.missing() if n.startswith("escalate_")]
+    if gone:
+        PortalCache(settings).forget()
+        raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
+                          + ", ".join(gone) + ")." + reference, answer=exc.answer,
+                          next_steps=(SETUP,)) from None
+
+
 def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
                    priority: str, contact: Contact, ui: Ui, *, now: datetime,
                    maybe_sent: bool = False, team: Assignment | None = None,
-                   score: int | None = None) -> tuple[Ticket, Portal]:
+                   score: int | None = None,
+                   fields: dict[str, str] | None = None) -> tuple[Ticket, Portal]:
     """Create (reading by escalate_id first when an earlier attempt may have been carried
     out: `maybe_sent`). If the cached pipeline, stage or priority went stale, read the portal again
     once (and keep the escalation for the agent if still refused); if the portal refuses
     `createdate`, create once more without it."""
-    properties = {**ticket_properties(escalation, portal, priority, score),
+    # The portal's own fields first: what the tool fills is never overwritten by one.
+    properties = {**(fields or {}), **ticket_properties(escalation, portal, priority, score),
                   **(team.properties() if team else {})}
     refreshed = False
     while True:
         try:
             return gateway.create_ticket(properties, contact.id, maybe_sent=maybe_sent), portal
+        except NeedsAdmin:
+            # A rule or a required property the cached portal did not know of: read the
+            # portal again next time, so a create asks for it before sending.
+            PortalCache(settings).forget()
+            raise
         except InvalidProperty as exc:
             reference = exc.answer.reference() if exc.answer is not None else ""
             if team is not None and team.refused(exc):
@@ -231,13 +249,7 @@ def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalat
                 continue
             if _without_score(exc, properties, settings, ui):
                 continue
-            if any(n.startswith("escalate_") for n in exc.missing()):
-                PortalCache(settings).forget()
-                raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
-                                  + ", ".join(n for n in exc.missing()
-                                              if n.startswith("escalate_")) + ")." + reference,
-                                  answer=exc.answer,
-                                  next_steps=(SETUP,)) from None
+            _tool_properties_gone(exc, settings, reference)
             if exc.has("createdate") and "createdate" in properties:
                 ui.warn("El portal no permite fijar la fecha de creación (createdate): el "
                         "ticket se crea con la fecha de hoy y la fecha indicada, "
