@@ -72,6 +72,13 @@ def attach(
         paths.append(str(pasted))
     files = check_files(paths, settings.max_file_bytes, cwd=env.folder, notice=env.notice)
     interactive = env.interactive()
+    from .prompts import ToolkitAsker
+    from .screenshots import screened_files
+
+    files = screened_files(env, files, (), interactive=interactive,
+                           ask=ToolkitAsker() if interactive else None)
+    if not files:
+        raise InvalidInput(["No quedó ningún archivo que subir."], hint="No se subió nada.")
     if text:
         from .sensitive import note_screened
 

@@ -152,7 +152,10 @@ def create(
         show_preview(env, escalation, files, as_json, checks, quality)
         return
     from ..workflows.lookup import require_contact
+    from .screenshots import screened_files
 
+    files = screened_files(env, files, (escalation.client_name, escalation.email or "",
+                                        escalation.phone or ""), interactive=False)
     prepared = read_before_sending(env, escalation, files, resumed, checks=checks)
     checks = replace(checks, fields=checked_fields(prepared.portal, given))
     contact = require_contact(prepared, accept_contact=accept_contact)

@@ -82,6 +82,7 @@ class Session:
         self.checks: Checks | None = None  # what `validated` found: masked, kept, the score
         self.quality: Quality | None = None
         self.template = template  # (name, template): chosen by --plantilla or asked first
+        self.images_scanned = False  # the attachments' images read by the OCR
 
     # -- the whole session --------------------------------------------------------------
 
@@ -119,6 +120,8 @@ class Session:
         self.look_ahead()  # what the options or a draft already say
         if missing_fields(self.answers):
             self.ask_missing()
+        if not self.images_scanned and self.answers.get("attachments"):
+            self.answers["attachments"] = self.scanned(list(self.answers["attachments"]))
         for field in DESCRIBED:  # what came from options or a draft, reviewed as typed
             if str(self.answers.get(field) or "").strip():
                 self.answers[field] = self.screened(field, str(self.answers[field]))  # type: ignore[literal-required]
@@ -558,9 +561,21 @@ class Session:
         self.template_hint("attachments")
         answer = self.asked("attachments", lambda: self.ask.text(
             FIELDS["attachments"].question, default=default, check=problem))
-        paths = split_paths(answer, self.env.folder)
+        paths = self.scanned(split_paths(answer, self.env.folder))
         self.hint("attachments", paths)
         return paths
+
+    def scanned(self, paths: list[str]) -> list[str]:
+        """The images read before upload: each one showing sensitive data covered, kept or
+        left out, as the agent chooses (cli/screenshots.py)."""
+        from .screenshots import screened_paths
+
+        self.images_scanned = True
+        if not paths:
+            return paths
+        a = self.answers
+        known = [str(a.get(k) or "") for k in ("client_name", "email", "phone")]
+        return screened_paths(self.env, paths, known, interactive=True, ask=self.ask)
 
     # -- validation and review ----------------------------------------------------------
 
