@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..clipboard import ClipboardProblem
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Channel, check_field
 from ..domain.screening import DESCRIBED, REQUIRED_TEXT
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from ..workflows.portal import Portal
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
+PASTE = "pegar"
+PASTE_HINT = "(«pegar»: la imagen copiada)"
 PORTAL_WAIT = 5.0  # seconds the portal's own fields wait for the portal read at the form's end
 SEND, EDIT, DRAFT, CANCEL, CONTACT = "send", "edit", "draft", "cancel", "contact"
 EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
@@ -390,7 +393,7 @@ class Session:
             except FieldProblem as exc:
                 if info is None or exc.unaskable:
                     continue  # said with every other problem by checked_fields (exit 2)
-                self.under(f"[red]✗ {escape(exc.message)}[/]")
+                self.under(f"[red]✗ {self.env.shown(exc.message)}[/]")
                 given[name] = ask_one(self.ask, portal, info, value)
         for info in missing_to_ask(portal, given):
             given[info.name] = ask_one(self.ask, portal, info)
@@ -425,13 +428,13 @@ class Session:
         had_priority = bool(str(self.answers.get("priority") or "").strip())
         self.answers.update(apply(name, template, self.answers).answers)
         if template.priority is not None and not had_priority:
-            self.under(f"Plantilla {escape(name)}: prioridad {template.priority.value} (se "
+            self.under(f"Plantilla {self.env.shown(name)}: prioridad {template.priority.value} (se "
                        "puede cambiar en la revisión).")
 
     def template_hint(self, field: str) -> None:
         hint = self.template[1].hint(field) if self.template is not None else None
         if hint:
-            self.under(f"[cyan]Pista de la plantilla:[/] {escape(hint)}")
+            self.under(f"[cyan]Pista de la plantilla:[/] {self.env.shown(hint)}")
 
     def ask_template_changes(self, changes: list[str]) -> list[str]:
         """Each `campo=valor` the template requires and the agent did not give, asked by
@@ -474,7 +477,7 @@ class Session:
         form = EscalationInput(**self.answers)
         form[field] = answer  # type: ignore[literal-required]
         for line in hints(capture_of(form), field, self.rules):
-            self.under(f"[dim]› {escape(line)}[/]")
+            self.under(f"[dim]› {self.env.shown(line)}[/]")
 
     def ask_contact(self, default: str = "") -> None:
         email, phone = self.check("email"), self.check("phone")
@@ -544,10 +547,12 @@ class Session:
 
         def problem(text: str) -> str | None:
             try:
-                paths = split_paths(text, self.env.folder)
+                given = split_paths(text, self.env.folder)
             except ValueError:
                 return "Hay una comilla sin cerrar."
-            if not paths and self.template is not None and self.template[1].evidence:
+            # «pegar» is the clipboard's image: evidence, checked when it is taken.
+            paths = [p for p in given if not pasted(p)]
+            if not given and self.template is not None and self.template[1].evidence:
                 return (f"La plantilla {self.template[0]} pide evidencia: adjunte una captura "
                         "o un documento.")
             from ..workflows.files import check_files
@@ -559,11 +564,31 @@ class Session:
             return None
 
         self.template_hint("attachments")
-        answer = self.asked("attachments", lambda: self.ask.text(
-            FIELDS["attachments"].question, default=default, check=problem))
-        paths = self.scanned(split_paths(answer, self.env.folder))
+
+        def question(current: str) -> Callable[[], str]:
+            return lambda: self.ask.text(FIELDS["attachments"].question, default=current,
+                                         check=problem, instruction=PASTE_HINT)
+
+        while True:
+            answer = self.asked("attachments", question(default))
+            try:
+                paths = [self.paste() if pasted(p) else p
+                         for p in split_paths(answer, self.env.folder)]
+                break
+            except ClipboardProblem as exc:  # no image there: said, and asked again
+                self.under(f"[red]✗ {self.env.shown(exc.problems[0])}[/]")
+                default = answer
+        paths = self.scanned(paths)
         self.hint("attachments", paths)
         return paths
+
+    def paste(self) -> str:
+        """The clipboard's image saved as a dated PNG (clipboard.py), said under the field."""
+        from ..clipboard import paste_image
+
+        path = paste_image(self.env.settings.home, self.env.now(), self.env.environ)
+        self.under(f"[green]✓[/] Imagen del portapapeles: {self.env.shown(str(path))}")
+        return str(path)
 
     def scanned(self, paths: list[str]) -> list[str]:
         """The images read before upload: each one showing sensitive data covered, kept or
@@ -793,10 +818,10 @@ class Session:
     def quality_text(self, quality: Quality) -> str:
         """The score in the review, coloured by the minimum, and what would raise it."""
         colour = "red" if quality.below_minimum else "green"
-        text = f"[bold {colour}]{escape(quality_line(quality))}[/]"
+        text = f"[bold {colour}]{self.env.shown(quality_line(quality))}[/]"
         if self.min_quality is not None and quality.score < self.min_quality:
             text += f"\n[red]--calidad-minima pide {self.min_quality}: no se envía así.[/]"
-        return text + "".join(f"\n• {escape(line)}" for line in quality.lines())
+        return text + "".join(f"\n• {self.env.shown(line)}" for line in quality.lines())
 
     def shown(self, field: str) -> str:
         value = self.answers.get(field)
@@ -839,6 +864,11 @@ def split_paths(text: str, folder: Path) -> list[str]:
     from .pasted import file_in, split
 
     return split(text, file_in(folder), here())
+
+
+def pasted(path: str) -> bool:
+    """«pegar» among the attachments: the clipboard's image."""
+    return path.strip().lower() == PASTE
 
 
 def split_changes(text: str) -> list[str]:
