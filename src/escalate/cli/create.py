@@ -20,8 +20,6 @@ from .escalation import (
     validate,
 )
 from .fields import CHANNEL_NAMES
-from .portal_fields import checked_fields, parsed
-from .templates import applied_scripted, chosen
 
 if TYPE_CHECKING:
     from .drafts import Resumed
@@ -122,6 +120,7 @@ def create(
         typed = merge(resumed.answers, typed)
     if interactive:
         from .interactive import Session
+        from .templates import chosen
 
         if not dry_run:
             env.require_backend()  # exit 4 before a question, never after twelve answers
@@ -138,11 +137,15 @@ def create(
             session.run(dry_run=dry_run, as_json=as_json)
         return
     if template:
+        from .templates import applied_scripted
+
         typed = applied_scripted(env, template, typed)
     escalation, files = validate(env, typed, typed_as_flags=True, resumed=resumed,
                                  offline=dry_run)
     escalation, checks, quality = checked(env, escalation, files, typed=True,
                                           keep_all=keep_sensitive, min_quality=min_quality)
+    from .portal_fields import checked_fields, parsed
+
     given = list(typed.get("fields") or [])
     checks = replace(checks, fields=parsed(given))  # kept as typed if HubSpot is unreachable
     if dry_run:

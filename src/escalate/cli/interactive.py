@@ -14,11 +14,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..clipboard import ClipboardProblem
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Channel, check_field
-from ..domain.screening import DESCRIBED, REQUIRED_TEXT
-from ..domain.sensitive import meaningful
 from ..errors import EscalateError, InvalidInput, Unreachable
 from . import drafts
 from .env import Env
@@ -38,7 +35,6 @@ from .escalation import (
 from .fields import FIELDS, label, problem_lines
 from .lookahead import Lookahead
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
-from .sensitive import Review
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,6 +47,7 @@ if TYPE_CHECKING:
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
     from ..workflows.portal import Portal
+    from .sensitive import Review
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
 PASTE = "pegar"
@@ -79,7 +76,8 @@ class Session:
         self.editing = resumed.editing if resumed is not None else None  # asked again first
         self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
         self.ahead: Lookahead | None = None  # reads while typing (none in a dry run)
-        self.sensitive = Review(env, lambda: self.ask, keep_all=keep_sensitive)
+        self.keep_sensitive = keep_sensitive
+        self._sensitive: Review | None = None  # the agent's decisions on sensitive data
         self.min_quality = min_quality
         self._rules: Rules | None = None
         self.checks: Checks | None = None  # what `validated` found: masked, kept, the score
@@ -125,6 +123,8 @@ class Session:
             self.ask_missing()
         if not self.images_scanned and self.answers.get("attachments"):
             self.answers["attachments"] = self.scanned(list(self.answers["attachments"]))
+        from ..domain.screening import DESCRIBED
+
         for field in DESCRIBED:  # what came from options or a draft, reviewed as typed
             if str(self.answers.get(field) or "").strip():
                 self.answers[field] = self.screened(field, str(self.answers[field]))  # type: ignore[literal-required]
@@ -205,6 +205,7 @@ class Session:
                 a[field] = self.ask_field(field, current(field))
             if field == "policy":
                 self.look_ahead()
+                self.warm_up()
         if self.pending("contact"):
             self.ask_contact(current("email") or current("phone"))
         if not str(a.get("priority") or "").strip():
@@ -272,6 +273,16 @@ class Session:
         except Problem:
             return None, None
         return (None, None) if typed and email is None else (email, phone)
+
+    def warm_up(self) -> None:
+        """The score's words and the scan's patterns compiled while the agent types the
+        client's name, not after QUÉ (benchmarks/interactive.py: ≈30 ms of the tool's own
+        time); not at start, where it would slow the first question."""
+        import threading
+
+        from ..workflows.quality import warm_up
+
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
     def look_ahead(self) -> None:
         """Start what can be read with the answers so far (the policy's tickets, the
@@ -356,7 +367,7 @@ class Session:
 
         self.template_hint(field)
         answer = question(default)
-        if field in DESCRIBED:
+        if field in ("what", "how", "where", "when"):  # the description's free text
             answer = self.screened(field, answer, question)
             self.hint(field, answer)
         return answer
@@ -365,6 +376,9 @@ class Session:
                  again: Callable[[str], str] | None = None) -> str:
         """The answer with its sensitive data decided finding by finding; masking that
         leaves QUÉ, CÓMO or DÓNDE without content is refused and the field asked again."""
+        from ..domain.screening import REQUIRED_TEXT
+        from ..domain.sensitive import meaningful
+
         again = again or (lambda current: self.ask_field(field, current))
         while True:
             typed = text
@@ -462,6 +476,14 @@ class Session:
         from ..domain.templates import apply
 
         return apply(self.template[0], self.template[1], self.answers).problems()
+
+    @property
+    def sensitive(self) -> Review:
+        if self._sensitive is None:
+            from .sensitive import Review
+
+            self._sensitive = Review(self.env, lambda: self.ask, keep_all=self.keep_sensitive)
+        return self._sensitive
 
     @property
     def rules(self) -> Rules:
@@ -571,6 +593,8 @@ class Session:
 
         while True:
             answer = self.asked("attachments", question(default))
+            from ..clipboard import ClipboardProblem
+
             try:
                 paths = [self.paste() if pasted(p) else p
                          for p in split_paths(answer, self.env.folder)]

@@ -55,8 +55,6 @@ def screened_files(env: Env, files: Sequence[LocalFile], known: Sequence[str], *
 
 
 def _choice(env: Env, item: Scanned, interactive: bool, ask: Asker | None) -> str:
-    from rich.markup import escape
-
     from ..workflows.screenshots import shown
 
     if item.redaction is None:
@@ -66,7 +64,7 @@ def _choice(env: Env, item: Scanned, interactive: bool, ask: Asker | None) -> st
         env.warn(f"{item.file.name}: se cubrió {what} antes de subirla "
                  f"(copia en {item.redaction.output}).")
         return COVER
-    env.err.print(f"  [yellow]⚠ {escape(item.file.name)}[/] muestra {escape(what)}",
+    env.err.print(f"  [yellow]⚠ {env.shown(item.file.name)}[/] muestra {env.shown(what)}",
                   soft_wrap=False, overflow="fold")
     return ask.select(f"¿Qué se sube de {item.file.name}?", [
         ("La copia con esos datos cubiertos", COVER), ("La original, sin cubrir", ORIGINAL),

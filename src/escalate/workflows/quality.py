@@ -35,5 +35,11 @@ def capture_of(answers: EscalationInput) -> Capture:
                    channel=answers.get("channel") or None)
 
 
+def warm_up() -> None:
+    """Load and compile what scoring and scanning a text needs (the quality words, stdnum,
+    the health terms): done once per process, so a session does it in the background."""
+    assess(Capture(what="Aparece «Error 1»", how="Pagar", where="Web"))
+
+
 def assess_escalation(escalation: Escalation, attachments: int, rules: Rules) -> Quality:
     return assess(capture(escalation, attachments), rules)
