@@ -577,6 +577,8 @@ def test_the_score_is_counted_per_agent_and_resolution_per_score_band(cli: Cli,
             for b in quality["by_band"]} == {
         "0-39": (1, 1, 30.0), "40-59": (1, 0, None), "80-100": (2, 2, 3.0),
         "sin calificación": (1, 0, None)}
-    shown = cli("informe", "--desde", since)
+    page = cli.cwd / "calidad.html"
+    shown = cli("informe", "--desde", since, "--html", str(page))
+    assert "Calidad de las escalaciones (0-100) por agente" in page.read_text(encoding="utf-8")
     assert "Calidad de las escalaciones por agente" in shown.out
     assert "Tiempo hasta la resolución por calificación" in shown.out
