@@ -195,7 +195,7 @@ def test_pegar_at_the_attachments_question_attaches_the_clipboards_image(
         sandbox: Sandbox, home: Path, display: str, owners: list[subprocess.Popen[bytes]]):
     pytest.importorskip("pexpect")
     from .conftest import png_bytes
-    from .test_interactive import Term
+    from .test_interactive import Term, sent_file_id
 
     t = Term(sandbox, home, "--poliza", "POL-7001", "--cliente", "Ana López", "--correo",
              "ana.lopez@example.com", "--prioridad", "media", "--que",
@@ -209,9 +209,4 @@ def test_pegar_at_the_attachments_question_attaches_the_clipboards_image(
     copy(display, owners, image, "image/png")
     t.answer("Adjuntos", "\r")  # «pegar» is still there: Enter takes it now
     t.answer("Qué hacemos", "\r")
-    code, seen = t.finish()
-    assert code == 0, seen
-    [ticket] = sandbox.tickets()
-    [note] = sandbox.notes_of(ticket.id)
-    [file_id] = note["hs_attachment_ids"].split(";")
-    assert stored_bytes(sandbox, file_id) == image
+    assert stored_bytes(sandbox, sent_file_id(t, sandbox)) == image

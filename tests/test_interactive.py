@@ -144,6 +144,14 @@ def sent_ticket(t: Term, sandbox: Sandbox) -> Any:
     return ticket
 
 
+def sent_file_id(t: Term, sandbox: Sandbox) -> str:
+    """The id of the one file attached to the one ticket `t` sent (exit 0)."""
+    ticket = sent_ticket(t, sandbox)
+    [note] = sandbox.notes_of(ticket.id)
+    [file_id] = note["hs_attachment_ids"].split(";")
+    return str(file_id)
+
+
 def outbox_entries(home: Path) -> list[Any]:
     from escalate.outbox import Outbox
 

@@ -95,7 +95,7 @@ def test_without_the_extra_adjuntar_says_once_that_images_are_not_scanned(
 def test_at_the_attachments_question_the_agent_sees_what_was_covered_and_chooses(
         sandbox: Sandbox, home: Path, tmp_path: Path):
     pytest.importorskip("pexpect")
-    from .test_interactive import DOWN, Term
+    from .test_interactive import DOWN, Term, sent_file_id
 
     screens = [s for s in make_screens(tmp_path / "in", 6)
                if "card" in {d.kind for d in s.secrets}][:2]
@@ -109,10 +109,6 @@ def test_at_the_attachments_question_the_agent_sees_what_was_covered_and_chooses
     assert "número de tarjeta «…" in shown
     t.answer(f"Qué se sube de {screens[1].path.name}", DOWN * 2 + "\r")  # nothing
     t.answer("Qué hacemos", "\r")
-    code, seen = t.finish()
-    assert code == 0, seen
-    [ticket] = sandbox.tickets()
-    [note] = sandbox.notes_of(ticket.id)
-    [file_id] = note["hs_attachment_ids"].split(";")
+    file_id = sent_file_id(t, sandbox)
     assert sandbox.file(file_id).path.endswith(f"{screens[0].path.stem}-cubierta.png")
     judged(sandbox, screens[0], file_id, tmp_path, ("card", "curp", "rfc"))
