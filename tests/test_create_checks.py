@@ -177,3 +177,28 @@ def test_a_portal_set_up_before_the_score_still_creates_tickets_and_doctor_says_
     again = cli("create", *with_option(ANA, "--poliza", "POL-1002"), "--json")
     stored = ticket_with(sandbox, again.json()["id"], "escalate_quality")
     assert stored["escalate_quality"] is not None
+
+
+def test_a_create_kept_before_the_checks_never_sends_a_card_after_the_upgrade(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    import uuid
+
+    from escalate.outbox import Entry, Outbox
+
+    entry_id = uuid.uuid4().hex
+    escalation = {"escalate_id": entry_id, "policy": "POL-3100", "client_name": "Ana López",
+                  "email": "ana.lopez@example.com", "phone": None, "priority": "ALTA",
+                  "what": f"Pagó con {CARD} y su CURP {CURP} no se guarda",
+                  "how": "Pagos > Pagar", "where": "App", "when": None,
+                  "changes": [{"field": "tarjeta", "value": CARD}], "channel": None,
+                  "created_at": "2026-11-30T10:00:00+00:00"}
+    box = Outbox(home)
+    box.put(Entry(entry_id, "create", {"escalation": escalation, "files": [], "version": 1}),
+            claim=False)
+    box.close()
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.out + sent.err
+    [ticket] = sandbox.tickets()
+    content = ticket_with(sandbox, ticket.id)["content"]
+    assert CARD not in content and "**** **** **** 1111" in content
+    assert CURP in content  # the agent's own text otherwise as written then

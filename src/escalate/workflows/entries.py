@@ -137,7 +137,30 @@ def _create_checks(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     fields (`--campo`); a version 1 create was kept before those existed."""
     if kind == "create":
         payload = {"masked": [], "kept": [], "quality": None, "fields": {}, **payload}
+        payload = _payment_data_masked(payload)
     return payload
+
+
+def _payment_data_masked(payload: dict[str, Any]) -> dict[str, Any]:
+    """A create kept before the checks existed: what pays or opens an account (a card, its
+    CVV and expiry, a password, a NIP, a code) is masked as it is read, so an upgrade never
+    sends one; the rest stays as the agent wrote it."""
+    from ..domain.screening import DESCRIBED, masked_json
+    from ..domain.sensitive import ALWAYS_MASKED, mask_escalation, scan_fields
+
+    escalation = payload.get("escalation")
+    if not isinstance(escalation, dict):
+        return payload
+    texts = {f: escalation.get(f) for f in DESCRIBED if isinstance(escalation.get(f), str)}
+    changes = [(str(c.get("field")), str(c.get("value")))
+               for c in escalation.get("changes") or [] if isinstance(c, dict)]
+    keep = [f for f in scan_fields(texts, changes) if f.kind not in ALWAYS_MASKED]
+    done = mask_escalation(texts, changes, keep)
+    if not done.masked:
+        return payload
+    masked = {**escalation, **{f: done.fields[f] for f in texts},
+              "changes": [{"field": n, "value": v} for n, v in done.changes]}
+    return {**payload, "escalation": masked, "masked": masked_json(done.masked)}
 
 
 # version N -> the step that turns an N payload into an N + 1 one.
