@@ -188,6 +188,19 @@ class Result:
         return json.loads(self.out)
 
 
+QUALITY_FLOOR_OFF = "[calidad]\nminimo = 0\n"
+
+
+def review_defaults_to_send(home: Path) -> None:
+    """Keys typed at a review expect «Enviar» first: below the quality minimum (50 by
+    default) the review starts at «Editar». Tests about other things type plain answers,
+    so a terminal run gets a policy file with minimum 0 unless the test wrote its own."""
+    policy = home / "escalate.toml"
+    if not policy.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        policy.write_text(QUALITY_FLOOR_OFF, encoding="utf-8")
+
+
 class Cli:
     """Runs `escalate` in-process with an isolated environment, as a script or a terminal."""
 
@@ -218,6 +231,7 @@ class Cli:
 
     @staticmethod
     def _typed(args: tuple[str, ...], env: Env, keys: str) -> int:
+        review_defaults_to_send(Path(env.environ["ESCALATE_HOME"]))
         from prompt_toolkit.application import create_app_session
         from prompt_toolkit.input import create_pipe_input
         from prompt_toolkit.output import DummyOutput

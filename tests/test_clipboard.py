@@ -188,3 +188,25 @@ def test_on_wayland_wl_paste_is_asked_for_the_png(cli: Cli, sandbox: Sandbox, ti
     [uploaded] = result.json()["files"]
     assert stored_bytes(sandbox, uploaded["id"]) == image
     assert captures(home)[0].read_bytes() == image
+
+
+@NEEDS_X
+def test_pegar_at_the_attachments_question_attaches_the_clipboards_image(
+        sandbox: Sandbox, home: Path, display: str, owners: list[subprocess.Popen[bytes]]):
+    pytest.importorskip("pexpect")
+    from .conftest import png_bytes
+    from .test_interactive import Term, sent_file_id
+
+    t = Term(sandbox, home, "--poliza", "POL-7001", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media", "--que",
+             "Al pagar aparece un error", "--como", "Pagos > Pagar", "--cuando", "hoy",
+             extra={"DISPLAY": display})
+    t.answer("DÓNDE", "App, pagos\r")
+    t.answer("canal", "\r")
+    t.answer("Adjuntos", "pegar\r")  # the clipboard is empty: said, asked again
+    t.wait("portapapeles")
+    image = png_bytes(7)
+    copy(display, owners, image, "image/png")
+    t.answer("Adjuntos", "\r")  # «pegar» is still there: Enter takes it now
+    t.answer("Qué hacemos", "\r")
+    assert stored_bytes(sandbox, sent_file_id(t, sandbox)) == image

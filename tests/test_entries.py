@@ -297,9 +297,10 @@ def test_a_kept_create_stores_the_escalation_the_reads_and_the_files(tmp_path: P
                      sha256="ab" * 32, mime="image/png")
     bare = create_entry(made, [shot])
     assert (bare.id, bare.kind, bare.state) == (made.escalate_id, "create", {})
-    assert bare.payload == {"escalation": made.as_json(), "version": 1,
+    assert bare.payload == {"escalation": made.as_json(), "version": 2,
                             "files": [{"path": str(tmp_path / "a.png"), "name": "a.png",
-                                       "sha256": "ab" * 32, "size": 3, "mime": "image/png"}]}
+                                       "sha256": "ab" * 32, "size": 3, "mime": "image/png"}],
+                            "masked": [], "kept": [], "quality": None, "fields": {}}
     ana = Contact("9", "Ana", "López", "ana@example.com")
     prepared = Prepared(made, portal=None, lookup=ContactLookup(contact=ana),  # type: ignore[arg-type]
                         duplicates=[])
@@ -372,3 +373,15 @@ def test_a_refused_fresh_command_is_dropped_by_keep_and_send(where: Where, monke
     with pytest.raises(InvalidInput):
         delivery.keep_and_send(entry, where, ui=Quiet(), replaces=entry.id)
     assert stored(where) == {}
+
+
+def test_a_version_1_create_reads_as_version_2_having_checked_nothing():
+    from escalate.workflows.entries import migrate
+
+    old = Entry("a" * 32, "create", {"escalation": {"policy": "POL-1"}, "files": [],
+                                     "version": 1})
+    assert migrate(old).payload == {"escalation": {"policy": "POL-1"}, "files": [],
+                                    "masked": [], "kept": [], "quality": None, "fields": {},
+                                    "version": 2}
+    attach = Entry("b" * 32, "attach", {"ticket_id": "7", "version": 1})
+    assert migrate(attach).payload == {"ticket_id": "7", "version": 2}

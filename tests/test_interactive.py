@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ANA, Cli, Sandbox, png_bytes
+from .conftest import ANA, Cli, Sandbox, png_bytes, review_defaults_to_send
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -38,6 +38,7 @@ class Term:
                  extra: dict[str, str] | None = None, columns: int = 140,
                  command: str = "create") -> None:
         program = escalate_command()
+        review_defaults_to_send(home)
         env = {"PATH": os.environ.get("PATH", ""), "HUBSPOT_BASE_URL": sandbox.url,
                "HUBSPOT_ACCESS_TOKEN": "sandbox", "ESCALATE_HOME": str(home),
                "TERM": "xterm", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
@@ -141,6 +142,14 @@ def sent_ticket(t: Term, sandbox: Sandbox) -> Any:
     assert code == 0, shown
     [ticket] = sandbox.tickets()
     return ticket
+
+
+def sent_file_id(t: Term, sandbox: Sandbox) -> str:
+    """The id of the one file attached to the one ticket `t` sent (exit 0)."""
+    ticket = sent_ticket(t, sandbox)
+    [note] = sandbox.notes_of(ticket.id)
+    [file_id] = note["hs_attachment_ids"].split(";")
+    return str(file_id)
 
 
 def outbox_entries(home: Path) -> list[Any]:
@@ -434,3 +443,72 @@ def test_text_questions_share_one_session_and_up_recalls_only_the_same_questions
         assert ask.text("Póliza", check=no_hash) == "POL-1"
         keys.send_text("\x1b[A\r")  # a question never answered has nothing to recall
         assert ask.text("Cuándo") == ""
+
+
+# -- the quality score and sensitive data at the terminal ---------------------------------
+
+
+def test_hints_come_under_each_answer_the_review_shows_the_score_and_defaults_to_edit(
+        term: Any, sandbox: Sandbox, home: Path):
+    (home / "escalate.toml").write_text("[calidad]\nminimo = 50\n", encoding="utf-8")
+    t = term("--poliza", "POL-91", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "No funciona\r")
+    under_what = t.answer("CÓMO pasó", "Pagar\r")
+    assert "› QUÉ: «No funciona» no dice qué se ve" in under_what
+    under_how = t.answer("DÓNDE", "Portal web\r")
+    assert "› CÓMO: describe un solo paso" in under_how
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("Adjuntos", "\r")
+    review = t.answer("Qué hacemos", "\r")  # Enter: below the minimum, that is «Editar»
+    assert re.search(r"Calidad: \d+/100 \(por debajo del mínimo 50\)", review)
+    assert "CÓMO: describe un solo paso" in review  # what would raise it
+    t.answer("Qué campo", DOWN * 5 + "\r")  # QUÉ: nothing was sent on that Enter
+    assert sandbox.tickets() == []
+    t.answer("QUÉ pasa", CLEAR_LINE + "Al pagar aparece «Error 504» y no se cobra; debería "
+                                      "confirmar el pago\r")
+    review = t.answer("Qué hacemos", "\r")  # now above the minimum: Enter sends
+    score = int(re.findall(r"Calidad: (\d+)/100", review)[-1])
+    assert score >= 50 and "por debajo" not in review.split("Calidad:")[-1]
+    ticket = sent_ticket(t, sandbox)
+    stored = sandbox.client.crm.tickets.basic_api.get_by_id(
+        ticket.id, properties=["escalate_quality"]).properties
+    assert float(stored["escalate_quality"]) == score
+
+
+def test_each_sensitive_finding_is_masked_kept_with_a_reason_or_edited_at_its_field(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term("--poliza", "POL-92", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "Pagó con 4111 1111 1111 1111 y su CURP BOXW310820HNERXN09 no se "
+                         "guarda al pagar\r")
+    t.wait("número de tarjeta en QUÉ")
+    shown = t.answer("Editar el texto", "\r")  # the card: masked (the default)
+    assert "Conservarlo" not in shown  # a card is never kept
+    t.wait("CURP en QUÉ")
+    shown = t.answer("Editar el texto", DOWN + "\r")  # the CURP: kept
+    assert "Conservarlo" in shown
+    t.answer("Por qué se conserva", "El cliente pidió corregirla\r")
+    t.answer("CÓMO pasó", "Inicia sesión con su contraseña: Gato#2024 > Pagos > Pagar\r")
+    t.wait("contraseña en CÓMO")
+    t.answer("Editar el texto", DOWN + "\r")  # the password: «Editar el texto»
+    t.answer("CÓMO pasó", CLEAR_LINE + "Inicia sesión > Pagos > Pagar\r")
+    answer_rest(t, "App móvil, pantalla de pagos")
+    content = sent_ticket(t, sandbox).properties["content"]
+    assert "**** **** **** 1111" in content and "4111 1111" not in content
+    assert "BOXW310820HNERXN09" in content and "Gato#2024" not in content
+
+
+def test_masking_that_empties_que_asks_it_again(term: Any, sandbox: Sandbox):
+    t = term("--poliza", "POL-93", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "4111 1111 1111 1111\r")
+    shown = t.answer("Editar el texto", "\r")
+    again = t.answer("QUÉ pasa", CLEAR_LINE + "El cobro con tarjeta no se registra\r")
+    assert "no dice nada" in again
+    t.answer("CÓMO pasó", "Pagos > Pagar\r")
+    answer_rest(t, "App")
+    content = sent_ticket(t, sandbox).properties["content"]
+    assert "QUÉ:\nEl cobro con tarjeta no se registra" in content
+    assert "tarjeta" in shown

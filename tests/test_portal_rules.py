@@ -180,3 +180,113 @@ def test_every_broken_rule_is_said_once_and_unknown_rules_are_described():
 ])
 def test_whether_a_property_can_be_asked_for(info: PropertyInfo, reason: str | None):
     assert unaskable(info) == reason
+
+
+# -- the portal's own fields in a create (--campo, asked at a terminal) ----------------------
+
+RAMO = {"name": "ramo", "label": "Ramo", "type": "enumeration", "fieldType": "select",
+        "options": [{"label": "Autos", "value": "autos", "displayOrder": 0},
+                    {"label": "Gastos médicos", "value": "gmm", "displayOrder": 1}]}
+
+
+def claims_portal(sandbox: Sandbox) -> None:
+    """A portal whose admins require a claim number (a pattern) and a line of business."""
+    add_property(sandbox)
+    add_property(sandbox, **RAMO)
+    rule(sandbox, "numero_siniestro", "REGEX", "S-[0-9]{4}")
+    sandbox.control("POST", "required_properties", {
+        "object": "tickets", "properties": ["numero_siniestro", "ramo"]})
+
+
+def held(sandbox: Sandbox, ticket_id: str) -> dict[str, Any]:
+    return dict(sandbox.client.crm.tickets.basic_api.get_by_id(
+        ticket_id, properties=["numero_siniestro", "ramo"]).properties)
+
+
+def test_campo_fills_the_portals_required_fields_and_the_ticket_holds_them(
+        cli: Cli, sandbox: Sandbox):
+    claims_portal(sandbox)
+    result = cli("crear", *ANA, "--campo", "numero_siniestro=S-1234", "--campo",
+                 "ramo=Gastos Médicos", "--json")
+    assert result.code == 0, result.err
+    assert {k: v for k, v in held(sandbox, result.json()["id"]).items()
+            if k in ("numero_siniestro", "ramo")} == {"numero_siniestro": "S-1234", "ramo": "gmm"}
+    # a warm create reads no rule again: the rules come with the cached portal
+    sandbox.forget_requests()
+    again = cli("crear", *with_option(ANA, "--poliza", "POL-1002"), "--field",
+                "numero_siniestro=S-4321", "--field", "ramo=autos")
+    assert again.code == 0, again.err
+    assert not any("property-validations" in r["path"] for r in sandbox.requests())
+    assert len(sandbox.requests()) == 3
+
+
+@pytest.mark.parametrize("fields, said", [
+    (["numero_siniestro=S-12", "ramo=autos"], "debe seguir el patrón S-[0-9]{4}"),
+    (["numero_siniestro=S-1234", "ramo=vida"], "no es una opción de «ramo»: Autos, Gastos médicos"),
+    (["numero_sinistro=S-1234", "ramo=autos"], "parecidas: numero_siniestro"),
+    (["numero_siniestro=S-1234"], "falta --campo ramo=…"),
+    (["numero_siniestro=S-1234", "ramo=autos", "hs_lastmodifieddate=2026-01-01"],
+     "es de solo lectura o calculada"),
+    (["numero_siniestro=S-1234", "ramo=autos", "subject=Otro"],
+     "la llena escalate: no se indica aparte"),
+    (["sin_igual"], "NOMBRE=VALOR"),
+])
+def test_a_bad_campo_exits_2_saying_why_and_nothing_is_written(
+        cli: Cli, sandbox: Sandbox, fields: list[str], said: str):
+    claims_portal(sandbox)
+    args = [item for f in fields for item in ("--campo", f)]
+    sandbox.forget_requests()
+    result = cli("crear", *ANA, *args)
+    assert result.code == 2, result.err
+    assert said in result.err
+    assert sandbox.writes() == [] and sandbox.tickets() == []
+
+
+def test_a_required_field_no_one_can_type_stops_the_create_with_exit_3_before_sending(
+        cli: Cli, sandbox: Sandbox):
+    add_property(sandbox, name="dictamen", label="Dictamen", fieldType="file")
+    sandbox.control("POST", "required_properties",
+                    {"object": "tickets", "properties": ["dictamen"]})
+    sandbox.forget_requests()
+    result = cli("crear", *ANA)
+    assert result.code == 3
+    assert "«dictamen»" in result.err and "un archivo" in result.err
+    assert sandbox.writes() == []
+
+
+def test_rules_that_cannot_be_read_still_send_and_hubspots_refusal_is_clear(
+        cli: Cli, sandbox: Sandbox):
+    claims_portal(sandbox)
+    sandbox.fault(method="GET", path_prefix="/crm/property-validations/", times=1, status=403)
+    result = cli("crear", *ANA, "--campo", "numero_siniestro=S-12", "--campo", "ramo=autos")
+    assert result.code == 3, result.err  # HubSpot's own refusal, in Spanish
+    assert "«numero_siniestro»" in result.err and "S-[0-9]{4}" in result.err
+    assert any(r["path"] == "/crm/objects/2026-09/tickets" and r["method"] == "POST"
+               for r in sandbox.requests())
+
+
+def test_an_interactive_create_asks_each_required_field_as_its_kind_asks(
+        sandbox: Sandbox, home: Path):
+    pytest.importorskip("pexpect")
+    from .test_interactive import CLEAR_LINE, DOWN, Term, sent_ticket
+
+    claims_portal(sandbox)
+    t = Term(sandbox, home, "--poliza", "POL-5001", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "La app se cierra al pagar\r")
+    t.answer("CÓMO pasó", "Pagos > Pagar\r")
+    t.answer("DÓNDE", "App\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer(r"Número de siniestro \(numero_siniestro", "S-12\r")
+    t.wait("debe seguir el patrón")  # the rule, checked as typed
+    t.child.send(CLEAR_LINE + "S-1234\r")
+    t.wait(r"Ramo \(ramo")
+    listed = t.answer("Gastos médicos", DOWN + "\r")  # the portal's labels, not its values
+    assert "Autos" in listed and "gmm" not in listed
+    t.answer("Adjuntos", "\r")
+    review = t.answer("Qué hacemos", "\r")
+    assert "Campos del portal" in review and "Ramo: Gastos médicos" in review
+    ticket = sent_ticket(t, sandbox)
+    assert {k: v for k, v in held(sandbox, ticket.id).items()
+            if k in ("numero_siniestro", "ramo")} == {"numero_siniestro": "S-1234", "ramo": "gmm"}

@@ -61,6 +61,7 @@ class Seeded:
     resolved: float | None = None
     raised: tuple[float, str, bool] | None = None  # (when, to, by bump with a note)
     id: str = ""
+    quality: int | None = None  # the score it was escalated with
 
 
 def history(rng: random.Random, count: int) -> list[Seeded]:
@@ -115,6 +116,8 @@ def seed(sandbox: Sandbox, items: list[Seeded], base_ms: int) -> None:
                       "content": content(item)}
         if item.agent:
             properties["escalate_agent"] = item.agent
+        if item.quality is not None:
+            properties["escalate_quality"] = str(item.quality)
         records.append({"properties": properties, "created_at": at(item.created),
                         "associations": {"contacts": ["1001"]},
                         "changes": [{"at": at(h), "properties": p}
@@ -268,7 +271,8 @@ def test_tables_csv_and_html_come_from_the_same_numbers(cli: Cli, sandbox: Sandb
     assert names == sorted(["por_agente.csv", "por_prioridad.csv", "por_canal.csv",
                             "por_medio.csv", "por_pantalla.csv", "resolucion.csv",
                             "promesa.csv", "recurrentes.csv", "subidas.csv", "agentes.csv",
-                            "esperaron.csv", "sin_aviso.csv", "no_leidos.csv"])
+                            "esperaron.csv", "sin_aviso.csv", "no_leidos.csv",
+                            "calidad_agentes.csv", "calidad_resolucion.csv"])
     with (out / "por_prioridad.csv").open(encoding="utf-8") as handle:
         rows = {r["prioridad"]: int(r["escalaciones"]) for r in csv.DictReader(handle)}
     assert rows == expected(items)["by_priority"]
@@ -544,3 +548,37 @@ def test_business_hours_are_labelled_with_calendar_time_beside_them(
     [row] = cli("seguimiento", "--todos", "--json").json()
     assert row["business_hours"] is True and abs(row["calendar_hours_waiting"] - 672.5) < 0.1
     assert row["hours_waiting"] < 200
+
+
+def test_the_score_is_counted_per_agent_and_resolution_per_score_band(cli: Cli,
+                                                                      sandbox: Sandbox):
+    (cli.cwd / "escalate.toml").write_text(POLICY, encoding="utf-8")
+    base_ms = int(time.time() * 1000)
+    ana, luis = "9002", "9003"
+    items = [Seeded("ALTA", ana, "Correo", WHERE[0], ENDOSO[0], "a", 40.5, resolved=10.5,
+                    quality=30),
+             Seeded("ALTA", ana, "Correo", WHERE[0], PAGO[0], "b", 30.5, resolved=28.5,
+                    quality=85),
+             Seeded("MEDIA", ana, "Correo", WHERE[1], PAGO[1], "c", 20.5, resolved=16.5,
+                    quality=90),
+             Seeded("MEDIA", luis, "Correo", WHERE[1], ONE_OFF[0], "d", 10.5, quality=55),
+             Seeded("BAJA", luis, "Correo", WHERE[2], ONE_OFF[1], "e", 5.5)]
+    seed(sandbox, items, base_ms)
+    since = datetime.fromtimestamp(base_ms / 1000 - 100 * 3600, tz=timezone.utc).isoformat()
+    result = cli("informe", "--desde", since, "--json")
+    assert result.code == 0, result.err
+    quality = result.json()["quality"]
+    by_agent = {a["key"]: a for a in quality["by_agent"]}
+    assert by_agent[AGENTS[ana]]["bands"] == {"0-39": 1, "40-59": 0, "60-79": 0, "80-100": 2}
+    assert by_agent[AGENTS[ana]]["median"] == 85 and by_agent[AGENTS[ana]]["unscored"] == 0
+    assert by_agent[AGENTS[luis]]["bands"]["40-59"] == 1
+    assert by_agent[AGENTS[luis]]["unscored"] == 1
+    assert {b["band"]: (b["tickets"], b["resolved"], b["median_hours"])
+            for b in quality["by_band"]} == {
+        "0-39": (1, 1, 30.0), "40-59": (1, 0, None), "80-100": (2, 2, 3.0),
+        "sin calificación": (1, 0, None)}
+    page = cli.cwd / "calidad.html"
+    shown = cli("informe", "--desde", since, "--html", str(page))
+    assert "Calidad de las escalaciones (0-100) por agente" in page.read_text(encoding="utf-8")
+    assert "Calidad de las escalaciones por agente" in shown.out
+    assert "Tiempo hasta la resolución por calificación" in shown.out

@@ -137,3 +137,75 @@ def test_hints_are_keyed_by_the_answers_field():
     vehicle = template(pistas={"donde": "Portal, Endosos > Vehículo"})
     assert vehicle.hint("where") == "Portal, Endosos > Vehículo"
     assert vehicle.hint("what") is None
+
+
+# -- a template in a create ---------------------------------------------------------------
+
+GOOD_CASE = ["--poliza", "POL-4001", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--que", "El endoso no guarda el cambio de placa",
+             "--como", "Endosos > Vehículo > Guardar", "--donde", "Portal web, endosos"]
+
+
+def test_a_scripted_create_with_a_template_takes_its_priority_and_requires_its_data(
+        cli, sandbox, tmp_path):
+    from .conftest import png_bytes
+
+    write_policy(cli, TEMPLATES)
+    sandbox.forget_requests()
+    missing = cli("crear", *GOOD_CASE, "--plantilla", "endoso_vehiculo", "--cambio",
+                  "placa=ABC1234")
+    assert missing.code == 2
+    assert "serie=…" in missing.err and "modelo=…" in missing.err
+    assert "evidencia" in missing.err
+    assert sandbox.writes() == []
+    unknown = cli("crear", *GOOD_CASE, "--plantilla", "endoso_moto")
+    assert unknown.code == 2 and "endoso_vehiculo" in unknown.err
+    shot = tmp_path / "captura.png"
+    shot.write_bytes(png_bytes())
+    made = cli("crear", *GOOD_CASE, "--template", "Endoso_Vehiculo", "--cambio", "placa=ABC1234",
+               "--cambio", "serie=3VW1K", "--cambio", "modelo=2020", "--adjunto", str(shot),
+               "--json")
+    assert made.code == 0, made.err
+    assert made.json()["priority"] == "MEDIA"  # the template's, none was given
+    ticket = sandbox.ticket(made.json()["id"])
+    assert ticket.properties["hs_ticket_priority"] == "MEDIUM"
+    assert "- serie: 3VW1K" in ticket.properties["content"]
+
+
+def test_the_template_is_the_first_question_its_hints_and_data_are_asked(
+        sandbox, home, tmp_path):
+    pytest.importorskip("pexpect")
+    from .test_interactive import Term, sent_ticket
+
+    (home / "escalate.toml").write_text(TEMPLATES + "\n[calidad]\nminimo = 0\n",
+                                        encoding="utf-8")
+    from .conftest import png_bytes
+
+    shot = tmp_path / "captura.png"
+    shot.write_bytes(png_bytes())
+    t = Term(sandbox, home, "--poliza", "POL-4002", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", columns=140)
+    listed = t.wait("Ninguna: un caso general")
+    assert "Endoso de vehículo (endoso_vehiculo)" in listed
+    assert "Cobro duplicado (cobro_duplicado)" in listed
+    t.child.send("\r")  # the first: endoso_vehiculo
+    t.answer("QUÉ pasa", "El endoso no guarda la placa nueva\r")
+    t.answer("CÓMO pasó", "Endosos > Vehículo > Guardar\r")
+    t.answer("DÓNDE", "Portal web, endosos\r")
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("Dato a cambiar", "placa=ABC1234\r")
+    t.answer("vacío para terminar", "\r")
+    t.answer("serie: valor nuevo", "3VW1K\r")
+    t.answer("modelo: valor nuevo", "2020\r")
+    t.answer("Adjuntos", "\r")  # empty: the template asks for evidence
+    t.answer("pide evidencia", str(shot) + "\r")
+    t.answer("Qué hacemos", "\r")
+    seen = "".join(t.seen)
+    assert "Pista de la plantilla: ¿Qué dato no se guardó?" in seen
+    assert "Pista de la plantilla: Pasos desde Endosos" in seen
+    assert "prioridad MEDIA" in seen and "primera que aplique" not in seen
+    ticket = sent_ticket(t, sandbox)
+    content = ticket.properties["content"]
+    assert "- serie: 3VW1K" in content and "- modelo: 2020" in content
+    assert ticket.properties["hs_ticket_priority"] == "MEDIUM"

@@ -74,6 +74,8 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     parts.append(_section("Tiempo hasta la resolución por prioridad (horas de calendario)",
                           _resolution_table(report.resolution)
                           + _distribution(report.resolution), wide=True))
+    parts.append(_section("Calidad de las escalaciones (0-100) por agente, y la resolución "
+                          "por calificación", _quality(report), wide=True))
     parts.append(_section("Promesa al cliente", _promise(report)))
     parts.append(_section("Subidas automáticas de prioridad (bump)", _bumps(report)))
     parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
@@ -197,6 +199,29 @@ def _bars(rows: Sequence[tuple[str, int]], colours: dict[str, str] | None = None
         y += row_h
     out.append("</svg>")
     return "".join(out)
+
+
+def _quality(report: Report) -> str:
+    """Per agent, the score's bands and median; per band, the time to resolution."""
+    from .domain.report import QUALITY_BANDS
+
+    if not report.quality_agents:
+        return '<p class="empty">Sin escalaciones en esta ventana.</p>'
+    bands = [name for name, _, _ in QUALITY_BANDS]
+    agents = "".join(
+        f"<tr><td>{escape(report.agent_label(a.agent))}</td><td class=n>{a.scored}</td>"
+        f"<td class=n>{'—' if a.median_score is None else f'{a.median_score:g}'}</td>"
+        + "".join(f"<td class=n>{a.bands[b]}</td>" for b in bands)
+        + f"<td class=n>{a.unscored}</td></tr>" for a in report.quality_agents)
+    by_band = "".join(
+        f"<tr><td>{escape(b.band)}</td><td class=n>{b.tickets}</td><td class=n>{b.resolved}"
+        f"</td><td class=n>{_h(b.median_hours)}</td></tr>" for b in report.quality_bands)
+    return ('<div class="table"><table><tr><th>Agente</th><th class=n>Calificadas</th>'
+            "<th class=n>Mediana</th>" + "".join(f"<th class=n>{b}</th>" for b in bands)
+            + f"<th class=n>Sin calificación</th></tr>{agents}</table></div>"
+            '<div class="table"><table><tr><th>Calificación</th><th class=n>Tickets</th>'
+            "<th class=n>Resueltos</th><th class=n>Resolución (mediana)</th></tr>"
+            f"{by_band}</table></div>")
 
 
 def _resolution_table(rows: Sequence[Resolution]) -> str:

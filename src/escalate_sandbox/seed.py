@@ -186,6 +186,7 @@ TOOL_PROPERTIES: list[dict[str, Any]] = [
     prop("escalate_policy", "Póliza (escalate)", group="escalate"),
     prop("escalate_last_client_update", "Último aviso al cliente", "datetime", "date", "escalate"),
     prop("escalate_agent", "Agente que escaló", "enumeration", "select", "escalate", owner=True),
+    prop("escalate_quality", "Calidad de la escalación", "number", "number", "escalate"),
 ]
 for _p in TOOL_PROPERTIES:
     _p["hubspotDefined"] = False

@@ -27,6 +27,10 @@ def attach(
         "--portapapeles", "--clipboard",
         help="Adjuntar también la imagen copiada en el portapapeles (se guarda como PNG).")]
     = False,
+    keep_sensitive: Annotated[bool, typer.Option(
+        "--conservar-datos", "--keep-sensitive", help="Conservar en la nota los datos "
+        "sensibles que pueden conservarse (CURP, RFC, salud); tarjetas, contraseñas, NIP y "
+        "códigos se ocultan siempre.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
 ) -> None:
@@ -68,6 +72,17 @@ def attach(
         paths.append(str(pasted))
     files = check_files(paths, settings.max_file_bytes, cwd=env.folder, notice=env.notice)
     interactive = env.interactive()
+    from .prompts import ToolkitAsker
+    from .screenshots import screened_files
+
+    files = screened_files(env, files, (), interactive=interactive,
+                           ask=ToolkitAsker() if interactive else None)
+    if not files:
+        raise InvalidInput(["No quedó ningún archivo que subir."], hint="No se subió nada.")
+    if text:
+        from .sensitive import note_screened
+
+        text = note_screened(env, text, keep_all=keep_sensitive, interactive=interactive)
     ui = TerminalUi(env, interactive, progress=interactive and not as_json)
     result = cast("AttachResult", keep_and_send(attach_entry(ticket, files, text), env, ui=ui))
     if as_json:

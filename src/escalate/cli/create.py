@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..domain.answers import EscalationInput
+from ..errors import InvalidInput
 from .env import Env
-from .escalation import read_before_sending, report, send, show_preview, validate
+from .escalation import (
+    cached_portal,
+    checked,
+    read_before_sending,
+    report,
+    send,
+    show_preview,
+    validate,
+)
 from .fields import CHANNEL_NAMES
 
 if TYPE_CHECKING:
@@ -56,6 +66,20 @@ def create(
     draft: Annotated[str | None, typer.Option(
         "--borrador", "--draft", metavar="ID", help="Retomar un borrador (o una escalación "
         "que requiere acción) de la bandeja de salida, con todo lo escrito.")] = None,
+    fields: Annotated[list[str] | None, typer.Option(
+        "--campo", "--field", metavar="NOMBRE=VALOR", help="Propiedad de ticket que el "
+        "portal exige (repetible); la opción por su etiqueta o su valor.")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--plantilla", "--template", metavar="NOMBRE", help="Plantilla del archivo de "
+        "políticas para este tipo de caso: su prioridad por omisión, los cambios y la "
+        "evidencia que pide (escalate plantillas las lista).")] = None,
+    keep_sensitive: Annotated[bool, typer.Option(
+        "--conservar-datos", "--keep-sensitive", help="Conservar los datos sensibles "
+        "encontrados (CURP, RFC, salud) en lugar de ocultarlos; tarjetas, contraseñas, NIP y "
+        "códigos se ocultan siempre.")] = False,
+    min_quality: Annotated[int | None, typer.Option(
+        "--calidad-minima", "--min-quality", metavar="N", help="No crear (salida 2) si la "
+        "calidad de la escalación, de 0 a 100, queda por debajo de N.")] = None,
     accept_contact: Annotated[bool, typer.Option(
         "--aceptar-contacto", "--accept-contact", help="Crear aunque el contacto encontrado "
         "tenga otro nombre que --cliente.")] = False,
@@ -79,10 +103,14 @@ def create(
       --como "Endosos > Vehículo > Guardar; queda cargando" --donde "Portal web, endosos"
     """
     env: Env = ctx.ensure_object(Env)
+    if min_quality is not None and not 0 <= min_quality <= 100:
+        raise InvalidInput([f"--calidad-minima debe ser un número entero de 0 a 100 (se "
+                            f"escribió {min_quality})."])
     typed = EscalationInput(
         policy=policy, client_name=client, email=email, phone=phone, priority=priority,
         what=what, how=how, where=where, when=when, changes=list(change or []),
-        channel=channel, created_at=date, attachments=_paths(attach))
+        channel=channel, created_at=date, attachments=_paths(attach),
+        fields=list(fields or []))
     interactive = env.interactive(no_input)
     resumed: Resumed | None = None
     if draft:
@@ -92,33 +120,54 @@ def create(
         typed = merge(resumed.answers, typed)
     if interactive:
         from .interactive import Session
+        from .templates import chosen
 
         if not dry_run:
             env.require_backend()  # exit 4 before a question, never after twelve answers
         env.load_settings()
         env.show_pending()  # the sandbox notice and settings warnings, before any question
 
-        session = Session(env, typed, resumed=resumed, accept_contact=accept_contact)
+        session = Session(env, typed, resumed=resumed, accept_contact=accept_contact,
+                          keep_sensitive=keep_sensitive, min_quality=min_quality,
+                          template=chosen(env, template) if template else None)
         if resumed is None:
             session.run(dry_run=dry_run, as_json=as_json)
             return
         with env.outbox.working_on(resumed.entry_id):  # the lease held while typing
             session.run(dry_run=dry_run, as_json=as_json)
         return
+    if template:
+        from .templates import applied_scripted
+
+        typed = applied_scripted(env, template, typed)
     escalation, files = validate(env, typed, typed_as_flags=True, resumed=resumed,
                                  offline=dry_run)
+    escalation, checks, quality = checked(env, escalation, files, typed=True,
+                                          keep_all=keep_sensitive, min_quality=min_quality)
+    from .portal_fields import checked_fields, parsed
+
+    given = list(typed.get("fields") or [])
+    checks = replace(checks, fields=parsed(given))  # kept as typed if HubSpot is unreachable
     if dry_run:
-        show_preview(env, escalation, files, as_json)
+        portal = cached_portal(env)
+        if portal is not None:
+            checks = replace(checks, fields=checked_fields(portal, given))
+        show_preview(env, escalation, files, as_json, checks, quality)
         return
     from ..workflows.lookup import require_contact
+    from .screenshots import screened_files
 
-    prepared = read_before_sending(env, escalation, files, resumed)
+    files = screened_files(env, files, (escalation.client_name, escalation.email or "",
+                                        escalation.phone or ""), interactive=False)
+    prepared = read_before_sending(env, escalation, files, resumed, checks=checks)
+    checks = replace(checks, fields=checked_fields(prepared.portal, given))
     contact = require_contact(prepared, accept_contact=accept_contact)
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
                  f"{escalation.policy}: " + ", ".join(t.id for t in prepared.duplicates)
                  + ". Se crea de todos modos.")
-    result = send(env, prepared, files, contact, resumed=resumed, interactive=False)
+    result = send(env, prepared, files, contact, resumed=resumed, interactive=False,
+                  checks=checks)
     report(env, result, as_json)
 
 

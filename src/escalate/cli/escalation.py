@@ -4,6 +4,7 @@ route called, and the preview and the result rendered."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from ..domain.answers import REQUIRED, EscalationInput
@@ -14,9 +15,14 @@ from .fields import at_the_edge, flag
 if TYPE_CHECKING:
     from ..domain.escalation import Escalation
     from ..domain.policy import Route
+    from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
+    from ..domain.screening import Kept, Key
+    from ..domain.sensitive import Finding
+    from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Known, Prepared
+    from ..workflows.portal import Portal
     from ..workflows.ticket import CreateResult
     from .drafts import Resumed
 
@@ -66,6 +72,51 @@ def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
     return escalation, files
 
 
+def quality_rules(env: Env) -> Rules:
+    """The policy file's `[calidad]` rules; the defaults without a file (no TOML read)."""
+    from .. import policy_file
+    from ..domain.quality import Rules
+
+    settings = env.settings
+    if policy_file.find(settings.policy_file, env.folder, settings.home) is None:
+        return Rules()
+    rules: Rules = env.policy.policy.quality.rules()
+    return rules
+
+
+def checked(env: Env, escalation: Escalation, files: list[LocalFile], *, typed: bool,
+            keep: Collection[Key] = (), keep_all: bool = False,
+            masked_before: Sequence[Finding] = (), kept: Sequence[Kept] = (),
+            min_quality: int | None = None) -> tuple[Escalation, Checks, Quality]:
+    """The escalation as it may be stored and sent: its sensitive data masked (said on
+    stderr), masking that empties QUÉ, CÓMO or DÓNDE refused, and its quality scored
+    (refused below `min_quality`). Local: no request."""
+    from ..domain.screening import Kept as KeptFinding
+    from ..domain.screening import masked_json, screen
+    from ..workflows.create import Checks
+    from ..workflows.quality import assess_escalation
+    from .sensitive import emptied_problem, told
+
+    screened = screen(escalation, keep, keep_all=keep_all)
+    if screened.emptied:
+        raise emptied_problem(screened.emptied, typed=typed)
+    line = told(screened.masked, typed=typed)
+    if line:
+        env.warn(line)
+    quality = assess_escalation(screened.escalation, len(files), quality_rules(env))
+    if min_quality is not None and quality.score < min_quality:
+        raise InvalidInput(
+            [f"La calidad de la escalación es {quality.score} y --calidad-minima pide "
+             f"{min_quality}. Lo que falta:", *(f"  • {line}" for line in quality.lines())],
+            hint="Complete lo que falta y vuelva a intentarlo; no se envió nada.")
+    if keep_all:
+        kept = [*kept, *(KeptFinding(f.field, f.kind, "--conservar-datos")
+                         for f in screened.kept if not f.field.startswith("changes"))]
+    checks = Checks(masked=tuple(masked_json([*masked_before, *screened.masked])),
+                    kept=tuple(k.as_json() for k in kept), quality=quality.as_json())
+    return screened.escalation, checks, quality
+
+
 def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | None:
     """The portal's time zone, needed only for a date typed without offset.
 
@@ -87,23 +138,25 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
 
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
-                        resumed: Resumed | None, known: Known | None = None) -> Prepared:
+                        resumed: Resumed | None, known: Known | None = None,
+                        checks: Checks | None = None) -> Prepared:
     """The workflow's reads before the review (an unreachable HubSpot keeps the escalation
     in the outbox: exit 5, saying how to send it); `known`: what was read while typing."""
     from ..workflows.create import read_before_sending as read
 
     return read(escalation, files, env, warn=env.warn,
-                replaces=resumed.entry_id if resumed is not None else None, known=known)
+                replaces=resumed.entry_id if resumed is not None else None, known=known,
+                checks=checks)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,
-         resumed: Resumed | None, interactive: bool) -> CreateResult:
+         resumed: Resumed | None, interactive: bool, checks: Checks) -> CreateResult:
     """The workflow's create: kept in the outbox, sent, its ticket returned."""
     from ..workflows.create import submit
     from .prompts import TerminalUi
 
     return submit(prepared, files, contact, env, ui=TerminalUi(env, interactive),
-                  replaces=resumed.entry_id if resumed is not None else None)
+                  replaces=resumed.entry_id if resumed is not None else None, checks=checks)
 
 
 def matrix_route(env: Env, escalation: Escalation) -> Route | None:
@@ -133,16 +186,21 @@ def report(env: Env, result: CreateResult, as_json: bool) -> None:
     env.out(line)
 
 
-def _cached_time_zone(env: Env) -> str | None:
-    """The portal's time zone if the portal cache knows it (reads nothing from HubSpot)."""
+def cached_portal(env: Env) -> Portal | None:
+    """The portal as the cache knows it (reads nothing from HubSpot)."""
     from ..workflows.portal import PortalCache
 
-    cached = PortalCache(env.settings).load(env.now().timestamp())
+    return PortalCache(env.settings).load(env.now().timestamp())
+
+
+def _cached_time_zone(env: Env) -> str | None:
+    """The portal's time zone if the portal cache knows it (reads nothing from HubSpot)."""
+    cached = cached_portal(env)
     return cached.account.time_zone if cached is not None else None
 
 
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
-                 as_json: bool) -> None:
+                 as_json: bool, checks: Checks, quality: Quality) -> None:
     from ..domain.moments import zone
 
     route = matrix_route(env, escalation)
@@ -161,6 +219,9 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "attachments": [f.name for f in files],
         "owner": None if route is None else {"id": None, "email": route.owner,
                                              "rule": route.rule},
+        "quality": checks.quality,
+        "masked": list(checks.masked),
+        "fields": dict(checks.fields),
     }
     if as_json:
         env.out_json(preview)
@@ -172,5 +233,20 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     env.out(f"Dueño: {owner_text(route)}")
     if files:
         env.out("Adjuntos: " + ", ".join(f.name for f in files))
+    if checks.fields:
+        from .portal_fields import shown
+
+        env.out("Campos del portal: " + shown(cached_portal(env), dict(checks.fields))
+                .replace("\n", "; "))
+    env.out(quality_line(quality))
+    for line in quality.lines():
+        env.out(f"  • {line}")
     env.out("")
     env.out(escalation.content())
+
+
+def quality_line(quality: Quality) -> str:
+    """The score as the preview and the review say it."""
+    below = (f" (por debajo del mínimo {quality.minimum})" if quality.below_minimum else "")
+    raise_it = "; lo que la subiría:" if quality.lines() else ""
+    return f"Calidad: {quality.score}/100{below}{raise_it}"

@@ -312,6 +312,10 @@ def contacted(
     = None,
     channel: Annotated[str | None, typer.Option(
         "--canal", "--channel", help=f"{CHANNEL_NAMES}.")] = None,
+    keep_sensitive: Annotated[bool, typer.Option(
+        "--conservar-datos", "--keep-sensitive", help="Conservar en la nota los datos "
+        "sensibles que pueden conservarse (CURP, RFC, salud); tarjetas, contraseñas, NIP y "
+        "códigos se ocultan siempre.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
 ) -> None:
@@ -339,6 +343,9 @@ def contacted(
     if problems:
         raise InvalidInput(problems)
     env.load_settings()  # settings problems are reported before anything is kept
+    from .sensitive import note_screened
+
+    text = note_screened(env, text, keep_all=keep_sensitive, interactive=env.interactive())
     entry = contacted_entry(ticket, text, chosen.value if chosen else None, env.now())
     sent = keep_and_send(entry, env, ui=TerminalUi(env, False))
     result: dict[str, Any] = sent if isinstance(sent, dict) else {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
@@ -19,9 +20,12 @@ from ..errors import EscalateError, InvalidInput, Unreachable
 from . import drafts
 from .env import Env
 from .escalation import (
+    checked,
     matrix_route,
     missing_fields,
     owner_text,
+    quality_line,
+    quality_rules,
     read_before_sending,
     report,
     send,
@@ -36,11 +40,19 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..domain.escalation import Escalation
+    from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
+    from ..domain.templates import Template
+    from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
+    from ..workflows.portal import Portal
+    from .sensitive import Review
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
+PASTE = "pegar"
+PASTE_HINT = "(«pegar»: la imagen copiada)"
+PORTAL_WAIT = 5.0  # seconds the portal's own fields wait for the portal read at the form's end
 SEND, EDIT, DRAFT, CANCEL, CONTACT = "send", "edit", "draft", "cancel", "contact"
 EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where",
             "when", "changes", "channel", "attachments")
@@ -50,7 +62,9 @@ class Session:
     """One agent's escalation at the terminal, from the first question to the ticket."""
 
     def __init__(self, env: Env, answers: EscalationInput, *,
-                 resumed: drafts.Resumed | None = None, accept_contact: bool = False) -> None:
+                 resumed: drafts.Resumed | None = None, accept_contact: bool = False,
+                 keep_sensitive: bool = False, min_quality: int | None = None,
+                 template: tuple[str, Template] | None = None) -> None:
         self.env = env
         self.answers = answers
         self.resumed = resumed
@@ -62,6 +76,14 @@ class Session:
         self.editing = resumed.editing if resumed is not None else None  # asked again first
         self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
         self.ahead: Lookahead | None = None  # reads while typing (none in a dry run)
+        self.keep_sensitive = keep_sensitive
+        self._sensitive: Review | None = None  # the agent's decisions on sensitive data
+        self.min_quality = min_quality
+        self._rules: Rules | None = None
+        self.checks: Checks | None = None  # what `validated` found: masked, kept, the score
+        self.quality: Quality | None = None
+        self.template = template  # (name, template): chosen by --plantilla or asked first
+        self.images_scanned = False  # the attachments' images read by the OCR
 
     # -- the whole session --------------------------------------------------------------
 
@@ -99,9 +121,17 @@ class Session:
         self.look_ahead()  # what the options or a draft already say
         if missing_fields(self.answers):
             self.ask_missing()
+        if not self.images_scanned and self.answers.get("attachments"):
+            self.answers["attachments"] = self.scanned(list(self.answers["attachments"]))
+        from ..domain.screening import DESCRIBED
+
+        for field in DESCRIBED:  # what came from options or a draft, reviewed as typed
+            if str(self.answers.get(field) or "").strip():
+                self.answers[field] = self.screened(field, str(self.answers[field]))  # type: ignore[literal-required]
         escalation, files = self.validated()
         if dry_run:
-            show_preview(self.env, escalation, files, as_json)
+            assert self.checks is not None and self.quality is not None
+            show_preview(self.env, escalation, files, as_json, self.checks, self.quality)
             return
         self.review(escalation, files, as_json)
 
@@ -167,11 +197,15 @@ class Session:
         def current(field: str) -> str:
             return str(a.get(field) or "")
 
+        if self.template is None:
+            self.template = self.ask_template()
+        self.apply_template()
         for field in ("policy", "client_name"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))
             if field == "policy":
                 self.look_ahead()
+                self.warm_up()
         if self.pending("contact"):
             self.ask_contact(current("email") or current("phone"))
         if not str(a.get("priority") or "").strip():
@@ -182,10 +216,18 @@ class Session:
                 a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
         if self.pending("when"):
             a["when"] = self.ask_field("when", current("when")) or None
+        self.ask_the_rest()
+
+    def ask_the_rest(self) -> None:
+        """The form's end: channel, the portal's own fields, changes, attachments."""
+        a = self.answers
         if not a.get("channel"):
             a["channel"] = self.ask_channel()
+        if self.ahead is not None:
+            self.ask_portal_fields(self.ahead.portal(wait=PORTAL_WAIT))
         if not a.get("changes") or self.editing == "changes":
             a["changes"] = self.ask_changes()
+        a["changes"] = self.ask_template_changes(list(a.get("changes") or []))
         if not a.get("attachments") or self.editing == "attachments":
             a["attachments"] = self.ask_attachments(shlex.join(a.get("attachments") or []))
 
@@ -231,6 +273,16 @@ class Session:
         except Problem:
             return None, None
         return (None, None) if typed and email is None else (email, phone)
+
+    def warm_up(self) -> None:
+        """The score's words and the scan's patterns compiled while the agent types the
+        client's name, not after QUÉ (benchmarks/interactive.py: ≈30 ms of the tool's own
+        time); not at start, where it would slow the first question."""
+        import threading
+
+        from ..workflows.quality import warm_up
+
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
     def look_ahead(self) -> None:
         """Start what can be read with the answers so far (the policy's tickets, the
@@ -307,9 +359,147 @@ class Session:
 
     def ask_field(self, field: str, default: str = "") -> str:
         multiline = field in ("what", "how")
-        return self.asked(field, lambda: self.ask.text(
-            FIELDS[field].question, default=default, check=self.check(field),
-            multiline=multiline))
+
+        def question(current: str) -> str:
+            return self.asked(field, lambda: self.ask.text(
+                FIELDS[field].question, default=current, check=self.check(field),
+                multiline=multiline))
+
+        self.template_hint(field)
+        answer = question(default)
+        if field in ("what", "how", "where", "when"):  # the description's free text
+            answer = self.screened(field, answer, question)
+            self.hint(field, answer)
+        return answer
+
+    def screened(self, field: str, text: str,
+                 again: Callable[[str], str] | None = None) -> str:
+        """The answer with its sensitive data decided finding by finding; masking that
+        leaves QUÉ, CÓMO or DÓNDE without content is refused and the field asked again."""
+        from ..domain.screening import REQUIRED_TEXT
+        from ..domain.sensitive import meaningful
+
+        again = again or (lambda current: self.ask_field(field, current))
+        while True:
+            typed = text
+            text = self.sensitive.text(field, text, again)
+            if field not in REQUIRED_TEXT or text == typed or meaningful(text):
+                return text
+            self.under(f"[red]✗ Sin los datos sensibles, {label(field)} no dice nada:[/] "
+                       "escríbalo sin ellos.")
+            text = again(text)
+
+    # -- the portal's own required fields ----------------------------------------------
+
+    def ask_portal_fields(self, portal: Portal | None) -> dict[str, str]:
+        """Each property the portal requires and escalate does not fill, asked as its kind
+        asks; a given one that breaks a rule asked again. Returns the values to write."""
+        from ..domain.rules import FieldProblem, field_value
+        from .portal_fields import ask_one, checked_fields, missing_to_ask, parsed
+
+        given = parsed(list(self.answers.get("fields") or []))
+        if portal is None:
+            return given
+        for name, value in list(given.items()):
+            info = portal.ticket_property(name)
+            try:
+                field_value(info, name, value, portal.rules.of(name), portal.properties)
+            except FieldProblem as exc:
+                if info is None or exc.unaskable:
+                    continue  # said with every other problem by checked_fields (exit 2)
+                self.under(f"[red]✗ {self.env.shown(exc.message)}[/]")
+                given[name] = ask_one(self.ask, portal, info, value)
+        for info in missing_to_ask(portal, given):
+            given[info.name] = ask_one(self.ask, portal, info)
+            self.answers["fields"] = [f"{n}={v}" for n, v in given.items()]
+        self.answers["fields"] = [f"{n}={v}" for n, v in given.items()]
+        return checked_fields(portal, self.answers["fields"])
+
+    # -- the template of the kind of case -----------------------------------------------
+
+    def ask_template(self) -> tuple[str, Template] | None:
+        """The first question when the policy file has templates: which kind of case."""
+        from .. import policy_file
+
+        settings = self.env.settings
+        if policy_file.find(settings.policy_file, self.env.folder, settings.home) is None:
+            return None
+        templates = self.env.policy.policy.templates
+        if not templates:
+            return None
+        options = [(f"{t.title or name} ({name})", name) for name, t in templates.items()]
+        chosen = self.ask.select("¿Qué tipo de caso es? (plantilla)",
+                                 [*options, ("Ninguna: un caso general", "")], options[0][1])
+        return (chosen, templates[chosen]) if chosen else None
+
+    def apply_template(self) -> None:
+        """The template's default priority, unless one was given."""
+        if self.template is None:
+            return
+        from ..domain.templates import apply
+
+        name, template = self.template
+        had_priority = bool(str(self.answers.get("priority") or "").strip())
+        self.answers.update(apply(name, template, self.answers).answers)
+        if template.priority is not None and not had_priority:
+            self.under(f"Plantilla {self.env.shown(name)}: prioridad {template.priority.value} (se "
+                       "puede cambiar en la revisión).")
+
+    def template_hint(self, field: str) -> None:
+        hint = self.template[1].hint(field) if self.template is not None else None
+        if hint:
+            self.under(f"[cyan]Pista de la plantilla:[/] {self.env.shown(hint)}")
+
+    def ask_template_changes(self, changes: list[str]) -> list[str]:
+        """Each `campo=valor` the template requires and the agent did not give, asked by
+        its name (never empty)."""
+        if self.template is None:
+            return changes
+        from ..domain.templates import apply
+
+        name, template = self.template
+        missing = apply(name, template, {**self.answers, "changes": changes}).missing_changes
+        if missing:
+            self.template_hint("changes")
+        for field in missing:
+            value = self.asked("changes", lambda f=field: self.ask.text(  # type: ignore[misc]
+                f"{f}: valor nuevo (lo pide la plantilla {name})",
+                check=lambda t: None if t.strip() else "La plantilla pide este dato."))
+            changes.append(f"{field}={value.strip()}")
+            self.answers["changes"] = list(changes)
+        return changes
+
+    def template_problems(self) -> dict[str, str]:
+        """What the template still requires (changes, evidence), keyed by field."""
+        if self.template is None:
+            return {}
+        from ..domain.templates import apply
+
+        return apply(self.template[0], self.template[1], self.answers).problems()
+
+    @property
+    def sensitive(self) -> Review:
+        if self._sensitive is None:
+            from .sensitive import Review
+
+            self._sensitive = Review(self.env, lambda: self.ask, keep_all=self.keep_sensitive)
+        return self._sensitive
+
+    @property
+    def rules(self) -> Rules:
+        if self._rules is None:
+            self._rules = quality_rules(self.env)
+        return self._rules
+
+    def hint(self, field: str, answer: str | list[str]) -> None:
+        """The quality items this answer could meet and does not, under it (never blocking)."""
+        from ..domain.quality import hints
+        from ..workflows.quality import capture_of
+
+        form = EscalationInput(**self.answers)
+        form[field] = answer  # type: ignore[literal-required]
+        for line in hints(capture_of(form), field, self.rules):
+            self.under(f"[dim]› {self.env.shown(line)}[/]")
 
     def ask_contact(self, default: str = "") -> None:
         email, phone = self.check("email"), self.check("phone")
@@ -372,15 +562,21 @@ class Session:
                 return changes
             changes.append(answer.strip())
             a["changes"] = list(changes)
+            self.hint("changes", list(changes))
 
     def ask_attachments(self, default: str = "") -> list[str]:
         max_bytes = self.env.settings.max_file_bytes
 
         def problem(text: str) -> str | None:
             try:
-                paths = split_paths(text, self.env.folder)
+                given = split_paths(text, self.env.folder)
             except ValueError:
                 return "Hay una comilla sin cerrar."
+            # «pegar» is the clipboard's image: evidence, checked when it is taken.
+            paths = [p for p in given if not pasted(p)]
+            if not given and self.template is not None and self.template[1].evidence:
+                return (f"La plantilla {self.template[0]} pide evidencia: adjunte una captura "
+                        "o un documento.")
             from ..workflows.files import check_files
 
             try:
@@ -389,9 +585,46 @@ class Session:
                 return "; ".join(exc.problems)
             return None
 
-        answer = self.asked("attachments", lambda: self.ask.text(
-            FIELDS["attachments"].question, default=default, check=problem))
-        return split_paths(answer, self.env.folder)
+        self.template_hint("attachments")
+
+        def question(current: str) -> Callable[[], str]:
+            return lambda: self.ask.text(FIELDS["attachments"].question, default=current,
+                                         check=problem, instruction=PASTE_HINT)
+
+        while True:
+            answer = self.asked("attachments", question(default))
+            from ..clipboard import ClipboardProblem
+
+            try:
+                paths = [self.paste() if pasted(p) else p
+                         for p in split_paths(answer, self.env.folder)]
+                break
+            except ClipboardProblem as exc:  # no image there: said, and asked again
+                self.under(f"[red]✗ {self.env.shown(exc.problems[0])}[/]")
+                default = answer
+        paths = self.scanned(paths)
+        self.hint("attachments", paths)
+        return paths
+
+    def paste(self) -> str:
+        """The clipboard's image saved as a dated PNG (clipboard.py), said under the field."""
+        from ..clipboard import paste_image
+
+        path = paste_image(self.env.settings.home, self.env.now(), self.env.environ)
+        self.under(f"[green]✓[/] Imagen del portapapeles: {self.env.shown(str(path))}")
+        return str(path)
+
+    def scanned(self, paths: list[str]) -> list[str]:
+        """The images read before upload: each one showing sensitive data covered, kept or
+        left out, as the agent chooses (cli/screenshots.py)."""
+        from .screenshots import screened_paths
+
+        self.images_scanned = True
+        if not paths:
+            return paths
+        a = self.answers
+        known = [str(a.get(k) or "") for k in ("client_name", "email", "phone")]
+        return screened_paths(self.env, paths, known, interactive=True, ask=self.ask)
 
     # -- validation and review ----------------------------------------------------------
 
@@ -401,6 +634,13 @@ class Session:
             try:
                 escalation, files = validate(self.env, self.answers, typed_as_flags=False,
                                              resumed=self.resumed)
+                needed = self.template_problems()
+                if needed:
+                    raise InvalidInput(list(needed.values()), fields=needed)
+                escalation, self.checks, self.quality = checked(
+                    self.env, escalation, files, typed=False, keep=set(self.sensitive.kept),
+                    keep_all=self.sensitive.keep_all, masked_before=self.sensitive.masked,
+                    kept=self.sensitive.kept_json())
                 return escalation, files
             except InvalidInput as exc:
                 for line in (problem_lines(exc.fields, typed=False) if exc.fields
@@ -426,11 +666,11 @@ class Session:
                                              escalation.client_name)
                     prepared.lookup.contact = contact
             prepared.escalation = escalation
+            assert self.checks is not None
+            self.checks = replace(self.checks, fields=self.ask_portal_fields(prepared.portal))
             problem = self.render(prepared, contact, files)
             actions = self.actions(prepared, problem)
-            # A contact with another name is never sent on a habitual Enter.
-            first = CONTACT if prepared.name_mismatch and not self.accept_contact else SEND
-            choice = self.ask.select("¿Qué hacemos?", actions, first)
+            choice = self.ask.select("¿Qué hacemos?", actions, self.first_choice(prepared))
             if choice == CONTACT:
                 if prepared.lookup.candidates:  # the same phone: another of its contacts
                     contact = prepared.lookup.contact = choose_contact(
@@ -443,8 +683,9 @@ class Session:
             if choice == SEND:
                 assert contact is not None
                 self.sending = True
+                assert self.checks is not None
                 result = send(self.env, prepared, files, contact, resumed=self.resumed,
-                              interactive=True)
+                              interactive=True, checks=self.checks)
                 if self.draft_id and self.resumed is None:
                     self.env.outbox.done(self.draft_id)
                 report(self.env, result, as_json)
@@ -504,8 +745,22 @@ class Session:
         again, files = self.validated()
         return again.replace(escalate_id=kept_id), files
 
+    def first_choice(self, prepared: Prepared) -> str:
+        """The review's default: never a send the agent should think about first."""
+        if prepared.name_mismatch and not self.accept_contact:
+            return CONTACT  # a contact with another name is never sent on a habitual Enter
+        if self.quality is not None and (self.quality.below_minimum
+                                         or not self.sending_allowed()):
+            return EDIT  # an escalation an engineer cannot start from is edited first
+        return SEND
+
+    def sending_allowed(self) -> bool:
+        """Below `--calidad-minima` the escalation is not sent until it is raised."""
+        return (self.min_quality is None or self.quality is None
+                or self.quality.score >= self.min_quality)
+
     def actions(self, prepared: Prepared, problem: str | None) -> list[tuple[str, str]]:
-        if problem is not None:
+        if problem is not None or not self.sending_allowed():
             send_label = None
         elif prepared.duplicates:
             send_label = f"Enviar de todos modos (ya hay {len(prepared.duplicates)} abiertos)"
@@ -560,6 +815,12 @@ class Session:
         if option is None:
             problem = problem or "prioridad"
         grid.add_row("Dueño", escape(owner_text(matrix_route(self.env, e))))
+        if self.checks is not None and self.checks.fields:
+            from .portal_fields import shown
+
+            grid.add_row("Campos del portal", escape(shown(portal, dict(self.checks.fields))))
+        if self.quality is not None:
+            grid.add_row("Calidad", self.quality_text(self.quality))
         if files:
             grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
                                                       for f in files)))
@@ -577,6 +838,14 @@ class Session:
         self.env.err.print(Panel(Text(e.content(), overflow="fold"), title="Descripción",
                                  expand=False), soft_wrap=False, overflow="fold")
         return problem
+
+    def quality_text(self, quality: Quality) -> str:
+        """The score in the review, coloured by the minimum, and what would raise it."""
+        colour = "red" if quality.below_minimum else "green"
+        text = f"[bold {colour}]{self.env.shown(quality_line(quality))}[/]"
+        if self.min_quality is not None and quality.score < self.min_quality:
+            text += f"\n[red]--calidad-minima pide {self.min_quality}: no se envía así.[/]"
+        return text + "".join(f"\n• {self.env.shown(line)}" for line in quality.lines())
 
     def shown(self, field: str) -> str:
         value = self.answers.get(field)
@@ -619,6 +888,11 @@ def split_paths(text: str, folder: Path) -> list[str]:
     from .pasted import file_in, split
 
     return split(text, file_in(folder), here())
+
+
+def pasted(path: str) -> bool:
+    """«pegar» among the attachments: the clipboard's image."""
+    return path.strip().lower() == PASTE
 
 
 def split_changes(text: str) -> list[str]:

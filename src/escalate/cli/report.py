@@ -183,7 +183,7 @@ def _reason(exc: OSError) -> str:
 
 def report_tables(result: ReportResult) -> dict[str, Table]:
     """Every table of the report, named as its CSV file."""
-    from ..domain.report import BREAKDOWNS
+    from ..domain.report import BREAKDOWNS, QUALITY_BANDS
 
     r = result.report
     tables: dict[str, Table] = {}
@@ -219,6 +219,14 @@ def report_tables(result: ReportResult) -> dict[str, Table]:
                          [[b.transition, b.bumped, b.resolved_bumped, b.median_after_bump,
                            b.compared, b.median_after_threshold, b.saved_hours]
                           for b in r.bumps])
+    bands = [name for name, _, _ in QUALITY_BANDS]
+    tables["calidad_agentes"] = (["agente", "calificadas", "mediana_calidad", *bands,
+                                  "sin_calificacion"], [
+        [a.agent, a.scored, a.median_score, *(a.bands[b] for b in bands), a.unscored]
+        for a in r.quality_agents])
+    tables["calidad_resolucion"] = (["calificacion", "tickets", "resueltos", "mediana_horas"],
+                                    [[b.band, b.tickets, b.resolved, b.median_hours]
+                                     for b in r.quality_bands])
     counted = "horas_habiles" if r.business_hours else "horas"
     for name, found in (("esperaron", r.waited), ("sin_aviso", r.never_called)):
         tables[name] = (["ticket", "agente", counted, "horas_calendario", "enlace"], [
@@ -273,6 +281,12 @@ def report_json(result: ReportResult) -> dict[str, Any]:
         "never_called": waits(r.never_called),
         "recurring": [{"what": x.what, "count": x.count, "ticket_ids": x.ticket_ids,
                        "urls": [result.url(i) for i in x.ticket_ids]} for x in r.recurring],
+        "quality": {
+            "by_agent": [{"key": a.agent, "name": r.agent_label(a.agent), "scored": a.scored,
+                          "median": a.median_score, "bands": a.bands, "unscored": a.unscored}
+                         for a in r.quality_agents],
+            "by_band": [{"band": b.band, "tickets": b.tickets, "resolved": b.resolved,
+                         "median_hours": b.median_hours} for b in r.quality_bands]},
         "bumps": [{"transition": b.transition, "bumped": b.bumped,
                    "resolved_bumped": b.resolved_bumped,
                    "median_hours_after_bump": b.median_after_bump,
@@ -296,7 +310,9 @@ TITLES = {"agentes": "Por agente: resolución y promesa al cliente",
           "resolucion": "Tiempo hasta la resolución (horas de calendario)",
           "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
           "subidas": "Subidas automáticas (bump)",
-          "no_leidos": "Datos que escalate no pudo leer (tickets hechos o editados en HubSpot)"}
+          "no_leidos": "Datos que escalate no pudo leer (tickets hechos o editados en HubSpot)",
+          "calidad_agentes": "Calidad de las escalaciones por agente (0-100)",
+          "calidad_resolucion": "Tiempo hasta la resolución por calificación de calidad"}
 HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medio": "Medio",
            "pantalla": "Pantalla", "escalaciones": "Escalaciones", "porcentaje": "%",
            "resueltos": "Resueltos", "mediana_horas": "Mediana (h)", "p90_horas": "P90 (h)",
@@ -304,6 +320,8 @@ HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medi
            "problema": "Problema", "ids": "Tickets (ids)", "subida": "Subida",
            "tickets_subidos": "Subidos", "resueltos_subidos": "Resueltos",
            "mediana_horas_tras_subir": "Mediana tras subir (h)",
+           "calificadas": "Calificadas", "mediana_calidad": "Mediana",
+           "sin_calificacion": "Sin calificación", "calificacion": "Calificación",
            "mediana_resolucion_horas": "Resolución, mediana (h)",
            "aviso_a_tiempo": "Avisados a tiempo", "aviso_tarde_o_nunca": "Tarde o nunca",
            "de_resueltos": "De", "cumplida": "Cumplida", "esperaron": "Esperaron",
@@ -322,7 +340,7 @@ TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "med
                           "problema_principal", "motivo"})
 PERCENT_COLUMNS = frozenset({"porcentaje", "cumplida"})
 LISTED = 20  # rows of a table the terminal shows (all of them in --csv and --json)
-LEFT = frozenset({"prioridad", "medio", "subida"})
+LEFT = frozenset({"prioridad", "medio", "subida", "calificacion"})
 
 
 def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .env import Env
+
+if TYPE_CHECKING:
+    from ..domain.answers import EscalationInput
+    from ..domain.templates import Applied, Template
 
 # The template's questions as the agent reads them.
 QUESTION_LABELS = {"what": "QUÉ", "how": "CÓMO", "where": "DÓNDE", "when": "CUÁNDO",
@@ -56,3 +60,26 @@ def describe(templates: Any) -> list[dict[str, Any]]:
              "changes": list(template.changes), "evidence": template.evidence,
              "hints": dict(template.hints)}
             for name, template in templates.items()]
+
+
+def chosen(env: Env, name: str) -> tuple[str, Template]:
+    """The policy file's template called `name`; exit 2 listing them when none is."""
+    from ..domain.templates import find
+
+    return find(env.policy.policy.templates, name)
+
+
+def applied_scripted(env: Env, name: str, answers: EscalationInput) -> EscalationInput:
+    """`--plantilla`: the answers with the template's default priority; exit 2 naming the
+    `campo=valor` fields and the evidence it requires that were not given (nothing sent)."""
+    from ..domain.templates import apply
+    from ..errors import InvalidInput
+    from .fields import problem_lines
+
+    key, template = chosen(env, name)
+    applied: Applied = apply(key, template, answers)
+    if not applied.complete:
+        problems = applied.problems()
+        raise InvalidInput(problem_lines(problems, typed=True), fields=problems,
+                           hint="No se envió nada.")
+    return applied.answers

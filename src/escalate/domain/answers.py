@@ -25,10 +25,11 @@ class EscalationInput(TypedDict, total=False):
     channel: str | None
     created_at: str | None
     attachments: list[str]
+    fields: list[str]  # the portal's own ticket properties, NOMBRE=VALOR (--campo)
 
 
 # The fields in the order of the form; "contact" names the pair email/phone when neither is given.
 FIELDS = ("policy", "client_name", "email", "phone", "priority", "what", "how", "where", "when",
-          "changes", "channel", "created_at", "attachments")
+          "changes", "channel", "created_at", "attachments", "fields")
 REQUIRED = ("policy", "client_name", "priority", "what", "how", "where")
 CONTACT = "contact"

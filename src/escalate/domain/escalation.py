@@ -136,7 +136,10 @@ class Escalation:
     @classmethod
     def from_input(cls, answers: EscalationInput, rules: Rules, now: datetime) -> Escalation:
         """The escalation an agent's answers describe (attachments are the workflow's)."""
-        data: dict[str, Any] = {k: v for k, v in answers.items() if k != "attachments"}
+        # Attachments are the workflow's; the portal's own fields are checked against the
+        # portal (cli/portal_fields.py), never part of the description.
+        data: dict[str, Any] = {k: v for k, v in answers.items()
+                                if k not in ("attachments", "fields")}
         data["changes"] = list(answers.get("changes") or [])
         return cls.build(data, rules, now)
 

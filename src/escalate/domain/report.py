@@ -30,7 +30,8 @@ STAGE = "hs_pipeline_stage"
 LAST_UPDATE = "escalate_last_client_update"
 HISTORY = [STAGE, LAST_UPDATE, PRIORITY]
 PROPERTIES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
-              "createdate", "closed_date", "escalate_agent", "escalate_last_client_update"]
+              "createdate", "closed_date", "escalate_agent", "escalate_last_client_update",
+              "escalate_quality"]
 LABELS = ("QUÉ", "CÓMO", "DÓNDE", "CUÁNDO", "CAMBIOS SOLICITADOS", "CANAL")  # content()'s order
 SHORT_WHAT = 160
 NO_AGENT, NO_CHANNEL, NO_SCREEN = "sin agente", "sin canal", "sin pantalla"
@@ -105,6 +106,7 @@ class Escalated:
     updates: tuple[datetime, ...]
     raises: tuple[Raise, ...]
     bumped: tuple[Raise, ...] = ()  # the raises `bump` made (confirmed by its notes)
+    quality: int | None = None  # the score it was escalated with (`escalate_quality`)
     odd: tuple[Odd, ...] = ()  # what could not be read (counted in the report's own table)
     priority_key: str = ""  # the priority row it counts under
 
@@ -148,7 +150,8 @@ def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
         medium=medium, screen=intern(screen),
         what=" ".join(parts.get("QUÉ", "").split())[:SHORT_WHAT],
         resolved_at=resolved, updates=updates, raises=tuple(raises), odd=odd,
-        priority_key=level.value if level else UNKNOWN_PRIORITY if first else NO_PRIORITY)
+        priority_key=level.value if level else UNKNOWN_PRIORITY if first else NO_PRIORITY,
+        quality=_score(ticket.properties.get("escalate_quality")))
 
 
 def _unread(item: TicketHistory, clock: Clock, content: str, parts: dict[str, str],
@@ -167,6 +170,15 @@ def _unread(item: TicketHistory, clock: Clock, content: str, parts: dict[str, st
     if item.unreadable:
         found.append(Odd.UNREADABLE_HISTORY)
     return tuple(found)
+
+
+def _score(value: object) -> int | None:
+    """`escalate_quality` as HubSpot returns a number property («72», «72.0»), or None."""
+    try:
+        score = float(str(value))
+    except ValueError:
+        return None
+    return round(score) if math.isfinite(score) and 0 <= score <= 100 else None
 
 
 def confirm_bumps(item: Escalated, notes: Iterable[str]) -> None:
@@ -261,6 +273,38 @@ class Waiting:
     calendar_hours: float  # the same stretch on the wall clock
 
 
+# Score bands, as the quality score reads: below its endoso cap, up to the default minimum,
+# good, very good (domain/quality.py: CRITICAL_CAP 40, DEFAULT_MINIMUM 50).
+QUALITY_BANDS = (("0-39", 0, 39), ("40-59", 40, 59), ("60-79", 60, 79), ("80-100", 80, 100))
+NO_SCORE = "sin calificación"
+
+
+def score_band(score: int | None) -> str:
+    return next((name for name, low, high in QUALITY_BANDS
+                 if score is not None and low <= score <= high), NO_SCORE)
+
+
+@dataclass
+class QualityBand:
+    """The tickets escalated with a score in one band, and how long resolving them took."""
+
+    band: str
+    tickets: int
+    resolved: int
+    median_hours: float | None
+
+
+@dataclass
+class AgentQuality:
+    """One agent's scores: how many in each band, and their median."""
+
+    agent: str
+    scored: int
+    median_score: float | None
+    bands: dict[str, int]
+    unscored: int
+
+
 @dataclass
 class Report:
     since: datetime
@@ -279,6 +323,8 @@ class Report:
     # What escalate could not read of the window's tickets (typed or edited in HubSpot),
     # and the tickets it could not count at all (no readable create date).
     unread: Tally = field(default_factory=Tally)
+    quality_agents: list[AgentQuality] = field(default_factory=list)
+    quality_bands: list[QualityBand] = field(default_factory=list)
 
     def agent_label(self, agent: str) -> str:
         """An agent as a supervisor reads it: the full name if known, else the email."""
@@ -321,7 +367,38 @@ def build(items: Sequence[Escalated], clock: Clock, bump: BumpPolicy, *, since: 
                   agents=agent_figures(fates, problems, names),
                   waited=waiting(fates, names, "esperó"),
                   never_called=waiting(fates, names, "sin_aviso"),
-                  business_hours=clock.business, unread=unread)
+                  business_hours=clock.business, unread=unread,
+                  quality_agents=quality_by_agent(items, names),
+                  quality_bands=quality_bands(items))
+
+
+def quality_by_agent(items: Sequence[Escalated], names: Mapping[str, str]
+                     ) -> list[AgentQuality]:
+    """Per agent: the score distribution over the bands and its median (unscored apart:
+    tickets escalated before the score existed, or on a portal without the property)."""
+    by_agent: dict[str, list[int | None]] = {}
+    for item in items:
+        by_agent.setdefault(names.get(item.agent, item.agent), []).append(item.quality)
+    out = []
+    for agent, scores in by_agent.items():
+        known = [s for s in scores if s is not None]
+        bands = Counter(score_band(s) for s in known)
+        out.append(AgentQuality(
+            agent, len(known), _round(statistics.median(known)) if known else None,
+            {name: bands[name] for name, _, _ in QUALITY_BANDS}, len(scores) - len(known)))
+    return sorted(out, key=lambda a: (-(a.scored + a.unscored), a.agent))
+
+
+def quality_bands(items: Sequence[Escalated]) -> list[QualityBand]:
+    """Per score band: tickets, resolved, and the median hours to resolution."""
+    out = []
+    for name in [*(n for n, _, _ in QUALITY_BANDS), NO_SCORE]:
+        own = [i for i in items if score_band(i.quality) == name]
+        took = [_hours(i.resolved_at - i.created) for i in own if i.resolved_at is not None]
+        if own:
+            out.append(QualityBand(name, len(own), len(took),
+                                   _round(statistics.median(took)) if took else None))
+    return out
 
 
 def moment_label(moment: datetime) -> str:

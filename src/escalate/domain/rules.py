@@ -13,9 +13,17 @@ import math
 import re
 from collections.abc import Iterable
 
-from .records import PropertyInfo, PropertyRule
+from .records import PortalRules, PropertyInfo, PropertyRule
+from .text import fold
 
 CHECKED = frozenset({"REGEX", "MIN_LENGTH", "MAX_LENGTH", "MIN_NUMBER", "MAX_NUMBER"})
+# What `create` writes on every ticket (workflows/ticket.py, ticket_properties), and with
+# an agent or the policy file's matrix (workflows/team.py): never a `--campo`.
+TOOL_FILLS = frozenset({"subject", "content", "hs_pipeline", "hs_pipeline_stage",
+                        "hs_ticket_priority", "createdate", "escalate_id", "escalate_policy",
+                        "escalate_agent", "hubspot_owner_id", "escalate_quality"})
+YES = frozenset({"si", "sí", "s", "true", "1", "yes", "verdadero"})
+NO = frozenset({"no", "n", "false", "0", "falso"})
 # Field types whose value cannot be typed at a terminal.
 UNASKABLE_FIELDS = {"file": "un archivo", "calculation_equation": "un cálculo"}
 TYPE_WORDS = {"string": "texto", "number": "número", "enumeration": "una de sus opciones",
@@ -109,3 +117,78 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+# -- a portal's own fields (`--campo NOMBRE=VALOR`) ------------------------------------------
+
+
+class FieldProblem(ValueError):
+    """Why a `--campo` cannot be written, in Spanish; `unaskable`: no value the agent could
+    type would do (a required property of such a kind stops the create with exit 3)."""
+
+    def __init__(self, name: str, message: str, *, unaskable: bool = False) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.unaskable = unaskable
+
+
+def field_value(info: PropertyInfo | None, name: str, value: str,
+                rules: Iterable[PropertyRule], known: Iterable[PropertyInfo] = ()) -> str:
+    """The value to write for property `name` as HubSpot takes it (an option's internal
+    value, true or false, a number), or a FieldProblem naming what is wrong."""
+    if info is None:
+        close = close_names(name, known)
+        raise FieldProblem(name, f"los tickets del portal no tienen la propiedad «{name}»"
+                           + (f"; parecidas: {', '.join(close)}" if close else ""))
+    if name in TOOL_FILLS:
+        raise FieldProblem(name, f"«{name}» la llena escalate: no se indica aparte")
+    cannot = unaskable(info)
+    if cannot is not None:
+        raise FieldProblem(name, f"«{name}» no se puede indicar: {cannot}", unaskable=True)
+    text = value.strip()
+    if not text:
+        raise FieldProblem(name, f"«{name}» necesita un valor: {needs(info, rules)}")
+    written = _typed_value(info, text)
+    broken = problems(rules, text)
+    if broken:
+        raise FieldProblem(name, f"«{name}» " + "; ".join(broken))
+    return written
+
+
+def required_missing(portal: PortalRules, given: Iterable[str]) -> list[str]:
+    """The properties an admin made required that escalate does not fill and were not given."""
+    have = set(given)
+    return [n for n in portal.required if n not in TOOL_FILLS and n not in have]
+
+
+def close_names(name: str, known: Iterable[PropertyInfo]) -> list[str]:
+    """Up to five writable property names like `name` (by name or label)."""
+    import difflib
+
+    writable = {fold(p.name).lower(): p.name for p in known if not p.read_only}
+    writable.update({fold(p.label).lower(): p.name for p in known
+                     if p.label and not p.read_only})
+    found = difflib.get_close_matches(fold(name).lower(), list(writable), n=8, cutoff=0.6)
+    return list(dict.fromkeys(writable[f] for f in found))[:5]
+
+
+def _typed_value(info: PropertyInfo, text: str) -> str:
+    if info.type == "enumeration":
+        wanted = fold(text).lower()
+        for value, label in info.options:
+            if wanted in (fold(value).lower(), fold(label).lower()):
+                return value
+        raise FieldProblem(info.name, f"«{text}» no es una opción de «{info.name}»: "
+                           + ", ".join(label or value for value, label in info.options))
+    if info.type == "bool":
+        if fold(text).lower() in {fold(w).lower() for w in YES}:
+            return "true"
+        if fold(text).lower() in NO:
+            return "false"
+        raise FieldProblem(info.name, f"«{info.name}» es sí o no")
+    if info.type == "number" and _number(text) is None:
+        raise FieldProblem(info.name, f"«{info.name}» es un número (sin comas)")
+    if info.type == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise FieldProblem(info.name, f"«{info.name}» es una fecha AAAA-MM-DD")
+    return text

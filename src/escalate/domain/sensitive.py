@@ -325,7 +325,7 @@ def mask_escalation(fields: Mapping[str, str | None],
         kept.extend(f for f in findings if f not in hide)
         masked.extend(hide)
         out[name] = mask(text, hide)
-        if hide and not _meaningful(out[name]):
+        if hide and not meaningful(out[name]):
             emptied.append(name)
     new_changes = []
     for index, (field_name, value) in enumerate(changes):
@@ -338,7 +338,7 @@ def mask_escalation(fields: Mapping[str, str | None],
     return Masked(out, tuple(new_changes), tuple(masked), tuple(kept), tuple(emptied))
 
 
-def _meaningful(text: str) -> bool:
+def meaningful(text: str) -> bool:
     """Whether masked text still says something: letters beyond the masks' own words."""
     bare = re.sub(r"\*+|\[[^\]]* oculto\]|CLABE \*+ \d{4}", " ", text)
     words = [w for w in re.findall(r"[^\W\d_]{2,}", bare)]

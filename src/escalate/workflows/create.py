@@ -11,6 +11,7 @@ returned as a `CreateResult`. Carrying out a create entry is `ticket.py`'s; the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,10 +37,27 @@ def escalation_from_input(answers: EscalationInput, settings: Settings, now: dat
     return Escalation.from_input(answers, rules(settings, time_zone), now)
 
 
+@dataclass(frozen=True)
+class Checks:
+    """What was checked before the escalation is kept: the sensitive data masked (field and
+    kind, never the value) and kept with the agent's reason, and the quality score (its
+    `as_json`), stored with the entry so a resend writes what the agent saw."""
+
+    masked: tuple[dict[str, str], ...] = ()
+    kept: tuple[dict[str, str], ...] = ()
+    quality: dict[str, Any] | None = field(default=None, hash=False)
+    fields: dict[str, str] = field(default_factory=dict, hash=False)  # the portal's own
+
+    def payload(self) -> dict[str, Any]:
+        return {"masked": list(self.masked), "kept": list(self.kept), "quality": self.quality,
+                "fields": dict(self.fields)}
+
+
 def create_entry(escalation: Escalation, files: list[LocalFile],
                  prepared: Prepared | None = None, *,
-                 contact: Contact | None = None) -> Entry:
-    """The outbox entry: the escalation as validated, its files, and (later) its progress.
+                 contact: Contact | None = None, checks: Checks | None = None) -> Entry:
+    """The outbox entry: the escalation as validated (its sensitive data already masked),
+    its files, what was checked, and (later) its progress.
 
     When the reads were done before (`prepare`, then the agent's review), the entry carries
     their outcome, so sending it costs only the create.
@@ -53,6 +71,7 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
     entry = new_entry("create", {
         "escalation": escalation.as_json(),
         "files": [f.as_payload() for f in files],
+        **(checks or Checks()).payload(),
     }, entry_id=escalation.escalate_id)
     entry.state = state
     return entry
@@ -60,7 +79,8 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
 
 def read_before_sending(escalation: Escalation, files: list[LocalFile], where: Surroundings,
                         *, warn: Callable[[str], None] | None = None,
-                        replaces: str | None = None, known: Known | None = None) -> Prepared:
+                        replaces: str | None = None, known: Known | None = None,
+                        checks: Checks | None = None) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
     the reads and the create later; when the portal lacks the stage or pipeline of the
@@ -77,7 +97,7 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
             lambda: prepare(gateway, settings, escalation, now=now, warn=warn, known=known))
         return prepared
     except (Unreachable, PortalLacks) as exc:  # kept: to send later, or for the agent
-        entry = create_entry(escalation, files)
+        entry = create_entry(escalation, files, checks=checks)
         where.outbox.put(entry, claim=False)
         if exc.needs_agent:
             where.outbox.needs_action(entry, exc.message)
@@ -99,13 +119,14 @@ def _ready_to_send(where: Surroundings) -> None:
 
 
 def submit(prepared: Prepared, files: list[LocalFile], contact: Contact, where: Surroundings,
-           *, ui: Ui, replaces: str | None = None) -> CreateResult:
+           *, ui: Ui, replaces: str | None = None,
+           checks: Checks | None = None) -> CreateResult:
     """The create: kept in the outbox (before anything is written), sent, and its ticket
     returned. `replaces`: the draft or kept entry it was taken up from."""
     from .delivery import keep_and_send
 
     escalation = prepared.escalation
-    entry = create_entry(escalation, files, prepared, contact=contact)
+    entry = create_entry(escalation, files, prepared, contact=contact, checks=checks)
     result = cast(CreateResult, keep_and_send(entry, where, ui=ui, job=escalation,
                                               replaces=replaces))
     result.possible_duplicates = prepared.duplicates

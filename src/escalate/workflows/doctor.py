@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import (
@@ -20,6 +20,10 @@ from ..errors import (
     Refused,
 )
 from ..gateway import Gateway
+
+if TYPE_CHECKING:
+    from ..domain.records import PortalRules, PropertyInfo
+    from .portal import Portal
 
 TOKEN_WORDS = "service key (o token de app privada heredada)"
 # Each scope the tool uses, and the commands that need it (shown by doctor).
@@ -111,7 +115,7 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
 
     `connect` gives the gateway and the settings in force with it (the embedded sandbox
     points them elsewhere)."""
-    from .portal import Portal, resolve
+    from .portal import resolve
 
     report = DoctorReport()
     policy = _policy_check(report, load_policy)
@@ -153,7 +157,13 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             report.run("Prioridades", lambda: _priorities(portal), redact)
             report.run("Propiedades de escalate", lambda: _tool_properties(portal), redact)
             _deleted_stages(report, gateway, portal, redact)
-        _portal_rules(report, gateway, redact)
+            if portal.lacking:
+                from .portal import SETUP
+
+                report.note("Calificación de calidad", "el portal no tiene "
+                            + ", ".join(portal.lacking) + ": los tickets se crean sin su "
+                            "calificación", ok=False, steps=(SETUP,))
+        _portal_rules(report, gateway, redact, portals[0] if portals else None)
         report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
         report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
         if policy is not None and policy.matrix.emails():
@@ -256,7 +266,7 @@ def _tool_properties(portal: Any) -> str:
     from .portal import TOOL_PROPERTY_NAMES
 
     portal.require_tool_properties()
-    return ", ".join(TOOL_PROPERTY_NAMES)
+    return ", ".join(n for n in TOOL_PROPERTY_NAMES if n not in portal.lacking)
 
 
 def _createdate(gateway: Gateway) -> str:
@@ -272,35 +282,35 @@ def _createdate(gateway: Gateway) -> str:
     return "se puede escribir: la fecha de creación que se indique es la del ticket"
 
 
-# What `create` writes on every ticket (workflows/create.py, ticket_properties), and with
-# an agent or the policy file's matrix (workflows/team.py).
-TOOL_FILLS = frozenset({"subject", "content", "hs_pipeline", "hs_pipeline_stage",
-                        "hs_ticket_priority", "createdate", "escalate_id", "escalate_policy",
-                        "escalate_agent", "hubspot_owner_id"})
 RULES_CHECK = "Reglas del portal (tickets)"
 
 
-def _portal_rules(report: DoctorReport, gateway: Gateway, redact: Callable[[str], str]) -> None:
+def _portal_rules(report: DoctorReport, gateway: Gateway, redact: Callable[[str], str],
+                  portal: Portal | None) -> None:
     """The ticket properties an admin made required that `create` does not fill, each with
-    what it needs, and the rules on what it fills (API 2026-09 enforces them on writes)."""
-    from ..domain.rules import checked, describe, needs, unaskable
+    what it needs, and the rules on what it fills (API 2026-09 enforces them on writes).
+    Read with the portal when it was read (as `create` reads them), else on their own."""
+    from ..domain.rules import TOOL_FILLS, checked, describe
 
-    try:
-        rules = gateway.ticket_rules()
-    except EscalateError as exc:
-        report.note(RULES_CHECK, f"no se pudieron leer ({redact(exc.message)}): escalate "
+    unread = portal.rules_unread if portal is not None else None
+    fix: str | None = None
+    steps: tuple[Next, ...] = ()
+    if portal is not None:
+        rules = portal.rules
+    else:
+        try:
+            rules = gateway.ticket_rules()
+        except EscalateError as exc:
+            unread, fix, steps = exc.message, exc.hint, exc.next_steps
+    if unread is not None:
+        report.note(RULES_CHECK, f"no se pudieron leer ({redact(unread)}): escalate "
                                  "envía igual, y si HubSpot rechaza un valor dice cuál y por qué",
-                    fix=exc.hint, steps=exc.next_steps)
+                    fix=fix, steps=steps)
         return
     missing = [n for n in rules.required if n not in TOOL_FILLS]
-    properties = gateway.ticket_properties() if missing else {}
-    lines = []
-    for name in missing:
-        info = properties.get(name)
-        shown = f"«{name}»" + (f" ({info.label})" if info is not None and info.label else "")
-        cannot = unaskable(info) if info is not None else "no existe en el portal"
-        lines.append(f"{shown} es obligatoria y escalate no la llena: {needs(info, rules.of(name))}"
-                     + (f"; escalate no puede pedirla: {cannot}" if cannot else ""))
+    properties = ({p.name: p for p in portal.properties} if portal is not None
+                  else gateway.ticket_properties() if missing else {})
+    lines = [_required_line(name, properties.get(name), rules) for name in missing]
     lines += [f"«{name}» (la llena escalate) debe {describe(rule)}"
               + ("" if checked(rule) else ": escalate no sabe comprobarla; HubSpot dirá si no "
                                           "se cumple")
@@ -313,6 +323,16 @@ def _portal_rules(report: DoctorReport, gateway: Gateway, redact: Callable[[str]
         "Un administrador del portal debe quitar la regla de obligatoria en HubSpot "
         "(Configuración > Propiedades) o escalate debe poder llenarla." if missing else None,
         ExitCode.REFUSED if missing else ExitCode.OK))
+
+
+def _required_line(name: str, info: PropertyInfo | None, rules: PortalRules) -> str:
+    """A required property escalate does not fill: what it needs, and whether it can ask."""
+    from ..domain.rules import needs, unaskable
+
+    shown = f"«{name}»" + (f" ({info.label})" if info is not None and info.label else "")
+    cannot = unaskable(info) if info is not None else "no existe en el portal"
+    return (f"{shown} es obligatoria y escalate no la llena: {needs(info, rules.of(name))}"
+            + (f"; escalate no puede pedirla: {cannot}" if cannot else ""))
 
 
 def _agent(gateway: Gateway, settings: Settings, now: datetime) -> str:

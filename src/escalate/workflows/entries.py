@@ -20,7 +20,7 @@ from ..errors import Next
 from ..outbox import Entry
 from ..short_ids import short_id
 
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
 UNVERSIONED = 1  # what a payload without "version" is
 
 Section = Literal["pending", "draft"]
@@ -129,8 +129,42 @@ def _draft_client_name(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 # Read quirks of a version, fixed when it is read (same version number).
 _QUIRKS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _draft_client_name}
-# version N -> the step that turns an N payload into an N + 1 one (none yet).
-_STEPS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _create_checks(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 creates carry what was checked before they were kept: the sensitive data
+    masked and kept (with the agent's reason), the quality score, and the portal's own
+    fields (`--campo`); a version 1 create was kept before those existed."""
+    if kind == "create":
+        payload = {"masked": [], "kept": [], "quality": None, "fields": {}, **payload}
+        payload = _payment_data_masked(payload)
+    return payload
+
+
+def _payment_data_masked(payload: dict[str, Any]) -> dict[str, Any]:
+    """A create kept before the checks existed: what pays or opens an account (a card, its
+    CVV and expiry, a password, a NIP, a code) is masked as it is read, so an upgrade never
+    sends one; the rest stays as the agent wrote it."""
+    from ..domain.screening import DESCRIBED, masked_json
+    from ..domain.sensitive import ALWAYS_MASKED, mask_escalation, scan_fields
+
+    escalation = payload.get("escalation")
+    if not isinstance(escalation, dict):
+        return payload
+    texts = {f: escalation.get(f) for f in DESCRIBED if isinstance(escalation.get(f), str)}
+    changes = [(str(c.get("field")), str(c.get("value")))
+               for c in escalation.get("changes") or [] if isinstance(c, dict)]
+    keep = [f for f in scan_fields(texts, changes) if f.kind not in ALWAYS_MASKED]
+    done = mask_escalation(texts, changes, keep)
+    if not done.masked:
+        return payload
+    masked = {**escalation, **{f: done.fields[f] for f in texts},
+              "changes": [{"field": n, "value": v} for n, v in done.changes]}
+    return {**payload, "escalation": masked, "masked": masked_json(done.masked)}
+
+
+# version N -> the step that turns an N payload into an N + 1 one.
+_STEPS: dict[int, Callable[[str, dict[str, Any]], dict[str, Any]]] = {1: _create_checks}
 
 
 def unreadable(exc: BaseException) -> str:

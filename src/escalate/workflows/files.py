@@ -32,6 +32,7 @@ TEXT = "text/plain"
 # Plain text is attached only under a name that says it is text: a `.env` linked or copied
 # as `captura.png` is refused, whatever it holds.
 TEXT_SUFFIXES = frozenset({".txt", ".log", ".csv", ".json", ".xml", ".md", ".har"})
+IMAGES = frozenset(label for kind, label in ACCEPTED.items() if kind.startswith("image/"))
 SNIFF_BYTES = 8192
 # What a file's extension declares: its content must be that (a text, or a link to
 # /etc/passwd, named .png is not uploaded as a screenshot; a PDF named .jpg neither). Other

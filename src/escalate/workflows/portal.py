@@ -7,18 +7,25 @@ leaves a second `create` with only the contact lookup, the duplicate check and t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..domain.records import Account, Pipeline, PropertyInfo, Stage
-from ..errors import AuthProblem, Next, PortalLacks
+from ..domain.records import (
+    Account,
+    Pipeline,
+    PortalRules,
+    PropertyInfo,
+    PropertyRule,
+    Stage,
+)
+from ..errors import AuthProblem, EscalateError, Next, PortalLacks, Unreachable
 from ..gateway import Gateway
 from .json_cache import JsonCache
 
 CACHE_SECONDS = 12 * 3600
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: `lacking`, and the ticket properties with the admins' rules
 
 # The ticket properties `escalate setup` creates, in its own group.
 TOOL_GROUP = ("escalate", "Escalate")
@@ -38,8 +45,15 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
      "fieldType": "select", "groupName": "escalate", "externalOptions": True,
      "referencedObjectType": "OWNER", "options": [],
      "description": "El agente que escaló el ticket (ESCALATE_AGENT)."},
+    {"name": "escalate_quality", "label": "Calidad de la escalación", "type": "number",
+     "fieldType": "number", "groupName": "escalate",
+     "description": "Calificación 0-100: ¿puede un ingeniero empezar con esta escalación?"},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
+QUALITY_PROPERTY = "escalate_quality"
+# Written only where the portal has them: a portal set up before they existed keeps
+# creating tickets (doctor says to run setup again), it only lacks the number.
+OPTIONAL_TOOL_PROPERTIES = frozenset({QUALITY_PROPERTY})
 # What settles a portal without the tool's properties.
 SETUP = Next("setup", "Un administrador del portal debe ejecutar una vez")
 
@@ -56,6 +70,15 @@ class Portal:
     stage_setting: str
     pipeline_setting: str | None
     fetched_at: float
+    lacking: tuple[str, ...] = ()  # optional tool properties the portal does not have
+    # The ticket properties and the admins' rules on them (`--campo`, required fields);
+    # `rules_unread`: why the rules could not be read (HubSpot still enforces them).
+    properties: tuple[PropertyInfo, ...] = ()
+    rules: PortalRules = field(default_factory=PortalRules)
+    rules_unread: str | None = None
+
+    def ticket_property(self, name: str) -> PropertyInfo | None:
+        return next((p for p in self.properties if p.name == name), None)
 
     @property
     def open_stage_ids(self) -> list[str]:
@@ -79,19 +102,34 @@ class Portal:
 
 def resolve(gateway: Gateway, settings: Settings, now: datetime) -> Portal:
     """Read the portal: account, pipelines, ticket properties (three requests at once)."""
-    account, pipelines, properties = gateway.together(
-        gateway.account, gateway.ticket_pipelines, gateway.ticket_properties)
+    account, pipelines, properties, (rules, unread) = gateway.together(
+        gateway.account, gateway.ticket_pipelines, gateway.ticket_properties,
+        lambda: _rules(gateway))
     pipeline, stage = _choose_stage(pipelines, settings.stage, settings.pipeline)
     priority = properties.get("hs_ticket_priority") or PropertyInfo("hs_ticket_priority",
                                                                     "enumeration")
-    missing = tuple(n for n in TOOL_PROPERTY_NAMES if n not in properties)
+    absent = [n for n in TOOL_PROPERTY_NAMES if n not in properties]
+    missing = tuple(n for n in absent if n not in OPTIONAL_TOOL_PROPERTIES)
     unique = properties.get("escalate_id")
     if unique is not None and not unique.unique:
         missing += ("escalate_id (valor único)",)
     return Portal(account=account, pipeline=pipeline, stage=stage,
                   priority_options=priority.options, missing_tool_properties=missing,
                   stage_setting=settings.stage, pipeline_setting=settings.pipeline,
-                  fetched_at=now.timestamp())
+                  fetched_at=now.timestamp(),
+                  lacking=tuple(n for n in absent if n in OPTIONAL_TOOL_PROPERTIES),
+                  properties=tuple(properties.values()), rules=rules, rules_unread=unread)
+
+
+def _rules(gateway: Gateway) -> tuple[PortalRules, str | None]:
+    """The admins' ticket rules, read with the portal; a portal (or a key) that does not
+    serve them still creates: HubSpot then says which rule a value breaks."""
+    try:
+        return gateway.ticket_rules(), None
+    except Unreachable:
+        raise
+    except EscalateError as exc:
+        return PortalRules(), exc.message
 
 
 def _choose_stage(pipelines: list[Pipeline], stage_key: str,
@@ -165,7 +203,20 @@ def _portal_from_json(raw: dict[str, Any]) -> Portal:
         stage_setting=raw["stage_setting"],
         pipeline_setting=raw["pipeline_setting"],
         fetched_at=float(raw["fetched_at"]),
+        lacking=tuple(str(n) for n in raw.get("lacking") or ()),
+        properties=tuple(_property(p) for p in raw.get("properties") or ()),
+        rules=PortalRules(
+            rules={str(name): tuple(PropertyRule(str(r["kind"]), tuple(map(str, r["arguments"])))
+                                    for r in listed)
+                   for name, listed in (raw.get("rules") or {}).get("rules", {}).items()},
+            required=tuple(map(str, (raw.get("rules") or {}).get("required", ())))),
+        rules_unread=raw.get("rules_unread"),
     )
+
+
+def _property(raw: dict[str, Any]) -> PropertyInfo:
+    return PropertyInfo(**{**raw, "options": tuple((str(v), str(lbl))
+                                                    for v, lbl in raw.get("options") or ())})
 
 
 def load_portal(gateway: Gateway, settings: Settings, *, now: datetime, refresh: bool = False,

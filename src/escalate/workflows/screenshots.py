@@ -241,3 +241,60 @@ def redact(source: Path, output: Path, known: Sequence[str] = ()) -> Redaction:
         draw.rectangle(item.box, fill="black")
     copy.save(output, format="PNG")
     return Redaction(source, output, covered, lines)
+
+
+# -- before upload: every image of a create or an attach --------------------------------------
+
+COVERED_FOLDER = ("cubiertas",)  # under ESCALATE_HOME, 0700, beside the pasted «capturas»
+
+
+@dataclass
+class Scanned:
+    """One file to upload and, for an image the OCR found something in, its covered copy."""
+
+    file: Any  # workflows.files.LocalFile
+    redaction: Redaction | None = None
+
+
+def scan_files(files: Sequence[Any], known: Sequence[str], home: Path
+               ) -> tuple[list[Scanned], OcrUnavailable | None]:
+    """Each image read and, where it shows a card, CURP, RFC or a known value, covered in a
+    private copy; the files as they were (and why) when the OCR is unavailable."""
+    from ..system import private_dir
+    from .files import IMAGES
+
+    scanned = [Scanned(f) for f in files]
+    images = [s for s in scanned if s.file.kind in IMAGES]
+    if not images:
+        return scanned, None
+    try:
+        engine()
+    except OcrUnavailable as exc:
+        return scanned, exc
+    folder = private_dir(home.joinpath(*COVERED_FOLDER))
+    for item in images:
+        output = _free(folder, Path(item.file.name).stem + "-cubierta.png")
+        redaction = redact(Path(item.file.path), output, known)
+        if redaction.covered:
+            item.redaction = redaction
+        else:
+            output.unlink(missing_ok=True)
+    return scanned, None
+
+
+def _free(folder: Path, name: str) -> Path:
+    path, counter = folder / name, 2
+    while path.exists():
+        path = folder / f"{Path(name).stem}-{counter}.png"
+        counter += 1
+    return path
+
+
+def shown(item: Covered) -> str:
+    """A covered value as the agent may see it: a card by its last four, an identity by
+    its first four, a known value as read (it is the client's own)."""
+    if item.kind == CARD:
+        return "…" + re.sub(r"\D", "", item.text)[-4:]
+    if item.kind in (CURP, RFC):
+        return item.text[:4] + "…"
+    return item.text

@@ -11,12 +11,19 @@ from ..config import Settings
 from ..domain.escalation import Escalation, Rules
 from ..domain.moments import epoch_ms
 from ..domain.records import Contact, Ticket, UploadedFile
-from ..errors import AuthProblem, Declined, InvalidAssociations, PortalLacks
+from ..errors import (
+    AuthProblem,
+    Declined,
+    InvalidAssociations,
+    InvalidProperty,
+    NeedsAdmin,
+    PortalLacks,
+)
 from ..gateway import Gateway
 from ..outbox import Entry, Outbox
 from .attach import upload_and_note
 from .lookup import find_contact, find_duplicates, mismatch, names_match
-from .portal import SETUP, Portal, PortalCache, load_portal
+from .portal import QUALITY_PROPERTY, SETUP, Portal, PortalCache, load_portal
 from .team import Assignment, assign
 from .ui import Ui
 
@@ -31,6 +38,8 @@ class CreateResult:
     note_id: str | None = None
     possible_duplicates: list[Ticket] = field(default_factory=list)
     team: Assignment = field(default_factory=Assignment)
+    masked: list[dict[str, str]] = field(default_factory=list)  # {"field", "kind"}
+    quality: dict[str, Any] | None = None  # the score as the agent saw it (quality.as_json)
 
     @property
     def url(self) -> str:
@@ -50,6 +59,8 @@ class CreateResult:
             "agent": self.team.agent.as_json() if self.team.agent else None,
             "owner": ({**self.team.owner.as_json(), "rule": self.team.rule}
                       if self.team.owner else None),
+            "quality": self.quality,
+            "masked": self.masked,
         }
         if self.possible_duplicates:
             answer["possible_duplicates"] = [
@@ -129,10 +140,15 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
         if not maybe_sent:  # recorded before the request: a killed process leaves it behind
             state["create_sent"] = True
             outbox.save_state(entry)
+        score, fields = _score(entry.payload), dict(entry.payload.get("fields") or {})
+
+        def create(contact: Contact) -> tuple[Ticket, Portal]:
+            return _create_ticket(gateway, settings, portal, escalation, priority, contact, ui,
+                                  now=now, maybe_sent=maybe_sent, team=team, score=score,
+                                  fields=fields)
+
         try:
-            ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
-                                            contact, ui, now=now, maybe_sent=maybe_sent,
-                                            team=team)
+            ticket, portal = create(contact)
         except InvalidAssociations as exc:
             again = (_contact_again(gateway, escalation, contact, ui)
                      if contact.id in exc.object_ids else None)
@@ -141,16 +157,16 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
             contact = again
             state["contact"] = contact.__dict__
             outbox.save_state(entry)
-            ticket, portal = _create_ticket(gateway, settings, portal, escalation, priority,
-                                            contact, ui, now=now, maybe_sent=maybe_sent,
-                                            team=team)
+            ticket, portal = create(contact)
         state["ticket"] = {"id": ticket.id, "subject": ticket.subject,
                            "pipeline": ticket.pipeline, "stage": ticket.stage,
                            "priority": ticket.priority}
         outbox.save_state(entry)
 
     result = CreateResult(ticket=ticket, contact=contact, escalation=escalation, portal=portal,
-                          possible_duplicates=duplicates, team=team)
+                          possible_duplicates=duplicates, team=team,
+                          masked=list(entry.payload.get("masked") or []),
+                          quality=entry.payload.get("quality"))
     if entry.payload.get("files"):
         attached = upload_and_note(
             entry, gateway=gateway, settings=settings, outbox=outbox, ui=ui,
@@ -196,7 +212,16 @@ def _priority_option(escalation: Escalation, portal: Portal) -> str:
     return option
 
 
-def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> dict[str, str]:
+def _score(payload: dict[str, Any]) -> int | None:
+    quality = payload.get("quality")
+    score = quality.get("score") if isinstance(quality, dict) else None
+    return score if isinstance(score, int) and not isinstance(score, bool) else None
+
+
+def ticket_properties(escalation: Escalation, portal: Portal, priority: str,
+                      score: int | None = None) -> dict[str, str]:
+    quality = ({QUALITY_PROPERTY: str(score)}
+               if score is not None and QUALITY_PROPERTY not in portal.lacking else {})
     return {
         "subject": escalation.subject(),
         "content": escalation.content(),
@@ -206,6 +231,7 @@ def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> 
         "createdate": epoch_ms(escalation.created_at),
         "escalate_id": escalation.escalate_id,
         "escalate_policy": escalation.policy,
+        **quality,
     }
 
 
@@ -213,34 +239,59 @@ def ticket_properties(escalation: Escalation, portal: Portal, priority: str) -> 
 CACHED = ("hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority")
 
 
+def _without_score(exc: InvalidProperty, properties: dict[str, str], settings: Settings,
+                   ui: Ui) -> bool:
+    """The portal lost `escalate_quality` since it was cached: optional, so the ticket goes
+    without its score (True: try again without it)."""
+    if QUALITY_PROPERTY not in exc.missing() or QUALITY_PROPERTY not in properties:
+        return False
+    PortalCache(settings).forget()
+    reference = exc.answer.reference() if exc.answer is not None else ""
+    ui.warn(f"El portal ya no tiene la propiedad {QUALITY_PROPERTY}: el ticket se crea sin su "
+            "calificación." + reference)
+    properties.pop(QUALITY_PROPERTY)
+    return True
+
+
+def _tool_properties_gone(exc: InvalidProperty, settings: Settings, reference: str) -> None:
+    """HubSpot no longer knows a property of the tool: the portal needs setup (exit 4)."""
+    gone = [n for n in exc.missing() if n.startswith("escalate_")]
+    if gone:
+        PortalCache(settings).forget()
+        raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
+                          + ", ".join(gone) + ")." + reference, answer=exc.answer,
+                          next_steps=(SETUP,)) from None
+
+
 def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalation: Escalation,
                    priority: str, contact: Contact, ui: Ui, *, now: datetime,
-                   maybe_sent: bool = False,
-                   team: Assignment | None = None) -> tuple[Ticket, Portal]:
+                   maybe_sent: bool = False, team: Assignment | None = None,
+                   score: int | None = None,
+                   fields: dict[str, str] | None = None) -> tuple[Ticket, Portal]:
     """Create (reading by escalate_id first when an earlier attempt may have been carried
     out: `maybe_sent`). If the cached pipeline, stage or priority went stale, read the portal again
     once (and keep the escalation for the agent if still refused); if the portal refuses
     `createdate`, create once more without it."""
-    from ..errors import InvalidProperty
-
-    properties = {**ticket_properties(escalation, portal, priority),
+    # The portal's own fields first: what the tool fills is never overwritten by one.
+    properties = {**(fields or {}), **ticket_properties(escalation, portal, priority, score),
                   **(team.properties() if team else {})}
     refreshed = False
     while True:
         try:
             return gateway.create_ticket(properties, contact.id, maybe_sent=maybe_sent), portal
+        except NeedsAdmin:
+            # A rule or a required property the cached portal did not know of: read the
+            # portal again next time, so a create asks for it before sending.
+            PortalCache(settings).forget()
+            raise
         except InvalidProperty as exc:
             reference = exc.answer.reference() if exc.answer is not None else ""
             if team is not None and team.refused(exc):
                 properties.update(team.refresh(gateway, settings))
                 continue
-            if any(n.startswith("escalate_") for n in exc.missing()):
-                PortalCache(settings).forget()
-                raise AuthProblem("El portal ya no tiene las propiedades de escalate ("
-                                  + ", ".join(n for n in exc.missing()
-                                              if n.startswith("escalate_")) + ")." + reference,
-                                  answer=exc.answer,
-                                  next_steps=(SETUP,)) from None
+            if _without_score(exc, properties, settings, ui):
+                continue
+            _tool_properties_gone(exc, settings, reference)
             if exc.has("createdate") and "createdate" in properties:
                 ui.warn("El portal no permite fijar la fecha de creación (createdate): el "
                         "ticket se crea con la fecha de hoy y la fecha indicada, "

@@ -1,0 +1,114 @@
+"""Screenshots read before upload, end to end: what HubSpot ends up holding is downloaded
+from the sandbox and read back by the OCR (no card, CURP, RFC or client value legible, the
+error line kept); without the extra, `adjuntar` says once that images are not scanned."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from escalate.workflows import screenshots
+
+from .conftest import Cli, Sandbox
+from .screens import Screen, check, make_screens
+from .test_screenshots import NEEDS_OCR, fresh_engine  # noqa: F401 (a fixture)
+
+
+def uploaded_bytes(sandbox: Sandbox, file_id: str) -> bytes:
+    request = urllib.request.Request(f"{sandbox.url}/_sandbox/files/{file_id}",
+                                     headers={"Authorization": "Bearer sandbox"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return bytes(answer.read())
+
+
+def judged(sandbox: Sandbox, screen: Screen, file_id: str, tmp_path: Path,
+           kinds: tuple[str, ...]) -> None:
+    """The verdict on what HubSpot holds for `screen`, for the secrets of `kinds`."""
+    held = tmp_path / f"held-{file_id}.png"
+    held.write_bytes(uploaded_bytes(sandbox, file_id))
+    wanted = dataclasses.replace(screen, secrets=[s for s in screen.secrets if s.kind in kinds])
+    verdict = check(wanted, held, [line.text for line in screenshots.read(held)])
+    assert verdict.leaks == [], screen.path.name
+    assert verdict.error_kept, screen.path.name
+
+
+@NEEDS_OCR
+def test_adjuntar_uploads_covered_copies_and_says_what_it_covered(
+        cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
+    screens = [s for s in make_screens(tmp_path / "in", 6)
+               if {"card", "curp", "rfc"} & {d.kind for d in s.secrets}][:2]
+    result = cli("adjuntar", ticket_id, *(str(s.path) for s in screens), "--json")
+    assert result.code == 0, result.err
+    assert "se cubrió" in result.err
+    files = result.json()["files"]
+    assert [f["name"] for f in files] == [f"{s.path.stem}-cubierta.png" for s in screens]
+    for screen, uploaded in zip(screens, files, strict=True):
+        judged(sandbox, screen, uploaded["id"], tmp_path, ("card", "curp", "rfc"))
+
+
+@NEEDS_OCR
+def test_crear_covers_the_clients_own_name_email_and_phone_too(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path):
+    [screen] = [s for s in make_screens(tmp_path / "in", 4)
+                if {"name", "email"} <= {d.kind for d in s.secrets}][:1]
+    name, email, phone = screen.known
+    first, _, last = name.partition(" ")
+    from hubspot.crm.contacts.exceptions import ApiException
+
+    try:  # the screens draw the seed's own clients; another gets a contact of its own
+        sandbox.client.crm.contacts.basic_api.create(simple_public_object_input_for_create={
+            "properties": {"firstname": first, "lastname": last, "email": email}})
+    except ApiException as exc:
+        assert exc.status == 409
+    result = cli("crear", "--poliza", "POL-6001", "--cliente", name, "--correo", email,
+                 "--telefono", phone, "--prioridad", "media",
+                 "--que", "Al guardar aparece el error de la captura", "--como",
+                 "Endosos > Guardar", "--donde", "Portal web", "--adjunto", str(screen.path),
+                 "--json")
+    assert result.code == 0, result.err
+    [uploaded] = result.json()["attachments"]
+    judged(sandbox, screen, uploaded["id"], tmp_path,
+           ("card", "curp", "rfc", "name", "email", "phone"))
+
+
+def test_without_the_extra_adjuntar_says_once_that_images_are_not_scanned(
+        cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path, fresh_engine,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch):
+    from .conftest import png_bytes
+
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
+    shots = []
+    for n in range(2):
+        shot = tmp_path / f"captura{n}.png"
+        shot.write_bytes(png_bytes(n))
+        shots.append(str(shot))
+    result = cli("adjuntar", ticket_id, *shots)
+    assert result.code == 0, result.err
+    assert result.err.count("no se revisan") == 1
+
+
+@NEEDS_OCR
+def test_at_the_attachments_question_the_agent_sees_what_was_covered_and_chooses(
+        sandbox: Sandbox, home: Path, tmp_path: Path):
+    pytest.importorskip("pexpect")
+    from .test_interactive import DOWN, Term, sent_file_id
+
+    screens = [s for s in make_screens(tmp_path / "in", 6)
+               if "card" in {d.kind for d in s.secrets}][:2]
+    t = Term(sandbox, home, "--poliza", "POL-6002", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media", "--que",
+             "Al pagar aparece un error", "--como", "Pagos > Pagar", "--cuando", "hoy")
+    t.answer("DÓNDE", "App, pagos\r")
+    t.answer("canal", "\r")
+    t.answer("Adjuntos", " ".join(str(s.path) for s in screens) + "\r")
+    shown = t.answer(f"Qué se sube de {screens[0].path.name}", "\r")  # the covered copy
+    assert "número de tarjeta «…" in shown
+    t.answer(f"Qué se sube de {screens[1].path.name}", DOWN * 2 + "\r")  # nothing
+    t.answer("Qué hacemos", "\r")
+    file_id = sent_file_id(t, sandbox)
+    assert sandbox.file(file_id).path.endswith(f"{screens[0].path.stem}-cubierta.png")
+    judged(sandbox, screens[0], file_id, tmp_path, ("card", "curp", "rfc"))
