@@ -3,11 +3,24 @@ priority (pure), then `incidentes` and the incident's closing against the sandbo
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from escalate.domain import incidents
 from escalate.domain.incidents import Fingerprint, Member, Open, detect, similarity
 from escalate.domain.priority import Priority
+from tests.conftest import TICKET_PROPS, Cli, Sandbox, wait_for
 from tests.incident_day import escalations, replay
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
@@ -110,3 +123,265 @@ def test_the_description_is_the_best_described_members_with_the_policies() -> No
     text = incidents.content(full, [short, full])
     assert text.startswith("QUÉ:\nEl endoso no guarda el cambio de placa")
     assert "PÓLIZAS AFECTADAS:\n- POL-1\n- POL-2" in text
+
+
+# -- incidents in HubSpot (the sandbox) -----------------------------------------------------
+
+HOUR_MS = 3_600_000
+ANA, LUIS = "9002", "9003"  # seeded owners: ana.agente@ and luis.agente@aseguradora.example
+WORDS = ["El endoso no guarda el cambio de placa", "No se guarda la placa nueva en el endoso",
+         "El cambio de placa no queda guardado"]
+
+
+def escalated(sandbox: Sandbox, count: int, *, hours_ago: float = 1,
+              priority: str = "MEDIUM") -> list[str]:
+    """Open tickets as escalate writes them (QUÉ/CÓMO/DÓNDE), escalated by Ana and Luis in
+    turn, each on seed contact 1001; their past recorded, so search lag does not hide them."""
+    now = int(time.time() * 1000)
+    records = []
+    for i in range(count):
+        steps = "Endosos, Guardar" + " y esperar" * (3 * i)
+        content = f"QUÉ:\n{WORDS[i % len(WORDS)]}\n\nCÓMO:\n{steps}\n\nDÓNDE:\nPortal web, Endosos"
+        records.append({"properties": {
+            "subject": f"POL-{i} - Cliente {i}", "content": content, "hs_pipeline": "0",
+            "hs_pipeline_stage": "2", "hs_ticket_priority": priority,
+            "escalate_policy": f"POL-{i}", "escalate_id": f"inc-{i}-{now}",
+            "escalate_agent": (ANA, LUIS)[i % 2]},
+            "created_at": now - int(hours_ago * HOUR_MS) - i * 1000,
+            "associations": {"contacts": ["1001"]}})
+    answer = sandbox.control("POST", "history", {"object": "tickets", "records": records})
+    return [str(i) for i in answer["ids"]]
+
+
+def read(sandbox: Sandbox, ticket_id: str) -> dict[str, Any]:
+    found = sandbox.client.crm.tickets.basic_api.get_by_id(
+        ticket_id, properties=[*TICKET_PROPS, "escalate_affected", "hubspot_owner_id"])
+    return dict(found.properties)
+
+
+def linked(sandbox: Sandbox, ticket_id: str) -> dict[str, list[str]]:
+    """The ticket's ticket-to-ticket associations, by label."""
+    answer = api(sandbox, "POST", "/crm/associations/2026-09/tickets/tickets/batch/read",
+                 {"inputs": [{"id": ticket_id}]})
+    found: dict[str, list[str]] = {}
+    for result in answer["results"]:
+        for to in result["to"]:
+            for kind in to["associationTypes"]:
+                found.setdefault(kind["label"] or "", []).append(str(to["toObjectId"]))
+    return found
+
+
+def api(sandbox: Sandbox, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        f"{sandbox.url}{path}", data=json.dumps(body).encode() if body is not None else None,
+        method=method, headers={"Authorization": "Bearer sandbox",
+                                "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def incident_tickets(sandbox: Sandbox) -> list[Any]:
+    return [t for t in sandbox.tickets() if (t.properties.get("subject") or "")
+            .startswith(incidents.PREFIX)]
+
+
+@pytest.fixture
+def portal(cli: Cli) -> Cli:
+    """A portal `setup` has prepared: the «Incidente» labels exist."""
+    done = cli("setup")
+    assert done.code == 0, done.err
+    return cli
+
+
+def test_setup_makes_the_incident_labels_once(cli: Cli, sandbox: Sandbox):
+    first = cli("setup")
+    assert "«Incidente» / «Cliente afectado» entre tickets: creadas" in first.out
+    assert "ya existían" in cli("setup").out
+    labels = [r["label"] for r in api(sandbox, "GET",
+                                      "/crm/associations/2026-09/tickets/tickets/labels")
+              ["results"]]
+    assert labels.count("Incidente") == 1 and labels.count("Cliente afectado") == 1
+
+
+def test_abrir_makes_one_incident_with_its_members_count_name_and_description(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    opened = portal("incidentes", "abrir", *members, "--json")
+    assert opened.code == 0, opened.err
+    incident = opened.json()["id"]
+    held = read(sandbox, incident)
+    assert held["escalate_affected"] in ("3", "3.0")
+    assert held["subject"].startswith("INCIDENTE: ")
+    assert held["subject"].endswith("(3 clientes)")
+    assert held["hs_pipeline_stage"] == "2"
+    assert "PÓLIZAS AFECTADAS:\n- POL-0\n- POL-1\n- POL-2" in held["content"]
+    assert "Guardar" + " y esperar" * 6 + "\n" in held["content"]  # the best described
+    assert sorted(linked(sandbox, incident)["Cliente afectado"]) == sorted(members)
+    for member in members:
+        assert linked(sandbox, member) == {"Incidente": [incident]}
+    again = portal("incidents", "open", *members, "--json")  # the English names
+    assert again.code == 0 and again.json()["id"] == incident
+    assert len(incident_tickets(sandbox)) == 1
+
+
+def test_the_priority_rises_with_the_count_and_follows_unir_and_separar(
+        portal: Cli, sandbox: Sandbox, tmp_path: Path):
+    (portal.cwd / "escalate.toml").write_text(
+        "[incidentes]\nprioridad = { ALTA = 4, URGENTE = 5 }\n", encoding="utf-8")
+    first, second, third, fourth, fifth = escalated(sandbox, 5)
+    incident = portal("incidentes", "abrir", first, second, third).out.splitlines()[0]
+    assert read(sandbox, incident)["hs_ticket_priority"] == "MEDIUM"
+    joined = portal("incidentes", "unir", fourth, incident, "--json")
+    assert joined.code == 0, joined.err
+    assert read(sandbox, incident)["hs_ticket_priority"] == "HIGH"
+    portal("incidentes", "unir", fifth, incident)
+    held = read(sandbox, incident)
+    assert held["hs_ticket_priority"] == "URGENT" and held["subject"].endswith("(5 clientes)")
+    split = portal("incidentes", "separar", fifth, "--json")
+    assert split.code == 0 and split.json()["affected"] == 4
+    held = read(sandbox, incident)
+    assert held["escalate_affected"] in ("4", "4.0") and held["subject"].endswith("(4 clientes)")
+    assert held["hs_ticket_priority"] == "URGENT"  # never lowered
+    assert linked(sandbox, fifth) == {}
+
+
+def test_bad_incident_corrections_exit_3_and_change_nothing(portal: Cli, sandbox: Sandbox):
+    first, second, third, other = escalated(sandbox, 4)
+    incident = portal("incidentes", "abrir", first, second).out.splitlines()[0]
+    sandbox.forget_requests()
+    not_one = portal("incidentes", "unir", other, third)
+    assert not_one.code == 3 and f"El ticket {third} no es un incidente" in not_one.err
+    nested = portal("incidentes", "abrir", incident, third)
+    assert nested.code == 3 and "no puede ser parte de otro" in nested.err
+    taken = portal("incidentes", "abrir", third, second)  # not from the incident's first
+    assert taken.code == 3 and f"{second} (incidente {incident})" in taken.err
+    alone = portal("incidentes", "separar", other)
+    assert alone.code == 3 and "no pertenece a ningún incidente" in alone.err
+    missing = portal("incidentes", "unir", "999999", incident)
+    assert missing.code == 3
+    assert sandbox.writes() == []
+    api(sandbox, "PATCH", f"/crm/objects/2026-09/tickets/{incident}",
+        {"properties": {"hs_pipeline_stage": "4"}})
+    closed = portal("incidentes", "unir", other, incident)
+    assert closed.code == 3 and "ya está cerrado" in closed.err and "Reábralo" in closed.err
+    usage = portal("incidentes", "abrir", first)
+    assert usage.code == 2 and "dos o más" in usage.err
+
+
+def test_incidentes_lists_the_open_ones_with_count_priority_and_owner(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3, priority="HIGH")
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    listed = portal("incidents", "--json")
+    assert listed.code == 0, listed.err
+    [item] = listed.json()
+    assert (item["id"], item["affected"], item["priority"]) == (incident, 3, "ALTA")
+    text = portal("incidentes")
+    assert f"{incident}  INCIDENTE: " in text.out and "3 cliente(s)" in text.out
+
+
+def test_a_bad_incidentes_section_in_the_policy_file_exits_2_with_its_line(
+        portal: Cli, sandbox: Sandbox):
+    (portal.cwd / "escalate.toml").write_text(
+        "[incidentes]\ndias = 7\nminimo = 1\nsimilitud = 120\n", encoding="utf-8")
+    members = escalated(sandbox, 2)
+    sandbox.forget_requests()
+    refused = portal("incidentes", "abrir", *members)
+    assert refused.code == 2
+    assert "línea 3 (incidentes.minimo)" in refused.err
+    assert "línea 4 (incidentes.similitud)" in refused.err
+    assert sandbox.writes() == []
+
+
+# -- work once, close all -------------------------------------------------------------------
+
+
+def close(sandbox: Sandbox, ticket_id: str) -> None:
+    """An engineer closes the ticket in HubSpot."""
+    api(sandbox, "PATCH", f"/crm/objects/2026-09/tickets/{ticket_id}",
+        {"properties": {"hs_pipeline_stage": "4"}})
+
+
+def calls(sandbox: Sandbox, ticket_id: str) -> list[Any]:
+    ticket = sandbox.client.crm.tickets.basic_api.get_by_id(ticket_id, associations=["tasks"])
+    links = (ticket.associations or {}).get("tasks")
+    return [sandbox.client.crm.objects.tasks.basic_api.get_by_id(
+        a.id, properties=["hs_task_type", "hubspot_owner_id", "hs_task_status"])
+        for a in (links.results if links else [])]
+
+
+def closing_notes(sandbox: Sandbox, ticket_id: str, incident: str) -> int:
+    return sum(f"Resuelto con el incidente {incident}" in (n["hs_note_body"] or "")
+               for n in sandbox.notes_of(ticket_id))
+
+
+def test_closing_the_incident_closes_every_member_with_its_note_and_one_call_each(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 6)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    done = portal("followup", "--tareas", "--todos", "--json")
+    assert done.code == 0, done.err
+    summary = done.json()
+    assert sorted(summary["incident_members_closed"]) == sorted(members)
+    assert summary["created"] == 6
+    for n, member in enumerate(members):
+        assert read(sandbox, member)["hs_pipeline_stage"] == "4"
+        assert closing_notes(sandbox, member, incident) == 1
+        [task] = calls(sandbox, member)
+        assert task.properties["hs_task_type"] == "CALL"
+        assert task.properties["hubspot_owner_id"] == (ANA, LUIS)[n % 2]  # who escalated it
+    assert calls(sandbox, incident) == []  # the incident has no client of its own
+    listed = portal("followup", "--todos", "--json").json()
+    assert sorted(r["id"] for r in listed) == sorted(members)
+    sandbox.forget_requests()
+    again = portal("followup", "--tareas", "--todos", "--json").json()
+    assert (again["created"], again["incident_members_closed"]) == (0, [])
+    assert sandbox.writes() == []
+    assert all(closing_notes(sandbox, m, incident) == 1 for m in members)
+
+
+def test_a_kill_between_the_notes_and_the_close_and_a_rerun_finish_the_job(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 5)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    notes = {"method": "POST", "path": "/crm/objects/2026-09/notes/batch/create"}
+    sandbox.fault(**notes, times=1, delay_ms=1500, status=None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "escalate", "followup", "--tareas", "--todos"], cwd=portal.cwd,
+        env={"PATH": os.environ.get("PATH", ""), **portal.environ},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The sandbox holds the notes 1.5 s: the process dies with them in its hands.
+    wait_for(lambda: sandbox.pending_faults() == 0, "the notes never reached HubSpot")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    wait_for(lambda: all(closing_notes(sandbox, m, incident) == 1 for m in members),
+             "the killed process's notes never landed")
+    assert all(read(sandbox, m)["hs_pipeline_stage"] == "2" for m in members)  # not closed yet
+    assert all(calls(sandbox, m) == [] for m in members)
+    rerun = portal("followup", "--tareas", "--todos", "--json")
+    assert rerun.code == 0, rerun.err
+    for member in members:
+        assert read(sandbox, member)["hs_pipeline_stage"] == "4"
+        assert closing_notes(sandbox, member, incident) == 1  # none written twice
+        assert len(calls(sandbox, member)) == 1
+
+
+def test_two_agents_opening_an_incident_at_once_make_one(portal: Cli, sandbox: Sandbox):
+    first, second, third = escalated(sandbox, 3)
+    sandbox.control("POST", "latency", {"delay_ms": 150})
+
+    def opener(others: list[str]) -> subprocess.CompletedProcess[str]:
+        return portal.subprocess("incidentes", "abrir", first, *others, "--json")
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(opener, [[second], [third]]))
+    sandbox.control("POST", "latency", {"delay_ms": 0})
+    assert [d.returncode for d in done] == [0, 0], [d.stderr for d in done]
+    ids = {json.loads(d.stdout)["id"] for d in done}
+    [incident] = incident_tickets(sandbox)
+    assert ids == {incident.id}
+    assert sorted(linked(sandbox, incident.id)["Cliente afectado"]) == sorted(
+        [first, second, third])
+    assert read(sandbox, incident.id)["escalate_affected"] in ("3", "3.0")

@@ -176,6 +176,7 @@ TOOL_PROPERTIES: list[dict[str, Any]] = [
     prop("escalate_policy", "Póliza (escalate)", group="escalate"),
     prop("escalate_last_client_update", "Último aviso al cliente", "datetime", "date", "escalate"),
     prop("escalate_agent", "Agente que escaló", "enumeration", "select", "escalate", owner=True),
+    prop("escalate_affected", "Clientes afectados (incidente)", "number", "number", "escalate"),
 ]
 for _p in TOOL_PROPERTIES:
     _p["hubspotDefined"] = False

@@ -145,8 +145,8 @@ class Clock:
         the anchor. Closed: closed after the last client update (or with none), within
         `closed_lookback`.
         """
-        if ticket.pipeline != self.pipeline_id:
-            return None
+        if ticket.pipeline != self.pipeline_id or ticket.is_incident:
+            return None  # an incident's clients are owed their calls on their own tickets
         if ticket.stage in self.open_stages:
             anchor = self.anchor(ticket)
             if anchor is None:

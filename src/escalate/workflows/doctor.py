@@ -310,6 +310,7 @@ def _policy_owners(gateway: Gateway, settings: Settings, policy: Any, now: datet
 class SetupReport:
     group_created: bool = False
     properties: list[tuple[str, str]] = field(default_factory=list)  # (name, what happened)
+    labels_created: bool = False  # the ticket-to-ticket «Incidente» / «Cliente afectado»
     warnings: list[str] = field(default_factory=list)
 
 
@@ -321,6 +322,7 @@ AGENT_FALLBACK = {"name": "escalate_agent", "label": "Agente que escaló", "type
 
 def setup(gateway: Gateway, settings: Settings) -> SetupReport:
     """Create the tool's group and the properties missing; what exists is left as it is."""
+    from .incidents import ensure_labels
     from .portal import TOOL_GROUP, TOOL_PROPERTIES, PortalCache
 
     report = SetupReport(group_created=gateway.create_property_group(*TOOL_GROUP))
@@ -338,6 +340,7 @@ def setup(gateway: Gateway, settings: Settings) -> SetupReport:
                                             "«usuario de HubSpot»)" if created else "ya existía"))
             continue
         report.properties.append((name, "creada" if created else "ya existía"))
+    report.labels_created = ensure_labels(gateway)
     existing = gateway.ticket_properties()
     unique = existing.get("escalate_id")
     if unique is not None and not unique.unique:

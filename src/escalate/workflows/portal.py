@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..domain.records import Account, Pipeline, PropertyInfo, Stage
+from ..domain.records import INCIDENT_COUNT, Account, Pipeline, PropertyInfo, Stage
 from ..errors import AuthProblem, Next, PortalLacks
 from ..gateway import Gateway
 from .json_cache import JsonCache
@@ -38,6 +38,9 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
      "fieldType": "select", "groupName": "escalate", "externalOptions": True,
      "referencedObjectType": "OWNER", "options": [],
      "description": "El agente que escaló el ticket (ESCALATE_AGENT)."},
+    {"name": INCIDENT_COUNT, "label": "Clientes afectados (incidente)", "type": "number",
+     "fieldType": "number", "groupName": "escalate",
+     "description": "En un ticket de incidente: cuántos clientes afecta."},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
 # What settles a portal without the tool's properties.

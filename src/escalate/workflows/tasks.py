@@ -48,6 +48,7 @@ from .followup import (
     candidate_groups,
     candidate_properties,
 )
+from .incidents import settle_closed
 from .portal import load_portal
 from .ui import Ui
 
@@ -70,6 +71,7 @@ class TaskOutcome:
 @dataclass
 class TaskReport:
     outcomes: list[TaskOutcome] = field(default_factory=list)
+    members_closed: list[str] = field(default_factory=list)  # of closed incidents, this run
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -77,7 +79,8 @@ class TaskReport:
     def as_json(self) -> dict[str, Any]:
         return {"created": self.count("created"), "completed": self.count("completed"),
                 "unchanged": self.count("unchanged"),
-                "tasks": [o.as_json() for o in self.outcomes]}
+                "tasks": [o.as_json() for o in self.outcomes],
+                "incident_members_closed": self.members_closed}
 
 
 def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None,
@@ -145,6 +148,8 @@ class _Run:
     def settle(self, tickets: list[Ticket], tasks: TasksByTicket) -> list[None]:
         """Decide and carry out what these tickets need, on search's word confirmed by a
         consistent read of the unsettled ones."""
+        members = {t.id: t for t in self._closed_members(tickets)}
+        tickets = [t for t in tickets if t.id not in members] + list(members.values())
         with self._lock:
             self.seen.update(t.id for t in tickets)
         searched = {t.id: CallKey.of(r.owed) for t in tickets
@@ -152,6 +157,17 @@ class _Run:
         mine = {t.id: dict(tasks[t.id]) for t in tickets if t.id in tasks}
         self._carry_out(unsettled(searched, mine), mine)
         return []
+
+    def _closed_members(self, tickets: list[Ticket]) -> list[Ticket]:
+        """Work once, close all: the members of an incident the engineers closed (among the
+        recently closed tickets searched) are closed too, each with its note; they are
+        handed on as read after (search may not see them closed yet), so each client gets
+        its call task in this very run (a task made already is found by its association)."""
+        closed = settle_closed(self.gateway, self.portal, tickets, now=self.now,
+                               stop=self.stop.is_set)
+        with self._lock:
+            self.report.members_closed += closed.closed
+        return closed.members
 
     def settle_rest(self, tasks: TasksByTicket) -> None:
         """The tasks of tickets the search did not hand on (no call owed any longer, or a
