@@ -202,7 +202,7 @@ ALIVE = {
                     "a Channel member, read by iterating the enum"),
     **dict.fromkeys(["model_config", "_spellings", "_no_urgent", "_words", "_split", "_days",
                      "_clock", "_order", "_holidays", "_minimum", "_weights", "_screens",
-                     "_title", "_hints"], "pydantic reads it"),
+                     "_title", "_hints", "_levels", "_bounded"], "pydantic reads it"),
     **dict.fromkeys(["access_token", "retries", "user_agent", "pool_manager"],
                     "hubspot-api-client's Configuration reads it"),
 }

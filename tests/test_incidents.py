@@ -385,3 +385,65 @@ def test_two_agents_opening_an_incident_at_once_make_one(portal: Cli, sandbox: S
     assert sorted(linked(sandbox, incident.id)["Cliente afectado"]) == sorted(
         [first, second, third])
     assert read(sandbox, incident.id)["escalate_affected"] in ("3", "3.0")
+
+
+# -- at create ------------------------------------------------------------------------------
+
+BY_FLAGS = ["--poliza", "POL-9001", "--cliente", "Ana López", "--correo", "ana.lopez@example.com",
+         "--prioridad", "MEDIA", "--que", "La placa nueva no se guarda en el endoso",
+         "--como", "Endosos > Vehículo > Guardar", "--donde", "Portal web, pantalla de endosos"]
+
+
+def test_a_create_like_open_tickets_names_them_and_their_incident_and_sends_alone(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    other = escalated(sandbox, 1)  # not in the incident: still alike
+    sandbox.forget_requests()
+    created = portal("create", *BY_FLAGS, "--json")
+    assert created.code == 0, created.err
+    answer = created.json()
+    assert sorted(s["id"] for s in answer["similar"]) == sorted([*members, *other])
+    assert answer["incident"] is None
+    assert ("Parece el mismo problema que 4 tickets abiertos desde hoy" in created.err
+            and f"— incidente {incident}." in created.err and "--incidente ID" in created.err)
+    assert linked(sandbox, answer["id"]) == {}
+    searches = [r for r in sandbox.requests() if r["path"].endswith("/tickets/search")]
+    assert len(searches) == 2  # the policy's tickets, and the open ones alike
+
+
+def test_create_incidente_joins_and_the_count_follows(portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    created = portal("create", *BY_FLAGS, "--incidente", incident, "--json")
+    assert created.code == 0, created.err
+    answer = created.json()
+    assert answer["incident"] == incident
+    assert linked(sandbox, answer["id"]) == {"Incidente": [incident]}
+    held = read(sandbox, incident)
+    assert held["escalate_affected"] in ("4", "4.0") and held["subject"].endswith("(4 clientes)")
+
+
+def test_create_into_a_closed_incident_or_a_plain_ticket_exits_3_and_sends_nothing(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 2)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    before = len(sandbox.tickets())
+    closed = portal("create", *BY_FLAGS, "--incidente", incident)
+    assert closed.code == 3 and "ya está cerrado" in closed.err
+    plain = portal("create", *BY_FLAGS, "--incident", members[0])
+    assert plain.code == 3 and "no es un incidente" in plain.err
+    both = portal("create", *BY_FLAGS, "--incidente", incident, "--sin-incidente")
+    assert both.code == 2 and "no van juntos" in both.err
+    assert len(sandbox.tickets()) == before
+
+
+def test_create_sin_incidente_looks_for_nothing(portal: Cli, sandbox: Sandbox):
+    escalated(sandbox, 3)
+    sandbox.forget_requests()
+    created = portal("create", *BY_FLAGS, "--sin-incidente", "--json")
+    assert created.code == 0, created.err
+    assert created.json()["similar"] == [] and "Parece" not in created.err
+    searches = [r for r in sandbox.requests() if r["path"].endswith("/tickets/search")]
+    assert len(searches) == 1

@@ -10,6 +10,7 @@ from ..domain.answers import EscalationInput
 from .env import Env
 from .escalation import read_before_sending, report, send, show_preview, validate
 from .fields import CHANNEL_NAMES
+from .incidents import incident_choice, similar_notice
 
 if TYPE_CHECKING:
     from .drafts import Resumed
@@ -56,6 +57,12 @@ def create(
     draft: Annotated[str | None, typer.Option(
         "--borrador", "--draft", metavar="ID", help="Retomar un borrador (o una escalación "
         "que requiere acción) de la bandeja de salida, con todo lo escrito.")] = None,
+    incident: Annotated[str | None, typer.Option(
+        "--incidente", "--incident", metavar="ID", help="Sumar el ticket a este incidente "
+        "(escalate incidentes los lista).")] = None,
+    no_incident: Annotated[bool, typer.Option(
+        "--sin-incidente", "--no-incident", help="No buscar tickets parecidos ni sumarlo a "
+        "un incidente.")] = False,
     accept_contact: Annotated[bool, typer.Option(
         "--aceptar-contacto", "--accept-contact", help="Crear aunque el contacto encontrado "
         "tenga otro nombre que --cliente.")] = False,
@@ -84,6 +91,7 @@ def create(
         what=what, how=how, where=where, when=when, changes=list(change or []),
         channel=channel, created_at=date, attachments=_paths(attach))
     interactive = env.interactive(no_input)
+    choice = incident_choice(incident, no_incident)
     resumed: Resumed | None = None
     if draft:
         from .drafts import resume
@@ -112,8 +120,11 @@ def create(
         return
     from ..workflows.lookup import require_contact
 
-    prepared = read_before_sending(env, escalation, files, resumed)
+    prepared = read_before_sending(env, escalation, files, resumed, incidents=choice)
     contact = require_contact(prepared, accept_contact=accept_contact)
+    if prepared.incidents.similar is not None and prepared.incidents.similar.offered:
+        env.warn(similar_notice(env, prepared.incidents.similar) + " Se crea sin sumarlo: "
+                 "use --incidente ID para sumarlo, o --sin-incidente para no buscar.")
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
                  f"{escalation.policy}: " + ", ".join(t.id for t in prepared.duplicates)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..domain.policy import Route
     from ..domain.records import Contact
     from ..workflows.files import LocalFile
+    from ..workflows.incidents import Choice
     from ..workflows.lookup import Known, Prepared
     from ..workflows.ticket import CreateResult
     from .drafts import Resumed
@@ -87,13 +88,15 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
 
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
-                        resumed: Resumed | None, known: Known | None = None) -> Prepared:
+                        resumed: Resumed | None, known: Known | None = None, *,
+                        incidents: Choice | None = None) -> Prepared:
     """The workflow's reads before the review (an unreachable HubSpot keeps the escalation
     in the outbox: exit 5, saying how to send it); `known`: what was read while typing."""
     from ..workflows.create import read_before_sending as read
 
     return read(escalation, files, env, warn=env.warn,
-                replaces=resumed.entry_id if resumed is not None else None, known=known)
+                replaces=resumed.entry_id if resumed is not None else None, known=known,
+                incidents=incidents)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,
@@ -130,6 +133,8 @@ def report(env: Env, result: CreateResult, as_json: bool) -> None:
             f" · {result.url}")
     if result.attachments:
         line += f"\n{len(result.attachments)} adjunto(s) en la nota {result.note_id}."
+    if result.incident:
+        line += f"\nSumado al incidente {result.incident}."
     env.out(line)
 
 

@@ -11,7 +11,7 @@ from .env import Env
 from .spanish import SpanishCommand, SpanishGroup
 
 if TYPE_CHECKING:
-    from ..workflows.incidents import Changed
+    from ..workflows.incidents import Changed, Choice, Similar
 
 app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
                   help="Incidentes: un problema que afecta a muchos clientes, trabajado una vez.")
@@ -131,6 +131,36 @@ def split(
         env.out_json(changed.as_json())
     else:
         _said(env, changed, f"sin el ticket {ticket_id}")
+
+
+def incident_choice(incident: str | None, no_incident: bool) -> Choice:
+    """`create --incidente ID` / `--sin-incidente` as the workflow reads them (exit 2 when
+    both, or an id that is no ticket number)."""
+    from ..errors import InvalidInput
+    from ..workflows.incidents import Choice
+
+    if incident is not None and no_incident:
+        raise InvalidInput(["--incidente y --sin-incidente no van juntos: elija uno."])
+    if incident is not None:
+        return Choice(join=_ticket_ids([incident])[0])
+    return Choice(detect=not no_incident)
+
+
+def similar_notice(env: Env, similar: Similar) -> str:
+    """«Parece el mismo problema que 12 tickets abiertos desde ayer (1007, 1008, …) —
+    incidente 1100» (or «— puede abrir un incidente»)."""
+    ids = [m.ticket_id for m in similar.detection.similar]
+    shown = ", ".join(ids[:5]) + (", …" if len(ids) > 5 else "")
+    count = "1 ticket abierto" if len(ids) == 1 else f"{len(ids)} tickets abiertos"
+    since = ""
+    if similar.since is not None:
+        days = (env.now().date() - similar.since.astimezone(env.now().tzinfo).date()).days
+        since = (" desde hoy" if days <= 0 else " desde ayer" if days == 1
+                 else f" desde hace {days} días")
+    text = f"Parece el mismo problema que {count}{since} ({shown})"
+    if similar.incident is not None:
+        return f"{text} — incidente {similar.incident.id}."
+    return f"{text} — puede abrir un incidente con «incidentes abrir»."
 
 
 def _ticket_ids(given: list[str]) -> list[str]:

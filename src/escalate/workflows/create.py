@@ -22,6 +22,7 @@ from ..errors import PortalLacks, Unreachable
 from ..outbox import Entry
 from .entries import fixes, new_entry, send_later
 from .files import LocalFile
+from .incidents import Choice
 from .lookup import Known, Prepared, prepare
 from .ticket import CreateResult, rules
 from .ui import Ui
@@ -60,7 +61,8 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
 
 def read_before_sending(escalation: Escalation, files: list[LocalFile], where: Surroundings,
                         *, warn: Callable[[str], None] | None = None,
-                        replaces: str | None = None, known: Known | None = None) -> Prepared:
+                        replaces: str | None = None, known: Known | None = None,
+                        incidents: Choice | None = None) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
     the reads and the create later; when the portal lacks the stage or pipeline of the
@@ -74,7 +76,8 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
     try:
         _, prepared = gateway.together(
             lambda: _ready_to_send(where),
-            lambda: prepare(gateway, settings, escalation, now=now, warn=warn, known=known))
+            lambda: prepare(gateway, settings, escalation, now=now, warn=warn, known=known,
+                            incidents=incidents))
         return prepared
     except (Unreachable, PortalLacks) as exc:  # kept: to send later, or for the agent
         entry = create_entry(escalation, files)
@@ -109,4 +112,26 @@ def submit(prepared: Prepared, files: list[LocalFile], contact: Contact, where: 
     result = cast(CreateResult, keep_and_send(entry, where, ui=ui, job=escalation,
                                               replaces=replaces))
     result.possible_duplicates = prepared.duplicates
+    _join_incident(prepared, result, where)
     return result
+
+
+def _join_incident(prepared: Prepared, result: CreateResult, where: Surroundings) -> None:
+    """The ticket made joins the incident chosen before it was sent. The client's own ticket
+    exists whatever happens here: a failure says how to join it later."""
+    from ..errors import EscalateError, Next
+    from .incidents import join_created
+
+    found = prepared.incidents
+    result.similar = found.similar.as_json() if found.similar is not None else []
+    if found.joining is None:
+        return
+    try:
+        result.incident = join_created(where.gateway(), where.settings, result.ticket.id,
+                                       found.joining.id, now=where.now()).id
+    except EscalateError as exc:
+        exc.message = (f"Ticket {result.ticket.id} creado, pero no se sumó al incidente "
+                       f"{found.joining.id}: {exc.message}")
+        exc.next_steps = (*exc.next_steps, Next("incident_join", "Súmelo con",
+                                                f"{result.ticket.id} {found.joining.id}"))
+        raise

@@ -17,7 +17,7 @@ import html
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
@@ -159,7 +159,7 @@ def open_incident(gateway: Gateway, settings: Settings, policy: IncidentPolicy,
     if taken:
         raise Refused("Ya pertenece a un incidente: " + ", ".join(
             f"{t} (incidente {i})" for t, i in sorted(taken.items())) + ".",
-            hint="Sepárelo primero (incidentes separar TICKET) o súmelo con incidentes unir.")
+            hint="Sepárelo primero de su incidente, o súmelo al otro.")
     members = [_member(t) for t in tickets.values()]
     best = incidents.best_described(members)
     levels = [p for t in tickets.values() if (p := Priority.from_hubspot(t.priority))]
@@ -198,11 +198,12 @@ def _incident(gateway: Gateway, portal: Portal, incident_id: str) -> Ticket:
     incident = _read(gateway, [incident_id])[incident_id]
     if not incident.is_incident:
         raise Refused(f"El ticket {incident_id} no es un incidente.",
-                      hint="Use el número que muestra «escalate incidentes».")
+                      hint="Use el número de un incidente abierto (la lista de incidentes "
+                           "los muestra).")
     if incident.stage not in portal.open_stage_ids:
         raise Refused(f"El incidente {incident_id} ya está cerrado.",
-                      hint="Reábralo en HubSpot si el problema volvió, o abra otro con "
-                           "«incidentes abrir».")
+                      hint="Reábralo en HubSpot si el problema volvió, o abra otro "
+                           "incidente.")
     return incident
 
 
@@ -366,3 +367,173 @@ def _close_batch(gateway: Gateway, portal: Portal, incident: Ticket, member_ids:
         settled.closed += [t.id for t in still_open]
     settled.members += gateway.tickets_by_id(member_ids, READ) if still_open else tickets
 
+
+
+# -- at create: the open escalations that look like this one --------------------------------
+
+
+MAX_COMPARED = 1_000  # open tickets of the last days compared; the newest pages first
+
+
+@dataclass
+class Similar:
+    """What a new escalation is offered, as HubSpot holds it now: the similar open tickets
+    (best first), the incident most of them belong to, or a proposal to open one."""
+
+    detection: incidents.Detection
+    tickets: dict[str, Ticket]
+    incident: Ticket | None = None
+    since: datetime | None = None  # the oldest similar ticket's creation
+
+    @property
+    def offered(self) -> bool:
+        return self.detection.offered
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [{"id": m.ticket_id, "subject": self.tickets[m.ticket_id].subject,
+                 "score": m.score} for m in self.detection.similar if m.ticket_id in self.tickets]
+
+
+def incident_policy(settings: Settings) -> IncidentPolicy:
+    """`[incidentes]` of the policy file in force (the defaults without one); a bad value is
+    exit 2 with its line, before anything is sent."""
+    from pathlib import Path
+
+    from .. import policy_file
+    from ..domain.policy import IncidentPolicy
+
+    path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
+    return IncidentPolicy() if path is None else policy_file.read(path).policy.incidents
+
+
+def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
+                 now: datetime, policy: IncidentPolicy, own_id: str | None = None) -> Similar:
+    """The open escalations of the last `policy.days` that look like QUÉ/DÓNDE: one search
+    (beside the create's own reads: the recent open tickets, and the open incidents of any
+    age), then the similar ones and those incidents read again with the similar ones'
+    incident links, together (search lags: one closed a second ago is still found open)."""
+    alike = _Alike(incidents.Fingerprint.of(what, where), policy, now)
+    found, open_incidents = _recent_open(gateway, portal, policy, now, own_id)
+    first = alike.detect(found.values())
+    ids = [m.ticket_id for m in first.similar]
+    if not open_incidents and not first.propose:
+        # Nothing to offer even if search is right: what it found is said, unconfirmed,
+        # and the create waits for no second round trip.
+        return Similar(first, {t: found[t] for t in ids})
+    read, links = gateway.together(
+        lambda: {t.id: t for t in gateway.tickets_by_id([*ids, *open_incidents], READ)
+                 if t.stage in portal.open_stage_ids},
+        lambda: gateway.associations("tickets", "tickets", ids) if open_incidents else {})
+    fresh = {i: t for i, t in read.items() if not t.is_incident}
+    member_of = {t: a.to_id for t, found_links in links.items() for a in found_links
+                 if any(x.label == LABEL for x in a.types)}
+    detection = alike.detect(fresh.values(), member_of)
+    similar = Similar(detection, fresh, since=detection.since(
+        {t.id: t.created_at for t in fresh.values() if t.created_at}))
+    if detection.incident_id is not None:
+        similar.incident = read.get(detection.incident_id) or _fresh_incident(
+            gateway, portal, detection.incident_id, open_incidents)
+        if similar.incident is None:  # closed since: propose a new one as if there were none
+            similar.detection = incidents.Detection(detection.similar, None, len(
+                detection.similar) + 1 >= policy.minimum)
+    return similar
+
+
+@dataclass(frozen=True)
+class _Alike:
+    """One new escalation, compared under the team's `[incidentes]`."""
+
+    new: incidents.Fingerprint
+    policy: IncidentPolicy
+    now: datetime
+
+    def detect(self, tickets: Iterable[Ticket],
+               member_of: dict[str, str] | None = None) -> incidents.Detection:
+        from ..domain.report import sections
+
+        def candidate(ticket: Ticket) -> incidents.Open:
+            parts = sections(ticket.properties.get("content") or "")
+            return incidents.Open(ticket.id, ticket.created_at or self.now,
+                                  incidents.Fingerprint.of(parts.get("QUÉ", ticket.subject),
+                                                           parts.get("DÓNDE", "")),
+                                  (member_of or {}).get(ticket.id))
+
+        return incidents.detect(self.new, [candidate(t) for t in tickets], self.now,
+                                days=self.policy.days, minimum=self.policy.minimum,
+                                threshold=self.policy.threshold or incidents.SIMILAR)
+
+
+def _recent_open(gateway: Gateway, portal: Portal, policy: IncidentPolicy, now: datetime,
+                 own_id: str | None) -> tuple[dict[str, Ticket], list[str]]:
+    """One search: the open tickets of the last days (at most `MAX_COMPARED`), and the ids
+    of the open incidents of any age."""
+    from ..domain.moments import epoch_ms
+
+    since = now - timedelta(days=policy.days)
+    opened = _incident_filters(portal, portal.open_stage_ids)
+    groups = [{"filters": [*opened[:2], {"propertyName": "createdate", "operator": "GTE",
+                                         "value": epoch_ms(since)}]},
+              {"filters": opened}]
+    found: dict[str, Ticket] = {}
+    open_incidents: list[str] = []
+    for ticket, _total in gateway.search_tickets(groups, properties=READ):
+        if ticket.is_incident:
+            open_incidents.append(ticket.id)
+        elif ticket.id != own_id:
+            found[ticket.id] = ticket
+        if len(found) >= MAX_COMPARED:
+            break
+    return found, open_incidents
+
+
+def _fresh_incident(gateway: Gateway, portal: Portal, incident_id: str,
+                    searched: list[str]) -> Ticket | None:
+    """An incident the similar tickets belong to that search did not list open: opened
+    seconds ago (read it), or closed (None)."""
+    if incident_id in searched:
+        return None
+    return next((t for t in gateway.tickets_by_id([incident_id], READ)
+                 if t.stage in portal.open_stage_ids), None)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the agent said about incidents before the reads: join this one (`--incidente`),
+    or look for none (`--sin-incidente`); neither: look, and offer."""
+
+    join: str | None = None
+    detect: bool = True
+
+
+@dataclass
+class AtCreate:
+    """The incident side of a create's reads: what was found alike, and the incident to
+    join (checked open before anything is sent)."""
+
+    similar: Similar | None = None
+    joining: Ticket | None = None
+
+
+def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Portal],
+                  what: str, where: str, choice: Choice, *, now: datetime,
+                  own_id: str) -> AtCreate:
+    """The reads a create makes for incidents, beside its own (`lookup.prepare`; `portal`
+    gives the one the create reads): the incident to join, checked before anything is sent
+    (it exists, is an incident, is open: exit 3 otherwise), or the open tickets alike."""
+    if choice.join is not None:
+        return AtCreate(joining=_incident(gateway, portal(), choice.join))
+    if not choice.detect:
+        return AtCreate()
+    policy = incident_policy(settings)
+    return AtCreate(similar=similar_open(gateway, portal(), what, where, now=now,
+                                         policy=policy, own_id=own_id))
+
+
+def join_created(gateway: Gateway, settings: Settings, ticket_id: str, incident_id: str, *,
+                 now: datetime) -> Changed:
+    """A ticket just created joins the incident checked before it was sent."""
+    portal = load_portal(gateway, settings, now=now)
+    found_labels = labels(gateway)
+    gateway.associate("tickets", ticket_id, "tickets", incident_id,
+                      [found_labels.member_to_incident])
+    return recount(gateway, portal, incident_policy(settings), found_labels, incident_id)

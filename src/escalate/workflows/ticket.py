@@ -31,6 +31,8 @@ class CreateResult:
     note_id: str | None = None
     possible_duplicates: list[Ticket] = field(default_factory=list)
     team: Assignment = field(default_factory=Assignment)
+    similar: list[dict[str, Any]] = field(default_factory=list)  # open tickets alike
+    incident: str | None = None  # the incident the ticket joined
 
     @property
     def url(self) -> str:
@@ -50,6 +52,8 @@ class CreateResult:
             "agent": self.team.agent.as_json() if self.team.agent else None,
             "owner": ({**self.team.owner.as_json(), "rule": self.team.rule}
                       if self.team.owner else None),
+            "similar": self.similar,
+            "incident": self.incident,
         }
         if self.possible_duplicates:
             answer["possible_duplicates"] = [
