@@ -127,8 +127,9 @@ def _join_incident(prepared: Prepared, result: CreateResult, where: Surroundings
     if found.joining is None:
         return
     try:
-        result.incident = join_created(where.gateway(), where.settings, result.ticket.id,
-                                       found.joining.id, now=where.now()).id
+        joined = join_created(where.gateway(), where.settings, result.ticket.id, found,
+                              now=where.now())
+        result.incident = joined.id if joined is not None else None
     except EscalateError as exc:
         exc.message = (f"Ticket {result.ticket.id} creado, pero no se sumó al incidente "
                        f"{found.joining.id}: {exc.message}")

@@ -243,8 +243,10 @@ def recount(gateway: Gateway, portal: Portal, policy: IncidentPolicy, found: Lab
             incident_id: str) -> Changed:
     """Count the incident's members as HubSpot holds them now, and make its count, name and
     priority say so (written only when one differs)."""
-    members = members_of(gateway, found, [incident_id]).get(incident_id, [])
-    incident = _read(gateway, [incident_id])[incident_id]
+    linked, incident = gateway.together(
+        lambda: members_of(gateway, found, [incident_id]),
+        lambda: _read(gateway, [incident_id])[incident_id])
+    members = linked.get(incident_id, [])
     current = Priority.from_hubspot(incident.priority)
     priority = incidents.raised(current, len(members), policy.thresholds())
     wanted = {INCIDENT_COUNT: str(len(members)),
@@ -416,7 +418,7 @@ def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
     found, open_incidents = _recent_open(gateway, portal, policy, now, own_id)
     first = alike.detect(found.values())
     ids = [m.ticket_id for m in first.similar]
-    if not open_incidents and not first.propose:
+    if not ids or (not open_incidents and not first.propose):
         # Nothing to offer even if search is right: what it found is said, unconfirmed,
         # and the create waits for no second round trip.
         return Similar(first, {t: found[t] for t in ids})
@@ -512,6 +514,7 @@ class AtCreate:
 
     similar: Similar | None = None
     joining: Ticket | None = None
+    labels: Labels | None = None  # read beside, when joining
 
 
 def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Portal],
@@ -521,7 +524,10 @@ def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Por
     gives the one the create reads): the incident to join, checked before anything is sent
     (it exists, is an incident, is open: exit 3 otherwise), or the open tickets alike."""
     if choice.join is not None:
-        return AtCreate(joining=_incident(gateway, portal(), choice.join))
+        incident_id = choice.join
+        joining, found = gateway.together(lambda: _incident(gateway, portal(), incident_id),
+                                          lambda: labels(gateway))
+        return AtCreate(joining=joining, labels=found)
     if not choice.detect:
         return AtCreate()
     policy = incident_policy(settings)
@@ -529,11 +535,12 @@ def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Por
                                          policy=policy, own_id=own_id))
 
 
-def join_created(gateway: Gateway, settings: Settings, ticket_id: str, incident_id: str, *,
-                 now: datetime) -> Changed:
-    """A ticket just created joins the incident checked before it was sent."""
+def join_created(gateway: Gateway, settings: Settings, ticket_id: str, found: AtCreate, *,
+                 now: datetime) -> Changed | None:
+    """A ticket just created joins the incident checked before it was sent (None: none)."""
+    if found.joining is None or found.labels is None:
+        return None
     portal = load_portal(gateway, settings, now=now)
-    found_labels = labels(gateway)
-    gateway.associate("tickets", ticket_id, "tickets", incident_id,
-                      [found_labels.member_to_incident])
-    return recount(gateway, portal, incident_policy(settings), found_labels, incident_id)
+    gateway.associate("tickets", ticket_id, "tickets", found.joining.id,
+                      [found.labels.member_to_incident])
+    return recount(gateway, portal, incident_policy(settings), found.labels, found.joining.id)
