@@ -447,3 +447,64 @@ def test_create_sin_incidente_looks_for_nothing(portal: Cli, sandbox: Sandbox):
     assert created.json()["similar"] == [] and "Parece" not in created.err
     searches = [r for r in sandbox.requests() if r["path"].endswith("/tickets/search")]
     assert len(searches) == 1
+
+
+# -- fusionar -------------------------------------------------------------------------------
+
+
+def merges(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [r for r in sandbox.requests() if r["path"].endswith("/tickets/merge")]
+
+
+def test_fusionar_merges_two_tickets_of_one_client_once(portal: Cli, sandbox: Sandbox):
+    first, second, third = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", first, second, third).out.splitlines()[0]
+    sandbox.forget_requests()
+    done = portal("fusionar", first, second, "--sin-preguntas", "--json")
+    assert done.code == 0, done.err
+    assert done.json() == {"id": first, "merged": second}
+    assert sandbox.client.crm.tickets.basic_api.get_by_id(second).id == first
+    assert len(merges(sandbox)) == 1
+    held = read(sandbox, incident)  # one client fewer: the two were one
+    assert held["escalate_affected"] in ("2", "2.0") and held["subject"].endswith("(2 clientes)")
+    again = portal("merge", first, second, "--no-input")  # the English name; done already
+    assert again.code == 0 and "ya está fusionado" in again.out
+    assert len(merges(sandbox)) == 1
+    assert portal("outbox", "--json").json() == []
+
+
+def test_fusionar_refuses_two_clients_and_asks_before_merging(portal: Cli, sandbox: Sandbox):
+    first, second = escalated(sandbox, 2)
+    now = int(time.time() * 1000)
+    [other] = sandbox.control("POST", "history", {"object": "tickets", "records": [{
+        "properties": {"subject": "POL-9 - Luis", "hs_pipeline": "0", "hs_pipeline_stage": "2"},
+        "created_at": now - HOUR_MS, "associations": {"contacts": ["1002"]}}]})["ids"]
+    sandbox.forget_requests()
+    two = portal("fusionar", first, str(other), "--sin-preguntas")
+    assert two.code == 3 and "clientes distintos" in two.err
+    unasked = portal("fusionar", first, second)
+    assert unasked.code == 2 and "--sin-preguntas" in unasked.err
+    declined = portal("fusionar", first, second, keys="n")
+    assert declined.code == 0 and "No se fusionó nada" in declined.err
+    assert f"B (se fusiona): {second}" in declined.err
+    assert merges(sandbox) == [] and sandbox.writes() == []
+    accepted = portal("fusionar", first, second, keys="s")
+    assert accepted.code == 0, accepted.err
+    assert len(merges(sandbox)) == 1
+
+
+def test_a_merge_hubspot_cannot_take_now_waits_in_the_outbox_and_is_sent_once(
+        portal: Cli, sandbox: Sandbox):
+    first, second = escalated(sandbox, 2)
+    sandbox.fault(method="POST", path="/crm/objects/2026-09/tickets/merge", times=50,
+                  status=503)
+    kept = portal("fusionar", first, second, "--sin-preguntas")
+    assert kept.code == 5, kept.err
+    [entry] = portal("outbox", "--json").json()
+    assert entry["kind"] == "merge" and entry["description"] == (
+        f"fusión del ticket {second} en el {first}")
+    sandbox.control("DELETE", "faults")
+    sent = portal("outbox", "send")
+    assert sent.code == 0, sent.err
+    assert sandbox.client.crm.tickets.basic_api.get_by_id(second).id == first
+    assert portal("outbox", "--json").json() == []
