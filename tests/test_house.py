@@ -194,8 +194,6 @@ ALIVE = {
     **dict.fromkeys(["pointed_at", "is_answered", "dont_extend_height"],
                     "set on questionary's list and prompt_toolkit's window, which read it"),
     "__getattr__": "module attribute hook (PEP 562): cli.app.app",
-    **dict.fromkeys(["create_association_label", "merge_tickets"],
-                    "the incidents' gateway calls (issue 25), held by tests/test_gateway.py"),
     "format_help": "click calls it", "log_request": "the standard library's server calls it",
     "daemon_threads": "socketserver reads it", "to_python": "werkzeug's converter protocol",
     **dict.fromkeys(["TELEFONO", "CORREO", "CHAT", "WHATSAPP", "REDES", "WEB"],
