@@ -508,3 +508,43 @@ def test_a_merge_hubspot_cannot_take_now_waits_in_the_outbox_and_is_sent_once(
     assert sent.code == 0, sent.err
     assert sandbox.client.crm.tickets.basic_api.get_by_id(second).id == first
     assert portal("outbox", "--json").json() == []
+
+
+# -- at the terminal: before the review -------------------------------------------------------
+
+DOWN = "\x1b[B"
+
+
+def test_at_the_terminal_joining_the_incident_offered_is_the_default(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    done = portal("create", *BY_FLAGS, "--json", keys="\r" + "\r")  # join; then Enviar
+    assert done.code == 0, done.err
+    assert f"— incidente {incident}." in done.err
+    assert f"Sumar al incidente {incident}" in done.err  # the review says so
+    created = done.json()["id"]
+    assert done.json()["incident"] == incident
+    assert linked(sandbox, created) == {"Incidente": [incident]}
+    assert read(sandbox, incident)["escalate_affected"] in ("4", "4.0")
+
+
+def test_at_the_terminal_the_nth_alike_opens_an_incident_with_the_others(
+        portal: Cli, sandbox: Sandbox):
+    first, second = escalated(sandbox, 2)
+    done = portal("create", *BY_FLAGS, "--json", keys="\r" + "\r")  # open one; then Enviar
+    assert done.code == 0, done.err
+    assert "Abrir un incidente con estos 3 tickets" in done.err
+    created, incident = done.json()["id"], done.json()["incident"]
+    [held] = incident_tickets(sandbox)
+    assert held.id == incident and held.properties["subject"].endswith("(3 clientes)")
+    assert sorted(linked(sandbox, incident)["Cliente afectado"]) == sorted(
+        [first, second, created])
+
+
+def test_at_the_terminal_another_problem_sends_the_ticket_alone(portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    portal("incidentes", "abrir", *members)
+    done = portal("create", *BY_FLAGS, "--json", keys=DOWN + "\r" + "\r")  # otro; Enviar
+    assert done.code == 0, done.err
+    assert done.json()["incident"] is None and linked(sandbox, done.json()["id"]) == {}

@@ -106,7 +106,8 @@ def create(
         env.load_settings()
         env.show_pending()  # the sandbox notice and settings warnings, before any question
 
-        session = Session(env, typed, resumed=resumed, accept_contact=accept_contact)
+        session = Session(env, typed, resumed=resumed, accept_contact=accept_contact,
+                          incidents=choice)
         if resumed is None:
             session.run(dry_run=dry_run, as_json=as_json)
             return

@@ -3,7 +3,7 @@ separar). Parses, calls `workflows.incidents`, renders."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,7 +11,7 @@ from .env import Env
 from .spanish import SpanishCommand, SpanishGroup
 
 if TYPE_CHECKING:
-    from ..workflows.incidents import Changed, Choice, Similar
+    from ..workflows.incidents import AtCreate, Changed, Choice, Similar
 
 app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
                   help="Incidentes: un problema que afecta a muchos clientes, trabajado una vez.")
@@ -161,6 +161,29 @@ def similar_notice(env: Env, similar: Similar) -> str:
     if similar.incident is not None:
         return f"{text} — incidente {similar.incident.id}."
     return f"{text} — puede abrir un incidente con «incidentes abrir»."
+
+
+def ask_incident(env: Env, ask: Any, found: AtCreate) -> str | None:
+    """At the terminal, before the review: join the incident offered (the default), open
+    one with the tickets alike, or «Es otro problema». The line the review shows, if any."""
+    similar = found.similar
+    if similar is None or not similar.offered or found.joining is not None or found.opening:
+        return None
+    env.err.print(similar_notice(env, similar), markup=False)
+    if similar.incident is not None:
+        offer = (f"Sumar al incidente {similar.incident.id}", "join")
+    else:
+        offer = (f"Abrir un incidente con estos {len(similar.detection.similar) + 1} "
+                 "tickets", "open")
+    chosen = ask.select("¿Es el mismo problema?", [offer, ("Es otro problema", "other")],
+                        offer[1])
+    if chosen == "join":
+        found.join_offered()
+        return offer[0]
+    if chosen == "open":
+        found.open_offered()
+        return offer[0]
+    return None
 
 
 def _ticket_ids(given: list[str]) -> list[str]:

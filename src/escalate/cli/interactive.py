@@ -29,6 +29,7 @@ from .escalation import (
     validate,
 )
 from .fields import FIELDS, label, problem_lines
+from .incidents import ask_incident
 from .lookahead import Lookahead
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from ..domain.escalation import Escalation
     from ..domain.records import Contact
     from ..workflows.files import LocalFile
+    from ..workflows.incidents import Choice
     from ..workflows.lookup import Prepared
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]
@@ -50,8 +52,11 @@ class Session:
     """One agent's escalation at the terminal, from the first question to the ticket."""
 
     def __init__(self, env: Env, answers: EscalationInput, *,
-                 resumed: drafts.Resumed | None = None, accept_contact: bool = False) -> None:
+                 resumed: drafts.Resumed | None = None, accept_contact: bool = False,
+                 incidents: Choice | None = None) -> None:
         self.env = env
+        self.incidents = incidents  # --incidente / --sin-incidente, or look and offer
+        self.incident_line: str | None = None  # what the agent chose, shown in the review
         self.answers = answers
         self.resumed = resumed
         self.accept_contact = accept_contact
@@ -425,6 +430,7 @@ class Session:
                     contact = choose_contact(prepared.lookup.candidates, self.ask,
                                              escalation.client_name)
                     prepared.lookup.contact = contact
+                self.incident_line = ask_incident(self.env, self.ask, prepared.incidents)
             prepared.escalation = escalation
             problem = self.render(prepared, contact, files)
             actions = self.actions(prepared, problem)
@@ -493,7 +499,8 @@ class Session:
             self.ahead.warnings.clear()
         with self.env.err.status("Buscando el contacto y tickets abiertos de la póliza…"):
             try:
-                return read_before_sending(self.env, escalation, files, self.resumed, known)
+                return read_before_sending(self.env, escalation, files, self.resumed, known,
+                                           incidents=self.incidents)
             except Unreachable:
                 self.kept_elsewhere = True
                 raise
@@ -563,6 +570,8 @@ class Session:
         if files:
             grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
                                                       for f in files)))
+        if self.incident_line:
+            grid.add_row("Incidente", escape(self.incident_line))
         if prepared.duplicates:
             grid.add_row("[yellow]Posibles duplicados[/]", "\n".join(escape(
                 f"{t.id}: {t.subject} ({portal.stage_label(t.stage)}) "

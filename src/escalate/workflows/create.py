@@ -124,15 +124,16 @@ def _join_incident(prepared: Prepared, result: CreateResult, where: Surroundings
 
     found = prepared.incidents
     result.similar = found.similar.as_json() if found.similar is not None else []
-    if found.joining is None:
+    if found.joining is None and not found.opening:
         return
     try:
         joined = join_created(where.gateway(), where.settings, result.ticket.id, found,
                               now=where.now())
         result.incident = joined.id if joined is not None else None
     except EscalateError as exc:
-        exc.message = (f"Ticket {result.ticket.id} creado, pero no se sumó al incidente "
-                       f"{found.joining.id}: {exc.message}")
+        target = found.joining.id if found.joining is not None else "INCIDENTE"
+        exc.message = (f"Ticket {result.ticket.id} creado, pero no se sumó al incidente: "
+                       f"{exc.message}")
         exc.next_steps = (*exc.next_steps, Next("incident_join", "Súmelo con",
-                                                f"{result.ticket.id} {found.joining.id}"))
+                                                f"{result.ticket.id} {target}"))
         raise

@@ -515,6 +515,17 @@ class AtCreate:
     similar: Similar | None = None
     joining: Ticket | None = None
     labels: Labels | None = None  # read beside, when joining
+    opening: list[str] = field(default_factory=list)  # open one with these and the new one
+
+    def join_offered(self) -> None:
+        """The agent took the incident offered."""
+        if self.similar is not None and self.similar.incident is not None:
+            self.joining = self.similar.incident
+
+    def open_offered(self) -> None:
+        """The agent opens an incident with the tickets alike and this one."""
+        if self.similar is not None:
+            self.opening = [m.ticket_id for m in self.similar.detection.similar]
 
 
 def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Portal],
@@ -537,10 +548,15 @@ def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Por
 
 def join_created(gateway: Gateway, settings: Settings, ticket_id: str, found: AtCreate, *,
                  now: datetime) -> Changed | None:
-    """A ticket just created joins the incident checked before it was sent (None: none)."""
-    if found.joining is None or found.labels is None:
+    """A ticket just created joins the incident chosen before it was sent, or opens one
+    with the tickets alike (None: neither)."""
+    if found.opening:
+        return open_incident(gateway, settings, incident_policy(settings),
+                             [*found.opening, ticket_id], now=now)
+    if found.joining is None:
         return None
     portal = load_portal(gateway, settings, now=now)
+    found_labels = found.labels or labels(gateway)
     gateway.associate("tickets", ticket_id, "tickets", found.joining.id,
-                      [found.labels.member_to_incident])
-    return recount(gateway, portal, incident_policy(settings), found.labels, found.joining.id)
+                      [found_labels.member_to_incident])
+    return recount(gateway, portal, incident_policy(settings), found_labels, found.joining.id)
