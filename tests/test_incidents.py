@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -405,8 +406,10 @@ def test_a_create_like_open_tickets_names_them_and_their_incident_and_sends_alon
     answer = created.json()
     assert sorted(s["id"] for s in answer["similar"]) == sorted([*members, *other])
     assert answer["incident"] is None
-    assert ("Parece el mismo problema que 4 tickets abiertos desde hoy" in created.err
-            and f"— incidente {incident}." in created.err and "--incidente ID" in created.err)
+    # made an hour ago: «desde hoy», or «desde ayer» in the first hour of the day
+    assert re.search("Parece el mismo problema que 4 tickets abiertos desde (hoy|ayer) ",
+                     created.err)
+    assert f"— incidente {incident}." in created.err and "--incidente ID" in created.err
     assert linked(sandbox, answer["id"]) == {}
     searches = [r for r in sandbox.requests() if r["path"].endswith("/tickets/search")]
     assert len(searches) == 2  # the policy's tickets, and the open ones alike
@@ -548,3 +551,25 @@ def test_at_the_terminal_another_problem_sends_the_ticket_alone(portal: Cli, san
     done = portal("create", *BY_FLAGS, "--json", keys=DOWN + "\r" + "\r")  # otro; Enviar
     assert done.code == 0, done.err
     assert done.json()["incident"] is None and linked(sandbox, done.json()["id"]) == {}
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def test_the_report_counts_incidents_apart_and_links_the_recurring_problem_to_its_incident(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 4)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    since = (datetime.now(timezone.utc) - timedelta(days=2)).date().isoformat()
+    done = portal("report", "--desde", since, "--json")
+    assert done.code == 0, done.err
+    got = done.json()
+    assert got["tickets"] == 4  # the incident is no client's escalation
+    [listed] = got["incidents"]
+    assert (listed["id"], listed["affected"]) == (incident, 4)
+    assert listed["hours_to_resolve"] is not None
+    linked_groups = [p for p in got["recurring"] if p["incident"] == incident]
+    assert linked_groups and set(linked_groups[0]["ticket_ids"]) <= set(members)
+    text = portal("report", "--desde", since)
+    assert "Incidentes del periodo" in text.out and incident in text.out

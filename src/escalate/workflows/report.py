@@ -16,7 +16,18 @@ from typing import TYPE_CHECKING
 from ..config import Settings
 from ..domain.moments import epoch_ms
 from ..domain.records import Account
-from ..domain.report import HISTORY, NO_AGENT, PROPERTIES, Report, build, confirm_bumps, escalated
+from ..domain.report import (
+    HISTORY,
+    NO_AGENT,
+    PROPERTIES,
+    Incident,
+    Report,
+    build,
+    confirm_bumps,
+    escalated,
+    incident_of,
+    link_incidents,
+)
 from ..errors import AuthProblem
 from ..gateway import Gateway
 from .clock import portal_clock
@@ -62,10 +73,14 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
                 yield ticket.id
 
     items: list[Escalated] = []
+    opened: list[Incident] = []  # incidents are no client's escalation: counted apart
     for chunk in gateway.tickets_with_history(ids(), PROPERTIES, HISTORY):
         for read in chunk:
             found = escalated(read, clock)
-            if found is not None:
+            incident = incident_of(read, found) if found is not None else None
+            if incident is not None:
+                opened.append(incident)
+            elif found is not None:
                 items.append(found)
         if progress is not None:
             progress(len(items), max(total[0], len(items)))
@@ -75,9 +90,26 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
         for item in raised:
             confirm_bumps(item, (body for _at, body in notes.get(item.id, [])))
     owners = _agent_owners(gateway, items, ui)
-    return ReportResult(build(items, clock, policy.bump, since=since, until=until, now=now,
-                              agents={o.id: o.email for o in owners},
-                              agent_names={o.email: o.name for o in owners}), portal.account)
+    built = build(items, clock, policy.bump, since=since, until=until, now=now,
+                  agents={o.id: o.email for o in owners},
+                  agent_names={o.email: o.name for o in owners})
+    built.incidents = sorted(opened, key=lambda i: (-i.affected, i.created))
+    _link_incidents(gateway, built)
+    return ReportResult(built, portal.account)
+
+
+def _link_incidents(gateway: Gateway, built: Report) -> None:
+    """The recurring problems named with their incident: the members of the period's
+    incidents (one association read), when the portal has the incident labels."""
+    from .incidents import find_labels, members_of
+
+    if not built.incidents or not built.recurring:
+        return
+    labels = find_labels(gateway)
+    if labels is None:
+        return
+    members = members_of(gateway, labels, [i.id for i in built.incidents])
+    link_incidents(built.recurring, {m: i for i, ids in members.items() for m in ids})
 
 
 def _agent_owners(gateway: Gateway, items: list[Escalated], ui: Ui | None) -> list[Owner]:
