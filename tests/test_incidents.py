@@ -321,6 +321,11 @@ def test_closing_the_incident_closes_every_member_with_its_note_and_one_call_eac
     members = escalated(sandbox, 6)
     incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
     close(sandbox, incident)
+    owed = portal("followup", "--todos", "--json")  # before any job ran: every client owed
+    assert owed.code == 0, owed.err
+    assert sorted(r["id"] for r in owed.json()) == sorted(members)
+    assert {r["reason"] for r in owed.json()} == {"resuelto_sin_avisar"}
+    assert all(read(sandbox, m)["hs_pipeline_stage"] == "2" for m in members)  # listing writes
     done = portal("followup", "--tareas", "--todos", "--json")
     assert done.code == 0, done.err
     summary = done.json()

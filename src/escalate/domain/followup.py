@@ -168,6 +168,16 @@ class Clock:
                         _hours(self.elapsed(since, now)), _hours(now - since), self.business)
         return None
 
+    def owed_for_incident(self, member: Ticket, incident: Ticket, now: datetime) -> Owed | None:
+        """A client's ticket still open while the incident it belongs to is closed: its
+        client is owed the call the incident's close promised, since then (the ticket itself
+        is closed by `followup --tareas`)."""
+        closed = self.closed_at(incident)
+        if (member.stage not in self.open_stages or incident.stage not in self.closed_stages
+                or closed is None or now - closed > self.closed_lookback):
+            return None
+        return Owed(member, Reason.RESUELTO_SIN_AVISAR, closed, _hours(self.elapsed(closed, now)))
+
     def due_soon(self, ticket: Ticket, now: datetime, within: timedelta | None = None) -> bool:
         """Open, not owed yet, and owed within the look-ahead unless the client is called."""
         if ticket.pipeline != self.pipeline_id or ticket.stage not in self.open_stages:

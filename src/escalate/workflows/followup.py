@@ -217,14 +217,42 @@ def settled(gateway: Gateway, portal: Portal, clock: Clock, now: datetime, whose
     candidates = [t.id for t in page.items if clock.owed(t, now) is not None]
     due_soon = sum(1 for t in page.items if clock.owed(t, now) is None
                    and clock.due_soon(t, now) and whose.includes(t))
-    if not candidates:
+    closed_incidents = [t for t in page.items if t.is_incident
+                        and t.stage in portal.closed_stage_ids]
+    if not candidates and not closed_incidents:
         return Settled([], due_soon, len(page.items), page.total, page.floor)
     found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
     by_ticket = contacts.first_of(links)
     owed = [(o, by_ticket.get(t.id)) for t in found
             if (o := clock.owed(t, now)) is not None and whose.includes(t)]
+    owed += _members_owed(gateway, portal, clock, now, whose, closed_incidents, contacts)
     return Settled([(_slim(o), c) for o, c in owed], due_soon, len(page.items), page.total,
                    page.floor)
+
+
+def _members_owed(gateway: Gateway, portal: Portal, clock: Clock, now: datetime, whose: Whose,
+                  incidents: list[Ticket], contacts: ContactBook
+                  ) -> list[tuple[Owed, Contact | None]]:
+    """The clients of closed incidents whose own tickets are still open: owed the call the
+    close promised (`followup --tareas` closes their tickets and makes the tasks)."""
+    if not incidents:
+        return []
+    from .incidents import find_labels, members_of
+
+    labels = find_labels(gateway)
+    if labels is None:
+        return []
+    members = members_of(gateway, labels, [t.id for t in incidents])
+    incident_of = {m: i for i, ids in members.items() for m in ids}
+    if not incident_of:
+        return []
+    found, links = confirmed_with_links(gateway, list(incident_of),
+                                        candidate_properties(portal))
+    by_ticket = contacts.first_of(links)
+    by_id = {t.id: t for t in incidents}
+    return [(o, by_ticket.get(t.id)) for t in found if t.id in incident_of
+            and (o := clock.owed_for_incident(t, by_id[incident_of[t.id]], now)) is not None
+            and whose.includes(t)]
 
 
 def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]
