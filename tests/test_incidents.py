@@ -578,3 +578,24 @@ def test_the_report_counts_incidents_apart_and_links_the_recurring_problem_to_it
     assert linked_groups and set(linked_groups[0]["ticket_ids"]) <= set(members)
     text = portal("report", "--desde", since)
     assert "Incidentes del periodo" in text.out and incident in text.out
+
+
+def test_two_closing_runs_at_once_leave_one_note_and_one_task_per_client(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 5)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    sandbox.control("POST", "latency", {"delay_ms": 150})
+
+    def run(_: int) -> subprocess.CompletedProcess[str]:
+        return portal.subprocess("followup", "--tareas", "--todos", "--json")
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(run, range(2)))
+    sandbox.control("POST", "latency", {"delay_ms": 0})
+    assert [d.returncode for d in done] == [0, 0], [d.stderr for d in done]
+    for member in members:
+        assert read(sandbox, member)["hs_pipeline_stage"] == "4"
+        assert closing_notes(sandbox, member, incident) == 1
+        assert len([t for t in calls(sandbox, member)
+                    if t.properties["hs_task_status"] != "COMPLETED"]) == 1

@@ -361,14 +361,28 @@ def _close_batch(gateway: Gateway, portal: Portal, incident: Ticket, member_ids:
         lacking = [t.id for t in still_open
                    if not any(html.escape(note) in body for _at, body in notes.get(t.id, []))]
         if lacking:
-            gateway.create_ticket_notes(
+            made = gateway.create_ticket_notes(
                 [(t, note_html(note, reference=f"incidente {incident.id}")) for t in lacking], now)
+            _keep_one_note(gateway, dict(zip(made, lacking, strict=False)), html.escape(note))
             settled.noted += lacking
         gateway.update_tickets([(t.id, {"hs_pipeline_stage": incident.stage})
                                 for t in still_open])
         settled.closed += [t.id for t in still_open]
     settled.members += gateway.tickets_by_id(member_ids, READ) if still_open else tickets
 
+
+
+def _keep_one_note(gateway: Gateway, made: dict[str, str], text: str) -> None:
+    """After writing closing notes, read the members' notes again (consistent): another run
+    at the same moment may have written the same one. Every run keeps the note with the
+    lowest id and archives its own others; of two runs at once the later to finish sees
+    both."""
+    others = gateway.other_notes(list(dict.fromkeys(made.values())), known=set(made))
+    lost = [note for note, ticket in made.items()
+            if any(text in body and _order(other) < _order(note)
+                   for other, body in others.get(ticket, []))]
+    if lost:
+        gateway.archive("notes", lost)
 
 
 # -- at create: the open escalations that look like this one --------------------------------
