@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from escalate.domain.incidents import Fingerprint, Member, Open, detect, similar
 from escalate.domain.priority import Priority
 from tests.conftest import TICKET_PROPS, Cli, Sandbox, wait_for
 from tests.incident_day import escalations, replay
+from tests.test_team import api
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
 PLATE = Fingerprint.of("El endoso no guarda el cambio de placa", "Portal web, pantalla de Endosos")
@@ -170,15 +170,6 @@ def linked(sandbox: Sandbox, ticket_id: str) -> dict[str, list[str]]:
             for kind in to["associationTypes"]:
                 found.setdefault(kind["label"] or "", []).append(str(to["toObjectId"]))
     return found
-
-
-def api(sandbox: Sandbox, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        f"{sandbox.url}{path}", data=json.dumps(body).encode() if body is not None else None,
-        method=method, headers={"Authorization": "Bearer sandbox",
-                                "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return json.loads(answer.read() or b"null")
 
 
 def incident_tickets(sandbox: Sandbox) -> list[Any]:
@@ -599,3 +590,16 @@ def test_two_closing_runs_at_once_leave_one_note_and_one_task_per_client(
         assert closing_notes(sandbox, member, incident) == 1
         assert len([t for t in calls(sandbox, member)
                     if t.properties["hs_task_status"] != "COMPLETED"]) == 1
+
+
+def test_opening_again_from_the_first_ticket_of_a_closed_incident_is_refused(
+        portal: Cli, sandbox: Sandbox):
+    first, second, third = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", first, second).out.splitlines()[0]
+    close(sandbox, incident)
+    api(sandbox, "PATCH", f"/crm/objects/2026-09/tickets/{first}",
+        {"properties": {"hs_pipeline_stage": "2"}})  # still open, as a client ticket may be
+    sandbox.forget_requests()
+    again = portal("incidentes", "abrir", first, third)
+    assert again.code == 3 and f"El incidente {incident}" in again.err and "Reábralo" in again.err
+    assert sandbox.writes() == []

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from ..domain.escalation import Escalation
     from ..domain.policy import Route
     from ..domain.records import Contact
+    from ..workflows.alike import Choice
     from ..workflows.files import LocalFile
-    from ..workflows.incidents import Choice
+    from ..workflows.alike import Choice
     from ..workflows.lookup import Known, Prepared
     from ..workflows.ticket import CreateResult
     from .drafts import Resumed

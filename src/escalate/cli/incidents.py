@@ -11,7 +11,8 @@ from .env import Env
 from .spanish import SpanishCommand, SpanishGroup
 
 if TYPE_CHECKING:
-    from ..workflows.incidents import AtCreate, Changed, Choice, Similar
+    from ..workflows.alike import AtCreate, Choice, Similar
+    from ..workflows.incidents import Changed
 
 app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
                   help="Incidentes: un problema que afecta a muchos clientes, trabajado una vez.")
@@ -137,7 +138,7 @@ def incident_choice(incident: str | None, no_incident: bool) -> Choice:
     """`create --incidente ID` / `--sin-incidente` as the workflow reads them (exit 2 when
     both, or an id that is no ticket number)."""
     from ..errors import InvalidInput
-    from ..workflows.incidents import Choice
+    from ..workflows.alike import Choice
 
     if incident is not None and no_incident:
         raise InvalidInput(["--incidente y --sin-incidente no van juntos: elija uno."])

@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
     from ..domain.escalation import Escalation
     from ..domain.records import Contact
+    from ..workflows.alike import Choice
     from ..workflows.files import LocalFile
-    from ..workflows.incidents import Choice
     from ..workflows.lookup import Prepared
 
 CHANNELS = [*((c.label, c.value) for c in Channel), ("Sin indicar", "")]

@@ -20,9 +20,10 @@ from ..domain.escalation import Escalation
 from ..domain.records import Contact
 from ..errors import PortalLacks, Unreachable
 from ..outbox import Entry
+from .alike import Choice
 from .entries import fixes, new_entry, send_later
 from .files import LocalFile
-from .incidents import Choice
+from .alike import Choice
 from .lookup import Known, Prepared, prepare
 from .ticket import CreateResult, rules
 from .ui import Ui
@@ -120,7 +121,7 @@ def _join_incident(prepared: Prepared, result: CreateResult, where: Surroundings
     """The ticket made joins the incident chosen before it was sent. The client's own ticket
     exists whatever happens here: a failure says how to join it later."""
     from ..errors import EscalateError, Next
-    from .incidents import join_created
+    from .alike import join_created
 
     found = prepared.incidents
     result.similar = found.similar.as_json() if found.similar is not None else []

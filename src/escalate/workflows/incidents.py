@@ -6,18 +6,16 @@ client's ticket is associated to it with the ticket-to-ticket label «Incidente�
 Membership is read from associations (consistent), never from search (which lags writes);
 the count, the name and the priority follow every change (`recount`). Opening is idempotent
 by a key (`escalate_id`, unique): two agents opening an incident for the same tickets at the
-same moment make one. When engineers close the incident, `settle_closed` closes every
-member still open with a note, in batches; a rerun, or a run after a kill, finishes the job
-without a second note.
+same moment make one. Closing the members of a closed incident is `closing.py`'s; what a
+create reads and does for incidents, `alike.py`'s.
 """
 
 from __future__ import annotations
 
-import html
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
@@ -26,7 +24,6 @@ from ..domain.priority import Priority
 from ..domain.records import INCIDENT_COUNT, AssociationLabel, Ticket
 from ..errors import AuthProblem, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
-from ..gateway.limits import OBJECT_BATCH
 from .portal import SETUP, Portal, load_portal
 
 if TYPE_CHECKING:
@@ -77,7 +74,7 @@ def members_of(gateway: Gateway, found: Labels, incident_ids: Iterable[str]
     """For each incident, its members' ticket ids (associations: consistent)."""
     wanted = found.incident_to_member.type_id
     return {i: sorted((a.to_id for a in links if any(t.type_id == wanted for t in a.types)),
-                      key=_order)
+                      key=id_order)
             for i, links in gateway.associations("tickets", "tickets", incident_ids).items()}
 
 
@@ -89,7 +86,7 @@ def incident_of(gateway: Gateway, found: Labels, ticket_ids: Iterable[str]) -> d
             for a in links if any(x.type_id == wanted for x in a.types)}
 
 
-def _order(ticket_id: str) -> tuple[int, str]:
+def id_order(ticket_id: str) -> tuple[int, str]:
     return (int(ticket_id), "") if ticket_id.isdigit() else (0, ticket_id)
 
 
@@ -134,7 +131,7 @@ class Changed:
 def creation_key(ticket_ids: Iterable[str]) -> str:
     """The incident's `escalate_id`: the same for every agent who opens an incident from
     the same first ticket (HubSpot keeps one ticket per value)."""
-    first = min(ticket_ids, key=_order)
+    first = min(ticket_ids, key=id_order)
     return uuid.uuid5(KEY_NAMESPACE, f"incidente:{first}").hex
 
 
@@ -154,6 +151,11 @@ def open_incident(gateway: Gateway, settings: Settings, policy: IncidentPolicy,
     # command was cut short: that incident is the one joined (a conflict on the key while
     # creating reads it the same way).
     existing = gateway.ticket_by_escalate_id(key)
+    if existing is not None and existing.stage not in portal.open_stage_ids:
+        raise Refused(f"El incidente {existing.id}, abierto antes desde el ticket "
+                      f"{min(tickets, key=id_order)}, ya está cerrado.",
+                      hint="Reábralo en HubSpot si el problema volvió, o abra el nuevo "
+                           "incidente desde otro ticket.")
     taken = {t: i for t, i in incident_of(gateway, found_labels, tickets).items()
              if existing is None or i != existing.id}
     if taken:
@@ -194,7 +196,7 @@ def _check_members(portal: Portal, tickets: list[Ticket]) -> None:
                       hint="Un incidente reúne tickets abiertos.")
 
 
-def _incident(gateway: Gateway, portal: Portal, incident_id: str) -> Ticket:
+def checked_incident(gateway: Gateway, portal: Portal, incident_id: str) -> Ticket:
     incident = _read(gateway, [incident_id])[incident_id]
     if not incident.is_incident:
         raise Refused(f"El ticket {incident_id} no es un incidente.",
@@ -213,7 +215,7 @@ def join(gateway: Gateway, settings: Settings, policy: IncidentPolicy, ticket_id
     count, name and priority follow."""
     portal = load_portal(gateway, settings, now=now)
     found_labels = labels(gateway)
-    _incident(gateway, portal, incident_id)
+    checked_incident(gateway, portal, incident_id)
     ticket = _read(gateway, [ticket_id])[ticket_id]
     _check_members(portal, [ticket])
     before = incident_of(gateway, found_labels, [ticket_id]).get(ticket_id)
@@ -288,7 +290,7 @@ class OpenIncident:
                 "url": self.url}
 
 
-def _incident_filters(portal: Portal, stages: list[str]) -> list[dict[str, Any]]:
+def incident_filters(portal: Portal, stages: list[str]) -> list[dict[str, Any]]:
     return [{"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
             {"propertyName": "hs_pipeline_stage", "operator": "IN", "values": stages},
             {"propertyName": INCIDENT_COUNT, "operator": "HAS_PROPERTY"}]
@@ -299,115 +301,13 @@ def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
     """The open incidents, the most clients first (search: one seconds old may be missing)."""
     portal = load_portal(gateway, settings, now=now)
     found = [t for t, _total in gateway.search_tickets(
-        [{"filters": _incident_filters(portal, portal.open_stage_ids)}],
+        [{"filters": incident_filters(portal, portal.open_stage_ids)}],
         properties=[*READ])]
     listed = [OpenIncident(t.id, t.subject, int(float(t.properties.get(INCIDENT_COUNT) or 0)),
                            Priority.from_hubspot(t.priority),
                            t.properties.get("hubspot_owner_id"), t.created_at,
                            portal.account.ticket_url(t.id)) for t in found]
-    return sorted(listed, key=lambda i: (-i.affected, _order(i.id)))
-
-
-# -- work once, close all ------------------------------------------------------------------
-
-
-@dataclass
-class Settled:
-    """What closing the members of closed incidents did."""
-
-    incidents: list[str] = field(default_factory=list)  # closed incidents looked at
-    closed: list[str] = field(default_factory=list)  # members moved to the closed stage
-    noted: list[str] = field(default_factory=list)  # members given the closing note
-    members: list[Ticket] = field(default_factory=list)  # every member, as read after
-
-    def as_json(self) -> dict[str, Any]:
-        return {"incidents": self.incidents, "closed": self.closed, "noted": self.noted}
-
-
-def settle_closed(gateway: Gateway, portal: Portal, searched: Sequence[Ticket], *,
-                  now: datetime, stop: Callable[[], bool] = lambda: False) -> Settled:
-    """Every member of these incidents (as search found them closed; `followup --tareas`
-    finds them among the recently closed tickets it already searches) that is still open:
-    given the note «Resuelto con el incidente N» once, then moved to the incident's stage,
-    100 at a time. Each batch reads its members' notes first (consistent), so a rerun, or a
-    run after a kill between the notes and the stage change, writes no second note."""
-    settled = Settled()
-    wanted = [t.id for t in searched if t.is_incident and t.stage in portal.closed_stage_ids]
-    if not wanted:
-        return settled
-    found_labels = labels(gateway)
-    closed = [t for t in gateway.tickets_by_id(wanted, READ)  # search lags: read again
-              if t.is_incident and t.stage in portal.closed_stage_ids]
-    for incident in closed:
-        settled.incidents.append(incident.id)
-        members = members_of(gateway, found_labels, [incident.id]).get(incident.id, [])
-        for start in range(0, len(members), OBJECT_BATCH):
-            if stop():
-                return settled
-            _close_batch(gateway, portal, incident, members[start:start + OBJECT_BATCH],
-                         now, settled)
-    return settled
-
-
-def _close_batch(gateway: Gateway, portal: Portal, incident: Ticket, member_ids: list[str],
-                 now: datetime, settled: Settled) -> None:
-    from .notes import note_html
-
-    note = incidents.closing_note(incident.id)
-    tickets = [t for t in gateway.tickets_by_id(member_ids, READ) if not t.is_incident]
-    still_open = [t for t in tickets if t.stage in portal.open_stage_ids]
-    if still_open:
-        notes = gateway.ticket_notes([t.id for t in still_open])
-        lacking = [t.id for t in still_open
-                   if not any(html.escape(note) in body for _at, body in notes.get(t.id, []))]
-        if lacking:
-            made = gateway.create_ticket_notes(
-                [(t, note_html(note, reference=f"incidente {incident.id}")) for t in lacking], now)
-            _keep_one_note(gateway, dict(zip(made, lacking, strict=False)), html.escape(note))
-            settled.noted += lacking
-        gateway.update_tickets([(t.id, {"hs_pipeline_stage": incident.stage})
-                                for t in still_open])
-        settled.closed += [t.id for t in still_open]
-    settled.members += gateway.tickets_by_id(member_ids, READ) if still_open else tickets
-
-
-
-def _keep_one_note(gateway: Gateway, made: dict[str, str], text: str) -> None:
-    """After writing closing notes, read the members' notes again (consistent): another run
-    at the same moment may have written the same one. Every run keeps the note with the
-    lowest id and archives its own others; of two runs at once the later to finish sees
-    both."""
-    others = gateway.other_notes(list(dict.fromkeys(made.values())), known=set(made))
-    lost = [note for note, ticket in made.items()
-            if any(text in body and _order(other) < _order(note)
-                   for other, body in others.get(ticket, []))]
-    if lost:
-        gateway.archive("notes", lost)
-
-
-# -- at create: the open escalations that look like this one --------------------------------
-
-
-MAX_COMPARED = 1_000  # open tickets of the last days compared; the newest pages first
-
-
-@dataclass
-class Similar:
-    """What a new escalation is offered, as HubSpot holds it now: the similar open tickets
-    (best first), the incident most of them belong to, or a proposal to open one."""
-
-    detection: incidents.Detection
-    tickets: dict[str, Ticket]
-    incident: Ticket | None = None
-    since: datetime | None = None  # the oldest similar ticket's creation
-
-    @property
-    def offered(self) -> bool:
-        return self.detection.offered
-
-    def as_json(self) -> list[dict[str, Any]]:
-        return [{"id": m.ticket_id, "subject": self.tickets[m.ticket_id].subject,
-                 "score": m.score} for m in self.detection.similar if m.ticket_id in self.tickets]
+    return sorted(listed, key=lambda i: (-i.affected, id_order(i.id)))
 
 
 def incident_policy(settings: Settings) -> IncidentPolicy:
@@ -420,157 +320,3 @@ def incident_policy(settings: Settings) -> IncidentPolicy:
 
     path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
     return IncidentPolicy() if path is None else policy_file.read(path).policy.incidents
-
-
-def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
-                 now: datetime, policy: IncidentPolicy, own_id: str | None = None) -> Similar:
-    """The open escalations of the last `policy.days` that look like QUÉ/DÓNDE: one search
-    (beside the create's own reads: the recent open tickets, and the open incidents of any
-    age), then the similar ones and those incidents read again with the similar ones'
-    incident links, together (search lags: one closed a second ago is still found open)."""
-    alike = _Alike(incidents.Fingerprint.of(what, where), policy, now)
-    found, open_incidents = _recent_open(gateway, portal, policy, now, own_id)
-    first = alike.detect(found.values())
-    ids = [m.ticket_id for m in first.similar]
-    if not ids or (not open_incidents and not first.propose):
-        # Nothing to offer even if search is right: what it found is said, unconfirmed,
-        # and the create waits for no second round trip.
-        return Similar(first, {t: found[t] for t in ids})
-    read, links = gateway.together(
-        lambda: {t.id: t for t in gateway.tickets_by_id([*ids, *open_incidents], READ)
-                 if t.stage in portal.open_stage_ids},
-        lambda: gateway.associations("tickets", "tickets", ids) if open_incidents else {})
-    fresh = {i: t for i, t in read.items() if not t.is_incident}
-    member_of = {t: a.to_id for t, found_links in links.items() for a in found_links
-                 if any(x.label == LABEL for x in a.types)}
-    detection = alike.detect(fresh.values(), member_of)
-    similar = Similar(detection, fresh, since=detection.since(
-        {t.id: t.created_at for t in fresh.values() if t.created_at}))
-    if detection.incident_id is not None:
-        similar.incident = read.get(detection.incident_id) or _fresh_incident(
-            gateway, portal, detection.incident_id, open_incidents)
-        if similar.incident is None:  # closed since: propose a new one as if there were none
-            similar.detection = incidents.Detection(detection.similar, None, len(
-                detection.similar) + 1 >= policy.minimum)
-    return similar
-
-
-@dataclass(frozen=True)
-class _Alike:
-    """One new escalation, compared under the team's `[incidentes]`."""
-
-    new: incidents.Fingerprint
-    policy: IncidentPolicy
-    now: datetime
-
-    def detect(self, tickets: Iterable[Ticket],
-               member_of: dict[str, str] | None = None) -> incidents.Detection:
-        from ..domain.report import sections
-
-        def candidate(ticket: Ticket) -> incidents.Open:
-            parts = sections(ticket.properties.get("content") or "")
-            return incidents.Open(ticket.id, ticket.created_at or self.now,
-                                  incidents.Fingerprint.of(parts.get("QUÉ", ticket.subject),
-                                                           parts.get("DÓNDE", "")),
-                                  (member_of or {}).get(ticket.id))
-
-        return incidents.detect(self.new, [candidate(t) for t in tickets], self.now,
-                                days=self.policy.days, minimum=self.policy.minimum,
-                                threshold=self.policy.threshold or incidents.SIMILAR)
-
-
-def _recent_open(gateway: Gateway, portal: Portal, policy: IncidentPolicy, now: datetime,
-                 own_id: str | None) -> tuple[dict[str, Ticket], list[str]]:
-    """One search: the open tickets of the last days (at most `MAX_COMPARED`), and the ids
-    of the open incidents of any age."""
-    from ..domain.moments import epoch_ms
-
-    since = now - timedelta(days=policy.days)
-    opened = _incident_filters(portal, portal.open_stage_ids)
-    groups = [{"filters": [*opened[:2], {"propertyName": "createdate", "operator": "GTE",
-                                         "value": epoch_ms(since)}]},
-              {"filters": opened}]
-    found: dict[str, Ticket] = {}
-    open_incidents: list[str] = []
-    for ticket, _total in gateway.search_tickets(groups, properties=READ):
-        if ticket.is_incident:
-            open_incidents.append(ticket.id)
-        elif ticket.id != own_id:
-            found[ticket.id] = ticket
-        if len(found) >= MAX_COMPARED:
-            break
-    return found, open_incidents
-
-
-def _fresh_incident(gateway: Gateway, portal: Portal, incident_id: str,
-                    searched: list[str]) -> Ticket | None:
-    """An incident the similar tickets belong to that search did not list open: opened
-    seconds ago (read it), or closed (None)."""
-    if incident_id in searched:
-        return None
-    return next((t for t in gateway.tickets_by_id([incident_id], READ)
-                 if t.stage in portal.open_stage_ids), None)
-
-
-@dataclass(frozen=True)
-class Choice:
-    """What the agent said about incidents before the reads: join this one (`--incidente`),
-    or look for none (`--sin-incidente`); neither: look, and offer."""
-
-    join: str | None = None
-    detect: bool = True
-
-
-@dataclass
-class AtCreate:
-    """The incident side of a create's reads: what was found alike, and the incident to
-    join (checked open before anything is sent)."""
-
-    similar: Similar | None = None
-    joining: Ticket | None = None
-    labels: Labels | None = None  # read beside, when joining
-    opening: list[str] = field(default_factory=list)  # open one with these and the new one
-
-    def join_offered(self) -> None:
-        """The agent took the incident offered."""
-        if self.similar is not None and self.similar.incident is not None:
-            self.joining = self.similar.incident
-
-    def open_offered(self) -> None:
-        """The agent opens an incident with the tickets alike and this one."""
-        if self.similar is not None:
-            self.opening = [m.ticket_id for m in self.similar.detection.similar]
-
-
-def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Portal],
-                  what: str, where: str, choice: Choice, *, now: datetime,
-                  own_id: str) -> AtCreate:
-    """The reads a create makes for incidents, beside its own (`lookup.prepare`; `portal`
-    gives the one the create reads): the incident to join, checked before anything is sent
-    (it exists, is an incident, is open: exit 3 otherwise), or the open tickets alike."""
-    if choice.join is not None:
-        incident_id = choice.join
-        joining, found = gateway.together(lambda: _incident(gateway, portal(), incident_id),
-                                          lambda: labels(gateway))
-        return AtCreate(joining=joining, labels=found)
-    if not choice.detect:
-        return AtCreate()
-    policy = incident_policy(settings)
-    return AtCreate(similar=similar_open(gateway, portal(), what, where, now=now,
-                                         policy=policy, own_id=own_id))
-
-
-def join_created(gateway: Gateway, settings: Settings, ticket_id: str, found: AtCreate, *,
-                 now: datetime) -> Changed | None:
-    """A ticket just created joins the incident chosen before it was sent, or opens one
-    with the tickets alike (None: neither)."""
-    if found.opening:
-        return open_incident(gateway, settings, incident_policy(settings),
-                             [*found.opening, ticket_id], now=now)
-    if found.joining is None:
-        return None
-    portal = load_portal(gateway, settings, now=now)
-    found_labels = found.labels or labels(gateway)
-    gateway.associate("tickets", ticket_id, "tickets", found.joining.id,
-                      [found_labels.member_to_incident])
-    return recount(gateway, portal, incident_policy(settings), found_labels, found.joining.id)

@@ -14,7 +14,7 @@ from ..domain.names import same_person
 from ..domain.records import Contact, Ticket
 from ..errors import EscalateError, Next, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
-from .incidents import AtCreate, Choice, before_create
+from .alike import AtCreate, Choice, before_create
 from .portal import Portal, load_portal
 from .ui import Ui
 

@@ -41,6 +41,7 @@ from ..gateway import Gateway
 from ..gateway.limits import ASSOCIATION_BATCH
 from ..gateway.windows import Page
 from .clock import portal_clock
+from .closing import settle_closed
 from .followup import (
     ContactBook,
     Whose,
@@ -48,7 +49,6 @@ from .followup import (
     candidate_groups,
     candidate_properties,
 )
-from .incidents import settle_closed
 from .portal import load_portal
 from .ui import Ui
 
