@@ -603,3 +603,25 @@ def test_opening_again_from_the_first_ticket_of_a_closed_incident_is_refused(
     again = portal("incidentes", "abrir", first, third)
     assert again.code == 3 and f"El incidente {incident}" in again.err and "Reábralo" in again.err
     assert sandbox.writes() == []
+
+
+def test_through_a_real_terminal_the_agent_joins_the_incident_before_the_review(
+        portal: Cli, sandbox: Sandbox, home: Path):
+    from tests.test_interactive import Term
+
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    t = Term(sandbox, home, *BY_FLAGS)
+    try:
+        offered = t.answer("Es el mismo problema", "\r")
+        assert f"— incidente {incident}." in " ".join(offered.split())
+        review = t.answer("Qué hacemos", "\r")
+        assert f"Sumar al incidente {incident}" in review
+        code, shown = t.finish()
+    finally:
+        if t.child.isalive():
+            t.child.terminate(force=True)
+    assert code == 0, shown
+    [created] = [tk.id for tk in sandbox.tickets() if tk.id not in {*members, incident}]
+    assert linked(sandbox, created) == {"Incidente": [incident]}
+    assert read(sandbox, incident)["escalate_affected"] in ("4", "4.0")
