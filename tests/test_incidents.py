@@ -625,3 +625,19 @@ def test_through_a_real_terminal_the_agent_joins_the_incident_before_the_review(
     [created] = [tk.id for tk in sandbox.tickets() if tk.id not in {*members, incident}]
     assert linked(sandbox, created) == {"Incidente": [incident]}
     assert read(sandbox, incident)["escalate_affected"] in ("4", "4.0")
+
+
+def test_simular_names_the_tickets_alike_once_the_portal_is_known_and_writes_nothing(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    portal("create", *BY_FLAGS, "--poliza", "POL-WARM", "--sin-incidente")  # portal cached
+    sandbox.forget_requests()
+    simulated = portal("create", *BY_FLAGS, "--simular", "--json")
+    assert simulated.code == 0, simulated.err
+    got = simulated.json()
+    assert set(members) <= {s["id"] for s in got["similar"]} and got["incident"] is None
+    assert f"— incidente {incident}." in simulated.err
+    assert sandbox.writes() == []
+    quiet = portal("create", *BY_FLAGS, "--simular", "--sin-incidente", "--json")
+    assert quiet.json()["similar"] == [] and "Parece" not in quiet.err

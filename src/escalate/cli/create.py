@@ -10,7 +10,7 @@ from ..domain.answers import EscalationInput
 from .env import Env
 from .escalation import read_before_sending, report, send, show_preview, validate
 from .fields import CHANNEL_NAMES
-from .incidents import incident_choice, similar_notice
+from .incidents import incident_choice, preview_alike, similar_notice
 
 if TYPE_CHECKING:
     from .drafts import Resumed
@@ -117,7 +117,7 @@ def create(
     escalation, files = validate(env, typed, typed_as_flags=True, resumed=resumed,
                                  offline=dry_run)
     if dry_run:
-        show_preview(env, escalation, files, as_json)
+        show_preview(env, escalation, files, as_json, preview_alike(env, escalation, choice))
         return
     from ..workflows.lookup import require_contact
 

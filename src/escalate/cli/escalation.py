@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..domain.escalation import Escalation
     from ..domain.policy import Route
     from ..domain.records import Contact
-    from ..workflows.alike import Choice
+    from ..workflows.alike import Choice, Similar
     from ..workflows.files import LocalFile
     from ..workflows.alike import Choice
     from ..workflows.lookup import Known, Prepared
@@ -148,7 +148,7 @@ def _cached_time_zone(env: Env) -> str | None:
 
 
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
-                 as_json: bool) -> None:
+                 as_json: bool, similar: Similar | None = None) -> None:
     from ..domain.moments import zone
 
     route = matrix_route(env, escalation)
@@ -167,7 +167,13 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "attachments": [f.name for f in files],
         "owner": None if route is None else {"id": None, "email": route.owner,
                                              "rule": route.rule},
+        "similar": similar.as_json() if similar is not None else [],
+        "incident": None,  # a simulation joins nothing
     }
+    if similar is not None and similar.offered:
+        from .incidents import similar_notice
+
+        env.warn(similar_notice(env, similar))
     if as_json:
         env.out_json(preview)
         return

@@ -11,6 +11,7 @@ from .env import Env
 from .spanish import SpanishCommand, SpanishGroup
 
 if TYPE_CHECKING:
+    from ..domain.escalation import Escalation
     from ..workflows.alike import AtCreate, Choice, Similar
     from ..workflows.incidents import Changed
 
@@ -162,6 +163,30 @@ def similar_notice(env: Env, similar: Similar) -> str:
     if similar.incident is not None:
         return f"{text} — incidente {similar.incident.id}."
     return f"{text} — puede abrir un incidente con «incidentes abrir»."
+
+
+def preview_alike(env: Env, escalation: Escalation, choice: Choice) -> Similar | None:
+    """`--simular`: the open tickets alike, read only when the portal is cached already (a
+    simulation reads no portal and writes nothing); HubSpot out of reach is said, not fatal."""
+    from ..errors import AuthProblem, Refused, Unreachable
+    from ..workflows.portal import PortalCache
+
+    if choice.join is not None or not choice.detect:
+        return None
+    portal = PortalCache(env.settings).load(env.now().timestamp())
+    if portal is None:
+        return None
+    from ..workflows.alike import similar_open
+    from ..workflows.incidents import incident_policy
+
+    policy = incident_policy(env.settings)  # a bad [incidentes] is exit 2, as when sending
+    try:
+        env.require_backend()
+        return similar_open(env.gateway(), portal, escalation.what, escalation.where,
+                            now=env.now(), policy=policy, own_id=escalation.escalate_id)
+    except (AuthProblem, Refused, Unreachable) as exc:
+        env.warn(f"No se buscaron tickets parecidos: {exc.message}")
+        return None
 
 
 def ask_incident(env: Env, ask: Any, found: AtCreate) -> str | None:
