@@ -20,7 +20,7 @@ import pytest
 from escalate.domain import incidents
 from escalate.domain.incidents import Fingerprint, Member, Open, detect, similarity
 from escalate.domain.priority import Priority
-from tests.conftest import TICKET_PROPS, Cli, Sandbox, wait_for
+from tests.conftest import TEAM_POLICY, TICKET_PROPS, Cli, Sandbox, wait_for
 from tests.incident_day import escalations, replay
 from tests.test_team import api
 
@@ -260,14 +260,19 @@ def test_bad_incident_corrections_exit_3_and_change_nothing(portal: Cli, sandbox
     assert usage.code == 2 and "dos o más" in usage.err
 
 
-def test_incidentes_lists_the_open_ones_with_count_priority_and_owner(
+def test_incidentes_lists_the_open_ones_with_count_priority_and_the_matrix_owner(
         portal: Cli, sandbox: Sandbox):
+    team = portal.cwd / "equipo.toml"
+    team.write_text(TEAM_POLICY, encoding="utf-8")
     members = escalated(sandbox, 3, priority="HIGH")
-    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    incident = portal("incidentes", "abrir", *members,
+                      environ={"ESCALATE_POLICY_FILE": str(team)}).out.splitlines()[0]
     listed = portal("incidents", "--json")
     assert listed.code == 0, listed.err
     [item] = listed.json()
     assert (item["id"], item["affected"], item["priority"]) == (incident, 3, "ALTA")
+    assert item["owner"]["email"] == "tech-lead@aseguradora.example"  # ALTA, by the matrix
+    assert read(sandbox, incident)["hubspot_owner_id"] == item["owner"]["id"]
     text = portal("incidentes")
     assert f"{incident}  INCIDENTE: " in text.out and "3 cliente(s)" in text.out
 

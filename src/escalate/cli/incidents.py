@@ -49,7 +49,8 @@ def incidents(
     for item in found:
         age = waited((now - item.created_at).total_seconds() / 3600) if item.created_at else ""
         level = item.priority.value if item.priority else "sin prioridad"
-        owner = f" · dueño {item.owner_id}" if item.owner_id else " · sin dueño"
+        owner = (f" · dueño {printable(item.owner.name)}" if item.owner else
+                 f" · dueño {item.owner_id}" if item.owner_id else " · sin dueño")
         env.out(f"{item.id}  {printable(item.subject)} · {item.affected} cliente(s) · {level}"
                 f" · abierto {age}{owner}")
         env.out(f"    {item.url}")

@@ -22,6 +22,7 @@ from ..config import Settings
 from ..domain import incidents
 from ..domain.priority import Priority
 from ..domain.records import INCIDENT_COUNT, AssociationLabel, Ticket
+from ..domain.team import Owner
 from ..errors import AuthProblem, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
 from .portal import SETUP, Portal, load_portal
@@ -280,12 +281,15 @@ class OpenIncident:
     owner_id: str | None
     created_at: datetime | None
     url: str
+    owner: Owner | None = None
 
     def as_json(self, now: datetime) -> dict[str, Any]:
         age = (now - self.created_at).total_seconds() / 3600 if self.created_at else None
         return {"id": self.id, "subject": self.subject, "affected": self.affected,
                 "priority": self.priority.value if self.priority else None,
-                "owner_id": self.owner_id, "hours_open": round(age, 1) if age else age,
+                "owner_id": self.owner_id,
+                "owner": self.owner.as_json() if self.owner else None,
+                "hours_open": round(age, 1) if age else age,
                 "created_at": self.created_at.isoformat() if self.created_at else None,
                 "url": self.url}
 
@@ -303,10 +307,14 @@ def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
     found = [t for t, _total in gateway.search_tickets(
         [{"filters": incident_filters(portal, portal.open_stage_ids)}],
         properties=[*READ])]
+    from .team import owners_by_id
+
+    owner_ids = {i for t in found if (i := t.properties.get("hubspot_owner_id"))}
+    owners = owners_by_id(gateway, settings, owner_ids, now=now) if owner_ids else {}
     listed = [OpenIncident(t.id, t.subject, int(float(t.properties.get(INCIDENT_COUNT) or 0)),
-                           Priority.from_hubspot(t.priority),
-                           t.properties.get("hubspot_owner_id"), t.created_at,
-                           portal.account.ticket_url(t.id)) for t in found]
+                           Priority.from_hubspot(t.priority), owner_id, t.created_at,
+                           portal.account.ticket_url(t.id), owners.get(owner_id or ""))
+              for t in found for owner_id in (t.properties.get("hubspot_owner_id"),)]
     return sorted(listed, key=lambda i: (-i.affected, id_order(i.id)))
 
 
