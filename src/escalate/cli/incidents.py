@@ -82,7 +82,7 @@ def open_(
     ids = _ticket_ids(tickets)
     if len(set(ids)) < 2:
         raise InvalidInput(["Un incidente reúne dos o más tickets: indique al menos dos."])
-    changed = open_incident(env.gateway(), env.settings, env.policy.policy.incidents, ids,
+    changed = open_incident(env.gateway(), env.settings, _rules(env), ids,
                             now=env.now())
     if as_json:
         env.out_json(changed.as_json())
@@ -106,7 +106,7 @@ def join(
     from ..workflows.incidents import join as run_join
 
     [ticket_id, incident_id] = _ticket_ids([ticket, incident])
-    changed = run_join(env.gateway(), env.settings, env.policy.policy.incidents, ticket_id,
+    changed = run_join(env.gateway(), env.settings, _rules(env), ticket_id,
                        incident_id, now=env.now())
     if as_json:
         env.out_json(changed.as_json())
@@ -128,7 +128,7 @@ def split(
     from ..workflows.incidents import split as run_split
 
     [ticket_id] = _ticket_ids([ticket])
-    changed = run_split(env.gateway(), env.settings, env.policy.policy.incidents, ticket_id,
+    changed = run_split(env.gateway(), env.settings, _rules(env), ticket_id,
                         now=env.now())
     if as_json:
         env.out_json(changed.as_json())
@@ -211,6 +211,13 @@ def ask_incident(env: Env, ask: Any, found: AtCreate) -> str | None:
         found.open_offered()
         return offer[0]
     return None
+
+
+def _rules(env: Env) -> Any:
+    """`[incidentes]` of the policy file in force, the defaults filling in."""
+    from ..domain.incidents import Rules
+
+    return Rules.of(env.policy.policy.incidents)
 
 
 def _ticket_ids(given: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from .priority import Priority
 from .report import normalised, where_parts
@@ -25,6 +26,28 @@ SAME_MEDIUM = 50  # DÓNDE's score when the medium agrees but the screen does no
 SIMILAR = 70  # score (0-100) at or above which two escalations look like one problem
 SUBJECT_WORDS = 8  # «INCIDENTE: <QUÉ en pocas palabras> (N clientes)»
 PREFIX = "INCIDENTE: "
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The team's `[incidentes]`, each value its default where the file says none: days
+    looked back, tickets alike (with the new one) from which an incident is proposed, the
+    score from which two escalations are alike, and the clients that raise its priority."""
+
+    days: int = 7
+    minimum: int = 3
+    threshold: float = SIMILAR
+    levels: tuple[tuple[Priority, int], ...] = ((Priority.ALTA, 5), (Priority.URGENTE, 20))
+
+    @classmethod
+    def of(cls, section: Any) -> Rules:
+        """From the policy file's validated section (its None values: the defaults)."""
+        found = {name: getattr(section, attr) for name, attr in (
+            ("days", "days"), ("minimum", "minimum"), ("threshold", "threshold"))
+            if getattr(section, attr) is not None}
+        if section.priority is not None:
+            found["levels"] = tuple(section.priority.items())
+        return cls(**found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,18 +343,18 @@ class IncidentPolicy(BaseModel):
     incident is proposed, how alike two escalations must be, and the affected clients that
     raise an incident's priority."""
 
+    # None, for each: the detection's own default (`incidents.Rules`, which a create reads
+    # without loading pydantic when there is no policy file).
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-    days: int = Field(default=7, alias="dias")
-    minimum: int = Field(default=3, alias="minimo")
-    # None: the detection's own (`incidents.SIMILAR`, chosen on the seeded day).
+    days: int | None = Field(default=None, alias="dias")
+    minimum: int | None = Field(default=None, alias="minimo")
     threshold: int | None = Field(default=None, alias="similitud")
-    priority: dict[Priority, int] = Field(
-        default_factory=lambda: {Priority.ALTA: 5, Priority.URGENTE: 20}, alias="prioridad")
+    priority: dict[Priority, int] | None = Field(default=None, alias="prioridad")
 
     @field_validator("days", "minimum", "threshold", mode="before")
     @classmethod
     def _bounded(cls, value: Any, info: ValidationInfo) -> int | None:
-        if value is None and info.field_name == "threshold":
+        if value is None:
             return None
         low, high, what = _INCIDENT_BOUNDS[info.field_name or ""]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -380,10 +380,6 @@ class IncidentPolicy(BaseModel):
                                           {"level": level.value})
             levels[level] = count
         return levels
-
-    def thresholds(self) -> list[tuple[Priority, int]]:
-        """(level, affected clients that raise an incident to it)."""
-        return list(self.priority.items())
 
 
 _INCIDENT_BOUNDS = {"days": (1, 90, "dias"), "minimum": (2, 100, "minimo"),

@@ -17,14 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from sys import intern
+from typing import TYPE_CHECKING
 
 from .bump import NEXT_LEVEL, PRIORITY, raises_noted
 from .followup import Clock
 from .history import TicketHistory, entered, times
-from .policy import BumpPolicy
 from .priority import Priority
 from .records import INCIDENT_COUNT
 from .text import fold
+
+if TYPE_CHECKING:  # annotations only: a create's detection reads QUÉ/DÓNDE without pydantic
+    from .policy import BumpPolicy
 
 STAGE = "hs_pipeline_stage"
 LAST_UPDATE = "escalate_last_client_update"

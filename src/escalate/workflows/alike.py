@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..config import Settings
 from ..domain import incidents
@@ -27,11 +27,6 @@ from .incidents import (
     recount,
 )
 from .portal import Portal, load_portal
-
-if TYPE_CHECKING:
-    from ..domain.policy import IncidentPolicy
-
-
 
 MAX_COMPARED = 1_000  # open tickets of the last days compared; the newest pages first
 
@@ -56,7 +51,7 @@ class Similar:
 
 
 def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
-                 now: datetime, policy: IncidentPolicy, own_id: str | None = None) -> Similar:
+                 now: datetime, policy: incidents.Rules, own_id: str | None = None) -> Similar:
     """The open escalations of the last `policy.days` that look like QUÉ/DÓNDE: one search
     (beside the create's own reads: the recent open tickets, and the open incidents of any
     age), then the similar ones and those incidents read again with the similar ones'
@@ -93,7 +88,7 @@ class _Alike:
     """One new escalation, compared under the team's `[incidentes]`."""
 
     new: incidents.Fingerprint
-    policy: IncidentPolicy
+    policy: incidents.Rules
     now: datetime
 
     def detect(self, tickets: Iterable[Ticket],
@@ -109,10 +104,10 @@ class _Alike:
 
         return incidents.detect(self.new, [candidate(t) for t in tickets], self.now,
                                 days=self.policy.days, minimum=self.policy.minimum,
-                                threshold=self.policy.threshold or incidents.SIMILAR)
+                                threshold=self.policy.threshold)
 
 
-def _recent_open(gateway: Gateway, portal: Portal, policy: IncidentPolicy, now: datetime,
+def _recent_open(gateway: Gateway, portal: Portal, policy: incidents.Rules, now: datetime,
                  own_id: str | None) -> tuple[dict[str, Ticket], list[str]]:
     """One search: the open tickets of the last days (at most `MAX_COMPARED`), and the ids
     of the open incidents of any age."""

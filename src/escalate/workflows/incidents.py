@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..config import Settings
 from ..domain import incidents
@@ -26,9 +26,6 @@ from ..domain.team import Owner
 from ..errors import AuthProblem, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
 from .portal import SETUP, Portal, load_portal
-
-if TYPE_CHECKING:
-    from ..domain.policy import IncidentPolicy
 
 LABEL, LABEL_NAME, INVERSE = "Incidente", "incidente", "Cliente afectado"
 READ = [*TICKET_PROPERTIES, "content", "hubspot_owner_id", "escalate_agent"]
@@ -136,7 +133,7 @@ def creation_key(ticket_ids: Iterable[str]) -> str:
     return uuid.uuid5(KEY_NAMESPACE, f"incidente:{first}").hex
 
 
-def open_incident(gateway: Gateway, settings: Settings, policy: IncidentPolicy,
+def open_incident(gateway: Gateway, settings: Settings, policy: incidents.Rules,
                   ticket_ids: Sequence[str], *, now: datetime) -> Changed:
     """An incident from tickets already escalated: made once (by its key), each ticket
     associated to it, the count, name and priority set."""
@@ -167,7 +164,7 @@ def open_incident(gateway: Gateway, settings: Settings, policy: IncidentPolicy,
     best = incidents.best_described(members)
     levels = [p for t in tickets.values() if (p := Priority.from_hubspot(t.priority))]
     priority = incidents.raised(max(levels, key=list(Priority).index) if levels else None,
-                                len(members), policy.thresholds())
+                                len(members), policy.levels)
     who = assign(gateway, settings, priority or Priority.MEDIA, best.where, now=now)
     properties = {"subject": incidents.subject(best.what, len(members)),
                   "content": incidents.content(best, members),
@@ -210,7 +207,7 @@ def checked_incident(gateway: Gateway, portal: Portal, incident_id: str) -> Tick
     return incident
 
 
-def join(gateway: Gateway, settings: Settings, policy: IncidentPolicy, ticket_id: str,
+def join(gateway: Gateway, settings: Settings, policy: incidents.Rules, ticket_id: str,
          incident_id: str, *, now: datetime) -> Changed:
     """Add a ticket to an open incident (moved from another one it belonged to); the
     count, name and priority follow."""
@@ -228,7 +225,7 @@ def join(gateway: Gateway, settings: Settings, policy: IncidentPolicy, ticket_id
     return recount(gateway, portal, policy, found_labels, incident_id)
 
 
-def split(gateway: Gateway, settings: Settings, policy: IncidentPolicy, ticket_id: str, *,
+def split(gateway: Gateway, settings: Settings, policy: incidents.Rules, ticket_id: str, *,
           now: datetime) -> Changed:
     """Take a ticket out of its incident; the count and name follow (the priority stays:
     it is never lowered)."""
@@ -242,7 +239,7 @@ def split(gateway: Gateway, settings: Settings, policy: IncidentPolicy, ticket_i
     return recount(gateway, portal, policy, found_labels, incident_id)
 
 
-def recount(gateway: Gateway, portal: Portal, policy: IncidentPolicy, found: Labels,
+def recount(gateway: Gateway, portal: Portal, policy: incidents.Rules, found: Labels,
             incident_id: str) -> Changed:
     """Count the incident's members as HubSpot holds them now, and make its count, name and
     priority say so (written only when one differs)."""
@@ -251,7 +248,7 @@ def recount(gateway: Gateway, portal: Portal, policy: IncidentPolicy, found: Lab
         lambda: _read(gateway, [incident_id])[incident_id])
     members = linked.get(incident_id, [])
     current = Priority.from_hubspot(incident.priority)
-    priority = incidents.raised(current, len(members), policy.thresholds())
+    priority = incidents.raised(current, len(members), policy.levels)
     wanted = {INCIDENT_COUNT: str(len(members)),
               "subject": incidents.retitled(incident.subject, len(members))}
     option = priority.portal_option(portal.priority_options) if priority else None
@@ -318,13 +315,13 @@ def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
     return sorted(listed, key=lambda i: (-i.affected, id_order(i.id)))
 
 
-def incident_policy(settings: Settings) -> IncidentPolicy:
+def incident_policy(settings: Settings) -> incidents.Rules:
     """`[incidentes]` of the policy file in force (the defaults without one); a bad value is
     exit 2 with its line, before anything is sent."""
     from pathlib import Path
 
     from .. import policy_file
-    from ..domain.policy import IncidentPolicy
-
     path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
-    return IncidentPolicy() if path is None else policy_file.read(path).policy.incidents
+    # Without a policy file the defaults stand, and pydantic is not even loaded.
+    return incidents.Rules() if path is None else incidents.Rules.of(
+        policy_file.read(path).policy.incidents)
