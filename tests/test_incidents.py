@@ -646,3 +646,20 @@ def test_simular_names_the_tickets_alike_once_the_portal_is_known_and_writes_not
     assert sandbox.writes() == []
     quiet = portal("create", *BY_FLAGS, "--simular", "--sin-incidente", "--json")
     assert quiet.json()["similar"] == [] and "Parece" not in quiet.err
+
+
+def test_a_create_that_looks_for_tickets_alike_loads_no_pydantic(portal: Cli, sandbox: Sandbox):
+    """Without a policy file a create never loaded pydantic (≈0.13 s, docs/architecture.md);
+    reading the tickets alike keeps it so."""
+    escalated(sandbox, 3)
+    args = [*BY_FLAGS, "--no-input"]
+    probe = ("import atexit, sys, runpy\n"
+             f"sys.argv = ['escalate', 'create', *{args!r}]\n"
+             "atexit.register(lambda: print('LOADED', 'pydantic' in sys.modules, "
+             "'rapidfuzz' in sys.modules, file=sys.stderr))\n"
+             "runpy.run_module('escalate', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=portal.cwd, text=True,
+                          capture_output=True, timeout=120,
+                          env={"PATH": os.environ.get("PATH", ""), **portal.environ})
+    assert done.returncode == 0, done.stderr
+    assert "LOADED False True" in done.stderr  # compared (rapidfuzz), without pydantic
