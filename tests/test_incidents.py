@@ -20,7 +20,7 @@ import pytest
 from escalate.domain import incidents
 from escalate.domain.incidents import Fingerprint, Member, Open, detect, similarity
 from escalate.domain.priority import Priority
-from tests.conftest import TEAM_POLICY, TICKET_PROPS, Cli, Sandbox, wait_for
+from tests.conftest import TEAM_POLICY, TICKET_PROPS, Cli, Sandbox, wait_for, with_option
 from tests.incident_day import escalations, replay
 from tests.test_team import api
 
@@ -663,3 +663,39 @@ def test_a_create_that_looks_for_tickets_alike_loads_no_pydantic(portal: Cli, sa
                           env={"PATH": os.environ.get("PATH", ""), **portal.environ})
     assert done.returncode == 0, done.stderr
     assert "LOADED False True" in done.stderr  # compared (rapidfuzz), without pydantic
+
+
+def test_two_agents_creating_at_once_open_one_incident(portal: Cli, sandbox: Sandbox,
+                                                        tmp_path: Path):
+    """Two agents each escalate the third client of a problem at the same moment and each
+    accepts «Abrir un incidente»: one incident, with the four clients."""
+    from tests.test_interactive import Term
+
+    first, second = escalated(sandbox, 2)
+    homes = [tmp_path / f"agente{n}" for n in (1, 2)]  # each agent's own machine
+    for folder in homes:
+        folder.mkdir()
+    agents = [Term(sandbox, folder, *with_option(BY_FLAGS, "--poliza", policy))
+              for folder, policy in zip(homes, ("POL-9101", "POL-9102"), strict=True)]
+    try:
+        for t in agents:
+            t.answer("Es el mismo problema", "\r")  # «Abrir un incidente con estos 3 tickets»
+        for t in agents:
+            t.wait("Qué hacemos")
+        sandbox.control("POST", "latency", {"delay_ms": 150})
+        for t in agents:
+            t.child.send("\r")  # both send at once
+        results = [t.finish() for t in agents]
+    finally:
+        sandbox.control("POST", "latency", {"delay_ms": 0})
+        for t in agents:
+            if t.child.isalive():
+                t.child.terminate(force=True)
+    assert [code for code, _ in results] == [0, 0], [shown for _, shown in results]
+    [incident] = incident_tickets(sandbox)
+    created = [t.id for t in sandbox.tickets()
+               if t.id not in {first, second, incident.id}]
+    assert len(created) == 2
+    assert sorted(linked(sandbox, incident.id)["Cliente afectado"]) == sorted(
+        [first, second, *created])
+    assert read(sandbox, incident.id)["escalate_affected"] in ("4", "4.0")
