@@ -10,7 +10,6 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from ..domain import incidents
 from ..domain.records import Ticket
@@ -28,9 +27,6 @@ class Settled:
     closed: list[str] = field(default_factory=list)  # members moved to the closed stage
     noted: list[str] = field(default_factory=list)  # members given the closing note
     members: list[Ticket] = field(default_factory=list)  # every member, as read after
-
-    def as_json(self) -> dict[str, Any]:
-        return {"incidents": self.incidents, "closed": self.closed, "noted": self.noted}
 
 
 def settle_closed(gateway: Gateway, portal: Portal, searched: Sequence[Ticket], *,
