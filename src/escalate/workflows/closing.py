@@ -25,7 +25,6 @@ class Settled:
 
     incidents: list[str] = field(default_factory=list)  # closed incidents looked at
     closed: list[str] = field(default_factory=list)  # members moved to the closed stage
-    noted: list[str] = field(default_factory=list)  # members given the closing note
     members: list[Ticket] = field(default_factory=list)  # every member, as read after
 
 
@@ -69,7 +68,6 @@ def _close_batch(gateway: Gateway, portal: Portal, incident: Ticket, member_ids:
             made = gateway.create_ticket_notes(
                 [(t, note_html(note, reference=f"incidente {incident.id}")) for t in lacking], now)
             _keep_one_note(gateway, dict(zip(made, lacking, strict=False)), html.escape(note))
-            settled.noted += lacking
         gateway.update_tickets([(t.id, {"hs_pipeline_stage": incident.stage})
                                 for t in still_open])
         settled.closed += [t.id for t in still_open]
