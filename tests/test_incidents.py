@@ -699,3 +699,21 @@ def test_two_agents_creating_at_once_open_one_incident(portal: Cli, sandbox: San
     assert sorted(linked(sandbox, incident.id)["Cliente afectado"]) == sorted(
         [first, second, *created])
     assert read(sandbox, incident.id)["escalate_affected"] in ("4", "4.0")
+
+
+def test_the_clients_of_a_closed_incident_still_open_are_not_offered_again(
+        portal: Cli, sandbox: Sandbox):
+    """The engineers closed the incident; its clients' tickets wait for the closing job.
+    A new escalation alike is not offered the closed incident, and the others alike make a
+    new one without meeting the old members."""
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    free = escalated(sandbox, 2)
+    done = portal("create", *BY_FLAGS, "--json", keys="\r" + "\r")  # open one; then Enviar
+    assert done.code == 0, done.err
+    assert "Abrir un incidente con estos 3 tickets" in done.err
+    new_incident = done.json()["incident"]
+    assert new_incident not in (None, incident)
+    assert sorted(linked(sandbox, new_incident)["Cliente afectado"]) == sorted(
+        [*free, done.json()["id"]])

@@ -65,22 +65,28 @@ def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
         # and the create waits for no second round trip.
         return Similar(first, {t: found[t] for t in ids})
     read, links = gateway.together(
-        lambda: {t.id: t for t in gateway.tickets_by_id([*ids, *open_incidents], READ)
-                 if t.stage in portal.open_stage_ids},
-        lambda: gateway.associations("tickets", "tickets", ids) if open_incidents else {})
-    fresh = {i: t for i, t in read.items() if not t.is_incident}
+        lambda: _open_by_id(gateway, portal, [*ids, *open_incidents]),
+        lambda: gateway.associations("tickets", "tickets", ids))
     member_of = {t: a.to_id for t, found_links in links.items() for a in found_links
                  if any(x.label == LABEL for x in a.types)}
+    unknown = {i for i in member_of.values() if i not in read and i not in open_incidents}
+    if unknown:  # opened seconds ago (not in search yet), or closed: read them
+        read.update(_open_by_id(gateway, portal, sorted(unknown)))
+    # A member of a closed incident is being closed with it: neither offered nor proposed.
+    fresh = {i: t for i, t in read.items()
+             if not t.is_incident and (i not in member_of or member_of[i] in read)}
     detection = alike.detect(fresh.values(), member_of)
     similar = Similar(detection, fresh, since=detection.since(
         {t.id: t.created_at for t in fresh.values() if t.created_at}))
     if detection.incident_id is not None:
-        similar.incident = read.get(detection.incident_id) or _fresh_incident(
-            gateway, portal, detection.incident_id, open_incidents)
-        if similar.incident is None:  # closed since: propose a new one as if there were none
-            similar.detection = incidents.Detection(detection.similar, None, len(
-                detection.similar) + 1 >= policy.minimum)
+        similar.incident = read[detection.incident_id]
     return similar
+
+
+def _open_by_id(gateway: Gateway, portal: Portal, ids: list[str]) -> dict[str, Ticket]:
+    """These tickets as HubSpot holds them now, the open ones."""
+    return {t.id: t for t in gateway.tickets_by_id(ids, READ)
+            if t.stage in portal.open_stage_ids}
 
 
 @dataclass(frozen=True)
@@ -128,16 +134,6 @@ def _recent_open(gateway: Gateway, portal: Portal, policy: incidents.Rules, now:
         if len(found) >= MAX_COMPARED:
             break
     return found, open_incidents
-
-
-def _fresh_incident(gateway: Gateway, portal: Portal, incident_id: str,
-                    searched: list[str]) -> Ticket | None:
-    """An incident the similar tickets belong to that search did not list open: opened
-    seconds ago (read it), or closed (None)."""
-    if incident_id in searched:
-        return None
-    return next((t for t in gateway.tickets_by_id([incident_id], READ)
-                 if t.stage in portal.open_stage_ids), None)
 
 
 @dataclass(frozen=True)
