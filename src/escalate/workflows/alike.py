@@ -64,14 +64,7 @@ def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
         # Nothing to offer even if search is right: what it found is said, unconfirmed,
         # and the create waits for no second round trip.
         return Similar(first, {t: found[t] for t in ids})
-    read, links = gateway.together(
-        lambda: _open_by_id(gateway, portal, [*ids, *open_incidents]),
-        lambda: gateway.associations("tickets", "tickets", ids))
-    member_of = {t: a.to_id for t, found_links in links.items() for a in found_links
-                 if any(x.label == LABEL for x in a.types)}
-    unknown = {i for i in member_of.values() if i not in read and i not in open_incidents}
-    if unknown:  # opened seconds ago (not in search yet), or closed: read them
-        read.update(_open_by_id(gateway, portal, sorted(unknown)))
+    read, member_of = _confirmed(gateway, portal, ids, open_incidents)
     # A member of a closed incident is being closed with it: neither offered nor proposed.
     fresh = {i: t for i, t in read.items()
              if not t.is_incident and (i not in member_of or member_of[i] in read)}
@@ -81,6 +74,22 @@ def similar_open(gateway: Gateway, portal: Portal, what: str, where: str, *,
     if detection.incident_id is not None:
         similar.incident = read[detection.incident_id]
     return similar
+
+
+def _confirmed(gateway: Gateway, portal: Portal, ids: list[str], open_incidents: list[str]
+               ) -> tuple[dict[str, Ticket], dict[str, str]]:
+    """The alike tickets and the incidents as HubSpot holds them now (the open ones), with
+    the incident each alike ticket belongs to, read together; an incident search did not
+    list open is read after (opened seconds ago, or closed)."""
+    read, links = gateway.together(
+        lambda: _open_by_id(gateway, portal, [*ids, *open_incidents]),
+        lambda: gateway.associations("tickets", "tickets", ids))
+    member_of = {t: a.to_id for t, found_links in links.items() for a in found_links
+                 if any(x.label == LABEL for x in a.types)}
+    unknown = {i for i in member_of.values() if i not in read and i not in open_incidents}
+    if unknown:
+        read.update(_open_by_id(gateway, portal, sorted(unknown)))
+    return read, member_of
 
 
 def _open_by_id(gateway: Gateway, portal: Portal, ids: list[str]) -> dict[str, Ticket]:
