@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from ..domain.records import Contact
     from ..workflows.alike import Choice, Similar
     from ..workflows.files import LocalFile
-    from ..workflows.alike import Choice
     from ..workflows.lookup import Known, Prepared
     from ..workflows.ticket import CreateResult
     from .drafts import Resumed

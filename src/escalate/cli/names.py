@@ -13,8 +13,7 @@ ALIASES: dict[str, str] = {
     "bandeja": "outbox", "enviar": "send", "descartar": "drop", "diagnostico": "doctor",
     "configurar": "setup", "acceder": "login", "salir": "logout", "plantillas": "templates",
     "servir": "serve", "reiniciar": "reset", "incidentes": "incidents", "abrir": "open",
-    "fusionar": "merge",
-    "unir": "join", "separar": "split",
+    "unir": "join", "separar": "split", "fusionar": "merge",
 }
 SPANISH: dict[str, str] = {english: spanish for spanish, english in ALIASES.items()}
 

@@ -363,8 +363,9 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
 EMPTY = {"recurrentes": "Sin problemas recurrentes en esta ventana.",
          "esperaron": "Ningún cliente esperó más del intervalo sin aviso.",
          "sin_aviso": "Todos los resueltos fueron avisados (o aún están a tiempo)."}
+# Columns the CSV and JSON keep, the terminal not.
 HIDDEN = {"recurrentes": ("enlaces",), "esperaron": ("enlace",),
-          "sin_aviso": ("enlace",), "incidentes": ("enlace",)}  # columns the CSV and JSON keep, the terminal not
+          "sin_aviso": ("enlace",), "incidentes": ("enlace",)}
 
 
 def _print_table(console: Any, report: Report, name: str, title: str, header: list[str],

@@ -23,7 +23,6 @@ from ..outbox import Entry
 from .alike import Choice
 from .entries import fixes, new_entry, send_later
 from .files import LocalFile
-from .alike import Choice
 from .lookup import Known, Prepared, prepare
 from .ticket import CreateResult, rules
 from .ui import Ui
