@@ -717,3 +717,20 @@ def test_the_clients_of_a_closed_incident_still_open_are_not_offered_again(
     assert new_incident not in (None, incident)
     assert sorted(linked(sandbox, new_incident)["Cliente afectado"]) == sorted(
         [*free, done.json()["id"]])
+
+
+def test_a_portal_not_set_up_again_creates_as_before_and_incidents_say_setup(
+        cli: Cli, sandbox: Sandbox):
+    store = sandbox.running.app.portal.store
+    with store.write() as db:  # a portal set up before issue 25
+        db.execute("DELETE FROM properties WHERE type = 'tickets' AND name = ?",
+                   ("escalate_affected",))
+        store._schema_changed(db)
+    escalated(sandbox, 3)
+    created = cli("create", *BY_FLAGS, "--json")
+    assert created.code == 0, created.err
+    assert created.json()["similar"] == [] and "Parece" not in created.err
+    listed = cli("incidentes")
+    assert listed.code == 4 and "escalate_affected" in listed.err and "setup" in listed.err
+    assert cli("setup").code == 0
+    assert cli("incidentes", "--json").json() == []

@@ -175,7 +175,7 @@ def preview_alike(env: Env, escalation: Escalation, choice: Choice) -> Similar |
     if choice.join is not None or not choice.detect:
         return None
     portal = PortalCache(env.settings).load(env.now().timestamp())
-    if portal is None:
+    if portal is None or not portal.has_incidents:
         return None
     from ..workflows.alike import similar_open
     from ..workflows.incidents import incident_policy

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import incidents
-from ..domain.records import Ticket
+from ..domain.records import INCIDENT_COUNT, Ticket
 from ..gateway import Gateway
 from .incidents import (
     LABEL,
@@ -183,14 +183,19 @@ def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Por
     (it exists, is an incident, is open: exit 3 otherwise), or the open tickets alike."""
     if choice.join is not None:
         incident_id = choice.join
-        joining, found = gateway.together(lambda: checked_incident(gateway, portal(), incident_id),
+        joining, found = gateway.together(lambda: _joinable(gateway, portal(), incident_id),
                                           lambda: labels(gateway))
         return AtCreate(joining=joining, labels=found)
-    if not choice.detect:
+    if not choice.detect or not portal().has_incidents:  # a portal before `setup` again
         return AtCreate()
     policy = incident_policy(settings)
     return AtCreate(similar=similar_open(gateway, portal(), what, where, now=now,
                                          policy=policy, own_id=own_id))
+
+
+def _joinable(gateway: Gateway, portal: Portal, incident_id: str) -> Ticket:
+    portal.require_tool_properties(INCIDENT_COUNT)
+    return checked_incident(gateway, portal, incident_id)
 
 
 def join_created(gateway: Gateway, settings: Settings, ticket_id: str, found: AtCreate, *,

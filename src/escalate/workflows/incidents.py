@@ -56,6 +56,13 @@ def find_labels(gateway: Gateway) -> Labels | None:
     return None
 
 
+def ready(gateway: Gateway, settings: Settings, now: datetime) -> tuple[Portal, Labels]:
+    """The portal and its incident labels, once `setup` made them (exit 4 saying so)."""
+    portal = load_portal(gateway, settings, now=now)
+    portal.require_tool_properties(INCIDENT_COUNT)
+    return portal, labels(gateway)
+
+
 def labels(gateway: Gateway) -> Labels:
     found = find_labels(gateway)
     if found is None:
@@ -139,9 +146,7 @@ def open_incident(gateway: Gateway, settings: Settings, policy: incidents.Rules,
     associated to it, the count, name and priority set."""
     from .team import assign
 
-    portal = load_portal(gateway, settings, now=now)
-    portal.require_tool_properties()
-    found_labels = labels(gateway)
+    portal, found_labels = ready(gateway, settings, now)
     tickets = _read(gateway, list(dict.fromkeys(ticket_ids)))
     _check_members(portal, list(tickets.values()))
     key = creation_key(tickets)
@@ -211,8 +216,7 @@ def join(gateway: Gateway, settings: Settings, policy: incidents.Rules, ticket_i
          incident_id: str, *, now: datetime) -> Changed:
     """Add a ticket to an open incident (moved from another one it belonged to); the
     count, name and priority follow."""
-    portal = load_portal(gateway, settings, now=now)
-    found_labels = labels(gateway)
+    portal, found_labels = ready(gateway, settings, now)
     checked_incident(gateway, portal, incident_id)
     ticket = _read(gateway, [ticket_id])[ticket_id]
     _check_members(portal, [ticket])
@@ -229,8 +233,7 @@ def split(gateway: Gateway, settings: Settings, policy: incidents.Rules, ticket_
           now: datetime) -> Changed:
     """Take a ticket out of its incident; the count and name follow (the priority stays:
     it is never lowered)."""
-    portal = load_portal(gateway, settings, now=now)
-    found_labels = labels(gateway)
+    portal, found_labels = ready(gateway, settings, now)
     incident_id = incident_of(gateway, found_labels, [ticket_id]).get(ticket_id)
     if incident_id is None:
         _read(gateway, [ticket_id])  # a missing ticket says so
@@ -301,6 +304,7 @@ def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
                    ) -> list[OpenIncident]:
     """The open incidents, the most clients first (search: one seconds old may be missing)."""
     portal = load_portal(gateway, settings, now=now)
+    portal.require_tool_properties(INCIDENT_COUNT)
     found = [t for t, _total in gateway.search_tickets(
         [{"filters": incident_filters(portal, portal.open_stage_ids)}],
         properties=[*READ])]

@@ -43,6 +43,9 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
      "description": "En un ticket de incidente: cuántos clientes afecta."},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
+# Added after portals were set up: until `setup` runs again, incidents are unavailable and
+# everything else works as before (the create looks for no tickets alike).
+LATER_PROPERTIES = (INCIDENT_COUNT,)
 # What settles a portal without the tool's properties.
 SETUP = Next("setup", "Un administrador del portal debe ejecutar una vez")
 
@@ -72,11 +75,22 @@ class Portal:
         found = self.pipeline.stage(stage_id)
         return found.label if found else stage_id
 
-    def require_tool_properties(self) -> None:
-        if self.missing_tool_properties:
+    @property
+    def missing_required(self) -> tuple[str, ...]:
+        return tuple(m for m in self.missing_tool_properties if m not in LATER_PROPERTIES)
+
+    @property
+    def has_incidents(self) -> bool:
+        """Whether `setup` made the incidents' property (issue 25) on this portal."""
+        return INCIDENT_COUNT not in self.missing_tool_properties
+
+    def require_tool_properties(self, *names: str) -> None:
+        """The tool's properties every command needs (and `names`, some commands' own)."""
+        missing = [*self.missing_required, *(n for n in names
+                                             if n in self.missing_tool_properties)]
+        if missing:
             raise AuthProblem(
-                "El portal no tiene las propiedades de escalate ("
-                + ", ".join(self.missing_tool_properties) + ").",
+                "El portal no tiene las propiedades de escalate (" + ", ".join(missing) + ").",
                 next_steps=(SETUP,))
 
 
@@ -145,7 +159,7 @@ class PortalCache:
         fresh = now - portal.fetched_at < CACHE_SECONDS
         same = (portal.stage_setting == self.settings.stage
                 and portal.pipeline_setting == self.settings.pipeline)
-        return portal if fresh and same and not portal.missing_tool_properties else None
+        return portal if fresh and same and not portal.missing_required else None
 
     def save(self, portal: Portal) -> None:
         """Cache the portal; only a speed-up, so a full disk or a folder in the file's
