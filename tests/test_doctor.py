@@ -195,6 +195,12 @@ def test_setup_falls_back_to_a_text_escalate_agent_when_the_portal_refuses_the_u
         def ticket_properties(self) -> dict[str, PropertyInfo]:
             return {"escalate_id": PropertyInfo("escalate_id", "string", unique=True)}
 
+        def association_labels(self, from_type: str, to_type: str) -> list[Any]:
+            return []
+
+        def create_association_label(self, *args: Any) -> list[Any]:
+            return []
+
     portal = Portal()
     report = setup(portal, load({"ESCALATE_HOME": str(tmp_path)}, tmp_path))  # type: ignore[arg-type]
     assert dict(report.properties)["escalate_agent"].startswith("creada como texto")

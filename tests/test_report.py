@@ -272,7 +272,7 @@ def test_tables_csv_and_html_come_from_the_same_numbers(cli: Cli, sandbox: Sandb
                             "por_medio.csv", "por_pantalla.csv", "resolucion.csv",
                             "promesa.csv", "recurrentes.csv", "subidas.csv", "agentes.csv",
                             "esperaron.csv", "sin_aviso.csv", "no_leidos.csv",
-                            "calidad_agentes.csv", "calidad_resolucion.csv"])
+                            "calidad_agentes.csv", "calidad_resolucion.csv", "incidentes.csv"])
     with (out / "por_prioridad.csv").open(encoding="utf-8") as handle:
         rows = {r["prioridad"]: int(r["escalaciones"]) for r in csv.DictReader(handle)}
     assert rows == expected(items)["by_priority"]

@@ -69,6 +69,7 @@ class Next:
 ACTIONS = frozenset({
     "outbox", "outbox_send", "resume", "drop", "setup", "doctor", "templates",  # commands
     "attach",  # attach files to the ticket `target`
+    "incident_join",  # join the ticket to the incident (`target`: "TICKET INCIDENTE")
     "accept_contact", "by_email",  # an option to add to the command just run
 })
 

@@ -81,6 +81,8 @@ def render(report: Report, url: Callable[[str], str], generated: datetime) -> st
     parts.append(_section("Problemas recurrentes (QUÉ parecidos, 10 principales)",
                           _recurring(report, url), wide=True))
     parts.append(_section("Datos que escalate no pudo leer", _unread(report, url), wide=True))
+    if report.incidents:
+        parts.append(_section("Incidentes del periodo", _incidents(report, url), wide=True))
     zone = generated.tzinfo
     window = window_label(report.since.astimezone(zone), report.until.astimezone(zone))
     hours = ("<div>Las esperas se cuentan en horas hábiles (archivo de políticas), con su "
@@ -324,12 +326,25 @@ def _recurring(report: Report, url: Callable[[str], str]) -> str:
         more = len(problem.ticket_ids) - 8
         if more > 0:
             links += f" y {more} más"
+        if problem.incident:
+            links = (f'incidente <a href="{escape(url(problem.incident))}">'
+                     f"{escape(problem.incident)}</a>: {links}")
         rows.append(f"<tr><td class=n>{n}</td><td>{escape(problem.what)}</td>"
                     f"<td class=n>{problem.count}</td><td>{links}</td></tr>")
     chart = _bars([(p.what, p.count) for p in report.recurring])
     return (f'{chart}<div class="table"><table><tr><th class=n>#</th><th>Problema (QUÉ)</th>'
             "<th class=n>Tickets</th>"
             f"<th>Tickets en HubSpot</th></tr>{''.join(rows)}</table></div>")
+
+
+def _incidents(report: Report, url: Callable[[str], str]) -> str:
+    rows = "".join(
+        f'<tr><td><a href="{escape(url(i.id))}">{escape(i.id)}</a></td>'
+        f"<td>{escape(i.subject)}</td><td class=n>{i.affected}</td>"
+        f"<td class=n>{_h(i.hours_to_resolve)}</td></tr>" for i in report.incidents)
+    return ('<div class="table"><table><tr><th>Incidente</th><th>Problema</th>'
+            "<th class=n>Clientes</th><th class=n>Hasta resolver</th></tr>"
+            f"{rows}</table></div>")
 
 
 def _pct(share: float | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from . import links, payload, records, seed
 from .errors import validation
@@ -60,6 +60,17 @@ def put_labelled(portal: Portal, request: Request, kind: str, key: str, to_kind:
     return {"fromObjectTypeId": TYPE_IDS[kind], "fromObjectId": source.id,
             "toObjectTypeId": TYPE_IDS[to_kind], "toObjectId": target.id,
             "labels": [label for label in (_label(portal, t, c) for t, c in types) if label]}
+
+
+def delete(portal: Portal, request: Request, kind: str, key: str, to_kind: str,
+           to_key: str) -> Any:
+    """`DELETE /crm/objects/{v}/{from}/{id}/associations/{to}/{toId}`: every association
+    between the two, both ways; 204 (none to remove is no error)."""
+    with portal.store.write() as db:
+        source = records.find(portal, kind, key, None, db)
+        target = records.find(portal, to_kind, to_key, None, db)
+        portal.store.dissociate(db, (kind, source.id), (to_kind, target.id))
+    return Response(status=204)
 
 
 def batch_read(portal: Portal, request: Request, kind: str, to_kind: str, dated: bool) -> Any:

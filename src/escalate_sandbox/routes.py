@@ -127,6 +127,8 @@ ROUTES: tuple[Route, ...] = (
           associations.put_default, WRITE),
     *both("PUT", crm("objects", f"{OBJ}/associations/{TO}", "v4"),
           associations.put_labelled, WRITE),
+    *both("DELETE", crm("objects", f"{OBJ}/associations/{TO}", "v4"),
+          associations.delete, WRITE),
     *both("POST", api("files", "/files", FILES_UPLOAD), files.upload, "files"),
     *both("GET", api("files", "/files/search"), files.search, "files"),
     *both("GET", api("files", "/files/<file_id>"), files.get, "files"),

@@ -187,6 +187,7 @@ TOOL_PROPERTIES: list[dict[str, Any]] = [
     prop("escalate_last_client_update", "Último aviso al cliente", "datetime", "date", "escalate"),
     prop("escalate_agent", "Agente que escaló", "enumeration", "select", "escalate", owner=True),
     prop("escalate_quality", "Calidad de la escalación", "number", "number", "escalate"),
+    prop("escalate_affected", "Clientes afectados (incidente)", "number", "number", "escalate"),
 ]
 for _p in TOOL_PROPERTIES:
     _p["hubspotDefined"] = False

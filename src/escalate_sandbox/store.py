@@ -429,6 +429,13 @@ class Store:
         db.execute("INSERT OR IGNORE INTO assocs VALUES (?, ?, ?, ?, ?, ?)",
                    (from_type, from_id, to_type, to_id, type_id, category))
 
+    def dissociate(self, db: sqlite3.Connection, one: tuple[str, int],
+                   other: tuple[str, int]) -> None:
+        """Every link between two objects, both ways, whatever its type."""
+        db.execute("DELETE FROM assocs WHERE (from_type = ? AND from_id = ? AND to_type = ?"
+                   " AND to_id = ?) OR (from_type = ? AND from_id = ? AND to_type = ?"
+                   " AND to_id = ?)", (*one, *other, *other, *one))
+
     def associations(self, from_type: str, from_ids: list[int],
                      to_type: str) -> dict[int, list[Link]]:
         """For each source id, its links to live objects, by target id."""

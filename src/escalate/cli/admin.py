@@ -73,6 +73,10 @@ def setup(ctx: typer.Context) -> None:
             + ("creado" if report.group_created else "ya existía"))
     for name, outcome in report.properties:
         env.out(f"{OK} Propiedad {name}: {outcome}")
+    from ..workflows.incidents import INVERSE, LABEL
+
+    env.out(f"{OK} Etiquetas de asociación «{LABEL}» / «{INVERSE}» entre tickets: "
+            + ("creadas" if report.labels_created else "ya existían"))
     for warning in report.warnings:
         env.warn(warning)
     env.out("Listo: el portal está preparado para escalate.")

@@ -83,6 +83,7 @@ SPANISH_COMMANDS: tuple[tuple[str, str, str | None], ...] = (
     ("politica", "policy", "policy"), ("plantillas", "templates", "templates"),
     ("diagnostico", "admin", "doctor"), ("configurar", "admin", "setup"),
     ("acceder", "login", "login"), ("salir", "login", "logout"),
+    ("fusionar", "merge", "merge"), ("incidentes", "incidents", None),
     ("bandeja", "outbox", None), ("sandbox", "sandbox", None),
 )
 # name, module, function, hidden (an English alias)

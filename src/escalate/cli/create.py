@@ -20,6 +20,7 @@ from .escalation import (
     validate,
 )
 from .fields import CHANNEL_NAMES
+from .incidents import incident_choice, preview_alike, similar_notice
 
 if TYPE_CHECKING:
     from .drafts import Resumed
@@ -80,6 +81,12 @@ def create(
     min_quality: Annotated[int | None, typer.Option(
         "--calidad-minima", "--min-quality", metavar="N", help="No crear (salida 2) si la "
         "calidad de la escalación, de 0 a 100, queda por debajo de N.")] = None,
+    incident: Annotated[str | None, typer.Option(
+        "--incidente", "--incident", metavar="ID", help="Sumar el ticket a este incidente "
+        "(escalate incidentes los lista).")] = None,
+    no_incident: Annotated[bool, typer.Option(
+        "--sin-incidente", "--no-incident", help="No buscar tickets parecidos ni sumarlo a "
+        "un incidente.")] = False,
     accept_contact: Annotated[bool, typer.Option(
         "--aceptar-contacto", "--accept-contact", help="Crear aunque el contacto encontrado "
         "tenga otro nombre que --cliente.")] = False,
@@ -112,6 +119,7 @@ def create(
         channel=channel, created_at=date, attachments=_paths(attach),
         fields=list(fields or []))
     interactive = env.interactive(no_input)
+    choice = incident_choice(incident, no_incident)
     resumed: Resumed | None = None
     if draft:
         from .drafts import resume
@@ -129,7 +137,8 @@ def create(
 
         session = Session(env, typed, resumed=resumed, accept_contact=accept_contact,
                           keep_sensitive=keep_sensitive, min_quality=min_quality,
-                          template=chosen(env, template) if template else None)
+                          template=chosen(env, template) if template else None,
+                          incidents=choice)
         if resumed is None:
             session.run(dry_run=dry_run, as_json=as_json)
             return
@@ -152,16 +161,21 @@ def create(
         portal = cached_portal(env)
         if portal is not None:
             checks = replace(checks, fields=checked_fields(portal, given))
-        show_preview(env, escalation, files, as_json, checks, quality)
+        show_preview(env, escalation, files, as_json, checks, quality,
+                     preview_alike(env, escalation, choice))
         return
     from ..workflows.lookup import require_contact
     from .screenshots import screened_files
 
     files = screened_files(env, files, (escalation.client_name, escalation.email or "",
                                         escalation.phone or ""), interactive=False)
-    prepared = read_before_sending(env, escalation, files, resumed, checks=checks)
+    prepared = read_before_sending(env, escalation, files, resumed, checks=checks,
+                                   incidents=choice)
     checks = replace(checks, fields=checked_fields(prepared.portal, given))
     contact = require_contact(prepared, accept_contact=accept_contact)
+    if prepared.incidents.similar is not None and prepared.incidents.similar.offered:
+        env.warn(similar_notice(env, prepared.incidents.similar) + " Se crea sin sumarlo: "
+                 "use --incidente ID para sumarlo, o --sin-incidente para no buscar.")
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
                  f"{escalation.policy}: " + ", ".join(t.id for t in prepared.duplicates)

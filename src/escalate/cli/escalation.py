@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..domain.records import Contact
     from ..domain.screening import Kept, Key
     from ..domain.sensitive import Finding
+    from ..workflows.alike import Choice, Similar
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Known, Prepared
@@ -138,15 +139,16 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
 
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
-                        resumed: Resumed | None, known: Known | None = None,
-                        checks: Checks | None = None) -> Prepared:
+                        resumed: Resumed | None, known: Known | None = None, *,
+                        checks: Checks | None = None, incidents: Choice | None = None
+                        ) -> Prepared:
     """The workflow's reads before the review (an unreachable HubSpot keeps the escalation
     in the outbox: exit 5, saying how to send it); `known`: what was read while typing."""
     from ..workflows.create import read_before_sending as read
 
     return read(escalation, files, env, warn=env.warn,
                 replaces=resumed.entry_id if resumed is not None else None, known=known,
-                checks=checks)
+                checks=checks, incidents=incidents)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,
@@ -183,6 +185,8 @@ def report(env: Env, result: CreateResult, as_json: bool) -> None:
             f" · {result.url}")
     if result.attachments:
         line += f"\n{len(result.attachments)} adjunto(s) en la nota {result.note_id}."
+    if result.incident:
+        line += f"\nSumado al incidente {result.incident}."
     env.out(line)
 
 
@@ -200,7 +204,8 @@ def _cached_time_zone(env: Env) -> str | None:
 
 
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
-                 as_json: bool, checks: Checks, quality: Quality) -> None:
+                 as_json: bool, checks: Checks, quality: Quality,
+                 similar: Similar | None = None) -> None:
     from ..domain.moments import zone
 
     route = matrix_route(env, escalation)
@@ -222,7 +227,13 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "quality": checks.quality,
         "masked": list(checks.masked),
         "fields": dict(checks.fields),
+        "similar": similar.as_json() if similar is not None else [],
+        "incident": None,  # a simulation joins nothing
     }
+    if similar is not None and similar.offered:
+        from .incidents import similar_notice
+
+        env.warn(similar_notice(env, similar))
     if as_json:
         env.out_json(preview)
         return

@@ -31,6 +31,7 @@ WORDS: dict[str, str] = {
     "doctor": "diagnostico",
     "templates": "plantillas",
     "attach": "adjuntar {ticket} ARCHIVO...",
+    "incident_join": "incidentes unir {ticket}",
 }
 OPTIONS: dict[str, str] = {
     "accept_contact": "--aceptar-contacto",

@@ -33,6 +33,7 @@ from .escalation import (
     validate,
 )
 from .fields import FIELDS, label, problem_lines
+from .incidents import ask_incident
 from .lookahead import Lookahead
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
     from ..domain.templates import Template
+    from ..workflows.alike import Choice
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
@@ -64,8 +66,11 @@ class Session:
     def __init__(self, env: Env, answers: EscalationInput, *,
                  resumed: drafts.Resumed | None = None, accept_contact: bool = False,
                  keep_sensitive: bool = False, min_quality: int | None = None,
-                 template: tuple[str, Template] | None = None) -> None:
+                 template: tuple[str, Template] | None = None,
+                 incidents: Choice | None = None) -> None:
         self.env = env
+        self.incidents = incidents  # --incidente / --sin-incidente, or look and offer
+        self.incident_line: str | None = None  # what the agent chose, shown in the review
         self.answers = answers
         self.resumed = resumed
         self.accept_contact = accept_contact
@@ -665,6 +670,7 @@ class Session:
                     contact = choose_contact(prepared.lookup.candidates, self.ask,
                                              escalation.client_name)
                     prepared.lookup.contact = contact
+                self.incident_line = ask_incident(self.env, self.ask, prepared.incidents)
             prepared.escalation = escalation
             assert self.checks is not None
             self.checks = replace(self.checks, fields=self.ask_portal_fields(prepared.portal))
@@ -734,7 +740,8 @@ class Session:
             self.ahead.warnings.clear()
         with self.env.err.status("Buscando el contacto y tickets abiertos de la póliza…"):
             try:
-                return read_before_sending(self.env, escalation, files, self.resumed, known)
+                return read_before_sending(self.env, escalation, files, self.resumed, known,
+                                           incidents=self.incidents)
             except Unreachable:
                 self.kept_elsewhere = True
                 raise
@@ -824,6 +831,8 @@ class Session:
         if files:
             grid.add_row("Adjuntos", escape(", ".join(f"{f.name} ({size(f.size)})"
                                                       for f in files)))
+        if self.incident_line:
+            grid.add_row("Incidente", escape(self.incident_line))
         if prepared.duplicates:
             grid.add_row("[yellow]Posibles duplicados[/]", "\n".join(escape(
                 f"{t.id}: {t.subject} ({portal.stage_label(t.stage)}) "

@@ -12,7 +12,8 @@ ALIASES: dict[str, str] = {
     "contactado": "contacted", "subir": "bump", "informe": "report", "politica": "policy",
     "bandeja": "outbox", "enviar": "send", "descartar": "drop", "diagnostico": "doctor",
     "configurar": "setup", "acceder": "login", "salir": "logout", "plantillas": "templates",
-    "servir": "serve", "reiniciar": "reset",
+    "servir": "serve", "reiniciar": "reset", "incidentes": "incidents", "abrir": "open",
+    "unir": "join", "separar": "split", "fusionar": "merge",
 }
 SPANISH: dict[str, str] = {english: spanish for spanish, english in ALIASES.items()}
 

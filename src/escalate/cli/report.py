@@ -209,10 +209,15 @@ def report_tables(result: ReportResult) -> dict[str, Table]:
          _share(p.call_pending, p.resolved)],
         ["resueltos_tarde_o_sin_aviso", p.call_late + p.call_never,
          p.resolved - p.call_pending, p.late_or_never_share]])
-    tables["recurrentes"] = (["posicion", "problema", "tickets", "ids", "enlaces"], [
-        [n, x.what, x.count, " ".join(x.ticket_ids), " ".join(result.url(i)
-                                                              for i in x.ticket_ids[:10])]
+    tables["recurrentes"] = (["posicion", "problema", "tickets", "ids", "incidente",
+                              "enlaces"], [
+        [n, x.what, x.count, " ".join(x.ticket_ids), x.incident,
+         " ".join(result.url(i) for i in x.ticket_ids[:10])]
         for n, x in enumerate(r.recurring, 1)])
+    tables["incidentes"] = (["incidente", "problema", "clientes", "horas_hasta_resolver",
+                             "enlace"],
+                            [[i.id, i.subject, i.affected, i.hours_to_resolve, result.url(i.id)]
+                             for i in r.incidents])
     tables["subidas"] = (["subida", "tickets_subidos", "resueltos_subidos",
                           "mediana_horas_tras_subir", "comparables_sin_subir",
                           "mediana_horas_tras_umbral", "ahorro_horas"],
@@ -280,6 +285,7 @@ def report_json(result: ReportResult) -> dict[str, Any]:
         "waited_past": waits(r.waited),
         "never_called": waits(r.never_called),
         "recurring": [{"what": x.what, "count": x.count, "ticket_ids": x.ticket_ids,
+                       "incident": x.incident,
                        "urls": [result.url(i) for i in x.ticket_ids]} for x in r.recurring],
         "quality": {
             "by_agent": [{"key": a.agent, "name": r.agent_label(a.agent), "scored": a.scored,
@@ -287,6 +293,11 @@ def report_json(result: ReportResult) -> dict[str, Any]:
                          for a in r.quality_agents],
             "by_band": [{"band": b.band, "tickets": b.tickets, "resolved": b.resolved,
                          "median_hours": b.median_hours} for b in r.quality_bands]},
+        "incidents": [{"id": i.id, "subject": i.subject, "affected": i.affected,
+                       "created_at": i.created.isoformat(),
+                       "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+                       "hours_to_resolve": i.hours_to_resolve, "url": result.url(i.id)}
+                      for i in r.incidents],
         "bumps": [{"transition": b.transition, "bumped": b.bumped,
                    "resolved_bumped": b.resolved_bumped,
                    "median_hours_after_bump": b.median_after_bump,
@@ -309,6 +320,7 @@ TITLES = {"agentes": "Por agente: resolución y promesa al cliente",
           "por_pantalla": "Por pantalla (DÓNDE)",
           "resolucion": "Tiempo hasta la resolución (horas de calendario)",
           "promesa": "Promesa al cliente", "recurrentes": "Problemas recurrentes",
+          "incidentes": "Incidentes del periodo",
           "subidas": "Subidas automáticas (bump)",
           "no_leidos": "Datos que escalate no pudo leer (tickets hechos o editados en HubSpot)",
           "calidad_agentes": "Calidad de las escalaciones por agente (0-100)",
@@ -318,6 +330,8 @@ HEADERS = {"agente": "Agente", "prioridad": "Prioridad", "canal": "Canal", "medi
            "resueltos": "Resueltos", "mediana_horas": "Mediana (h)", "p90_horas": "P90 (h)",
            "medida": "Medida", "tickets": "Tickets", "de": "De", "posicion": "Posición",
            "problema": "Problema", "ids": "Tickets (ids)", "subida": "Subida",
+           "incidente": "Incidente", "clientes": "Clientes",
+           "horas_hasta_resolver": "Horas hasta resolver",
            "tickets_subidos": "Subidos", "resueltos_subidos": "Resueltos",
            "mediana_horas_tras_subir": "Mediana tras subir (h)",
            "calificadas": "Calificadas", "mediana_calidad": "Mediana",
@@ -337,7 +351,7 @@ MEASURES = {"esperaron_mas_del_intervalo": "Esperaron más del intervalo sin avi
             "resueltos_aviso_pendiente": "Resueltos, aviso aún a tiempo",
             "resueltos_tarde_o_sin_aviso": "Resueltos avisados tarde o nunca"}
 TEXT_COLUMNS = frozenset({"agente", "canal", "pantalla", "problema", "ids", "medida",
-                          "problema_principal", "motivo"})
+                          "problema_principal", "motivo", "incidente"})
 PERCENT_COLUMNS = frozenset({"porcentaje", "cumplida"})
 LISTED = 20  # rows of a table the terminal shows (all of them in --csv and --json)
 LEFT = frozenset({"prioridad", "medio", "subida", "calificacion"})
@@ -363,8 +377,8 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
         if not rows and name in EMPTY:
             console.print(f"[bold]{title}[/]\n{EMPTY[name]}")
             continue
-        if name == "no_leidos" and not rows:
-            continue  # every ticket read whole: nothing to say
+        if not rows and name in ("no_leidos", "incidentes"):
+            continue  # every ticket read whole, or no incident: nothing to say
         _print_table(console, report, name, title, header, rows)
 
 
@@ -372,8 +386,9 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
 EMPTY = {"recurrentes": "Sin problemas recurrentes en esta ventana.",
          "esperaron": "Ningún cliente esperó más del intervalo sin aviso.",
          "sin_aviso": "Todos los resueltos fueron avisados (o aún están a tiempo)."}
+# Columns the CSV and JSON keep, the terminal not.
 HIDDEN = {"recurrentes": ("enlaces",), "esperaron": ("enlace",),
-          "sin_aviso": ("enlace",)}  # columns the CSV and JSON keep, the terminal not
+          "sin_aviso": ("enlace",), "incidentes": ("enlace",)}
 
 
 def _print_table(console: Any, report: Report, name: str, title: str, header: list[str],

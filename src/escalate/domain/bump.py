@@ -6,12 +6,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .followup import Clock, span
 from .history import TicketHistory, run_start
 from .moments import epoch_ms
-from .policy import BumpPolicy
 from .priority import Priority
+
+if TYPE_CHECKING:  # annotations only: the report's reading (a create's detection) loads no pydantic
+    from .policy import BumpPolicy
 
 PRIORITY = "hs_ticket_priority"
 NEXT_LEVEL = {Priority.BAJA: Priority.MEDIA, Priority.MEDIA: Priority.ALTA,

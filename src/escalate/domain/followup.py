@@ -145,8 +145,8 @@ class Clock:
         the anchor. Closed: closed after the last client update (or with none), within
         `closed_lookback`.
         """
-        if ticket.pipeline != self.pipeline_id:
-            return None
+        if ticket.pipeline != self.pipeline_id or ticket.is_incident:
+            return None  # an incident's clients are owed their calls on their own tickets
         if ticket.stage in self.open_stages:
             anchor = self.anchor(ticket)
             if anchor is None:
@@ -173,6 +173,16 @@ class Clock:
         portal was read): neither open nor closed as far as this clock knows."""
         return (ticket.pipeline == self.pipeline_id and ticket.stage not in self.open_stages
                 and ticket.stage not in self.closed_stages)
+
+    def owed_for_incident(self, member: Ticket, incident: Ticket, now: datetime) -> Owed | None:
+        """A client's ticket still open while the incident it belongs to is closed: its
+        client is owed the call the incident's close promised, since then (the ticket itself
+        is closed by `followup --tareas`)."""
+        closed = self.closed_at(incident)
+        if (member.stage not in self.open_stages or incident.stage not in self.closed_stages
+                or closed is None or now - closed > self.closed_lookback):
+            return None
+        return Owed(member, Reason.RESUELTO_SIN_AVISAR, closed, _hours(self.elapsed(closed, now)))
 
     def due_soon(self, ticket: Ticket, now: datetime, within: timedelta | None = None) -> bool:
         """Open, not owed yet, and owed within the look-ahead unless the client is called."""

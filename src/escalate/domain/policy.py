@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .priority import Priority
@@ -331,6 +338,54 @@ class QualityPolicy(BaseModel):
         return Rules(weights=dict(self.weights), minimum=self.minimum, screens=self.screens)
 
 
+class IncidentPolicy(BaseModel):
+    """`[incidentes]`: how far back similar open tickets are looked for, from how many an
+    incident is proposed, how alike two escalations must be, and the affected clients that
+    raise an incident's priority."""
+
+    # None, for each: the detection's own default (`incidents.Rules`, which a create reads
+    # without loading pydantic when there is no policy file).
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    days: int | None = Field(default=None, alias="dias")
+    minimum: int | None = Field(default=None, alias="minimo")
+    threshold: int | None = Field(default=None, alias="similitud")
+    priority: dict[Priority, int] | None = Field(default=None, alias="prioridad")
+
+    @field_validator("days", "minimum", "threshold", mode="before")
+    @classmethod
+    def _bounded(cls, value: Any, info: ValidationInfo) -> int | None:
+        if value is None:
+            return None
+        low, high, what = _INCIDENT_BOUNDS[info.field_name or ""]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise PydanticCustomError("incident_bound", "{what} es un número entero de {low} "
+                                      "a {high}", {"what": what, "low": low, "high": high})
+        return value
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _levels(cls, value: Any) -> dict[Priority, int]:
+        if not isinstance(value, dict):
+            raise PydanticCustomError("incident_levels", "prioridad es una tabla NIVEL = "
+                                      "clientes (por ejemplo {{ ALTA = 5, URGENTE = 20 }})")
+        levels: dict[Priority, int] = {}
+        for key, count in value.items():
+            try:
+                level = Priority.parse(str(key))
+            except ValueError as exc:
+                raise PydanticCustomError("incident_level", str(exc)) from None
+            if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= 10_000:
+                raise PydanticCustomError("incident_count", "los clientes que suben a {level} "
+                                          "son un número entero de 2 a 10000",
+                                          {"level": level.value})
+            levels[level] = count
+        return levels
+
+
+_INCIDENT_BOUNDS = {"days": (1, 90, "dias"), "minimum": (2, 100, "minimo"),
+                    "threshold": (50, 100, "similitud")}
+
+
 class Policy(BaseModel):
     """The whole policy file; every section optional."""
 
@@ -340,3 +395,4 @@ class Policy(BaseModel):
     bump: BumpPolicy = Field(default_factory=BumpPolicy)
     quality: QualityPolicy = Field(default_factory=QualityPolicy, alias="calidad")
     templates: dict[TemplateName, Template] = Field(default_factory=dict, alias="plantillas")
+    incidents: IncidentPolicy = Field(default_factory=IncidentPolicy, alias="incidentes")

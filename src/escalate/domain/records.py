@@ -49,6 +49,9 @@ class Pipeline:
         return None
 
 
+INCIDENT_COUNT = "escalate_affected"  # an incident ticket's clients affected (issue 25)
+
+
 @dataclass(frozen=True)
 class Ticket:
     id: str
@@ -62,6 +65,12 @@ class Ticket:
     policy: str | None = None
     escalate_id: str | None = None
     properties: dict[str, str | None] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_incident(self) -> bool:
+        """Whether escalate opened this ticket for an incident: it carries the count of
+        clients affected, and no client of its own (its members have them)."""
+        return bool(self.properties.get(INCIDENT_COUNT))
 
 
 @dataclass(frozen=True)

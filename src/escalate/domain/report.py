@@ -17,21 +17,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from sys import intern
+from typing import TYPE_CHECKING
 
 from .bump import NEXT_LEVEL, PRIORITY, raises_noted
 from .followup import Clock
 from .history import TicketHistory, entered, times
 from .oddities import Odd, Tally
-from .policy import BumpPolicy
 from .priority import Priority
+from .records import INCIDENT_COUNT
 from .text import fold, plain_text
+
+if TYPE_CHECKING:  # annotations only: a create's detection reads QUÉ/DÓNDE without pydantic
+    from .policy import BumpPolicy
 
 STAGE = "hs_pipeline_stage"
 LAST_UPDATE = "escalate_last_client_update"
 HISTORY = [STAGE, LAST_UPDATE, PRIORITY]
 PROPERTIES = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
               "createdate", "closed_date", "escalate_agent", "escalate_last_client_update",
-              "escalate_quality"]
+              "escalate_quality", INCIDENT_COUNT]
 LABELS = ("QUÉ", "CÓMO", "DÓNDE", "CUÁNDO", "CAMBIOS SOLICITADOS", "CANAL")  # content()'s order
 SHORT_WHAT = 160
 NO_AGENT, NO_CHANNEL, NO_SCREEN = "sin agente", "sin canal", "sin pantalla"
@@ -222,6 +226,44 @@ class Problem:
     what: str
     count: int
     ticket_ids: list[str]
+    incident: str | None = None  # the incident most of these tickets belong to
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident opened in the period: its clients, and how long it took to resolve."""
+
+    id: str
+    subject: str
+    affected: int
+    created: datetime
+    resolved_at: datetime | None
+
+    @property
+    def hours_to_resolve(self) -> float | None:
+        if self.resolved_at is None:
+            return None
+        return _round(_hours(self.resolved_at - self.created))
+
+
+def incident_of(item: TicketHistory, found: Escalated) -> Incident | None:
+    """The incident a ticket of the window is (None: a client's escalation)."""
+    ticket = item.ticket
+    if not ticket.is_incident or found.created is None:
+        return None
+    return Incident(ticket.id, ticket.subject, int(float(ticket.properties.get(
+        INCIDENT_COUNT) or 0)), found.created, found.resolved_at)
+
+
+def link_incidents(problems: Iterable[Problem], member_of: Mapping[str, str]) -> None:
+    """Each recurring problem named with the incident most of its tickets belong to (half
+    or more of them), if any."""
+    for problem in problems:
+        counted = Counter(member_of[t] for t in problem.ticket_ids if t in member_of)
+        if counted:
+            incident, count = counted.most_common(1)[0]
+            if 2 * count >= len(problem.ticket_ids):
+                problem.incident = incident
 
 
 @dataclass
@@ -325,6 +367,7 @@ class Report:
     unread: Tally = field(default_factory=Tally)
     quality_agents: list[AgentQuality] = field(default_factory=list)
     quality_bands: list[QualityBand] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)  # opened in the period
 
     def agent_label(self, agent: str) -> str:
         """An agent as a supervisor reads it: the full name if known, else the email."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from .. import __version__
 from ..domain.moments import epoch_ms, parse_time
 from ..domain.records import (
+    INCIDENT_COUNT,
     Account,
     Association,
     AssociationLabel,
@@ -74,7 +75,7 @@ D = TypeVar("D")
 READS_IN_FLIGHT = 4  # association + contact batch reads running beside the search
 TICKET_PROPERTIES = ["subject", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority",
                      "createdate", "closed_date", "escalate_policy", "escalate_id",
-                     "escalate_last_client_update"]
+                     "escalate_last_client_update", INCIDENT_COUNT]
 
 
 class Gateway(TeamCalls, HistoryCalls):
@@ -322,9 +323,10 @@ class Gateway(TeamCalls, HistoryCalls):
 
     # -- tickets ------------------------------------------------------------------------
 
-    def create_ticket(self, properties: dict[str, str], contact_id: str, *,
+    def create_ticket(self, properties: dict[str, str], contact_id: str | None, *,
                       maybe_sent: bool = False) -> Ticket:
-        """Create a ticket associated to its contact in the same request; never two.
+        """Create a ticket associated to its contact (None: an incident's, which has none)
+        in the same request; never two.
 
         `escalate_id` is unique. When an earlier attempt may have been carried out
         (`maybe_sent`: a lost answer, a killed process, an outbox resend), the ticket is
@@ -339,7 +341,8 @@ class Gateway(TeamCalls, HistoryCalls):
             if existing is not None:
                 return existing
         body = {"properties": properties,
-                "associations": [inline_association(contact_id, limits.TICKET_TO_CONTACT)]}
+                "associations": [inline_association(contact_id, limits.TICKET_TO_CONTACT)]
+                if contact_id is not None else []}
         attempt = 0
         while True:
             try:
@@ -493,6 +496,12 @@ class Gateway(TeamCalls, HistoryCalls):
         self._raw("PUT", paths.association(from_type, to_type),
                   path_params={"key": from_id, "to_key": to_id},
                   body=[association_type(t.type_id, t.category) for t in types])
+
+    def dissociate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        """Remove every association between two objects, both ways (removing none is no
+        error: sending it again changes nothing)."""
+        self._raw_maybe("DELETE", paths.association(from_type, to_type),
+                        path_params={"key": from_id, "to_key": to_id})
 
     def archive(self, kind: str, ids: Iterable[str]) -> None:
         """Archive objects of a type by id, 100 per request, several at once (archiving one

@@ -21,6 +21,7 @@ from ..domain.escalation import Escalation
 from ..domain.records import Contact
 from ..errors import PortalLacks, Unreachable
 from ..outbox import Entry
+from .alike import Choice
 from .entries import fixes, new_entry, send_later
 from .files import LocalFile
 from .lookup import Known, Prepared, prepare
@@ -80,7 +81,8 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
 def read_before_sending(escalation: Escalation, files: list[LocalFile], where: Surroundings,
                         *, warn: Callable[[str], None] | None = None,
                         replaces: str | None = None, known: Known | None = None,
-                        checks: Checks | None = None) -> Prepared:
+                        checks: Checks | None = None, incidents: Choice | None = None
+                        ) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
     the reads and the create later; when the portal lacks the stage or pipeline of the
@@ -94,7 +96,8 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
     try:
         _, prepared = gateway.together(
             lambda: _ready_to_send(where),
-            lambda: prepare(gateway, settings, escalation, now=now, warn=warn, known=known))
+            lambda: prepare(gateway, settings, escalation, now=now, warn=warn, known=known,
+                            incidents=incidents))
         return prepared
     except (Unreachable, PortalLacks) as exc:  # kept: to send later, or for the agent
         entry = create_entry(escalation, files, checks=checks)
@@ -130,4 +133,28 @@ def submit(prepared: Prepared, files: list[LocalFile], contact: Contact, where: 
     result = cast(CreateResult, keep_and_send(entry, where, ui=ui, job=escalation,
                                               replaces=replaces))
     result.possible_duplicates = prepared.duplicates
+    _join_incident(prepared, result, where)
     return result
+
+
+def _join_incident(prepared: Prepared, result: CreateResult, where: Surroundings) -> None:
+    """The ticket made joins the incident chosen before it was sent. The client's own ticket
+    exists whatever happens here: a failure says how to join it later."""
+    from ..errors import EscalateError, Next
+    from .alike import join_created
+
+    found = prepared.incidents
+    result.similar = found.similar.as_json() if found.similar is not None else []
+    if found.joining is None and not found.opening:
+        return
+    try:
+        joined = join_created(where.gateway(), where.settings, result.ticket.id, found,
+                              now=where.now())
+        result.incident = joined.id if joined is not None else None
+    except EscalateError as exc:
+        target = found.joining.id if found.joining is not None else "INCIDENTE"
+        exc.message = (f"Ticket {result.ticket.id} creado, pero no se sumó al incidente: "
+                       f"{exc.message}")
+        exc.next_steps = (*exc.next_steps, Next("incident_join", "Súmelo con",
+                                                f"{result.ticket.id} {target}"))
+        raise

@@ -78,11 +78,18 @@ def _contacted_sender(entry: Entry, job: Any) -> Sender:
     return send_contacted
 
 
+def _merge_sender(entry: Entry, job: Any) -> Sender:
+    from .merge import send_merge
+
+    return send_merge
+
+
 # Each kind's sender, given the entry and what the command already holds of it (`job`: for a
 # create, its validated escalation), else reading it from the stored payload. Imported when
 # an entry of the kind is sent: a create loads nothing of the follow-up's.
 SENDERS: dict[str, Callable[[Entry, Any], Sender]] = {
-    "create": _create_sender, "attach": _attach_sender, "contacted": _contacted_sender}
+    "create": _create_sender, "attach": _attach_sender, "contacted": _contacted_sender,
+    "merge": _merge_sender}
 
 
 # -- outcomes --------------------------------------------------------------------------

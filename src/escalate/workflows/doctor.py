@@ -157,12 +157,11 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             report.run("Prioridades", lambda: _priorities(portal), redact)
             report.run("Propiedades de escalate", lambda: _tool_properties(portal), redact)
             _deleted_stages(report, gateway, portal, redact)
-            if portal.lacking:
-                from .portal import SETUP
+            for name in portal.lacking:
+                from .portal import SETUP, WITHOUT
 
-                report.note("Calificación de calidad", "el portal no tiene "
-                            + ", ".join(portal.lacking) + ": los tickets se crean sin su "
-                            "calificación", ok=False, steps=(SETUP,))
+                report.note(f"Propiedad {name}", f"el portal no la tiene: {WITHOUT[name]}",
+                            ok=False, steps=(SETUP,))
         _portal_rules(report, gateway, redact, portals[0] if portals else None)
         report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
         report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
@@ -369,6 +368,7 @@ def _policy_owners(gateway: Gateway, settings: Settings, policy: Any, now: datet
 class SetupReport:
     group_created: bool = False
     properties: list[tuple[str, str]] = field(default_factory=list)  # (name, what happened)
+    labels_created: bool = False  # the ticket-to-ticket «Incidente» / «Cliente afectado»
     warnings: list[str] = field(default_factory=list)
 
 
@@ -380,6 +380,7 @@ AGENT_FALLBACK = {"name": "escalate_agent", "label": "Agente que escaló", "type
 
 def setup(gateway: Gateway, settings: Settings) -> SetupReport:
     """Create the tool's group and the properties missing; what exists is left as it is."""
+    from .incidents import ensure_labels
     from .portal import TOOL_GROUP, TOOL_PROPERTIES, PortalCache
 
     report = SetupReport(group_created=gateway.create_property_group(*TOOL_GROUP))
@@ -397,6 +398,7 @@ def setup(gateway: Gateway, settings: Settings) -> SetupReport:
                                             "«usuario de HubSpot»)" if created else "ya existía"))
             continue
         report.properties.append((name, "creada" if created else "ya existía"))
+    report.labels_created = ensure_labels(gateway)
     existing = gateway.ticket_properties()
     unique = existing.get("escalate_id")
     if unique is not None and not unique.unique:

@@ -57,6 +57,10 @@ def _describe_contacted(payload: dict[str, Any]) -> str:
     return f"seguimiento del ticket {payload.get('ticket_id')}"
 
 
+def _describe_merge(payload: dict[str, Any]) -> str:
+    return f"fusión del ticket {payload.get('merged_id')} en el {payload.get('ticket_id')}"
+
+
 def _files(files: Any, *, some: bool = False) -> None:
     if not isinstance(files, list) or (some and not files):
         raise TypeError("sin lista de archivos")
@@ -88,6 +92,11 @@ def _check_contacted(payload: dict[str, Any]) -> None:
         raise ValueError("sin nota")
 
 
+def _check_merge(payload: dict[str, Any]) -> None:
+    _ticket_id(payload["ticket_id"])
+    _ticket_id(payload["merged_id"])
+
+
 def _check_draft(payload: dict[str, Any]) -> None:
     if not isinstance(payload["input"], dict):
         raise TypeError("sin respuestas")
@@ -100,6 +109,8 @@ KINDS: dict[str, EntryKind] = {k.name: k for k in (
               _check_attach),
     EntryKind("contacted", "El seguimiento quedó en la bandeja de salida",
               _describe_contacted, _check_contacted),
+    EntryKind("merge", "La fusión quedó en la bandeja de salida", _describe_merge,
+              _check_merge),
     EntryKind("draft", "El borrador sigue en la bandeja de salida", _describe_draft,
               _check_draft, section="draft"),
 )}

@@ -248,20 +248,57 @@ def settled(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime, who
     recorded a second ago is still owed as search shows it), their contacts read beside the
     confirming reads: the page's reads all at once. A ticket in a stage the pipeline no
     longer has is read too, and counted apart (`Settled.unknown_stage`) if it still is."""
-    searched = [(t, clocks.of(t)) for t in page.items]
-    candidates = [t.id for t, clock in searched if clock.owed(t, now) is not None
-                  or (clock.unknown_stage(t) and whose.includes(t))]
-    due_soon = sum(1 for t, clock in searched if clock.owed(t, now) is None
-                   and clock.due_soon(t, now) and whose.includes(t))
-    if not candidates:
+    candidates, due_soon = _candidates(page.items, clocks, now, whose)
+    closed_incidents = [t for t in page.items if t.is_incident
+                        and t.stage in portal.closed_stage_ids]
+    if not candidates and not closed_incidents:
         return Settled([], due_soon, len(page.items), page.total, page.floor)
     found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
     by_ticket = contacts.first_of(links)
     mine = [(t, clocks.of(t)) for t in found if whose.includes(t)]
-    owed = [(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or [])) for t, clock in mine
+    owed = [(o, by_ticket.get(t.id), len(links.get(t.id) or [])) for t, clock in mine
             if (o := clock.owed(t, now)) is not None]
-    return Settled(owed, due_soon, len(page.items), page.total, page.floor,
-                   [t.id for t, clock in mine if clock.unknown_stage(t)])
+    owed += _members_owed(gateway, portal, clocks, now, whose, closed_incidents, contacts)
+    return Settled([(_slim(o), c, n) for o, c, n in owed], due_soon, len(page.items),
+                   page.total, page.floor, [t.id for t, clock in mine if clock.unknown_stage(t)])
+
+
+def _candidates(tickets: list[Ticket], clocks: Clocks, now: datetime, whose: Whose
+                ) -> tuple[list[str], int]:
+    """The searched tickets to read again (owed as search shows them, or in a stage deleted
+    since), and how many are due soon."""
+    searched = [(t, clocks.of(t)) for t in tickets]
+    candidates = [t.id for t, clock in searched if clock.owed(t, now) is not None
+                  or (clock.unknown_stage(t) and whose.includes(t))]
+    due_soon = sum(1 for t, clock in searched if clock.owed(t, now) is None
+                   and clock.due_soon(t, now) and whose.includes(t))
+    return candidates, due_soon
+
+
+def _members_owed(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime,
+                  whose: Whose, incidents: list[Ticket], contacts: ContactBook
+                  ) -> list[tuple[Owed, Contact | None, int]]:
+    """The clients of closed incidents whose own tickets are still open: owed the call the
+    close promised (`followup --tareas` closes their tickets and makes the tasks)."""
+    if not incidents:
+        return []
+    from .incidents import find_labels, members_of
+
+    labels = find_labels(gateway)
+    if labels is None:
+        return []
+    members = members_of(gateway, labels, [t.id for t in incidents])
+    incident_of = {m: i for i, ids in members.items() for m in ids}
+    if not incident_of:
+        return []
+    found, links = confirmed_with_links(gateway, list(incident_of),
+                                        candidate_properties(portal))
+    by_ticket = contacts.first_of(links)
+    by_id = {t.id: t for t in incidents}
+    return [(o, by_ticket.get(t.id), len(links.get(t.id) or [])) for t in found
+            if t.id in incident_of and whose.includes(t)
+            and (o := clocks.of(t).owed_for_incident(t, by_id[incident_of[t.id]], now))
+            is not None]
 
 
 def confirmed_with_links(gateway: Gateway, ids: list[str], properties: list[str]

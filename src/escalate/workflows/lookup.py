@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,7 @@ from ..domain.names import same_person
 from ..domain.records import Contact, Ticket
 from ..errors import EscalateError, Next, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
+from .alike import AtCreate, Choice, before_create
 from .portal import Portal, load_portal
 from .ui import Ui
 
@@ -44,6 +46,7 @@ class Prepared:
     portal: Portal
     lookup: ContactLookup
     duplicates: list[Ticket]
+    incidents: AtCreate = field(default_factory=lambda: AtCreate())
 
     @property
     def contact(self) -> Contact | None:
@@ -65,12 +68,15 @@ def names_match(escalation: Escalation, contact: Contact) -> bool:
 
 
 def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now: datetime,
-            warn: Callable[[str], None] | None = None, known: Known | None = None) -> Prepared:
-    """Read the portal, the contact and the open tickets of the policy, all at once.
+            warn: Callable[[str], None] | None = None, known: Known | None = None,
+            incidents: Choice | None = None) -> Prepared:
+    """Read the portal, the contact and the open tickets of the policy, all at once, and,
+    with `incidents`, the open escalations that look like this one (or the incident to
+    join) beside them.
 
-    The three reads are independent (the duplicate search needs only the policy), so they
-    run together; a warm run costs the contact lookup and one search. What `known` holds
-    was read already and is not asked for again.
+    The reads are independent (the duplicate search needs only the policy), so they run
+    together; a warm run costs the contact lookup and one search (two with incidents).
+    What `known` holds was read already and is not asked for again.
     """
     known = known or Known()
 
@@ -82,15 +88,47 @@ def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now
         except EscalateError as exc:  # a portal before `setup` is named by the portal check
             return exc
 
-    portal, lookup, tickets = gateway.together(
-        lambda: known.portal or load_portal(gateway, settings, now=now, warn=warn),
+    portal_once = _Once(lambda: known.portal or load_portal(gateway, settings, now=now,
+                                                            warn=warn))
+
+    def alike() -> AtCreate | EscalateError:
+        if incidents is None:
+            return AtCreate()
+        try:
+            return before_create(gateway, settings, portal_once, escalation.what,
+                                 escalation.where, incidents, now=now,
+                                 own_id=escalation.escalate_id)
+        except EscalateError as exc:  # a portal before `setup` is named by the portal check
+            return exc
+
+    portal, lookup, tickets, found = gateway.together(
+        portal_once,
         lambda: known.lookup or lookup_contact(gateway, escalation),
-        search)
+        search, alike)
     portal.require_tool_properties()
     if isinstance(tickets, EscalateError):
         raise tickets
+    if isinstance(found, EscalateError):
+        raise found
     return Prepared(escalation=escalation, portal=portal, lookup=lookup,
-                    duplicates=confirmed_duplicates(gateway, tickets, portal, escalation))
+                    duplicates=confirmed_duplicates(gateway, tickets, portal, escalation),
+                    incidents=found)
+
+
+class _Once:
+    """A read that several of the reads running together need (the portal: the search for
+    tickets alike needs its stages): the first to ask makes it, the others wait for it."""
+
+    def __init__(self, read: Callable[[], Portal]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self._done: Portal | None = None
+
+    def __call__(self) -> Portal:
+        with self._lock:
+            if self._done is None:
+                self._done = self._read()
+            return self._done
 
 
 def require_contact(prepared: Prepared, *, accept_contact: bool) -> Contact:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.records import (
+    INCIDENT_COUNT,
     Account,
     Pipeline,
     PortalRules,
@@ -48,12 +49,19 @@ TOOL_PROPERTIES: tuple[dict[str, Any], ...] = (
     {"name": "escalate_quality", "label": "Calidad de la escalación", "type": "number",
      "fieldType": "number", "groupName": "escalate",
      "description": "Calificación 0-100: ¿puede un ingeniero empezar con esta escalación?"},
+    {"name": INCIDENT_COUNT, "label": "Clientes afectados (incidente)", "type": "number",
+     "fieldType": "number", "groupName": "escalate",
+     "description": "En un ticket de incidente: cuántos clientes afecta."},
 )
 TOOL_PROPERTY_NAMES = tuple(p["name"] for p in TOOL_PROPERTIES)
 QUALITY_PROPERTY = "escalate_quality"
-# Written only where the portal has them: a portal set up before they existed keeps
-# creating tickets (doctor says to run setup again), it only lacks the number.
-OPTIONAL_TOOL_PROPERTIES = frozenset({QUALITY_PROPERTY})
+# Added after portals were set up, so written or used only where the portal has them: a
+# portal set up before they existed keeps creating tickets (doctor says to run setup
+# again); it only lacks the score, and incidents are unavailable.
+OPTIONAL_TOOL_PROPERTIES = frozenset({QUALITY_PROPERTY, INCIDENT_COUNT})
+# What a portal without each of them goes without (doctor's words).
+WITHOUT = {QUALITY_PROPERTY: "los tickets se crean sin su calificación de calidad",
+           INCIDENT_COUNT: "no hay incidentes: create no busca tickets parecidos"}
 # What settles a portal without the tool's properties.
 SETUP = Next("setup", "Un administrador del portal debe ejecutar una vez")
 
@@ -92,11 +100,17 @@ class Portal:
         found = self.pipeline.stage(stage_id)
         return found.label if found else f"etapa {stage_id}, que ya no existe"
 
-    def require_tool_properties(self) -> None:
-        if self.missing_tool_properties:
+    @property
+    def has_incidents(self) -> bool:
+        """Whether `setup` made the incidents' property (issue 25) on this portal."""
+        return INCIDENT_COUNT not in self.lacking
+
+    def require_tool_properties(self, *names: str) -> None:
+        """The tool's properties every command needs (and `names`, some commands' own)."""
+        missing = [*self.missing_tool_properties, *(n for n in names if n in self.lacking)]
+        if missing:
             raise AuthProblem(
-                "El portal no tiene las propiedades de escalate ("
-                + ", ".join(self.missing_tool_properties) + ").",
+                "El portal no tiene las propiedades de escalate (" + ", ".join(missing) + ").",
                 next_steps=(SETUP,))
 
 

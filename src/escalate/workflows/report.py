@@ -17,7 +17,18 @@ from ..config import Settings
 from ..domain.moments import epoch_ms
 from ..domain.oddities import Odd, Tally
 from ..domain.records import Account
-from ..domain.report import HISTORY, NO_AGENT, PROPERTIES, Report, build, confirm_bumps, escalated
+from ..domain.report import (
+    HISTORY,
+    NO_AGENT,
+    PROPERTIES,
+    Incident,
+    Report,
+    build,
+    confirm_bumps,
+    escalated,
+    incident_of,
+    link_incidents,
+)
 from ..errors import AuthProblem
 from ..gateway import Gateway
 from .clock import portal_clock
@@ -69,10 +80,14 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
 
     items: list[Escalated] = []
     uncounted = Tally()
+    opened: list[Incident] = []  # incidents are no client's escalation: counted apart
     for chunk in gateway.tickets_with_history(ids(), PROPERTIES, HISTORY):
         for read in chunk:
             found = escalated(read, clock)
-            if found is not None:
+            incident = incident_of(read, found) if found is not None else None
+            if incident is not None:
+                opened.append(incident)
+            elif found is not None:
                 items.append(found)
             else:
                 uncounted.add(Odd.NO_CREATE_DATE, read.ticket.id)
@@ -85,9 +100,26 @@ def report(gateway: Gateway, settings: Settings, policy: Policy, *, since: datet
             confirm_bumps(item, (body for _at, body in notes.get(item.id, [])))
     owners, gone = _agent_owners(gateway, items, ui)
     names = {o.email: o.name for o in owners} | {o.email: f"{o.name} ({GONE})" for o in gone}
-    return ReportResult(build(items, clock, policy.bump, since=since, until=until, now=now,
-                              agents={o.id: o.email for o in [*owners, *gone]},
-                              agent_names=names, uncounted=uncounted), portal.account)
+    built = build(items, clock, policy.bump, since=since, until=until, now=now,
+                  agents={o.id: o.email for o in [*owners, *gone]}, agent_names=names,
+                  uncounted=uncounted)
+    built.incidents = sorted(opened, key=lambda i: (-i.affected, i.created))
+    _link_incidents(gateway, built)
+    return ReportResult(built, portal.account)
+
+
+def _link_incidents(gateway: Gateway, built: Report) -> None:
+    """The recurring problems named with their incident: the members of the period's
+    incidents (one association read), when the portal has the incident labels."""
+    from .incidents import find_labels, members_of
+
+    if not built.incidents or not built.recurring:
+        return
+    labels = find_labels(gateway)
+    if labels is None:
+        return
+    members = members_of(gateway, labels, [i.id for i in built.incidents])
+    link_incidents(built.recurring, {m: i for i, ids in members.items() for m in ids})
 
 
 def _agent_owners(gateway: Gateway, items: list[Escalated],

@@ -41,6 +41,7 @@ from ..domain.team import (
 from ..gateway import Gateway
 from ..gateway.limits import ASSOCIATION_BATCH
 from ..gateway.windows import Page
+from .closing import settle_closed
 from .followup import (
     Clocks,
     ContactBook,
@@ -75,6 +76,7 @@ class TaskReport:
     skipped: Tally = field(default_factory=Tally)
     # Tasks made without an owner: the ticket records no agent, or one no longer a user.
     unassigned: Tally = field(default_factory=Tally)
+    members_closed: list[str] = field(default_factory=list)  # of closed incidents, this run
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -83,7 +85,8 @@ class TaskReport:
         return {"created": self.count("created"), "completed": self.count("completed"),
                 "unchanged": self.count("unchanged"),
                 "tasks": [o.as_json() for o in self.outcomes],
-                "skipped": self.skipped.as_json(), "unassigned": self.unassigned.as_json()}
+                "skipped": self.skipped.as_json(), "unassigned": self.unassigned.as_json(),
+                "incident_members_closed": self.members_closed}
 
 
 def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None,
@@ -156,6 +159,8 @@ class _Run:
     def settle(self, tickets: list[Ticket], tasks: TasksByTicket) -> list[None]:
         """Decide and carry out what these tickets need, on search's word confirmed by a
         consistent read of the unsettled ones."""
+        members = {t.id: t for t in self._closed_members(tickets)}
+        tickets = [t for t in tickets if t.id not in members] + list(members.values())
         with self._lock:
             self.seen.update(t.id for t in tickets)
         read = {t.id: self.reading(t) for t in tickets}
@@ -167,6 +172,17 @@ class _Run:
         mine = {t.id: dict(tasks[t.id]) for t in tickets if t.id in tasks}
         self._carry_out(list(dict.fromkeys(unsettled(searched, mine) + unknown)), mine)
         return []
+
+    def _closed_members(self, tickets: list[Ticket]) -> list[Ticket]:
+        """Work once, close all: the members of an incident the engineers closed (among the
+        recently closed tickets searched) are closed too, each with its note; they are
+        handed on as read after (search may not see them closed yet), so each client gets
+        its call task in this very run (a task made already is found by its association)."""
+        closed = settle_closed(self.gateway, self.portal, tickets, now=self.now,
+                               stop=self.stop.is_set)
+        with self._lock:
+            self.report.members_closed += closed.closed
+        return closed.members
 
     def settle_rest(self, tasks: TasksByTicket) -> None:
         """The tasks of tickets the search did not hand on (no call owed any longer, or a

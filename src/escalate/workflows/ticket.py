@@ -40,6 +40,8 @@ class CreateResult:
     team: Assignment = field(default_factory=Assignment)
     masked: list[dict[str, str]] = field(default_factory=list)  # {"field", "kind"}
     quality: dict[str, Any] | None = None  # the score as the agent saw it (quality.as_json)
+    similar: list[dict[str, Any]] = field(default_factory=list)  # open tickets alike
+    incident: str | None = None  # the incident the ticket joined
 
     @property
     def url(self) -> str:
@@ -61,6 +63,8 @@ class CreateResult:
                       if self.team.owner else None),
             "quality": self.quality,
             "masked": self.masked,
+            "similar": self.similar,
+            "incident": self.incident,
         }
         if self.possible_duplicates:
             answer["possible_duplicates"] = [
