@@ -358,16 +358,19 @@ def offline_reason(exc: BaseException) -> str:
     """What a connection failure was, in Spanish."""
     import socket
 
-    from urllib3.exceptions import NameResolutionError, ReadTimeoutError, SSLError
+    from urllib3 import exceptions
 
+    # urllib3 2 names a failed lookup; 1.26 (in the range) raises NewConnectionError
+    # from the OS's socket.gaierror, which the cause shows.
+    unresolved = getattr(exceptions, "NameResolutionError", ())
     cause = exc.__cause__ or exc.__context__
-    if isinstance(exc, NameResolutionError) or isinstance(cause, socket.gaierror):
+    if isinstance(exc, unresolved) or isinstance(cause, socket.gaierror):
         return ("no se encontró esa dirección (¿sin internet, o HUBSPOT_BASE_URL mal "
                 "escrita?)")
-    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)) and not isinstance(
+    if isinstance(exc, (exceptions.ReadTimeoutError, ConnectTimeoutError)) and not isinstance(
             exc, NewConnectionError):
         return "no respondió a tiempo (ESCALATE_TIMEOUT_SECONDS)"
-    if isinstance(exc, SSLError):
+    if isinstance(exc, exceptions.SSLError):
         return "la conexión segura (TLS) falló: revise la fecha del equipo o el proxy"
     inner = cause if isinstance(cause, OSError) else next(
         (a for a in getattr(exc, "args", ()) if isinstance(a, OSError)), None)
