@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ANA, Cli, Sandbox, png_bytes, review_defaults_to_send
+from .conftest import ANA, Cli, Sandbox, png_bytes, review_defaults_to_send, with_option
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -291,6 +291,21 @@ def test_a_declined_duplicate_never_reaches_hubspot_through_outbox_send(
     assert code == 0
     assert cli("outbox", "send").code == 0
     assert len(sandbox.tickets()) == 1
+
+
+def test_open_tickets_of_the_policy_are_said_under_the_first_fields_before_the_review(
+        term: Any, cli: Cli, sandbox: Sandbox):
+    assert cli("create", *with_option(ANA, "--poliza", "POL-77")).code == 0
+    [first] = sandbox.tickets()
+    t = term()
+    answer_form(t)
+    review = t.answer("Qué hacemos", DOWN * 3 + "\r")  # the review still names it: Cancelar
+    form = "".join(t.seen)[:-len(review)]
+    said = " ".join(form.split())
+    assert f"La póliza POL-77 ya tiene 1 ticket abierto: {first.id}" in said
+    assert "Posibles duplicados" in review
+    t.answer("Descartar la escalación", DOWN * 2 + "\r")
+    assert t.finish()[0] == 0 and len(sandbox.tickets()) == 1
 
 
 def test_what_can_be_written_in_the_agents_editor(term: Any, sandbox: Sandbox, tmp_path: Path):

@@ -81,6 +81,7 @@ class Session:
         self.editing = resumed.editing if resumed is not None else None  # asked again first
         self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
         self.ahead: Lookahead | None = None  # reads while typing (none in a dry run)
+        self.said_open: set[str] = set()  # the policies whose open tickets were said
         self.keep_sensitive = keep_sensitive
         self._sensitive: Review | None = None  # the agent's decisions on sensitive data
         self.min_quality = min_quality
@@ -211,11 +212,13 @@ class Session:
             if field == "policy":
                 self.look_ahead()
                 self.warm_up()
+        self.say_open_tickets()  # the policy's search has run while the name was typed
         if self.pending("contact"):
             self.ask_contact(current("email") or current("phone"))
         if not str(a.get("priority") or "").strip():
             a["priority"] = self.ask_priority()
         self.settle_contact()  # its lookup has run while the priority was chosen
+        self.say_open_tickets()  # if the search was still going at the client's name
         for field in ("what", "how", "where"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
@@ -300,6 +303,27 @@ class Session:
         email, phone = self.typed_contact()
         if email or phone:
             self.ahead.contact(email, phone)
+
+    def say_open_tickets(self) -> None:
+        """Open tickets with the typed policy, said under the first fields while the client
+        is on the line (the review asks again, on a fresh read: search lags writes)."""
+        policy = " ".join(str(self.answers.get("policy") or "").strip().upper().split())
+        if self.ahead is None or not policy or policy in self.said_open:
+            return
+        own = self.resumed.entry_id if self.resumed is not None else None
+        found = self.ahead.open_tickets(policy, own)
+        if not found:
+            return
+        self.said_open.add(policy)
+        portal = self.ahead.portal()
+        listed = "; ".join(f"{t.id} «{t.subject}»" + (f" ({portal.stage_label(t.stage)})"
+                                                        if portal is not None else "")
+                           for t in found[:3]) + (" …" if len(found) > 3 else "")
+        count = "1 ticket abierto" if len(found) == 1 else f"{len(found)} tickets abiertos"
+        self.under(f"[yellow]⚠ La póliza {self.env.shown(policy)} ya tiene {count}:[/] "
+                   f"{self.env.shown(listed)}. Si es el mismo "
+                   "problema, agregue la información a ese ticket; al revisar podrá enviar "
+                   "de todos modos.")
 
     def settle_contact(self) -> None:
         """The contact's lookup, said under its field: not found, asked again while the

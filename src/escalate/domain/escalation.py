@@ -212,10 +212,7 @@ class Escalation:
         return f"{self.policy} - {self.client_name}"
 
     def named_in(self, subject: str | None) -> bool:
-        """Whether a ticket name someone typed in HubSpot names this policy, as a word of
-        its own in any case («pol-1001 cliente molesto»), not inside a longer number."""
-        text = fold(subject or "")
-        return re.search(rf"(?<![A-Z0-9]){re.escape(self.policy)}(?![A-Z0-9])", text) is not None
+        return policy_named(self.policy, subject)
 
     def content(self, *, with_creation_date: bool = False) -> str:
         """Ticket description: one labelled section per field, in the guide's order; with
@@ -223,6 +220,13 @@ class Escalation:
         return describe(self.what, self.how, self.where, self.when, self.changes,
                         self.channel,
                         self.created_at.isoformat() if with_creation_date else None)
+
+
+def policy_named(policy: str, subject: str | None) -> bool:
+    """Whether a ticket name someone typed in HubSpot names the (normalised) policy, as a
+    word of its own in any case («pol-1001 cliente molesto»), not inside a longer number."""
+    text = fold(subject or "")
+    return re.search(rf"(?<![A-Z0-9]){re.escape(policy)}(?![A-Z0-9])", text) is not None
 
 
 def describe(what: str, how: str, where: str, when: str | None, changes: tuple[Change, ...],

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..config import Settings
-from ..domain.escalation import Escalation, national_digits
+from ..domain.escalation import Escalation, national_digits, policy_named
 from ..domain.names import same_person
 from ..domain.records import Contact, Ticket
 from ..errors import EscalateError, Next, NotFound, Refused
@@ -221,13 +221,19 @@ def policy_tickets(gateway: Gateway, policy: str) -> list[Ticket]:
 def open_duplicates(tickets: list[Ticket], portal: Portal,
                     escalation: Escalation) -> list[Ticket]:
     """The tickets of the pipeline not closed with the policy among them, except this
-    escalation's own ticket: those escalate wrote with it, those typed in HubSpot whose name
-    names it, and those left in a stage deleted since (the agent judges them)."""
+    escalation's own ticket."""
+    return open_with_policy(tickets, portal, escalation.policy, escalation.escalate_id)
+
+
+def open_with_policy(tickets: list[Ticket], portal: Portal, policy: str,
+                     own_id: str | None = None) -> list[Ticket]:
+    """The tickets of the pipeline not closed with the (normalised) policy among them: those
+    escalate wrote with it, those typed in HubSpot whose name names it, and those left in a
+    stage deleted since (the agent judges them); `own_id`: an escalation's own ticket."""
     closed = set(portal.closed_stage_ids)
     return [t for t in tickets if t.pipeline == portal.pipeline.id and t.stage not in closed
-            and (t.policy == escalation.policy
-                 or (not t.policy and escalation.named_in(t.subject)))
-            and t.escalate_id != escalation.escalate_id][:20]
+            and (t.policy == policy or (not t.policy and policy_named(policy, t.subject)))
+            and (own_id is None or t.escalate_id != own_id)][:20]
 
 
 def confirmed_duplicates(gateway: Gateway, searched: list[Ticket], portal: Portal,
