@@ -197,29 +197,7 @@ def validated(portal: Portal, type_: str, definitions: Definitions, raw: Any) ->
         if isinstance(value, (dict, list)):
             raise validation(f"Invalid input JSON: the value of {name} must be a string, a "
                              "number or a boolean")
-        definition = definitions.get(name)
-        if definition is None:
-            problems.append(property_problem(
-                name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist'))
-            continue
-        if definition.get("calculated") or definition["modificationMetadata"].get(
-                "readOnlyValue"):
-            problems.append(property_problem(
-                name, "READ_ONLY_VALUE", f'"{name}" is a read only property; its value '
-                                         "cannot be set."))
-            continue
-        stored, problem = normalise(definition, value)
-        if problem is None and stored and definition.get("referencedObjectType") == "OWNER" \
-                and (stored not in {o["id"] for o in seed.OWNERS}
-                     or stored in portal.control.archived_owners):
-            problem = property_problem(name, "INVALID_OWNER_ID",
-                                       f"{stored} is not a valid owner id")
-        if problem is None and stored and type_ == "contacts" and name == "email" \
-                and not valid_email(stored):
-            problem = property_problem(name, "INVALID_EMAIL",
-                                       f"Email address {stored} is invalid")
-        if problem is None and stored:
-            problem = _broken_rule(portal, type_, name, stored)
+        stored, problem = _written(portal, type_, name, definitions.get(name), value)
         if problem is not None:
             problems.append(problem)
         elif stored is not None:
@@ -227,6 +205,29 @@ def validated(portal: Portal, type_: str, definitions: Definitions, raw: Any) ->
     if problems:
         raise invalid_properties(problems)
     return clean
+
+
+def _written(portal: Portal, type_: str, name: str, definition: dict[str, Any] | None,
+             value: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """One written value as stored, or the problem HubSpot names it with."""
+    if definition is None:
+        return None, property_problem(name, "PROPERTY_DOESNT_EXIST",
+                                      f'Property "{name}" does not exist')
+    if definition.get("calculated") or definition["modificationMetadata"].get("readOnlyValue"):
+        return None, property_problem(name, "READ_ONLY_VALUE", f'"{name}" is a read only '
+                                      "property; its value cannot be set.")
+    stored, problem = normalise(definition, value)
+    if problem is not None or not stored:
+        return stored, problem
+    if definition.get("referencedObjectType") == "OWNER" and (
+            stored not in {o["id"] for o in seed.OWNERS}
+            or stored in portal.control.archived_owners):
+        return stored, property_problem(name, "INVALID_OWNER_ID",
+                                        f"{stored} is not a valid owner id")
+    if type_ == "contacts" and name == "email" and not valid_email(stored):
+        return stored, property_problem(name, "INVALID_EMAIL",
+                                        f"Email address {stored} is invalid")
+    return stored, _broken_rule(portal, type_, name, stored)
 
 
 def _broken_rule(portal: Portal, type_: str, name: str, value: str) -> dict[str, Any] | None:

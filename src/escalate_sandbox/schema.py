@@ -57,10 +57,7 @@ def update_property(portal: Portal, request: Request, kind: str, name: str) -> A
                 raise validation(f"{field} must be a string")
             changed[field] = body[field]
     if "options" in body:
-        options = payload.objects_list(body["options"], "options")
-        if not all(isinstance(o.get("value"), str) and isinstance(o.get("label"), str)
-                   for o in options):
-            raise validation("Each option needs a string value and label")
+        options = _options(body["options"])
         changed["options"] = [{"label": o["label"], "value": o["value"],
                                "displayOrder": o.get("displayOrder", n),
                                "hidden": bool(o.get("hidden", False))}
@@ -71,6 +68,32 @@ def update_property(portal: Portal, request: Request, kind: str, name: str) -> A
 
 def create_property(portal: Portal, request: Request, kind: str) -> Response:
     body = payload.json_body(request)
+    name, type_ = _new_property_shape(portal, kind, body)
+    unique = body.get("hasUniqueValue", False)
+    if not isinstance(unique, bool):
+        raise validation("hasUniqueValue must be a boolean")
+    if unique and type_ != "string":
+        raise validation("Only string properties can require unique values")
+    options = _options(body.get("options"))
+    description = body.get("description", "")
+    if not isinstance(description, str):
+        raise validation("description must be a string")
+    referenced = body.get("referencedObjectType")
+    if referenced is not None and referenced != "OWNER":
+        raise validation(f"referencedObjectType {referenced!r} is not supported here: OWNER")
+    definition = seed.prop(name, body["label"], type_, body["fieldType"], body["groupName"],
+                           options=[(o["value"], o["label"]) for o in options], unique=unique,
+                           owner=referenced == "OWNER")
+    definition.update(description=description, hubspotDefined=False)
+    if not portal.store.add_property(kind, definition):
+        raise HubSpotError(409, f"Property named '{name}' already exists.",
+                           "OBJECT_ALREADY_EXISTS")
+    return json_response(_public(definition), 201)
+
+
+def _new_property_shape(portal: Portal, kind: str, body: dict[str, Any]) -> tuple[str, str]:
+    """A new property's name and type, once its required strings, its name's form, its
+    field type and its group are checked."""
     fields = ("name", "label", "type", "fieldType", "groupName")
     problems = [f"{field} is required" for field in fields if not body.get(field)]
     problems += [f"{field} must be a string" for field in fields
@@ -85,29 +108,16 @@ def create_property(portal: Portal, request: Request, kind: str) -> Response:
         raise validation(f"fieldType {field_type!r} is not valid for type {type_!r}")
     if body["groupName"] not in portal.store.groups(kind):
         raise validation(f"Property group {body['groupName']!r} does not exist")
-    unique = body.get("hasUniqueValue", False)
-    if not isinstance(unique, bool):
-        raise validation("hasUniqueValue must be a boolean")
-    if unique and type_ != "string":
-        raise validation("Only string properties can require unique values")
-    options = payload.objects_list(body.get("options"), "options")
+    return name, type_
+
+
+def _options(raw: Any) -> list[dict[str, Any]]:
+    """An enumeration's options as written: each a string value and label."""
+    options = payload.objects_list(raw, "options")
     if not all(isinstance(o.get("value"), str) and isinstance(o.get("label"), str)
                for o in options):
         raise validation("Each option needs a string value and label")
-    description = body.get("description", "")
-    if not isinstance(description, str):
-        raise validation("description must be a string")
-    referenced = body.get("referencedObjectType")
-    if referenced is not None and referenced != "OWNER":
-        raise validation(f"referencedObjectType {referenced!r} is not supported here: OWNER")
-    definition = seed.prop(name, body["label"], type_, field_type, body["groupName"],
-                           options=[(o["value"], o["label"]) for o in options], unique=unique,
-                           owner=referenced == "OWNER")
-    definition.update(description=description, hubspotDefined=False)
-    if not portal.store.add_property(kind, definition):
-        raise HubSpotError(409, f"Property named '{name}' already exists.",
-                           "OBJECT_ALREADY_EXISTS")
-    return json_response(_public(definition), 201)
+    return options
 
 
 def groups(portal: Portal, request: Request, kind: str) -> Any:

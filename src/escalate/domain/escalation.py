@@ -211,9 +211,6 @@ class Escalation:
         """Ticket name: `POLICY - Client Name`."""
         return f"{self.policy} - {self.client_name}"
 
-    def named_in(self, subject: str | None) -> bool:
-        return policy_named(self.policy, subject)
-
     def content(self, *, with_creation_date: bool = False) -> str:
         """Ticket description: one labelled section per field, in the guide's order; with
         the creation date at the end where the portal does not let `createdate` be set."""
