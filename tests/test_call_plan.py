@@ -24,7 +24,8 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
 def owed(ticket_id: str, hours_ago: int = 50,
          reason: Reason = Reason.SIN_RESOLVER) -> Owed:
     ticket = Ticket(ticket_id, f"POL-{ticket_id} - Ana", "p", "s", "HIGH", NOW)
-    return Owed(ticket, reason, NOW - timedelta(hours=hours_ago), float(hours_ago))
+    return Owed(ticket, reason, NOW - timedelta(hours=hours_ago), float(hours_ago),
+                float(hours_ago), False)
 
 
 def task(task_id: str, call: Owed | None, *, done: bool = False, ticket_id: str = "") -> Task:

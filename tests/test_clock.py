@@ -122,6 +122,22 @@ def test_a_weekend_does_not_count():
     assert owed is not None and owed.hours_waiting == 4.5
 
 
+def test_an_incidents_client_waits_like_any_other_in_business_and_calendar_hours():
+    rules = clock(OFFICE)
+    closed_on = local(MEXICO, 2026, 11, 20, 17, 0)  # Friday, one business hour left
+    monday = local(MEXICO, 2026, 11, 23, 12, 0)
+    incident = ticket(closed_on - timedelta(days=1), stage=CLOSED, closed=closed_on)
+    member = ticket(closed_on - timedelta(days=2))
+    owed = rules.owed_for_incident(member, incident, monday)
+    alone = rules.owed(ticket(closed_on - timedelta(days=1), stage=CLOSED, closed=closed_on),
+                       monday)
+    assert owed is not None and alone is not None
+    assert (owed.hours_waiting, owed.calendar_hours, owed.business) == (4, 67, True)
+    assert owed.wait_label() == alone.wait_label()
+    elsewhere = Ticket(**{**vars(member), "pipeline": "9"})  # another pipeline: not ours
+    assert rules.owed_for_incident(elsewhere, incident, monday) is None
+
+
 def test_a_holiday_does_not_count():
     rules = clock(OFFICE)
     thursday = local(MEXICO, 2026, 12, 24, 17, 0)  # Friday 25 is Christmas

@@ -229,7 +229,7 @@ def test_due_soon_at_its_edges():
 
 def test_the_most_overdue_comes_first_then_by_ticket():
     def owed(ticket_id: str, hours: float) -> Owed:
-        return Owed(ticket(ticket_id=ticket_id), Reason.SIN_RESOLVER, NOW, hours)
+        return Owed(ticket(ticket_id=ticket_id), Reason.SIN_RESOLVER, NOW, hours, hours, False)
 
     order = sorted([owed("2", 5), owed("1", 50), owed("3", 50)], key=overdue_order)
     assert [o.ticket.id for o in order] == ["1", "3", "2"]

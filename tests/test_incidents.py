@@ -135,14 +135,17 @@ WORDS = ["El endoso no guarda el cambio de placa", "No se guarda la placa nueva 
 
 
 def escalated(sandbox: Sandbox, count: int, *, hours_ago: float = 1,
-              priority: str = "MEDIUM") -> list[str]:
+              priority: str = "MEDIUM", html: bool = False) -> list[str]:
     """Open tickets as escalate writes them (QUÉ/CÓMO/DÓNDE), escalated by Ana and Luis in
-    turn, each on seed contact 1001; their past recorded, so search lag does not hide them."""
+    turn, each on seed contact 1001; their past recorded, so search lag does not hide them.
+    `html`: the description as HubSpot's rich-text editor saves one typed there."""
     now = int(time.time() * 1000)
     records = []
     for i in range(count):
         steps = "Endosos, Guardar" + " y esperar" * (3 * i)
         content = f"QUÉ:\n{WORDS[i % len(WORDS)]}\n\nCÓMO:\n{steps}\n\nDÓNDE:\nPortal web, Endosos"
+        if html:
+            content = "".join(f"<p>{line}</p>" for line in content.splitlines() if line)
         records.append({"properties": {
             "subject": f"POL-{i} - Cliente {i}", "content": content, "hs_pipeline": "0",
             "hs_pipeline_stage": "2", "hs_ticket_priority": priority,
@@ -630,6 +633,16 @@ def test_through_a_real_terminal_the_agent_joins_the_incident_before_the_review(
     [created] = [tk.id for tk in sandbox.tickets() if tk.id not in {*members, incident}]
     assert linked(sandbox, created) == {"Incidente": [incident]}
     assert read(sandbox, incident)["escalate_affected"] in ("4", "4.0")
+
+
+def test_tickets_typed_in_hubspots_editor_are_alike_too_and_describe_their_incident(
+        portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 3, html=True)
+    created = portal("create", *BY_FLAGS, "--json")
+    assert created.code == 0, created.err
+    assert sorted(s["id"] for s in created.json()["similar"]) == sorted(members)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    assert "Guardar y esperar" in read(sandbox, incident)["content"]  # their CÓMO, as text
 
 
 def test_simular_names_the_tickets_alike_once_the_portal_is_known_and_writes_nothing(

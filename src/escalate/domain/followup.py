@@ -179,10 +179,12 @@ class Clock:
         client is owed the call the incident's close promised, since then (the ticket itself
         is closed by `followup --tareas`)."""
         closed = self.closed_at(incident)
-        if (member.stage not in self.open_stages or incident.stage not in self.closed_stages
-                or closed is None or now - closed > self.closed_lookback):
+        if (member.pipeline != self.pipeline_id or member.stage not in self.open_stages
+                or incident.stage not in self.closed_stages or closed is None
+                or now - closed > self.closed_lookback):
             return None
-        return Owed(member, Reason.RESUELTO_SIN_AVISAR, closed, _hours(self.elapsed(closed, now)))
+        return Owed(member, Reason.RESUELTO_SIN_AVISAR, closed, _hours(self.elapsed(closed, now)),
+                    _hours(now - closed), self.business)
 
     def due_soon(self, ticket: Ticket, now: datetime, within: timedelta | None = None) -> bool:
         """Open, not owed yet, and owed within the look-ahead unless the client is called."""
@@ -232,8 +234,8 @@ class Owed:
     reason: Reason
     since: datetime
     hours_waiting: float  # counted hours: business hours when the policy sets them
-    calendar_hours: float = 0.0  # the same wait on the wall clock
-    business: bool = False  # `hours_waiting` counts business hours only
+    calendar_hours: float  # the same wait on the wall clock
+    business: bool  # `hours_waiting` counts business hours only
 
     def wait_label(self) -> str:
         """How long the client has waited: `hace 7 d 13 h`, or with business hours

@@ -58,10 +58,10 @@ _STOP = frozenset({"a", "al", "con", "de", "del", "el", "en", "es", "la", "las",
                    "les", "me", "mi", "cliente"})
 
 
-def sections(text: str) -> dict[str, str]:
+def sections(description: str) -> dict[str, str]:
     """The labelled sections of a ticket description as plain text (`QUÉ:`, `DÓNDE:`, ...;
-    `plain_text` first, for one HubSpot's editor wrote as HTML); none in a text without
-    them."""
+    also in one HubSpot's editor wrote as HTML); none in a text without them."""
+    text = plain_text(description)
     found: dict[str, str] = {}
     marks = list(_SECTION.finditer(text))
     for mark, following in zip(marks, [*marks[1:], None], strict=False):  # none: {}
