@@ -343,6 +343,22 @@ def test_answers_are_kept_as_a_draft_when_hubspot_refuses_the_token(
     assert sandbox.tickets() == []
 
 
+def test_an_escalation_kept_offline_at_the_review_is_sent_later_with_its_score(
+        term: Any, cli: Cli, sandbox: Sandbox, home: Path):
+    t = term(extra={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                    "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+    answer_form(t)
+    code, shown = t.finish()
+    assert code == 5, shown
+    [entry] = outbox_entries(home)
+    assert entry.kind == "create" and entry.payload["quality"]["score"] > 0
+    assert cli("outbox", "send").code == 0
+    [ticket] = sandbox.tickets()
+    held = sandbox.client.crm.tickets.basic_api.get_by_id(ticket.id,
+                                                          properties=["escalate_quality"])
+    assert held.properties["escalate_quality"] == str(entry.payload["quality"]["score"])
+
+
 def test_the_review_on_80_columns_wraps_long_lines_and_crops_nothing(
         term: Any, sandbox: Sandbox):
     what = ("El cliente dice que la operación fue autorizada por el banco pero el cargo no "

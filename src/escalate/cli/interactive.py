@@ -765,7 +765,7 @@ class Session:
         with self.env.err.status("Buscando el contacto y tickets abiertos de la póliza…"):
             try:
                 return read_before_sending(self.env, escalation, files, self.resumed, known,
-                                           incidents=self.incidents)
+                                           checks=self.checks, incidents=self.incidents)
             except Unreachable:
                 self.kept_elsewhere = True
                 raise
