@@ -58,7 +58,7 @@ def find_labels(gateway: Gateway) -> Labels | None:
 
 def ready(gateway: Gateway, settings: Settings, now: datetime) -> tuple[Portal, Labels]:
     """The portal and its incident labels, once `setup` made them (exit 4 saying so)."""
-    portal = load_portal(gateway, settings, now=now)
+    portal = load_portal(gateway, settings, now=now, needs=(INCIDENT_COUNT,))
     portal.require_tool_properties(INCIDENT_COUNT)
     return portal, labels(gateway)
 
@@ -303,7 +303,7 @@ def incident_filters(portal: Portal, stages: list[str]) -> list[dict[str, Any]]:
 def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
                    ) -> list[OpenIncident]:
     """The open incidents, the most clients first (search: one seconds old may be missing)."""
-    portal = load_portal(gateway, settings, now=now)
+    portal = load_portal(gateway, settings, now=now, needs=(INCIDENT_COUNT,))
     portal.require_tool_properties(INCIDENT_COUNT)
     found = [t for t, _total in gateway.search_tickets(
         [{"filters": incident_filters(portal, portal.open_stage_ids)}],

@@ -26,6 +26,9 @@ from ..gateway import Gateway
 from .json_cache import JsonCache
 
 CACHE_SECONDS = 12 * 3600
+# A portal lacking some of the tool's optional properties is read again sooner: an admin
+# may have run `setup` since, and every machine should see it within minutes, not hours.
+LACKING_SECONDS = 600
 CACHE_VERSION = 2  # 2: `lacking`, and the ticket properties with the admins' rules
 
 # The ticket properties `escalate setup` creates, in its own group.
@@ -191,7 +194,7 @@ class PortalCache:
             self.warning = f"Se ignoró la caché dañada {self.path}; se vuelve a leer el portal."
         if portal is None:
             return None
-        fresh = now - portal.fetched_at < CACHE_SECONDS
+        fresh = now - portal.fetched_at < (LACKING_SECONDS if portal.lacking else CACHE_SECONDS)
         same = (portal.stage_setting == self.settings.stage
                 and portal.pipeline_setting == self.settings.pipeline)
         return portal if fresh and same and not portal.missing_tool_properties else None
@@ -234,8 +237,11 @@ def _property(raw: dict[str, Any]) -> PropertyInfo:
 
 
 def load_portal(gateway: Gateway, settings: Settings, *, now: datetime, refresh: bool = False,
-                warn: Callable[[str], None] | None = None) -> Portal:
-    """The portal from cache when fresh, else from HubSpot (and cached).
+                warn: Callable[[str], None] | None = None, needs: tuple[str, ...] = ()
+                ) -> Portal:
+    """The portal from cache when fresh, else from HubSpot (and cached); read again when
+    the cached one lacks an optional property in `needs` (the command then refuses on a
+    fresh read, never on a cache older than `setup`).
 
     Safe to run beside other reads: `gateway.together(lambda: load_portal(...), ...)`.
     A cold load costs one round trip (its three reads go out at once)."""
@@ -243,7 +249,7 @@ def load_portal(gateway: Gateway, settings: Settings, *, now: datetime, refresh:
     portal = None if refresh else cache.load(now.timestamp())
     if cache.warning and warn is not None:
         warn(cache.warning)
-    if portal is None:
+    if portal is None or any(n in portal.lacking for n in needs):
         portal = resolve(gateway, settings, now)
         cache.save(portal)
     return portal
