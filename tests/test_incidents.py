@@ -413,7 +413,7 @@ def test_a_create_like_open_tickets_names_them_and_their_incident_and_sends_alon
     # made an hour ago: «desde hoy», or «desde ayer» in the first hour of the day
     assert re.search("Parece el mismo problema que 4 tickets abiertos desde (hoy|ayer) ",
                      created.err)
-    assert f"— incidente {incident}." in created.err and "--incidente ID" in created.err
+    assert f"— incidente {incident}." in created.err and f"--incidente {incident}" in created.err
     assert linked(sandbox, answer["id"]) == {}
     searches = [r for r in sandbox.requests() if r["path"].endswith("/tickets/search")]
     assert len(searches) == 2  # the policy's tickets, and the open ones alike

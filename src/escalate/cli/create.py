@@ -173,9 +173,11 @@ def create(
                                    incidents=choice)
     checks = replace(checks, fields=checked_fields(prepared.portal, given))
     contact = require_contact(prepared, accept_contact=accept_contact)
-    if prepared.incidents.similar is not None and prepared.incidents.similar.offered:
-        env.warn(similar_notice(env, prepared.incidents.similar) + " Se crea sin sumarlo: "
-                 "use --incidente ID para sumarlo, o --sin-incidente para no buscar.")
+    similar = prepared.incidents.similar
+    if similar is not None and similar.offered:
+        join = (f"use --incidente {similar.incident.id} para sumarlo, o --sin-incidente para "
+                "no buscar" if similar.incident is not None else "--sin-incidente: no buscar")
+        env.warn(f"{similar_notice(env, similar)} Se crea sin sumarlo ({join}).")
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
                  f"{escalation.policy}: " + ", ".join(t.id for t in prepared.duplicates)

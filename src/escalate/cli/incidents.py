@@ -163,7 +163,10 @@ def similar_notice(env: Env, similar: Similar) -> str:
     text = f"Parece el mismo problema que {count}{since} ({shown})"
     if similar.incident is not None:
         return f"{text} — incidente {similar.incident.id}."
-    return f"{text} — puede abrir un incidente con «incidentes abrir»."
+    from .hints import command_line
+
+    return (f"{text} — puede abrir un incidente con "
+            f"«{command_line(env, 'incidentes abrir TICKET...')}».")
 
 
 def preview_alike(env: Env, escalation: Escalation, choice: Choice) -> Similar | None:

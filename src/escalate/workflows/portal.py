@@ -64,7 +64,7 @@ QUALITY_PROPERTY = "escalate_quality"
 OPTIONAL_TOOL_PROPERTIES = frozenset({QUALITY_PROPERTY, INCIDENT_COUNT})
 # What a portal without each of them goes without (doctor's words).
 WITHOUT = {QUALITY_PROPERTY: "los tickets se crean sin su calificación de calidad",
-           INCIDENT_COUNT: "no hay incidentes: create no busca tickets parecidos"}
+           INCIDENT_COUNT: "no hay incidentes: crear no busca tickets parecidos"}
 # What settles a portal without the tool's properties.
 SETUP = Next("setup", "Un administrador del portal debe ejecutar una vez")
 
