@@ -657,6 +657,9 @@ def test_simular_names_the_tickets_alike_once_the_portal_is_known_and_writes_not
     assert set(members) <= {s["id"] for s in got["similar"]} and got["incident"] is None
     assert f"— incidente {incident}." in simulated.err
     assert sandbox.writes() == []
+    at_a_terminal = portal("create", *BY_FLAGS, "--simular", keys="")
+    assert at_a_terminal.code == 0, at_a_terminal.err
+    assert f"— incidente {incident}." in at_a_terminal.err
     quiet = portal("create", *BY_FLAGS, "--simular", "--sin-incidente", "--json")
     assert quiet.json()["similar"] == [] and "Parece" not in quiet.err
 

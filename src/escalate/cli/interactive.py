@@ -137,7 +137,12 @@ class Session:
         escalation, files = self.validated()
         if dry_run:
             assert self.checks is not None and self.quality is not None
-            show_preview(self.env, escalation, files, as_json, self.checks, self.quality)
+            from .incidents import preview_alike
+
+            similar = (preview_alike(self.env, escalation, self.incidents)
+                       if self.incidents is not None else None)
+            show_preview(self.env, escalation, files, as_json, self.checks, self.quality,
+                         similar)
             return
         self.review(escalation, files, as_json)
 
