@@ -250,7 +250,7 @@ def settled(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime, who
     longer has is read too, and counted apart (`Settled.unknown_stage`) if it still is."""
     candidates, due_soon = _candidates(page.items, clocks, now, whose)
     closed_incidents = [t for t in page.items if t.is_incident
-                        and t.stage in portal.closed_stage_ids]
+                        and t.stage in clocks.of(t).closed_stages]  # a stage added since too
     if not candidates and not closed_incidents:
         return Settled([], due_soon, len(page.items), page.total, page.floor)
     found, links = confirmed_with_links(gateway, candidates, candidate_properties(portal))
