@@ -60,7 +60,7 @@ def test_templates_json_in_the_files_order_with_english_alias(cli):
 def test_without_templates_it_says_where_they_are_defined(cli):
     result = cli("plantillas")
     assert result.code == 0
-    assert "no define plantillas" in result.out and "[plantillas.NOMBRE]" in result.out
+    assert "no hay plantillas" in result.out and "[plantillas.NOMBRE]" in result.out
     assert cli("plantillas", "--json").json() == []
 
 

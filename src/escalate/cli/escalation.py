@@ -256,8 +256,9 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     env.out(escalation.content())
 
 
-def quality_line(quality: Quality) -> str:
-    """The score as the preview and the review say it."""
+def quality_line(quality: Quality, *, labelled: bool = True) -> str:
+    """The score as the preview says it («Calidad: 75/100 …»; unlabelled in the review's
+    row, which is labelled already)."""
     below = (f" (por debajo del mínimo {quality.minimum})" if quality.below_minimum else "")
     raise_it = "; lo que la subiría:" if quality.lines() else ""
-    return f"Calidad: {quality.score}/100{below}{raise_it}"
+    return f"{'Calidad: ' if labelled else ''}{quality.score}/100{below}{raise_it}"

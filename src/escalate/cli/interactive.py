@@ -880,7 +880,7 @@ class Session:
     def quality_text(self, quality: Quality) -> str:
         """The score in the review, coloured by the minimum, and what would raise it."""
         colour = "red" if quality.below_minimum else "green"
-        text = f"[bold {colour}]{self.env.shown(quality_line(quality))}[/]"
+        text = f"[bold {colour}]{self.env.shown(quality_line(quality, labelled=False))}[/]"
         if self.min_quality is not None and quality.score < self.min_quality:
             text += f"\n[red]--calidad-minima pide {self.min_quality}: no se envía así.[/]"
         return text + "".join(f"\n• {self.env.shown(line)}" for line in quality.lines())

@@ -36,9 +36,10 @@ def templates(
         env.out_json(listed)
         return
     if not listed:
-        where = f"El archivo {loaded.path}" if loaded.path else "No hay archivo de políticas: se"
-        env.out(f"{where} no define plantillas. Se definen en el archivo de políticas como "
-                "[plantillas.NOMBRE] (docs/guia-supervisores.md).")
+        where = (f"El archivo {loaded.path} no define plantillas." if loaded.path
+                 else "No hay archivo de políticas, así que no hay plantillas.")
+        env.out(f"{where} Se definen en el archivo de políticas como [plantillas.NOMBRE] "
+                "(docs/guia-supervisores.md).")
         return
     env.out(f"Plantillas de {loaded.path}:")
     for item in listed:

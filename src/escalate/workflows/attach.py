@@ -55,8 +55,10 @@ def check_ticket_id(raw: str) -> str:
         from ..domain.text import shown
         from ..errors import InvalidInput
 
-        raise InvalidInput([f"«{shown(raw, 30)}» no es un id de ticket: debe ser un número "
-                            "(el que aparece en la URL del ticket)."])
+        why = ("es demasiado largo (hasta 20 cifras)" if text.isdigit()
+               else "debe ser un número")
+        raise InvalidInput([f"«{shown(raw, 30)}» no es un id de ticket: {why} (el que "
+                            "aparece en la URL del ticket)."])
     return text
 
 

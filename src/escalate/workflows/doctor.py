@@ -28,13 +28,13 @@ if TYPE_CHECKING:
 TOKEN_WORDS = "service key (o token de app privada heredada)"
 # Each scope the tool uses, and the commands that need it (shown by doctor).
 SCOPES: tuple[tuple[str, str], ...] = (
-    ("tickets", "create, followup, contacted, attach, setup"),
-    ("crm.objects.contacts.read", "create, followup"),
-    ("crm.objects.contacts.write", "attach y contacted (notas), las tareas de llamada de "
-                                   "followup"),
-    ("files", "attach y los adjuntos de create"),
+    ("tickets", "crear, seguimiento, contactado, adjuntar, subir, informe, configurar"),
+    ("crm.objects.contacts.read", "crear, seguimiento"),
+    ("crm.objects.contacts.write", "adjuntar y contactado (notas), las tareas de llamada de "
+                                   "seguimiento"),
+    ("files", "adjuntar y los adjuntos de crear"),
     ("crm.objects.owners.read", "ESCALATE_AGENT, la matriz del archivo de políticas, "
-                                "followup por agente"),
+                                "seguimiento por agente"),
 )
 # Where the key came from, in words (a keyring is named as `doctor --json` names it).
 TOKEN_SOURCES = {"env": "de HUBSPOT_ACCESS_TOKEN en el entorno",
