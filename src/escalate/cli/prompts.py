@@ -226,7 +226,8 @@ def priority_checklist(ask: Asker, default: Priority | None = None) -> Priority:
     from ..domain.priority import CHECKLIST, Priority
 
     lines = [*CHECKLIST, ("Ninguna de las anteriores", Priority.BAJA)]
-    choices: list[tuple[str, Priority]] = [(f"{n}) {q} → {p.value}", p)
+    # The priority first: on a narrow terminal a long question is cut, never its answer.
+    choices: list[tuple[str, Priority]] = [(f"{n}) {p.value:<7} {q}", p)
                                            for n, (q, p) in enumerate(lines, 1)]
     keys = [(str(n), p.value[0].lower(), p.value[0]) for n, (_q, p) in enumerate(lines, 1)]
     return ask.select("¿Qué describe mejor el caso? (la primera que aplique)", choices,
