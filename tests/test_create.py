@@ -285,6 +285,10 @@ def test_the_sandbox_flag_needs_no_portal_and_no_token(home, tmp_path):
     second = cli("--sandbox", "create", *ANA, "--json", "--no-input")
     assert second.code == 0
     assert json.loads(second.out)["id"] != json.loads(first.out)["id"]
+    # «add --sandbox to any command», after its name too: the sandbox holds both tickets
+    called = cli("contactado", json.loads(first.out)["id"], "--sandbox", "--nota",
+                 "Se le informó que el endoso ya guarda", "--json")
+    assert called.code == 0, called.err  # without the sandbox: no key, exit 4
 
 
 # -- the client named is the contact found -------------------------------------------------

@@ -224,8 +224,10 @@ def run(argv: Sequence[str] | None = None, env: Env | None = None) -> int:
     if env.on_outbox_open is None:
         env.on_outbox_open = _bring_back_interrupted
     try:
-        result: Any = command()(args=list(argv) if argv is not None else None,
-                                prog_name="escalate", standalone_mode=False, obj=env)
+        from .rescue import globals_first
+
+        args = globals_first(list(argv) if argv is not None else sys.argv[1:])
+        result: Any = command()(args=args, prog_name="escalate", standalone_mode=False, obj=env)
         return int(result) if isinstance(result, int) else ExitCode.OK
     except EscalateError as exc:
         show_error(env, exc)

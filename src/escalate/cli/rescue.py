@@ -39,6 +39,13 @@ MAGIC = b"escalate-argv-1"
 _state: dict[str, Any] = {}
 
 
+def globals_first(argv: list[str]) -> list[str]:
+    """The command line with `--sandbox` and `--detallado` moved before the command, where
+    the program reads them: «add --sandbox to any command» holds wherever it is typed."""
+    moved = [a for a in argv if a in GLOBAL_FLAGS and a.startswith("--")]
+    return [*moved, *(a for a in argv if a not in moved)]
+
+
 def wants_keeping(argv: list[str]) -> bool:
     """A `create` with at least one option typed: something worth keeping."""
     rest = [a for a in argv if a not in GLOBAL_FLAGS]
