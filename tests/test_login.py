@@ -145,7 +145,7 @@ def test_a_key_lacking_scopes_is_stored_naming_each_and_the_commands_that_need_i
     sandbox.control("POST", "scopes", {"scopes": ["tickets", "crm.objects.contacts.read"]})
     result = agent("acceder", "--con-token", stdin="sandbox\n")
     assert result.code == 0, result.err
-    assert "«files»" in result.err and "attach" in result.err
+    assert "«files»" in result.err and "adjuntar" in result.err
     assert "«crm.objects.owners.read»" in result.err and "ESCALATE_AGENT" in result.err
     assert "«tickets»" not in result.err
     assert in_ring(ring) == {"escalate": {PORTAL: "sandbox"}}

@@ -23,6 +23,7 @@ from .fields import CHANNEL_NAMES
 from .incidents import incident_choice, preview_alike, similar_notice
 
 if TYPE_CHECKING:
+    from ..workflows.lookup import Prepared
     from .drafts import Resumed
 
 
@@ -173,6 +174,15 @@ def create(
                                    incidents=choice)
     checks = replace(checks, fields=checked_fields(prepared.portal, given))
     contact = require_contact(prepared, accept_contact=accept_contact)
+    _warn_before_sending(env, prepared)
+    result = send(env, prepared, files, contact, resumed=resumed, interactive=False,
+                  checks=checks)
+    report(env, result, as_json)
+
+
+def _warn_before_sending(env: Env, prepared: Prepared) -> None:
+    """What a script's create goes on despite: open tickets alike, open tickets with the
+    policy (the review asks about both at a terminal)."""
     similar = prepared.incidents.similar
     if similar is not None and similar.offered:
         join = (f"use --incidente {similar.incident.id} para sumarlo, o --sin-incidente para "
@@ -180,11 +190,8 @@ def create(
         env.warn(f"{similar_notice(env, similar)} Se crea sin sumarlo ({join}).")
     if prepared.duplicates:
         env.warn(f"Ya hay {len(prepared.duplicates)} ticket(s) abiertos con la póliza "
-                 f"{escalation.policy}: " + ", ".join(t.id for t in prepared.duplicates)
-                 + ". Se crea de todos modos.")
-    result = send(env, prepared, files, contact, resumed=resumed, interactive=False,
-                  checks=checks)
-    report(env, result, as_json)
+                 f"{prepared.escalation.policy}: "
+                 + ", ".join(t.id for t in prepared.duplicates) + ". Se crea de todos modos.")
 
 
 def _paths(attach: list[str] | None) -> list[str]:
