@@ -281,7 +281,12 @@ class Outbox:
             return None
         if self.path.is_dir():
             return "era una carpeta, no un archivo"
-        if self.path.stat().st_size == 0:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:  # set aside by another process's salvage this moment
+            self._create_fresh()
+            return None
+        if size == 0:
             return "estaba vacía (0 bytes)"
         with suppress(OSError):  # a read-only disk: reading works, writing says its trouble
             os.chmod(self.path, 0o600)
@@ -519,8 +524,10 @@ class Outbox:
                     conn = conn or self._connect(self.path)
                     conn.execute("UPDATE entries SET renewed_at = ? WHERE id = ? AND "
                                  "holder = ?", (self.clock(), entry_id, self.holder))
-                except sqlite3.Error:
-                    continue  # the next renewal tries again; the lease is generous
+                except sqlite3.Error:  # the next renewal tries again, on a fresh connection
+                    if conn is not None:  # (the file may have been set aside and replaced)
+                        conn.close()
+                    conn = None
             if conn is not None:
                 conn.close()
 
