@@ -91,6 +91,57 @@ def test_many_processes_opening_one_fresh_home_at_once_all_write(home: Path):
     assert policies_kept(home) == [f"POL-{i}" for i in range(6)]
 
 
+# -- a command line kept at Ctrl-C belongs to its command while it runs ---------------------
+
+
+def test_a_command_line_kept_at_ctrl_c_is_left_to_its_running_command_then_becomes_a_draft(
+        home: Path, private_temp: Path, monkeypatch: pytest.MonkeyPatch):
+    """A create interrupted while another terminal opens the outbox: the interrupted one
+    keeps its own work and drops the file; imported meanwhile by the other, it was a second
+    draft of the same escalation, which could be completed into a second ticket."""
+    import subprocess
+    import sys
+
+    from escalate.cli.interrupted import import_interrupted
+    from escalate.cli.rescue import write_argv
+
+    monkeypatch.setenv("TMPDIR", str(private_temp))
+    monkeypatch.setenv("ESCALATE_HOME", str(home))
+    kept = Path(write_argv(["crear", "--poliza", "POL-1"], "ab" * 16))  # by this process
+    other = Outbox(home)  # another terminal's outbox opens
+    import_interrupted(other)
+    assert other.entries()[0] == [] and kept.exists()
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    ended = kept.with_name(f"argv-{'ab' * 16}-{finished.stdout.strip()}")
+    kept.rename(ended)  # as if its command had ended without dropping it
+    import_interrupted(other)
+    [draft] = other.entries()[0]
+    assert draft.kind == "draft" and draft.payload["input"]["policy"] == "POL-1"
+    assert not ended.exists()
+    other.close()
+
+
+def test_a_command_line_kept_long_ago_or_by_an_earlier_version_becomes_a_draft(
+        home: Path, private_temp: Path, monkeypatch: pytest.MonkeyPatch):
+    import os
+
+    from escalate.cli.interrupted import SETTLE_SECONDS, import_interrupted
+    from escalate.cli.rescue import write_argv
+
+    monkeypatch.setenv("TMPDIR", str(private_temp))
+    monkeypatch.setenv("ESCALATE_HOME", str(home))
+    old = Path(write_argv(["crear", "--poliza", "POL-1"], "cd" * 16))
+    then = old.stat().st_mtime - SETTLE_SECONDS - 1  # its process id now names another
+    os.utime(old, (then, then))
+    unnamed = Path(write_argv(["crear", "--poliza", "POL-2"], "ef" * 16))
+    unnamed.rename(unnamed.with_name(f"argv-{'ef' * 16}"))  # as written before 2026-12
+    box = Outbox(home)
+    import_interrupted(box)
+    assert sorted(e.payload["input"]["policy"] for e in box.entries()[0]) == ["POL-1", "POL-2"]
+    box.close()
+
+
 # -- what the agent reads when it does happen ----------------------------------------------------
 
 
