@@ -269,3 +269,30 @@ def outbox_is_empty(home: Path) -> bool:
         return entries == [] and damaged == []
     finally:
         box.close()
+
+
+def test_a_create_interrupted_while_another_sends_keeps_its_draft_on_a_fresh_home(
+        sandbox: Sandbox, home: Path, private_temp: Path):
+    """Before 2026-12 this lost the draft in 3 of 6 runs (the other terminal's new outbox
+    replaced the one it was kept in) and failed the other terminal's create in the rest."""
+    sending = Term(sandbox, home, extra={"TMPDIR": str(private_temp)})
+    stopped = Term(sandbox, home, "--poliza", "POL-55", extra={"TMPDIR": str(private_temp)})
+    typed_up_to_attachments(sending, "POL-54", CASES[0])
+    stopped.answer("Nombre completo", "Lucía Ort")
+    sending.child.send("\r")
+    sending.answer("Adjuntos", "\r")  # its outbox opens while HubSpot is read...
+    stopped.child.send("\x03")  # ...as the other keeps what was typed
+    sending.answer("Qué hacemos", "\r")
+    code, shown = sending.finish()
+    assert code == 0 and "solo lectura" not in shown, shown
+    code, shown = stopped.finish()
+    assert code == 130 and "--borrador" in shown, shown
+    [ticket] = sandbox.tickets()
+    assert ticket.properties["escalate_policy"] == "POL-54"
+    box = Outbox(home)
+    try:
+        [draft] = box.entries()[0]
+    finally:
+        box.close()
+    assert draft.kind == "draft" and draft.payload["input"]["policy"] == "POL-55"
+    assert fallback_files(private_temp) == []
