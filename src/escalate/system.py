@@ -132,7 +132,8 @@ def _inside(path: Path, folder: str) -> bool:
 # reading the cache) cannot be replaced until it is closed: `os.replace` fails with
 # ERROR_ACCESS_DENIED (5) or ERROR_SHARING_VIOLATION (32). The holder lets go within
 # moments, so the replace is retried a bounded number of times.
-SHARING_ERRORS = (5, 32)
+ACCESS_DENIED, SHARING_VIOLATION = 5, 32
+SHARING_ERRORS = (ACCESS_DENIED, SHARING_VIOLATION)
 REPLACE_TRIES = 8
 REPLACE_FIRST_WAIT = 0.01  # seconds, doubled after each try: 2.55 s in all
 
@@ -167,9 +168,6 @@ def _retried_while_shared(move: Callable[[], None], platform: Platform,
                 raise
         sleep(wait)
         wait *= 2
-
-
-SHARING_VIOLATION = 32
 
 
 class FileInUse(PermissionError):
