@@ -194,6 +194,66 @@ def test_other_permission_errors_are_not_retried(tmp_path: Path, platform: Platf
     assert len(rename.calls) == 1 and waits == []
 
 
+def test_on_windows_a_file_still_open_after_the_retries_is_said_in_use_not_no_permission(
+        tmp_path: Path):
+    from escalate import os_errors
+
+    rename = flaky_rename(100)
+    with pytest.raises(system.FileInUse) as raised:
+        system.replace(tmp_path / "a", tmp_path / "b", WINDOWS, rename=rename,
+                       sleep=lambda _: None)
+    assert os_errors.reason(raised.value) == "otro proceso la tiene bloqueada"
+    denied = flaky_rename(100, lambda: Locked(winerror=5))  # may be a real denial: kept so
+    with pytest.raises(PermissionError) as raised:
+        system.replace(tmp_path / "a", tmp_path / "b", WINDOWS, rename=denied,
+                       sleep=lambda _: None)
+    assert os_errors.reason(raised.value) == "no hay permiso"
+
+
+def windows_rename(source: Any, target: Any) -> None:
+    """os.rename as Windows does it: an existing target is FileExistsError, never replaced
+    (on this machine os.rename would replace it)."""
+    if os.path.lexists(target):
+        raise FileExistsError(17, "Ya existe el archivo", str(target))
+    os.rename(source, target)
+
+
+def built(folder: Path, text: str) -> Path:
+    made = folder / f".nuevo-{text}"
+    made.write_text(text)
+    return made
+
+
+@pytest.mark.parametrize("platform", [posix(), WINDOWS], ids=["posix", "windows"])
+def test_a_file_two_processes_create_at_once_is_the_first_ones_and_never_replaced(
+        tmp_path: Path, platform: Platform):
+    target = tmp_path / "outbox.sqlite3"
+    first, second = built(tmp_path, "primero"), built(tmp_path, "segundo")
+    assert system.place_new(first, target, platform, rename=windows_rename)
+    assert not system.place_new(second, target, platform, rename=windows_rename)
+    assert target.read_text() == "primero"
+    assert not first.exists() and second.read_text() == "segundo"  # left to its caller
+
+
+@pytest.mark.parametrize("errno_name", ["EPERM", "ENOTSUP"])
+def test_where_hard_links_cannot_be_made_a_new_file_is_still_placed_once(
+        tmp_path: Path, errno_name: str):
+    import errno
+
+    def no_links(_: Any, __: Any) -> None:
+        raise OSError(getattr(errno, errno_name), "no hard links here")
+
+    target = tmp_path / "outbox.sqlite3"
+    assert system.place_new(built(tmp_path, "primero"), target, posix(), link=no_links)
+    assert not system.place_new(built(tmp_path, "segundo"), target, posix(), link=no_links)
+    assert target.read_text() == "primero"
+
+
+def test_a_real_error_placing_a_new_file_is_raised_as_it_is(tmp_path: Path):
+    with pytest.raises(FileNotFoundError):
+        system.place_new(tmp_path / "no-existe", tmp_path / "outbox.sqlite3", posix())
+
+
 def test_a_private_file_is_0600_in_a_0700_folder(tmp_path: Path):
     path = tmp_path / "nueva" / "claves.json"
     system.write_private(path, "{}", posix())

@@ -18,6 +18,8 @@ REASONS = {
     "EADDRNOTAVAIL": "esa dirección no es de esta máquina",
     "ECONNREFUSED": "conexión rechazada", "ETIMEDOUT": "se agotó el tiempo de espera",
     "EMFILE": "demasiados archivos abiertos", "ENAMETOOLONG": "el nombre es demasiado largo",
+    # not an errno: SQLite's name for a file replaced by another process while it was open
+    "MOVED": "otro proceso reemplazó su archivo mientras se usaba",
 }
 _SQLITE = {"SQLITE_FULL": "ENOSPC", "SQLITE_PERM": "EACCES", "SQLITE_BUSY": "EBUSY",
            "SQLITE_LOCKED": "EBUSY"}
@@ -31,6 +33,8 @@ def code(exc: BaseException) -> str | None:
     if isinstance(number, int) and number in errno.errorcode:
         return errno.errorcode[number]
     name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_READONLY_DBMOVED":  # "readonly database", but the folder is writable
+        return "MOVED"
     if name.startswith("SQLITE_READONLY"):
         return "EROFS"
     if name in _SQLITE:

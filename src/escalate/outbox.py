@@ -39,7 +39,7 @@ from . import os_errors
 from .errors import EscalateError, ExitCode, Next
 from .redaction import redact as scrub
 from .short_ids import SHORT_ID, short_id
-from .system import private_dir, process_alive, replace, temp_folder, write_private
+from .system import place_new, private_dir, process_alive, replace, temp_folder, write_private
 
 FILE_NAME = "outbox.sqlite3"
 SCHEMA_VERSION = 3
@@ -170,7 +170,7 @@ def local_cause(exc: BaseException, folder: Path | None = None) -> str:
 def describe_os_error(exc: BaseException, folder: Path | None = None) -> str:
     """The cause of a local failure in the agent's words."""
     cause = local_cause(exc, folder)
-    if cause == "EBUSY":
+    if cause == "EBUSY" and isinstance(exc, sqlite3.Error):  # SQLite waited LOCK_SECONDS
         return f"{os_errors.REASONS[cause]} desde hace más de {LOCK_SECONDS:g} s"
     return os_errors.REASONS.get(cause, "no se puede escribir en ella")
 
@@ -197,6 +197,7 @@ def trouble(folder: Path, exc: BaseException, *, kept: str | None = None,
         "EACCES": f"ejecute «chmod u+rwx {folder}» o use otra carpeta con ESCALATE_HOME",
         "ENOTDIR": "mueva ese archivo o apunte ESCALATE_HOME a una carpeta",
         "EBUSY": "cierre el otro «escalate» (o espere a que termine)",
+        "MOVED": "no hace falta cambiar nada",
     }
     fixes.update(EDQUOT=fixes["ENOSPC"], EFBIG=fixes["ENOSPC"], EPERM=fixes["EACCES"])
     fix = fixes.get(code, f"revise la carpeta {folder}")
@@ -243,6 +244,7 @@ class Outbox:
         self.written = 0  # entries this process put in (the Ctrl-C guard reads it)
         self.holder = new_holder()
         self._conn: sqlite3.Connection | None = None
+        self._opened: tuple[int, int] | None = None  # the file `_conn` has open (`_replaced`)
         try:
             private_dir(home)
         except OSError as exc:
@@ -261,6 +263,7 @@ class Outbox:
         problem = self._problem()
         if problem is None:
             try:
+                self._opened = _identity(self.path)  # before the open: a later swap is seen
                 conn = self._connect(self.path)
                 self._check(conn)
                 self._migrate(conn)
@@ -278,14 +281,22 @@ class Outbox:
             return None
         if self.path.is_dir():
             return "era una carpeta, no un archivo"
-        if self.path.stat().st_size == 0:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:  # set aside by another process's salvage this moment
+            self._create_fresh()
+            return None
+        if size == 0:
             return "estaba vacía (0 bytes)"
         with suppress(OSError):  # a read-only disk: reading works, writing says its trouble
             os.chmod(self.path, 0o600)
         return None
 
     def _create_fresh(self) -> None:
-        """A new outbox appears whole (schema included) or not at all: never 0 bytes."""
+        """A new outbox appears whole (schema included) or not at all: never 0 bytes. When
+        another `escalate` on this home made one meanwhile, that one is used: replacing it
+        would leave that process writing to a file no longer in the folder, which SQLite
+        refuses as a "readonly database" (the agent read "es de solo lectura")."""
         fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".outbox-")
         os.close(fd)
         try:
@@ -295,13 +306,12 @@ class Outbox:
             conn.executescript(SCHEMA)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.close()
-            replace(tmp, self.path)
-        except sqlite3.DatabaseError as exc:
-            Path(tmp).unlink(missing_ok=True)
+            place_new(tmp, self.path)
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise trouble(self.home, exc) from None
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise trouble(self.home, exc) from None
+        finally:
+            with suppress(OSError):
+                Path(tmp).unlink(missing_ok=True)  # placed, it has gone already
 
     @staticmethod
     def _check(conn: sqlite3.Connection) -> None:
@@ -341,6 +351,7 @@ class Outbox:
             raise trouble(self.home, exc) from None
         saved, lost = salvage(aside)
         self._create_fresh()
+        self._opened = _identity(self.path)
         conn = self._connect(self.path)
         for entry in saved:
             entry.state["salvaged"] = True  # checked again before it is sent
@@ -361,14 +372,24 @@ class Outbox:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have ended it: the error is the news
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
     @property
     def _db(self) -> sqlite3.Connection:
+        """The connection, to the file now at `path`: when another process has set the
+        one it had open aside (a salvage), the new one is opened first."""
         assert self._conn is not None, "outbox closed"
+        if self._replaced():
+            self._conn.close()
+            self._conn = None
+            self._conn = self._open()
         return self._conn
+
+    def _replaced(self) -> bool:
+        return self._opened is not None and _identity(self.path) != self._opened
 
     def close(self) -> None:
         if self._conn is not None:
@@ -503,8 +524,10 @@ class Outbox:
                     conn = conn or self._connect(self.path)
                     conn.execute("UPDATE entries SET renewed_at = ? WHERE id = ? AND "
                                  "holder = ?", (self.clock(), entry_id, self.holder))
-                except sqlite3.Error:
-                    continue  # the next renewal tries again; the lease is generous
+                except sqlite3.Error:  # the next renewal tries again, on a fresh connection
+                    if conn is not None:  # (the file may have been set aside and replaced)
+                        conn.close()
+                    conn = None
             if conn is not None:
                 conn.close()
 
@@ -672,6 +695,15 @@ def open_outbox(home: Path, *, clock: Callable[[], float] = time.time,
         return Outbox(home, clock=clock, redact=redact)
     except LocalTrouble as problem:
         return UnavailableOutbox(home, problem, clock=clock, redact=redact)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` (device, inode); None: none is."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _entry(row: tuple[Any, ...]) -> Entry | Damaged:

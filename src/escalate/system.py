@@ -132,7 +132,8 @@ def _inside(path: Path, folder: str) -> bool:
 # reading the cache) cannot be replaced until it is closed: `os.replace` fails with
 # ERROR_ACCESS_DENIED (5) or ERROR_SHARING_VIOLATION (32). The holder lets go within
 # moments, so the replace is retried a bounded number of times.
-SHARING_ERRORS = (5, 32)
+ACCESS_DENIED, SHARING_VIOLATION = 5, 32
+SHARING_ERRORS = (ACCESS_DENIED, SHARING_VIOLATION)
 REPLACE_TRIES = 8
 REPLACE_FIRST_WAIT = 0.01  # seconds, doubled after each try: 2.55 s in all
 
@@ -141,7 +142,13 @@ def replace(source: Path | str, target: Path | str, platform: Platform | None = 
             rename: Callable[[Any, Any], None] = os.replace,
             sleep: Callable[[float], None] | None = None) -> None:
     """`os.replace`, retried on Windows while another process holds `target` open."""
-    platform = platform or here()
+    _retried_while_shared(lambda: rename(source, target), platform or here(), sleep)
+
+
+def _retried_while_shared(move: Callable[[], None], platform: Platform,
+                          sleep: Callable[[float], None] | None) -> None:
+    """Run `move`, again while Windows says another process holds the file (bounded); a
+    sharing violation that outlasts the tries is `FileInUse`, not a permission problem."""
     if sleep is None:
         import time
 
@@ -149,14 +156,70 @@ def replace(source: Path | str, target: Path | str, platform: Platform | None = 
     wait = REPLACE_FIRST_WAIT
     for attempt in range(REPLACE_TRIES):
         try:
-            rename(source, target)
+            move()
             return
         except PermissionError as exc:
-            sharing = platform.windows and getattr(exc, "winerror", None) in SHARING_ERRORS
-            if not sharing or attempt == REPLACE_TRIES - 1:
+            code = getattr(exc, "winerror", None)
+            if not (platform.windows and code in SHARING_ERRORS):
+                raise
+            if attempt == REPLACE_TRIES - 1:
+                if code == SHARING_VIOLATION:  # ERROR_ACCESS_DENIED may be a real denial
+                    raise FileInUse(exc) from exc
                 raise
         sleep(wait)
         wait *= 2
+
+
+class FileInUse(PermissionError):
+    """Windows' ERROR_SHARING_VIOLATION once the retries are spent: another process has the
+    file open. Its errno is EBUSY, so the agent reads "otro proceso la tiene bloqueada"
+    (os_errors.py) instead of a permission problem that is not there."""
+
+    def __init__(self, cause: PermissionError) -> None:
+        import errno
+
+        super().__init__(errno.EBUSY, cause.strerror or "archivo en uso", cause.filename)
+        self.winerror = getattr(cause, "winerror", None)
+
+
+# Hard links cannot be made there (FAT, some network shares): the name is then checked and
+# the file renamed, which leaves a moment in which another process's file could be replaced.
+_NO_LINKS = ("EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK", "EXDEV")
+
+
+def place_new(source: Path | str, target: Path | str, platform: Platform | None = None, *,
+              link: Callable[[Any, Any], None] = os.link,
+              rename: Callable[[Any, Any], None] = os.rename,
+              sleep: Callable[[float], None] | None = None) -> bool:
+    """Move the finished file `source` to `target` unless `target` exists: False then, and
+    `source` stays for the caller to remove. Two processes creating one file at once get
+    one file, whole, and neither replaces it under the other while it is open (`replace`
+    would: SQLite then refuses to write to the file it holds, "readonly database").
+
+    POSIX: a hard link fails when the name exists, then the source name goes. Windows:
+    `os.rename` never replaces (FileExistsError), retried while the file is shared."""
+    platform = platform or here()
+    if platform.windows:
+        try:
+            _retried_while_shared(lambda: rename(source, target), platform, sleep)
+        except FileExistsError:
+            return False
+        return True
+    try:
+        link(source, target)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        import errno
+
+        if errno.errorcode.get(exc.errno or 0) not in _NO_LINKS:
+            raise
+        if os.path.lexists(target):
+            return False
+        os.replace(source, target)
+        return True
+    os.unlink(source)
+    return True
 
 
 def write_private(path: Path, text: str, platform: Platform | None = None, *,

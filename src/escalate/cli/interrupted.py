@@ -10,7 +10,7 @@ from typing import Any
 
 from ..outbox import Outbox
 from ..short_ids import short_id
-from ..system import temp_folder
+from ..system import process_alive, temp_folder
 from ..workflows.entries import new_entry
 from .rescue import CREATE, GLOBAL_FLAGS, MAGIC
 
@@ -22,7 +22,7 @@ def import_interrupted(outbox: Outbox) -> None:
         return
     mine = os.path.abspath(os.path.expanduser(outbox.home))
     for path in sorted(folder.glob("argv-*")):
-        if path.suffix == ".tmp":
+        if path.suffix == ".tmp" or written_by_a_running_command(path):
             continue
         try:
             magic, draft_id, home, cwd, *argv = path.read_bytes().split(b"\0")
@@ -43,6 +43,28 @@ def import_interrupted(outbox: Outbox) -> None:
             outbox.notices.append("Se guardó como borrador lo escrito en un «escalate crear» "
                                   f"interrumpido ({short_id(entry.id)}).")
         path.unlink(missing_ok=True)
+
+
+# Longer than any command takes from its Ctrl-C to `rescue.settle`: a file this old is
+# left over, whatever process now has the id in its name.
+SETTLE_SECONDS = 180.0
+
+
+def written_by_a_running_command(path: Path) -> bool:
+    """Whether the command that kept this command line may still run: it keeps its own
+    work and then drops the file (`rescue.settle`), so another terminal importing it
+    meanwhile would make a second draft of what was kept, or already sent. A file named
+    before 2026-12 (no process id) is not."""
+    import time
+
+    _, _, pid = path.name.removeprefix("argv-").partition("-")
+    if not pid.isdigit():
+        return False
+    try:
+        fresh = time.time() - path.stat().st_mtime < SETTLE_SECONDS
+    except OSError:
+        return True  # gone meanwhile: nothing to import
+    return fresh and process_alive(int(pid))
 
 
 def default_home() -> Path:

@@ -118,12 +118,14 @@ def early_folder() -> str:
 
 
 def write_argv(argv: list[str], draft_id: str) -> str:
-    """The command line, its folder and ESCALATE_HOME, written atomically (0600)."""
+    """The command line, its folder and ESCALATE_HOME, written atomically (0600). The name
+    ends in this process's id: another `escalate` leaves the file alone while it runs
+    (`interrupted.written_by_a_running_command`)."""
     folder = early_folder()
     os.makedirs(folder, mode=0o700, exist_ok=True)
     fields = [MAGIC, draft_id.encode(), os.fsencode(os.environ.get("ESCALATE_HOME", "")),
               os.fsencode(os.getcwd()), *(os.fsencode(a) for a in argv)]
-    path = os.path.join(folder, f"argv-{draft_id}")
+    path = os.path.join(folder, f"argv-{draft_id}-{os.getpid()}")
     temporary = path + ".tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
