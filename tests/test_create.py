@@ -291,6 +291,18 @@ def test_the_sandbox_flag_needs_no_portal_and_no_token(home, tmp_path):
     assert called.code == 0, called.err  # without the sandbox: no key, exit 4
 
 
+def test_the_sandbox_and_the_portal_keep_separate_outboxes(cli: Cli, sandbox: Sandbox, home):
+    offline = cli("create", *ANA, environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                                            "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+    assert offline.code == 5, offline.err  # kept for the portal
+    practice = cli("--sandbox", "bandeja", "enviar")
+    assert practice.code == 0 and "Nada que enviar" in practice.out, practice.err
+    assert cli("--sandbox", "bandeja", "--json").json() == []  # not the sandbox's
+    assert [e["kind"] for e in cli("bandeja", "--json").json()] == ["create"]
+    assert cli("bandeja", "enviar").code == 0  # the portal back: it arrives there, once
+    assert len(creates(sandbox)) == 1
+
+
 # -- the client named is the contact found -------------------------------------------------
 
 

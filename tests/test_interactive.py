@@ -402,7 +402,8 @@ def test_sandbox_mode_says_so_before_asking_and_every_command_shown_has_sandbox(
     assert code == 130, shown
     assert shown.count("Interrumpido") == 1, shown
     assert re.search(r"escalate --sandbox crear --borrador [0-9a-f]{8}", shown), shown
-    [entry] = outbox_entries(home)
+    assert outbox_entries(home) == []  # the sandbox keeps its own outbox
+    [entry] = outbox_entries(home / "sandbox" / "bandeja")
     assert entry.payload["input"]["policy"] == "POL-82"
     listed = cli("outbox", environ={"ESCALATE_SANDBOX": "1"})
     assert "escalate --sandbox crear --borrador" in listed.out, listed.out

@@ -688,6 +688,13 @@ class _Unusable(OSError):
     pass
 
 
+def outbox_home(home: Path, *, sandbox: bool) -> Path:
+    """Where an ESCALATE_HOME's outbox lives: the sandbox keeps its own, so a practice
+    escalation never reaches the portal and one kept for the portal never goes to the
+    sandbox."""
+    return home / "sandbox" / "bandeja" if sandbox else home
+
+
 def open_outbox(home: Path, *, clock: Callable[[], float] = time.time,
                 redact: Callable[[str], str] = scrub) -> Outbox:
     """The outbox, or its stand-in in the fallback folder when the home cannot be used."""

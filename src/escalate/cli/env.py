@@ -160,9 +160,10 @@ class Env:
     def open_outbox(self) -> Outbox:
         """The outbox, opened on first use (and salvaged, when damaged)."""
         if self._outbox is None:
-            from ..outbox import UnavailableOutbox, open_outbox
+            from ..outbox import UnavailableOutbox, open_outbox, outbox_home
 
-            outbox = open_outbox(self.settings.home, clock=lambda: self.clock().timestamp(),
+            home = outbox_home(self.settings.home, sandbox=self.settings.sandbox)
+            outbox = open_outbox(home, clock=lambda: self.clock().timestamp(),
                                  redact=self.redact)
             if not isinstance(outbox, UnavailableOutbox) and self.on_outbox_open is not None:
                 self.on_outbox_open(outbox)

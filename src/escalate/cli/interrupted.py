@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..outbox import Outbox
+from ..outbox import Outbox, outbox_home
 from ..short_ids import short_id
 from ..system import process_alive, temp_folder
 from ..workflows.entries import new_entry
@@ -28,10 +28,12 @@ def import_interrupted(outbox: Outbox) -> None:
             magic, draft_id, home, cwd, *argv = path.read_bytes().split(b"\0")
             if magic != MAGIC:
                 raise ValueError("no es una línea de órdenes guardada")
+            words = [os.fsdecode(a) for a in argv]
             home_text = os.fsdecode(home) or str(default_home())
-            if os.path.abspath(os.path.expanduser(home_text)) != mine:
-                continue  # another ESCALATE_HOME's: it waits for that one
-            answers = answers_from_argv([os.fsdecode(a) for a in argv], Path(os.fsdecode(cwd)))
+            own = outbox_home(Path(os.path.expanduser(home_text)), sandbox="--sandbox" in words)
+            if os.path.abspath(own) != mine:
+                continue  # another ESCALATE_HOME's (or its sandbox's): it waits for that one
+            answers = answers_from_argv(words, Path(os.fsdecode(cwd)))
             at = path.stat().st_mtime
         except (OSError, ValueError):
             continue
