@@ -139,11 +139,14 @@ def test_the_table_fits_80_columns_with_the_phone_whole_and_its_right_border(
     moment = (datetime.now(timezone.utc) - timedelta(hours=60)).isoformat()
     urgent = with_option(with_option(ANA, "--poliza", "POL-32"), "--prioridad", "URGENTE")
     assert cli("create", *urgent, "--fecha", moment, "--no-input").code == 0
+    # the area code in parentheses, as agents type it into HubSpot: 18 characters, whole
+    sandbox.client.crm.contacts.basic_api.update(
+        "1001", simple_public_object_input={"properties": {"phone": "+52 (222) 555 0101"}})
     lines = cli("followup", "--todos").out.splitlines()
     table = [line for line in lines if line[:1] in "┏┃┡│├└"]
     assert table and all(len(line) <= 80 for line in lines)
     assert all(line.rstrip()[-1] in "┓┃┩│┤┘" for line in table)  # nothing cropped
-    assert any("+52 55 1234 5678" in line for line in table)
+    assert any("+52 (222) 555 0101" in line for line in table)
 
 
 def test_contacted_on_a_missing_ticket_exits_3_and_writes_nothing(cli: Cli, sandbox: Sandbox):

@@ -264,17 +264,19 @@ PAGE_ROWS = 100  # rows rendered at once: the table's cost stays per row, its me
 
 def _columns(width: int) -> list[Any]:
     """Fits the terminal (80 columns at least): only the waiting and client columns share
-    what is left; the ticket id (the link) and the phone never wrap."""
+    what is left; the ticket id (the link) never wraps, and the phone is never cut (an
+    international number with its area code in parentheses, «+52 (222) 555 0101», is 18
+    characters; a longer one continues on the next line)."""
     from .streamed import Column
 
-    fixed = {"Ticket": 14, "Prioridad": 10, "Teléfono": 16}
+    fixed = {"Ticket": 14, "Prioridad": 10, "Teléfono": 18}
     room = max(20, width - (3 * 5 + 1) - sum(fixed.values()))
     wait = max(12, min(15, room // 3))  # «hace 30 d 23 h» on one line when it fits
     return [Column("Ticket", 14, overflow="ellipsis", no_wrap=True),
             Column("Prioridad", 10, no_wrap=True),
             Column("Espera", wait),
             Column("Cliente", max(8, room - wait)),
-            Column("Teléfono", 16, no_wrap=True)]
+            Column("Teléfono", 18)]
 
 
 def _cells(row: Any, team: bool, cell: Cell) -> list[Any]:
