@@ -735,6 +735,16 @@ def test_the_clients_of_a_closed_incident_still_open_are_not_offered_again(
         [*free, done.json()["id"]])
 
 
+def test_without_the_incident_labels_the_review_names_the_tickets_alike_and_asks_for_setup(
+        cli: Cli, sandbox: Sandbox):
+    escalated(sandbox, 2)  # alike: an incident would be proposed, on a portal set up for it
+    done = cli("create", *BY_FLAGS, "--json", keys="\r")  # Enviar at the review
+    assert done.code == 0, done.err
+    assert "Parece el mismo problema" in done.err and "configurar" in done.err
+    assert "¿Es el mismo problema?" not in done.err  # nothing offered that would fail
+    assert linked(sandbox, done.json()["id"]) == {} and incident_tickets(sandbox) == []
+
+
 def test_a_portal_not_set_up_again_creates_as_before_and_incidents_say_setup(
         cli: Cli, sandbox: Sandbox, tmp_path: Path):
     store = sandbox.running.app.portal.store

@@ -141,6 +141,9 @@ def test_demo_tickets_are_seeded_only_when_asked(tmp_path: Path, sandbox: Sandbo
         assert read["properties"]["escalate_agent"] == agent["results"][0]["id"]
         assert stale.created_at.timestamp() < time.time() - 48 * 3600
         assert practice.ticket(stale.id).associations["contacts"].results[0].id == "1001"
+        # the practice portal is one `setup` prepared: incidents' labels too
+        _, _, labels = call(practice, "GET", "/crm/associations/2026-09/tickets/tickets/labels")
+        assert {r["label"] for r in labels["results"]} >= {"Incidente", "Cliente afectado"}
         practice.control("POST", "reset", {})
         assert len(practice.tickets()) == 4
     finally:

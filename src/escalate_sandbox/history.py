@@ -31,6 +31,10 @@ def reset(portal: Portal) -> None:
             records.create(portal, db, "contacts", {"properties": contact}, now)
         if portal.demo_tickets:
             seed_records(portal, db, "tickets", demo_tickets(now, tool=not portal.store.bare))
+    if portal.demo_tickets and not portal.store.bare:
+        # The practice portal is one `escalate setup` prepared: its ticket-to-ticket labels
+        # for incidents too, as its tool properties (seed.TOOL_PROPERTIES).
+        portal.store.add_label("tickets", "tickets", *seed.INCIDENT_LABELS)
     with portal.lock:
         portal.indexes.clear()
 

@@ -189,6 +189,8 @@ TOOL_PROPERTIES: list[dict[str, Any]] = [
     prop("escalate_quality", "Calidad de la escalación", "number", "number", "escalate"),
     prop("escalate_affected", "Clientes afectados (incidente)", "number", "number", "escalate"),
 ]
+# The incident labels `escalate setup` makes (label, internal name, inverse label).
+INCIDENT_LABELS = ("Incidente", "incidente", "Cliente afectado")
 for _p in TOOL_PROPERTIES:
     _p["hubspotDefined"] = False
 

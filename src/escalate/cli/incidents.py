@@ -200,6 +200,12 @@ def ask_incident(env: Env, ask: Any, found: AtCreate) -> str | None:
     if similar is None or not similar.offered or found.joining is not None or found.opening:
         return None
     env.err.print(similar_notice(env, similar), markup=False)
+    if found.labels is None:  # a portal `setup` has not prepared for incidents
+        from .hints import command_line
+
+        env.err.print("Los incidentes no están listos en este portal: un administrador debe "
+                      f"ejecutar «{command_line(env, 'configurar')}».", markup=False)
+        return None
     if similar.incident is not None:
         offer = (f"Sumar al incidente {similar.incident.id}", "join")
     else:

@@ -20,6 +20,7 @@ from .incidents import (
     Changed,
     Labels,
     checked_incident,
+    find_labels,
     incident_filters,
     incident_policy,
     labels,
@@ -161,7 +162,7 @@ class AtCreate:
 
     similar: Similar | None = None
     joining: Ticket | None = None
-    labels: Labels | None = None  # read beside, when joining
+    labels: Labels | None = None  # read beside, when joining or when tickets alike are offered
     opening: list[str] = field(default_factory=list)  # open one with these and the new one
 
     def join_offered(self) -> None:
@@ -189,8 +190,10 @@ def before_create(gateway: Gateway, settings: Settings, portal: Callable[[], Por
     if not choice.detect or not portal().has_incidents:  # a portal before `setup` again
         return AtCreate()
     policy = incident_policy(settings)
-    return AtCreate(similar=similar_open(gateway, portal(), what, where, now=now,
-                                         policy=policy, own_id=own_id))
+    similar = similar_open(gateway, portal(), what, where, now=now, policy=policy,
+                           own_id=own_id)
+    # Joining or opening needs the portal's incident labels: read once something is offered.
+    return AtCreate(similar=similar, labels=find_labels(gateway) if similar.offered else None)
 
 
 def _joinable(gateway: Gateway, portal: Portal, incident_id: str) -> Ticket:
