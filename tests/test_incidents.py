@@ -342,8 +342,20 @@ def test_closing_the_incident_closes_every_member_with_its_note_and_one_call_eac
     sandbox.forget_requests()
     again = portal("followup", "--tareas", "--todos", "--json").json()
     assert (again["created"], again["incident_members_closed"]) == (0, [])
+    assert "Incidentes cerrados" not in portal("followup", "--tareas", "--todos").out
     assert sandbox.writes() == []
     assert all(closing_notes(sandbox, m, incident) == 1 for m in members)
+
+
+def test_the_closing_run_says_which_clients_tickets_it_closed(portal: Cli, sandbox: Sandbox):
+    members = escalated(sandbox, 2)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    close(sandbox, incident)
+    said = portal("followup", "--tareas", "--todos")
+    assert said.code == 0, said.err
+    assert "Incidentes cerrados: 2 ticket(s) de sus clientes cerrados" in said.out
+    assert all(m in said.out for m in members)
+    assert all(read(sandbox, m)["hs_pipeline_stage"] == "4" for m in members)
 
 
 def test_a_kill_between_the_notes_and_the_close_and_a_rerun_finish_the_job(

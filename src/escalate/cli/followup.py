@@ -121,6 +121,11 @@ def _sync_tasks(env: Env, gateway: Any, *, as_json: bool, **options: Any) -> Non
     else:
         env.out(f"Tareas de llamada: {_tasks_said(done)}, "
                 f"{done.count('unchanged')} sin cambios.")
+        if done.members_closed:  # work once, close all: said, never done silently
+            env.out(f"Incidentes cerrados: {len(done.members_closed)} ticket(s) de sus "
+                    "clientes cerrados con la nota «Resuelto con el incidente» ("
+                    + ", ".join(done.members_closed[:10])
+                    + (", …" if len(done.members_closed) > 10 else "") + ").")
     say(env, "Llamadas sin tarea", done.skipped)
     say(env, "Tareas sin dueño", done.unassigned)
 
