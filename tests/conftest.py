@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import io
 import json
 import os
@@ -137,6 +139,35 @@ class Sandbox:
             rows = db.execute("SELECT id, def FROM files ORDER BY id").fetchall()
         return {json.loads(record)["name"] + "." + json.loads(record)["extension"]:
                 store.file_bytes(file_id) for file_id, record in rows}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ocr_on_one_thread() -> Iterator[None]:
+    """Each test process runs the OCR on one thread. ONNX Runtime's default (a thread per
+    core, spinning while it waits) in four workers on two cores spent a third more CPU on
+    the same reads, CPU the rest of the suite waits for. The engine is loaded by the
+    product's own code, only with the thread counts given; the results are the same."""
+    from escalate.workflows import screenshots
+
+    product = screenshots._engine
+
+    @functools.lru_cache(maxsize=1)
+    def on_one_thread() -> Any:
+        try:
+            module = importlib.import_module("rapidocr_onnxruntime")
+        except ImportError:
+            return product.__wrapped__()  # which says the extra is missing
+        load = module.RapidOCR
+        module.RapidOCR = functools.partial(load, intra_op_num_threads=1,
+                                            inter_op_num_threads=1)
+        try:
+            return product.__wrapped__()
+        finally:
+            module.RapidOCR = load
+
+    screenshots._engine = on_one_thread
+    yield
+    screenshots._engine = product
 
 
 @pytest.fixture
