@@ -32,6 +32,21 @@ TICKET_PROPS = ["subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ti
                 "closed_date"]
 
 
+# The modules that hold the suite's longest scenarios (OCR, processes under injected latency,
+# terminals), longest first. pytest-xdist hands tests out in collection order, a few at a
+# time (pyproject's --maxschedchunk): in alphabetical order these would come last and leave
+# one worker running a ten-second scenario after the others had finished.
+STARTED_FIRST = ("test_screenshots.py", "test_screenshot_upload.py", "test_team.py",
+                 "test_speed.py", "test_reliability.py", "test_gateway.py", "test_templates.py",
+                 "test_windows.py", "test_incidents.py", "test_pasted.py", "test_bump.py",
+                 "test_interactive.py", "test_followup.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    first = {name: rank for rank, name in enumerate(STARTED_FIRST)}
+    items.sort(key=lambda item: first.get(item.path.name, len(first)))  # stable: in-file order
+
+
 class Sandbox:
     """A running sandbox, its test endpoints, and its state read back through HubSpot's API."""
 
