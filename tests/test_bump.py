@@ -50,16 +50,20 @@ def note_texts(sandbox: Sandbox, ticket_id: str) -> list[str]:
     return [re.sub(r"<[^>]+>", " ", n["hs_note_body"]) for n in sandbox.notes_of(ticket_id)]
 
 
-def priorities(sandbox: Sandbox, ids: list[str]) -> dict[str, str]:
-    """Each ticket's priority as HubSpot holds it, a hundred per batch read (a thousand
-    one-by-one reads made the scenarios below wait on the test's own checks)."""
+def read_in_batches(sandbox: Sandbox, object_type: str, ids: list[str],
+                    name: str) -> dict[str, str]:
+    """One property of each object as HubSpot holds it, a hundred per batch read (a
+    thousand one-by-one reads made the scenarios below wait on the test's own checks)."""
     found: dict[str, str] = {}
     for start in range(0, len(ids), 100):
-        answer = sandbox.api("POST", "/crm/objects/2026-09/tickets/batch/read", {
-            "inputs": [{"id": i} for i in ids[start:start + 100]],
-            "properties": ["hs_ticket_priority"]})
-        found |= {t["id"]: t["properties"]["hs_ticket_priority"] for t in answer["results"]}
+        answer = sandbox.api("POST", f"/crm/objects/2026-09/{object_type}/batch/read", {
+            "inputs": [{"id": i} for i in ids[start:start + 100]], "properties": [name]})
+        found |= {o["id"]: o["properties"][name] for o in answer["results"]}
     return found
+
+
+def priorities(sandbox: Sandbox, ids: list[str]) -> dict[str, str]:
+    return read_in_batches(sandbox, "tickets", ids, "hs_ticket_priority")
 
 
 def notes_by_ticket(sandbox: Sandbox, ids: list[str]) -> dict[str, list[str]]:
@@ -71,13 +75,8 @@ def notes_by_ticket(sandbox: Sandbox, ids: list[str]) -> dict[str, list[str]]:
         for result in answer["results"]:
             assert "paging" not in result  # a handful of notes each, never a second page
             linked[result["from"]["id"]] = [str(t["toObjectId"]) for t in result["to"]]
-    note_ids = [n for notes in linked.values() for n in notes]
-    bodies: dict[str, str] = {}
-    for start in range(0, len(note_ids), 100):
-        answer = sandbox.api("POST", "/crm/objects/2026-09/notes/batch/read", {
-            "inputs": [{"id": n} for n in note_ids[start:start + 100]],
-            "properties": ["hs_note_body"]})
-        bodies |= {n["id"]: n["properties"]["hs_note_body"] for n in answer["results"]}
+    bodies = read_in_batches(sandbox, "notes", [n for notes in linked.values() for n in notes],
+                             "hs_note_body")
     return {t: [re.sub(r"<[^>]+>", " ", bodies[n]) for n in notes]
             for t, notes in linked.items()}
 
