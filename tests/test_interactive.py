@@ -56,8 +56,8 @@ class Term:
         self.seen: list[str] = []
         self.raw: list[str] = []  # what the terminal received, escapes and all
 
-    def wait(self, pattern: str) -> str:
-        self.child.expect(pattern)
+    def wait(self, pattern: str, timeout: float = TIMEOUT) -> str:
+        self.child.expect(pattern, timeout=timeout)
         self.raw.append(str(self.child.before) + str(self.child.after))
         text = plain(self.child.before + self.child.after)
         self.seen.append(text)
@@ -72,8 +72,8 @@ class Term:
         pyte.Stream(screen).feed("".join(self.raw))
         return [row.rstrip() for row in screen.display]
 
-    def answer(self, pattern: str, keys: str) -> str:
-        text = self.wait(pattern)
+    def answer(self, pattern: str, keys: str, timeout: float = TIMEOUT) -> str:
+        text = self.wait(pattern, timeout)
         self.child.send(keys)
         return text
 

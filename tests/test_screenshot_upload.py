@@ -105,7 +105,9 @@ def test_at_the_attachments_question_the_agent_sees_what_was_covered_and_chooses
     t.answer("DÓNDE", "App, pagos\r")
     t.answer("canal", "\r")
     t.answer("Adjuntos", " ".join(str(s.path) for s in screens) + "\r")
-    shown = t.answer(f"Qué se sube de {screens[0].path.name}", "\r")  # the covered copy
+    # The question comes once the child has loaded the OCR and read both screens: seconds
+    # on an idle machine, more under a full suite's load. Enter: the covered copy.
+    shown = t.answer(f"Qué se sube de {screens[0].path.name}", "\r", timeout=60)
     assert "número de tarjeta «…" in shown
     t.answer(f"Qué se sube de {screens[1].path.name}", DOWN * 2 + "\r")  # nothing
     t.answer("Qué hacemos", "\r")

@@ -343,8 +343,9 @@ def test_more_open_call_tasks_than_search_can_page_are_all_found(
     tickets = overdue(sandbox, *([ANA] * count))
     sandbox.control("POST", "search_cap", {"results": 10_000})  # one run makes the tasks
     assert cli("followup", "--tareas", "--todos", "--json").json()["created"] == count
+    # A new second for the search limit (the sandbox's count starts afresh), not a wait.
     sandbox.control("POST", "search_cap", {"results": low_search_cap})
-    time.sleep(1.1)  # the search limit's second
+    sandbox.control("POST", "rate_limit", {})
     sandbox.forget_requests()
     again = cli("followup", "--tareas", "--todos", "--json")
     assert again.code == 0, again.err
@@ -360,8 +361,8 @@ def test_ctrl_c_says_the_tasks_made_so_far_and_a_rerun_finishes_the_job(
 
     from .conftest import interrupted_once
 
+    cli("followup", "--prioridad", "BAJA", "--json")  # the portal cached, nothing to read
     tickets = overdue(sandbox, *([ANA] * 1_200))
-    cli("followup", "--prioridad", "BAJA", "--json")  # the portal cached
     sandbox.control("POST", "latency", {"delay_ms": 150})
     sandbox.forget_requests()
     err = interrupted_once(cli, sandbox, ["followup", "--tareas", "--todos"],
