@@ -110,6 +110,23 @@ def test_an_image_without_secrets_is_left_as_it_was(tmp_path: Path):
         assert a.convert("RGB").tobytes() == b.convert("RGB").tobytes()
 
 
+def test_an_image_too_small_to_show_a_line_is_not_read_and_loads_no_engine(
+        tmp_path: Path, fresh_engine, monkeypatch):
+    from PIL import Image
+
+    from escalate.workflows.files import IMAGES
+
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # loading would fail
+    Image.new("RGB", (200, 7), "white").save(tmp_path / "strip.png")
+    strip = types.SimpleNamespace(kind=next(iter(IMAGES)), path=str(tmp_path / "strip.png"),
+                                  name="strip.png")
+    scanned, unavailable = screenshots.scan_files([strip], [], tmp_path)
+    assert unavailable is None and scanned[0].redaction is None
+    Image.new("RGB", (200, 8), "white").save(tmp_path / "line.png")  # one line fits: read
+    line = types.SimpleNamespace(**{**vars(strip), "path": str(tmp_path / "line.png")})
+    assert screenshots.scan_files([line], [], tmp_path)[1] is not None
+
+
 def test_without_the_extra_images_are_not_scanned(fresh_engine, monkeypatch):
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import fails
     with pytest.raises(OcrUnavailable) as caught:

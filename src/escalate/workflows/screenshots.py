@@ -245,6 +245,7 @@ def redact(source: Path, output: Path, known: Sequence[str] = ()) -> Redaction:
 
 # -- before upload: every image of a create or an attach --------------------------------------
 
+MIN_TEXT_PIXELS = 8  # below this height (or width) no character is readable, to a person or OCR
 COVERED_FOLDER = ("cubiertas",)  # under ESCALATE_HOME, 0700, beside the pasted «capturas»
 
 
@@ -264,7 +265,7 @@ def scan_files(files: Sequence[Any], known: Sequence[str], home: Path
     from .files import IMAGES
 
     scanned = [Scanned(f) for f in files]
-    images = [s for s in scanned if s.file.kind in IMAGES]
+    images = [s for s in scanned if s.file.kind in IMAGES and _may_hold_text(s.file.path)]
     if not images:
         return scanned, None
     try:
@@ -280,6 +281,21 @@ def scan_files(files: Sequence[Any], known: Sequence[str], home: Path
         else:
             output.unlink(missing_ok=True)
     return scanned, None
+
+
+def _may_hold_text(path: str) -> bool:
+    """Whether the image is large enough to show a line someone could read (an icon, a
+    tracking pixel: no; nothing to cover, and no engine loaded for it). Read from the
+    header alone; without Pillow the OCR is not installed either, and says so."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return True
+    try:
+        with Image.open(path) as image:
+            return bool(min(image.size) >= MIN_TEXT_PIXELS)
+    except (OSError, ValueError):  # not an image Pillow reads: the OCR says what it can
+        return True
 
 
 def _free(folder: Path, name: str) -> Path:
