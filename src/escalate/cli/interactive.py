@@ -34,7 +34,7 @@ from .escalation import (
 )
 from .fields import FIELDS, label, problem_lines
 from .incidents import ask_incident
-from .lookahead import Lookahead
+from .lookahead import AT_THE_FIELD, Lookahead
 from .prompts import Asker, ToolkitAsker, choose_contact, priority_checklist
 
 if TYPE_CHECKING:
@@ -223,7 +223,7 @@ class Session:
         if not str(a.get("priority") or "").strip():
             a["priority"] = self.ask_priority()
         self.settle_contact()  # its lookup has run while the priority was chosen
-        self.say_open_tickets()  # if the search was still going at the client's name
+        self.say_open_tickets(wait=AT_THE_FIELD)  # if still going at the client's name
         for field in ("what", "how", "where"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
@@ -309,14 +309,14 @@ class Session:
         if email or phone:
             self.ahead.contact(email, phone)
 
-    def say_open_tickets(self) -> None:
+    def say_open_tickets(self, wait: float = 0.0) -> None:
         """Open tickets with the typed policy, said under the first fields while the client
         is on the line (the review asks again, on a fresh read: search lags writes)."""
         policy = " ".join(str(self.answers.get("policy") or "").strip().upper().split())
         if self.ahead is None or not policy or policy in self.said_open:
             return
         own = self.resumed.entry_id if self.resumed is not None else None
-        found = self.ahead.open_tickets(policy, own)
+        found = self.ahead.open_tickets(policy, own, wait)
         if not found:
             return
         self.said_open.add(policy)

@@ -85,14 +85,15 @@ class Lookahead:
             return None
         return _answer(self._contact[1], wait)
 
-    def open_tickets(self, policy: str, own_id: str | None) -> list[Ticket] | None:
+    def open_tickets(self, policy: str, own_id: str | None, wait: float = 0.0
+                     ) -> list[Ticket] | None:
         """The open tickets of the pipeline carrying this policy, as search has them, if
-        the search and the portal are both read already (None otherwise: the review says)."""
+        the search and the portal are read within `wait` (None otherwise: the review says)."""
         from ..workflows.lookup import open_with_policy
 
         if self._policy is None or self._policy[0] != policy:
             return None
-        searched, portal = _answer(self._policy[1], 0.0), self.portal()
+        searched, portal = _answer(self._policy[1], wait), self.portal(wait)
         if searched is None or portal is None:
             return None
         return open_with_policy(searched, portal, policy, own_id)
