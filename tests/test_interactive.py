@@ -509,6 +509,28 @@ def test_hints_come_under_each_answer_the_review_shows_the_score_and_defaults_to
     assert float(stored["escalate_quality"]) == score
 
 
+def test_ctrl_c_at_a_sensitive_finding_keeps_the_text_masked_in_the_draft(
+        term: Any, sandbox: Sandbox, home: Path):
+    t = term("--poliza", "POL-93", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "Pagó con 4111 1111 1111 1111 y el cobro sale rechazado\r")
+    t.answer("número de tarjeta en QUÉ", CTRL_C)
+    code, shown = t.finish()
+    assert code == 130, shown
+    [entry] = outbox_entries(home)
+    what = entry.payload["input"]["what"]
+    assert "el cobro sale rechazado" in what and "1111" in what  # its last four, as masked
+    assert "4111 1111" not in what and sandbox.tickets() == []
+    # Ctrl-C while typing a card (before Enter): the draft holds it masked too
+    t = term("--poliza", "POL-94", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--prioridad", "media")
+    t.answer("QUÉ pasa", "Pagó con 5500 0000 0000 0004 y" + CTRL_C)
+    assert t.finish()[0] == 130
+    [typing] = [e for e in outbox_entries(home) if e.payload["input"]["policy"] == "POL-94"]
+    assert "5500 0000" not in typing.payload["input"]["what"]
+    assert "0004" in typing.payload["input"]["what"]
+
+
 def test_each_sensitive_finding_is_masked_kept_with_a_reason_or_edited_at_its_field(
         term: Any, sandbox: Sandbox, home: Path):
     t = term("--poliza", "POL-92", "--cliente", "Ana López", "--correo",

@@ -160,9 +160,16 @@ class Session:
         return True
 
     def keep_partial(self, field: str, text: str) -> None:
-        """What was typed in the interrupted field, so the draft loses nothing."""
+        """What was typed in the interrupted field, so the draft loses nothing but what no
+        draft may hold: free text is kept with its sensitive data masked (what the agent
+        chose to keep, kept), as the outbox stores escalations."""
+        from ..domain.screening import DESCRIBED, screen_text
+
         if not text.strip():
             return
+        if field in DESCRIBED:
+            text, _ = screen_text(text, field, tuple(self.sensitive.kept),
+                                  keep_all=self.keep_sensitive)
         a = self.answers
         if field == "contact":
             a["email" if "@" in text else "phone"] = text.strip()
@@ -416,7 +423,12 @@ class Session:
         again = again or (lambda current: self.ask_field(field, current))
         while True:
             typed = text
-            text = self.sensitive.text(field, text, again)
+            try:
+                text = self.sensitive.text(field, text, again)
+            except KeyboardInterrupt:  # Ctrl-C at a finding: the draft keeps the text
+                if self.interrupted != field:  # (not re-asked and half-typed: kept then)
+                    self.keep_partial(field, text)
+                raise
             if field not in REQUIRED_TEXT or text == typed or meaningful(text):
                 return text
             self.under(f"[red]✗ Sin los datos sensibles, {label(field)} no dice nada:[/] "
