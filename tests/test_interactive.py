@@ -509,6 +509,20 @@ def test_hints_come_under_each_answer_the_review_shows_the_score_and_defaults_to
     assert float(stored["escalate_quality"]) == score
 
 
+def test_ctrl_d_at_a_question_keeps_a_draft_as_ctrl_c_does(term: Any, sandbox: Sandbox,
+                                                            home: Path):
+    t = term()
+    t.answer("Número de póliza", "POL-95\r")
+    t.answer("Nombre completo", "Ana López\r")
+    t.answer("Correo o teléfono", "\x04")  # Ctrl-D on the empty answer
+    code, shown = t.finish()
+    assert code == 130 and shown.count("Interrumpido") == 1, shown
+    [entry] = outbox_entries(home)
+    assert (entry.payload["input"]["policy"], entry.payload["input"]["client_name"]) == (
+        "POL-95", "Ana López")
+    assert sandbox.tickets() == []
+
+
 def test_ctrl_c_at_a_sensitive_finding_keeps_the_text_masked_in_the_draft(
         term: Any, sandbox: Sandbox, home: Path):
     t = term("--poliza", "POL-93", "--cliente", "Ana López", "--correo",

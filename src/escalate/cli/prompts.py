@@ -123,8 +123,11 @@ class ToolkitAsker:
         # history from this attribute whenever a prompt resets it.
         session.history = session.default_buffer.history = self.history.setdefault(
             question, InMemoryHistory())
-        answer = session.prompt(message, default=default, validator=Checked(),
-                                multiline=multiline, key_bindings=bindings)
+        try:
+            answer = session.prompt(message, default=default, validator=Checked(),
+                                    multiline=multiline, key_bindings=bindings)
+        except EOFError:  # Ctrl-D on an empty answer: a way out, kept as Ctrl-C keeps it
+            raise Interrupted("") from None
         return str(answer)
 
     def select(self, question: str, choices: Sequence[tuple[str, T]],
@@ -142,7 +145,10 @@ class ToolkitAsker:
                                    instruction=SHORTCUT_HELP if keys else SELECT_HELP)
         if keys:
             answer_with_keys(asked.application, keys)
-        index = asked.unsafe_ask()
+        try:
+            index = asked.unsafe_ask()
+        except EOFError:  # Ctrl-D: as Ctrl-C
+            raise Interrupted("") from None
         return choices[int(index)][1]
 
     def confirm(self, question: str) -> bool:
