@@ -196,7 +196,7 @@ def test_the_template_is_the_first_question_its_hints_and_data_are_asked(
     t.answer("canal", "\r")
     t.answer("Dato a cambiar", "placa=ABC1234\r")
     t.answer("vacío para terminar", "\r")
-    t.answer("serie: valor nuevo", "3VW1K\r")
+    t.answer("serie: valor nuevo", "serie=3VW1K\r")  # the form the question before took
     t.answer("modelo: valor nuevo", "2020\r")
     t.answer("Adjuntos", "\r")  # empty: the template asks for evidence
     t.answer("pide evidencia", str(shot) + "\r")

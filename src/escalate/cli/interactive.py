@@ -511,7 +511,11 @@ class Session:
             value = self.asked("changes", lambda f=field: self.ask.text(  # type: ignore[misc]
                 f"{f}: valor nuevo (lo pide la plantilla {name})",
                 check=lambda t: None if t.strip() else "La plantilla pide este dato."))
-            changes.append(f"{field}={value.strip()}")
+            value = value.strip()
+            named, sign, rest = value.partition("=")  # «serie=3VW…», as the question before
+            if sign and named.strip().casefold() == field.casefold():
+                value = rest.strip()
+            changes.append(f"{field}={value}")
             self.answers["changes"] = list(changes)
         return changes
 
