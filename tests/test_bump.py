@@ -122,6 +122,8 @@ def test_bump_raises_each_ticket_due_one_level_once_with_a_note_and_is_idempoten
     assert again.code == 0, again.err
     assert again.json()["raised"] == [] and sandbox.writes() == []
     assert len(note_texts(sandbox, medium)) == 1
+    said = cli("bump").out  # «none of the 0 tickets checked» said nothing true
+    assert "Nada que subir" in said and "de los 0 ticket" not in said
 
 
 def test_the_time_at_a_level_comes_from_the_priority_history(cli: Cli, sandbox: Sandbox):

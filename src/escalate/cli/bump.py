@@ -47,8 +47,11 @@ def bump(
                     "[bump] after_hours, así que ninguna prioridad sube sola.")
         return
     if not result.raises:
-        env.out(f"Nada que subir: ninguno de los {result.checked} ticket(s) abiertos revisados "
-                "lleva en su prioridad más horas de las que indica la política.")
+        # `checked`: the open tickets old enough to be due, whose histories were read
+        looked = (f"de los {result.checked} ticket(s) abiertos con edad para subir, ninguno"
+                  if result.checked else "ningún ticket abierto")
+        env.out(f"Nada que subir: {looked} lleva en su prioridad más horas de las que indica "
+                "la política.")
         return
     _show_table(env, result)
     if result.dry_run:
