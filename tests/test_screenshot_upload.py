@@ -75,6 +75,37 @@ def test_crear_covers_the_clients_own_name_email_and_phone_too(
            ("card", "curp", "rfc", "name", "email", "phone"))
 
 
+@NEEDS_OCR
+def test_adjuntar_covers_the_tickets_clients_own_values_and_reads_no_image_for_no_ticket(
+        cli: Cli, sandbox: Sandbox, tmp_path: Path, home: Path):
+    [screen] = [s for s in make_screens(tmp_path / "in", 4)
+                if {"name", "email"} <= {d.kind for d in s.secrets}][:1]
+    name, email, phone = screen.known
+    first, _, last = name.partition(" ")
+    from hubspot.crm.contacts.exceptions import ApiException
+
+    values = {"firstname": first, "lastname": last, "email": email, "phone": phone}
+    try:  # the client as HubSpot knows them: attach covers what the ticket's contact holds
+        sandbox.client.crm.contacts.basic_api.create(
+            simple_public_object_input_for_create={"properties": values})
+    except ApiException as exc:
+        assert exc.status == 409
+        sandbox.client.crm.contacts.basic_api.update(
+            email, simple_public_object_input={"properties": values}, id_property="email")
+    created = cli("crear", "--poliza", "POL-6002", "--cliente", name, "--correo", email,
+                  "--prioridad", "media", "--que", "Al guardar aparece un error",
+                  "--como", "Endosos > Guardar", "--donde", "Portal web", "--json")
+    assert created.code == 0, created.err
+    result = cli("adjuntar", created.json()["id"], str(screen.path), "--json")
+    assert result.code == 0, result.err
+    [uploaded] = result.json()["files"]
+    judged(sandbox, screen, uploaded["id"], tmp_path,
+           ("card", "curp", "rfc", "name", "email", "phone"))
+    missing = cli("adjuntar", "99999", str(screen.path))
+    assert missing.code == 3 and "No existe el ticket 99999" in missing.err
+    assert len(list((home / "cubiertas").glob("*"))) == 1  # the first one's copy only
+
+
 def test_without_the_extra_adjuntar_says_once_that_images_are_not_scanned(
         cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path, fresh_engine,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch):

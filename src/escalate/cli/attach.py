@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -75,8 +75,8 @@ def attach(
     from .prompts import ToolkitAsker
     from .screenshots import screened_files
 
-    files = screened_files(env, files, (), interactive=interactive,
-                           ask=ToolkitAsker() if interactive else None)
+    files = screened_files(env, files, _known_values(env, ticket, files),
+                           interactive=interactive, ask=ToolkitAsker() if interactive else None)
     if not files:
         raise InvalidInput(["No quedó ningún archivo que subir."], hint="No se subió nada.")
     if text:
@@ -92,3 +92,20 @@ def attach(
             f"{len(result.files)} archivo(s) privados:")
     for uploaded in result.files:
         env.out(f"  • {uploaded.name} ({uploaded.size:,} bytes, id {uploaded.id})")
+
+
+def _known_values(env: Env, ticket: str, files: list[Any]) -> tuple[str, ...]:
+    """The client's own values to cover in the screenshots, read only when an image will
+    be read (one round trip more, beside seconds of OCR): a ticket that does not exist is
+    said then, before the OCR; an unreachable HubSpot scans without them (the attach
+    waits in the outbox as always)."""
+    from ..errors import Unreachable
+    from ..workflows.attach import clients_values
+    from ..workflows.screenshots import will_read
+
+    if not will_read(files):
+        return ()
+    try:
+        return clients_values(env.gateway(), ticket)
+    except Unreachable:
+        return ()

@@ -49,6 +49,17 @@ def attach_entry(ticket_id: str, files: list[LocalFile], note: str | None) -> En
                                 "files": [f.as_payload() for f in files]})
 
 
+def clients_values(gateway: Gateway, ticket_id: str) -> tuple[str, ...]:
+    """The name, email and phone of the ticket's first contact, for the screenshots' scan
+    to cover them as a create's does; NotFound (exit 3) before anything is read or sent
+    when the ticket does not exist. Unreachable goes on up: the caller scans without them."""
+    from .target import target
+
+    found = target(gateway, ticket_id)
+    contacts = gateway.contacts(found.contact_ids[:1]) if found.contact_ids else {}
+    return tuple(v for c in contacts.values() for v in (c.name, c.email, c.best_phone) if v)
+
+
 def check_ticket_id(raw: str) -> str:
     text = raw.strip()
     if not text.isdigit() or len(text) > 20:

@@ -283,6 +283,17 @@ def scan_files(files: Sequence[Any], known: Sequence[str], home: Path
     return scanned, None
 
 
+def will_read(files: Sequence[Any]) -> bool:
+    """Whether `scan_files` would run the OCR on any of these: an image that may show text,
+    with the extra installed (found, not loaded)."""
+    from importlib.util import find_spec
+
+    from .files import IMAGES
+
+    return any(f.kind in IMAGES and _may_hold_text(f.path) for f in files) \
+        and find_spec("rapidocr_onnxruntime") is not None
+
+
 def _may_hold_text(path: str) -> bool:
     """Whether the image is large enough to show a line someone could read (an icon, a
     tracking pixel: no; nothing to cover, and no engine loaded for it). Read from the
