@@ -65,7 +65,7 @@ def test_a_cold_create_reads_the_portal_the_contact_and_duplicates_at_once(
     assert len(searches) == 2
 
 
-def test_a_warm_create_sends_its_two_reads_together_then_the_create(cli: Cli,
+def test_a_warm_create_sends_its_three_reads_together_then_the_create(cli: Cli,
                                                                    sandbox: Sandbox):
     assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0
     sandbox.control("POST", "latency", {"delay_ms": 150})
