@@ -66,7 +66,7 @@ def test_a_cold_create_reads_the_portal_the_contact_and_duplicates_at_once(
 
 
 def test_a_warm_create_sends_its_three_reads_together_then_the_create(cli: Cli,
-                                                                   sandbox: Sandbox):
+                                                                     sandbox: Sandbox):
     assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0
     sandbox.control("POST", "latency", {"delay_ms": 150})
     sandbox.forget_requests()
