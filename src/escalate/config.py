@@ -9,8 +9,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from .domain.escalation import Rules
 
 from .domain.limits import DEFAULT_POLICY_PATTERN
 from .errors import AuthProblem, InvalidInput
@@ -75,6 +78,14 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    def rules(self, time_zone: str | None = None) -> Rules:
+        """The checks an escalation passes, with the team's settings (light: the form's
+        checks as typed need no HubSpot client)."""
+        from .domain.escalation import Rules
+
+        return Rules(policy_pattern=self.policy_pattern, phone_region=self.phone_region,
+                     time_zone=time_zone)
 
     def with_backend(self, base_url: str, token: str, portal_key: str) -> Settings:
         """The same settings pointed at another HubSpot (the embedded sandbox)."""

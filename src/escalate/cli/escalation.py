@@ -14,12 +14,13 @@ from .fields import at_the_edge, flag
 
 if TYPE_CHECKING:
     from ..domain.escalation import Escalation
+    from ..domain.incident_choice import Choice
     from ..domain.policy import Route
     from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
     from ..domain.screening import Kept, Key
     from ..domain.sensitive import Finding
-    from ..workflows.alike import Choice, Similar
+    from ..workflows.alike import Similar
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Known, Prepared

@@ -12,7 +12,8 @@ from .spanish import SpanishCommand, SpanishGroup
 
 if TYPE_CHECKING:
     from ..domain.escalation import Escalation
-    from ..workflows.alike import AtCreate, Choice, Similar
+    from ..domain.incident_choice import Choice
+    from ..workflows.alike import AtCreate, Similar
     from ..workflows.incidents import Changed
 
 app = typer.Typer(cls=SpanishGroup, invoke_without_command=True,
@@ -139,8 +140,8 @@ def split(
 def incident_choice(incident: str | None, no_incident: bool) -> Choice:
     """`create --incidente ID` / `--sin-incidente` as the workflow reads them (exit 2 when
     both, or an id that is no ticket number)."""
+    from ..domain.incident_choice import Choice
     from ..errors import InvalidInput
-    from ..workflows.alike import Choice
 
     if incident is not None and no_incident:
         raise InvalidInput(["--incidente y --sin-incidente no van juntos: elija uno."])

@@ -41,10 +41,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..domain.escalation import Escalation
+    from ..domain.incident_choice import Choice
     from ..domain.quality import Quality, Rules
     from ..domain.records import Contact
     from ..domain.templates import Template
-    from ..workflows.alike import Choice
     from ..workflows.create import Checks
     from ..workflows.files import LocalFile
     from ..workflows.lookup import Prepared
@@ -81,6 +81,7 @@ class Session:
         self.editing = resumed.editing if resumed is not None else None  # asked again first
         self.interrupted: str | None = None  # the field kept half-written at Ctrl-C
         self.ahead: Lookahead | None = None  # reads while typing (none in a dry run)
+        self.wants_ahead = False  # not a dry run: start them at the first answer
         self.said_open: set[str] = set()  # the policies whose open tickets were said
         self.keep_sensitive = keep_sensitive
         self._sensitive: Review | None = None  # the agent's decisions on sensitive data
@@ -94,8 +95,7 @@ class Session:
     # -- the whole session --------------------------------------------------------------
 
     def run(self, *, dry_run: bool, as_json: bool) -> None:
-        if not dry_run:
-            self.ahead = Lookahead(self.env)
+        self.wants_ahead = not dry_run
         try:
             self._run(dry_run=dry_run, as_json=as_json)
         except KeyboardInterrupt as exc:
@@ -204,7 +204,16 @@ class Session:
             raise
         if field == self.editing:
             self.editing = None
+        self.start_ahead()
         return answer
+
+    def start_ahead(self) -> None:
+        """The reads while typing start once the first answer is in: started before the
+        first question, their imports (the HubSpot client) held the interpreter while the
+        question was drawn (≈50 ms of the agent's wait, benchmarks/interactive.py)."""
+        if self.ahead is None and self.wants_ahead:
+            self.ahead = Lookahead(self.env)
+            self.look_ahead()  # what the options or a draft already say
 
     # -- questions ----------------------------------------------------------------------
 
@@ -234,6 +243,7 @@ class Session:
         for field in ("what", "how", "where"):
             if self.pending(field):
                 a[field] = self.ask_field(field, current(field))  # type: ignore[literal-required]
+        self.look_alike()  # while CUÁNDO, the channel and the attachments are answered
         if self.pending("when"):
             a["when"] = self.ask_field("when", current("when")) or None
         self.ask_the_rest()
@@ -253,14 +263,13 @@ class Session:
 
     def check(self, field: str) -> Callable[[Any], str | None]:
         settings, now = self.env.settings, self.env.now()
-        from ..workflows.ticket import rules
 
         def problem(text: str) -> str | None:
             if field in ("policy", "client_name", "what", "how", "where") and not text.strip():
                 return "No puede quedar vacío."
             from .fields import own_hint
 
-            found = check_field(field, text, rules(settings), now)
+            found = check_field(field, text, settings.rules(), now)
             if found is None and field in ("what", "how", "where", "when"):
                 found = self.room(field, text)
             if found is None:
@@ -336,6 +345,19 @@ class Session:
                    f"{self.env.shown(listed)}. Si es el mismo "
                    "problema, agregue la información a ese ticket; al revisar podrá enviar "
                    "de todos modos.")
+
+    def look_alike(self) -> None:
+        """Start the search for open tickets like this one (a fresh escalation, looking)."""
+        choice = self.incidents
+        if (self.ahead is None or self.resumed is not None or choice is None
+                or choice.join is not None or not choice.detect):
+            return
+        from ..domain.text import clean
+
+        what, where = (clean(str(self.answers.get(f) or ""), multiline=True)
+                       for f in ("what", "where"))
+        if what and where:
+            self.ahead.alike(what, where, choice)
 
     def settle_contact(self) -> None:
         """The contact's lookup, said under its field: not found, asked again while the

@@ -3,7 +3,8 @@
 An interactive create asks for a minute; HubSpot answers in a fraction of a second. So the
 reads start as soon as what they need is typed, in background threads: the gateway and the
 portal at the first question, the contact as soon as the email or phone is typed, the open
-tickets of the policy as soon as the policy is. The session shows what they found under the
+tickets of the policy as soon as the policy is, the open tickets alike (incidents) as soon as
+QUÉ and DÓNDE are. The session shows what they found under the
 field that asked for it (a contact that does not exist, several that share a phone), and the
 review takes the rest (`workflows.lookup.Known`) instead of asking HubSpot again.
 
@@ -20,8 +21,10 @@ from typing import TYPE_CHECKING, TypeVar
 from ..errors import EscalateError
 
 if TYPE_CHECKING:
+    from ..domain.incident_choice import Choice
     from ..domain.records import Ticket
     from ..gateway import Gateway
+    from ..workflows.alike import AtCreate
     from ..workflows.lookup import ContactLookup, Known
     from ..workflows.portal import Portal
     from .env import Env
@@ -42,6 +45,7 @@ class Lookahead:
         self._portal: Future[Portal] = self._pool.submit(self._load_portal)
         self._contact: tuple[Key, Future[ContactLookup]] | None = None
         self._policy: tuple[str, Future[list[Ticket]]] | None = None
+        self._alike: tuple[tuple[str, str], Future[AtCreate]] | None = None
 
     def _load_portal(self) -> Portal:
         from ..workflows.portal import load_portal
@@ -76,6 +80,25 @@ class Lookahead:
 
         self._policy = (policy, self._pool.submit(search))
 
+    def alike(self, what: str, where: str, choice: Choice) -> None:
+        """Look for the open tickets like this QUÉ and DÓNDE (as validation cleans them),
+        while the agent answers the form's last questions; a fresh escalation only (its
+        own ticket cannot exist yet: `own_id` matches none)."""
+        from uuid import uuid4
+
+        key = (what, where)
+        if self._alike is not None and self._alike[0] == key:
+            return
+
+        def look() -> AtCreate:
+            from ..workflows.alike import before_create
+
+            return before_create(self._gateway.result(), self.env.settings,
+                                 lambda: self._portal.result(), what, where, choice,
+                                 now=self.env.now(), own_id=uuid4().hex)
+
+        self._alike = (key, self._pool.submit(look))
+
     # -- their answers --------------------------------------------------------------------
 
     def found_contact(self, email: str | None, phone: str | None,
@@ -107,8 +130,10 @@ class Lookahead:
 
         searched = (_answer(self._policy[1], AT_THE_FIELD)
                     if self._policy is not None and self._policy[0] == policy else None)
+        alike = _answer(self._alike[1], AT_THE_FIELD) if self._alike is not None else None
         return Known(portal=self.portal(AT_THE_FIELD),
-                     lookup=self.found_contact(email, phone), searched=searched)
+                     lookup=self.found_contact(email, phone), searched=searched,
+                     alike=(self._alike[0], alike) if self._alike and alike else None)
 
     def close(self) -> None:
         """Stop waiting for what was not started; what is in flight ends by itself."""

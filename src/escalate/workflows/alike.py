@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import incidents
+from ..domain.incident_choice import Choice
 from ..domain.records import INCIDENT_COUNT, Ticket
 from ..gateway import Gateway
 from .incidents import (
@@ -144,15 +145,6 @@ def _recent_open(gateway: Gateway, portal: Portal, policy: incidents.Rules, now:
         if len(found) >= MAX_COMPARED:
             break
     return found, open_incidents
-
-
-@dataclass(frozen=True)
-class Choice:
-    """What the agent said about incidents before the reads: join this one (`--incidente`),
-    or look for none (`--sin-incidente`); neither: look, and offer."""
-
-    join: str | None = None
-    detect: bool = True
 
 
 @dataclass

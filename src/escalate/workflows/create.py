@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 from ..config import Settings
 from ..domain.answers import EscalationInput
 from ..domain.escalation import Escalation
+from ..domain.incident_choice import Choice
 from ..domain.records import Contact
 from ..errors import PortalLacks, Unreachable
 from ..outbox import Entry
-from .alike import Choice
 from .entries import fixes, new_entry, send_later
 from .files import LocalFile
 from .lookup import Known, Prepared, prepare
-from .ticket import CreateResult, rules
+from .ticket import CreateResult
 from .ui import Ui
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 def escalation_from_input(answers: EscalationInput, settings: Settings, now: datetime,
                           time_zone: str | None = None) -> Escalation:
     """Validate what the agent typed (one key per field) into an escalation."""
-    return Escalation.from_input(answers, rules(settings, time_zone), now)
+    return Escalation.from_input(answers, settings.rules(time_zone), now)
 
 
 @dataclass(frozen=True)

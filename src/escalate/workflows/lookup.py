@@ -10,11 +10,12 @@ from datetime import datetime
 
 from ..config import Settings
 from ..domain.escalation import Escalation, national_digits, policy_named
+from ..domain.incident_choice import Choice
 from ..domain.names import same_person
 from ..domain.records import Contact, Ticket
 from ..errors import EscalateError, Next, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
-from .alike import AtCreate, Choice, before_create
+from .alike import AtCreate, before_create
 from .portal import Portal, load_portal
 from .ui import Ui
 
@@ -36,6 +37,8 @@ class Known:
     portal: Portal | None = None
     lookup: ContactLookup | None = None
     searched: list[Ticket] | None = None  # the tickets carrying the policy
+    # The open tickets alike (issue 25), read for this (QUÉ, DÓNDE) as typed and cleaned
+    alike: tuple[tuple[str, str], AtCreate] | None = None
 
 
 @dataclass
@@ -94,6 +97,9 @@ def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now
     def alike() -> AtCreate | EscalateError:
         if incidents is None:
             return AtCreate()
+        if (known.alike is not None and incidents.join is None and incidents.detect
+                and known.alike[0] == (escalation.what, escalation.where)):
+            return known.alike[1]
         try:
             return before_create(gateway, settings, portal_once, escalation.what,
                                  escalation.where, incidents, now=now,

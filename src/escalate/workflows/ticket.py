@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Settings
-from ..domain.escalation import Escalation, Rules
+from ..domain.escalation import Escalation
 from ..domain.moments import epoch_ms
 from ..domain.records import Contact, Ticket, UploadedFile
 from ..errors import (
@@ -79,12 +79,6 @@ def read_create(payload: dict[str, Any]) -> Escalation:
     return Escalation.from_json(payload["escalation"])
 
 
-def rules(settings: Settings, time_zone: str | None = None) -> Rules:
-    """The checks an escalation passes, with the team's settings."""
-    return Rules(policy_pattern=settings.policy_pattern, phone_region=settings.phone_region,
-                 time_zone=time_zone)
-
-
 def revalidated(entry: Entry, settings: Settings, now: datetime) -> str | None:
     """Why a stored create would not pass the checks of a typed one again (a salvage may
     bring back bit-flipped text), in the agent's words; None when it passes as it is."""
@@ -94,7 +88,7 @@ def revalidated(entry: Entry, settings: Settings, now: datetime) -> str | None:
     if stored.escalate_id != entry.id:
         return "se recuperó de una bandeja dañada y su identificador no coincide"
     try:
-        again = Escalation.from_input(stored.as_input(), rules(settings), now)
+        again = Escalation.from_input(stored.as_input(), settings.rules(), now)
     except InvalidInput as exc:
         return ("se recuperó de una bandeja dañada y ya no pasa la validación: "
                 + "; ".join(exc.problems))
