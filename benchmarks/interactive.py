@@ -100,6 +100,13 @@ def keystrokes() -> int:
     return sum(len(re.findall(r"\x1b\[[A-D]|.", keys, re.DOTALL)) for _, _, keys in STEPS)
 
 
+def clean(url: str, latency: int) -> None:
+    """A clean escalation each run: the portal back to its seed (no ticket alike to offer
+    an incident for, no duplicate), at this latency."""
+    harness.control(url, "POST", "/_sandbox/reset", {})
+    harness.control(url, "POST", "/_sandbox/latency", {"delay_ms": latency})
+
+
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     root = Path(tempfile.mkdtemp(prefix="escalate-interactive-"))
@@ -113,18 +120,11 @@ def main() -> None:
     last = ""
     try:
         for latency in (0, 150):
-            def clean() -> None:
-                """A clean escalation each run: the portal back to its seed (no ticket alike
-                to offer an incident for, no duplicate), at this latency."""
-                harness.control(sandbox.url, "POST", "/_sandbox/reset", {})
-                harness.control(sandbox.url, "POST", "/_sandbox/latency",
-                                {"delay_ms": latency})
-
-            clean()
+            clean(sandbox.url, latency)
             one_run(env, "POL-WARM")  # the first run writes the portal cache and bytecode
             times = []
             for n in range(runs):
-                clean()
+                clean(sandbox.url, latency)
                 own, last = one_run(env, f"POL-{latency}-{n}")
                 times.append(own)
             print(f"round trip {latency:>3} ms: the tool's own time median "
