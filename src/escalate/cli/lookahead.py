@@ -2,11 +2,12 @@
 
 An interactive create asks for a minute; HubSpot answers in a fraction of a second. So the
 reads start as soon as what they need is typed, in background threads: the gateway and the
-portal at the first question, the contact as soon as the email or phone is typed, the open
-tickets of the policy as soon as the policy is, the open tickets alike (incidents) as soon as
-QUÉ and DÓNDE are. The session shows what they found under the
-field that asked for it (a contact that does not exist, several that share a phone), and the
-review takes the rest (`workflows.lookup.Known`) instead of asking HubSpot again.
+portal at the first answer (not before the first question: their imports would delay it),
+the contact as soon as the email or phone is typed, the open tickets of the policy as soon
+as the policy is, the open tickets alike (incidents) as soon as QUÉ and DÓNDE are. The
+session shows what they found under the field that asked for it (a contact that does not
+exist, several that share a phone, the policy's open tickets), and the review takes the rest
+(`workflows.lookup.Known`) instead of asking HubSpot again.
 
 A read that fails here is only a read not done yet: the review does it again, where a
 failure is handled as always (an unreachable HubSpot keeps the escalation in the outbox).
