@@ -313,14 +313,18 @@ class Session:
 
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
 
+    def typed_policy(self) -> str:
+        """The policy as its search is keyed: upper case, one space between words."""
+        return " ".join(str(self.answers.get("policy") or "").upper().split())
+
     def look_ahead(self) -> None:
         """Start what can be read with the answers so far (the policy's tickets, the
         contact); each read starts once per value."""
         if self.ahead is None:
             return
-        policy = str(self.answers.get("policy") or "").strip().upper()
+        policy = self.typed_policy()
         if policy:
-            self.ahead.policy(" ".join(policy.split()))
+            self.ahead.policy(policy)
         email, phone = self.typed_contact()
         if email or phone:
             self.ahead.contact(email, phone)
@@ -328,7 +332,7 @@ class Session:
     def say_open_tickets(self, wait: float = 0.0) -> None:
         """Open tickets with the typed policy, said under the first fields while the client
         is on the line (the review asks again, on a fresh read: search lags writes)."""
-        policy = " ".join(str(self.answers.get("policy") or "").strip().upper().split())
+        policy = self.typed_policy()
         if self.ahead is None or not policy or policy in self.said_open:
             return
         own = self.resumed.entry_id if self.resumed is not None else None

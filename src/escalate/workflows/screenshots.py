@@ -262,10 +262,8 @@ def scan_files(files: Sequence[Any], known: Sequence[str], home: Path
     """Each image read and, where it shows a card, CURP, RFC or a known value, covered in a
     private copy; the files as they were (and why) when the OCR is unavailable."""
     from ..system import private_dir
-    from .files import IMAGES
-
     scanned = [Scanned(f) for f in files]
-    images = [s for s in scanned if s.file.kind in IMAGES and _may_hold_text(s.file.path)]
+    images = [s for s in scanned if _readable(s.file)]
     if not images:
         return scanned, None
     try:
@@ -288,10 +286,14 @@ def will_read(files: Sequence[Any]) -> bool:
     with the extra installed (found, not loaded)."""
     from importlib.util import find_spec
 
+    return any(_readable(f) for f in files) and find_spec("rapidocr_onnxruntime") is not None
+
+
+def _readable(file: Any) -> bool:
+    """An image the OCR reads: large enough to show a line of text."""
     from .files import IMAGES
 
-    return any(f.kind in IMAGES and _may_hold_text(f.path) for f in files) \
-        and find_spec("rapidocr_onnxruntime") is not None
+    return file.kind in IMAGES and _may_hold_text(file.path)
 
 
 def _may_hold_text(path: str) -> bool:
