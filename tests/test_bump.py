@@ -222,6 +222,7 @@ def test_250_due_tickets_are_raised_and_noted_100_per_request(cli: Cli, sandbox:
     assert "/crm/objects/2026-09/notes/batch/read" not in paths
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_a_second_bump_at_once_under_search_lag_raises_nothing(cli: Cli, sandbox: Sandbox):
     with_policy(cli)
     [ticket] = seed(sandbox, {"priority": "MEDIUM", "created": 60})
@@ -311,6 +312,7 @@ def test_bump_simular_names_each_tickets_owner_and_agent_and_labels_business_hou
     assert priority_of(sandbox, ticket) == "LOW"  # a simulation changes nothing
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_two_bumps_at_once_under_latency_and_lag_leave_one_note_per_raise(
         cli: Cli, sandbox: Sandbox):
     import subprocess

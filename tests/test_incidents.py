@@ -385,6 +385,7 @@ def test_a_kill_between_the_notes_and_the_close_and_a_rerun_finish_the_job(
         assert len(calls(sandbox, member)) == 1
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_two_agents_opening_an_incident_at_once_make_one(portal: Cli, sandbox: Sandbox):
     first, second, third = escalated(sandbox, 3)
     sandbox.control("POST", "latency", {"delay_ms": 150})
@@ -591,6 +592,7 @@ def test_the_report_counts_incidents_apart_and_links_the_recurring_problem_to_it
     assert "Incidentes del periodo" in text.out and incident in text.out
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_two_closing_runs_at_once_leave_one_note_and_one_task_per_client(
         portal: Cli, sandbox: Sandbox):
     members = escalated(sandbox, 5)
@@ -693,6 +695,7 @@ def test_a_create_that_looks_for_tickets_alike_loads_no_pydantic(portal: Cli, sa
     assert "LOADED False True" in done.stderr  # compared (rapidfuzz), without pydantic
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_two_agents_creating_at_once_open_one_incident(portal: Cli, sandbox: Sandbox,
                                                         tmp_path: Path):
     """Two agents each escalate the third client of a problem at the same moment and each

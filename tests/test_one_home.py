@@ -230,6 +230,7 @@ def typed_up_to_attachments(t: Term, policy: str, case: tuple[str, ...]) -> None
     t.wait("canal")
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 @pytest.mark.parametrize("terminals", [2, 3])
 def test_interactive_creates_at_once_on_one_fresh_home_each_make_one_ticket(
         sandbox: Sandbox, tmp_path: Path, private_temp: Path, terminals: int):

@@ -206,6 +206,7 @@ def test_a_process_killed_mid_create_leaves_one_ticket_after_outbox_send(
     assert policies.count("POL-1001") == 1
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_8_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
         cli: Cli, sandbox: Sandbox):
     assert cli("create", *with_option(ANA, "--poliza", "WARM-1")).code == 0  # portal cached
@@ -243,6 +244,7 @@ def test_8_creates_from_4_processes_under_a_shared_limit_all_arrive_once(
     assert busiest >= per_window, busiest
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_two_outbox_senders_at_once_send_each_entry_once(cli: Cli, sandbox: Sandbox,
                                                           shape: str):
     offline = unreachable()

@@ -9,6 +9,8 @@ import time
 import urllib.request
 from typing import Any
 
+import pytest
+
 from .conftest import TEAM_POLICY, Cli, Sandbox
 
 HOUR_MS = 3_600_000
@@ -293,6 +295,7 @@ def open_tasks_per_call(sandbox: Sandbox, ticket_ids: list[str]) -> dict[str, li
             for t in ticket_ids}
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_three_runs_at_once_under_latency_and_lag_leave_one_task_per_call(
         cli: Cli, sandbox: Sandbox, tmp_path: Any):
     import subprocess

@@ -50,6 +50,7 @@ def walk(sandbox: Sandbox) -> tuple[list[str], int]:
     return found, below
 
 
+@pytest.mark.usefixtures("hubspot_search_limit")
 def test_windows_at_once_hand_on_every_ticket_once_above_each_floor(sandbox: Sandbox,
                                                                      low_search_cap: int):
     keys = clumped(2_500)

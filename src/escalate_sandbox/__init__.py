@@ -36,13 +36,14 @@ class RunningSandbox:
 
 def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
                 token: str = DEFAULT_TOKEN, bare: bool = False,
-                per_10s: int = 100, demo_tickets: bool = False,
+                per_10s: int = 100, search_per_s: int = 5, demo_tickets: bool = False,
                 search_lag_ms: int = 0, read_timeout: float = READ_TIMEOUT_SECONDS) -> Any:
     """A threaded WSGI server for the sandbox whose state lives in `folder`.
 
     `demo_tickets`: a new or reset portal also holds overdue tickets to practise
     `followup` on (for `--sandbox` and `sandbox serve`; tests start without tickets).
-    `search_lag_ms`: how far search trails writes (`/_sandbox/reset` comes back to it).
+    `per_10s`, `search_per_s`: the account's limits (HubSpot's by default; 0: none), which
+    `/_sandbox/reset` comes back to, as to `search_lag_ms`, how far search trails writes.
     `read_timeout`: a client that sends nothing of its request line, headers or body for
     this long is disconnected, so slow clients cannot hold every thread.
     """
@@ -62,7 +63,8 @@ def make_server(folder: Path, *, host: str = "127.0.0.1", port: int = 0,
             pass
 
     portal = Portal(Store(folder, bare=bare),
-                    Control(per_10s=per_10s, search_lag_ms=search_lag_ms),
+                    Control(per_10s=per_10s, search_per_s=search_per_s,
+                            search_lag_ms=search_lag_ms),
                     demo_tickets=demo_tickets)
     history.seed_if_new(portal)
     app = SandboxApp(portal, token)
