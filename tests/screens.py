@@ -228,11 +228,12 @@ class Verdict:
     harmless_covered: list[str]
 
 
-def check(screen: Screen, redacted: Path, read_back: list[str]) -> Verdict:
-    """Judge a redacted copy against what the generator drew."""
+def check(screen: Screen, redacted: Path, read_back: list[str] | None) -> Verdict:
+    """Judge a redacted copy against what the generator drew; `read_back`, the OCR's second
+    read of it (None: by pixels alone, for a copy whose redaction was judged already)."""
     from rapidfuzz import fuzz
 
-    squeezed = "".join(_squeeze(t) for t in read_back)
+    squeezed = "".join(_squeeze(t) for t in read_back or [])
     leaks = []
     for secret in screen.secrets:
         hidden = ink_covered(screen.path, redacted, secret.box, screen.background)
@@ -244,7 +245,8 @@ def check(screen: Screen, redacted: Path, read_back: list[str]) -> Verdict:
                          f"{'legible' if read else 'no legible'} por OCR")
     error = screen.error
     untouched = ink_covered(screen.path, redacted, error.box, screen.background) < 0.02
-    error_kept = untouched and fuzz.partial_ratio(_squeeze(error.text), squeezed) >= 90
+    error_kept = untouched and (read_back is None
+                                or fuzz.partial_ratio(_squeeze(error.text), squeezed) >= 90)
     harmless_covered = [d.text for d in screen.harmless
                         if ink_covered(screen.path, redacted, d.box, screen.background) > 0.5]
     return Verdict(leaks, error_kept, harmless_covered)

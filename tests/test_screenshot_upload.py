@@ -1,6 +1,8 @@
 """Screenshots read before upload, end to end: what HubSpot ends up holding is downloaded
-from the sandbox and read back by the OCR (no card, CURP, RFC or client value legible, the
-error line kept); without the extra, `adjuntar` says once that images are not scanned."""
+from the sandbox and judged by its pixels (the ink of every card, CURP, RFC or client value
+black, the error line untouched); without the extra, `adjuntar` says once that images are
+not scanned. Whether a covered copy still reads as a secret (the OCR's second read) is
+test_screenshots.py's, on a sample of the screens, and benchmarks/screenshots.py's, on all."""
 
 from __future__ import annotations
 
@@ -10,8 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from escalate.workflows import screenshots
 
 from .conftest import Cli, Sandbox
 from .screens import Screen, check, make_screens
@@ -31,7 +31,7 @@ def judged(sandbox: Sandbox, screen: Screen, file_id: str, tmp_path: Path,
     held = tmp_path / f"held-{file_id}.png"
     held.write_bytes(uploaded_bytes(sandbox, file_id))
     wanted = dataclasses.replace(screen, secrets=[s for s in screen.secrets if s.kind in kinds])
-    verdict = check(wanted, held, [line.text for line in screenshots.read(held)])
+    verdict = check(wanted, held, None)
     assert verdict.leaks == [], screen.path.name
     assert verdict.error_kept, screen.path.name
 
