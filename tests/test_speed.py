@@ -148,11 +148,15 @@ def test_batch_reads_go_out_while_the_search_still_pages(sandbox: Sandbox):
 
     rows = list(hubspot.pipelined(tickets, linked, chunk=100))
     assert len(rows) == 600 and all(len(contacts) == 1 for _, contacts in rows)
-    assert [t.subject for t, _ in rows] == [f"P{i}" for i in range(600)]
+    # Each ticket once. In create order only within a window: when the first page is slow
+    # to come (a loaded machine), the rest is paged as two create-date windows at once,
+    # each handing on its pages as they come (the floor each page carries says what may
+    # still come before it: the streamed commands sort by it).
+    assert sorted(t.subject for t, _ in rows) == sorted(f"P{i}" for i in range(600))
     log = sandbox.requests()
     searches = [r for r in log if r["path"].endswith("/search")]
     links = [r for r in log if r["path"].startswith("/crm/associations/2026-09/")]
-    assert len(searches) == 3 and len(links) == 6
+    assert len(searches) in (3, 4) and len(links) == 6  # 3 pages, or 1 + 2 windows' pages
     assert min(r["started_at"] for r in links) < max(r["started_at"] for r in searches)
 
 
