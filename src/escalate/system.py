@@ -141,14 +141,10 @@ REPLACE_FIRST_WAIT = 0.01  # seconds, doubled after each try: 2.55 s in all
 def replace(source: Path | str, target: Path | str, platform: Platform | None = None, *,
             rename: Callable[[Any, Any], None] = os.replace,
             sleep: Callable[[float], None] | None = None) -> None:
-    """`os.replace`, retried on Windows while another process holds `target` open."""
-    _retried_while_shared(lambda: rename(source, target), platform or here(), sleep)
-
-
-def _retried_while_shared(move: Callable[[], None], platform: Platform,
-                          sleep: Callable[[float], None] | None) -> None:
-    """Run `move`, again while Windows says another process holds the file (bounded); a
-    sharing violation that outlasts the tries is `FileInUse`, not a permission problem."""
+    """`rename` (`os.replace` unless given), retried on Windows while another process holds
+    a file open (bounded); a sharing violation that outlasts the tries is `FileInUse`, not a
+    permission problem."""
+    platform = platform or here()
     if sleep is None:
         import time
 
@@ -156,7 +152,7 @@ def _retried_while_shared(move: Callable[[], None], platform: Platform,
     wait = REPLACE_FIRST_WAIT
     for attempt in range(REPLACE_TRIES):
         try:
-            move()
+            rename(source, target)
             return
         except PermissionError as exc:
             code = getattr(exc, "winerror", None)
@@ -201,7 +197,7 @@ def place_new(source: Path | str, target: Path | str, platform: Platform | None 
     platform = platform or here()
     if platform.windows:
         try:
-            _retried_while_shared(lambda: rename(source, target), platform, sleep)
+            replace(source, target, platform, rename=rename, sleep=sleep)  # never replaces
         except FileExistsError:
             return False
         return True
