@@ -210,8 +210,9 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     from ..domain.moments import zone
 
     route = matrix_route(env, escalation)
+    portal = cached_portal(env)  # the cache read once, for the time zone and the fields
     # Shown as the review shows it: to the minute, in the portal's zone when known.
-    portal_zone = zone(_cached_time_zone(env))
+    portal_zone = zone(portal.account.time_zone if portal is not None else None)
     created = (escalation.created_at.astimezone(portal_zone) if portal_zone is not None
                else escalation.created_at.astimezone())
     preview = {
@@ -248,7 +249,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     if checks.fields:
         from .portal_fields import shown
 
-        env.out("Campos del portal: " + shown(cached_portal(env), dict(checks.fields))
+        env.out("Campos del portal: " + shown(portal, dict(checks.fields))
                 .replace("\n", "; "))
     env.out(quality_line(quality))
     for line in quality.lines():
