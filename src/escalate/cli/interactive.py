@@ -124,7 +124,6 @@ class Session:
                 self.ahead.close()
 
     def _run(self, *, dry_run: bool, as_json: bool) -> None:
-        self.look_ahead()  # what the options or a draft already say
         if missing_fields(self.answers):
             self.ask_missing()
         if not self.images_scanned and self.answers.get("attachments"):
