@@ -44,6 +44,13 @@ def find(explicit: Path | None, cwd: Path, home: Path) -> Path | None:
     return None
 
 
+def in_force(explicit: Path | None, cwd: Path, home: Path) -> LoadedPolicy | None:
+    """The policy file in force, read and validated; None without one, whose defaults the
+    callers know (pydantic, a tenth of a second, is then not even loaded)."""
+    path = find(explicit, cwd, home)
+    return None if path is None else read(path)
+
+
 def load(explicit: Path | None, cwd: Path, home: Path) -> LoadedPolicy:
     """Read and validate the policy in force; exit 2 listing every problem with its line."""
     from .domain.policy import Policy

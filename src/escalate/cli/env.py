@@ -150,6 +150,16 @@ class Env:
             self._policy = policy_file.load(settings.policy_file, self.folder, settings.home)
         return self._policy
 
+    def policy_in_file(self) -> LoadedPolicy | None:
+        """The team's policy file in force (read once), None without one: the defaults it
+        would give are the callers', and pydantic is then not even loaded."""
+        from .. import policy_file
+
+        settings = self.settings
+        if policy_file.find(settings.policy_file, self.folder, settings.home) is None:
+            return None
+        return self.policy
+
     def now(self) -> datetime:
         return self.clock()
 

@@ -76,13 +76,12 @@ def validate(env: Env, answers: EscalationInput, *, typed_as_flags: bool,
 
 def quality_rules(env: Env) -> Rules:
     """The policy file's `[calidad]` rules; the defaults without a file (no TOML read)."""
-    from .. import policy_file
     from ..domain.quality import Rules
 
-    settings = env.settings
-    if policy_file.find(settings.policy_file, env.folder, settings.home) is None:
+    loaded = env.policy_in_file()
+    if loaded is None:
         return Rules()
-    rules: Rules = env.policy.policy.quality.rules()
+    rules: Rules = loaded.policy.quality.rules()
     return rules
 
 

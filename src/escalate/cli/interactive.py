@@ -490,12 +490,8 @@ class Session:
 
     def ask_template(self) -> tuple[str, Template] | None:
         """The first question when the policy file has templates: which kind of case."""
-        from .. import policy_file
-
-        settings = self.env.settings
-        if policy_file.find(settings.policy_file, self.env.folder, settings.home) is None:
-            return None
-        templates = self.env.policy.policy.templates
+        loaded = self.env.policy_in_file()
+        templates = loaded.policy.templates if loaded is not None else None
         if not templates:
             return None
         options = [(f"{t.title or name} ({name})", name) for name, t in templates.items()]

@@ -325,7 +325,5 @@ def incident_policy(settings: Settings) -> incidents.Rules:
     from pathlib import Path
 
     from .. import policy_file
-    path = policy_file.find(settings.policy_file, Path.cwd(), settings.home)
-    # Without a policy file the defaults stand, and pydantic is not even loaded.
-    return incidents.Rules() if path is None else incidents.Rules.of(
-        policy_file.read(path).policy.incidents)
+    loaded = policy_file.in_force(settings.policy_file, Path.cwd(), settings.home)
+    return incidents.Rules() if loaded is None else incidents.Rules.of(loaded.policy.incidents)

@@ -218,10 +218,10 @@ def matrix_route(settings: Settings, priority: Priority, where: str,
     without a policy file (the policy model is then not even loaded)."""
     from .. import policy_file
 
-    path = policy_file.find(settings.policy_file, folder or Path.cwd(), settings.home)
-    if path is None:
+    loaded = policy_file.in_force(settings.policy_file, folder or Path.cwd(), settings.home)
+    if loaded is None:
         return None
-    route: Route = policy_file.read(path).policy.matrix.route(priority, where)
+    route: Route = loaded.policy.matrix.route(priority, where)
     return route
 
 
