@@ -99,7 +99,7 @@ def batch_archive(portal: Portal, request: Request, kind: str) -> Response:
 
 def get(portal: Portal, request: Request, kind: str, key: str) -> Any:
     """`GET /crm/objects/{v}/{type}/{id}` (`archived=true`: an archived object)."""
-    archived = _archived(request)
+    archived = payload.query_archived(request)
     row = records.find(portal, kind, key, request.args.get("idProperty"), archived=archived)
     shown = records.render(row, payload.query_names(request, "properties"), archived=archived)
     records.add_history(portal, [shown], payload.query_names(request, "propertiesWithHistory"))
@@ -116,7 +116,7 @@ def page(portal: Portal, request: Request, kind: str) -> Any:
     after = request.args.get("after") or "0"
     if not payload.is_object_id(after):
         raise validation(f"after must be a cursor this API returned, was {after!r}")
-    archived = _archived(request)
+    archived = payload.query_archived(request)
     rows = portal.store.page(kind, int(after), limit + 1, archived=archived)
     properties = payload.query_names(request, "properties")
     shown = [records.render(r, properties, archived=archived) for r in rows[:limit]]
@@ -141,7 +141,7 @@ def batch_read(portal: Portal, request: Request, kind: str) -> Response:
     started = portal.now_ms()
     properties = payload.names(body.get("properties"), "properties")
     id_property = body.get("idProperty")
-    archived = _archived(request)
+    archived = payload.query_archived(request)
     shown, missing = [], []
     for item in inputs:
         key = _key(item)
@@ -169,10 +169,6 @@ def _batch_answer(portal: Portal, kind: str, started: int, shown: list[dict[str,
     }] if missing else []
     return json_response(batch(started, portal.now_ms(), shown, errors),
                          207 if errors else 200)
-
-
-def _archived(request: Request) -> bool:
-    return (request.args.get("archived") or "").lower() == "true"
 
 
 def _key(item: dict[str, Any]) -> str:

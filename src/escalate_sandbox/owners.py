@@ -24,7 +24,7 @@ def _public(owner: dict[str, Any], archived: bool = False) -> dict[str, Any]:
 def _listed(portal: Portal, request: Request) -> tuple[list[dict[str, Any]], bool]:
     """The owners `archived` asks for: the active ones (default), or those whose user was
     deactivated (`archived=true`); and which of the two."""
-    archived = (request.args.get("archived") or "").lower() == "true"
+    archived = payload.query_archived(request)
     gone = portal.control.archived_owners
     return [o for o in seed.OWNERS if (str(o["id"]) in gone) == archived], archived
 

@@ -88,6 +88,11 @@ def query_names(request: Request, name: str) -> list[str] | None:
     return values or None
 
 
+def query_archived(request: Request) -> bool:
+    """A read's `archived=true`: the archived records instead of the live ones."""
+    return (request.args.get("archived") or "").lower() == "true"
+
+
 def query_limit(request: Request, default: int, most: int) -> int:
     """A list endpoint's `limit`: above its maximum is a 400, as HubSpot answers."""
     return integer(request.args.get("limit"), "limit", default, low=1, high=most)
