@@ -11,13 +11,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import payload
+from . import payload, schema
 from .errors import HubSpotError, not_found, validation
 from .portal import Portal
 from .responses import json_response
-from .values import iso_ms
 
-STAMP = iso_ms(0)
 TICKET_STATES = ("OPEN", "CLOSED")
 
 
@@ -113,10 +111,8 @@ def _stage(kind: str, body: dict[str, Any], stage_id: str) -> dict[str, Any]:
 
 
 def _public(found: dict[str, Any]) -> dict[str, Any]:
-    common = {"createdAt": STAMP, "updatedAt": STAMP, "archived": False}
-    return {**found, **common, "stages": [_public_stage(s) for s in found["stages"]]}
+    return {**schema.public(found), "stages": [_public_stage(s) for s in found["stages"]]}
 
 
 def _public_stage(stage: dict[str, Any]) -> dict[str, Any]:
-    return {**stage, "createdAt": STAMP, "updatedAt": STAMP, "archived": False,
-            "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}
+    return {**schema.public(stage), "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}

@@ -25,17 +25,18 @@ STAMP = iso_ms(0)
 
 
 def properties(portal: Portal, request: Request, kind: str) -> Any:
-    return {"results": [_public(p) for p in portal.store.properties(kind).values()]}
+    return {"results": [public(p) for p in portal.store.properties(kind).values()]}
 
 
 def property_(portal: Portal, request: Request, kind: str, name: str) -> Any:
     found = portal.store.properties(kind).get(name)
     if found is None:
         raise not_found(f"Unable to find property {name}")
-    return _public(found)
+    return public(found)
 
 
-def _public(definition: dict[str, Any]) -> dict[str, Any]:
+def public(definition: dict[str, Any]) -> dict[str, Any]:
+    """A definition as HubSpot shows it: created and updated at the epoch, not archived."""
     return {**definition, "createdAt": STAMP, "updatedAt": STAMP, "archived": False}
 
 
@@ -63,7 +64,7 @@ def update_property(portal: Portal, request: Request, kind: str, name: str) -> A
                                "hidden": bool(o.get("hidden", False))}
                               for n, o in enumerate(options)]
     portal.store.replace_property(kind, changed)
-    return _public(changed)
+    return public(changed)
 
 
 def create_property(portal: Portal, request: Request, kind: str) -> Response:
@@ -88,7 +89,7 @@ def create_property(portal: Portal, request: Request, kind: str) -> Response:
     if not portal.store.add_property(kind, definition):
         raise HubSpotError(409, f"Property named '{name}' already exists.",
                            "OBJECT_ALREADY_EXISTS")
-    return json_response(_public(definition), 201)
+    return json_response(public(definition), 201)
 
 
 def _new_property_shape(portal: Portal, kind: str, body: dict[str, Any]) -> tuple[str, str]:
