@@ -79,13 +79,11 @@ class Sandbox:
     # -- test endpoints -----------------------------------------------------------------
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data,
-                                         method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return json.loads(answer.read() or b"null")
+        return self.api(method, f"/_sandbox/{path}", body, timeout=10)
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """The bytes the portal holds for a file, as uploaded."""
+        return self._fetch("GET", f"/_sandbox/files/{file_id}", timeout=10)
 
     def requests(self) -> list[dict[str, Any]]:
         return list(self.control("GET", "requests"))
@@ -104,14 +102,18 @@ class Sandbox:
     def set_options(self, object_type: str, name: str, options: list[dict[str, Any]]) -> None:
         self.api("PATCH", f"/crm/properties/2026-09/{object_type}/{name}", {"options": options})
 
-    def api(self, method: str, path: str, body: Any = None) -> Any:
+    def api(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
         """One HubSpot API call as an admin or another integration would make it."""
+        return json.loads(self._fetch(method, path, body, timeout) or b"null")
+
+    def _fetch(self, method: str, path: str, body: Any = None, timeout: float = 30) -> bytes:
+        """What the sandbox answers to one request with this sandbox's token."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
                                          headers={"Content-Type": "application/json",
-                                                  "Authorization": "Bearer sandbox"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read() or b"null")
+                                                  "Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return bytes(answer.read())
 
     def pending_faults(self) -> int:
         """Faults queued and not yet taken by a request (the sandbox runs in this process)."""

@@ -10,7 +10,6 @@ import shutil
 import stat
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,13 +74,6 @@ def x_environ(display: str) -> dict[str, str]:
     return {"DISPLAY": display, "PATH": os.environ.get("PATH", "")}
 
 
-def stored_bytes(sandbox: Sandbox, file_id: str) -> bytes:
-    request = urllib.request.Request(f"{sandbox.url}/_sandbox/files/{file_id}",
-                                     headers={"Authorization": "Bearer sandbox"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return bytes(answer.read())
-
-
 def captures(home: Path) -> list[Path]:
     folder = home / "capturas"
     return sorted(folder.iterdir()) if folder.exists() else []
@@ -98,7 +90,7 @@ def test_the_clipboard_image_is_saved_privately_and_attached_as_is(
     assert result.code == 0, result.err
     [uploaded] = result.json()["files"]
     assert uploaded["name"].startswith("portapapeles-") and uploaded["name"].endswith(".png")
-    assert stored_bytes(sandbox, uploaded["id"]) == image
+    assert sandbox.file_bytes(uploaded["id"]) == image
     [note] = sandbox.notes_of(ticket_id)
     assert note["hs_attachment_ids"] == uploaded["id"]
     [saved] = captures(home)
@@ -186,7 +178,7 @@ def test_on_wayland_wl_paste_is_asked_for_the_png(cli: Cli, sandbox: Sandbox, ti
         "PATH": f"{tools}:/usr/bin:/bin"})
     assert result.code == 0, result.err
     [uploaded] = result.json()["files"]
-    assert stored_bytes(sandbox, uploaded["id"]) == image
+    assert sandbox.file_bytes(uploaded["id"]) == image
     assert captures(home)[0].read_bytes() == image
 
 
@@ -209,4 +201,4 @@ def test_pegar_at_the_attachments_question_attaches_the_clipboards_image(
     copy(display, owners, image, "image/png")
     t.answer("Adjuntos", "\r")  # «pegar» is still there: Enter takes it now
     t.answer("Qué hacemos", "\r")
-    assert stored_bytes(sandbox, sent_file_id(t, sandbox)) == image
+    assert sandbox.file_bytes(sent_file_id(t, sandbox)) == image

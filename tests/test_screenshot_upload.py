@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,11 @@ from .screens import Screen, check, make_screens
 from .test_screenshots import NEEDS_OCR, fresh_engine  # noqa: F401 (a fixture)
 
 
-def uploaded_bytes(sandbox: Sandbox, file_id: str) -> bytes:
-    request = urllib.request.Request(f"{sandbox.url}/_sandbox/files/{file_id}",
-                                     headers={"Authorization": "Bearer sandbox"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return bytes(answer.read())
-
-
 def judged(sandbox: Sandbox, screen: Screen, file_id: str, tmp_path: Path,
            kinds: tuple[str, ...]) -> None:
     """The verdict on what HubSpot holds for `screen`, for the secrets of `kinds`."""
     held = tmp_path / f"held-{file_id}.png"
-    held.write_bytes(uploaded_bytes(sandbox, file_id))
+    held.write_bytes(sandbox.file_bytes(file_id))
     wanted = dataclasses.replace(screen, secrets=[s for s in screen.secrets if s.kind in kinds])
     verdict = check(wanted, held, None)
     assert verdict.leaks == [], screen.path.name
