@@ -202,3 +202,26 @@ def test_a_create_kept_before_the_checks_never_sends_a_card_after_the_upgrade(
     content = ticket_with(sandbox, ticket.id)["content"]
     assert CARD not in content and "**** **** **** 1111" in content
     assert CURP in content  # the agent's own text otherwise as written then
+
+
+def test_at_a_terminal_keep_sensitive_records_each_kept_finding_once(cli: Cli,
+                                                                    sandbox: Sandbox,
+                                                                    home: Path):
+    from escalate.outbox import Outbox
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    # Every question takes its default: cards and passwords hidden, then «Enviar»; HubSpot
+    # is unreachable, so the escalation stays in the outbox with what was kept and why.
+    offline = cli("crear", *LEAKY, "--conservar-datos", keys="\r" * 12,
+                  environ={"HUBSPOT_BASE_URL": closed})
+    assert offline.code == 5, offline.err
+    box = Outbox(home)
+    try:
+        [entry], _ = box.entries()
+    finally:
+        box.close()
+    kept = [(k["field"], k["kind"], k["reason"]) for k in entry.payload["kept"]]
+    assert sorted(kept) == [("how", "rfc", "--conservar-datos"),
+                            ("what", "curp", "--conservar-datos")]

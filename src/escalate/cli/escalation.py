@@ -110,9 +110,11 @@ def checked(env: Env, escalation: Escalation, files: list[LocalFile], *, typed: 
             [f"La calidad de la escalación es {quality.score} y --calidad-minima pide "
              f"{min_quality}. Lo que falta:", *(f"  • {line}" for line in quality.lines())],
             hint="Complete lo que falta y vuelva a intentarlo; no se envió nada.")
-    if keep_all:
+    if keep_all:  # what a terminal's review kept already is there, with its reason
+        recorded = {(k.field, k.kind) for k in kept}
         kept = [*kept, *(KeptFinding(f.field, f.kind, "--conservar-datos")
-                         for f in screened.kept if not f.field.startswith("changes"))]
+                         for f in screened.kept if not f.field.startswith("changes")
+                         and (f.field, f.kind) not in recorded)]
     checks = Checks(masked=tuple(masked_json([*masked_before, *screened.masked])),
                     kept=tuple(k.as_json() for k in kept), quality=quality.as_json())
     return screened.escalation, checks, quality
