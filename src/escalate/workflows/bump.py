@@ -177,9 +177,7 @@ def _cannot_rise(gateway: Gateway, settings: Settings, portal: Portal, policy: P
         {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
         {"propertyName": "createdate", "operator": "LT",
          "value": epoch_ms(now - timedelta(hours=shortest))}]
-    not_closed = ({"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
-                   "values": portal.closed_stage_ids} if portal.closed_stage_ids
-                  else {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"})
+    not_closed = portal.not_closed_filter()
     groups = [{"filters": [*common, not_closed,
                            {"propertyName": PRIORITY, "operator": "NOT_HAS_PROPERTY"}]}]
     if known:
@@ -188,8 +186,7 @@ def _cannot_rise(gateway: Gateway, settings: Settings, portal: Portal, policy: P
     if rising:
         groups.append({"filters": [
             *common, {"propertyName": PRIORITY, "operator": "IN", "values": rising},
-            {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
-             "values": [s.id for s in portal.pipeline.stages]}]})
+            portal.gone_stage_filter()]})
     found = {t.id: t for page in gateway.ticket_pages(
         groups, properties=["hs_pipeline", "hs_pipeline_stage", PRIORITY]) for t in page.items}
     clock = portal_clock(portal, settings, policy.followup)

@@ -242,8 +242,7 @@ def _deleted_stages(report: DoctorReport, gateway: Gateway, portal: Any,
 
     groups = [{"filters": [
         {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id},
-        {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
-         "values": [s.id for s in portal.pipeline.stages]}]}]
+        portal.gone_stage_filter()]}]
     try:
         found = list(itertools.islice(gateway.search_tickets(
             groups, properties=["hs_pipeline_stage"]), SHOWN_IDS))
@@ -289,7 +288,7 @@ def _portal_rules(report: DoctorReport, gateway: Gateway, redact: Callable[[str]
     """The ticket properties an admin made required that `create` does not fill, each with
     what it needs, and the rules on what it fills (API 2026-09 enforces them on writes).
     Read with the portal when it was read (as `create` reads them), else on their own."""
-    from ..domain.rules import TOOL_FILLS, checked, describe
+    from ..domain.rules import TOOL_FILLS, checked, describe, required_missing
 
     unread = portal.rules_unread if portal is not None else None
     fix: str | None = None
@@ -306,7 +305,7 @@ def _portal_rules(report: DoctorReport, gateway: Gateway, redact: Callable[[str]
                                  "envía igual, y si HubSpot rechaza un valor dice cuál y por qué",
                     fix=fix, steps=steps)
         return
-    missing = [n for n in rules.required if n not in TOOL_FILLS]
+    missing = required_missing(rules, ())
     properties = ({p.name: p for p in portal.properties} if portal is not None
                   else gateway.ticket_properties() if missing else {})
     lines = [_required_line(name, properties.get(name), rules) for name in missing]

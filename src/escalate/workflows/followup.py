@@ -427,9 +427,7 @@ def candidate_groups(portal: Portal, clock: Clock, now: datetime,
     pipeline = {"propertyName": "hs_pipeline", "operator": "EQ", "value": portal.pipeline.id}
     # Not closed, rather than open: a ticket left in a stage deleted since (or added after
     # the portal was cached) is found too, and the clock says it is neither.
-    opened = ({"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
-               "values": portal.closed_stage_ids} if portal.closed_stage_ids else
-              {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"})
+    opened = portal.not_closed_filter()
     created = {"propertyName": "createdate", "operator": "LT", "value": due_by}
     mine = [] if agent is None else [{"propertyName": AGENT_PROPERTY, "operator": "EQ",
                                       "value": agent}]

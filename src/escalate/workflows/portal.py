@@ -99,6 +99,19 @@ class Portal:
     def closed_stage_ids(self) -> list[str]:
         return [s.id for s in self.pipeline.stages if s.closed]
 
+    def not_closed_filter(self) -> dict[str, Any]:
+        """A search filter for the tickets not in a closed stage (rather than in an open
+        one: a stage deleted since, or added after the portal was cached, is kept too)."""
+        closed = self.closed_stage_ids
+        if closed:
+            return {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN", "values": closed}
+        return {"propertyName": "hs_pipeline_stage", "operator": "HAS_PROPERTY"}
+
+    def gone_stage_filter(self) -> dict[str, Any]:
+        """A search filter for the tickets in a stage the pipeline no longer has."""
+        return {"propertyName": "hs_pipeline_stage", "operator": "NOT_IN",
+                "values": [s.id for s in self.pipeline.stages]}
+
     def stage_label(self, stage_id: str) -> str:
         found = self.pipeline.stage(stage_id)
         return found.label if found else f"etapa {stage_id}, que ya no existe"
