@@ -24,6 +24,7 @@ TOOL_FILLS = frozenset({"subject", "content", "hs_pipeline", "hs_pipeline_stage"
                         "escalate_agent", "hubspot_owner_id", "escalate_quality"})
 YES = frozenset({"si", "sí", "s", "true", "1", "yes", "verdadero"})
 NO = frozenset({"no", "n", "false", "0", "falso"})
+_YES_FOLDED = frozenset(fold(w).lower() for w in YES)  # as a typed answer is compared
 # Field types whose value cannot be typed at a terminal.
 UNASKABLE_FIELDS = {"file": "un archivo", "calculation_equation": "un cálculo"}
 TYPE_WORDS = {"string": "texto", "number": "número", "enumeration": "una de sus opciones",
@@ -182,7 +183,7 @@ def _typed_value(info: PropertyInfo, text: str) -> str:
         raise FieldProblem(info.name, f"«{text}» no es una opción de «{info.name}»: "
                            + ", ".join(label or value for value, label in info.options))
     if info.type == "bool":
-        if fold(text).lower() in {fold(w).lower() for w in YES}:
+        if fold(text).lower() in _YES_FOLDED:
             return "true"
         if fold(text).lower() in NO:
             return "false"

@@ -165,7 +165,7 @@ def _payment_data_masked(payload: dict[str, Any]) -> dict[str, Any]:
     texts = {f: escalation.get(f) for f in DESCRIBED if isinstance(escalation.get(f), str)}
     changes = [(str(c.get("field")), str(c.get("value")))
                for c in escalation.get("changes") or [] if isinstance(c, dict)]
-    keep = [f for f in scan_fields(texts, changes) if f.kind not in ALWAYS_MASKED]
+    keep = [f for f in scan_fields(texts) if f.kind not in ALWAYS_MASKED]
     done = mask_escalation(texts, changes, keep)
     if not done.masked:
         return payload

@@ -267,11 +267,15 @@ def _candidates(tickets: list[Ticket], clocks: Clocks, now: datetime, whose: Who
                 ) -> tuple[list[str], int]:
     """The searched tickets to read again (owed as search shows them, or in a stage deleted
     since), and how many are due soon."""
-    searched = [(t, clocks.of(t)) for t in tickets]
-    candidates = [t.id for t, clock in searched if clock.owed(t, now) is not None
-                  or (clock.unknown_stage(t) and whose.includes(t))]
-    due_soon = sum(1 for t, clock in searched if clock.owed(t, now) is None
-                   and clock.due_soon(t, now) and whose.includes(t))
+    candidates: list[str] = []
+    due_soon = 0
+    for t in tickets:
+        clock = clocks.of(t)
+        owed = clock.owed(t, now) is not None  # once a ticket: business hours take counting
+        if owed or (clock.unknown_stage(t) and whose.includes(t)):
+            candidates.append(t.id)
+        if not owed and clock.due_soon(t, now) and whose.includes(t):
+            due_soon += 1
     return candidates, due_soon
 
 

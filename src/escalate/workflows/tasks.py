@@ -106,12 +106,12 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
     portal.require_tool_properties()
     run.portal, run.only = portal, only
     run.clocks = Clocks(gateway, settings, portal, now=now, policy=policy, hours=hours, ui=ui)
-    run.clock = run.clocks.cached
     # The tool's open tasks first, then the tickets as their pages come: both searches draw
     # on the account's 5 a second, so running them side by side would end no sooner.
     tasks = by_ticket(gateway.open_call_tasks(run.whose.agent_id))
-    pages = gateway.ticket_pages(candidate_groups(portal, run.clock, now, run.whose.agent_id),
-                                 properties=candidate_properties(portal))
+    pages = gateway.ticket_pages(
+        candidate_groups(portal, run.clocks.cached, now, run.whose.agent_id),
+        properties=candidate_properties(portal))
     tickets = (t for page in run.counted(pages) for t in page.items)
     # On Ctrl-C or a failure `run.stop` is set: no write starts; what is on its way ends.
     for _ in gateway.pipelined(tickets, lambda chunk: run.settle(chunk, tasks),
@@ -128,7 +128,6 @@ class _Run:
     """One `followup --tareas` run: what it reads, decides and writes, chunk by chunk."""
 
     portal: Any
-    clock: Any
     clocks: Clocks
     only: Priority | None
 
@@ -233,7 +232,7 @@ class _Run:
                     self.report.skipped.add(Odd.NO_CONTACT, item.ticket.id)
         if not callable_:
             return []
-        created = _create(self.gateway, self.settings, self.portal, self.clock, callable_,
+        created = _create(self.gateway, self.settings, self.portal, self.clocks.cached, callable_,
                           contacts, self.now, self.stop)
         lost = _keep_one(self.gateway, created)
         kept = [t for t in created if t.id not in lost]
