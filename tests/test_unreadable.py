@@ -155,6 +155,19 @@ def test_a_ticket_typed_in_hubspot_is_counted_with_what_could_not_be_read():
         ("historial_ilegible", 1)]
 
 
+def test_a_description_in_html_is_read_once_so_an_escaped_tag_stays_as_written():
+    content = ("<p>QUÉ: El botón &lt;b&gt;Guardar&lt;/b&gt; no responde</p>"
+               "<p>DÓNDE: App, pantalla &lt;div&gt;Pagos</p>")
+    props = {"subject": "POL-1 - Ana", "hs_pipeline": "0", "hs_pipeline_stage": "1",
+             "hs_ticket_priority": "HIGH", "createdate": "2026-12-01T10:00:00Z",
+             "content": content}
+    ticket = ticket_from_json({"id": "8", "properties": props})
+    item = escalated(with_history(ticket, {}, []), CLOCK)
+    assert item is not None
+    assert item.what == "El botón <b>Guardar</b> no responde"  # as alike and incidents read it
+    assert (item.medium, item.screen) == where_parts("App, pantalla <div>Pagos")
+
+
 @given(st.lists(st.tuples(st.sampled_from(["LOW", "", "x", "MEDIUM"]), st.text(max_size=12)),
                 max_size=6), st.one_of(st.none(), st.text(max_size=12)))
 def test_a_priority_option_maps_to_a_level_or_none(options: list[tuple[str, str]],

@@ -61,7 +61,12 @@ _STOP = frozenset({"a", "al", "con", "de", "del", "el", "en", "es", "la", "las",
 def sections(description: str) -> dict[str, str]:
     """The labelled sections of a ticket description as plain text (`QUÉ:`, `DÓNDE:`, ...;
     also in one HubSpot's editor wrote as HTML); none in a text without them."""
-    text = plain_text(description)
+    return _sections_of(plain_text(description))
+
+
+def _sections_of(text: str) -> dict[str, str]:
+    """`sections` of a description already made plain text (made so once: a second pass
+    would read its escaped «&lt;b&gt;» as a tag)."""
     found: dict[str, str] = {}
     marks = list(_SECTION.finditer(text))
     for mark, following in zip(marks, [*marks[1:], None], strict=False):  # none: {}
@@ -127,7 +132,7 @@ def escalated(item: TicketHistory, clock: Clock) -> Escalated | None:
     if ticket.created_at is None:
         return None
     content = plain_text(str(ticket.properties.get("content") or ""))
-    parts = sections(content)
+    parts = _sections_of(content)
     medium, screen = where_parts(parts.get("DÓNDE", ""))
     channel = parts.get("CANAL", "")
     priorities = item.of(PRIORITY)
