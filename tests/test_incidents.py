@@ -552,9 +552,13 @@ def test_at_the_terminal_joining_the_incident_offered_is_the_default(
 def test_at_the_terminal_the_nth_alike_opens_an_incident_with_the_others(
         portal: Cli, sandbox: Sandbox):
     first, second = escalated(sandbox, 2)
+    sandbox.forget_requests()
     done = portal("create", *BY_FLAGS, "--json", keys="\r" + "\r")  # open one; then Enviar
     assert done.code == 0, done.err
     assert "Abrir un incidente con estos 3 tickets" in done.err
+    # The incident labels, read when the tickets alike were offered, serve the opening.
+    assert [r["path"] for r in sandbox.requests()].count(
+        "/crm/associations/2026-09/tickets/tickets/labels") == 1
     created, incident = done.json()["id"], done.json()["incident"]
     [held] = incident_tickets(sandbox)
     assert held.id == incident and held.properties["subject"].endswith("(3 clientes)")

@@ -199,7 +199,7 @@ def join_created(gateway: Gateway, settings: Settings, ticket_id: str, found: At
     with the tickets alike (None: neither)."""
     if found.opening:
         return open_incident(gateway, settings, incident_policy(settings),
-                             [*found.opening, ticket_id], now=now)
+                             [*found.opening, ticket_id], now=now, read=found.labels)
     if found.joining is None:
         return None
     portal = load_portal(gateway, settings, now=now)

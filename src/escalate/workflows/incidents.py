@@ -56,11 +56,13 @@ def find_labels(gateway: Gateway) -> Labels | None:
     return None
 
 
-def ready(gateway: Gateway, settings: Settings, now: datetime) -> tuple[Portal, Labels]:
-    """The portal and its incident labels, once `setup` made them (exit 4 saying so)."""
+def ready(gateway: Gateway, settings: Settings, now: datetime,
+          read: Labels | None = None) -> tuple[Portal, Labels]:
+    """The portal and its incident labels (`read`: as read a moment ago), once `setup` made
+    them (exit 4 saying so)."""
     portal = load_portal(gateway, settings, now=now, needs=(INCIDENT_COUNT,))
     portal.require_tool_properties(INCIDENT_COUNT)
-    return portal, labels(gateway)
+    return portal, read or labels(gateway)
 
 
 def labels(gateway: Gateway) -> Labels:
@@ -141,12 +143,14 @@ def creation_key(ticket_ids: Iterable[str]) -> str:
 
 
 def open_incident(gateway: Gateway, settings: Settings, policy: incidents.Rules,
-                  ticket_ids: Sequence[str], *, now: datetime) -> Changed:
+                  ticket_ids: Sequence[str], *, now: datetime,
+                  read: Labels | None = None) -> Changed:
     """An incident from tickets already escalated: made once (by its key), each ticket
-    associated to it, the count, name and priority set."""
+    associated to it, the count, name and priority set. `read`: the incident labels, when
+    the caller read them a moment ago."""
     from .team import assign
 
-    portal, found_labels = ready(gateway, settings, now)
+    portal, found_labels = ready(gateway, settings, now, read)
     tickets = _read(gateway, list(dict.fromkeys(ticket_ids)))
     _check_members(portal, list(tickets.values()))
     key = creation_key(tickets)
