@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..domain.rules import FieldProblem, field_value, required_missing
+from ..domain.rules import FieldProblem, field_value, needs, required_missing, unaskable
 from ..errors import InvalidInput, Refused
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def checked_fields(portal: Portal, given: Sequence[str]) -> dict[str, str]:
             problems.append(f"{OPTION}: {exc.message}")
     _refuse_unaskable(portal, values)
     for name in required_missing(portal.rules, values):
-        needed = needs_of(portal, name, portal.ticket_property(name))
+        needed = needs(portal.ticket_property(name), portal.rules.of(name))
         problems.append(f"falta {OPTION} {name}=…: el portal la exige ({needed})")
     if problems:
         raise InvalidInput(problems, hint="No se envió nada.",
@@ -63,8 +63,6 @@ def checked_fields(portal: Portal, given: Sequence[str]) -> dict[str, str]:
 
 
 def _refuse_unaskable(portal: Portal, given: dict[str, str]) -> None:
-    from ..domain.rules import unaskable
-
     for name in required_missing(portal.rules, given):
         info = portal.ticket_property(name)
         cannot = "no existe en el portal" if info is None else unaskable(info)
@@ -73,12 +71,6 @@ def _refuse_unaskable(portal: Portal, given: dict[str, str]) -> None:
                           f"puede llenarla: {cannot}. No se envió nada.",
                           hint="Un administrador del portal debe quitarla de obligatorias "
                                "(Configuración > Propiedades).")
-
-
-def needs_of(portal: Portal, name: str, info: PropertyInfo | None) -> str:
-    from ..domain.rules import needs
-
-    return needs(info, portal.rules.of(name))
 
 
 def missing_to_ask(portal: Portal, given: dict[str, str]) -> list[PropertyInfo]:
