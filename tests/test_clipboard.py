@@ -49,23 +49,44 @@ def owners() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 def copy(display: str, owners: list[subprocess.Popen[bytes]], data: bytes,
          kind: str | None) -> None:
-    """Put `data` in the clipboard as `kind` (None: plain text), as a screenshot tool does."""
+    """Put `data` in the clipboard as `kind` (None: plain text), as a screenshot tool does.
+    An xclip that could not open the display is started again (beside a running suite, 1
+    run of this file in 10 met «Can't open display» on a server other clients reached)."""
+    for _ in range(3):
+        process = _owner(display, data, kind)
+        owners.append(process)
+        if _owns(display, process):
+            return
+    raise AssertionError("xclip no pudo abrir la pantalla tres veces")
+
+
+def _owner(display: str, data: bytes, kind: str | None) -> subprocess.Popen[bytes]:
     command = ["xclip", "-quiet", "-selection", "clipboard", "-i"]
     if kind:
         command += ["-t", kind]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ, "DISPLAY": display})
+                               stderr=subprocess.PIPE, env={**os.environ, "DISPLAY": display})
     assert process.stdin is not None
     process.stdin.write(data)
     process.stdin.close()
-    owners.append(process)
+    return process
+
+
+def _owns(display: str, process: subprocess.Popen[bytes]) -> bool:
+    """Wait until the X server names `process` as the clipboard's owner; False when it
+    ended because it could not open the display."""
     deadline = time.monotonic() + 30  # a loaded machine starts xclip slowly
-    while time.monotonic() < deadline:  # until the X server names xclip as the owner
+    while time.monotonic() < deadline:
         probe = subprocess.run(["xclip", "-selection", "clipboard", "-o", "-t", "TARGETS"],
                                capture_output=True, env={**os.environ, "DISPLAY": display},
                                check=False)
         if probe.returncode == 0 and probe.stdout.strip():
-            return
+            return True
+        if process.poll() is not None:
+            said = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            if "open display" in said:
+                return False
+            raise AssertionError(f"xclip terminó ({process.returncode}): {said.strip()}")
         time.sleep(0.02)
     raise AssertionError("xclip no tomó el portapapeles en 30 s")
 
