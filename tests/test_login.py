@@ -22,7 +22,7 @@ from escalate.keystore import KeyStore
 
 from .conftest import ANA, Cli, Sandbox
 from .keyring_backend import FileKeyring, LockedKeyring
-from .test_interactive import escalate_command
+from .test_interactive import TIMEOUT, escalate_command
 
 PORTAL = "48151623"  # the sandbox's
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def spawn(agent: Cli, *args: str, environ: dict[str, str]) -> Any:
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONPATH": str(ROOT), **environ}
     command = escalate_command()
     return pexpect.spawn(command[0], [*command[1:], *args], env=env, cwd=str(agent.cwd),
-                         encoding="utf-8", timeout=15)
+                         encoding="utf-8", timeout=TIMEOUT)
 
 
 def test_at_a_terminal_the_key_is_not_echoed_and_ctrl_c_stores_nothing(
