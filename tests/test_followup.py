@@ -9,6 +9,8 @@ import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from .conftest import ANA, Cli, Sandbox, with_option
 
 HOUR_MS = 3_600_000
@@ -147,6 +149,24 @@ def test_the_table_fits_80_columns_with_the_phone_whole_and_its_right_border(
     assert table and all(len(line) <= 80 for line in lines)
     assert all(line.rstrip()[-1] in "┓┃┩│┤┘" for line in table)  # nothing cropped
     assert any("+52 (222) 555 0101" in line for line in table)
+    # the client's email whole on its line (beside an 18-character phone column it was
+    # folded letter by letter), the phone in bold under the name
+    assert any("ana.lopez@example.com" in line for line in table)
+    assert "Teléfono" not in table[1]
+
+
+def test_a_wide_terminal_gives_the_phone_its_column_and_the_ticket_its_subject(
+        cli: Cli, monkeypatch: pytest.MonkeyPatch):
+    moment = (datetime.now(timezone.utc) - timedelta(hours=60)).isoformat()
+    assert cli("create", *with_option(ANA, "--poliza", "POL-33"), "--fecha", moment,
+               "--no-input").code == 0
+    monkeypatch.setenv("COLUMNS", "140")  # rich reads the terminal's width from it
+    lines = [line for line in cli("followup").out.splitlines() if line[:1] in "┏┃┡│├└"]
+    assert all(len(line) <= 140 for line in lines)
+    assert "Teléfono" in lines[1]
+    first = next(line for line in lines if "Ana López" in line)
+    assert "+52 55 1234 5678" in first  # the phone beside the name, in its own column
+    assert any("POL-33 - Ana López" in line for line in lines)  # the subject uncut
 
 
 def test_contacted_on_a_missing_ticket_exits_3_and_writes_nothing(cli: Cli, sandbox: Sandbox):

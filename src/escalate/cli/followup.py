@@ -245,10 +245,12 @@ def _show_table(env: Env, listing: Any, *, team: bool, cell: Cell = as_is) -> No
     from .streamed import PagedTable
 
     console = Console(file=env.stdout or sys.stdout, highlight=False)
+    apart = console.width >= PHONE_APART
     table = PagedTable(console, _columns(console.width))
     for batch in listing.rows:
         for start in range(0, len(batch), PAGE_ROWS):
-            table.add([_cells(row, team, cell) for row in batch[start:start + PAGE_ROWS]])
+            table.add([_cells(row, team, cell, phone_apart=apart)
+                       for row in batch[start:start + PAGE_ROWS]])
     table.close()
     tally = listing.tally
     ahead = f"{tally.look_ahead.total_seconds() / 3600:g} h"
@@ -267,25 +269,35 @@ def _show_table(env: Env, listing: Any, *, team: bool, cell: Cell = as_is) -> No
 PAGE_ROWS = 100  # rows rendered at once: the table's cost stays per row, its memory per page
 
 
+PHONE_APART = 100  # from this width the phone has a column; narrower, a line under the name
+
+
 def _columns(width: int) -> list[Any]:
     """Fits the terminal (80 columns at least): only the waiting and client columns share
     what is left; the ticket id (the link) never wraps, and the phone is never cut (an
     international number with its area code in parentheses, «+52 (222) 555 0101», is 18
-    characters; a longer one continues on the next line)."""
+    characters; a longer one continues on the next line). Under `PHONE_APART` columns the
+    phone goes under the client's name, so the client's email is not folded letter by letter
+    into what an 18-character phone column leaves."""
     from .streamed import Column
 
-    fixed = {"Ticket": 14, "Prioridad": 10, "Teléfono": 18}
-    room = max(20, width - (3 * 5 + 1) - sum(fixed.values()))
+    apart = width >= PHONE_APART
+    fixed = {"Ticket": 14, "Prioridad": 10, **({"Teléfono": 18} if apart else {})}
+    room = max(20, width - (3 * (len(fixed) + 2) + 1) - sum(fixed.values()))
     wait = max(12, min(15, room // 3))  # «hace 30 d 23 h» on one line when it fits
-    return [Column("Ticket", 14, overflow="ellipsis", no_wrap=True),
-            Column("Prioridad", 10, no_wrap=True),
-            Column("Espera", wait),
-            Column("Cliente", max(8, room - wait)),
-            Column("Teléfono", 18)]
+    # What a client's name and email need is about 30; past that the ticket's subject and
+    # agent (cut with «…» at 14) get up to 16 more.
+    more = max(0, min(16, room - wait - 30))
+    columns = [Column("Ticket", 14 + more, overflow="ellipsis", no_wrap=True),
+               Column("Prioridad", 10, no_wrap=True),
+               Column("Espera", wait),
+               Column("Cliente", max(18, room - wait - more))]
+    return [*columns, Column("Teléfono", 18)] if apart else columns
 
 
-def _cells(row: Any, team: bool, cell: Cell) -> list[Any]:
-    """One row's cells as styled text (no markup parsed); text from HubSpot through `cell`."""
+def _cells(row: Any, team: bool, cell: Cell, *, phone_apart: bool = True) -> list[Any]:
+    """One row's cells as styled text (no markup parsed); text from HubSpot through `cell`;
+    the phone in its own cell, or (not `phone_apart`) in bold under the client's name."""
     from rich.style import Style
     from rich.text import Text
 
@@ -301,14 +313,19 @@ def _cells(row: Any, team: bool, cell: Cell) -> list[Any]:
     if priority is None and row.priority_label:  # the portal's own level, said as it is
         shown.append(f"\n({cell(row.priority_label)})", style="dim")
     contact = row.contact
+    phone = cell(contact.best_phone) if contact and contact.best_phone else "—"
     client = Text("sin contacto: revisar en HubSpot", style="yellow")
     if contact is not None:
-        client = Text(cell(contact.name) + (f"\n{cell(contact.email)}" if contact.email else ""))
+        client = Text(cell(contact.name))
+        if not phone_apart:
+            client.append(f"\n{phone}", style="bold")
+        if contact.email:
+            client.append(f"\n{cell(contact.email)}")
         if row.contacts > 1:
             client.append(f"\ny {row.contacts - 1} contacto(s) más", style="dim")
-    phone = cell(contact.best_phone) if contact and contact.best_phone else "—"
-    return [first, shown, Text(f"{row.owed.reason.label}\n{row.owed.wait_label()}"),
-            client, Text(phone)]
+    waiting = Text(f"{row.owed.reason.label}\n{row.owed.wait_label()}")
+    return [first, shown, waiting, client, Text(phone)] if phone_apart else \
+        [first, shown, waiting, client]
 
 
 def contacted(
