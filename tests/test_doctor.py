@@ -59,7 +59,21 @@ def test_doctor_names_every_owner_and_the_agent_hubspot_does_not_know_and_exits_
 def test_doctor_without_an_agent_says_how_to_set_it(cli: Cli, sandbox: Sandbox):
     result = cli("doctor", "--json")
     assert result.code == 0
-    assert "ESCALATE_AGENT" in checks(result)["Agente (ESCALATE_AGENT)"]["detail"]
+    agent = checks(result)["Agente (ESCALATE_AGENT)"]
+    assert "ESCALATE_AGENT" in agent["detail"] and agent["ok"] and agent["advice"]
+    assert not checks(result)["Token"]["advice"]
+
+
+def test_doctor_marks_what_is_to_do_or_not_checkable_apart_from_what_holds(
+        cli: Cli, sandbox: Sandbox):
+    """«✓» only where the check holds; «!» where something is to do (no agent set) or
+    cannot be checked without writing (the contacts' write scope); the exit stays 0."""
+    result = cli("doctor")
+    assert result.code == 0
+    marks = {line.split(":")[0][2:]: line[0] for line in result.out.splitlines()}
+    assert marks["Agente (ESCALATE_AGENT)"] == "!"
+    assert marks["Permiso crm.objects.contacts.write"] == "!"
+    assert marks["Permiso tickets"] == marks["Token"] == "✓"
 
 
 def test_doctor_names_the_owners_scope_in_service_key_words(cli: Cli, sandbox: Sandbox):

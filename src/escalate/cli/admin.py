@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..errors import Next
     from ..gateway import Gateway
 
-OK, BAD = "✓", "✗"
+OK, BAD, ADVICE = "✓", "✗", "!"  # ADVICE: holds, with something to do or not checkable
 
 
 def doctor(
@@ -50,7 +50,8 @@ def doctor(
         env.out_json(report.as_json(spell))
     else:
         for check in report.checks:
-            env.out(f"{OK if check.ok else BAD} {check.name}: {check.detail}")
+            mark = BAD if not check.ok else ADVICE if check.advice else OK
+            env.out(f"{mark} {check.name}: {check.detail}")
             for fix in check.fixes(spell) if not check.ok else ():
                 env.out(f"    → {fix}")
     if report.exit_code:

@@ -63,14 +63,15 @@ class Check:
     exit_code: ExitCode = ExitCode.OK
     steps: tuple[Next, ...] = ()  # the commands that fix it (the CLI spells them)
     token_source: str | None = None  # the Token check's: env, dotenv, keyring:<b>, file
+    advice: bool = False  # holds, but says something to do or that could not be checked
 
     def fixes(self, spell: Callable[[Next], str]) -> list[str]:
         """What to do, in words and commands, when the check fails."""
         return [*([self.fix] if self.fix else []), *(spell(s) for s in self.steps)]
 
     def as_json(self, spell: Callable[[Next], str]) -> dict[str, Any]:
-        shown = {"check": self.name, "ok": self.ok, "detail": self.detail,
-                 "fix": " ".join(self.fixes(spell)) or None}
+        shown = {"check": self.name, "ok": self.ok, "advice": self.advice,
+                 "detail": self.detail, "fix": " ".join(self.fixes(spell)) or None}
         return {**shown, "token_source": self.token_source} if self.name == "Token" else shown
 
 
@@ -104,8 +105,8 @@ class DoctorReport:
         return True
 
     def note(self, name: str, detail: str, *, ok: bool = True, fix: str | None = None,
-             steps: tuple[Next, ...] = ()) -> None:
-        self.checks.append(Check(name, ok, detail, fix, steps=steps))
+             steps: tuple[Next, ...] = (), advice: bool = False) -> None:
+        self.checks.append(Check(name, ok, detail, fix, steps=steps, advice=advice))
 
 
 def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], *,
@@ -141,7 +142,7 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
             if scope == "crm.objects.contacts.write":
                 # A write cannot be probed without writing: say who needs it.
                 report.note(f"Permiso {scope}", f"no se puede comprobar sin escribir; lo "
-                                                f"necesitan {needed_by}")
+                                                f"necesitan {needed_by}", advice=True)
                 continue
             report.run(f"Permiso {scope}", prober(gateway, scope, needed_by), redact)
         portals: list[Portal] = []
@@ -164,7 +165,16 @@ def doctor(settings: Settings, connect: Callable[[], tuple[Gateway, Settings]], 
                             ok=False, steps=(SETUP,))
         _portal_rules(report, gateway, redact, portals[0] if portals else None)
         report.run("Fecha de creación (createdate)", lambda: _createdate(gateway), redact)
-        report.run("Agente (ESCALATE_AGENT)", lambda: _agent(gateway, settings, now), redact)
+        agent = settings.agent
+        if agent is None:
+            from .team import AGENT_HINT
+
+            report.note("Agente (ESCALATE_AGENT)", "sin ESCALATE_AGENT: los tickets no "
+                        "registran agente y seguimiento lista al equipo. " + AGENT_HINT,
+                        advice=True)
+        else:
+            report.run("Agente (ESCALATE_AGENT)",
+                       lambda: _agent(gateway, settings, agent, now), redact)
         if policy is not None and policy.matrix.emails():
             report.run("Dueños del archivo de políticas",
                        lambda: _policy_owners(gateway, settings, policy, now), redact)
@@ -333,15 +343,12 @@ def _required_line(name: str, info: PropertyInfo | None, rules: PortalRules) -> 
             + (f"; escalate no puede pedirla: {cannot}" if cannot else ""))
 
 
-def _agent(gateway: Gateway, settings: Settings, now: datetime) -> str:
-    from .team import AGENT_HINT, owners_for
+def _agent(gateway: Gateway, settings: Settings, agent: str, now: datetime) -> str:
+    from .team import owners_for
 
-    if settings.agent is None:
-        return ("sin ESCALATE_AGENT: los tickets no registran agente y followup lista al "
-                "equipo. " + AGENT_HINT)
-    owner = owners_for(gateway, settings, [settings.agent], now=now, fresh=True)[settings.agent]
+    owner = owners_for(gateway, settings, [agent], now=now, fresh=True)[agent]
     if owner is None:
-        raise Refused(f"{settings.agent} no es un usuario de HubSpot",
+        raise Refused(f"{agent} no es un usuario de HubSpot",
                       hint="Corrija ESCALATE_AGENT con el correo con el que el agente entra "
                            "a HubSpot.")
     return f"{owner.email} → usuario {owner.id} ({owner.name})"
