@@ -208,7 +208,7 @@ def test_a_lease_is_renewed_while_its_sender_works_and_lapses_after(
     with first.working_on(entry.id):
         now[0] += 2 * outbox_module.LEASE_SECONDS  # the work outlasts a lease...
         # ...and the background thread renews it
-        wait_for(lambda: renewed_at(home) == now[0], "the lease was not renewed", seconds=10)
+        wait_for(lambda: renewed_at(home) == now[0], "the lease was not renewed")
         assert second.claim(entry.id) is False
     now[0] += outbox_module.LEASE_SECONDS + 1  # no renewal once the work is over
     assert second.claim(entry.id) is True
