@@ -290,7 +290,7 @@ def test_report_counts_every_ticket_in_every_output_and_says_what_it_could_not_r
     html = page.read_text(encoding="utf-8")
     assert "Datos que escalate no pudo leer" in html
     assert f"/ticket/{portal['deleted_stage']}" in html
-    assert "Datos que escalate no pudo leer" in files.out
+    assert "Datos que escalate no pudo leer" in cli("report", "--desde", since).out
     assert "Error inesperado" not in files.err + result.err
     assert sandbox.writes() == []
 

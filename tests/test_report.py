@@ -266,7 +266,18 @@ def test_tables_csv_and_html_come_from_the_same_numbers(cli: Cli, sandbox: Sandb
     page = tmp_path / "informe.html"
     result = cli("informe", "--desde", since, "--csv", str(out), "--html", str(page))
     assert result.code == 0, result.err
-    assert "Por prioridad" in result.out and "Problemas recurrentes" in result.out
+    # Who asks for files reads the report there: the terminal says what was written, where
+    # and how to open it, under the report's one-line headline.
+    lines = result.out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("Informe de escalaciones creadas desde")
+    assert lines[0].endswith(f": {len(items)} ticket(s).")
+    assert lines[1] == (f"16 archivos CSV, uno por tabla, en {out} (se abren con una hoja de "
+                        "cálculo).")
+    assert lines[2] == (f"Informe HTML en {page}: ábralo con un navegador ({page.as_uri()}); "
+                        "no necesita conexión.")
+    got = cli("informe", "--desde", since, "--csv", str(out), "--html", str(page), "--json")
+    assert got.json()["tickets"] == len(items)  # stdout stays the JSON alone
+    assert str(page) in got.err and str(out) in got.err
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["por_agente.csv", "por_prioridad.csv", "por_canal.csv",
                             "por_medio.csv", "por_pantalla.csv", "resolucion.csv",
@@ -294,7 +305,9 @@ def test_terminal_tables_speak_spanish_and_fit_80_columns(cli: Cli, sandbox: San
     items, since = seeded
     right = expected(items)
     page = tmp_path / "informe.html"
-    result = cli("report", "--desde", since, "--html", str(page), environ={"COLUMNS": "80"})
+    written = cli("report", "--desde", since, "--html", str(page))
+    assert written.code == 0, written.err
+    result = cli("report", "--desde", since)  # not a terminal: 80 columns
     assert result.code == 0, result.err
     out = result.out
     assert max(len(line) for line in out.splitlines()) <= 80
@@ -313,12 +326,84 @@ def test_terminal_tables_speak_spanish_and_fit_80_columns(cli: Cli, sandbox: San
                  "ALTA→URGENTE", "Escalaciones", "Prioridad"):
         assert word in " ".join(cells).split(), word
     # The window in the portal's zone, with its abbreviation and offset, as the HTML says.
-    header = " ".join(out.split("Por agente")[0].split())
+    assert " ".join(out.split("Por agente")[0].split()).startswith(written.out.split(":")[0])
+    header = written.out.splitlines()[0]
     found = re.search(r"hasta (\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{3,4}, UTC[+-]\d\d:\d\d)",
                       header)
     assert found is not None, header
     assert f"hasta {found.group(1)} · generado el {found.group(1)}" in page.read_text(
         encoding="utf-8")
+
+
+def rendered(sandbox: Sandbox, cli: Cli, columns: int, *args: str) -> list[str]:
+    """`informe` on a pseudo-terminal `columns` wide, as the supervisor's screen shows it
+    (pyte renders what the terminal received, the progress bar's erasures included)."""
+    import pyte
+
+    from .test_interactive import Term
+
+    run = Term(sandbox, Path(cli.environ["ESCALATE_HOME"]), *args, columns=columns,
+               command="informe",
+               extra={"ESCALATE_POLICY_FILE": str(cli.cwd / "escalate.toml")})
+    code, _ = run.finish()
+    assert code == 0, "".join(run.seen)
+    screen = pyte.Screen(columns, 1000)  # the whole report, as if scrolled back
+    pyte.Stream(screen).feed("".join(run.raw))
+    return [row.rstrip() for row in screen.display if row.strip()]
+
+
+def headers_on(screen: list[str]) -> list[list[str]]:
+    """Each table's column headers as read on `screen`: a header's lines joined by spaces."""
+    found: list[list[str]] = []
+    lines: list[list[str]] = []
+    for row in screen:
+        if row.startswith("┏"):
+            lines = []
+        elif row.startswith("┃"):
+            lines.append(row.split("┃")[1:-1])
+        elif row.startswith("┡"):
+            found.append([" ".join(" ".join(column).split())
+                          for column in zip(*lines, strict=True)])
+    return found
+
+
+@pytest.mark.parametrize("columns", [80, 140])
+def test_every_table_reads_whole_on_a_laptop_terminal_and_a_wide_one(
+        cli: Cli, sandbox: Sandbox, seeded: tuple[list[Seeded], str], columns: int):
+    _, since = seeded
+    report = cli("informe", "--desde", since, "--json").json()
+    screen = rendered(sandbox, cli, columns, "--desde", since)
+    # Every header whole, on as many lines as its words need: none folded letter by letter.
+    words = {w for label in (*REPORT_HEADERS, "0-39", "40-59", "60-79", "80-100")
+             for w in label.split()}
+    shown = headers_on(screen)
+    assert len(shown) >= 14
+    for header in itertools.chain.from_iterable(shown):
+        assert header and set(header.split()) <= words, (header, "\n".join(screen))
+    # Every number of an agent's row whole on its line, in whichever table holds it.
+    agent = next(a for a in report["agents"] if a["name"] == "sin agente")
+    cells = [c.strip() for row in screen if row.startswith("│ sin agente ")
+             for c in row.split("│")[2:-1]]
+    kept = agent["promise"]["kept_share"]
+    for number in (agent["escalations"], agent["resolved"], agent["promise"]["kept"],
+                   agent["promise"]["late"] + agent["promise"]["never"],
+                   agent["promise"]["base"], f"{kept * 100:.0f} %",
+                   agent["waited_past_interval"], agent["recurring"]):
+        assert str(number) in cells, (number, cells)
+    parts = [row for row in screen if row.startswith("Por agente: resolución y promesa")]
+    # The agents' table whole where it fits; else a table per group of columns.
+    assert len(parts) == (1 if columns == 140 else 3), parts
+    assert all(len(row) <= columns for row in screen)
+
+
+REPORT_HEADERS = ("Agente", "Prioridad", "Canal", "Medio", "Pantalla", "Escalaciones", "De",
+                  "%", "Resueltos", "Mediana (h)", "P90 (h)", "Medida", "Tickets", "Posición",
+                  "Problema", "Tickets (ids)", "Incidente", "Subida", "Subidos",
+                  "Mediana tras subir (h)", "Sin subir", "Mediana sin subir (h)",
+                  "Ahorro (h)", "Calificadas", "Mediana", "Sin calificación", "Calificación",
+                  "Resolución, mediana (h)", "Avisados a tiempo", "Tarde o nunca", "Cumplida",
+                  "Esperaron", "En recurrentes", "Problema principal", "Ticket", "Espera",
+                  "Calendario")
 
 
 def test_a_window_without_repeats_says_so_instead_of_an_empty_table(cli: Cli,
@@ -508,7 +593,8 @@ def test_every_percentage_states_its_base_the_same_in_the_headline_and_the_table
                                                             f"{late * 100 / base:.1f} %"]
     assert f"{expected(items)['waited']} de {len(items)} escalaciones" in html
     # In the terminal, the breakdowns carry their base beside each share.
-    row = next(line for line in result.out.splitlines() if "Teléfono" in line)
+    shown = cli("informe", "--desde", since).out
+    row = next(line for line in shown.splitlines() if "Teléfono" in line)
     assert str(len(items)) in [cell.strip() for cell in row.split("│")]
 
 
@@ -578,7 +664,8 @@ def test_the_score_is_counted_per_agent_and_resolution_per_score_band(cli: Cli,
         "0-39": (1, 1, 30.0), "40-59": (1, 0, None), "80-100": (2, 2, 3.0),
         "sin calificación": (1, 0, None)}
     page = cli.cwd / "calidad.html"
-    shown = cli("informe", "--desde", since, "--html", str(page))
+    assert cli("informe", "--desde", since, "--html", str(page)).code == 0
     assert "Calidad de las escalaciones (0-100) por agente" in page.read_text(encoding="utf-8")
+    shown = cli("informe", "--desde", since)
     assert "Calidad de las escalaciones por agente" in shown.out
     assert "Tiempo hasta la resolución por calificación" in shown.out

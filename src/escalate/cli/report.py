@@ -79,21 +79,32 @@ def report(
                             progress=lambda done, total: advance(done, total, gateway.eta(
                                 results_left=total - done, reads_per_result=1 / 50)))
     tables = report_tables(result)
+    written = []
     if csv_dir is not None:
         for name, (header, rows) in tables.items():
             with (csv_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
                 writer.writerow(header)
                 writer.writerows([spreadsheet_cell(v) for v in row] for row in rows)
-        env.notice(f"{len(tables)} archivos CSV en {csv_dir}.")
+        written.append(f"{len(tables)} archivos CSV, uno por tabla, en {csv_dir.absolute()} "
+                       "(se abren con una hoja de cálculo).")
     if html_file is not None:
         from ..report_html import render
 
         html_file.write_text(render(result.report, result.url, now.astimezone(local)),
                              encoding="utf-8")
-        env.notice(f"Informe HTML: {html_file}")
+        page = html_file.absolute()
+        written.append(f"Informe HTML en {page}: ábralo con un navegador ({page.as_uri()}); "
+                       "no necesita conexión.")
     if as_json:
+        for line in written:
+            env.notice(line)
         env.out_json(report_json(result))
+    elif written:
+        # Who asks for a file reads the report there: the terminal says what was written.
+        env.out(f"Informe de escalaciones {_headline(result.report, local)}")
+        for line in written:
+            env.out(line)
     else:
         _show(env, result.report, tables, local)
 
@@ -360,12 +371,8 @@ LEFT = frozenset({"prioridad", "medio", "subida", "calificacion"})
 def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> None:
     from rich.console import Console
 
-    from ..domain.report import window_label
-
     console = Console(file=env.stdout, highlight=False)
-    window = window_label(report.since.astimezone(local), report.until.astimezone(local))
-    console.print(f"[bold]Informe de escalaciones[/] creadas {window}: "
-                  f"{report.tickets} ticket(s).")
+    console.print(f"[bold]Informe de escalaciones[/] {_headline(report, local)}")
     if not report.tickets:
         console.print("No hay escalaciones creadas en ese periodo.")
         return
@@ -382,6 +389,15 @@ def _show(env: Env, report: Report, tables: dict[str, Table], local: tzinfo) -> 
         _print_table(console, report, name, title, header, rows)
 
 
+def _headline(report: Report, local: tzinfo) -> str:
+    """What the report counts, after «Informe de escalaciones»: its window, in the portal's
+    zone, and how many tickets were created in it."""
+    from ..domain.report import window_label
+
+    window = window_label(report.since.astimezone(local), report.until.astimezone(local))
+    return f"creadas {window}: {report.tickets} ticket(s)."
+
+
 # What the terminal says instead of an empty table.
 EMPTY = {"recurrentes": "Sin problemas recurrentes en esta ventana.",
          "esperaron": "Ningún cliente esperó más del intervalo sin aviso.",
@@ -393,24 +409,47 @@ HIDDEN = {"recurrentes": ("enlaces",), "esperaron": ("enlace",),
 
 def _print_table(console: Any, report: Report, name: str, title: str, header: list[str],
                  rows: list[list[Any]]) -> None:
-    from rich.table import Table as RichTable
-
-    from .columns import Column, fit, safe
+    from .columns import Column, parts
 
     shown = [c for c in header if c not in HIDDEN.get(name, ())]
     body = [_cells(report, name, dict(zip(header, row, strict=True)), shown)
             for row in rows[:LISTED]]
     columns = [Column(HEADERS.get(c, c.replace("_", " ")), [r[n] for r in body],
                       text=c in TEXT_COLUMNS) for n, c in enumerate(shown)]
-    table = RichTable(title=title, header_style="bold", title_justify="left")
-    for key, column, width in zip(shown, columns, fit(columns, console.width), strict=True):
+    groups = [[shown.index(c) for c in group if c in shown] for group in GROUPS.get(name, ())]
+    cut = parts(columns, console.width, groups)
+    for n, indexes in enumerate(cut, 1):
+        _print_part(console, f"{title} ({n} de {len(cut)})" if len(cut) > 1 else title,
+                    [shown[i] for i in indexes], [columns[i] for i in indexes],
+                    [[cells[i] for i in indexes] for cells in body])
+    if len(rows) > LISTED:
+        console.print(f"… y {len(rows) - LISTED} más (todas en --csv o --json).")
+
+
+# Columns a reader compares together, kept in one table when a terminal is too narrow for
+# the whole (each part repeats the row's first column); columns in no group go last.
+GROUPS = {"agentes": (("escalaciones", "resueltos", "mediana_resolucion_horas"),
+                      ("aviso_a_tiempo", "aviso_tarde_o_nunca", "de_resueltos", "cumplida",
+                       "esperaron"),
+                      ("recurrentes", "problema_principal")),
+          "calidad_agentes": (("calificadas", "mediana_calidad", "sin_calificacion"),)}
+
+
+def _print_part(console: Any, title: str, keys: list[str], columns: list[Any],
+                body: list[list[str]]) -> None:
+    from rich.table import Table as RichTable
+
+    from .columns import fit, safe
+
+    # Above the table rather than its title, which rich wraps to the table's width.
+    console.print(title, style="italic", markup=False, highlight=False)
+    table = RichTable(header_style="bold")
+    for key, column, width in zip(keys, columns, fit(columns, console.width), strict=True):
         table.add_column(column.header, width=width, overflow="fold",
                          justify="left" if column.text or key in LEFT else "right")
     for cells in body:
         table.add_row(*(safe(c) for c in cells))
     console.print(table)
-    if len(rows) > LISTED:
-        console.print(f"… y {len(rows) - LISTED} más (todas en --csv o --json).")
 
 
 def _cells(report: Report, name: str, row: dict[str, Any], shown: list[str]) -> list[str]:
