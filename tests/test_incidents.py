@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -506,7 +507,14 @@ def test_fusionar_refuses_two_clients_and_asks_before_merging(portal: Cli, sandb
     assert unasked.code == 2 and "--sin-preguntas" in unasked.err
     declined = portal("fusionar", first, second, keys="n")
     assert declined.code == 0 and "No se fusionó nada" in declined.err
-    assert f"B (se fusiona): {second}" in declined.err
+    # Each ticket's creation on the portal's clock (Mexico City's), as the review tells it.
+    for label, ticket in (("A (queda)", first), ("B (se fusiona)", second)):
+        created = sandbox.client.crm.tickets.basic_api.get_by_id(ticket).properties["createdate"]
+        local = datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(
+            ZoneInfo("America/Mexico_City"))
+        [line] = [line for line in declined.err.splitlines() if line.startswith(label)]
+        assert line.startswith(f"{label}: {ticket} · ") and line.endswith(
+            f" · creado {local:%Y-%m-%d %H:%M} CST, UTC-06:00"), line
     assert merges(sandbox) == [] and sandbox.writes() == []
     accepted = portal("fusionar", first, second, keys="s")
     assert accepted.code == 0, accepted.err

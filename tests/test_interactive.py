@@ -8,8 +8,10 @@ import re
 import shutil
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -199,6 +201,10 @@ def test_a_typo_in_each_field_is_asked_again_at_once_and_the_fixed_ticket_is_sen
     assert ticket.properties["hs_ticket_priority"] == "HIGH"
     assert "El endoso no guarda la placa" in content and "Endosos > Guardar" in content
     assert "- placa: ABC1234" in content and "WhatsApp" in content and "hoy 10:30" in content
+    # The review dates the ticket as HubSpot holds it, on the portal's clock (Mexico City's).
+    created = datetime.fromisoformat(ticket.properties["createdate"].replace("Z", "+00:00"))
+    local = created.astimezone(ZoneInfo("America/Mexico_City"))
+    assert f"Fecha {local:%Y-%m-%d %H:%M} CST, UTC-06:00" in " ".join(review.split())
     [note] = sandbox.notes_of(ticket.id)
     assert note["hs_attachment_ids"]
 

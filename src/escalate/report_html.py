@@ -9,8 +9,9 @@ from datetime import datetime
 from html import escape as html_escape
 
 from .domain.followup import counted
+from .domain.moments import moment_label
 from .domain.priority import Priority
-from .domain.report import BREAKDOWNS, Report, Resolution, Waiting, moment_label, window_label
+from .domain.report import BREAKDOWNS, Report, Resolution, Waiting, window_label
 from .domain.text import printable
 
 COLOURS = {p.value: p.html_colour for p in Priority}

@@ -81,7 +81,9 @@ def take_lease(env: Env, entry_id: str) -> None:
         f", proceso {held.pid}" if held.pid else "")
     since = ""
     if held.since is not None:
-        moment = datetime.fromtimestamp(held.since, env.now().astimezone().tzinfo)
+        from .when import reading_zone
+
+        moment = datetime.fromtimestamp(held.since, reading_zone(env))
         minutes = max(0, int((env.now().timestamp() - held.since) // 60))
         since = f" desde las {moment:%H:%M} (hace {minutes} min)"
     raise InvalidInput([f"el borrador {short_id(entry_id)} está abierto en otra terminal "

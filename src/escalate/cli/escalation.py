@@ -208,14 +208,13 @@ def _cached_time_zone(env: Env) -> str | None:
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
                  as_json: bool, checks: Checks, quality: Quality,
                  similar: Similar | None = None) -> None:
-    from ..domain.moments import zone
+    from ..domain.moments import moment_label
+    from .when import reading_zone
 
     route = matrix_route(env, escalation)
     portal = cached_portal(env)  # the cache read once, for the time zone and the fields
-    # Shown as the review shows it: to the minute, in the portal's zone when known.
-    portal_zone = zone(portal.account.time_zone if portal is not None else None)
-    created = (escalation.created_at.astimezone(portal_zone) if portal_zone is not None
-               else escalation.created_at.astimezone())
+    # Shown as the review shows it: to the minute, in the zone the agent reads times in.
+    created = escalation.created_at.astimezone(reading_zone(env, portal))
     preview = {
         "dry_run": True,
         "subject": escalation.subject(),
@@ -242,7 +241,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         return
     env.out(f"Ticket (simulación, no se envió nada): {preview['subject']}")
     env.out(f"Etapa: {preview['stage']} · Prioridad: {escalation.priority.icon} "
-            f"{escalation.priority.value} · Fecha: {preview['created_at']}")
+            f"{escalation.priority.value} · Fecha: {moment_label(created)}")
     env.out("Contacto: " + " / ".join(v for v in (escalation.email, escalation.phone) if v))
     env.out(f"Dueño: {owner_text(route)}")
     if files:

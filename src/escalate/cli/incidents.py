@@ -158,7 +158,10 @@ def similar_notice(env: Env, similar: Similar) -> str:
     count = "1 ticket abierto" if len(ids) == 1 else f"{len(ids)} tickets abiertos"
     since = ""
     if similar.since is not None:
-        days = (env.now().date() - similar.since.astimezone(env.now().tzinfo).date()).days
+        from .when import reading_zone
+
+        local = reading_zone(env)  # «today» is the agent's day, not UTC's
+        days = (env.now().astimezone(local).date() - similar.since.astimezone(local).date()).days
         since = (" desde hoy" if days <= 0 else " desde ayer" if days == 1
                  else f" desde hace {days} días")
     text = f"Parece el mismo problema que {count}{since} ({shown})"

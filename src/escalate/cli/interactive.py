@@ -855,8 +855,8 @@ class Session:
         from rich.table import Table
         from rich.text import Text
 
-        from ..domain.moments import zone
         from .columns import safe as escape
+        from .when import shown_moment
 
         e = prepared.escalation
         portal = prepared.portal
@@ -869,9 +869,7 @@ class Session:
         priority = f"[bold {e.priority.colour}]{e.priority.icon} {e.priority.value}[/]"
         grid.add_row("Prioridad", priority + (f" ({option})" if option else
                                               " [red](el portal no tiene esta prioridad)[/]"))
-        local = zone(portal.account.time_zone)
-        moment = e.created_at.astimezone(local) if local else e.created_at
-        grid.add_row("Fecha", moment.isoformat(timespec="minutes"))
+        grid.add_row("Fecha", shown_moment(self.env, e.created_at, portal))
         problem: str | None = None
         if contact is not None:
             grid.add_row("Contacto", escape(f"{contact.name} · {contact.email or 'sin correo'}"

@@ -64,8 +64,9 @@ def merge(
 
 def _show(env: Env, found: Any) -> None:
     from ..domain.text import printable
+    from .when import shown_moment
 
     for label, ticket in (("A (queda)", found.primary), ("B (se fusiona)", found.merged)):
-        created = ticket.created_at.strftime("%Y-%m-%d %H:%M") if ticket.created_at else "?"
+        created = shown_moment(env, ticket.created_at) if ticket.created_at else "?"
         env.err.print(f"{label}: {ticket.id} · {printable(ticket.subject)} · creado {created}",
                       markup=False)

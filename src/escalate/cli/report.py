@@ -42,10 +42,10 @@ def report(
     Ejemplo: escalate informe --desde 2026-11-01 --hasta 2026-11-30 --html informe.html
     """
     env: Env = ctx.ensure_object(Env)
-    from ..domain.moments import zone
     from ..domain.text import spreadsheet_cell
     from ..workflows.report import report as run_report
     from .prompts import TerminalUi
+    from .when import reading_zone
 
     problems = _check_outputs(csv_dir, html_file)
     texts = {"--desde": since, "--hasta": until}
@@ -64,7 +64,7 @@ def report(
     from ..workflows.portal import load_portal
 
     portal = load_portal(gateway, settings, now=env.now(), warn=env.warn)
-    local = zone(portal.account.time_zone) or timezone.utc
+    local = reading_zone(env, portal)
     start = _read(since, local)
     end = _read(until, local, end=True) if until else now
     assert start is not None and end is not None

@@ -1,4 +1,4 @@
-"""Moments: the one ISO 8601 reader, and HubSpot's epoch milliseconds.
+"""Moments: the one ISO 8601 reader, HubSpot's epoch milliseconds, and how a moment is shown.
 
 A time written without an offset means a wall-clock time somewhere: the caller says
 where (the portal's time zone for what an agent types, UTC for what HubSpot stores).
@@ -40,6 +40,21 @@ def parse_iso(text: str, local: tzinfo | None = None) -> datetime | None:
     if moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=local) if local is not None else moment.astimezone()
+
+
+def moment_label(moment: datetime) -> str:
+    """A moment as a person reads it, wherever the tool shows one (the report's window, the
+    review, a merge, a draft held elsewhere): `moment`'s own wall-clock time to the minute, the
+    zone's abbreviation and its offset (`2026-11-29 16:38 CST, UTC-06:00`); the caller puts
+    it in the zone the reader works in first (`cli/when.py`)."""
+    offset = moment.strftime("%z")
+    shown = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
+    name = moment.strftime("%Z")
+    if offset == "+0000":
+        shown = "UTC"
+    elif name and name != shown and not name.startswith("UTC"):
+        shown = f"{name}, {shown}" if shown else name
+    return f"{moment:%Y-%m-%d %H:%M} {shown or name}".strip()
 
 
 def has_offset(text: str) -> bool:

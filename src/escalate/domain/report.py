@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from .bump import NEXT_LEVEL, PRIORITY, raises_noted
 from .followup import Clock
 from .history import TicketHistory, entered, times
+from .moments import moment_label
 from .oddities import Odd, Tally
 from .priority import Priority
 from .records import INCIDENT_COUNT
@@ -447,19 +448,6 @@ def quality_bands(items: Sequence[Escalated]) -> list[QualityBand]:
             out.append(QualityBand(name, len(own), len(took),
                                    _round(statistics.median(took)) if took else None))
     return out
-
-
-def moment_label(moment: datetime) -> str:
-    """A moment as the report heads its window: local time, the zone's abbreviation and
-    its offset (`2026-11-29 16:38 CST, UTC-06:00`)."""
-    offset = moment.strftime("%z")
-    shown = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
-    name = moment.strftime("%Z")
-    if offset == "+0000":
-        shown = "UTC"
-    elif name and name != shown and not name.startswith("UTC"):
-        shown = f"{name}, {shown}" if shown else name
-    return f"{moment:%Y-%m-%d %H:%M} {shown or name}".strip()
 
 
 def resolution(items: Iterable[Escalated]) -> list[Resolution]:

@@ -212,6 +212,14 @@ class PortalCache:
                 and portal.pipeline_setting == self.settings.pipeline)
         return portal if fresh and same and not portal.missing_tool_properties else None
 
+    def time_zone(self) -> str | None:
+        """The portal's time zone as last read, however old the cache (showing a time asks
+        HubSpot nothing, and a portal's zone does not change with its pipelines)."""
+        raw = self.file.read()
+        account = raw.get("account") if isinstance(raw, dict) else None
+        found = account.get("time_zone") if isinstance(account, dict) else None
+        return found if isinstance(found, str) and found else None
+
     def save(self, portal: Portal) -> None:
         """Cache the portal; only a speed-up, so a full disk or a folder in the file's
         place never stops the command (json_cache.py)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain.escalation import Escalation
-from ..domain.moments import epoch_ms
+from ..domain.moments import epoch_ms, moment_label
 from ..domain.records import Contact, Ticket, UploadedFile
 from ..errors import (
     AuthProblem,
@@ -293,7 +293,7 @@ def _create_ticket(gateway: Gateway, settings: Settings, portal: Portal, escalat
             if exc.has("createdate") and "createdate" in properties:
                 ui.warn("El portal no permite fijar la fecha de creación (createdate): el "
                         "ticket se crea con la fecha de hoy y la fecha indicada, "
-                        f"{escalation.created_at.isoformat()}, queda en la descripción."
+                        f"{moment_label(escalation.created_at)}, queda en la descripción."
                         + reference)
                 properties = {k: v for k, v in properties.items() if k != "createdate"}
                 properties["content"] = escalation.content(with_creation_date=True)
