@@ -433,6 +433,22 @@ def test_a_create_like_open_tickets_names_them_and_their_incident_and_sends_alon
     assert len(searches) == 2  # the policy's tickets, and the open ones alike
 
 
+def test_alike_tickets_are_dated_by_the_agents_day_not_utcs(portal: Cli, sandbox: Sandbox):
+    now = datetime.now(timezone.utc)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Mexico City's day (the portal's zone, UTC-6) starts at 06:00 UTC: between 00:00 and
+    # 06:00 UTC the two days differ, so tickets made then read «hoy» on one clock and «ayer»
+    # on the other, whatever the hour the test runs.
+    if now.hour >= 6:
+        made, said = midnight + timedelta(hours=3), "ayer"
+    else:
+        made, said = midnight - timedelta(hours=3), "hoy"
+    escalated(sandbox, 2, hours_ago=(now - made).total_seconds() / 3600)
+    created = portal("create", *BY_FLAGS, "--json")
+    assert created.code == 0, created.err
+    assert f"Parece el mismo problema que 2 tickets abiertos desde {said} " in created.err
+
+
 def test_create_incidente_joins_and_the_count_follows(portal: Cli, sandbox: Sandbox):
     members = escalated(sandbox, 3)
     incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
