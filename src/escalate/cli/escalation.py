@@ -130,9 +130,10 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
     text = str(answers.get("created_at") or "")
     if not text.strip() or has_offset(text):
         return None
-    from ..workflows.portal import load_portal
+    from ..workflows.portal import PortalCache, load_portal
 
-    cached = _cached_time_zone(env)
+    # A portal's zone does not change with its pipelines: the cache's, however old.
+    cached = PortalCache(env.settings).time_zone()
     if cached is not None:
         return cached
     if offline:
@@ -197,12 +198,6 @@ def cached_portal(env: Env) -> Portal | None:
     from ..workflows.portal import PortalCache
 
     return PortalCache(env.settings).load(env.now().timestamp())
-
-
-def _cached_time_zone(env: Env) -> str | None:
-    """The portal's time zone if the portal cache knows it (reads nothing from HubSpot)."""
-    cached = cached_portal(env)
-    return cached.account.time_zone if cached is not None else None
 
 
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
