@@ -242,6 +242,13 @@ class Env:
         self.err.print(f"[dim]→ {method} {path} {shown} {seconds * 1000:.0f} ms[/]")
 
     def close(self) -> None:
+        if self._gateway is not None and self._gateway.written_tickets:
+            # The next list of this home reads these by id: search lags them (recent.py).
+            from ..workflows.recent import RecentWrites
+
+            assert self._settings is not None  # the gateway was made from them
+            RecentWrites(self._settings).remember(self._gateway.written_tickets, self.now())
+            self._gateway.written_tickets.clear()
         if self._sandbox_server is not None:
             self._sandbox_server.stop()
             self._sandbox_server = None

@@ -91,6 +91,9 @@ class Gateway(TeamCalls, HistoryCalls):
         self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=24,
                                      retries=False)
         self._token = token
+        # The tickets this gateway created, updated, merged into or archived: what a list
+        # that follows this command must read by id (search lags writes; workflows/recent.py).
+        self.written_tickets: set[str] = set()
         from hubspot import HubSpot  # ≈0.1 s: only commands that reach HubSpot pay it
 
         self._client = HubSpot(access_token=token, host=base_url,
@@ -363,7 +366,9 @@ class Gateway(TeamCalls, HistoryCalls):
                 if existing is None:
                     raise
                 return existing
-            return ticket_from_json(created)
+            made = ticket_from_json(created)
+            self.written_tickets.add(made.id)
+            return made
 
     def ticket_by_escalate_id(self, escalate_id: str) -> Ticket | None:
         found = self._raw_maybe("GET", paths.object_("tickets"),
@@ -392,6 +397,7 @@ class Gateway(TeamCalls, HistoryCalls):
                                       ("properties", "hs_object_id")]) is not None
 
     def update_ticket(self, ticket_id: str, properties: dict[str, str]) -> Ticket:
+        self.written_tickets.add(ticket_id)  # before: an answer lost may still be a write
         updated = self._raw("PATCH", paths.object_("tickets"),
                             path_params={"key": ticket_id}, body={"properties": properties})
         return ticket_from_json(updated)
@@ -506,17 +512,22 @@ class Gateway(TeamCalls, HistoryCalls):
     def archive(self, kind: str, ids: Iterable[str]) -> None:
         """Archive objects of a type by id, 100 per request, several at once (archiving one
         twice changes nothing)."""
+        unique = list(dict.fromkeys(ids))
+        if kind == "tickets":
+            self.written_tickets.update(unique)
+
         def archive(chunk: list[str]) -> list[None]:
             self._raw("POST", paths.batch(kind, "archive"),
                       body={"inputs": [{"id": i} for i in chunk]})
             return []
 
-        at_once(list(dict.fromkeys(ids)), archive)
+        at_once(unique, archive)
 
     def merge_tickets(self, primary_id: str, merged_id: str) -> Ticket:
         """Merge a ticket into another: HubSpot keeps the primary, and the merged ticket's
         id answers with it from then on. Never resent blindly (a lost answer is an
         `AmbiguousWrite`): a get of the merged id tells whether it was carried out."""
+        self.written_tickets.update((primary_id, merged_id))
         merged = self._raw("POST", paths.merge("tickets"), idempotent=False,
                            body={"primaryObjectId": primary_id, "objectIdToMerge": merged_id})
         return ticket_from_json(merged)

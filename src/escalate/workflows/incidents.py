@@ -29,6 +29,7 @@ from .portal import SETUP, Portal, load_portal
 
 LABEL, LABEL_NAME, INVERSE = "Incidente", "incidente", "Cliente afectado"
 READ = [*TICKET_PROPERTIES, "content", "hubspot_owner_id", "escalate_agent"]
+LISTED = [*TICKET_PROPERTIES, "hubspot_owner_id"]  # what `incidentes` shows
 KEY_NAMESPACE = uuid.UUID("5f3b1c4e-25a1-4c3e-9d2a-1e0c1d2b3a25")
 
 
@@ -306,13 +307,21 @@ def incident_filters(portal: Portal, stages: list[str]) -> list[dict[str, Any]]:
 
 def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
                    ) -> list[OpenIncident]:
-    """The open incidents, the most clients first (search: one seconds old may be missing)."""
+    """The open incidents, the most clients first. Search lags writes: one another agent
+    opened seconds ago may be missing still, but this home's own changes of the last minutes
+    show at once, as HubSpot holds them now (`recent.with_own_writes`)."""
     portal = load_portal(gateway, settings, now=now, needs=(INCIDENT_COUNT,))
     portal.require_tool_properties(INCIDENT_COUNT)
-    found = [t for t, _total in gateway.search_tickets(
-        [{"filters": incident_filters(portal, portal.open_stage_ids)}],
-        properties=[*READ])]
+    searched = [t for t, _total in gateway.search_tickets(
+        [{"filters": incident_filters(portal, portal.open_stage_ids)}], properties=LISTED)]
+    from .recent import with_own_writes
     from .team import owners_by_id
+
+    open_stages = set(portal.open_stage_ids)
+    found = with_own_writes(
+        gateway, settings, searched, LISTED,
+        lambda t: (t.pipeline == portal.pipeline.id and t.stage in open_stages
+                   and t.is_incident), now=now)
 
     owner_ids = {i for t in found if (i := t.properties.get("hubspot_owner_id"))}
     owners = owners_by_id(gateway, settings, owner_ids, now=now) if owner_ids else {}

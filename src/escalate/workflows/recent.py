@@ -1,0 +1,87 @@
+"""Read-your-writes: the tickets this home wrote in the last minutes, so that a list that
+follows an agent's own change shows it at once.
+
+HubSpot's search lags writes: a new ticket is absent for seconds and an updated one is found
+with its old values for up to about a minute (hubspot-facts.md, 2026-12, S). A batch read by
+id sees every write at once. So every command remembers, as it ends, the tickets its gateway
+created, updated or archived (`Gateway.written_tickets`, saved by the CLI's `Env.close`),
+and a list reads those of the last minutes by id — one batch read, only when there are
+any — and merges them into what search found (`with_own_writes`): the agent's own writes show
+with their new values, nothing twice, and nothing that is gone (archived, merged away, moved
+out of the list) is invented from a stale search.
+
+Other agents' writes still wait for search: each home knows only its own. Two commands of
+one home ending at the same moment may keep only one's ids (the cache is rewritten whole):
+the other's show when search catches up, as before this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from ..config import Settings
+from ..domain.records import Ticket
+from ..gateway import Gateway
+from ..gateway.limits import OBJECT_BATCH
+from .json_cache import JsonCache
+
+# Search serves an updated object stale for up to about a minute (connector docs advise
+# waiting 60 s after an update): three minutes leave a margin for a slow index.
+WINDOW_SECONDS = 180
+VERSION = 1
+
+
+class RecentWrites:
+    """`cache/recent-writes-{portal}.json`: ticket id → when this home last wrote it (epoch
+    seconds), only the last `WINDOW_SECONDS`, at most one batch read's worth (the newest)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._cache = JsonCache(settings, "recent-writes", VERSION)
+
+    def remember(self, ticket_ids: Iterable[str], now: datetime) -> None:
+        ids = list(ticket_ids)
+        if not ids:
+            return
+        kept = self._current(now.timestamp())
+        kept.update({i: now.timestamp() for i in ids})
+        newest = sorted(kept.items(), key=lambda item: -item[1])[:OBJECT_BATCH]
+        self._cache.write(dict(newest))
+
+    def ids(self, now: datetime) -> list[str]:
+        """The tickets written in the last `WINDOW_SECONDS`, the newest first."""
+        kept = self._current(now.timestamp())
+        return [i for i, _at in sorted(kept.items(), key=lambda item: -item[1])]
+
+    def _current(self, now: float) -> dict[str, float]:
+        raw = self._cache.read()
+        if not isinstance(raw, dict):
+            return {}
+        return {str(i): float(at) for i, at in raw.items()
+                if isinstance(at, (int, float)) and now - WINDOW_SECONDS <= at <= now + 60}
+
+
+def with_own_writes(gateway: Gateway, settings: Settings, searched: Sequence[Ticket],
+                    properties: list[str], listed: Callable[[Ticket], bool], *,
+                    now: datetime) -> list[Ticket]:
+    """What search found, with the tickets this home wrote in the last minutes as HubSpot
+    holds them now: added when `listed` (the search's filters, judged here) keeps them,
+    replacing the search's stale copy, and dropped when gone or no longer listed. Costs one
+    batch read, only when this home wrote something lately."""
+    recent = fresh_writes(gateway, settings, properties, now=now)
+    if recent is None:
+        return list(searched)
+    ids, fresh = recent
+    merged = {t.id: t for t in searched if t.id not in ids}
+    merged.update({t.id: t for t in fresh if listed(t)})
+    return list(merged.values())
+
+
+def fresh_writes(gateway: Gateway, settings: Settings, properties: list[str], *,
+                 now: datetime) -> tuple[set[str], list[Ticket]] | None:
+    """The ids this home wrote in the last minutes and those tickets as a batch read shows
+    them now (one that is gone is absent); None, with no request, when there are none."""
+    ids = RecentWrites(settings).ids(now)
+    if not ids:
+        return None
+    return set(ids), gateway.tickets_by_id(ids, properties)

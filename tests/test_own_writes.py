@@ -1,0 +1,134 @@
+"""Read-your-writes under HubSpot's search lag: a list that follows a write of the same agent
+(the same ESCALATE_HOME) shows that write, with its new values, at once; nothing twice,
+nothing invented when the object is gone since. The lists read the tickets this home wrote
+in the last minutes by id (one batch read, not search) and merge them into the search's
+answer; without recent writes they cost what they did."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli, Sandbox
+from tests.test_bump import POLICY as BUMP_POLICY
+from tests.test_bump import ago, seed, with_policy
+from tests.test_incidents import BY_FLAGS, escalated, read
+
+HOUR_MS = 3_600_000
+LAG_MS = 60_000  # longer than any test: search never catches up by itself here
+SEARCH = "/crm/objects/2026-09/tickets/search"
+BATCH_READ = "/crm/objects/2026-09/tickets/batch/read"
+
+
+@pytest.fixture
+def portal(cli: Cli, sandbox: Sandbox) -> Cli:
+    """A portal `setup` has prepared, its search lagging every write from now on."""
+    done = cli("setup")
+    assert done.code == 0, done.err
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    return cli
+
+
+def listed(cli: Cli) -> dict[str, dict[str, Any]]:
+    result = cli("incidentes", "--json")
+    assert result.code == 0, result.err
+    rows = result.json()
+    assert len(rows) == len({r["id"] for r in rows})  # nothing shown twice
+    return {r["id"]: r for r in rows}
+
+
+def paths(sandbox: Sandbox) -> list[str]:
+    return [r["path"] for r in sandbox.requests()]
+
+
+def test_an_incident_just_opened_is_listed_at_once_with_its_count(portal: Cli,
+                                                                   sandbox: Sandbox):
+    members = escalated(sandbox, 3)
+    incident = portal("incidentes", "abrir", *members).out.splitlines()[0]
+    sandbox.forget_requests()
+    rows = listed(portal)
+    assert list(rows) == [incident] and rows[incident]["affected"] == 3
+    assert rows[incident]["subject"].endswith("(3 clientes)")
+    log = paths(sandbox)
+    assert log.count(SEARCH) == 1 and log.count(BATCH_READ) == 1  # one read by id, no more
+
+
+def older_incident(sandbox: Sandbox, affected: int) -> str:
+    """An open incident opened an hour ago (search knows it, with these values), its
+    members not linked: the first `unir` counts them from nothing."""
+    now = int(time.time() * 1000)
+    answer = sandbox.control("POST", "history", {"object": "tickets", "records": [{
+        "properties": {"subject": f"INCIDENTE: Placas ({affected} clientes)",
+                       "hs_pipeline": "0", "hs_pipeline_stage": "2",
+                       "hs_ticket_priority": "MEDIUM", "escalate_id": f"old-{now}",
+                       "escalate_affected": str(affected)},
+        "created_at": now - HOUR_MS}]})
+    return str(answer["ids"][0])
+
+
+def test_unir_and_separar_show_the_new_count_at_once(portal: Cli, sandbox: Sandbox):
+    incident = older_incident(sandbox, 5)
+    first, second = escalated(sandbox, 2)
+    assert portal("incidentes", "unir", first, incident).code == 0
+    assert listed(portal)[incident]["affected"] == 1  # search still says 5
+    assert portal("incidentes", "unir", second, incident).code == 0
+    assert listed(portal)[incident]["affected"] == 2
+    assert portal("incidentes", "separar", second).code == 0
+    again = listed(portal)[incident]
+    assert again["affected"] == 1 and again["subject"].endswith("(1 cliente)")
+
+
+def test_a_create_that_joins_an_incident_shows_the_new_count_at_once(portal: Cli,
+                                                                     sandbox: Sandbox):
+    incident = older_incident(sandbox, 7)
+    created = portal("crear", *BY_FLAGS, "--incidente", incident, "--json")
+    assert created.code == 0, created.err
+    assert listed(portal)[incident]["affected"] == 1
+    assert read(sandbox, incident)["escalate_affected"] in ("1", "1.0")
+
+
+def test_an_incident_closed_or_deleted_since_is_not_invented(portal: Cli, sandbox: Sandbox):
+    """Search still finds both open; they were this home's writes, so they are read by id:
+    one is closed, the other gone."""
+    closed, deleted = older_incident(sandbox, 3), older_incident(sandbox, 4)
+    kept = older_incident(sandbox, 2)
+    first, second = escalated(sandbox, 2)
+    assert portal("incidentes", "unir", first, closed).code == 0
+    assert portal("incidentes", "unir", second, deleted).code == 0
+    sandbox.api("PATCH", f"/crm/objects/2026-09/tickets/{closed}",
+                {"properties": {"hs_pipeline_stage": "4"}})  # an engineer closes it
+    sandbox.client.crm.tickets.basic_api.archive(deleted)
+    sandbox.forget_requests()
+    rows = listed(portal)
+    assert list(rows) == [kept] and rows[kept]["affected"] == 2  # another's: as searched
+    assert paths(sandbox).count(BATCH_READ) == 1
+
+
+def test_another_agents_writes_cost_no_extra_read(portal: Cli, sandbox: Sandbox,
+                                                  tmp_path: Any):
+    """Without writes of this home, the list is the search alone, as before."""
+    members = escalated(sandbox, 3)
+    sandbox.control("POST", "search_lag", {"ms": 0})
+    other = Cli({**portal.environ, "ESCALATE_HOME": str(tmp_path / "other")}, portal.cwd)
+    incident = other("incidentes", "abrir", *members).out.splitlines()[0]
+    sandbox.forget_requests()
+    assert list(listed(portal)) == [incident]
+    assert paths(sandbox).count(BATCH_READ) == 0
+
+
+def test_seguimiento_after_subir_lists_the_ticket_now_owed_at_its_new_level(
+        cli: Cli, sandbox: Sandbox):
+    """Raised to ALTA (24 h between updates), a ticket created 30 h ago is owed a call,
+    though search still finds it at MEDIA (48 h)."""
+    with_policy(cli, BUMP_POLICY + "[followup]\nhours = { MEDIA = 48, ALTA = 24 }\n")
+    [ticket] = seed(sandbox, {"priority": "MEDIUM", "created": 50, "changes": [
+        (30, {"escalate_last_client_update": ago(30)})]})
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    raised = cli("subir", "--json")
+    assert raised.code == 0, raised.err
+    assert [r["id"] for r in raised.json()["raised"]] == [ticket]
+    rows = cli("seguimiento", "--json")
+    assert rows.code == 0, rows.err
+    assert [(r["id"], r["priority"]) for r in rows.json()] == [(ticket, "ALTA")]
