@@ -9,6 +9,7 @@ the first rows show within a few round trips and a long listing never holds ever
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import threading
 from collections import Counter
@@ -172,7 +173,8 @@ def _batches(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clock
     def settle(batch: list[Page[Ticket]]) -> list[Settled]:
         return [settled(gateway, portal, clocks, now, whose, batch[0], contacts)]
 
-    for done in gateway.pipelined(_grouped(pages), settle, chunk=1):
+    own = own_writes(gateway, settings, portal, clocks, now, whose, contacts)
+    for done in itertools.chain(own, gateway.pipelined(_grouped(pages), settle, chunk=1)):
         tally.due_soon += done.due_soon
         tally.searched += done.searched
         tally.total = max(tally.total, done.total, tally.searched)
@@ -261,6 +263,29 @@ def settled(gateway: Gateway, portal: Portal, clocks: Clocks, now: datetime, who
     owed += _members_owed(gateway, portal, clocks, now, whose, closed_incidents, contacts)
     return Settled([(_slim(o), c, n) for o, c, n in owed], due_soon, len(page.items),
                    page.total, page.floor, [t.id for t, clock in mine if clock.unknown_stage(t)])
+
+
+def own_writes(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clocks,
+               now: datetime, whose: Whose, contacts: ContactBook) -> list[Settled]:
+    """The owed calls among the tickets this home wrote in the last minutes, as a batch read
+    shows them now: search may still find such a ticket with its old values (raised a
+    level a second ago, its clock shorter now) and leave it out. Nothing is sent without
+    recent writes; the search's pages list each ticket once beside these (`listed`)."""
+    from .recent import fresh_writes
+
+    recent = fresh_writes(gateway, settings, candidate_properties(portal), now=now)
+    if recent is None:
+        return []
+    mine = [(t, clocks.of(t)) for t in recent[1]
+            if t.pipeline == portal.pipeline.id and whose.includes(t)]
+    owed = [(t, o) for t, clock in mine if (o := clock.owed(t, now)) is not None]
+    if not owed:
+        return []
+    links = gateway.ticket_contact_ids([t.id for t, _ in owed], chunk=ASSOCIATION_BATCH)
+    by_ticket = contacts.first_of(links)
+    # No floor: these wait for the search's pages to tell when they are final.
+    return [Settled([(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or []))
+                     for t, o in owed], 0, 0, 0, -math.inf)]
 
 
 def _candidates(tickets: list[Ticket], clocks: Clocks, now: datetime, whose: Whose
