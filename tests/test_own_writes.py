@@ -7,11 +7,12 @@ answer; without recent writes they cost what they did."""
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from tests.conftest import Cli, Sandbox
+from tests.conftest import ANA, Cli, Sandbox
 from tests.test_bump import POLICY as BUMP_POLICY
 from tests.test_bump import ago, seed, with_policy
 from tests.test_incidents import BY_FLAGS, escalated, read
@@ -132,3 +133,27 @@ def test_seguimiento_after_subir_lists_the_ticket_now_owed_at_its_new_level(
     rows = cli("seguimiento", "--json")
     assert rows.code == 0, rows.err
     assert [(r["id"], r["priority"]) for r in rows.json()] == [(ticket, "ALTA")]
+
+
+def test_seguimiento_lists_a_ticket_just_created_with_a_past_date(cli: Cli, sandbox: Sandbox):
+    """`crear --fecha` three days back: owed a call at once, absent from search for now."""
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    past = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat(timespec="seconds")
+    created = cli("crear", *ANA, "--fecha", past, "--json")
+    assert created.code == 0, created.err
+    rows = cli("seguimiento", "--json")
+    assert rows.code == 0, rows.err
+    assert [r["id"] for r in rows.json()] == [created.json()["id"]]
+
+
+def test_a_second_create_for_the_policy_names_the_first_as_a_duplicate_at_once(
+        cli: Cli, sandbox: Sandbox):
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    first = cli("crear", *ANA, "--json")
+    assert first.code == 0, first.err
+    sandbox.forget_requests()
+    second = cli("crear", *ANA, "--json", "--no-input")
+    assert second.code == 0, second.err
+    assert [d["id"] for d in second.json()["possible_duplicates"]] == [first.json()["id"]]
+    assert "póliza POL-1001" in second.err
+    assert paths(sandbox).count(BATCH_READ) == 1

@@ -91,9 +91,10 @@ class Gateway(TeamCalls, HistoryCalls):
         self.pool = PacedPoolManager(on_request=on_request, num_pools=4, maxsize=24,
                                      retries=False)
         self._token = token
-        # The tickets this gateway created, updated, merged into or archived: what a list
-        # that follows this command must read by id (search lags writes; workflows/recent.py).
-        self.written_tickets: set[str] = set()
+        # The tickets this gateway created (→ their policy), updated, merged or archived
+        # (→ None): what a list that follows this command must read by id (search lags
+        # writes; workflows/recent.py).
+        self.written_tickets: dict[str, str | None] = {}
         from hubspot import HubSpot  # ≈0.1 s: only commands that reach HubSpot pay it
 
         self._client = HubSpot(access_token=token, host=base_url,
@@ -367,7 +368,7 @@ class Gateway(TeamCalls, HistoryCalls):
                     raise
                 return existing
             made = ticket_from_json(created)
-            self.written_tickets.add(made.id)
+            self.written_tickets[made.id] = properties.get("escalate_policy")
             return made
 
     def ticket_by_escalate_id(self, escalate_id: str) -> Ticket | None:
@@ -397,7 +398,8 @@ class Gateway(TeamCalls, HistoryCalls):
                                       ("properties", "hs_object_id")]) is not None
 
     def update_ticket(self, ticket_id: str, properties: dict[str, str]) -> Ticket:
-        self.written_tickets.add(ticket_id)  # before: an answer lost may still be a write
+        # Before: an answer lost may still be a write.
+        self.written_tickets.setdefault(ticket_id, None)
         updated = self._raw("PATCH", paths.object_("tickets"),
                             path_params={"key": ticket_id}, body={"properties": properties})
         return ticket_from_json(updated)
@@ -514,7 +516,8 @@ class Gateway(TeamCalls, HistoryCalls):
         twice changes nothing)."""
         unique = list(dict.fromkeys(ids))
         if kind == "tickets":
-            self.written_tickets.update(unique)
+            for ticket_id in unique:
+                self.written_tickets.setdefault(ticket_id, None)
 
         def archive(chunk: list[str]) -> list[None]:
             self._raw("POST", paths.batch(kind, "archive"),
@@ -527,7 +530,8 @@ class Gateway(TeamCalls, HistoryCalls):
         """Merge a ticket into another: HubSpot keeps the primary, and the merged ticket's
         id answers with it from then on. Never resent blindly (a lost answer is an
         `AmbiguousWrite`): a get of the merged id tells whether it was carried out."""
-        self.written_tickets.update((primary_id, merged_id))
+        for ticket_id in (primary_id, merged_id):
+            self.written_tickets.setdefault(ticket_id, None)
         merged = self._raw("POST", paths.merge("tickets"), idempotent=False,
                            body={"primaryObjectId": primary_id, "objectIdToMerge": merged_id})
         return ticket_from_json(merged)

@@ -17,6 +17,7 @@ from ..errors import EscalateError, Next, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
 from .alike import AtCreate, before_create
 from .portal import Portal, load_portal
+from .recent import OwnWrites, fresh_writes
 from .ui import Ui
 
 
@@ -107,17 +108,24 @@ def prepare(gateway: Gateway, settings: Settings, escalation: Escalation, *, now
         except EscalateError as exc:  # a portal before `setup` is named by the portal check
             return exc
 
-    portal, lookup, tickets, found = gateway.together(
+    def own() -> OwnWrites | EscalateError:
+        try:
+            return fresh_writes(gateway, settings, TICKET_PROPERTIES, now=now,
+                                policy=escalation.policy)
+        except EscalateError as exc:  # a portal before `setup` is named by the portal check
+            return exc
+
+    portal, lookup, tickets, found, written = gateway.together(
         portal_once,
         lambda: known.lookup or lookup_contact(gateway, escalation),
-        search, alike)
+        search, alike, own)
     portal.require_tool_properties()
-    if isinstance(tickets, EscalateError):
-        raise tickets
-    if isinstance(found, EscalateError):
-        raise found
+    for failed in (tickets, found, written):
+        if isinstance(failed, EscalateError):
+            raise failed
     return Prepared(escalation=escalation, portal=portal, lookup=lookup,
-                    duplicates=confirmed_duplicates(gateway, tickets, portal, escalation),
+                    duplicates=confirmed_duplicates(gateway, tickets, portal, escalation,
+                                                    written),
                     incidents=found)
 
 
@@ -243,20 +251,28 @@ def open_with_policy(tickets: list[Ticket], portal: Portal, policy: str,
 
 
 def confirmed_duplicates(gateway: Gateway, searched: list[Ticket], portal: Portal,
-                         escalation: Escalation) -> list[Ticket]:
+                         escalation: Escalation, written: OwnWrites = None) -> list[Ticket]:
     """The open duplicates among what search found, as HubSpot holds them now.
 
     Search lags behind writes: a ticket created in the last minute may not be listed yet,
     and one closed a second ago is still found open; so the search's candidates are read
-    again (one batch read, only when there are any) before the agent is warned."""
-    candidates = open_duplicates(searched, portal, escalation)
-    if not candidates:
-        return []
-    fresh = gateway.tickets_by_id([t.id for t in candidates], TICKET_PROPERTIES)
+    again (one batch read, only when there are any) before the agent is warned. `written`:
+    the tickets this home created with this policy in the last minutes, read by id beside
+    the search (`recent.fresh_writes`; search may not list them yet), not read again."""
+    ids, fresh = written or (set(), [])
+    candidates = [t.id for t in open_duplicates(searched, portal, escalation)
+                  if t.id not in ids]
+    if candidates:
+        fresh = [*fresh, *gateway.tickets_by_id(candidates, TICKET_PROPERTIES)]
     return open_duplicates(fresh, portal, escalation)
 
 
-def find_duplicates(gateway: Gateway, portal: Portal, escalation: Escalation) -> list[Ticket]:
-    """Open tickets of the pipeline with the same policy, other than this escalation's."""
-    return confirmed_duplicates(gateway, policy_tickets(gateway, escalation.policy), portal,
-                                escalation)
+def find_duplicates(gateway: Gateway, settings: Settings, portal: Portal,
+                    escalation: Escalation, *, now: datetime) -> list[Ticket]:
+    """Open tickets of the pipeline with the same policy, other than this escalation's (this
+    home's writes of the last minutes among them, read beside the search)."""
+    searched, written = gateway.together(
+        lambda: policy_tickets(gateway, escalation.policy),
+        lambda: fresh_writes(gateway, settings, TICKET_PROPERTIES, now=now,
+                             policy=escalation.policy))
+    return confirmed_duplicates(gateway, searched, portal, escalation, written)

@@ -17,7 +17,7 @@ the other's show when search catches up, as before this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ..config import Settings
@@ -33,32 +33,42 @@ VERSION = 1
 
 
 class RecentWrites:
-    """`cache/recent-writes-{portal}.json`: ticket id → when this home last wrote it (epoch
-    seconds), only the last `WINDOW_SECONDS`, at most one batch read's worth (the newest)."""
+    """`cache/recent-writes-{portal}.json`: ticket id → [when this home last wrote it (epoch
+    seconds), the policy of a ticket it created (else null)], only the last
+    `WINDOW_SECONDS`, at most one batch read's worth (the newest)."""
 
     def __init__(self, settings: Settings) -> None:
         self._cache = JsonCache(settings, "recent-writes", VERSION)
 
-    def remember(self, ticket_ids: Iterable[str], now: datetime) -> None:
-        ids = list(ticket_ids)
-        if not ids:
+    def remember(self, written: Mapping[str, str | None], now: datetime) -> None:
+        """`written`: ticket id → the policy of one created (None: updated, archived)."""
+        if not written:
             return
-        kept = self._current(now.timestamp())
-        kept.update({i: now.timestamp() for i in ids})
-        newest = sorted(kept.items(), key=lambda item: -item[1])[:OBJECT_BATCH]
-        self._cache.write(dict(newest))
+        at = now.timestamp()
+        kept = self._current(at)
+        for ticket_id, policy in written.items():
+            kept[ticket_id] = (at, policy or kept.get(ticket_id, (at, None))[1])
+        newest = sorted(kept.items(), key=lambda item: -item[1][0])[:OBJECT_BATCH]
+        self._cache.write({i: list(entry) for i, entry in newest})
 
-    def ids(self, now: datetime) -> list[str]:
-        """The tickets written in the last `WINDOW_SECONDS`, the newest first."""
+    def ids(self, now: datetime, *, policy: str | None = None) -> list[str]:
+        """The tickets written in the last `WINDOW_SECONDS`, the newest first; with `policy`,
+        only those this home created with it."""
         kept = self._current(now.timestamp())
-        return [i for i, _at in sorted(kept.items(), key=lambda item: -item[1])]
+        return [i for i, (_at, made) in sorted(kept.items(), key=lambda item: -item[1][0])
+                if policy is None or made == policy]
 
-    def _current(self, now: float) -> dict[str, float]:
+    def _current(self, now: float) -> dict[str, tuple[float, str | None]]:
         raw = self._cache.read()
         if not isinstance(raw, dict):
             return {}
-        return {str(i): float(at) for i, at in raw.items()
-                if isinstance(at, (int, float)) and now - WINDOW_SECONDS <= at <= now + 60}
+        kept: dict[str, tuple[float, str | None]] = {}
+        for ticket_id, entry in raw.items():
+            match entry:
+                case [int() | float() as at, str() | None as policy] if (
+                        now - WINDOW_SECONDS <= at <= now + 60):
+                    kept[str(ticket_id)] = (float(at), policy)
+        return kept
 
 
 def with_own_writes(gateway: Gateway, settings: Settings, searched: Sequence[Ticket],
@@ -77,11 +87,16 @@ def with_own_writes(gateway: Gateway, settings: Settings, searched: Sequence[Tic
     return list(merged.values())
 
 
+# The ids this home wrote lately and those tickets as read now; None: it wrote none.
+OwnWrites = tuple[set[str], list[Ticket]] | None
+
+
 def fresh_writes(gateway: Gateway, settings: Settings, properties: list[str], *,
-                 now: datetime) -> tuple[set[str], list[Ticket]] | None:
-    """The ids this home wrote in the last minutes and those tickets as a batch read shows
-    them now (one that is gone is absent); None, with no request, when there are none."""
-    ids = RecentWrites(settings).ids(now)
+                 now: datetime, policy: str | None = None) -> OwnWrites:
+    """The ids this home wrote in the last minutes (with `policy`: created with it) and those
+    tickets as a batch read shows them now (one that is gone is absent); None, with no
+    request, when there are none."""
+    ids = RecentWrites(settings).ids(now, policy=policy)
     if not ids:
         return None
     return set(ids), gateway.tickets_by_id(ids, properties)

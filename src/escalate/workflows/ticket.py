@@ -124,7 +124,7 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
                            "properties": {}})
     else:
         if not state.get("duplicates_accepted"):
-            duplicates = find_duplicates(gateway, portal, escalation)
+            duplicates = find_duplicates(gateway, settings, portal, escalation, now=now)
         if duplicates and not state.get("duplicates_accepted"):
             answer = ui.confirm_duplicates(duplicates)
             if answer is False:
