@@ -138,7 +138,30 @@ def at_create(root: Path, day: list[dict[str, Any]]) -> None:
     took, count, out = timed(url, env, root, [*CREATE, *RELATED, "--incidente", incident])
     print(f"  {'--incidente ' + incident + ' (joins):':35} {count} requests, {took:.2f} s "
           f"({took - base:+.2f} s); incident {out['incident']}")
+    listing(url, env, root, incident)
     sandbox.stop()
+
+
+def listing(url: str, env: dict[str, str], root: Path, incident: str) -> None:
+    """`incidentes` with the search lagging (HubSpot's: seconds): from a home that wrote
+    nothing lately (the search alone, as every list was before read-your-writes), and right
+    after this home's own `unir` (its recent writes read by id and merged)."""
+    other = {**env, "ESCALATE_HOME": str(root / "other-home")}
+    harness.run_escalate(("incidentes",), other, root)  # its portal cached, like the agent's
+    member = harness.control(url, "POST", "/crm/objects/2026-09/tickets/search", {
+        "filterGroups": [{"filters": [{"propertyName": "escalate_id", "operator": "EQ",
+                                       "value": "day-40"}]}]})["results"][0]["id"]
+    harness.control(url, "POST", "/_sandbox/search_lag", {"ms": 60_000})
+    harness.run_escalate(("incidentes", "unir", member, incident), env, root)
+    print(f"\nincidentes at {LATENCY_MS} ms, search lagging 60 s, right after this home's "
+          f"`unir {member} {incident}`:")
+    for label, home in (("another home (nothing written)", other), ("this home", env)):
+        harness.control(url, "DELETE", "/_sandbox/requests")
+        took, out = harness.run_escalate(("incidentes", "--json"), home, root)
+        count = len(harness.control(url, "GET", "/_sandbox/requests"))
+        shown = {i["id"]: i["affected"] for i in json.loads(out)}
+        print(f"  {label + ':':32} {count} requests, {took:.2f} s; "
+              f"incident {incident} shows {shown.get(incident)} client(s)")
 
 
 if __name__ == "__main__":
