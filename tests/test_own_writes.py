@@ -6,12 +6,15 @@ answer; without recent writes they cost what they did."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from escalate.workflows.recent import WINDOW_SECONDS
 from tests.conftest import ANA, Cli, Sandbox
 from tests.test_bump import POLICY as BUMP_POLICY
 from tests.test_bump import ago, seed, with_policy
@@ -157,3 +160,28 @@ def test_a_second_create_for_the_policy_names_the_first_as_a_duplicate_at_once(
     assert [d["id"] for d in second.json()["possible_duplicates"]] == [first.json()["id"]]
     assert "póliza POL-1001" in second.err
     assert paths(sandbox).count(BATCH_READ) == 1
+
+
+def recent_file(home: Path) -> Path:
+    [found] = (home / "cache").glob("recent-writes-*.json")
+    return found
+
+
+def test_writes_older_than_the_window_or_a_damaged_file_cost_nothing(
+        portal: Cli, sandbox: Sandbox, home: Path):
+    """Three minutes after a write search has long caught up: nothing is read by id; a
+    damaged file is no recent writes, and the list still answers from search."""
+    incident = older_incident(sandbox, 5)
+    [member] = escalated(sandbox, 1)
+    assert portal("incidentes", "unir", member, incident).code == 0
+    path = recent_file(home)
+    held = json.loads(path.read_text(encoding="utf-8"))
+    assert list(held["recent-writes"]) == [incident]  # the count written; the member not
+    held["recent-writes"] = {i: [at - WINDOW_SECONDS - 1, policy]
+                             for i, (at, policy) in held["recent-writes"].items()}
+    path.write_text(json.dumps(held), encoding="utf-8")
+    sandbox.forget_requests()
+    assert listed(portal)[incident]["affected"] == 5  # search's answer, as before
+    assert paths(sandbox).count(BATCH_READ) == 0
+    path.write_text('{"version": 1, "recent-writes": {"1": "ayer"', encoding="utf-8")
+    assert listed(portal)[incident]["affected"] == 5
