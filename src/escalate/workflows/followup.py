@@ -170,11 +170,14 @@ def _batches(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clock
     contacts = ContactBook(gateway)
     labels = dict(portal.priority_options)
 
-    def settle(batch: list[Page[Ticket]]) -> list[Settled]:
-        return [settled(gateway, portal, clocks, now, whose, batch[0], contacts)]
+    def settle(batch: list[Page[Ticket] | None]) -> list[Settled]:
+        page = batch[0]
+        if page is None:  # first: this home's recent writes, read beside the first page
+            return own_writes(gateway, settings, portal, clocks, now, whose, contacts)
+        return [settled(gateway, portal, clocks, now, whose, page, contacts)]
 
-    own = own_writes(gateway, settings, portal, clocks, now, whose, contacts)
-    for done in itertools.chain(own, gateway.pipelined(_grouped(pages), settle, chunk=1)):
+    stream: Iterator[Page[Ticket] | None] = itertools.chain([None], _grouped(pages))
+    for done in gateway.pipelined(stream, settle, chunk=1):
         tally.due_soon += done.due_soon
         tally.searched += done.searched
         tally.total = max(tally.total, done.total, tally.searched)
@@ -270,7 +273,8 @@ def own_writes(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clo
     """The owed calls among the tickets this home wrote in the last minutes, as a batch read
     shows them now: search may still find such a ticket with its old values (raised a
     level a second ago, its clock shorter now) and leave it out. Nothing is sent without
-    recent writes; the search's pages list each ticket once beside these (`listed`)."""
+    recent writes; the search's pages list each ticket once beside these (`listed`), and
+    hand these on first (no floor: they wait for the pages to say when they are final)."""
     from .recent import fresh_writes
 
     recent = fresh_writes(gateway, settings, candidate_properties(portal), now=now)
@@ -283,7 +287,6 @@ def own_writes(gateway: Gateway, settings: Settings, portal: Portal, clocks: Clo
         return []
     links = gateway.ticket_contact_ids([t.id for t, _ in owed], chunk=ASSOCIATION_BATCH)
     by_ticket = contacts.first_of(links)
-    # No floor: these wait for the search's pages to tell when they are final.
     return [Settled([(_slim(o), by_ticket.get(t.id), len(links.get(t.id) or []))
                      for t, o in owed], 0, 0, 0, -math.inf)]
 
