@@ -312,16 +312,16 @@ def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
     show at once, as HubSpot holds them now (`recent.with_own_writes`)."""
     portal = load_portal(gateway, settings, now=now, needs=(INCIDENT_COUNT,))
     portal.require_tool_properties(INCIDENT_COUNT)
-    searched = [t for t, _total in gateway.search_tickets(
-        [{"filters": incident_filters(portal, portal.open_stage_ids)}], properties=LISTED)]
-    from .recent import with_own_writes
+    from .recent import fresh_writes, with_own_writes
     from .team import owners_by_id
 
+    searched, written = gateway.together(
+        lambda: [t for t, _total in gateway.search_tickets(
+            [{"filters": incident_filters(portal, portal.open_stage_ids)}], properties=LISTED)],
+        lambda: fresh_writes(gateway, settings, LISTED, now=now))
     open_stages = set(portal.open_stage_ids)
-    found = with_own_writes(
-        gateway, settings, searched, LISTED,
-        lambda t: (t.pipeline == portal.pipeline.id and t.stage in open_stages
-                   and t.is_incident), now=now)
+    found = with_own_writes(searched, written, lambda t: (
+        t.pipeline == portal.pipeline.id and t.stage in open_stages and t.is_incident))
 
     owner_ids = {i for t in found if (i := t.properties.get("hubspot_owner_id"))}
     owners = owners_by_id(gateway, settings, owner_ids, now=now) if owner_ids else {}

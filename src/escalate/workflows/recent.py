@@ -6,9 +6,10 @@ with its old values for up to about a minute (hubspot-facts.md, 2026-12, S). A b
 id sees every write at once. So every command remembers, as it ends, the tickets its gateway
 created, updated or archived (`Gateway.written_tickets`, saved by the CLI's `Env.close`),
 and a list reads those of the last minutes by id — one batch read, only when there are
-any — and merges them into what search found (`with_own_writes`): the agent's own writes show
-with their new values, nothing twice, and nothing that is gone (archived, merged away, moved
-out of the list) is invented from a stale search.
+any, beside its search (`fresh_writes`) — and merges them into what search found
+(`with_own_writes`): the agent's own writes show with their new values, nothing twice, and
+nothing that is gone (archived, merged away, moved out of the list) is invented from a
+stale search.
 
 Other agents' writes still wait for search: each home knows only its own. Two commands of
 one home ending at the same moment may keep only one's ids (the cache is rewritten whole):
@@ -71,22 +72,6 @@ class RecentWrites:
         return kept
 
 
-def with_own_writes(gateway: Gateway, settings: Settings, searched: Sequence[Ticket],
-                    properties: list[str], listed: Callable[[Ticket], bool], *,
-                    now: datetime) -> list[Ticket]:
-    """What search found, with the tickets this home wrote in the last minutes as HubSpot
-    holds them now: added when `listed` (the search's filters, judged here) keeps them,
-    replacing the search's stale copy, and dropped when gone or no longer listed. Costs one
-    batch read, only when this home wrote something lately."""
-    recent = fresh_writes(gateway, settings, properties, now=now)
-    if recent is None:
-        return list(searched)
-    ids, fresh = recent
-    merged = {t.id: t for t in searched if t.id not in ids}
-    merged.update({t.id: t for t in fresh if listed(t)})
-    return list(merged.values())
-
-
 # The ids this home wrote lately and those tickets as read now; None: it wrote none.
 OwnWrites = tuple[set[str], list[Ticket]] | None
 
@@ -100,3 +85,17 @@ def fresh_writes(gateway: Gateway, settings: Settings, properties: list[str], *,
     if not ids:
         return None
     return set(ids), gateway.tickets_by_id(ids, properties)
+
+
+def with_own_writes(searched: Sequence[Ticket], written: OwnWrites,
+                    listed: Callable[[Ticket], bool]) -> list[Ticket]:
+    """What search found, with the tickets this home wrote in the last minutes as HubSpot
+    holds them now (`written`, from `fresh_writes`, read beside the search): added when
+    `listed` (the search's filters, judged here) keeps them, replacing the search's stale
+    copy, and dropped when gone or no longer listed."""
+    if written is None:
+        return list(searched)
+    ids, fresh = written
+    merged = {t.id: t for t in searched if t.id not in ids}
+    merged.update({t.id: t for t in fresh if listed(t)})
+    return list(merged.values())
