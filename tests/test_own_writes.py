@@ -19,6 +19,7 @@ from tests.conftest import ANA, Cli, Sandbox
 from tests.test_bump import POLICY as BUMP_POLICY
 from tests.test_bump import ago, seed, with_policy
 from tests.test_incidents import BY_FLAGS, escalated, read
+from tests.test_team import tasks_of
 
 HOUR_MS = 3_600_000
 LAG_MS = 60_000  # longer than any test: search never catches up by itself here
@@ -185,3 +186,18 @@ def test_writes_older_than_the_window_or_a_damaged_file_cost_nothing(
     assert paths(sandbox).count(BATCH_READ) == 0
     path.write_text('{"version": 1, "recent-writes": {"1": "ayer"', encoding="utf-8")
     assert listed(portal)[incident]["affected"] == 5
+
+
+def test_seguimiento_tareas_after_subir_makes_the_call_task_of_the_ticket_now_owed(
+        cli: Cli, sandbox: Sandbox):
+    with_policy(cli, BUMP_POLICY + "[followup]\nhours = { MEDIA = 48, ALTA = 24 }\n")
+    [ticket, other] = seed(sandbox, *[{"priority": "MEDIUM", "created": 50, "changes": [
+        (30, {"escalate_last_client_update": ago(30)})]}] * 2)
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    assert cli("subir", "--json").code == 0
+    run = cli("seguimiento", "--tareas", "--todos", "--json")
+    assert run.code == 0, run.err
+    assert run.json()["created"] == 2
+    assert len(tasks_of(sandbox, ticket)) == len(tasks_of(sandbox, other)) == 1
+    again = cli("seguimiento", "--tareas", "--todos", "--json")  # its task seen, not doubled
+    assert (again.json()["created"], len(tasks_of(sandbox, ticket))) == (0, 1)
