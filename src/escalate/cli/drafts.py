@@ -3,12 +3,54 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
 from ..errors import InvalidInput, Next
 from ..short_ids import short_id
 from .env import Env
+
+if TYPE_CHECKING:
+    from ..domain.records import Contact
+    from ..outbox import Entry
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The contact the agent chose among those sharing a phone, and the email and phone
+    (normalised, as they were looked up) it was chosen for. A draft keeps it, so taking
+    the draft up again does not ask again while the choice still holds."""
+
+    contact_id: str
+    email: str | None
+    phone: str | None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"id": self.contact_id, "email": self.email, "phone": self.phone}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Chosen | None:
+        """The choice a draft kept; None for a draft kept before choices were (or a value
+        that is not one: the chooser is asked, as it always was)."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            return None
+        email, phone = raw.get("email"), raw.get("phone")
+        if not all(v is None or isinstance(v, str) for v in (email, phone)):
+            return None
+        return cls(raw["id"], email, phone)
+
+    def held(self, key: tuple[str | None, str | None],
+             candidates: list[Contact]) -> tuple[Contact | None, str | None]:
+        """The contact chosen, if the choice holds for the values looked up now (`key`:
+        email, phone) and what HubSpot found for them; else None and why it does not."""
+        if (self.email, self.phone) != key:
+            changed = "el correo" if self.email != key[0] else "el teléfono"
+            return None, f"{changed} del cliente cambió desde que se eligió"
+        for contact in candidates:
+            if contact.id == self.contact_id:
+                return contact, None
+        return None, (f"el contacto elegido (id {self.contact_id}) ya no está entre los que "
+                      "tienen ese teléfono: se borró o cambió su teléfono en HubSpot")
 
 
 @dataclass
@@ -19,6 +61,7 @@ class Resumed:
     entry_id: str
     escalate_id: str | None = None  # a create entry keeps its identity: never two tickets
     editing: str | None = None  # the field interrupted while typed: asked again first
+    chosen: Chosen | None = None  # the contact chosen among several, and for what
 
 
 def has_answers(answers: EscalationInput) -> bool:
@@ -26,14 +69,21 @@ def has_answers(answers: EscalationInput) -> bool:
 
 
 def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
-         editing: str | None = None) -> str:
+         editing: str | None = None, chosen: Chosen | None = None) -> str:
     """Keep the answers as a draft (never sent by `outbox send`); returns its id.
-    `editing`: the field whose answer was being typed (kept half-written)."""
+    `editing`: the field whose answer was being typed (kept half-written); `chosen`: the
+    contact chosen among several sharing a phone.
+
+    Both are optional keys of a version 2 draft, not a new version: a draft without them
+    (kept before they existed) reads as one where nothing was being typed or chosen, and
+    an older escalate reading a draft with them ignores them (it asks again)."""
     from ..workflows.entries import new_entry
 
     payload: dict[str, Any] = {"input": dict(answers)}
     if editing:
         payload["editing"] = editing
+    if chosen is not None:
+        payload["contact"] = chosen.as_json()
     entry = new_entry("draft", payload, entry_id=draft_id)
     env.outbox.put(entry, claim=False)
     return entry.id
@@ -59,9 +109,10 @@ def resume(env: Env, wanted: str) -> Resumed:
     if entry.kind == "draft":
         editing = entry.payload.get("editing")
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
-                       editing=editing if isinstance(editing, str) else None)
+                       editing=editing if isinstance(editing, str) else None,
+                       chosen=Chosen.from_json(entry.payload.get("contact")))
     if entry.kind == "create" and not entry.state.get("ticket"):
-        return _kept_create(entry.payload, entry.id)
+        return _kept_create(entry)
     raise InvalidInput([f"la entrada {short_id(entry.id)} ya no se puede editar: HubSpot ya "
                         "tiene parte de ella"],
                        next_steps=(Next("outbox_send", "Termine de enviarla con"),))
@@ -108,11 +159,12 @@ def _input(raw: Any) -> EscalationInput:
     return answers
 
 
-def _kept_create(payload: dict[str, Any], entry_id: str) -> Resumed:
-    """A kept create taken up again: its answers (its attachments' paths among them), and
-    its identity, so that it never becomes two tickets."""
+def _kept_create(entry: Entry) -> Resumed:
+    """A kept create taken up again: its answers (its attachments' paths among them), its
+    identity, so that it never becomes two tickets, and the contact it was settled on."""
     from ..domain.escalation import Escalation
 
+    payload = entry.payload
     try:
         escalation = Escalation.from_json(payload["escalation"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -122,5 +174,8 @@ def _kept_create(payload: dict[str, Any], entry_id: str) -> Resumed:
     answers = escalation.as_input()
     answers["attachments"] = [str(f.get("path")) for f in payload.get("files") or []
                               if isinstance(f, dict)]
-    return Resumed(answers=_input(answers), entry_id=entry_id,
-                   escalate_id=escalation.escalate_id)
+    contact = entry.state.get("contact")
+    chosen = (Chosen(str(contact["id"]), escalation.email, escalation.phone)
+              if isinstance(contact, dict) and contact.get("id") else None)
+    return Resumed(answers=_input(answers), entry_id=entry.id,
+                   escalate_id=escalation.escalate_id, chosen=chosen)

@@ -75,6 +75,9 @@ class Session:
         self.resumed = resumed
         self.accept_contact = accept_contact
         self.draft_id = resumed.entry_id if resumed is not None else None
+        # The contact chosen among several sharing a phone (a draft's, until it no longer
+        # holds): kept with the draft, so taking it up again does not ask again.
+        self.chosen = resumed.chosen if resumed is not None else None
         self.ask: Asker = ToolkitAsker()
         self.sending = False
         self.kept_elsewhere = False  # the reads kept the escalation in the outbox themselves
@@ -115,7 +118,8 @@ class Session:
             # (the send itself, and the reads that found HubSpot unreachable, keep their own).
             if not self.sending and not self.kept_elsewhere and int(exc.exit_code) != 0 \
                     and drafts.has_answers(self.answers):
-                self.draft_id = drafts.keep(self.env, self.answers, self.draft_id)
+                self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
+                                            chosen=self.chosen)
                 exc.next_steps = (*exc.next_steps, drafts.resume_step(
                     self.draft_id, "Lo escrito quedó guardado como borrador. Para seguir:"))
             raise
@@ -149,7 +153,7 @@ class Session:
         if not drafts.has_answers(self.answers):
             return False
         self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
-                                    editing=self.interrupted)
+                                    editing=self.interrupted, chosen=self.chosen)
         from rich.markup import escape
 
         from .hints import command_line
@@ -380,11 +384,43 @@ class Session:
                 self.ask_contact(str(a.get("email") or a.get("phone") or ""))
                 continue
             if found.contact is None and found.candidates:
-                found.contact = choose_contact(found.candidates, self.ask,
-                                               str(self.answers.get("client_name") or ""))
+                found.contact = self.choose(key, found.candidates)
+            elif found.contact is not None:
+                self.chosen_gone(key, found.contact)
             if found.contact is not None:
                 self.confirm_name(found.contact)
             return
+
+    def choose(self, key: tuple[str | None, str | None], candidates: list[Contact], *,
+               again: bool = False) -> Contact:
+        """The client among the contacts sharing a phone (`key`: the email and phone looked
+        up): the one chosen before (a resumed draft's choice) while it holds, said so; else
+        asked, saying why a kept choice no longer holds. `again`: the agent asks to change."""
+        kept = self.chosen
+        if kept is not None and not again:
+            contact, why = kept.held(key, candidates)
+            if contact is not None:
+                self.under(f"[green]✓[/] Contacto elegido antes entre los que comparten el "
+                           f"teléfono: {self.env.shown(contact.name)} (id {contact.id}); "
+                           "«Cambiar el contacto» en la revisión elige otro.")
+                return contact
+            self.under("[yellow]⚠ Se pregunta de nuevo por el contacto:[/] "
+                       f"{self.env.shown(why or '')}.")
+        chosen = choose_contact(candidates, self.ask, str(self.answers.get("client_name") or ""))
+        self.chosen = drafts.Chosen(chosen.id, *key)
+        return chosen
+
+    def chosen_gone(self, key: tuple[str | None, str | None], contact: Contact) -> None:
+        """A kept choice among several, when the phone now finds one contact only: the one
+        chosen is that one (nothing to say), or it no longer has the phone (said, and the
+        choice forgotten: the contact found is the only one the phone names)."""
+        kept = self.chosen
+        if kept is None or (kept.email, kept.phone) != key or kept.contact_id == contact.id:
+            return
+        self.under(f"[yellow]⚠ El contacto elegido antes (id {kept.contact_id}) ya no tiene "
+                   f"ese teléfono en HubSpot:[/] ahora es solo de {self.env.shown(contact.name)} "
+                   f"(id {contact.id}).")
+        self.chosen = None
 
     def confirm_name(self, contact: Contact) -> None:
         """The contact found, said under the field; a near-miss spelling of its name asks
@@ -730,13 +766,8 @@ class Session:
             if prepared is None or prepared.escalation.policy != escalation.policy or (
                     (prepared.escalation.email, prepared.escalation.phone)
                     != (escalation.email, escalation.phone)):
-                prepared = self.read(escalation, files)
+                prepared = self.read_and_settle(escalation, files)
                 contact = prepared.contact
-                if contact is None and prepared.lookup.candidates:
-                    contact = choose_contact(prepared.lookup.candidates, self.ask,
-                                             escalation.client_name)
-                    prepared.lookup.contact = contact
-                self.incident_line = ask_incident(self.env, self.ask, prepared.incidents)
             prepared.escalation = escalation
             assert self.checks is not None
             self.checks = replace(self.checks, fields=self.ask_portal_fields(prepared.portal))
@@ -745,8 +776,9 @@ class Session:
             choice = self.ask.select("¿Qué hacemos?", actions, self.first_choice(prepared))
             if choice == CONTACT:
                 if prepared.lookup.candidates:  # the same phone: another of its contacts
-                    contact = prepared.lookup.contact = choose_contact(
-                        prepared.lookup.candidates, self.ask, escalation.client_name)
+                    contact = prepared.lookup.contact = self.choose(
+                        (escalation.email, escalation.phone), prepared.lookup.candidates,
+                        again=True)
                     continue
                 self.edit("contact")
                 self.settle_contact()
@@ -775,6 +807,18 @@ class Session:
             if field in ("email", "phone"):
                 self.settle_contact()
             escalation, files = self.revalidated(escalation)
+
+    def read_and_settle(self, escalation: Escalation, files: list[LocalFile]) -> Prepared:
+        """The review's reads, with the contact settled among several sharing the phone
+        (a kept choice while it holds) and the incident offered, asked."""
+        prepared = self.read(escalation, files)
+        key = (escalation.email, escalation.phone)
+        if prepared.contact is None and prepared.lookup.candidates:
+            prepared.lookup.contact = self.choose(key, prepared.lookup.candidates)
+        elif prepared.contact is not None:
+            self.chosen_gone(key, prepared.contact)
+        self.incident_line = ask_incident(self.env, self.ask, prepared.incidents)
+        return prepared
 
     def cancelled(self) -> bool:
         """Cancel asks first; True when the session ends (discarded, or kept as a draft)."""

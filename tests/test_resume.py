@@ -1,0 +1,162 @@
+"""A draft taken up again keeps the agent's choice of contact among those sharing a phone
+(while it holds), through a real pseudo-terminal; every test reads back the ticket's contact
+in HubSpot and the draft as the outbox stores it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Sandbox
+from .test_agent_day import ENTER, contact_of, rest_of_form, start_form
+from .test_interactive import (
+    CTRL_C,
+    DOWN,
+    outbox_entries,
+    resume_id,
+    term,  # noqa: F401 (a fixture)
+)
+
+pytest.importorskip("pexpect")
+
+SHARED = "222 555 0101"  # Lucía's and Ramón's house phone (the sandbox's seed)
+SHARED_E164 = "+522225550101"
+
+
+def contact_id(sandbox: Sandbox, email: str) -> str:
+    return str(sandbox.client.crm.contacts.basic_api.get_by_id(email, id_property="email").id)
+
+
+def draft_payload(home: Path) -> dict[str, Any]:
+    [entry] = outbox_entries(home)
+    assert entry.kind == "draft"
+    return dict(entry.payload)
+
+
+def keep_at_the_review(t: Any) -> str:
+    """«Guardar borrador» at the review (Cambiar el contacto, Enviar, Editar, Guardar…:
+    the pointer starts at Enviar); returns the draft's id."""
+    t.answer("Qué hacemos", DOWN * 2 + ENTER)
+    code, shown = t.finish()
+    assert code == 0 and "Borrador guardado" in shown, shown
+    return resume_id(shown)
+
+
+def test_a_complete_draft_resumed_keeps_the_contact_chosen_and_asks_nothing(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    t = term(command="crear")
+    start_form(t, "POL-96", "Lucía Ortega", SHARED, "3")
+    t.answer("varios contactos", ENTER)  # Lucía, the one named
+    rest_of_form(t)
+    draft = keep_at_the_review(t)
+    lucia = contact_id(sandbox, "lucia.ortega@example.com")
+    assert draft_payload(home)["contact"] == {"id": lucia, "email": None, "phone": SHARED_E164}
+
+    t = term("--borrador", draft, command="crear")
+    review = t.wait("Qué hacemos")
+    assert "varios contactos" not in review, review
+    assert f"Contacto elegido antes entre los que comparten el teléfono: Lucía Ortega " \
+           f"(id {lucia})" in " ".join(review.split())
+    t.child.send(ENTER)
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert contact_of(sandbox, ticket.id) == "lucia.ortega@example.com"
+    assert outbox_entries(home) == []
+
+
+def test_a_choice_kept_at_ctrl_c_is_used_when_the_rest_is_typed(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    t = term(command="crear")
+    start_form(t, "POL-97", "Ramón Ortega", SHARED, "3")
+    t.answer("varios contactos", ENTER)  # Ramón, the one named
+    t.answer("QUÉ pasa", "No carga" + CTRL_C)
+    code, shown = t.finish()
+    assert code == 130, shown
+    assert draft_payload(home)["contact"]["id"] == contact_id(sandbox,
+                                                               "ramon.ortega@example.com")
+
+    t = term("--borrador", resume_id(shown), command="crear")
+    t.answer("QUÉ pasa", " la póliza" + ENTER)
+    from .test_agent_day import from_how
+
+    from_how(t, review=None)
+    review = t.wait("Qué hacemos")
+    assert "varios contactos" not in review
+    t.child.send(ENTER)
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert contact_of(sandbox, ticket.id) == "ramon.ortega@example.com"
+
+
+def test_a_kept_choice_that_no_longer_holds_is_asked_again_saying_why(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    t = term(command="crear")
+    start_form(t, "POL-98", "Lucía Ortega", SHARED, "3")
+    t.answer("varios contactos", ENTER)
+    rest_of_form(t)
+    draft = keep_at_the_review(t)
+    # Lucía leaves the house phone; a third relative has it now.
+    contacts = sandbox.client.crm.contacts.basic_api
+    contacts.update(contact_id(sandbox, "lucia.ortega@example.com"),
+                    simple_public_object_input={"properties": {"phone": "+52 55 9999 0000"}})
+    contacts.create(simple_public_object_input_for_create={"properties": {
+        "firstname": "Lucía Elena", "lastname": "Ortega", "email": "lucia.elena@example.com",
+        "phone": "222 555 0101"}})
+
+    t = term("--borrador", draft, command="crear")
+    said = t.wait("varios contactos")  # asked again: the choice no longer holds
+    assert "ya no está entre los que tienen ese teléfono" in " ".join(said.split()), said
+    t.wait("Lucía Elena")
+    t.child.send(ENTER)  # the one named most like the client: Lucía Elena
+    t.answer("Qué hacemos", ENTER)  # «Enviar»: a second name is the same client
+    code, shown = t.finish()
+    assert code == 0, shown
+    [ticket] = sandbox.tickets()
+    assert contact_of(sandbox, ticket.id) == "lucia.elena@example.com"
+
+
+def test_a_draft_kept_before_choices_were_kept_still_resumes_and_asks(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    from escalate.outbox import Entry, Outbox
+
+    # The shape an earlier escalate stored: unversioned, the client by its option's name.
+    old = {"input": {"policy": "POL-99", "client": "Ramón Ortega", "email": None,
+                     "phone": SHARED, "priority": "MEDIA", "what": "No carga la póliza",
+                     "how": "Pólizas > Ver", "where": "Web", "when": None,
+                     "channel": "telefono", "changes": [], "attachments": []}}
+    box = Outbox(home)
+    box.put(Entry("d" * 32, "draft", old), claim=False)
+    box.close()
+
+    t = term("--borrador", "d" * 8, command="crear")
+    t.answer("varios contactos", ENTER)  # asked, as before: Ramón, the one named
+    review = t.answer("Qué hacemos", DOWN * 2 + ENTER)  # kept again, with the choice
+    assert "POL-99 - Ramón Ortega" in review
+    code, shown = t.finish()
+    assert code == 0, shown
+    payload = draft_payload(home)
+    assert payload["contact"]["id"] == contact_id(sandbox, "ramon.ortega@example.com")
+    assert payload["input"]["client_name"] == "Ramón Ortega"
+    assert sandbox.tickets() == []
+
+
+def test_the_choice_is_asked_again_when_the_phone_changed() -> None:
+    """The reasons a kept choice gives way (pure: what the session says under the field)."""
+    from escalate.cli.drafts import Chosen
+    from escalate.domain.records import Contact
+
+    kept = Chosen("1005", None, SHARED_E164)
+    lucia, ramon = (Contact(id=i, firstname=n, lastname="Ortega", phone=SHARED)
+                    for i, n in (("1005", "Lucía"), ("1006", "Ramón")))
+    assert kept.held((None, SHARED_E164), [lucia, ramon]) == (lucia, None)
+    contact, why = kept.held((None, "+522225550102"), [lucia, ramon])
+    assert contact is None and why is not None and re.match("el teléfono", why)
+    contact, why = kept.held((None, SHARED_E164), [ramon])
+    assert contact is None and why is not None and "id 1005" in why
+    assert Chosen.from_json({"id": 1005}) is None and Chosen.from_json(None) is None
+    assert Chosen.from_json(kept.as_json()) == kept
