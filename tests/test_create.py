@@ -141,10 +141,61 @@ def test_a_phone_matching_several_contacts_is_chosen_on_a_terminal(cli: Cli, san
     assert result.json()["contact"]["email"] == "ramon.ortega@example.com"
 
 
+def only_reads(sandbox: Sandbox) -> list[str]:
+    """The requests a dry run made (method and path), after checking none could write."""
+    made = [f"{r['method']} {r['path']}" for r in sandbox.requests()]
+    assert sandbox.writes() == [], made
+    return made
+
+
 def test_dry_run_shows_the_ticket_and_sends_nothing(cli: Cli, sandbox: Sandbox):
     result = cli("create", *ANA, "--dry-run")
     assert result.code == 0
     assert "POL-1001 - Ana López" in result.out and "QUÉ:" in result.out
+    assert "Contacto: Ana López · ana.lopez@example.com · +52 55 1234 5678 (id " in result.out
+    assert only_reads(sandbox) and sandbox.tickets() == []
+
+
+SHARED_PHONE = with_option(with_option(ANA, "--correo", None), "--telefono", "222 555 0101")
+
+
+def test_dry_run_says_a_shared_phone_and_looks_only(cli: Cli, sandbox: Sandbox):
+    shown = cli("crear", *SHARED_PHONE, "--simular")
+    assert shown.code == 0, shown.err
+    assert "este teléfono lo comparten 2 contactos" in shown.out
+    assert "Lucía Ortega" in shown.out and "Ramón Ortega" in shown.out
+    assert any(r.endswith("/contacts/search") for r in only_reads(sandbox))
+    at_a_terminal = cli("crear", *SHARED_PHONE, "--simular", keys="")  # nothing left to ask
+    assert at_a_terminal.code == 0 and "lo comparten 2 contactos" in at_a_terminal.out
+    preview = cli("crear", *SHARED_PHONE, "--simular", "--json").json()
+    contact = preview["contact"]
+    assert (contact["email"], contact["phone"]) == (None, "+522225550101")  # as before
+    assert contact["checked"] is True and contact["found"] is None
+    assert sorted(c["email"] for c in contact["candidates"]) == [
+        "lucia.ortega@example.com", "ramon.ortega@example.com"]
+    assert only_reads(sandbox) and sandbox.tickets() == []
+
+
+def test_dry_run_says_the_contact_it_would_use_or_that_none_exists(cli: Cli, sandbox: Sandbox):
+    found = cli("crear", *with_option(ANA, "--cliente", "Pedro Páramo"), "--simular",
+                "--json").json()["contact"]
+    assert found["found"]["email"] == "ana.lopez@example.com" and found["candidates"] == []
+    assert found["same_client"] is False  # a send without a terminal exits 3 for it
+    none = cli("crear", *with_option(ANA, "--correo", "nadie@example.com"), "--simular")
+    assert none.code == 0, none.err
+    assert "Contacto: No hay ningún contacto en HubSpot con nadie@example.com" in none.out
+    assert only_reads(sandbox) and sandbox.tickets() == []
+
+
+@pytest.mark.parametrize("environ", [{"HUBSPOT_ACCESS_TOKEN": ""},
+                                     {"HUBSPOT_BASE_URL": "http://127.0.0.1:9"}])
+def test_dry_run_offline_says_it_could_not_check_the_contact(
+        cli: Cli, sandbox: Sandbox, environ: dict[str, str]):
+    shown = cli("crear", *SHARED_PHONE, "--simular", environ=environ)
+    assert shown.code == 0, shown.err
+    assert "Contacto: +522225550101 (no se comprobó en HubSpot: " in shown.out
+    preview = cli("crear", *SHARED_PHONE, "--simular", "--json", environ=environ).json()
+    assert preview["contact"]["checked"] is False and preview["contact"]["found"] is None
     assert sandbox.requests() == []
 
 

@@ -136,7 +136,9 @@ def test_dry_run_json_carries_the_score_its_items_and_what_was_masked(cli: Cli,
         "que", "como", "donde", "esperado", "evidencia", "impacto", "cuando", "endoso"}
     assert {"field": "what", "kind": "card"} in data["masked"]
     assert CARD not in data["content"]
-    assert sandbox.requests() == []  # the score and the scan are local
+    # The score and the scan are local: the only requests are the contact's lookup.
+    assert {r["path"].split("/")[4] for r in sandbox.requests()} == {"contacts"}
+    assert sandbox.writes() == []
 
 
 def test_min_quality_refuses_a_poor_escalation_naming_what_is_missing(cli: Cli,

@@ -529,4 +529,6 @@ def test_create_simular_shows_the_owner_the_matrix_will_set_and_which_rule(
                                 "rule": "[matrix] ALTA"}
     bare = cli("crear", *app, "--simular", "--json").json()
     assert bare["owner"] is None  # no policy file: no matrix, nobody
-    assert sandbox.requests() == []
+    # The owner comes from the policy file: the only requests are the contact's lookup.
+    assert {r["path"].split("/")[4] for r in sandbox.requests()} == {"contacts"}
+    assert sandbox.writes() == []

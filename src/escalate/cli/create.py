@@ -92,7 +92,8 @@ def create(
         "--aceptar-contacto", "--accept-contact", help="Crear aunque el contacto encontrado "
         "tenga otro nombre que --cliente.")] = False,
     dry_run: Annotated[bool, typer.Option(
-        "--simular", "--dry-run", help="Validar y mostrar el ticket sin enviar nada.")] = False,
+        "--simular", "--dry-run", help="Validar y mostrar el ticket sin enviar nada (solo "
+        "lee: busca el contacto que usaría, si HubSpot responde).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Resultado en JSON por stdout.")]
     = False,
     no_input: Annotated[bool, typer.Option(

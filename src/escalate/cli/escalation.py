@@ -5,7 +5,7 @@ route called, and the preview and the result rendered."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import REQUIRED, EscalationInput
 from ..errors import InvalidInput
@@ -200,6 +200,59 @@ def cached_portal(env: Env) -> Portal | None:
     return PortalCache(env.settings).load(env.now().timestamp())
 
 
+def dry_run_contact(env: Env, escalation: Escalation) -> dict[str, Any]:
+    """`--simular`: the contact a send would use, as the JSON's `contact` says it. Looked up
+    when HubSpot can be reached, with reads only (the contact by email, a search by phone
+    and a batch read of what it found): a dry run sends nothing, but reading is not
+    sending. Without a key, or with HubSpot out of reach, it says it could not check (said
+    at the first refused connection: there is nothing to keep trying for) and goes on."""
+    from dataclasses import replace
+
+    from ..errors import EscalateError
+    from ..workflows.lookup import contact_by, names_match
+
+    said: dict[str, Any] = {"email": escalation.email, "phone": escalation.phone,
+                            "checked": False, "found": None, "same_client": None,
+                            "candidates": [], "problem": None}
+    try:
+        env.require_backend()
+        gateway = env.gateway()
+        gateway.retry = replace(gateway.retry, offline_seconds=0)
+        lookup = contact_by(gateway, escalation.email, escalation.phone)
+    except EscalateError as exc:
+        return {**said, "problem": f"no se comprobó en HubSpot: {exc.message}"}
+    found = lookup.contact
+    return {**said, "checked": True, "found": found.as_json() if found else None,
+            "same_client": names_match(escalation, found) if found else None,
+            "candidates": [c.as_json() for c in lookup.candidates],
+            "problem": lookup.problem.message if lookup.problem else None}
+
+
+def contact_lines(escalation: Escalation, contact: dict[str, Any]) -> list[str]:
+    """The preview's lines about the contact (`dry_run_contact`'s findings), for people
+    (`Env.out` makes HubSpot's text inert)."""
+    def named(c: dict[str, Any]) -> str:
+        return " · ".join(v for v in (c["name"], c["email"], c["phone"]) if v) + \
+            f" (id {c['id']})"
+
+    typed = " / ".join(v for v in (escalation.email, escalation.phone) if v)
+    found, candidates = contact["found"], contact["candidates"]
+    if found is not None:
+        lines = [f"Contacto: {named(found)}"]
+        if not contact["same_client"]:
+            lines.append(f"  ¿Mismo cliente? En HubSpot se llama «{found['name']}»; el cliente "
+                         f"escrito es «{escalation.client_name}» (al enviar sin terminal hace "
+                         "falta --aceptar-contacto).")
+        return lines
+    if candidates:
+        return [f"Contacto: este teléfono lo comparten {len(candidates)} contactos; al enviar "
+                "se elige uno en la terminal (sin terminal no se envía: indique el correo):",
+                *(f"  • {named(c)}" for c in candidates)]
+    if not contact["checked"]:
+        return [f"Contacto: {typed} ({contact['problem']})"]
+    return [f"Contacto: {contact['problem']}"]
+
+
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
                  as_json: bool, checks: Checks, quality: Quality,
                  similar: Similar | None = None) -> None:
@@ -207,6 +260,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     from .when import reading_zone
 
     route = matrix_route(env, escalation)
+    contact = dry_run_contact(env, escalation)
     portal = cached_portal(env)  # the cache read once, for the time zone and the fields
     # Shown as the review shows it: to the minute, in the zone the agent reads times in.
     created = escalation.created_at.astimezone(reading_zone(env, portal))
@@ -216,7 +270,7 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
         "priority": escalation.priority.value,
         "stage": env.settings.stage,
         "content": escalation.content(),
-        "contact": {"email": escalation.email, "phone": escalation.phone},
+        "contact": contact,
         "created_at": created.isoformat(timespec="minutes"),
         "attachments": [f.name for f in files],
         "owner": None if route is None else {"id": None, "email": route.owner,
@@ -237,7 +291,8 @@ def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
     env.out(f"Ticket (simulación, no se envió nada): {preview['subject']}")
     env.out(f"Etapa: {preview['stage']} · Prioridad: {escalation.priority.icon} "
             f"{escalation.priority.value} · Fecha: {moment_label(created)}")
-    env.out("Contacto: " + " / ".join(v for v in (escalation.email, escalation.phone) if v))
+    for line in contact_lines(escalation, contact):
+        env.out(line)
     env.out(f"Dueño: {owner_text(route)}")
     if files:
         env.out("Adjuntos: " + ", ".join(f.name for f in files))
