@@ -78,6 +78,13 @@ class Term:
         pyte.Stream(screen).feed("".join(self.raw))
         return [row.rstrip() for row in screen.display]
 
+    def settle(self, quiet: float = 0.5) -> None:
+        """Take in all the program draws until it has drawn nothing for `quiet` seconds:
+        the screen as it then stands (what a test reads, not a timing it asserts)."""
+        while self.child.expect([r"[\s\S]+", pexpect.TIMEOUT], timeout=quiet) == 0:
+            self.raw.append(str(self.child.before) + str(self.child.after))
+            self.seen.append(plain(self.child.before + self.child.after))
+
     def answer(self, pattern: str, keys: str, timeout: float = TIMEOUT) -> str:
         text = self.wait(pattern, timeout)
         self.child.send(keys)
@@ -590,3 +597,80 @@ def test_masking_that_empties_que_asks_it_again(term: Any, sandbox: Sandbox):
     content = sent_ticket(t, sandbox).properties["content"]
     assert "QUÉ:\nEl cobro con tarjeta no se registra" in content
     assert "tarjeta" in shown
+
+
+def logical_text(rows: list[str], columns: int) -> str:
+    """The screen's text with a row the terminal wrapped (filled to the last column) joined
+    to the next, and every other row break a space: what the agent reads, line after line."""
+    joined = "".join(row + ("" if len(row) == columns else "\n") for row in rows)
+    return " ".join(joined.split())
+
+
+@pytest.mark.parametrize("columns", [80, 140])
+def test_every_question_hint_and_answer_stays_whole_on_the_rendered_screen(
+        term: Any, cli: Cli, sandbox: Sandbox, columns: int):
+    """prompt_toolkit redraws a question in place when it is answered (cursor back, erase
+    below, drawn again with the answer): in a raw capture that looks like a line written
+    over the one above. On the screen as rendered (pyte), every question, every hint said
+    under a field and every answer must be there whole, in order, and a refused answer's
+    reason right under its question until it is fixed."""
+    from escalate.cli.prompts import MULTILINE_HELP
+
+    assert cli("create", *with_option(ANA, "--poliza", "POL-77")).code == 0
+    [first] = sandbox.tickets()
+    t = term(columns=columns)
+    t.answer("Número de póliza", "POL-77\r")
+    t.answer("Nombre completo", "Lucía Ortega\r")
+    t.answer("Correo o teléfono", "222 555 0101\r")  # a phone two contacts share
+    t.answer("primera que aplique", "3")
+    t.answer("varios contactos", "\r")
+    t.answer("QUÉ pasa", "\r")  # empty: refused, its reason under it
+    t.wait("No puede quedar vacío")
+    t.settle()
+    rows = t.screen()
+    asked = max(n for n, row in enumerate(rows) if row.startswith("? QUÉ pasa"))
+    assert rows[asked + 1] == "✗ No puede quedar vacío.", rows
+    t.child.send("No funciona\r")
+    t.answer("CÓMO pasó", "Pagar\r")
+    t.wait("DÓNDE")
+    t.settle()
+    rows = t.screen()
+    assert all(len(row) <= columns for row in rows)
+    shown = logical_text(rows, columns)
+    expected = [
+        "? Número de póliza POL-77",
+        "? Nombre completo del cliente Lucía Ortega",
+        "? Correo o teléfono del cliente 222 555 0101",
+        "? ¿Qué describe mejor el caso? (la primera que aplique) 3) MEDIA",
+        "? Ese teléfono es de varios contactos: ¿cuál es el cliente? Lucía Ortega · "
+        "lucia.ortega@example.com",
+        "✓ Contacto: Lucía Ortega · lucia.ortega@example.com (id",
+        f"⚠ La póliza POL-77 ya tiene 1 ticket abierto: {first.id} «POL-77 - Ana López» "
+        "(Tech Issues). Si es el mismo problema, agregue la información a ese ticket; al "
+        "revisar podrá enviar de todos modos.",
+        MULTILINE_HELP,
+        "? QUÉ pasa (el problema que vio el cliente) No funciona",
+        "› QUÉ: «No funciona» no dice qué se ve",
+        MULTILINE_HELP,
+        "? CÓMO pasó (los pasos) Pagar",
+        "› CÓMO: describe un solo paso",
+        "? DÓNDE (web o app, pantalla, sección)",
+    ]
+    at = 0
+    for line in expected:
+        found = shown.find(line, at)
+        assert found >= 0, f"«{line}» is not whole after position {at}:\n" + "\n".join(rows)
+        at = found + len(line)
+    assert "No puede quedar vacío" not in shown  # the reason went with the fixed answer
+    def help_from(row: int) -> str:  # the help's rows, a space where they were wrapped
+        text = rows[row]
+        while len(text) < len(MULTILINE_HELP):
+            row += 1
+            text += " " + rows[row]
+        return text
+
+    starts = [n for n, row in enumerate(rows) if row.startswith("(Enter termina")]
+    assert len(starts) == 2 and all(help_from(n) == MULTILINE_HELP for n in starts), rows
+    t.child.send(CTRL_C)
+    assert t.finish()[0] == 130
+    assert len(sandbox.tickets()) == 1

@@ -112,8 +112,14 @@ class ToolkitAsker:
 
         note = instruction or (MULTILINE_HELP if multiline else "")
         if multiline:
-            # On a line of its own: a multi-line prompt wider than the terminal draws nothing.
-            print(f"\x1b[2m{note}\x1b[0m", flush=True)
+            # On lines of its own: a multi-line prompt wider than the terminal draws nothing;
+            # wrapped between words, not where the terminal's edge falls.
+            import shutil
+            import textwrap
+
+            width = shutil.get_terminal_size().columns
+            print("\n".join(f"\x1b[2m{line}\x1b[0m" for line in textwrap.wrap(note, width)),
+                  flush=True)
             note = ""
         message = [("class:qmark", "?"), ("class:question", f" {question} ")]
         if note:
