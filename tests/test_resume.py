@@ -120,6 +120,28 @@ def test_a_kept_choice_that_no_longer_holds_is_asked_again_saying_why(
     assert contact_of(sandbox, ticket.id) == "lucia.elena@example.com"
 
 
+def test_a_kept_choice_whose_contact_left_the_phone_is_said_and_never_sent_on_enter(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    t = term(command="crear")
+    start_form(t, "POL-95", "Lucía Ortega", SHARED, "3")
+    t.answer("varios contactos", ENTER)
+    rest_of_form(t)
+    draft = keep_at_the_review(t)
+    sandbox.client.crm.contacts.basic_api.update(
+        contact_id(sandbox, "lucia.ortega@example.com"),
+        simple_public_object_input={"properties": {"phone": "+52 55 9999 0000"}})
+
+    t = term("--borrador", draft, command="crear")
+    review = t.wait("Qué hacemos")  # the phone is Ramón's alone now: nothing to choose
+    said = " ".join(review.split())
+    assert "ya no tiene ese teléfono en HubSpot: ahora es solo de Ramón Ortega" in said, said
+    assert "¿Mismo cliente?" in review  # Lucía was typed: the review's default is not Enviar
+    t.child.send(ENTER)  # «Cambiar el contacto»
+    t.answer("Correo o teléfono", CTRL_C)
+    assert t.finish()[0] == 130
+    assert sandbox.tickets() == [] and draft_payload(home).get("contact") is None
+
+
 def test_a_draft_kept_before_choices_were_kept_still_resumes_and_asks(
         term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
     from escalate.outbox import Entry, Outbox
