@@ -130,15 +130,21 @@ def test_a_kept_choice_whose_contact_left_the_phone_is_said_and_never_sent_on_en
     assert sandbox.tickets() == [] and draft_payload(home).get("contact") is None
 
 
+ANSWERS = {"policy": "POL-99", "email": None, "phone": SHARED, "priority": "MEDIA",
+           "what": "No carga la póliza", "how": "Pólizas > Ver", "where": "Web", "when": None,
+           "channel": "telefono", "changes": [], "attachments": []}
+
+
+@pytest.mark.parametrize("old", [
+    # version 2, as kept until the choice was: the answers and nothing chosen
+    {"version": 2, "input": {**ANSWERS, "client_name": "Ramón Ortega"}},
+    # unversioned (version 1) from a command line: the client by its option's name
+    {"input": {**ANSWERS, "client": "Ramón Ortega"}},
+], ids=["version-2", "version-1"])
 def test_a_draft_kept_before_choices_were_kept_still_resumes_and_asks(
-        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+        term: Any, sandbox: Sandbox, home: Path, old: dict[str, Any]):  # noqa: F811
     from escalate.outbox import Entry, Outbox
 
-    # The shape an earlier escalate stored: unversioned, the client by its option's name.
-    old = {"input": {"policy": "POL-99", "client": "Ramón Ortega", "email": None,
-                     "phone": SHARED, "priority": "MEDIA", "what": "No carga la póliza",
-                     "how": "Pólizas > Ver", "where": "Web", "when": None,
-                     "channel": "telefono", "changes": [], "attachments": []}}
     box = Outbox(home)
     box.put(Entry("d" * 32, "draft", old), claim=False)
     box.close()
