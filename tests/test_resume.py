@@ -130,6 +130,34 @@ def test_a_kept_choice_whose_contact_left_the_phone_is_said_and_never_sent_on_en
     assert sandbox.tickets() == [] and draft_payload(home).get("contact") is None
 
 
+def test_a_kept_create_taken_up_keeps_the_contact_it_was_settled_on(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    from datetime import datetime, timezone
+
+    from escalate.domain.escalation import Escalation, Rules
+    from escalate.outbox import Entry, Outbox
+
+    escalation = Escalation.build({
+        "policy": "POL-94", "client_name": "Ramón Ortega", "phone": SHARED,
+        "priority": "MEDIA", "what": "No carga la póliza", "how": "Pólizas > Ver",
+        "where": "Web"}, Rules(), datetime.now(timezone.utc))
+    ramon = contact_id(sandbox, "ramon.ortega@example.com")
+    box = Outbox(home)  # kept at the send, the contact settled at the review
+    box.put(Entry("c" * 32, "create", {"escalation": escalation.as_json(), "files": []},
+                  {"contact": {"id": ramon, "firstname": "Ramón", "lastname": "Ortega"},
+                   "needs_action": "prioridad"}), claim=False)
+    box.close()
+
+    t = term("--borrador", "c" * 8, command="crear")
+    review = t.wait("Qué hacemos")
+    assert "varios contactos" not in review and f"Ramón Ortega (id {ramon})" in review
+    t.child.send(ENTER)
+    ticket = sent(t, sandbox)
+    assert contact_of(sandbox, ticket.id) == "ramon.ortega@example.com"
+    assert ticket.properties["escalate_id"] == escalation.escalate_id  # its identity kept
+    assert outbox_entries(home) == []
+
+
 ANSWERS = {"policy": "POL-99", "email": None, "phone": SHARED, "priority": "MEDIA",
            "what": "No carga la póliza", "how": "Pólizas > Ver", "where": "Web", "when": None,
            "channel": "telefono", "changes": [], "attachments": []}
