@@ -662,6 +662,11 @@ def test_every_question_hint_and_answer_stays_whole_on_the_rendered_screen(
         assert found >= 0, f"«{line}» is not whole after position {at}:\n" + "\n".join(rows)
         at = found + len(line)
     assert "No puede quedar vacío" not in shown  # the reason went with the fixed answer
+    # A hint longer than the terminal goes on under its text, not at the left edge where
+    # only questions start (the open tickets' warning wraps at both widths).
+    warned = next(n for n, row in enumerate(rows) if row.startswith("  ⚠ La póliza"))
+    assert rows[warned + 1].startswith("    ") and rows[warned + 1].strip(), rows
+
     def help_from(row: int) -> str:  # the help's rows, a space where they were wrapped
         text = rows[row]
         while len(text) < len(MULTILINE_HELP):

@@ -60,6 +60,9 @@ EDITABLE = ("policy", "client_name", "email", "phone", "priority", "what", "how"
             "when", "changes", "channel", "attachments")
 
 
+MARKS = "✓✗⚠›"  # what a line under a field starts with: found, refused, warned, a hint
+
+
 class Session:
     """One agent's escalation at the terminal, from the first question to the ticket."""
 
@@ -456,8 +459,20 @@ class Session:
                        "o pida a un administrador que la agregue.")
 
     def under(self, line: str) -> None:
-        """A line under the question just answered, wrapped to the terminal, never cut."""
-        self.env.err.print(f"  {line}", soft_wrap=False, overflow="fold")
+        """A line under the question just answered, wrapped to the terminal between words and
+        never cut; its mark (✓, ✗, ⚠, ›) hangs out, the rest of its lines under its text, so
+        the next question's «?» is the only thing at the left edge."""
+        from rich.table import Table
+        from rich.text import Text
+
+        text = Text.from_markup(line)
+        hanging = text.plain[:1] in MARKS and text.plain[1:2] == " "
+        mark, rest = (text[:2], text[2:]) if hanging else (Text(""), text)
+        grid = Table.grid()
+        grid.add_column(width=2 + len(mark), no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row(Text("  ") + mark, rest)
+        self.env.err.print(grid)
 
     def ask_field(self, field: str, default: str = "") -> str:
         multiline = field in ("what", "how")
