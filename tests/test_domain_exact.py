@@ -334,6 +334,30 @@ def test_times_without_an_offset_are_utc_whatever_the_machines_zone(
         time.tzset()
 
 
+def test_without_a_portal_zone_times_are_shown_in_the_machines_zone_of_that_day(
+        monkeypatch: pytest.MonkeyPatch):
+    """A fixed offset taken from now (CET in winter) showed July's 12:00 UTC as 13:00 CET."""
+    import time
+
+    from escalate.cli.when import MachineZone
+    from escalate.domain.moments import moment_label
+
+    monkeypatch.setenv("TZ", "Europe/Madrid")
+    time.tzset()
+    try:
+        here = MachineZone()
+        july = datetime(2026, 7, 1, 12, tzinfo=timezone.utc).astimezone(here)
+        january = datetime(2026, 1, 15, 12, tzinfo=timezone.utc).astimezone(here)
+        assert moment_label(july) == "2026-07-01 14:00 CEST, UTC+02:00"
+        assert moment_label(january) == "2026-01-15 13:00 CET, UTC+01:00"
+        assert july == datetime(2026, 7, 1, 12, tzinfo=timezone.utc)  # the same moment
+        # a wall-clock time read in it (the report's --desde) is that day's offset
+        assert datetime(2026, 7, 1, 0, 0, tzinfo=here).utcoffset() == timedelta(hours=2)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_elapsed_time_backwards_is_none():
     assert CLOCK.elapsed(NOW, NOW - timedelta(hours=1)) == timedelta(0)
 

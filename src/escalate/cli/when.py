@@ -5,7 +5,8 @@ machine's zone while the review beside it speaks the portal's."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import time
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def reading_zone(env: Env, portal: Portal | None = None) -> tzinfo:
     name = (portal.account.time_zone if portal is not None
             else PortalCache(env.settings).time_zone())
     found = zone(name)
-    return found if found is not None else _machine_zone(env)
+    return found if found is not None else MachineZone()
 
 
 def shown_moment(env: Env, moment: datetime, portal: Portal | None = None) -> str:
@@ -32,7 +33,43 @@ def shown_moment(env: Env, moment: datetime, portal: Portal | None = None) -> st
     return moment_label(moment.astimezone(reading_zone(env, portal)))
 
 
-def _machine_zone(env: Env) -> tzinfo:
-    found = env.now().astimezone().tzinfo
-    assert found is not None  # astimezone() always names the machine's zone
-    return found
+class MachineZone(tzinfo):
+    """This machine's zone as the OS tells it for each moment, summer time included
+    (`datetime.now().astimezone().tzinfo` is a fixed offset: July's times in January's
+    offset, an hour off). Asked of the OS per moment, as `datetime.astimezone()` with no
+    argument does; the tm_gmtoff and tm_zone it reads exist on every platform."""
+
+    def fromutc(self, dt: datetime) -> datetime:
+        local = time.localtime(_epoch(dt.replace(tzinfo=timezone.utc)))
+        return dt + timedelta(seconds=local.tm_gmtoff)
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(seconds=self._local(dt).tm_gmtoff)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(hours=1) if self._local(dt).tm_isdst > 0 else timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return self._local(dt).tm_zone
+
+    @staticmethod
+    def _local(dt: datetime | None) -> time.struct_time:
+        """The OS's reading of a wall-clock time here (now for None); one it cannot place
+        (before 1970 on Windows) is read as now."""
+        if dt is None:
+            return time.localtime()
+        try:
+            return time.localtime(time.mktime((dt.year, dt.month, dt.day, dt.hour, dt.minute,
+                                               dt.second, dt.weekday(), 0, -1)))
+        except (OverflowError, ValueError, OSError):
+            return time.localtime()
+
+    def __repr__(self) -> str:
+        return "MachineZone()"
+
+
+def _epoch(moment: datetime) -> float:
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return time.time()
