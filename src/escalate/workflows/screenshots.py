@@ -26,6 +26,14 @@ INSTALL = 'pip install "escalate[ocr]"'
 NOT_SCANNED = ("Las imágenes no se revisan: sin el complemento de OCR no se buscan en ellas "
                f"tarjetas, CURP, RFC ni datos del cliente ({INSTALL}).")
 PADDING = 3  # pixels around a covered word: antialiased edges stay covered too
+# Text is looked for at the image's own size. RapidOCR's default ("min", 736) first enlarges
+# an image until its short side is 736 px, for print photographed small: a 600 × 120 strip
+# cut around an error became 3,680 × 736, 2.2 s of CPU for one line (five times a whole
+# screen), and the enlarged line came apart into pieces a card number was split across (a
+# leak). Screenshots show text at the size people read, which the detector finds as it is;
+# "max" only shrinks what passes RapidOCR's own 2,000-px cap. Only what is looked at
+# changes: each line is still read from the image itself (benchmarks/screenshots.py).
+DETECTION = {"det_limit_type": "max"}
 
 CARD, CURP, RFC, KNOWN = "card", "curp", "rfc", "known"
 LABELS = {CARD: "número de tarjeta", CURP: "CURP", RFC: "RFC", KNOWN: "dato del cliente"}
@@ -92,7 +100,7 @@ def _engine() -> Any:
     except ImportError:
         raise OcrUnavailable(NOT_SCANNED, installed=False) from None
     try:
-        return RapidOCR(print_verbose=False)
+        return RapidOCR(print_verbose=False, **DETECTION)
     except Exception as exc:  # a broken onnxruntime or model file: warn, never crash
         raise OcrUnavailable(
             f"El complemento de OCR está instalado pero no se pudo cargar ({type(exc).__name__}:"
