@@ -134,21 +134,25 @@ def make_short_captures(folder: Path, seed: int = 2026) -> list[Screen]:
     at its full resolution (1290 × 2796, text three times a web page's)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    strips = [_strip(folder / f"recorte-{n:02d}-{w}x{h}.png", rng, n, (w, h), kind)
-              for n, (w, h, kind) in enumerate(STRIPS)]
+    strips = [_strip(folder / f"recorte-{n:02d}-{w}x{h}.png", rng, n, (w, h), kind, px,
+                     message or ERRORS[(n * 3) % len(ERRORS)])
+              for n, (w, h, kind, px, message) in enumerate(STRIPS)]
     phone_path = folder / f"telefono-{PHONE[0]}x{PHONE[1]}.png"
     return [*strips, _screen(phone_path, rng, 3, size=PHONE, scale=3)]
 
 
-# (width, height, the secret beside the error line: None for the error alone)
-STRIPS: list[tuple[int, int, str | None]] = [
-    (600, 120, "card"), (600, 120, None), (900, 60, "card"), (700, 90, "curp"),
-    (300, 40, None), (480, 64, "rfc"), (420, 26, "card")]
+# (width, height, the secret beside the error line or None, text height in px, the error if
+# not one of ERRORS): the fourth, a short message and a card cut to their line in a
+# monospaced font, is one whose card RapidOCR's enlarging split across two lines.
+STRIPS: list[tuple[int, int, str | None, int, str | None]] = [
+    (600, 120, "card", 20, None), (600, 120, None, 22, None), (900, 60, "card", 20, None),
+    (432, 26, "card", 12, "Pago rechazado"), (300, 40, None, 14, None),
+    (480, 64, "rfc", 16, None), (700, 90, "curp", 18, None)]
 PHONE = (1290, 2796)
 
 
 def _strip(path: Path, rng: random.Random, n: int, size: tuple[int, int],
-           kind: str | None) -> Screen:
+           kind: str | None, px: int, message: str) -> Screen:
     """A strip cut around an error message: with a secret, on a second line where it is
     tall enough for two, else after the message on the same line."""
     from PIL import Image, ImageDraw
@@ -162,10 +166,9 @@ def _strip(path: Path, rng: random.Random, n: int, size: tuple[int, int],
     font_path = FONTS[n % len(FONTS)]
     value = {"card": card, "curp": curp, "rfc": rfc}[kind](rng) if kind else ""
     label = {"card": "Tarjeta", "curp": "CURP", "rfc": "RFC"}.get(kind or "", "")
-    message = ERRORS[(n * 3) % len(ERRORS)]
     two_lines = kind is not None and height >= 90
     rows = 2 if two_lines else 1
-    font = _font(font_path, min(24, height * 2 // (5 * rows)))
+    font = _font(font_path, px)
     same_line = f"  {label}: " if kind and not two_lines else ""
     while (draw.textlength(message + same_line + value, font=font) > width - 24
            and font.size > 10):
