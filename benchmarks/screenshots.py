@@ -4,13 +4,13 @@
 
 Draws the captures with tests/screens.py (30 web and app screens, light and dark, five
 fonts, each with a client's card, CURP, RFC, name, email or phone beside harmless numbers
-and an error line; then seven strips cut around an error, one line or two, from 420 × 26 to
-900 × 60, most with a card, CURP or RFC beside it, and a phone's own 1290 × 2796 capture),
+and an error line; then seven strips cut around an error, one line or two, from 432 × 26 to
+900 × 60, most with a card, CURP or RFC beside it, and two phones' own 1290 × 2796 captures),
 blacks them out with escalate.workflows.screenshots, then checks each copy twice: by pixels
 (is the ink of every secret the generator drew now black?) and by a second OCR read (does
 the text read back still hold a secret?). Each capture is scanned twice, side by side:
-"before" with RapidOCR's own detection size (the short side enlarged to 736 px, what the
-tool did until 2026-12), "after" as the tool scans now (`screenshots.DETECTION`). Prints
+"before" with RapidOCR's own detection size (the short side enlarged to 736 px, as the tool
+did until 2026-12), "after" as it scans now (`screenshots.DETECTION`). Prints
 CPU seconds per image (on one thread by default: the work itself, which a loaded machine's
 wall clock hides; `--threads 0` is ONNX Runtime's default pool, as the tool runs), leaks
 left (0 expected), error lines kept (≥ 90 % expected), harmless values covered, and the
@@ -144,8 +144,9 @@ def main() -> None:
             scan(run, before if run.label == "before" else after, screens,
                  work / f"tapadas-{run.label}")
         sizes = [image_size(s.path) for s in screens]
-    print(f"{len(screens)} synthetic captures ({args.count} screens, "
-          f"{len(screens) - args.count} strips and a phone's own), "
+    strips = sum(s.path.name.startswith("recorte") for s in screens)
+    print(f"{len(screens)} synthetic captures ({args.count} screens, {strips} strips, "
+          f"{len(screens) - args.count - strips} phones' own), "
           f"{sum(len(s.secrets) for s in screens)} secrets drawn "
           "(cards, CURP, RFC, names, emails, phones)")
     print(f"engine load {load:.2f} s (once per process); OCR threads: "
@@ -156,10 +157,10 @@ def main() -> None:
         cells = "".join(f"{run.cpu[n]:16.2f}" for run in runs)
         ratio = f"{runs[-1].cpu[n] / runs[0].cpu[n]:14.2f}×" if len(runs) > 1 else ""
         print(f"{screen.path.name:<24}{f'{width}×{height}':>11}{cells}{ratio}")
-    groups = (("screens", slice(0, args.count)), ("strips", slice(args.count, -1)),
-              ("phone's own", slice(-1, None)))
-    for part, chosen in groups:
-        means = [statistics.mean(run.cpu[chosen]) for run in runs]
+    groups = (("screens", "captura"), ("strips", "recorte"), ("phones' own", "telefono"))
+    for part, prefix in groups:
+        chosen = [n for n, s in enumerate(screens) if s.path.name.startswith(prefix)]
+        means = [statistics.mean(run.cpu[n] for n in chosen) for run in runs]
         ratio = f"{means[-1] / means[0]:14.2f}×" if len(runs) > 1 else ""
         print(f"{'mean, ' + part:<35}" + "".join(f"{m:16.2f}" for m in means) + ratio)
     print(f"{'wall clock, all':<35}" + "".join(f"{sum(run.wall):16.1f}" for run in runs))

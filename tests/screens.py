@@ -130,15 +130,16 @@ def make_screens(folder: Path, count: int = 30, seed: int = 2026) -> list[Screen
 
 def make_short_captures(folder: Path, seed: int = 2026) -> list[Screen]:
     """What agents paste besides whole screens: strips cut around the error (one line or
-    two, a card, CURP or RFC beside it or not; light and dark) and a phone's own screenshot
+    two, a card, CURP or RFC beside it or not; light and dark) and a phone's own screenshots
     at its full resolution (1290 × 2796, text three times a web page's)."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     strips = [_strip(folder / f"recorte-{n:02d}-{w}x{h}.png", rng, n, (w, h), kind, px,
                      message or ERRORS[(n * 3) % len(ERRORS)])
               for n, (w, h, kind, px, message) in enumerate(STRIPS)]
-    phone_path = folder / f"telefono-{PHONE[0]}x{PHONE[1]}.png"
-    return [*strips, _screen(phone_path, rng, 3, size=PHONE, scale=3)]
+    phones = [_screen(folder / f"telefono-{n:02d}-{PHONE[0]}x{PHONE[1]}.png", rng, n,
+                      size=PHONE, scale=3) for n in PHONE_SCREENS]
+    return [*strips, *phones]
 
 
 # (width, height, the secret beside the error line or None, text height in px, the error if
@@ -149,6 +150,7 @@ STRIPS: list[tuple[int, int, str | None, int, str | None]] = [
     (432, 26, "card", 12, "Pago rechazado"), (300, 40, None, 14, None),
     (480, 64, "rfc", 16, None), (700, 90, "curp", 18, None)]
 PHONE = (1290, 2796)
+PHONE_SCREENS = (3, 19)  # drawn as screens 3 (monospaced, light) and 19 (bold, dark) are
 
 
 def _strip(path: Path, rng: random.Random, n: int, size: tuple[int, int],
