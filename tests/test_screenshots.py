@@ -81,9 +81,9 @@ def test_harmless_numbers_are_not_covered(text: str):
 def test_screenshots_keep_no_secret_and_keep_the_error_line(tmp_path: Path):
     # The generator draws screen n after screens 0..n-1, so 24 are the set's first 24.
     screens = make_screens(tmp_path / "in", 24)
-    # A web and a phone screen, light and dark, sans, mono and serif, and among them every
-    # kind of secret (card, CURP, RFC, name, email, phone): all 30 in the benchmark. On 23
-    # the recogniser places a name's first letter late: the stem of its «M» once showed.
+    # Web and phone screens, light and dark, sans, mono, serif and bold, and among them
+    # every kind of secret (card, CURP, RFC, name, email, phone): all 30 in the benchmark.
+    # On 23 the recogniser places a name's first letter late: the stem of its «M» showed.
     sample = [screens[n] for n in (0, 3, 14, 23)]
     assert {d.kind for s in sample for d in s.secrets} == set(KINDS)
     (tmp_path / "out").mkdir()

@@ -28,10 +28,11 @@ NOT_SCANNED = ("Las imágenes no se revisan: sin el complemento de OCR no se bus
 PADDING = 3  # pixels around a covered word: antialiased edges stay covered too
 # Text is looked for at the image's own size. RapidOCR's default ("min", 736) first enlarges
 # an image until its short side is 736 px, for print photographed small: a 600 × 120 strip
-# cut around an error became 3,680 × 736, 2.2 s of CPU for one line (five times a whole
-# screen), and the enlarged line came apart into pieces a card number was split across (a
-# leak). Screenshots show text at the size people read, which the detector finds as it is;
-# "max" only shrinks what passes RapidOCR's own 2,000-px cap. Only what is looked at
+# cut around an error became 3,680 × 736, and strips of one or two lines cost 1.3–4.6 s of
+# CPU (0.08–0.20 s as they are; a whole screen 1 s), and on a strip cut to its 12-px line
+# the enlarged line came apart into pieces a card number was split across (a leak).
+# Screenshots show text at the size people read, which the detector finds as it is; "max"
+# only shrinks what passes RapidOCR's own 2,000-px cap. Only where text is looked for
 # changes: each line is still read from the image itself (benchmarks/screenshots.py).
 DETECTION = {"det_limit_type": "max"}
 
