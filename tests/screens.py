@@ -128,22 +128,92 @@ def make_screens(folder: Path, count: int = 30, seed: int = 2026) -> list[Screen
     return [_screen(folder / f"captura-{n:02d}.png", rng, n) for n in range(count)]
 
 
-def _screen(path: Path, rng: random.Random, n: int) -> Screen:
+def make_short_captures(folder: Path, seed: int = 2026) -> list[Screen]:
+    """What agents paste besides whole screens: strips cut around the error (one line or
+    two, a card, CURP or RFC beside it or not; light and dark) and a phone's own screenshots
+    at its full resolution (1290 × 2796, text three times a web page's)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    strips = [_strip(folder / f"recorte-{n:02d}-{w}x{h}.png", rng, n, (w, h), kind, px,
+                     message or ERRORS[(n * 3) % len(ERRORS)])
+              for n, (w, h, kind, px, message) in enumerate(STRIPS)]
+    phones = [_screen(folder / f"telefono-{n:02d}-{PHONE[0]}x{PHONE[1]}.png", rng, n,
+                      size=PHONE, scale=3) for n in PHONE_SCREENS]
+    return [*strips, *phones]
+
+
+# (width, height, the secret beside the error line or None, text height in px, the error if
+# not one of ERRORS): the fourth, a short message and a card cut to their line in a
+# monospaced font, is one whose card RapidOCR's enlarging split across two lines.
+STRIPS: list[tuple[int, int, str | None, int, str | None]] = [
+    (600, 120, "card", 20, None), (600, 120, None, 22, None), (900, 60, "card", 20, None),
+    (432, 26, "card", 12, "Pago rechazado"), (300, 40, None, 14, None),
+    (480, 64, "rfc", 16, None), (700, 90, "curp", 18, None)]
+PHONE = (1290, 2796)
+PHONE_SCREENS = (3, 19)  # drawn as screens 3 (monospaced, light) and 19 (bold, dark) are
+
+
+def _strip(path: Path, rng: random.Random, n: int, size: tuple[int, int],
+           kind: str | None, px: int, message: str) -> Screen:
+    """A strip cut around an error message: with a secret, on a second line where it is
+    tall enough for two, else after the message on the same line."""
     from PIL import Image, ImageDraw
 
-    width, height = SIZES[n % len(SIZES)]
+    width, height = size
+    dark = n % 3 == 2
+    background = (30, 30, 34) if dark else (255, 255, 255)
+    ink = (255, 200, 200) if dark else (170, 20, 20)
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    font_path = FONTS[n % len(FONTS)]
+    value = {"card": card, "curp": curp, "rfc": rfc}[kind](rng) if kind else ""
+    label = {"card": "Tarjeta", "curp": "CURP", "rfc": "RFC"}.get(kind or "", "")
+    two_lines = kind is not None and height >= 90
+    rows = 2 if two_lines else 1
+    font = _font(font_path, px)
+    same_line = f"  {label}: " if kind and not two_lines else ""
+    while (draw.textlength(message + same_line + value, font=font) > width - 24
+           and font.size > 10):
+        font = _font(font_path, font.size - 1)  # the whole line in the strip
+    line_height = font.size * 3 // 2
+    y = (height - rows * line_height) // 2 + (line_height - font.size) // 2
+    draw.text((12, y), message, fill=ink, font=font)
+    error = Drawn("error", message, _box(draw.textbbox((12, y), message, font=font)))
+    secrets = []
+    if kind:
+        if two_lines:
+            x, y = 12, y + line_height
+            draw.text((x, y), f"{label}:", fill=ink, font=font)
+            x += int(draw.textlength(f"{label}: ", font=font)) + 4
+        else:
+            draw.text((12, y), message + same_line, fill=ink, font=font)
+            x = 12 + int(draw.textlength(message + same_line, font=font))
+        draw.text((x, y), value, fill=ink, font=font)
+        secrets.append(Drawn(kind, value, _box(draw.textbbox((x, y), value, font=font))))
+    image.save(path, format="PNG")
+    return Screen(path, error, secrets, [], (), background)
+
+
+def _screen(path: Path, rng: random.Random, n: int, size: tuple[int, int] | None = None,
+            scale: int = 1) -> Screen:
+    """Screen `n` of the set; `size` and `scale` draw it as a phone does at its own
+    resolution (every length times `scale`)."""
+    from PIL import Image, ImageDraw
+
+    width, height = size or SIZES[n % len(SIZES)]
     dark = n % 5 == 4
     background = (30, 30, 34) if dark else rng.choice([(255, 255, 255), (245, 246, 248)])
     ink = (230, 230, 230) if dark else (20, 20, 30)
     image = Image.new("RGB", (width, height), background)
     draw = ImageDraw.Draw(image)
     font_path = FONTS[n % len(FONTS)]
-    size = rng.choice([16, 18, 20, 22, 24]) if width > 500 else rng.choice([18, 20])
-    label_font, value_font = _font(font_path, size), _font(font_path, size)
+    size_pt = rng.choice([16, 18, 20, 22, 24]) if width // scale > 500 else rng.choice([18, 20])
+    size_px = size_pt * scale
+    label_font, value_font = _font(font_path, size_px), _font(font_path, size_px)
     bar = (0, 82, 147) if not dark else (50, 50, 60)
-    draw.rectangle((0, 0, width, 56), fill=bar)
-    draw.text((20, 14), TITLES[n % len(TITLES)], fill=(255, 255, 255),
-              font=_font(FONTS[1], 24))
+    draw.rectangle((0, 0, width, 56 * scale), fill=bar)
+    draw.text((20 * scale, 14 * scale), TITLES[n % len(TITLES)], fill=(255, 255, 255),
+              font=_font(FONTS[1], 24 * scale))
     name = NAMES[n % len(NAMES)]
     values = {"card": card(rng), "curp": curp(rng), "rfc": rfc(rng), "name": name,
               "email": email(name), "phone": phone(rng)}
@@ -156,27 +226,29 @@ def _screen(path: Path, rng: random.Random, n: int) -> Screen:
     rows: list[tuple[str, str, str | None]] = [(labels[k], values[k], k) for k in shown]
     rows += [(label, value, None) for label, value in harmless]
     rng.shuffle(rows)
-    x, y = 24, 80
-    step = size + 18
+    x, y = 24 * scale, 80 * scale
+    step = size_px + 18 * scale
     screen_secrets, screen_harmless = [], []
     for label, value, kind in rows:
         draw.text((x, y), f"{label}:", fill=ink, font=label_font)
-        vx = x + int(draw.textlength(f"{label}: ", font=label_font)) + 8
+        vx = x + int(draw.textlength(f"{label}: ", font=label_font)) + 8 * scale
         draw.text((vx, y), value, fill=ink, font=value_font)
         box = _box(draw.textbbox((vx, y), value, font=value_font))
         (screen_secrets if kind else screen_harmless).append(Drawn(kind or label, value, box))
         y += step
     message = ERRORS[n % len(ERRORS)]
-    y += 10
-    error_font = _font(font_path, size)
-    while draw.textlength(message, font=error_font) > width - x - 40 and error_font.size > 10:
+    y += 10 * scale
+    pad = 10 * scale
+    error_font = _font(font_path, size_px)
+    while (draw.textlength(message, font=error_font) > width - x - 40 * scale
+           and error_font.size > 10):
         error_font = _font(font_path, error_font.size - 1)  # the whole line on a phone too
-    text_box = draw.textbbox((x + 12, y + 10), message, font=error_font)
-    draw.rectangle((x, y, min(width - 10, text_box[2] + 12), text_box[3] + 10),
+    text_box = draw.textbbox((x + 12 * scale, y + pad), message, font=error_font)
+    draw.rectangle((x, y, min(width - 10 * scale, text_box[2] + 12 * scale), text_box[3] + pad),
                    fill=(253, 226, 226) if not dark else (90, 30, 30),
-                   outline=(200, 40, 40))
-    draw.text((x + 12, y + 10), message, fill=(170, 20, 20) if not dark else (255, 200, 200),
-              font=error_font)
+                   outline=(200, 40, 40), width=scale)
+    draw.text((x + 12 * scale, y + pad), message,
+              fill=(170, 20, 20) if not dark else (255, 200, 200), font=error_font)
     image.save(path, format="PNG")
     known = (name, values["email"], values["phone"])
     return Screen(path, Drawn("error", message, _box(text_box)), screen_secrets,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import Cli, Sandbox
-from .screens import Screen, check, make_screens
+from .screens import Screen, check, make_screens, make_short_captures
 from .test_screenshots import NEEDS_OCR, fresh_engine  # noqa: F401 (a fixture)
 
 
@@ -31,8 +31,11 @@ def judged(sandbox: Sandbox, screen: Screen, file_id: str, tmp_path: Path,
 @NEEDS_OCR
 def test_adjuntar_uploads_covered_copies_and_says_what_it_covered(
         cli: Cli, sandbox: Sandbox, ticket_id: str, tmp_path: Path):
+    # A whole screen, and a strip cut to the error's line with a card after it.
     screens = [s for s in make_screens(tmp_path / "in", 6)
-               if {"card", "curp", "rfc"} & {d.kind for d in s.secrets}][:2]
+               if {"card", "curp", "rfc"} & {d.kind for d in s.secrets}][:1]
+    screens += [s for s in make_short_captures(tmp_path / "in")
+                if s.path.name.startswith("recorte-03-432x26")]
     result = cli("adjuntar", ticket_id, *(str(s.path) for s in screens), "--json")
     assert result.code == 0, result.err
     assert "se cubrió" in result.err

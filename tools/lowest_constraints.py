@@ -2,9 +2,10 @@
 its range in pyproject.toml allows, for CI's lowest-versions job:
 
     python tools/lowest_constraints.py > lowest.txt
-    python -m pip install -c lowest.txt ".[test]"
+    python -m pip install -c lowest.txt ".[test,ocr]"
 
-Each `name>=X` of the dependencies and of the `keyring` extra becomes `name==X`, without
+Each `name>=X` of the dependencies and of the `keyring` and `ocr` extras (the OCR's word
+boxes and detection size are RapidOCR's own) becomes `name==X`, without
 its marker: a constraint on a package pip does not install is ignored, and one the tests
 install on every platform (keyring) is pinned too. A dependency with no lower bound is an
 error: its range does not say which versions were tested.
@@ -36,7 +37,8 @@ def lowest(requirement: str) -> str:
 
 def main() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["keyring"]]
+    extras = project["optional-dependencies"]
+    wanted = [*project["dependencies"], *extras["keyring"], *extras["ocr"]]
     for line in dict.fromkeys(lowest(requirement) for requirement in wanted):
         sys.stdout.write(line + "\n")
 

@@ -26,6 +26,15 @@ INSTALL = 'pip install "escalate[ocr]"'
 NOT_SCANNED = ("Las imágenes no se revisan: sin el complemento de OCR no se buscan en ellas "
                f"tarjetas, CURP, RFC ni datos del cliente ({INSTALL}).")
 PADDING = 3  # pixels around a covered word: antialiased edges stay covered too
+# Text is looked for at the image's own size. RapidOCR's default ("min", 736) first enlarges
+# an image until its short side is 736 px, for print photographed small: a 600 × 120 strip
+# cut around an error became 3,680 × 736, and strips of one or two lines cost 1.3–4.6 s of
+# CPU (0.08–0.20 s as they are; a whole screen 1 s), and on a strip cut to its 12-px line
+# the enlarged line came apart into pieces a card number was split across (a leak).
+# Screenshots show text at the size people read, which the detector finds as it is; "max"
+# only shrinks what passes RapidOCR's own 2,000-px cap. Only where text is looked for
+# changes: each line is still read from the image itself (benchmarks/screenshots.py).
+DETECTION = {"det_limit_type": "max"}
 
 CARD, CURP, RFC, KNOWN = "card", "curp", "rfc", "known"
 LABELS = {CARD: "número de tarjeta", CURP: "CURP", RFC: "RFC", KNOWN: "dato del cliente"}
@@ -92,7 +101,7 @@ def _engine() -> Any:
     except ImportError:
         raise OcrUnavailable(NOT_SCANNED, installed=False) from None
     try:
-        return RapidOCR(print_verbose=False)
+        return RapidOCR(print_verbose=False, **DETECTION)
     except Exception as exc:  # a broken onnxruntime or model file: warn, never crash
         raise OcrUnavailable(
             f"El complemento de OCR está instalado pero no se pudo cargar ({type(exc).__name__}:"
@@ -229,8 +238,9 @@ def redact(source: Path, output: Path, known: Sequence[str] = ()) -> Redaction:
     for line in lines:
         for kind, start, end in find(line, known):
             boxes = line.boxes[start:end]
-            # Characters' boxes are estimates: a third of a character more on each side.
-            side = max(PADDING, round(sum(b[2] - b[0] for b in boxes) / len(boxes) / 3))
+            # Characters' boxes are placed where the recogniser saw each one, up to half a
+            # character off (a third left the stem of a first «M» showing): half more a side.
+            side = max(PADDING, round(sum(b[2] - b[0] for b in boxes) / len(boxes) / 2))
             box = (min(b[0] for b in boxes) - side, min(b[1] for b in boxes) - PADDING,
                    max(b[2] for b in boxes) + side, max(b[3] for b in boxes) + PADDING)
             covered.append(Covered(kind, line.text[start:end], box))
