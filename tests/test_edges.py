@@ -584,3 +584,26 @@ def test_followup_on_a_full_disk_lists_and_says_once_that_nothing_was_saved(
     assert stale in result.out
     assert result.err.count("No se pudo guardar la caché") == 1, result.err
     assert "disco está lleno" in result.err
+
+
+def test_a_date_without_offset_typed_while_hubspot_is_unreachable_is_kept_not_lost(
+        cli: Cli, sandbox: Sandbox, home: Path, monkeypatch: pytest.MonkeyPatch):
+    """The portal's zone reads such a date; with the portal out of reach and not cached, the
+    escalation was lost (exit 5, nothing in the outbox). It is read in this machine's zone,
+    said, kept, and sent later at that moment."""
+    monkeypatch.setenv("TZ", "America/Mexico_City")
+    time.tzset()
+    try:
+        offline = cli("create", *ANA, "--fecha", "2026-11-20T10:00",
+                      environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                               "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+        assert offline.code == 5, offline.err
+        assert "zona horaria del portal" in offline.err and "UTC-06:00" in offline.err
+        assert [e["kind"] for e in cli("bandeja", "--json").json()] == ["create"]
+        assert sandbox.requests() == []
+        assert cli("bandeja", "enviar").code == 0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    [ticket] = sandbox.tickets()
+    assert ticket.properties["createdate"] == "2026-11-20T16:00:00.000Z"

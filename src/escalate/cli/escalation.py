@@ -138,7 +138,20 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
         return cached
     if offline:
         return None
-    return load_portal(env.gateway(), env.settings, now=env.now(), warn=env.warn).account.time_zone
+    from ..errors import Unreachable
+
+    try:
+        return load_portal(env.gateway(), env.settings, now=env.now(),
+                           warn=env.warn).account.time_zone
+    except Unreachable as exc:
+        # Nothing typed is lost to an unreachable HubSpot: read in this machine's zone (said,
+        # with the zone), the escalation goes on and is kept in the outbox like any other.
+        here = env.now().astimezone().strftime("%z")
+        env.warn(f"No se pudo leer la zona horaria del portal ({env.redact(exc.message)}): "
+                 f"la fecha «{text.strip()}» se leyó en la de este equipo (UTC{here[:3]}:"
+                 f"{here[3:]}). Si no es la del portal, escríbala con su desfase, por ejemplo "
+                 f"{text.strip()}-06:00.")
+        return None
 
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
