@@ -136,11 +136,19 @@ WORDS = ["El endoso no guarda el cambio de placa", "No se guarda la placa nueva 
 
 
 def escalated(sandbox: Sandbox, count: int, *, hours_ago: float = 1,
-              priority: str = "MEDIUM", html: bool = False) -> list[str]:
+              priority: str = "MEDIUM", html: bool = False,
+              one_client: bool = False) -> list[str]:
     """Open tickets as escalate writes them (QUÉ/CÓMO/DÓNDE), escalated by Ana and Luis in
-    turn, each on seed contact 1001; their past recorded, so search lag does not hide them.
-    `html`: the description as HubSpot's rich-text editor saves one typed there."""
+    turn, each of its own client (an incident counts clients, not tickets); their past
+    recorded, so search lag does not hide them. `html`: the description as HubSpot's
+    rich-text editor saves one typed there. `one_client`: all of seed contact 1001."""
     now = int(time.time() * 1000)
+    clients = ["1001"] * count if one_client else sandbox.control(
+        "POST", "history", {"object": "contacts", "records": [
+            {"properties": {"firstname": "Cliente", "lastname": str(i),
+                            "email": f"cliente.{i}.{now}@example.com",
+                            "phone": f"+52 55 {now % 10_000:04d} {i:04d}"}}
+            for i in range(count)]})["ids"]
     records = []
     for i in range(count):
         steps = "Endosos, Guardar" + " y esperar" * (3 * i)
@@ -153,7 +161,7 @@ def escalated(sandbox: Sandbox, count: int, *, hours_ago: float = 1,
             "escalate_policy": f"POL-{i}", "escalate_id": f"inc-{i}-{now}",
             "escalate_agent": (ANA, LUIS)[i % 2]},
             "created_at": now - int(hours_ago * HOUR_MS) - i * 1000,
-            "associations": {"contacts": ["1001"]}})
+            "associations": {"contacts": [str(clients[i])]}})
     answer = sandbox.control("POST", "history", {"object": "tickets", "records": records})
     return [str(i) for i in answer["ids"]]
 
@@ -494,15 +502,18 @@ def merges(sandbox: Sandbox) -> list[dict[str, Any]]:
 
 
 def test_fusionar_merges_two_tickets_of_one_client_once(portal: Cli, sandbox: Sandbox):
-    first, second, third = escalated(sandbox, 3)
+    first, second = escalated(sandbox, 2, one_client=True)
+    [third] = escalated(sandbox, 1)
     incident = portal("incidentes", "abrir", first, second, third).out.splitlines()[0]
+    # Three tickets, two clients: one of them escalated twice
+    assert read(sandbox, incident)["escalate_affected"] in ("2", "2.0")
     sandbox.forget_requests()
     done = portal("fusionar", first, second, "--sin-preguntas", "--json")
     assert done.code == 0, done.err
     assert done.json() == {"id": first, "merged": second}
     assert sandbox.client.crm.tickets.basic_api.get_by_id(second).id == first
     assert len(merges(sandbox)) == 1
-    held = read(sandbox, incident)  # one client fewer: the two were one
+    held = read(sandbox, incident)  # still two clients: the two tickets were one's
     assert held["escalate_affected"] in ("2", "2.0") and held["subject"].endswith("(2 clientes)")
     again = portal("merge", first, second, "--no-input")  # the English name; done already
     assert again.code == 0 and "ya está fusionado" in again.out
@@ -511,7 +522,7 @@ def test_fusionar_merges_two_tickets_of_one_client_once(portal: Cli, sandbox: Sa
 
 
 def test_fusionar_refuses_two_clients_and_asks_before_merging(portal: Cli, sandbox: Sandbox):
-    first, second = escalated(sandbox, 2)
+    first, second = escalated(sandbox, 2, one_client=True)
     now = int(time.time() * 1000)
     [other] = sandbox.control("POST", "history", {"object": "tickets", "records": [{
         "properties": {"subject": "POL-9 - Luis", "hs_pipeline": "0", "hs_pipeline_stage": "2"},
@@ -539,7 +550,7 @@ def test_fusionar_refuses_two_clients_and_asks_before_merging(portal: Cli, sandb
 
 def test_a_merge_hubspot_cannot_take_now_waits_in_the_outbox_and_is_sent_once(
         portal: Cli, sandbox: Sandbox):
-    first, second = escalated(sandbox, 2)
+    first, second = escalated(sandbox, 2, one_client=True)
     sandbox.fault(method="POST", path="/crm/objects/2026-09/tickets/merge", times=50,
                   status=503)
     kept = portal("fusionar", first, second, "--sin-preguntas")
@@ -734,8 +745,12 @@ def test_two_agents_creating_at_once_open_one_incident(portal: Cli, sandbox: San
     homes = [tmp_path / f"agente{n}" for n in (1, 2)]  # each agent's own machine
     for folder in homes:
         folder.mkdir()
-    agents = [Term(sandbox, folder, *with_option(BY_FLAGS, "--poliza", policy))
-              for folder, policy in zip(homes, ("POL-9101", "POL-9102"), strict=True)]
+    clients = (("Ana López", "ana.lopez@example.com"),
+               ("Carlos Ramírez", "carlos.ramirez@example.com"))
+    agents = [Term(sandbox, folder, *with_option(with_option(with_option(
+        BY_FLAGS, "--poliza", policy), "--cliente", name), "--correo", email))
+              for folder, policy, (name, email) in zip(homes, ("POL-9101", "POL-9102"),
+                                                      clients, strict=True)]
     try:
         for t in agents:
             t.answer("Es el mismo problema", "\r")  # «Abrir un incidente con estos 3 tickets»

@@ -172,14 +172,15 @@ def open_incident(gateway: Gateway, settings: Settings, policy: incidents.Rules,
             hint="Sepárelo primero de su incidente, o súmelo al otro.")
     members = [_member(t) for t in tickets.values()]
     best = incidents.best_described(members)
+    affected = clients_of(gateway, list(tickets))
     levels = [p for t in tickets.values() if (p := Priority.from_hubspot(t.priority))]
     priority = incidents.raised(max(levels, key=list(Priority).index) if levels else None,
-                                len(members), policy.levels)
+                                affected, policy.levels)
     who = assign(gateway, settings, priority or Priority.MEDIA, best.where, now=now)
-    properties = {"subject": incidents.subject(best.what, len(members)),
+    properties = {"subject": incidents.subject(best.what, affected),
                   "content": incidents.content(best, members),
                   "hs_pipeline": portal.pipeline.id, "hs_pipeline_stage": portal.stage.id,
-                  "escalate_id": key, INCIDENT_COUNT: str(len(members)),
+                  "escalate_id": key, INCIDENT_COUNT: str(affected),
                   **who.properties()}
     option = priority.portal_option(portal.priority_options) if priority else None
     if option:
@@ -255,16 +256,28 @@ def recount(gateway: Gateway, portal: Portal, policy: incidents.Rules, found: La
         lambda: members_of(gateway, found, [incident_id]),
         lambda: _read(gateway, [incident_id])[incident_id])
     members = linked.get(incident_id, [])
+    affected = clients_of(gateway, members)
     current = Priority.from_hubspot(incident.priority)
-    priority = incidents.raised(current, len(members), policy.levels)
-    wanted = {INCIDENT_COUNT: str(len(members)),
-              "subject": incidents.retitled(incident.subject, len(members))}
+    priority = incidents.raised(current, affected, policy.levels)
+    wanted = {INCIDENT_COUNT: str(affected),
+              "subject": incidents.retitled(incident.subject, affected)}
     option = priority.portal_option(portal.priority_options) if priority else None
     if option and priority != current:
         wanted["hs_ticket_priority"] = option
     if any(_number(incident.properties.get(k)) != _number(v) for k, v in wanted.items()):
         gateway.update_ticket(incident_id, wanted)
-    return Changed(incident_id, len(members), wanted["subject"], priority, members=members)
+    return Changed(incident_id, affected, wanted["subject"], priority, members=members)
+
+
+def clients_of(gateway: Gateway, ticket_ids: Sequence[str]) -> int:
+    """How many clients these tickets are of: one client who escalated twice (two tickets
+    of one contact) is one client affected, as the incident's name, count and priority
+    thresholds say (one association read; a ticket without a contact counts as its own)."""
+    if not ticket_ids:
+        return 0
+    links = gateway.ticket_contact_ids(ticket_ids)
+    return len({found[0] if (found := sorted(links.get(t) or [], key=id_order)) else f"#{t}"
+                for t in ticket_ids})
 
 
 def _number(value: str | None) -> str | None:
