@@ -131,6 +131,15 @@ def test_an_invalid_key_exits_4_and_nothing_is_stored(agent: Cli, sandbox: Sandb
     assert result.code == 4, result.err
     assert "revocada" not in result.err + result.out
     assert not ring.exists() and listed(home) == {}
+    # the key typed is the one named, not a variable the agent never set
+    assert "rechazó la clave escrita" in result.err
+    assert "HUBSPOT_ACCESS_TOKEN" not in result.err
+
+
+def test_a_refused_key_of_the_environment_is_named_by_where_it_came_from(cli: Cli):
+    result = cli("seguimiento", environ={"HUBSPOT_ACCESS_TOKEN": "pat-na1-revocada"})
+    assert result.code == 4, result.err
+    assert "La clave usada: de HUBSPOT_ACCESS_TOKEN en el entorno." in result.err
 
 
 def test_a_key_with_spaces_inside_exits_4_before_any_request(agent: Cli, sandbox: Sandbox,

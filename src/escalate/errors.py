@@ -246,6 +246,8 @@ class AuthProblem(EscalateError):
 class InvalidToken(AuthProblem):
     """HubSpot does not accept the token (401)."""
 
+    source_named = False  # the message says which key (the one typed at `acceder`)
+
 
 class MissingScopes(AuthProblem):
     """The token lacks permissions: `scopes` names them when HubSpot says which."""

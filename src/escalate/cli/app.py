@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .. import __version__
-from ..errors import REPORT_TO, EscalateError, ExitCode
+from ..errors import REPORT_TO, EscalateError, ExitCode, InvalidToken
 from .env import Env
 from .names import ALIASES
 from .spanish import (
@@ -344,6 +344,11 @@ def show_error(env: Env, exc: EscalateError) -> None:
         env.err.print(env.shown(exc.message))
     else:
         env.err.print(f"[red]Error:[/] {env.shown(exc.message)}")
+    if isinstance(exc, InvalidToken) and not exc.source_named:
+        from ..workflows.doctor import source_words
+
+        # Which key was refused: one in the environment, a .env, the keyring or a file.
+        env.err.print(f"La clave usada: {source_words(env.settings.token_source)}.")
     if exc.hint:
         env.err.print(env.shown(exc.hint))
     for step in exc.next_steps:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import AuthProblem, InvalidInput
+from ..errors import AuthProblem, InvalidInput, InvalidToken
 from .env import Env
 
 if TYPE_CHECKING:
@@ -49,7 +49,14 @@ def login(
         raise AuthProblem(problem.replace("(HUBSPOT_ACCESS_TOKEN) ", ""),
                           hint="Copie de nuevo la clave entera, en una sola línea.")
     assert settings.keys_dir is not None
-    checked = check_key(env.gateway(key=key), portal or env.portal)
+    try:
+        checked = check_key(env.gateway(key=key), portal or env.portal)
+    except InvalidToken as exc:  # the key just typed, not one of the environment's
+        refused = InvalidToken("HubSpot rechazó la clave escrita: es inválida o expiró."
+                               + (exc.answer.reference() if exc.answer else ""),
+                               hint=exc.hint, answer=exc.answer)
+        refused.source_named = True
+        raise refused from None
     store = KeyStore(settings.keys_dir)
     entry = _save(env, store, checked.portal, key, checked.domain)
     env.out(f"Clave guardada para el portal {entry.portal} ({entry.domain}) en {entry.where} "

@@ -221,7 +221,7 @@ def from_answer(answer: HubSpotAnswer) -> EscalateError:
     status, message, ref = answer.status, answer.message, answer.reference()
     if status == 401:
         return InvalidToken(
-            "HubSpot rechazó el token (HUBSPOT_ACCESS_TOKEN): es inválido o expiró." + ref,
+            "HubSpot rechazó la clave (service key o token): es inválida o expiró." + ref,
             hint="Copie de nuevo la clave de servicio (o el token de la app privada heredada) "
                  "desde HubSpot.", answer=answer)
     if status == 403:
