@@ -165,7 +165,8 @@ def test_setup_on_a_portal_from_before_adds_escalate_agent_and_leaves_the_rest(
 
 def test_policy_prints_the_policy_in_force_and_its_file(cli: Cli, sandbox: Sandbox,
                                                         tmp_path: Path):
-    environ = policy_file(tmp_path, TEAM_POLICY + '[followup]\nhours = { URGENTE = 4 }\n')
+    environ = policy_file(tmp_path, TEAM_POLICY + '[followup]\nhours = { URGENTE = 4 }\n'
+                          '[incidentes]\ndias = 3\nprioridad = { ALTA = 2 }\n')
     shown = cli("politica", "--json", environ=environ)
     assert shown.code == 0, shown.err
     data = shown.json()
@@ -175,8 +176,12 @@ def test_policy_prints_the_policy_in_force_and_its_file(cli: Cli, sandbox: Sandb
     assert data["matrix"]["rules"] == [{"where_contains": ["app", "móvil"],
                                         "owner": "equipo-app@aseguradora.example"}]
     assert data["followup"]["hours"] == {"BAJA": 48, "MEDIA": 48, "ALTA": 48, "URGENTE": 4}
+    # [incidentes] as in force: the file's values, the defaults for what it leaves out
+    assert data["incidents"] == {"days": 3, "minimum": 3, "similarity": 70,
+                                 "priority": {"ALTA": 2}}
     text = cli("policy", environ=environ).out
     assert "URGENTE → guardia@aseguradora.example" in text and "URGENTE 4 h" in text
+    assert "últimos 3 días" in text and "ALTA con 2 clientes" in text
     none = cli("policy", "--json")
     assert none.json()["file"] is None and none.json()["matrix"]["priorities"] == {}
     bad = cli("policy", environ=policy_file(tmp_path, "[matrix]\nURGENTE = 3\n"))

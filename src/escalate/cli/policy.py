@@ -15,8 +15,8 @@ def policy(
     = False,
 ) -> None:
     """Mostrar la política del equipo en vigor (matriz de escalación, intervalos de
-    seguimiento, horario hábil, subida de prioridad, calidad, plantillas) y el archivo del
-    que salió.
+    seguimiento, horario hábil, subida de prioridad, calidad, incidentes, plantillas) y el
+    archivo del que salió.
 
     Busca ESCALATE_POLICY_FILE, si no escalate.toml aquí, si no en ESCALATE_HOME.
 
@@ -61,6 +61,11 @@ def policy(
             + ", ".join(f"{k} {w}" for k, w in quality["weights"].items()) + ".")
     if quality["screens"]:
         env.out(f"  Pantallas del portal: {', '.join(quality['screens'])}.")
+    alike = data["incidents"]
+    env.out(f"Incidentes: se compara con los tickets abiertos de los últimos {alike['days']} "
+            f"días; se propone un incidente desde {alike['minimum']} tickets parecidos "
+            f"(similitud {alike['similarity']:g} de 100); la prioridad sube a "
+            + ", ".join(f"{p} con {n} clientes" for p, n in alike["priority"].items()) + ".")
     if data["templates"]:
         env.out(f"Plantillas: {', '.join(data['templates'])} (escalate plantillas).")
 
@@ -70,9 +75,11 @@ DAY_NAMES = {1: "lun", 2: "mar", 3: "mié", 4: "jue", 5: "vie", 6: "sáb", 7: "d
 
 def describe(policy: Any, default_hours: float) -> dict[str, Any]:
     """The policy as plain data: what `--json` prints (every level's interval filled in)."""
+    from ..domain.incidents import Rules
     from ..domain.priority import Priority
 
     followup = policy.followup
+    alike = Rules.of(policy.incidents)  # the section's values, each default filled in
     business = followup.business_hours
     return {
         "matrix": {
@@ -91,5 +98,8 @@ def describe(policy: Any, default_hours: float) -> dict[str, Any]:
         "bump": {"after_hours": {p.value: h for p, h in policy.bump.after_hours.items()}},
         "quality": {"minimum": policy.quality.minimum, "weights": dict(policy.quality.weights),
                     "screens": list(policy.quality.screens)},
+        "incidents": {"days": alike.days, "minimum": alike.minimum,
+                      "similarity": alike.threshold,
+                      "priority": {p.value: clients for p, clients in alike.levels}},
         "templates": list(policy.templates),
     }
