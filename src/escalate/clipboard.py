@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import InvalidInput
-from .system import private_dir
+from .system import private_dir, with_extra
 
 FOLDER = "capturas"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -123,7 +123,7 @@ def _as_png(data: bytes, kind: str) -> bytes:
     except ImportError:
         raise ClipboardProblem(
             f"La imagen del portapapeles es {kind}, no PNG, y convertirla necesita Pillow "
-            "(pip install \"escalate[ocr]\").", hint=f"{HOW_TO_COPY} {NOTHING}") from None
+            f"({with_extra('ocr')}).", hint=f"{HOW_TO_COPY} {NOTHING}") from None
     try:
         with Image.open(io.BytesIO(data)) as image:
             out = io.BytesIO()

@@ -40,6 +40,13 @@ class Platform:
         self.which: Callable[[str], str | None] = which or (lambda name: None)
 
 
+def with_extra(extra: str) -> str:
+    """How an agent adds an optional part (`ocr`, `keyring`): installed again from the
+    project's folder with it, as the guide installs escalate (pipx or uv), never a package
+    of that name looked for on PyPI."""
+    return f'pipx install --force ".[{extra}]" o uv tool install --force ".[{extra}]"'
+
+
 def here() -> Platform:
     """This machine's facts."""
     import shutil

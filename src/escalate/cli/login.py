@@ -62,12 +62,12 @@ def login(
     env.out(f"Clave guardada para el portal {entry.portal} ({entry.domain}) en {entry.where} "
             f"({entry.source}).")
     if entry.backend is None:
-        from ..system import here
+        from ..system import here, with_extra
 
         platform = here()
         linux = "" if platform.windows or platform.macos else (
             " En un escritorio Linux, instale escalate con el extra [keyring] "
-            "(pipx install --force \".[keyring]\") para usar su llavero.")
+            f"({with_extra('keyring')}) para usar su llavero.")
         env.notice(f"No hay un llavero del sistema en esta máquina: la clave quedó en "
                    f"{store.path}, que solo su usuario puede leer.{linux}")
     for scope, needed_by in checked.missing:

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.text import fold
+from ..system import with_extra
 
-INSTALL = 'pip install "escalate[ocr]"'
+INSTALL = with_extra("ocr")  # how an agent adds the OCR, in the notice
 NOT_SCANNED = ("Las imágenes no se revisan: sin el complemento de OCR no se buscan en ellas "
                f"tarjetas, CURP, RFC ni datos del cliente ({INSTALL}).")
 PADDING = 3  # pixels around a covered word: antialiased edges stay covered too
