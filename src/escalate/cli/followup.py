@@ -259,9 +259,10 @@ def _show_table(env: Env, listing: Any, *, team: bool, cell: Cell = as_is) -> No
         if tally.due_soon:
             env.out(f"{tally.due_soon} ticket(s) vencerán en las próximas {ahead}.")
         return
+    resolved, soon = tally.count("resuelto_sin_avisar"), tally.due_soon
     env.out(f"{tally.count('sin_resolver')} sin resolver · "
-            f"{tally.count('resuelto_sin_avisar')} resueltos sin avisar · "
-            f"{tally.due_soon} vencen en las próximas {ahead}")
+            f"{resolved} {'resuelto' if resolved == 1 else 'resueltos'} sin avisar · "
+            f"{soon} {'vence' if soon == 1 else 'vencen'} en las próximas {ahead}")
     if tally.flagged:
         env.out("Revisar en HubSpot: " + "; ".join(tally.flagged.phrases()) + ".")
 
@@ -286,8 +287,8 @@ def _columns(width: int) -> list[Any]:
     room = max(20, width - (3 * (len(fixed) + 2) + 1) - sum(fixed.values()))
     wait = max(12, min(15, room // 3))  # «hace 30 d 23 h» on one line when it fits
     # What a client's name and email need is about 30; past that the ticket's subject and
-    # agent (cut with «…» at 14) get up to 16 more.
-    more = max(0, min(16, room - wait - 30))
+    # agent (cut with «…» at 14) get up to 26 more («POL-DEMO-2 - José Luis Hernández»).
+    more = max(0, min(26, room - wait - 30))
     columns = [Column("Ticket", 14 + more, overflow="ellipsis", no_wrap=True),
                Column("Prioridad", 10, no_wrap=True),
                Column("Espera", wait),
