@@ -542,6 +542,7 @@ def test_fusionar_refuses_two_clients_and_asks_before_merging(portal: Cli, sandb
         [line] = [line for line in declined.err.splitlines() if line.startswith(label)]
         assert line.startswith(f"{label}: {ticket} · ") and line.endswith(
             f" · creado {local:%Y-%m-%d %H:%M} CST, UTC-06:00"), line
+    assert "⚠ Son de pólizas distintas (POL-0 y POL-1)" in declined.err  # said, not refused
     assert merges(sandbox) == [] and sandbox.writes() == []
     accepted = portal("fusionar", first, second, keys="s")
     assert accepted.code == 0, accepted.err

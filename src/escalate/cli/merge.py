@@ -70,3 +70,11 @@ def _show(env: Env, found: Any) -> None:
         created = shown_moment(env, ticket.created_at) if ticket.created_at else "?"
         env.err.print(f"{label}: {ticket.id} · {printable(ticket.subject)} · creado {created}",
                       markup=False)
+    policies = [str(t.properties.get("escalate_policy") or "").strip()
+                for t in (found.primary, found.merged)]
+    if all(policies) and policies[0] != policies[1]:
+        # One client's two tickets of two policies are usually two problems: said before the
+        # question, not refused (a policy typed wrong the first time is a real case).
+        env.err.print(f"⚠ Son de pólizas distintas ({printable(policies[0])} y "
+                      f"{printable(policies[1])}): fusione solo si es el mismo problema.",
+                      markup=False)
