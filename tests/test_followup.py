@@ -133,7 +133,7 @@ def test_the_table_shows_the_phone_and_a_summary_and_nothing_owed_is_friendly(
     stale = create_at(cli, 76, "POL-31")
     table = cli("followup").out
     assert stale in table and "+52 55 1234 5678" in table and "hace 3 d 4 h" in table
-    assert "1 sin resolver" in table and "0 resueltos sin avisar · 1 vence en las próximas 24 h" in table
+    assert "1 sin resolver · 0 resueltos sin avisar · 1 vence en las próximas 24 h" in table
 
 
 def test_the_table_fits_80_columns_with_the_phone_whole_and_its_right_border(
