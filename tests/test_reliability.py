@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -802,3 +803,66 @@ def test_a_window_our_own_requests_fill_waits_for_our_oldest_to_leave_not_a_prob
     held = pool._window_wait(now)
     assert held == pytest.approx(pool._sent[0] + 10 + WINDOW_MARGIN - now)
     assert held > 9  # no request sent into a window that is full of ours
+
+
+def test_a_command_ending_on_ctrl_c_gives_up_the_retries_other_threads_wait_in():
+    """Ctrl-C while HubSpot is out of reach: a read retrying in another thread held the
+    exit for what was left of the offline budget (8 s at the review)."""
+    from urllib3.exceptions import NewConnectionError
+
+    from escalate.errors import Unreachable
+    from escalate.gateway.errors import is_api_error, translate
+    from escalate.gateway.transport import RetryPolicy
+
+    fake = FakeTime()
+    policy = RetryPolicy(offline_seconds=60, sleep=fake.sleep, clock=fake.clock)
+    calls = 0
+
+    def refused() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            policy.stop()  # the main thread met Ctrl-C meanwhile
+        raise NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+
+    with pytest.raises(Unreachable):
+        policy.run(refused, idempotent=True, is_api_error=is_api_error, translate=translate)
+    assert calls == 2 and fake.slept < 5  # not a minute of retries
+
+
+def test_a_gateway_stops_its_retries_when_ctrl_c_reaches_calls_made_together():
+    from escalate.gateway import Gateway, RetryPolicy
+
+    gateway = Gateway("http://127.0.0.1:9", "x", retry=RetryPolicy(offline_seconds=60))
+    started = threading.Event()
+
+    def interrupted() -> None:
+        started.wait(30)
+        raise KeyboardInterrupt
+
+    def read() -> None:
+        started.set()
+        gateway.probe("tickets")  # refused, retried for up to a minute unless stopped
+
+    with pytest.raises(KeyboardInterrupt):
+        gateway.together(interrupted, read)
+    assert gateway.retry._stopped.is_set()
+
+
+def test_reads_ahead_fail_at_once_out_of_reach_on_the_same_connections_and_pacing():
+    """What `crear` reads while the agent types: a refused connection is not retried (the
+    review reads again with the command's budget), so no question waits out a retry."""
+    from escalate.errors import Unreachable
+    from escalate.gateway import Gateway, RetryPolicy
+
+    fake = FakeTime()
+    gateway = Gateway("http://127.0.0.1:9", "x",
+                      retry=RetryPolicy(offline_seconds=30, sleep=fake.sleep, clock=fake.clock))
+    ahead = gateway.reading_ahead()
+    assert ahead.pool is gateway.pool  # one pacer for the command's searches
+    with pytest.raises(Unreachable):
+        ahead.probe("tickets")
+    assert fake.slept == 0
+    with pytest.raises(Unreachable):
+        gateway.probe("tickets")  # the command's own reads still ride out a blip
+    assert fake.slept > 0

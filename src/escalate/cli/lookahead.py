@@ -42,7 +42,10 @@ class Lookahead:
         self.env = env
         self.warnings: list[str] = []  # shown later: never printed over a question
         self._pool = ThreadPoolExecutor(4, thread_name_prefix="lookahead")
-        self._gateway: Future[Gateway] = self._pool.submit(env.gateway)
+        # Reads ahead fail at once when HubSpot is out of reach (`reading_ahead`): a
+        # question never waits out a retry for a read the review makes again anyway.
+        self._gateway: Future[Gateway] = self._pool.submit(
+            lambda: env.gateway().reading_ahead())
         self._portal: Future[Portal] = self._pool.submit(self._load_portal)
         self._contact: tuple[Key, Future[ContactLookup]] | None = None
         self._policy: tuple[str, Future[list[Ticket]]] | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -181,15 +182,32 @@ class Gateway(TeamCalls, HistoryCalls):
             futures: list[Future[Any]] = [pool.submit(call) for call in calls[1:]]
             first: Future[Any] = Future()
             try:
-                first.set_result(calls[0]())
-            except Exception as exc:  # re-raised below, after the others have finished
-                first.set_exception(exc)
-            outcomes = [first, *futures]
-            for future in outcomes:
-                failure = future.exception()
-                if failure is not None:
-                    raise failure
+                try:
+                    first.set_result(calls[0]())
+                except Exception as exc:  # re-raised below, after the others have finished
+                    first.set_exception(exc)
+                outcomes = [first, *futures]
+                for future in outcomes:
+                    failure = future.exception()
+                    if failure is not None:
+                        raise failure
+            except KeyboardInterrupt:
+                # The others are waited for as the pool closes: their retries give up now,
+                # or Ctrl-C against an unreachable HubSpot took what was left of the budget.
+                self.retry.stop()
+                raise
             return tuple(f.result() for f in outcomes)
+
+    def reading_ahead(self) -> Gateway:
+        """This gateway for reads made before they are needed (while the agent types): the
+        same connections, pacing and caches, but an unreachable HubSpot fails a read at once
+        instead of retrying (`offline_seconds` 0); the read that needs the answer is made
+        again through this gateway, with the command's budget."""
+        import copy
+
+        view = copy.copy(self)
+        view.retry = replace(self.retry, offline_seconds=0)
+        return view
 
     # -- JSON calls through one small API package ----------------------------------------
 

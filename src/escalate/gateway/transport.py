@@ -253,12 +253,23 @@ class RetryPolicy:
     clock: Callable[[], float] | None = field(default=None, repr=False)
     _first_retry: float | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _stopped: threading.Event = field(default_factory=threading.Event, init=False,
+                                      repr=False)
 
     def now(self) -> float:
         return (self.clock or monotonic)()
 
     def wait(self, seconds: float) -> None:
-        (self.sleep or sleep)(seconds)
+        nap = self.sleep or sleep
+        if nap is time.sleep:  # the real wait: on the stop event, which Ctrl-C sets
+            self._stopped.wait(seconds)
+        else:  # a clock the caller (a test) put in place of the module's `sleep`
+            nap(seconds)
+
+    def stop(self) -> None:
+        """The command is ending (Ctrl-C): a retry waiting in another thread gives up now
+        instead of holding the exit for what is left of its budget."""
+        self._stopped.set()
 
     def spent(self) -> float:
         """Seconds since this command's first retry (0 before any)."""
@@ -274,9 +285,11 @@ class RetryPolicy:
             if self._first_retry is None:
                 self._first_retry = now
             spent = now - self._first_retry
-        if spent + delay > budget:
+        if spent + delay > budget or self._stopped.is_set():
             raise failure from None
         self.wait(delay)
+        if self._stopped.is_set():
+            raise failure from None
 
     def run(self, call: Callable[[], T], *, idempotent: bool,
             is_api_error: Callable[[BaseException], bool],
