@@ -201,3 +201,52 @@ def test_seguimiento_tareas_after_subir_makes_the_call_task_of_the_ticket_now_ow
     assert len(tasks_of(sandbox, ticket)) == len(tasks_of(sandbox, other)) == 1
     again = cli("seguimiento", "--tareas", "--todos", "--json")  # its task seen, not doubled
     assert (again.json()["created"], len(tasks_of(sandbox, ticket))) == (0, 1)
+
+
+CREATE = {"method": "POST", "path": "/crm/objects/2026-09/tickets"}
+
+
+def test_a_create_whose_answer_was_lost_is_named_as_a_duplicate_at_once(
+        cli: Cli, sandbox: Sandbox):
+    """HubSpot made the ticket and its answer was lost: the read by `escalate_id` that finds
+    it is the create's outcome, a write of this home like any other."""
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    sandbox.fault(**CREATE, times=1, status=502, after_commit=True)
+    first = cli("crear", *ANA, "--json")
+    assert first.code == 0, first.err
+    assert len(sandbox.tickets()) == 1  # made once, its answer lost
+    second = cli("crear", *ANA, "--json", "--no-input")
+    assert second.code == 0, second.err
+    assert [d["id"] for d in second.json().get("possible_duplicates", [])] == [
+        first.json()["id"]]
+
+
+@pytest.mark.usefixtures("private_temp")
+@pytest.mark.parametrize("state", [{"create_sent": True}, {}], ids=["read-first", "conflict"])
+def test_a_kept_create_found_made_is_named_as_a_duplicate_at_once(
+        cli: Cli, sandbox: Sandbox, home: Path, state: dict[str, Any]):
+    """A kept create whose ticket HubSpot already holds: marked sent, the send reads it by
+    `escalate_id` first; not marked (a lost answer of another path), the create is refused
+    on `escalate_id` and the ticket read. Either way none is made and the ticket found is
+    this home's write: the next create of the policy names it."""
+    import uuid
+
+    from escalate.outbox import Entry
+    from tests.test_delivery import escalation_payload, put
+
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    payload = escalation_payload("ana.lopez@example.com", "POL-1001")
+    made = sandbox.client.crm.tickets.basic_api.create(simple_public_object_input_for_create={
+        "properties": {"subject": "POL-1001 - Ana López", "hs_pipeline": "0",
+                       "hs_pipeline_stage": "1", "escalate_policy": "POL-1001",
+                       "escalate_id": payload["escalation"]["escalate_id"]}})
+    put(home, Entry(uuid.uuid4().hex, "create", payload, dict(state)))
+    sandbox.forget_requests()
+    sent = cli("bandeja", "enviar")
+    assert sent.code == 0, sent.out + sent.err
+    creates = [r for r in sandbox.requests() if (r["method"], r["path"]) == tuple(CREATE.values())]
+    assert len(creates) == (0 if state else 1)  # read first, or refused on escalate_id
+    assert [str(t.id) for t in sandbox.tickets()] == [str(made.id)]  # none made
+    again = cli("crear", *ANA, "--json", "--no-input")
+    assert again.code == 0, again.err
+    assert [d["id"] for d in again.json().get("possible_duplicates", [])] == [str(made.id)]
