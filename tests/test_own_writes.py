@@ -250,3 +250,52 @@ def test_a_kept_create_found_made_is_named_as_a_duplicate_at_once(
     again = cli("crear", *ANA, "--json", "--no-input")
     assert again.code == 0, again.err
     assert [d["id"] for d in again.json().get("possible_duplicates", [])] == [str(made.id)]
+
+
+@pytest.mark.usefixtures("private_temp")
+def test_bandeja_enviar_names_the_ticket_it_just_made_for_the_same_policy(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    """Two kept creates of one policy sent by one command: the second is warned of the
+    first, which search does not list yet and the cache holds only once the command ends."""
+    import uuid
+
+    from escalate.outbox import Entry
+    from tests.test_delivery import escalation_payload, put
+
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    for _ in range(2):
+        put(home, Entry(uuid.uuid4().hex, "create",
+                        escalation_payload("ana.lopez@example.com", "POL-1001")))
+    sent = cli("bandeja", "enviar")
+    assert sent.code == 0, sent.out + sent.err
+    first, _second = sorted(sandbox.tickets(), key=lambda t: int(t.id))
+    assert f"Ya hay 1 ticket(s) abiertos con la póliza POL-1001: {first.id}." in sent.err
+
+
+def test_a_merge_leaves_one_duplicate_named_once(cli: Cli, sandbox: Sandbox):
+    """`fusionar A B` records both; a batch read of merged-away B answers with A."""
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    a = cli("crear", *ANA, "--json")
+    b = cli("crear", *ANA, "--json", "--no-input")
+    assert a.code == b.code == 0, a.err + b.err
+    kept, gone = a.json()["id"], b.json()["id"]
+    merged = cli("fusionar", kept, gone, "--sin-preguntas", "--json")
+    assert merged.code == 0, merged.err + merged.out
+    assert [str(t.id) for t in sandbox.tickets()] == [kept]
+    again = cli("crear", *ANA, "--json", "--no-input")
+    assert again.code == 0, again.err
+    assert [d["id"] for d in again.json()["possible_duplicates"]] == [kept]
+    assert f"{kept}, {kept}" not in again.err
+
+
+def test_an_incident_merged_by_another_agent_into_a_listed_one_shows_once(
+        portal: Cli, sandbox: Sandbox):
+    """This home wrote B; another agent merges B into C, which search lists. B's read by
+    id answers with C: C counts as read now, and search's copy of it is not added again."""
+    gone, kept = older_incident(sandbox, 3), older_incident(sandbox, 4)
+    [member] = escalated(sandbox, 1)
+    assert portal("incidentes", "unir", member, gone).code == 0
+    sandbox.api("POST", "/crm/objects/2026-09/tickets/merge",
+                {"primaryObjectId": kept, "objectIdToMerge": gone})
+    rows = listed(portal)  # nothing shown twice
+    assert list(rows) == [kept]
