@@ -299,3 +299,22 @@ def test_an_incident_merged_by_another_agent_into_a_listed_one_shows_once(
                 {"primaryObjectId": kept, "objectIdToMerge": gone})
     rows = listed(portal)  # nothing shown twice
     assert list(rows) == [kept]
+
+
+def test_seguimiento_after_a_subir_of_150_lists_every_ticket_now_owed(cli: Cli,
+                                                                        sandbox: Sandbox):
+    """One `subir` writes 150 tickets at one instant: every one is kept (a cap of 100 kept
+    any 100 of them) and read by id, in two batch reads."""
+    with_policy(cli, BUMP_POLICY + "[followup]\nhours = { MEDIA = 48, ALTA = 24 }\n")
+    tickets = seed(sandbox, *[{"priority": "MEDIUM", "created": 50, "changes": [
+        (30, {"escalate_last_client_update": ago(30)})]}] * 150)
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    raised = cli("subir", "--json")
+    assert raised.code == 0, raised.err
+    assert len(raised.json()["raised"]) == 150
+    sandbox.forget_requests()
+    rows = cli("seguimiento", "--json")
+    assert rows.code == 0, rows.err
+    assert sorted(r["id"] for r in rows.json()) == sorted(tickets)
+    assert {r["priority"] for r in rows.json()} == {"ALTA"}
+    assert paths(sandbox).count(BATCH_READ) == 2

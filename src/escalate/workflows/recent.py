@@ -6,8 +6,8 @@ with its old values for up to about a minute (hubspot-facts.md, 2026-12, S). A b
 id sees every write at once. So every command remembers, as it ends, the tickets its gateway
 created, updated, merged or archived (`Gateway.written_tickets`, saved by the CLI's
 `Env.close`), and a list reads those of the last minutes — the file's and its own command's
-so far — by id, beside its search (`fresh_writes`: one batch read, only when there are
-any), and merges them into what search found (`with_own_writes`): the agent's own
+so far — by id, beside its search (`fresh_writes`: a batch read per 100, only when there
+are any), and merges them into what search found (`with_own_writes`): the agent's own
 writes show with their new values, nothing twice, and nothing that is gone (archived,
 merged away, moved out of the list) is invented from a stale search.
 
@@ -31,13 +31,16 @@ from .json_cache import JsonCache
 # waiting 60 s after an update): three minutes leave a margin for a slow index.
 WINDOW_SECONDS = 180
 VERSION = 1
-KEPT = OBJECT_BATCH
+# The most ids kept: a `subir` or `seguimiento --tareas` writes hundreds in one go, all
+# with one timestamp, and a list after it must see each. Reading them all is at most ten
+# batch reads, several at once, for the three minutes after such a run (docs/architecture.md).
+KEPT = 10 * OBJECT_BATCH
 
 
 class RecentWrites:
     """`cache/recent-writes-{portal}.json`: ticket id → [when this home last wrote it (epoch
     seconds), the policy of a ticket it created (else null)], only the last
-    `WINDOW_SECONDS`, at most one batch read's worth (the newest)."""
+    `WINDOW_SECONDS`, at most `KEPT` (the newest)."""
 
     def __init__(self, settings: Settings) -> None:
         self._cache = JsonCache(settings, "recent-writes", VERSION)
