@@ -145,7 +145,8 @@ def at_create(root: Path, day: list[dict[str, Any]]) -> None:
 def listing(url: str, env: dict[str, str], root: Path, incident: str) -> None:
     """`incidentes` with the search lagging (HubSpot's: seconds): from a home that wrote
     nothing lately (the search alone, as every list was before read-your-writes), and right
-    after this home's own `unir` (its recent writes read by id and merged)."""
+    after this home's own `unir` (its recent writes read by id and merged), then with the
+    most ids a home keeps (as a big `subir` leaves: ten batch reads)."""
     other = {**env, "ESCALATE_HOME": str(root / "other-home")}
     harness.run_escalate(("incidentes",), other, root)  # its portal cached, like the agent's
     member = harness.control(url, "POST", "/crm/objects/2026-09/tickets/search", {
@@ -162,6 +163,19 @@ def listing(url: str, env: dict[str, str], root: Path, incident: str) -> None:
         shown = {i["id"]: i["affected"] for i in json.loads(out)}
         print(f"  {label + ':':32} {count} requests, {took:.2f} s; "
               f"incident {incident} shows {shown.get(incident)} client(s)")
+    # The most a home keeps (recent.KEPT, as a big `subir` leaves): each id read by id.
+    from escalate.workflows.recent import KEPT
+
+    [path] = (root / "home" / "cache").glob("recent-writes-*.json")
+    held = json.loads(path.read_text(encoding="utf-8"))
+    written = held["recent-writes"]
+    at = max(when for when, _policy in written.values())
+    written.update({str(9_000_000 + n): [at, None] for n in range(KEPT - len(written))})
+    path.write_text(json.dumps(held), encoding="utf-8")
+    harness.control(url, "DELETE", "/_sandbox/requests")
+    took, out = harness.run_escalate(("incidentes", "--json"), env, root)
+    count = len(harness.control(url, "GET", "/_sandbox/requests"))
+    print(f"  {f'this home, {KEPT:,} ids written:':32} {count} requests, {took:.2f} s")
 
 
 if __name__ == "__main__":

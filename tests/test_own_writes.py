@@ -201,3 +201,120 @@ def test_seguimiento_tareas_after_subir_makes_the_call_task_of_the_ticket_now_ow
     assert len(tasks_of(sandbox, ticket)) == len(tasks_of(sandbox, other)) == 1
     again = cli("seguimiento", "--tareas", "--todos", "--json")  # its task seen, not doubled
     assert (again.json()["created"], len(tasks_of(sandbox, ticket))) == (0, 1)
+
+
+CREATE = {"method": "POST", "path": "/crm/objects/2026-09/tickets"}
+
+
+def test_a_create_whose_answer_was_lost_is_named_as_a_duplicate_at_once(
+        cli: Cli, sandbox: Sandbox):
+    """HubSpot made the ticket and its answer was lost: the read by `escalate_id` that finds
+    it is the create's outcome, a write of this home like any other."""
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    sandbox.fault(**CREATE, times=1, status=502, after_commit=True)
+    first = cli("crear", *ANA, "--json")
+    assert first.code == 0, first.err
+    assert len(sandbox.tickets()) == 1  # made once, its answer lost
+    second = cli("crear", *ANA, "--json", "--no-input")
+    assert second.code == 0, second.err
+    assert [d["id"] for d in second.json().get("possible_duplicates", [])] == [
+        first.json()["id"]]
+
+
+@pytest.mark.usefixtures("private_temp")
+@pytest.mark.parametrize("state", [{"create_sent": True}, {}], ids=["read-first", "conflict"])
+def test_a_kept_create_found_made_is_named_as_a_duplicate_at_once(
+        cli: Cli, sandbox: Sandbox, home: Path, state: dict[str, Any]):
+    """A kept create whose ticket HubSpot already holds: marked sent, the send reads it by
+    `escalate_id` first; not marked (a lost answer of another path), the create is refused
+    on `escalate_id` and the ticket read. Either way none is made and the ticket found is
+    this home's write: the next create of the policy names it."""
+    import uuid
+
+    from escalate.outbox import Entry
+    from tests.test_delivery import escalation_payload, put
+
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    payload = escalation_payload("ana.lopez@example.com", "POL-1001")
+    made = sandbox.client.crm.tickets.basic_api.create(simple_public_object_input_for_create={
+        "properties": {"subject": "POL-1001 - Ana López", "hs_pipeline": "0",
+                       "hs_pipeline_stage": "1", "escalate_policy": "POL-1001",
+                       "escalate_id": payload["escalation"]["escalate_id"]}})
+    put(home, Entry(uuid.uuid4().hex, "create", payload, dict(state)))
+    sandbox.forget_requests()
+    sent = cli("bandeja", "enviar")
+    assert sent.code == 0, sent.out + sent.err
+    creates = [r for r in sandbox.requests() if (r["method"], r["path"]) == tuple(CREATE.values())]
+    assert len(creates) == (0 if state else 1)  # read first, or refused on escalate_id
+    assert [str(t.id) for t in sandbox.tickets()] == [str(made.id)]  # none made
+    again = cli("crear", *ANA, "--json", "--no-input")
+    assert again.code == 0, again.err
+    assert [d["id"] for d in again.json().get("possible_duplicates", [])] == [str(made.id)]
+
+
+@pytest.mark.usefixtures("private_temp")
+def test_bandeja_enviar_names_the_ticket_it_just_made_for_the_same_policy(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    """Two kept creates of one policy sent by one command: the second is warned of the
+    first, which search does not list yet and the cache holds only once the command ends."""
+    import uuid
+
+    from escalate.outbox import Entry
+    from tests.test_delivery import escalation_payload, put
+
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    for _ in range(2):
+        put(home, Entry(uuid.uuid4().hex, "create",
+                        escalation_payload("ana.lopez@example.com", "POL-1001")))
+    sent = cli("bandeja", "enviar")
+    assert sent.code == 0, sent.out + sent.err
+    first, _second = sorted(sandbox.tickets(), key=lambda t: int(t.id))
+    assert f"Ya hay 1 ticket(s) abiertos con la póliza POL-1001: {first.id}." in sent.err
+
+
+def test_a_merge_leaves_one_duplicate_named_once(cli: Cli, sandbox: Sandbox):
+    """`fusionar A B` records both; a batch read of merged-away B answers with A."""
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    a = cli("crear", *ANA, "--json")
+    b = cli("crear", *ANA, "--json", "--no-input")
+    assert a.code == b.code == 0, a.err + b.err
+    kept, gone = a.json()["id"], b.json()["id"]
+    merged = cli("fusionar", kept, gone, "--sin-preguntas", "--json")
+    assert merged.code == 0, merged.err + merged.out
+    assert [str(t.id) for t in sandbox.tickets()] == [kept]
+    again = cli("crear", *ANA, "--json", "--no-input")
+    assert again.code == 0, again.err
+    assert [d["id"] for d in again.json()["possible_duplicates"]] == [kept]
+    assert f"{kept}, {kept}" not in again.err
+
+
+def test_an_incident_merged_by_another_agent_into_a_listed_one_shows_once(
+        portal: Cli, sandbox: Sandbox):
+    """This home wrote B; another agent merges B into C, which search lists. B's read by
+    id answers with C: C counts as read now, and search's copy of it is not added again."""
+    gone, kept = older_incident(sandbox, 3), older_incident(sandbox, 4)
+    [member] = escalated(sandbox, 1)
+    assert portal("incidentes", "unir", member, gone).code == 0
+    sandbox.api("POST", "/crm/objects/2026-09/tickets/merge",
+                {"primaryObjectId": kept, "objectIdToMerge": gone})
+    rows = listed(portal)  # nothing shown twice
+    assert list(rows) == [kept]
+
+
+def test_seguimiento_after_a_subir_of_150_lists_every_ticket_now_owed(cli: Cli,
+                                                                        sandbox: Sandbox):
+    """One `subir` writes 150 tickets at one instant: every one is kept (a cap of 100 kept
+    any 100 of them) and read by id, in two batch reads."""
+    with_policy(cli, BUMP_POLICY + "[followup]\nhours = { MEDIA = 48, ALTA = 24 }\n")
+    tickets = seed(sandbox, *[{"priority": "MEDIUM", "created": 50, "changes": [
+        (30, {"escalate_last_client_update": ago(30)})]}] * 150)
+    sandbox.control("POST", "search_lag", {"ms": LAG_MS})
+    raised = cli("subir", "--json")
+    assert raised.code == 0, raised.err
+    assert len(raised.json()["raised"]) == 150
+    sandbox.forget_requests()
+    rows = cli("seguimiento", "--json")
+    assert rows.code == 0, rows.err
+    assert sorted(r["id"] for r in rows.json()) == sorted(tickets)
+    assert {r["priority"] for r in rows.json()} == {"ALTA"}
+    assert paths(sandbox).count(BATCH_READ) == 2

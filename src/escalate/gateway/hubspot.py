@@ -355,13 +355,20 @@ class Gateway(TeamCalls, HistoryCalls):
         first read by `idProperty=escalate_id`. An answer lost in this call is followed by
         that read before any resend, and a conflict on `escalate_id` (409, or a 400 naming
         it) means the ticket exists: it is read and returned. Each costs one read, only on
-        the failure path; get is consistent, unlike search.
+        the failure path; get is consistent, unlike search. Whichever way it is found or
+        made, the ticket is one this home wrote (`written_tickets`, with its policy): a
+        lost answer is when search lags most.
         """
         escalate_id = properties["escalate_id"]
+
+        def written(ticket: Ticket) -> Ticket:
+            self.written_tickets[ticket.id] = properties.get("escalate_policy")
+            return ticket
+
         if maybe_sent:
             existing = self.ticket_by_escalate_id(escalate_id)
             if existing is not None:
-                return existing
+                return written(existing)
         body = {"properties": properties,
                 "associations": [inline_association(contact_id, limits.TICKET_TO_CONTACT)]
                 if contact_id is not None else []}
@@ -373,7 +380,7 @@ class Gateway(TeamCalls, HistoryCalls):
             except AmbiguousWrite as lost:
                 existing = self.ticket_by_escalate_id(escalate_id)
                 if existing is not None:
-                    return existing
+                    return written(existing)
                 # Not carried out after all: resend, or say what HubSpot answered.
                 self.retry.pause(attempt, self.retry.busy_seconds, lost.failure or lost)
                 attempt += 1
@@ -384,10 +391,8 @@ class Gateway(TeamCalls, HistoryCalls):
                 existing = self.ticket_by_escalate_id(escalate_id)
                 if existing is None:
                     raise
-                return existing
-            made = ticket_from_json(created)
-            self.written_tickets[made.id] = properties.get("escalate_policy")
-            return made
+                return written(existing)
+            return written(ticket_from_json(created))
 
     def ticket_by_escalate_id(self, escalate_id: str) -> Ticket | None:
         found = self._raw_maybe("GET", paths.object_("tickets"),

@@ -333,8 +333,8 @@ def open_incidents(gateway: Gateway, settings: Settings, *, now: datetime
             [{"filters": incident_filters(portal, portal.open_stage_ids)}], properties=LISTED)],
         lambda: fresh_writes(gateway, settings, LISTED, now=now))
     open_stages = set(portal.open_stage_ids)
-    found = with_own_writes(searched, written, lambda t: (
-        t.pipeline == portal.pipeline.id and t.stage in open_stages and t.is_incident))
+    found = list(with_own_writes(searched, written, lambda t: (
+        t.pipeline == portal.pipeline.id and t.stage in open_stages and t.is_incident)))
 
     owner_ids = {i for t in found if (i := t.properties.get("hubspot_owner_id"))}
     owners = owners_by_id(gateway, settings, owner_ids, now=now) if owner_ids else {}

@@ -17,7 +17,7 @@ from ..errors import EscalateError, Next, NotFound, Refused
 from ..gateway import TICKET_PROPERTIES, Gateway
 from .alike import AtCreate, before_create
 from .portal import Portal, load_portal
-from .recent import OwnWrites, fresh_writes
+from .recent import OwnWrites, fresh_writes, with_own_writes
 from .ui import Ui
 
 
@@ -259,12 +259,11 @@ def confirmed_duplicates(gateway: Gateway, searched: list[Ticket], portal: Porta
     again (one batch read, only when there are any) before the agent is warned. `written`:
     the tickets this home created with this policy in the last minutes, read by id beside
     the search (`recent.fresh_writes`; search may not list them yet), not read again."""
-    ids, fresh = written or (set(), [])
+    own = written[0] if written else set()
     candidates = [t.id for t in open_duplicates(searched, portal, escalation)
-                  if t.id not in ids]
-    if candidates:
-        fresh = [*fresh, *gateway.tickets_by_id(candidates, TICKET_PROPERTIES)]
-    return open_duplicates(fresh, portal, escalation)
+                  if t.id not in own]
+    confirmed = gateway.tickets_by_id(candidates, TICKET_PROPERTIES) if candidates else []
+    return open_duplicates(list(with_own_writes(confirmed, written)), portal, escalation)
 
 
 def find_duplicates(gateway: Gateway, settings: Settings, portal: Portal,

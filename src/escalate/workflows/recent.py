@@ -4,12 +4,12 @@ follows an agent's own change shows it at once.
 HubSpot's search lags writes: a new ticket is absent for seconds and an updated one is found
 with its old values for up to about a minute (hubspot-facts.md, 2026-12, S). A batch read by
 id sees every write at once. So every command remembers, as it ends, the tickets its gateway
-created, updated or archived (`Gateway.written_tickets`, saved by the CLI's `Env.close`),
-and a list reads those of the last minutes by id — one batch read, only when there are
-any, beside its search (`fresh_writes`) — and merges them into what search found
-(`with_own_writes`): the agent's own writes show with their new values, nothing twice, and
-nothing that is gone (archived, merged away, moved out of the list) is invented from a
-stale search.
+created, updated, merged or archived (`Gateway.written_tickets`, saved by the CLI's
+`Env.close`), and a list reads those of the last minutes — the file's and its own command's
+so far — by id, beside its search (`fresh_writes`: a batch read per 100, only when there
+are any), and merges them into what search found (`with_own_writes`): the agent's own
+writes show with their new values, nothing twice, and nothing that is gone (archived,
+merged away, moved out of the list) is invented from a stale search.
 
 Other agents' writes still wait for search: each home knows only its own. Two commands of
 one home ending at the same moment may keep only one's ids (the cache is rewritten whole):
@@ -18,7 +18,7 @@ the other's show when search catches up, as before this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 
 from ..config import Settings
@@ -31,12 +31,16 @@ from .json_cache import JsonCache
 # waiting 60 s after an update): three minutes leave a margin for a slow index.
 WINDOW_SECONDS = 180
 VERSION = 1
+# The most ids kept: a `subir` or `seguimiento --tareas` writes hundreds in one go, all
+# with one timestamp, and a list after it must see each. Reading them all is at most ten
+# batch reads, several at once, for the three minutes after such a run (docs/architecture.md).
+KEPT = 10 * OBJECT_BATCH
 
 
 class RecentWrites:
     """`cache/recent-writes-{portal}.json`: ticket id → [when this home last wrote it (epoch
     seconds), the policy of a ticket it created (else null)], only the last
-    `WINDOW_SECONDS`, at most one batch read's worth (the newest)."""
+    `WINDOW_SECONDS`, at most `KEPT` (the newest)."""
 
     def __init__(self, settings: Settings) -> None:
         self._cache = JsonCache(settings, "recent-writes", VERSION)
@@ -49,7 +53,7 @@ class RecentWrites:
         kept = self._current(at)
         for ticket_id, policy in written.items():
             kept[ticket_id] = (at, policy or kept.get(ticket_id, (at, None))[1])
-        newest = sorted(kept.items(), key=lambda item: -item[1][0])[:OBJECT_BATCH]
+        newest = sorted(kept.items(), key=lambda item: -item[1][0])[:KEPT]
         self._cache.write({i: list(entry) for i, entry in newest})
 
     def ids(self, now: datetime, *, policy: str | None = None) -> list[str]:
@@ -79,23 +83,32 @@ OwnWrites = tuple[set[str], list[Ticket]] | None
 def fresh_writes(gateway: Gateway, settings: Settings, properties: list[str], *,
                  now: datetime, policy: str | None = None) -> OwnWrites:
     """The ids this home wrote in the last minutes (with `policy`: created with it) and those
-    tickets as a batch read shows them now (one that is gone is absent); None, with no
-    request, when there are none."""
-    ids = RecentWrites(settings).ids(now, policy=policy)
+    tickets as batch reads show them now (one that is gone is absent, each once); None,
+    with no request, when there are none.
+
+    This command's own writes count too: they reach the file only as it ends, and
+    `bandeja enviar` sends a create after another. A merged-away id answers with the ticket
+    kept, whose id is counted as written: a list skips search's copy of it as well."""
+    this_run = dict(gateway.written_tickets)  # a copy: threads of the command add to it
+    ids = list(dict.fromkeys([
+        *(i for i, made in reversed(this_run.items()) if policy is None or made == policy),
+        *RecentWrites(settings).ids(now, policy=policy)]))[:KEPT]
     if not ids:
         return None
-    return set(ids), gateway.tickets_by_id(ids, properties)
+    fresh = {t.id: t for t in gateway.tickets_by_id(ids, properties)}
+    return set(ids) | set(fresh), list(fresh.values())
 
 
-def with_own_writes(searched: Sequence[Ticket], written: OwnWrites,
-                    listed: Callable[[Ticket], bool]) -> list[Ticket]:
-    """What search found, with the tickets this home wrote in the last minutes as HubSpot
-    holds them now (`written`, from `fresh_writes`, read beside the search): added when
-    `listed` (the search's filters, judged here) keeps them, replacing the search's stale
-    copy, and dropped when gone or no longer listed."""
+def with_own_writes(searched: Iterable[Ticket], written: OwnWrites,
+                    listed: Callable[[Ticket], bool] | None = None) -> Iterator[Ticket]:
+    """The tickets this home wrote in the last minutes as HubSpot holds them now (`written`,
+    from `fresh_writes`, read beside the search) that `listed` (the search's filters, judged
+    here; None: all) keeps, then what search found but those: each written ticket once,
+    with its new values, and none that is gone or no longer listed though search still has
+    it. Lazy: `searched` may be pages still coming."""
     if written is None:
-        return list(searched)
+        yield from searched
+        return
     ids, fresh = written
-    merged = {t.id: t for t in searched if t.id not in ids}
-    merged.update({t.id: t for t in fresh if listed(t)})
-    return list(merged.values())
+    yield from (t for t in fresh if listed is None or listed(t))
+    yield from (t for t in searched if t.id not in ids)

@@ -9,7 +9,6 @@ by batch read, and its task associations are read too (both consistent).
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,7 +51,7 @@ from .followup import (
     candidate_properties,
 )
 from .portal import load_portal
-from .recent import fresh_writes
+from .recent import fresh_writes, with_own_writes
 from .ui import Ui
 
 if TYPE_CHECKING:
@@ -116,11 +115,9 @@ def sync_call_tasks(gateway: Gateway, settings: Settings, *, hours: float | None
         properties=candidate_properties(portal))
     # This home's writes of the last minutes first, as read now (search may leave out a
     # ticket raised a second ago, owed sooner at its new level); search's copies skipped.
-    own_ids, own = fresh_writes(gateway, settings, candidate_properties(portal),
-                                now=now) or (set(), [])
-    tickets = itertools.chain((t for t in own if t.pipeline == portal.pipeline.id),
-                              (t for page in run.counted(pages) for t in page.items
-                               if t.id not in own_ids))
+    written = fresh_writes(gateway, settings, candidate_properties(portal), now=now)
+    tickets = with_own_writes((t for page in run.counted(pages) for t in page.items), written,
+                              lambda t: t.pipeline == portal.pipeline.id)
     # On Ctrl-C or a failure `run.stop` is set: no write starts; what is on its way ends.
     for _ in gateway.pipelined(tickets, lambda chunk: run.settle(chunk, tasks),
                                chunk=SETTLED_AT_ONCE, in_flight=2, stop=run.stop):
