@@ -164,7 +164,8 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
 
     return read(escalation, files, env, warn=env.warn,
                 replaces=resumed.entry_id if resumed is not None else None, known=known,
-                checks=checks, incidents=incidents)
+                checks=checks, incidents=incidents,
+                maybe_sent=resumed is not None and resumed.maybe_sent)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,
@@ -174,7 +175,8 @@ def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact,
     from .prompts import TerminalUi
 
     return submit(prepared, files, contact, env, ui=TerminalUi(env, interactive),
-                  replaces=resumed.entry_id if resumed is not None else None, checks=checks)
+                  replaces=resumed.entry_id if resumed is not None else None, checks=checks,
+                  maybe_sent=resumed is not None and resumed.maybe_sent)
 
 
 def matrix_route(env: Env, escalation: Escalation) -> Route | None:
