@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -185,6 +186,65 @@ def test_dry_run_says_the_contact_it_would_use_or_that_none_exists(cli: Cli, san
     assert none.code == 0, none.err
     assert "Contacto: No hay ningún contacto en HubSpot con nadie@example.com" in none.out
     assert only_reads(sandbox) and sandbox.tickets() == []
+
+
+def kept_draft(home: Path, chosen_id: str) -> str:
+    """A complete draft for Ramón by the phone he shares with Lucía, Ramón's contact (or
+    `chosen_id`) chosen at the terminal; returns the id to take it up with. Kept again
+    before each run: a run in this process leaves the draft's lease to this live pid (a
+    real process's lease ends with it)."""
+    from escalate.outbox import Entry, Outbox
+
+    answers = {"policy": "POL-99", "email": None, "phone": "222 555 0101",
+               "priority": "MEDIA", "what": "No carga la póliza al abrirla",
+               "how": "Pólizas > Ver > Abrir", "where": "Portal web, Pólizas", "when": None,
+               "channel": "telefono", "changes": [], "attachments": [],
+               "client_name": "Ramón Ortega"}
+    box = Outbox(home)
+    box.put(Entry("d" * 32, "draft", {"version": 2, "input": answers,
+                                      "contact": {"id": chosen_id, "email": None,
+                                                  "phone": "+522225550101"}}), claim=False)
+    box.close()
+    return "d" * 8
+
+
+def contact_id(sandbox: Sandbox, email: str) -> str:
+    return str(sandbox.client.crm.contacts.basic_api.get_by_id(email, id_property="email").id)
+
+
+def test_a_draft_taken_up_by_a_script_or_a_dry_run_uses_the_contact_it_chose(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    ramon = contact_id(sandbox, "ramon.ortega@example.com")
+    preview = cli("crear", "--borrador", kept_draft(home, ramon), "--simular", "--json")
+    assert preview.code == 0, preview.err
+    said = preview.json()["contact"]
+    assert said["found"]["id"] == ramon and len(said["candidates"]) == 2
+    shown = cli("crear", "--borrador", kept_draft(home, ramon), "--simular")
+    assert (f"Contacto: Ramón Ortega · ramon.ortega@example.com · 222 555 0101 (id {ramon})"
+            ", el elegido en el borrador entre los 2 que comparten el teléfono") in shown.out
+    assert only_reads(sandbox) and sandbox.tickets() == []
+
+    sent = cli("crear", "--borrador", kept_draft(home, ramon), "--sin-preguntas", "--json")
+    assert sent.code == 0, sent.err
+    [ticket] = sandbox.tickets()
+    [link] = sandbox.ticket(ticket.id).associations["contacts"].results
+    assert str(link.id) == ramon  # the contact chosen, not an exit 3 for the shared phone
+
+
+def test_a_draft_whose_choice_no_longer_holds_is_refused_to_a_script_saying_why(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    gone = "999999"  # the contact chosen no longer has the phone
+    preview = cli("crear", "--borrador", kept_draft(home, gone), "--simular",
+                  "--json").json()["contact"]
+    assert preview["found"] is None and len(preview["candidates"]) == 2
+    assert preview["problem"].startswith("no se usa el contacto elegido en el borrador: "
+                                         "el contacto elegido (id 999999) ya no está")
+    sent = cli("crear", "--borrador", kept_draft(home, gone), "--sin-preguntas")
+    assert sent.code == 3, sent.err
+    said = " ".join(sent.err.split())
+    assert "No se usa el contacto elegido en el borrador: el contacto elegido (id 999999)" \
+        in said and "corresponde a 2 contactos" in said
+    assert sandbox.tickets() == []
 
 
 @pytest.mark.parametrize("environ", [{"HUBSPOT_ACCESS_TOKEN": ""},

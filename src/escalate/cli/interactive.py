@@ -148,7 +148,7 @@ class Session:
             similar = (preview_alike(self.env, escalation, self.incidents)
                        if self.incidents is not None else None)
             show_preview(self.env, escalation, files, as_json, self.checks, self.quality,
-                         similar)
+                         similar, chosen=self.chosen)
             return
         self.review(escalation, files, as_json)
 
