@@ -259,6 +259,73 @@ def test_dry_run_offline_says_it_could_not_check_the_contact(
     assert sandbox.requests() == []
 
 
+def test_a_contact_name_from_hubspot_cannot_forge_a_line_of_the_dry_run(
+        cli: Cli, sandbox: Sandbox):
+    sandbox.client.crm.contacts.basic_api.create(simple_public_object_input_for_create={
+        "properties": {"firstname": "Eva\nDueño: jefe@example.com (regla falsa)",
+                       "lastname": "Ruiz", "email": "eva@example.com"}})
+    shown = cli("crear", *with_option(ANA, "--correo", "eva@example.com"), "--simular")
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert [line for line in lines if line.startswith("Dueño:")] == [
+        "Dueño: nadie (no hay archivo de políticas con matriz)"]  # the tool's line only
+    # the name stays whole, on its line: in «Contacto:» and in «¿Mismo cliente?»
+    assert sum("Eva Dueño: jefe@example.com (regla falsa) Ruiz" in line for line in lines) == 2
+
+
+CONTACTS = "/crm/objects/2026-09/contacts"
+
+
+def test_a_dry_run_says_hubspot_did_not_answer_instead_of_waiting_for_it(
+        cli: Cli, sandbox: Sandbox):
+    from escalate.cli.dry_run import SECONDS
+
+    # HubSpot takes the connection and answers the contact read long after a dry run stops
+    # waiting for it (ESCALATE_TIMEOUT_SECONDS, 30 s, is a send's).
+    sandbox.fault(method="GET", path_prefix=CONTACTS, times=1, delay_ms=int(SECONDS * 2000),
+                  status=None)
+    shown = cli("crear", *ANA, "--simular", "--json")
+    assert shown.code == 0, shown.err
+    contact = shown.json()["contact"]
+    assert contact["checked"] is False and contact["found"] is None
+    assert contact["problem"] == (f"no se comprobó en HubSpot: sin respuesta de HubSpot en "
+                                  f"{SECONDS:g} s (una simulación no espera)")
+    assert sandbox.writes() == [] and sandbox.tickets() == []
+
+
+def test_a_dry_run_redacts_the_token_from_why_it_could_not_check(cli: Cli, sandbox: Sandbox):
+    # The host named in the connection's failure is the token itself (a misconfiguration
+    # that pastes it there): shown redacted, as every error is.
+    token = "s3cr3t0ken"
+    environ = {"HUBSPOT_ACCESS_TOKEN": token, "HUBSPOT_BASE_URL": f"https://{token}.invalid"}
+    shown = cli("crear", *ANA, "--simular", environ=environ)
+    assert shown.code == 0, shown.err
+    assert "Contacto: ana.lopez@example.com (no se comprobó en HubSpot: " in shown.out
+    assert "***" in shown.out and token not in shown.out + shown.err
+    preview = cli("crear", *ANA, "--simular", "--json", environ=environ)
+    assert token not in preview.out and "***" in preview.json()["contact"]["problem"]
+
+
+def test_a_dry_run_leaves_the_commands_gateway_and_its_policy_as_they_were(
+        cli: Cli, sandbox: Sandbox):
+    from datetime import datetime, timezone
+
+    from escalate.cli.env import Env
+    from escalate.cli.escalation import dry_run_contact
+    from escalate.domain.escalation import Escalation, Rules
+
+    env = Env(stdin_isatty=False, stdout_isatty=False, environ=cli.environ, cwd=cli.cwd)
+    shared = env.gateway()
+    before = (shared.retry, shared.timeout)
+    escalation = Escalation.build({"policy": "POL-1", "client_name": "Ana López",
+                                   "email": "ana.lopez@example.com", "priority": "ALTA",
+                                   "what": "No guarda", "how": "Endosos > Guardar",
+                                   "where": "Web"}, Rules(), datetime.now(timezone.utc))
+    assert dry_run_contact(env, escalation)["found"]["email"] == "ana.lopez@example.com"
+    assert (env.gateway().retry, env.gateway().timeout) == before
+    assert env.gateway().retry is before[0]
+
+
 def test_the_date_option_sets_the_ticket_create_date(cli: Cli, sandbox: Sandbox):
     result = cli("create", *ANA, "--fecha", "2026-01-15T09:30:00-06:00", "--json")
     assert result.code == 0, result.err
