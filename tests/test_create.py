@@ -222,6 +222,9 @@ def test_a_draft_taken_up_by_a_script_or_a_dry_run_uses_the_contact_it_chose(
     shown = cli("crear", "--borrador", kept_draft(home, ramon), "--simular")
     assert (f"Contacto: Ramón Ortega · ramon.ortega@example.com · 222 555 0101 (id {ramon})"
             ", el elegido en el borrador entre los 2 que comparten el teléfono") in shown.out
+    at_a_terminal = cli("crear", "--borrador", kept_draft(home, ramon), "--simular", keys="")
+    assert at_a_terminal.code == 0, at_a_terminal.err
+    assert "el elegido en el borrador entre los 2" in at_a_terminal.out  # nothing asked
     assert only_reads(sandbox) and sandbox.tickets() == []
 
     sent = cli("crear", "--borrador", kept_draft(home, ramon), "--sin-preguntas", "--json")
