@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -187,6 +188,68 @@ def test_dry_run_says_the_contact_it_would_use_or_that_none_exists(cli: Cli, san
     assert only_reads(sandbox) and sandbox.tickets() == []
 
 
+def kept_draft(home: Path, chosen_id: str) -> str:
+    """A complete draft for Ramón by the phone he shares with Lucía, Ramón's contact (or
+    `chosen_id`) chosen at the terminal; returns the id to take it up with. Kept again
+    before each run: a run in this process leaves the draft's lease to this live pid (a
+    real process's lease ends with it)."""
+    from escalate.outbox import Entry, Outbox
+
+    answers = {"policy": "POL-99", "email": None, "phone": "222 555 0101",
+               "priority": "MEDIA", "what": "No carga la póliza al abrirla",
+               "how": "Pólizas > Ver > Abrir", "where": "Portal web, Pólizas", "when": None,
+               "channel": "telefono", "changes": [], "attachments": [],
+               "client_name": "Ramón Ortega"}
+    box = Outbox(home)
+    box.put(Entry("d" * 32, "draft", {"version": 2, "input": answers,
+                                      "contact": {"id": chosen_id, "email": None,
+                                                  "phone": "+522225550101"}}), claim=False)
+    box.close()
+    return "d" * 8
+
+
+def contact_id(sandbox: Sandbox, email: str) -> str:
+    return str(sandbox.client.crm.contacts.basic_api.get_by_id(email, id_property="email").id)
+
+
+def test_a_draft_taken_up_by_a_script_or_a_dry_run_uses_the_contact_it_chose(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    ramon = contact_id(sandbox, "ramon.ortega@example.com")
+    preview = cli("crear", "--borrador", kept_draft(home, ramon), "--simular", "--json")
+    assert preview.code == 0, preview.err
+    said = preview.json()["contact"]
+    assert said["found"]["id"] == ramon and len(said["candidates"]) == 2
+    shown = cli("crear", "--borrador", kept_draft(home, ramon), "--simular")
+    assert (f"Contacto: Ramón Ortega · ramon.ortega@example.com · 222 555 0101 (id {ramon})"
+            ", el elegido en el borrador entre los 2 que comparten el teléfono") in shown.out
+    at_a_terminal = cli("crear", "--borrador", kept_draft(home, ramon), "--simular", keys="")
+    assert at_a_terminal.code == 0, at_a_terminal.err
+    assert "el elegido en el borrador entre los 2" in at_a_terminal.out  # nothing asked
+    assert only_reads(sandbox) and sandbox.tickets() == []
+
+    sent = cli("crear", "--borrador", kept_draft(home, ramon), "--sin-preguntas", "--json")
+    assert sent.code == 0, sent.err
+    [ticket] = sandbox.tickets()
+    [link] = sandbox.ticket(ticket.id).associations["contacts"].results
+    assert str(link.id) == ramon  # the contact chosen, not an exit 3 for the shared phone
+
+
+def test_a_draft_whose_choice_no_longer_holds_is_refused_to_a_script_saying_why(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    gone = "999999"  # the contact chosen no longer has the phone
+    preview = cli("crear", "--borrador", kept_draft(home, gone), "--simular",
+                  "--json").json()["contact"]
+    assert preview["found"] is None and len(preview["candidates"]) == 2
+    assert preview["problem"].startswith("no se usa el contacto elegido en el borrador: "
+                                         "el contacto elegido (id 999999) ya no está")
+    sent = cli("crear", "--borrador", kept_draft(home, gone), "--sin-preguntas")
+    assert sent.code == 3, sent.err
+    said = " ".join(sent.err.split())
+    assert "No se usa el contacto elegido en el borrador: el contacto elegido (id 999999)" \
+        in said and "corresponde a 2 contactos" in said
+    assert sandbox.tickets() == []
+
+
 @pytest.mark.parametrize("environ", [{"HUBSPOT_ACCESS_TOKEN": ""},
                                      {"HUBSPOT_BASE_URL": "http://127.0.0.1:9"}])
 def test_dry_run_offline_says_it_could_not_check_the_contact(
@@ -197,6 +260,73 @@ def test_dry_run_offline_says_it_could_not_check_the_contact(
     preview = cli("crear", *SHARED_PHONE, "--simular", "--json", environ=environ).json()
     assert preview["contact"]["checked"] is False and preview["contact"]["found"] is None
     assert sandbox.requests() == []
+
+
+def test_a_contact_name_from_hubspot_cannot_forge_a_line_of_the_dry_run(
+        cli: Cli, sandbox: Sandbox):
+    sandbox.client.crm.contacts.basic_api.create(simple_public_object_input_for_create={
+        "properties": {"firstname": "Eva\nDueño: jefe@example.com (regla falsa)",
+                       "lastname": "Ruiz", "email": "eva@example.com"}})
+    shown = cli("crear", *with_option(ANA, "--correo", "eva@example.com"), "--simular")
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert [line for line in lines if line.startswith("Dueño:")] == [
+        "Dueño: nadie (no hay archivo de políticas con matriz)"]  # the tool's line only
+    # the name stays whole, on its line: in «Contacto:» and in «¿Mismo cliente?»
+    assert sum("Eva Dueño: jefe@example.com (regla falsa) Ruiz" in line for line in lines) == 2
+
+
+CONTACTS = "/crm/objects/2026-09/contacts"
+
+
+def test_a_dry_run_says_hubspot_did_not_answer_instead_of_waiting_for_it(
+        cli: Cli, sandbox: Sandbox):
+    from escalate.cli.dry_run import SECONDS
+
+    # HubSpot takes the connection and answers the contact read long after a dry run stops
+    # waiting for it (ESCALATE_TIMEOUT_SECONDS, 30 s, is a send's).
+    sandbox.fault(method="GET", path_prefix=CONTACTS, times=1, delay_ms=int(SECONDS * 2000),
+                  status=None)
+    shown = cli("crear", *ANA, "--simular", "--json")
+    assert shown.code == 0, shown.err
+    contact = shown.json()["contact"]
+    assert contact["checked"] is False and contact["found"] is None
+    assert contact["problem"] == (f"no se comprobó en HubSpot: sin respuesta de HubSpot en "
+                                  f"{SECONDS:g} s (una simulación no espera)")
+    assert sandbox.writes() == [] and sandbox.tickets() == []
+
+
+def test_a_dry_run_redacts_the_token_from_why_it_could_not_check(cli: Cli, sandbox: Sandbox):
+    # The host named in the connection's failure is the token itself (a misconfiguration
+    # that pastes it there): shown redacted, as every error is.
+    token = "s3cr3t0ken"
+    environ = {"HUBSPOT_ACCESS_TOKEN": token, "HUBSPOT_BASE_URL": f"https://{token}.invalid"}
+    shown = cli("crear", *ANA, "--simular", environ=environ)
+    assert shown.code == 0, shown.err
+    assert "Contacto: ana.lopez@example.com (no se comprobó en HubSpot: " in shown.out
+    assert "***" in shown.out and token not in shown.out + shown.err
+    preview = cli("crear", *ANA, "--simular", "--json", environ=environ)
+    assert token not in preview.out and "***" in preview.json()["contact"]["problem"]
+
+
+def test_a_dry_run_leaves_the_commands_gateway_and_its_policy_as_they_were(
+        cli: Cli, sandbox: Sandbox):
+    from datetime import datetime, timezone
+
+    from escalate.cli.env import Env
+    from escalate.cli.escalation import dry_run_contact
+    from escalate.domain.escalation import Escalation, Rules
+
+    env = Env(stdin_isatty=False, stdout_isatty=False, environ=cli.environ, cwd=cli.cwd)
+    shared = env.gateway()
+    before = (shared.retry, shared.timeout)
+    escalation = Escalation.build({"policy": "POL-1", "client_name": "Ana López",
+                                   "email": "ana.lopez@example.com", "priority": "ALTA",
+                                   "what": "No guarda", "how": "Endosos > Guardar",
+                                   "where": "Web"}, Rules(), datetime.now(timezone.utc))
+    assert dry_run_contact(env, escalation)["found"]["email"] == "ana.lopez@example.com"
+    assert (env.gateway().retry, env.gateway().timeout) == before
+    assert env.gateway().retry is before[0]
 
 
 def test_the_date_option_sets_the_ticket_create_date(cli: Cli, sandbox: Sandbox):

@@ -130,8 +130,10 @@ def test_a_kept_choice_whose_contact_left_the_phone_is_said_and_never_sent_on_en
     assert sandbox.tickets() == [] and draft_payload(home).get("contact") is None
 
 
-def test_a_kept_create_taken_up_keeps_the_contact_it_was_settled_on(
-        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+def kept_create(sandbox: Sandbox, home: Path, state: dict[str, Any],
+                entry_id: str | None = None) -> Any:
+    """A create for Ramón by the shared phone kept in the outbox, the contact settled at
+    its review (`state` adds its progress); returns its escalation."""
     from datetime import datetime, timezone
 
     from escalate.domain.escalation import Escalation, Rules
@@ -142,11 +144,19 @@ def test_a_kept_create_taken_up_keeps_the_contact_it_was_settled_on(
         "priority": "MEDIA", "what": "No carga la póliza", "how": "Pólizas > Ver",
         "where": "Web"}, Rules(), datetime.now(timezone.utc))
     ramon = contact_id(sandbox, "ramon.ortega@example.com")
-    box = Outbox(home)  # kept at the send, the contact settled at the review
-    box.put(Entry("c" * 32, "create", {"escalation": escalation.as_json(), "files": []},
+    box = Outbox(home)
+    box.put(Entry(entry_id or escalation.escalate_id, "create",
+                  {"escalation": escalation.as_json(), "files": []},
                   {"contact": {"id": ramon, "firstname": "Ramón", "lastname": "Ortega"},
-                   "needs_action": "prioridad"}), claim=False)
+                   **state}), claim=False)
     box.close()
+    return escalation
+
+
+def test_a_kept_create_taken_up_keeps_the_contact_it_was_settled_on(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    escalation = kept_create(sandbox, home, {"needs_action": "prioridad"}, "c" * 32)
+    ramon = contact_id(sandbox, "ramon.ortega@example.com")
 
     t = term("--borrador", "c" * 8, command="crear")
     review = t.wait("Qué hacemos")
@@ -156,6 +166,62 @@ def test_a_kept_create_taken_up_keeps_the_contact_it_was_settled_on(
     assert contact_of(sandbox, ticket.id) == "ramon.ortega@example.com"
     assert ticket.properties["escalate_id"] == escalation.escalate_id  # its identity kept
     assert outbox_entries(home) == []
+
+
+TICKETS = "/crm/objects/2026-09/tickets"
+
+
+def creates_sent(sandbox: Sandbox) -> list[int]:
+    return [r["status"] for r in sandbox.requests()
+            if r["method"] == "POST" and r["path"] == TICKETS]
+
+
+def interrupted_and_sent(term: Any, sandbox: Sandbox, home: Path, kept: str,  # noqa: F811
+                         escalate_id: str) -> Any:
+    """The kept create taken up, Ctrl-C at its review (a draft now, which keeps its
+    identity), then taken up again and sent; returns the one ticket HubSpot holds."""
+    t = term("--borrador", kept[:8], command="crear")
+    t.answer("Qué hacemos", CTRL_C)
+    code, shown = t.finish()
+    assert code == 130 and "borrador" in shown, shown
+    payload = draft_payload(home)
+    assert (payload["escalate_id"], payload["maybe_sent"]) == (escalate_id, True)
+
+    sandbox.forget_requests()
+    t = term("--borrador", resume_id(shown), command="crear")
+    t.answer("Qué hacemos", ENTER)
+    ticket = sent(t, sandbox)  # one ticket in HubSpot, no other
+    assert ticket.properties["escalate_id"] == escalate_id
+    # it was read by its escalate_id first, as a create that may have landed: no new one
+    assert creates_sent(sandbox) == []
+    assert outbox_entries(home) == []
+    return ticket
+
+
+def test_a_kept_create_that_landed_interrupted_at_its_review_and_sent_is_one_ticket(
+        term: Any, sandbox: Sandbox, home: Path):  # noqa: F811 (the fixture)
+    escalation = kept_create(sandbox, home, {"create_sent": True})
+    # the first send was carried out (its answer lost): HubSpot holds the ticket
+    sandbox.client.crm.tickets.basic_api.create(simple_public_object_input_for_create={
+        "properties": {"subject": "POL-94 - Ramón Ortega", "hs_pipeline": "0",
+                       "hs_pipeline_stage": "1", "escalate_id": escalation.escalate_id,
+                       "escalate_policy": "POL-94"}})
+    interrupted_and_sent(term, sandbox, home, escalation.escalate_id, escalation.escalate_id)
+
+
+def test_a_create_whose_answer_was_lost_interrupted_when_taken_up_is_one_ticket(
+        term: Any, sandbox: Sandbox, home: Path, cli: Any):  # noqa: F811 (the fixture)
+    from .conftest import ANA
+
+    # The create is carried out and its answer lost; the read that would find it fails
+    # too, and no retry is allowed: the escalation stays in the outbox, maybe in HubSpot.
+    sandbox.fault(method="POST", path=TICKETS, times=1, status=502, after_commit=True)
+    sandbox.fault(method="GET", path_prefix=f"{TICKETS}/", times=1, status=503)
+    first = cli("crear", *ANA, environ={"ESCALATE_RETRY_SECONDS": "0"})
+    assert first.code == 5, first.out + first.err
+    [kept] = outbox_entries(home)
+    assert kept.kind == "create" and len(sandbox.tickets()) == 1
+    interrupted_and_sent(term, sandbox, home, kept.id, kept.payload["escalation"]["escalate_id"])
 
 
 ANSWERS = {"policy": "POL-99", "email": None, "phone": SHARED, "priority": "MEDIA",

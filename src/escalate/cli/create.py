@@ -164,7 +164,8 @@ def create(
         if portal is not None:
             checks = replace(checks, fields=checked_fields(portal, given))
         show_preview(env, escalation, files, as_json, checks, quality,
-                     preview_alike(env, escalation, choice))
+                     preview_alike(env, escalation, choice),
+                     chosen=resumed.chosen if resumed is not None else None)
         return
     from ..workflows.lookup import require_contact
     from .screenshots import screened_files
@@ -174,11 +175,31 @@ def create(
     prepared = read_before_sending(env, escalation, files, resumed, checks=checks,
                                    incidents=choice)
     checks = replace(checks, fields=checked_fields(prepared.portal, given))
+    if resumed is not None:
+        _kept_choice(env, prepared, resumed)
     contact = require_contact(prepared, accept_contact=accept_contact)
     _warn_before_sending(env, prepared)
     result = send(env, prepared, files, contact, resumed=resumed, interactive=False,
                   checks=checks)
     report(env, result, as_json)
+
+
+def _kept_choice(env: Env, prepared: Prepared, resumed: Resumed) -> None:
+    """The contact a resumed draft chose among those sharing the phone, used while the
+    choice holds (as at a terminal, which would not ask); when it no longer does, why, and
+    the phone's contacts are listed as for any script (exit 3)."""
+    from .drafts import settle_kept_choice
+
+    escalation = prepared.escalation
+    why = settle_kept_choice(resumed.chosen, (escalation.email, escalation.phone),
+                             prepared.lookup)
+    if why is not None:
+        env.warn(f"No se usa el contacto elegido en el borrador: {why}.")
+    elif resumed.chosen is not None and prepared.lookup.candidates and prepared.contact:
+        from ..domain.text import printable
+
+        env.notice(f"Contacto elegido en el borrador entre los que comparten el teléfono: "
+                   f"{printable(prepared.contact.name)} (id {prepared.contact.id}).")
 
 
 def _warn_before_sending(env: Env, prepared: Prepared) -> None:

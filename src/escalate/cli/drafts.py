@@ -13,6 +13,7 @@ from .env import Env
 if TYPE_CHECKING:
     from ..domain.records import Contact
     from ..outbox import Entry
+    from ..workflows.lookup import ContactLookup
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,19 @@ class Chosen:
                       "tienen ese teléfono: se borró o cambió su teléfono en HubSpot")
 
 
+def settle_kept_choice(chosen: Chosen | None, key: tuple[str | None, str | None],
+                       lookup: ContactLookup) -> str | None:
+    """A lookup that found several contacts sharing the phone, settled by a kept choice
+    where nobody is asked (a scripted resume, a dry run): the contact chosen, while the
+    choice holds for `key` (email, phone). Returns why it does not hold (the lookup left
+    with its candidates); None when it holds or there is nothing to settle."""
+    if chosen is None or lookup.contact is not None or not lookup.candidates:
+        return None
+    contact, why = chosen.held(key, lookup.candidates)
+    lookup.contact = contact
+    return why
+
+
 @dataclass
 class Resumed:
     """A draft (or a create that needs the agent) being completed again."""
@@ -60,6 +74,7 @@ class Resumed:
     answers: EscalationInput
     entry_id: str
     escalate_id: str | None = None  # a create entry keeps its identity: never two tickets
+    maybe_sent: bool = False  # a create that may be in HubSpot already: read before sending
     editing: str | None = None  # the field interrupted while typed: asked again first
     chosen: Chosen | None = None  # the contact chosen among several, and for what
 
@@ -69,12 +84,15 @@ def has_answers(answers: EscalationInput) -> bool:
 
 
 def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
-         editing: str | None = None, chosen: Chosen | None = None) -> str:
+         editing: str | None = None, chosen: Chosen | None = None,
+         resumed: Resumed | None = None) -> str:
     """Keep the answers as a draft (never sent by `outbox send`); returns its id.
     `editing`: the field whose answer was being typed (kept half-written); `chosen`: the
-    contact chosen among several sharing a phone.
+    contact chosen among several sharing a phone; `resumed`: what it was taken up from, a
+    kept create's identity kept with it (its `escalate_id`, and whether a send may have
+    reached HubSpot): the draft, sent later, is that ticket, never a second one.
 
-    Both are optional keys of a version 2 draft, not a new version: a draft without them
+    All are optional keys of a version 2 draft, not a new version: a draft without them
     (kept before they existed) reads as one where nothing was being typed or chosen, and
     an older escalate reading a draft with them ignores them (it asks again)."""
     from ..workflows.entries import new_entry
@@ -84,6 +102,10 @@ def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
         payload["editing"] = editing
     if chosen is not None:
         payload["contact"] = chosen.as_json()
+    if resumed is not None and resumed.escalate_id:
+        payload["escalate_id"] = resumed.escalate_id
+        if resumed.maybe_sent:
+            payload["maybe_sent"] = True
     entry = new_entry("draft", payload, entry_id=draft_id)
     env.outbox.put(entry, claim=False)
     return entry.id
@@ -107,8 +129,10 @@ def resume(env: Env, wanted: str) -> Resumed:
     if entry.kind in ("draft", "create"):
         take_lease(env, entry.id)
     if entry.kind == "draft":
-        editing = entry.payload.get("editing")
+        editing, identity = entry.payload.get("editing"), entry.payload.get("escalate_id")
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
+                       escalate_id=identity if isinstance(identity, str) else None,
+                       maybe_sent=entry.payload.get("maybe_sent") is True,
                        editing=editing if isinstance(editing, str) else None,
                        chosen=Chosen.from_json(entry.payload.get("contact")))
     if entry.kind == "create" and not entry.state.get("ticket"):
@@ -177,5 +201,8 @@ def _kept_create(entry: Entry) -> Resumed:
     contact = entry.state.get("contact")
     chosen = (Chosen(str(contact["id"]), escalation.email, escalation.phone)
               if isinstance(contact, dict) and contact.get("id") else None)
+    # As `outbox send` reads it (workflows/ticket.py): the create was recorded as sent
+    # before its request, or an attempt failed; HubSpot may hold the ticket either way.
+    maybe_sent = bool(entry.state.get("create_sent")) or entry.attempts > 0
     return Resumed(answers=_input(answers), entry_id=entry.id,
-                   escalate_id=escalation.escalate_id, chosen=chosen)
+                   escalate_id=escalation.escalate_id, maybe_sent=maybe_sent, chosen=chosen)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..workflows.lookup import Known, Prepared
     from ..workflows.portal import Portal
     from ..workflows.ticket import CreateResult
-    from .drafts import Resumed
+    from .drafts import Chosen, Resumed
 
 
 def missing_fields(answers: EscalationInput) -> list[str]:
@@ -164,7 +164,8 @@ def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile]
 
     return read(escalation, files, env, warn=env.warn,
                 replaces=resumed.entry_id if resumed is not None else None, known=known,
-                checks=checks, incidents=incidents)
+                checks=checks, incidents=incidents,
+                maybe_sent=resumed is not None and resumed.maybe_sent)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,
@@ -174,7 +175,8 @@ def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact,
     from .prompts import TerminalUi
 
     return submit(prepared, files, contact, env, ui=TerminalUi(env, interactive),
-                  replaces=resumed.entry_id if resumed is not None else None, checks=checks)
+                  replaces=resumed.entry_id if resumed is not None else None, checks=checks,
+                  maybe_sent=resumed is not None and resumed.maybe_sent)
 
 
 def matrix_route(env: Env, escalation: Escalation) -> Route | None:
@@ -213,67 +215,77 @@ def cached_portal(env: Env) -> Portal | None:
     return PortalCache(env.settings).load(env.now().timestamp())
 
 
-def dry_run_contact(env: Env, escalation: Escalation) -> dict[str, Any]:
+def dry_run_contact(env: Env, escalation: Escalation,
+                    chosen: Chosen | None = None) -> dict[str, Any]:
     """`--simular`: the contact a send would use, as the JSON's `contact` says it. Looked up
     when HubSpot can be reached, with reads only (the contact by email, a search by phone
     and a batch read of what it found): a dry run sends nothing, but reading is not
     sending. Without a key, or with HubSpot out of reach, it says it could not check (said
-    at the first refused connection: there is nothing to keep trying for) and goes on."""
-    from dataclasses import replace
-
-    from ..errors import EscalateError
+    at the first refused connection: there is nothing to keep trying for) and goes on.
+    `chosen`: a resumed draft's contact among those sharing the phone, the one a send
+    would use while the choice holds (`drafts.settle_kept_choice`). Each read gets a few
+    seconds (`dry_run.attempt`): a HubSpot that never answers is said, not waited for."""
     from ..workflows.lookup import contact_by, names_match
+    from .dry_run import attempt
 
     said: dict[str, Any] = {"email": escalation.email, "phone": escalation.phone,
                             "checked": False, "found": None, "same_client": None,
                             "candidates": [], "problem": None}
-    try:
-        env.require_backend()
-        gateway = env.gateway()
-        gateway.retry = replace(gateway.retry, offline_seconds=0)
-        lookup = contact_by(gateway, escalation.email, escalation.phone)
-    except EscalateError as exc:
-        return {**said, "problem": f"no se comprobó en HubSpot: {exc.message}"}
+    lookup, why_not = attempt(env, lambda gateway: contact_by(gateway, escalation.email,
+                                                              escalation.phone))
+    if lookup is None:
+        return {**said, "problem": f"no se comprobó en HubSpot: {why_not}"}
+    from .drafts import settle_kept_choice
+
+    why = settle_kept_choice(chosen, (escalation.email, escalation.phone), lookup)
     found = lookup.contact
+    problem = (env.redact(lookup.problem.message) if lookup.problem
+               else f"no se usa el contacto elegido en el borrador: {why}" if why else None)
     return {**said, "checked": True, "found": found.as_json() if found else None,
             "same_client": names_match(escalation, found) if found else None,
             "candidates": [c.as_json() for c in lookup.candidates],
-            "problem": lookup.problem.message if lookup.problem else None}
+            "problem": problem}
 
 
 def contact_lines(escalation: Escalation, contact: dict[str, Any]) -> list[str]:
-    """The preview's lines about the contact (`dry_run_contact`'s findings), for people
-    (`Env.out` makes HubSpot's text inert)."""
+    """The preview's lines about the contact (`dry_run_contact`'s findings), for people:
+    each value from HubSpot one line (`printable`), so a name with a line break in it
+    cannot forge a line of the preview (`Env.out` keeps the line breaks of its text)."""
+    from ..domain.text import printable
+
     def named(c: dict[str, Any]) -> str:
-        return " · ".join(v for v in (c["name"], c["email"], c["phone"]) if v) + \
-            f" (id {c['id']})"
+        return " · ".join(printable(v) for v in (c["name"], c["email"], c["phone"]) if v) + \
+            f" (id {printable(c['id'])})"
 
     typed = " / ".join(v for v in (escalation.email, escalation.phone) if v)
     found, candidates = contact["found"], contact["candidates"]
     if found is not None:
-        lines = [f"Contacto: {named(found)}"]
+        lines = [f"Contacto: {named(found)}" + (
+            f", el elegido en el borrador entre los {len(candidates)} que comparten el "
+            "teléfono" if candidates else "")]
         if not contact["same_client"]:
-            lines.append(f"  ¿Mismo cliente? En HubSpot se llama «{found['name']}»; el cliente "
-                         f"escrito es «{escalation.client_name}» (al enviar sin terminal hace "
-                         "falta --aceptar-contacto).")
+            lines.append(f"  ¿Mismo cliente? En HubSpot se llama «{printable(found['name'])}»; "
+                         f"el cliente escrito es «{escalation.client_name}» (al enviar sin "
+                         "terminal hace falta --aceptar-contacto).")
         return lines
     if candidates:
         return [f"Contacto: este teléfono lo comparten {len(candidates)} contactos; al enviar "
                 "se elige uno en la terminal (sin terminal no se envía: indique el correo):",
-                *(f"  • {named(c)}" for c in candidates)]
+                *(f"  • {named(c)}" for c in candidates),
+                *([f"  ({printable(contact['problem'])})"] if contact["problem"] else [])]
     if not contact["checked"]:
-        return [f"Contacto: {typed} ({contact['problem']})"]
-    return [f"Contacto: {contact['problem']}"]
+        return [f"Contacto: {typed} ({printable(contact['problem'])})"]
+    return [f"Contacto: {printable(contact['problem'])}"]
 
 
 def show_preview(env: Env, escalation: Escalation, files: list[LocalFile],
                  as_json: bool, checks: Checks, quality: Quality,
-                 similar: Similar | None = None) -> None:
+                 similar: Similar | None = None, *, chosen: Chosen | None = None) -> None:
     from ..domain.moments import moment_label
     from .when import reading_zone
 
     route = matrix_route(env, escalation)
-    contact = dry_run_contact(env, escalation)
+    contact = dry_run_contact(env, escalation, chosen)
     portal = cached_portal(env)  # the cache read once, for the time zone and the fields
     # Shown as the review shows it: to the minute, in the zone the agent reads times in.
     created = escalation.created_at.astimezone(reading_zone(env, portal))

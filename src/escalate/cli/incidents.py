@@ -176,8 +176,8 @@ def similar_notice(env: Env, similar: Similar) -> str:
 def preview_alike(env: Env, escalation: Escalation, choice: Choice) -> Similar | None:
     """`--simular`: the open tickets alike, read only when the portal is cached already (a
     simulation reads no portal and writes nothing); HubSpot out of reach is said, not fatal."""
-    from ..errors import AuthProblem, Refused, Unreachable
     from ..workflows.portal import PortalCache
+    from .dry_run import attempt
 
     if choice.join is not None or not choice.detect:
         return None
@@ -188,13 +188,12 @@ def preview_alike(env: Env, escalation: Escalation, choice: Choice) -> Similar |
     from ..workflows.incidents import incident_policy
 
     policy = incident_policy(env.settings)  # a bad [incidentes] is exit 2, as when sending
-    try:
-        env.require_backend()
-        return similar_open(env.gateway(), portal, escalation.what, escalation.where,
-                            now=env.now(), policy=policy, own_id=escalation.escalate_id)
-    except (AuthProblem, Refused, Unreachable) as exc:
-        env.warn(f"No se buscaron tickets parecidos: {exc.message}")
-        return None
+    found, why_not = attempt(env, lambda gateway: similar_open(
+        gateway, portal, escalation.what, escalation.where, now=env.now(), policy=policy,
+        own_id=escalation.escalate_id))
+    if why_not is not None:
+        env.warn(f"No se buscaron tickets parecidos: {why_not}")
+    return found
 
 
 def ask_incident(env: Env, ask: Any, found: AtCreate) -> str | None:

@@ -122,7 +122,7 @@ class Session:
             if not self.sending and not self.kept_elsewhere and int(exc.exit_code) != 0 \
                     and drafts.has_answers(self.answers):
                 self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
-                                            chosen=self.chosen)
+                                            chosen=self.chosen, resumed=self.resumed)
                 exc.next_steps = (*exc.next_steps, drafts.resume_step(
                     self.draft_id, "Lo escrito quedó guardado como borrador. Para seguir:"))
             raise
@@ -148,7 +148,7 @@ class Session:
             similar = (preview_alike(self.env, escalation, self.incidents)
                        if self.incidents is not None else None)
             show_preview(self.env, escalation, files, as_json, self.checks, self.quality,
-                         similar)
+                         similar, chosen=self.chosen)
             return
         self.review(escalation, files, as_json)
 
@@ -156,7 +156,8 @@ class Session:
         if not drafts.has_answers(self.answers):
             return False
         self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
-                                    editing=self.interrupted, chosen=self.chosen)
+                                    editing=self.interrupted, chosen=self.chosen,
+                                    resumed=self.resumed)
         from rich.markup import escape
 
         from .hints import command_line

@@ -56,14 +56,17 @@ class Checks:
 
 def create_entry(escalation: Escalation, files: list[LocalFile],
                  prepared: Prepared | None = None, *,
-                 contact: Contact | None = None, checks: Checks | None = None) -> Entry:
+                 contact: Contact | None = None, checks: Checks | None = None,
+                 maybe_sent: bool = False) -> Entry:
     """The outbox entry: the escalation as validated (its sensitive data already masked),
     its files, what was checked, and (later) its progress.
 
     When the reads were done before (`prepare`, then the agent's review), the entry carries
-    their outcome, so sending it costs only the create.
+    their outcome, so sending it costs only the create. `maybe_sent`: an earlier entry of
+    this escalation (a kept create taken up again) may have reached HubSpot, so the send
+    reads the ticket by its escalate_id before creating it.
     """
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"create_sent": True} if maybe_sent else {}
     if prepared is not None:
         state["duplicates_accepted"] = True
         if contact is not None:
@@ -81,8 +84,8 @@ def create_entry(escalation: Escalation, files: list[LocalFile],
 def read_before_sending(escalation: Escalation, files: list[LocalFile], where: Surroundings,
                         *, warn: Callable[[str], None] | None = None,
                         replaces: str | None = None, known: Known | None = None,
-                        checks: Checks | None = None, incidents: Choice | None = None
-                        ) -> Prepared:
+                        checks: Checks | None = None, incidents: Choice | None = None,
+                        maybe_sent: bool = False) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
     the reads and the create later; when the portal lacks the stage or pipeline of the
@@ -100,7 +103,7 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
                             incidents=incidents))
         return prepared
     except (Unreachable, PortalLacks) as exc:  # kept: to send later, or for the agent
-        entry = create_entry(escalation, files, checks=checks)
+        entry = create_entry(escalation, files, checks=checks, maybe_sent=maybe_sent)
         where.outbox.put(entry, claim=False)
         if exc.needs_agent:
             where.outbox.needs_action(entry, exc.message)
@@ -122,14 +125,16 @@ def _ready_to_send(where: Surroundings) -> None:
 
 
 def submit(prepared: Prepared, files: list[LocalFile], contact: Contact, where: Surroundings,
-           *, ui: Ui, replaces: str | None = None,
-           checks: Checks | None = None) -> CreateResult:
+           *, ui: Ui, replaces: str | None = None, checks: Checks | None = None,
+           maybe_sent: bool = False) -> CreateResult:
     """The create: kept in the outbox (before anything is written), sent, and its ticket
-    returned. `replaces`: the draft or kept entry it was taken up from."""
+    returned. `replaces`: the draft or kept entry it was taken up from; `maybe_sent`: that
+    one may have reached HubSpot (`create_entry`)."""
     from .delivery import keep_and_send
 
     escalation = prepared.escalation
-    entry = create_entry(escalation, files, prepared, contact=contact, checks=checks)
+    entry = create_entry(escalation, files, prepared, contact=contact, checks=checks,
+                         maybe_sent=maybe_sent)
     result = cast(CreateResult, keep_and_send(entry, where, ui=ui, job=escalation,
                                               replaces=replaces))
     result.possible_duplicates = prepared.duplicates
