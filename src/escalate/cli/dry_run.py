@@ -41,14 +41,7 @@ def attempt(env: Env, read: Callable[[Gateway], T]) -> tuple[T | None, str | Non
 
 
 def _reads(env: Env) -> Gateway:
-    """The command's gateway for a dry run's reads, on a copy: each request given SECONDS
-    (or a shorter ESCALATE_TIMEOUT_SECONDS), none retried while HubSpot cannot be reached.
-    The command's own gateway and its retry policy are left as they are."""
-    import copy
-    from dataclasses import replace
-
-    shared = env.gateway()
-    gateway = copy.copy(shared)  # the same connections and client, limits of its own
-    gateway.retry = replace(shared.retry, offline_seconds=0)
-    gateway.timeout = (min(SECONDS, shared.timeout[0]), min(SECONDS, shared.timeout[1]))
-    return gateway
+    """The command's gateway for a dry run's reads: each request given SECONDS (or a shorter
+    ESCALATE_TIMEOUT_SECONDS), none retried while HubSpot cannot be reached
+    (`Gateway.reading_ahead`)."""
+    return env.gateway().reading_ahead(within=SECONDS)
