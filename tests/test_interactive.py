@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import ANA, Cli, Sandbox, png_bytes, review_defaults_to_send, with_option
+from .conftest import (
+    ANA,
+    Cli,
+    Sandbox,
+    png_bytes,
+    review_defaults_to_send,
+    wait_for,
+    with_option,
+)
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -618,8 +626,13 @@ def test_every_question_hint_and_answer_stays_whole_on_the_rendered_screen(
 
     assert cli("create", *with_option(ANA, "--poliza", "POL-77")).code == 0
     [first] = sandbox.tickets()
+    sandbox.forget_requests()
     t = term(columns=columns)
     t.answer("Número de póliza", "POL-77\r")
+    # The policy's search runs while the name is typed; on a loaded machine it may outlast
+    # the 3 s a question waits for it, and its warning would come at the review instead.
+    wait_for(lambda: any(r["path"].endswith("/tickets/search") and r["status"] == 200
+                         for r in sandbox.requests()), "the policy's tickets were not searched")
     t.answer("Nombre completo", "Lucía Ortega\r")
     t.answer("Correo o teléfono", "222 555 0101\r")  # a phone two contacts share
     t.answer("primera que aplique", "3")
@@ -640,14 +653,15 @@ def test_every_question_hint_and_answer_stays_whole_on_the_rendered_screen(
     expected = [
         "? Número de póliza POL-77",
         "? Nombre completo del cliente Lucía Ortega",
+        # said under the name: the search was waited for before it was answered
+        f"⚠ La póliza POL-77 ya tiene 1 ticket abierto: {first.id} «POL-77 - Ana López» "
+        "(Tech Issues). Si es el mismo problema, agregue la información a ese ticket; al "
+        "revisar podrá enviar de todos modos.",
         "? Correo o teléfono del cliente 222 555 0101",
         "? ¿Qué describe mejor el caso? (la primera que aplique) 3) MEDIA",
         "? Ese teléfono es de varios contactos: ¿cuál es el cliente? Lucía Ortega · "
         "lucia.ortega@example.com",
         "✓ Contacto: Lucía Ortega · lucia.ortega@example.com (id",
-        f"⚠ La póliza POL-77 ya tiene 1 ticket abierto: {first.id} «POL-77 - Ana López» "
-        "(Tech Issues). Si es el mismo problema, agregue la información a ese ticket; al "
-        "revisar podrá enviar de todos modos.",
         MULTILINE_HELP,
         "? QUÉ pasa (el problema que vio el cliente) No funciona",
         "› QUÉ: «No funciona» no dice qué se ve",

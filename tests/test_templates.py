@@ -10,6 +10,8 @@ import pytest
 from escalate.domain.templates import Template, apply, find
 from escalate.errors import InvalidInput
 
+UP = "\x1b[A"  # the arrow key, as a terminal sends it
+
 TEMPLATES = """\
 [plantillas.endoso_vehiculo]
 titulo = "Endoso de vehículo"
@@ -188,7 +190,7 @@ def test_the_template_is_the_first_question_its_hints_and_data_are_asked(
     listed = t.wait("Ninguna: un caso general")
     assert "Endoso de vehículo (endoso_vehiculo)" in listed
     assert "Cobro duplicado (cobro_duplicado)" in listed
-    t.child.send("\r")  # the first: endoso_vehiculo
+    t.child.send(UP + UP + "\r")  # from «Ninguna», the default, up to endoso_vehiculo
     t.answer("QUÉ pasa", "El endoso no guarda la placa nueva\r")
     t.answer("CÓMO pasó", "Endosos > Vehículo > Guardar\r")
     t.answer("DÓNDE", "Portal web, endosos\r")
@@ -209,3 +211,43 @@ def test_the_template_is_the_first_question_its_hints_and_data_are_asked(
     content = ticket.properties["content"]
     assert "- serie: 3VW1K" in content and "- modelo: 2020" in content
     assert ticket.properties["hs_ticket_priority"] == "MEDIUM"
+
+
+def test_enter_at_the_template_question_picks_none_and_a_draft_keeps_the_template_chosen(
+        sandbox, home, tmp_path):
+    """Enter out of habit picks no template; a template chosen still requires its evidence
+    when its draft is taken up (the draft forgot it: the review sent it without any)."""
+    pytest.importorskip("pexpect")
+    from .conftest import png_bytes
+    from .test_interactive import CTRL_C, Term, outbox_entries, resume_id
+
+    (home / "escalate.toml").write_text(TEMPLATES + "\n[calidad]\nminimo = 0\n",
+                                        encoding="utf-8")
+    flags = ("--poliza", "POL-4003", "--cliente", "Ana López", "--correo",
+             "ana.lopez@example.com", "--que", "El endoso no guarda la placa nueva", "--como",
+             "Endosos > Vehículo > Guardar", "--donde", "Portal web, endosos", "--cambio",
+             "placa=ABC1234", "--cambio", "serie=3VW1K", "--cambio", "modelo=2020")
+    plain = Term(sandbox, home, *flags, columns=140)
+    plain.answer("Ninguna: un caso general", "\r")
+    assert "primera que aplique" in plain.wait("primera que aplique")  # no template priority
+    plain.child.terminate(force=True)
+
+    t = Term(sandbox, home, *flags, columns=140)
+    t.answer("Ninguna: un caso general", UP + UP + "\r")  # endoso_vehiculo
+    t.answer("CUÁNDO", "\r")
+    t.answer("canal", "\r")
+    t.answer("Adjuntos", "\r")  # empty: the template asks for evidence
+    t.answer("pide evidencia", CTRL_C)
+    code, shown = t.finish()
+    assert code == 130, shown
+    [draft] = outbox_entries(home)
+    assert draft.kind == "draft" and draft.payload["template"] == "endoso_vehiculo"
+
+    shot = tmp_path / "captura.png"
+    shot.write_bytes(png_bytes())
+    t = Term(sandbox, home, "--borrador", resume_id(shown), columns=140)
+    t.answer("pide evidencia", str(shot) + "\r")  # asked again, not sent without it
+    t.answer("Qué hacemos", "\r")
+    from .test_interactive import sent_file_id
+
+    assert sandbox.file_bytes(sent_file_id(t, sandbox))  # the evidence went up with it

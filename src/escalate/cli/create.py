@@ -128,6 +128,8 @@ def create(
 
         resumed = resume(env, draft)
         typed = merge(resumed.answers, typed)
+        if not template and resumed.template:
+            template = kept_template(env, resumed.template)
     if interactive:
         from .interactive import Session
         from .templates import chosen
@@ -232,3 +234,13 @@ def merge(kept: EscalationInput, typed: EscalationInput) -> EscalationInput:
         if value not in (None, "", []):
             merged[key] = value  # type: ignore[literal-required]
     return merged
+
+
+def kept_template(env: Env, name: str) -> str | None:
+    """The template a draft was typed with, so what it requires is still required; None,
+    said, when the policy file no longer has it (the draft goes on without it)."""
+    if name in env.policy.policy.templates:
+        return name
+    env.warn(f"La plantilla {name} del borrador ya no está en el archivo de políticas: se "
+             "sigue sin ella.")
+    return None

@@ -77,6 +77,7 @@ class Resumed:
     maybe_sent: bool = False  # a create that may be in HubSpot already: read before sending
     editing: str | None = None  # the field interrupted while typed: asked again first
     chosen: Chosen | None = None  # the contact chosen among several, and for what
+    template: str | None = None  # the template chosen: what it requires is asked again
 
 
 def has_answers(answers: EscalationInput) -> bool:
@@ -85,12 +86,14 @@ def has_answers(answers: EscalationInput) -> bool:
 
 def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
          editing: str | None = None, chosen: Chosen | None = None,
-         resumed: Resumed | None = None) -> str:
+         resumed: Resumed | None = None, template: str | None = None) -> str:
     """Keep the answers as a draft (never sent by `outbox send`); returns its id.
     `editing`: the field whose answer was being typed (kept half-written); `chosen`: the
     contact chosen among several sharing a phone; `resumed`: what it was taken up from, a
     kept create's identity kept with it (its `escalate_id`, and whether a send may have
-    reached HubSpot): the draft, sent later, is that ticket, never a second one.
+    reached HubSpot): the draft, sent later, is that ticket, never a second one;
+    `template`: the template chosen, so what it requires (evidence, changes) is still
+    required when the draft is taken up.
 
     All are optional keys of a version 2 draft, not a new version: a draft without them
     (kept before they existed) reads as one where nothing was being typed or chosen, and
@@ -102,6 +105,8 @@ def keep(env: Env, answers: EscalationInput, draft_id: str | None = None,
         payload["editing"] = editing
     if chosen is not None:
         payload["contact"] = chosen.as_json()
+    if template:
+        payload["template"] = template
     if resumed is not None and resumed.escalate_id:
         payload["escalate_id"] = resumed.escalate_id
         if resumed.maybe_sent:
@@ -130,7 +135,9 @@ def resume(env: Env, wanted: str) -> Resumed:
         take_lease(env, entry.id)
     if entry.kind == "draft":
         editing, identity = entry.payload.get("editing"), entry.payload.get("escalate_id")
+        template = entry.payload.get("template")
         return Resumed(answers=_input(entry.payload.get("input")), entry_id=entry.id,
+                       template=template if isinstance(template, str) else None,
                        escalate_id=identity if isinstance(identity, str) else None,
                        maybe_sent=entry.payload.get("maybe_sent") is True,
                        editing=editing if isinstance(editing, str) else None,

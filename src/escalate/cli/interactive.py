@@ -122,7 +122,8 @@ class Session:
             if not self.sending and not self.kept_elsewhere and int(exc.exit_code) != 0 \
                     and drafts.has_answers(self.answers):
                 self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
-                                            chosen=self.chosen, resumed=self.resumed)
+                                            chosen=self.chosen, resumed=self.resumed,
+                                            template=self.template_name)
                 exc.next_steps = (*exc.next_steps, drafts.resume_step(
                     self.draft_id, "Lo escrito quedó guardado como borrador. Para seguir:"))
             raise
@@ -157,7 +158,7 @@ class Session:
             return False
         self.draft_id = drafts.keep(self.env, self.answers, self.draft_id,
                                     editing=self.interrupted, chosen=self.chosen,
-                                    resumed=self.resumed)
+                                    resumed=self.resumed, template=self.template_name)
         from rich.markup import escape
 
         from .hints import command_line
@@ -547,8 +548,10 @@ class Session:
         if not templates:
             return None
         options = [(f"{t.title or name} ({name})", name) for name, t in templates.items()]
+        # «Ninguna» first under the pointer: an Enter out of habit (or a policy number typed
+        # before looking) picks no template, never the first one.
         chosen = self.ask.select("¿Qué tipo de caso es? (plantilla)",
-                                 [*options, ("Ninguna: un caso general", "")], options[0][1])
+                                 [*options, ("Ninguna: un caso general", "")], "")
         return (chosen, templates[chosen]) if chosen else None
 
     def apply_template(self) -> None:
@@ -591,6 +594,10 @@ class Session:
             changes.append(f"{field}={value}")
             self.answers["changes"] = list(changes)
         return changes
+
+    @property
+    def template_name(self) -> str | None:
+        return self.template[0] if self.template is not None else None
 
     def template_problems(self) -> dict[str, str]:
         """What the template still requires (changes, evidence), keyed by field."""
@@ -710,9 +717,14 @@ class Session:
 
         self.template_hint("attachments")
 
+        asked = FIELDS["attachments"].question
+        if self.template is not None and self.template[1].evidence:
+            asked = asked.replace("vacío si ninguno", f"la plantilla {self.template[0]} pide "
+                                  "al menos uno")
+
         def question(current: str) -> Callable[[], str]:
-            return lambda: self.ask.text(FIELDS["attachments"].question, default=current,
-                                         check=problem, instruction=PASTE_HINT)
+            return lambda: self.ask.text(asked, default=current, check=problem,
+                                         instruction=PASTE_HINT)
 
         while True:
             answer = self.asked("attachments", question(default))
