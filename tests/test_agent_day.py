@@ -96,6 +96,8 @@ def test_an_unknown_email_is_said_at_its_field_and_asked_again_before_the_descri
     start_form(t, "POL-91", "Ana López", "ana.lopes@example.com", "2")  # one letter off
     said = t.answer("Correo o teléfono", CLEAR_LINE + "ana.lopez@example.com" + ENTER)
     assert "No hay ningún contacto en HubSpot con ana.lopes@example.com" in said
+    # what to do, and the way out while the contact is made in HubSpot
+    assert "cree primero el contacto en HubSpot" in said and "Ctrl-C guarda" in said
     assert "QUÉ pasa" not in said  # said while the client is still on the line
     assert "✓ Contacto: Ana López" in t.wait("QUÉ pasa")
     t.child.send("No carga la póliza" + ENTER)

@@ -384,7 +384,10 @@ class Session:
                 return  # not read yet, or HubSpot failed: the review reads it again
             if found.problem is not None and key not in tried:
                 tried.add(key)  # typed again as it was: the review says it once more
-                self.under(f"[red]✗ {self.env.shown(found.problem.message)}[/]")
+                # What to do, and the way out while the contact is made in HubSpot.
+                hint = f" {self.env.shown(found.problem.hint)}" if found.problem.hint else ""
+                self.under(f"[red]✗ {self.env.shown(found.problem.message)}[/]{hint} Ctrl-C "
+                           "guarda lo escrito como borrador para seguir después.")
                 a = self.answers
                 self.ask_contact(str(a.get("email") or a.get("phone") or ""))
                 continue
