@@ -111,7 +111,7 @@ def test_a_near_miss_spelling_asks_which_name_goes_on_the_ticket(
     t = term(command="crear")
     start_form(t, "POL-92", "Ana Lopes", "ana.lopez@example.com", "2")
     t.wait("Con qué nombre va el ticket")
-    assert "Ana López (como está en HubSpot)" in t.wait("como lo escribió")
+    assert "1) Ana López (como está en HubSpot)" in t.wait("como lo escribió")
     t.child.send(ENTER)  # the default: HubSpot's
     t.answer("QUÉ pasa", "No carga la póliza" + ENTER)
     from_how(t)

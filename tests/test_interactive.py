@@ -659,7 +659,7 @@ def test_every_question_hint_and_answer_stays_whole_on_the_rendered_screen(
         "revisar podrá enviar de todos modos.",
         "? Correo o teléfono del cliente 222 555 0101",
         "? ¿Qué describe mejor el caso? (la primera que aplique) 3) MEDIA",
-        "? Ese teléfono es de varios contactos: ¿cuál es el cliente? Lucía Ortega · "
+        "? Ese teléfono es de varios contactos: ¿cuál es el cliente? 1) Lucía Ortega · "
         "lucia.ortega@example.com",
         "✓ Contacto: Lucía Ortega · lucia.ortega@example.com (id",
         MULTILINE_HELP,

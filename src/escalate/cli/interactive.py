@@ -449,8 +449,8 @@ class Session:
             return
         self.answers["client_name"] = self.ask.select(
             "¿Con qué nombre va el ticket?",
-            [(printable(f"{contact.name} (como está en HubSpot)"), contact.name),
-             (printable(f"{typed} (como lo escribió)"), typed)], contact.name,
+            [(printable(f"1) {contact.name} (como está en HubSpot)"), contact.name),
+             (printable(f"2) {typed} (como lo escribió)"), typed)], contact.name,
             keys=[("1",), ("2",)])
 
     def ask_priority(self) -> str:

@@ -310,8 +310,10 @@ def choose_contact(candidates: list[Contact], ask: Asker, client: str = "") -> C
     from ..domain.names import closest
     from ..domain.text import printable
 
-    choices = [(printable(f"{c.name} · {c.email or 'sin correo'} · {c.best_phone} "
-                          f"(id {c.id})"), c) for c in candidates]
+    # Numbered as the hint says («su número»): the first nine answer to theirs.
+    choices = [(printable(f"{f'{n}) ' if n <= 9 else ''}{c.name} · {c.email or 'sin correo'}"
+                          f" · {c.best_phone} (id {c.id})"), c)
+               for n, c in enumerate(candidates, 1)]
     best = closest(client, [(c.firstname, c.lastname) for c in candidates]) if client else None
     chosen: Contact = ask.select(
         "Ese teléfono es de varios contactos: ¿cuál es el cliente?", choices,
