@@ -911,7 +911,9 @@ class Session:
         if problem is not None or not self.sending_allowed():
             send_label = None
         elif prepared.duplicates:
-            send_label = f"Enviar de todos modos (ya hay {len(prepared.duplicates)} abiertos)"
+            count = len(prepared.duplicates)
+            send_label = (f"Enviar de todos modos (ya hay {count} "
+                          f"{'abierto' if count == 1 else 'abiertos'} con esta póliza)")
         elif prepared.name_mismatch and not self.accept_contact:
             send_label = "Enviar: es el mismo cliente"
         else:
