@@ -311,8 +311,8 @@ def test_a_declined_duplicate_never_reaches_hubspot_through_outbox_send(
     t = term(*ANA)  # every required value given: straight to the review
     review = t.answer("Qué hacemos", DOWN * 3 + "\r")  # Cancelar
     assert "Posibles duplicados" in review
-    assert "Enviar de todos modos (ya hay 1 abierto con esta póliza)" in review
-    t.answer("Descartar la escalación", DOWN * 2 + "\r")  # Sí, descartarla
+    choices = t.answer("Descartar la escalación", DOWN * 2 + "\r")  # Sí, descartarla
+    assert "Enviar de todos modos (ya hay 1 abierto con esta póliza)" in choices
     code, _shown = t.finish()
     assert code == 0
     assert cli("outbox", "send").code == 0
