@@ -105,11 +105,13 @@ def create(
     En una terminal pregunta lo que falte, revisa cada respuesta al escribirla y muestra
     el ticket antes de enviarlo. Ctrl-C guarda lo escrito como borrador.
 
-    Ejemplo:
+    Ejemplo (en una línea; o con «\\» al final de cada línea en bash, «`» en PowerShell):
 
-      escalate crear --poliza POL-1001 --cliente "Ana López" --correo ana.lopez@example.com
-      --prioridad ALTA --que "El endoso no guarda el cambio de placa"
-      --como "Endosos > Vehículo > Guardar; queda cargando" --donde "Portal web, endosos"
+      escalate crear --poliza POL-1001 --cliente "Ana López" \\
+        --correo ana.lopez@example.com --prioridad ALTA \\
+        --que "El endoso no guarda el cambio de placa" \\
+        --como "Endosos > Vehículo > Guardar; queda cargando" \\
+        --donde "Portal web, endosos"
     """
     env: Env = ctx.ensure_object(Env)
     if min_quality is not None and not 0 <= min_quality <= 100:
