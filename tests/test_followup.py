@@ -124,6 +124,7 @@ def test_csv_has_stable_columns_and_a_row_per_ticket(cli: Cli, sandbox: Sandbox)
     assert [r["id"] for r in rows] == [stale]
     # OWASP's quote before a leading «+»: a spreadsheet shows the phone as text, with its +.
     assert rows[0]["contact_phone"] == "'+52 55 1234 5678" and rows[0]["reason"] == "sin_resolver"
+    assert rows[0]["business_hours"] == "false"  # as the JSON says it, not Python's False
 
 
 def test_the_table_shows_the_phone_and_a_summary_and_nothing_owed_is_friendly(

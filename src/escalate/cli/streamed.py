@@ -38,13 +38,18 @@ def json_list(out: IO[str], batches: Iterable[Sequence[dict[str, Any]]]) -> None
 
 def csv_rows(out: IO[str], fields: list[str], batches: Iterable[Sequence[dict[str, Any]]],
              cell: Cell = as_is) -> None:
-    """A header, then each row as it comes (text cells through `cell`)."""
+    """A header, then each row as it comes (text cells through `cell`; a yes/no as
+    `true`/`false`, as the JSON says it, not Python's `True`)."""
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for batch in batches:
-        writer.writerows({k: cell(v) if isinstance(v, str) else v for k, v in row.items()}
-                         for row in batch)
+        writer.writerows({k: cell(v) if isinstance(v, str) else _plain(v)
+                          for k, v in row.items()} for row in batch)
         out.flush()
+
+
+def _plain(value: Any) -> Any:
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 @dataclass(frozen=True)
