@@ -78,6 +78,10 @@ def test_cvv_and_expiry_next_to_a_card_are_found_and_far_away_they_are_not():
     assert kinds("me dio el código de seguridad 321") == [(CARD_SECURITY, "321")]
 
 
+def test_a_nip_named_next_to_a_card_is_a_nip_not_its_cvv():
+    assert kinds(f"tarjeta {VISA} y su NIP 1234") == [(CARD, VISA), (PIN, "1234")]
+
+
 def test_a_clabe_is_found_by_its_check_digit():
     assert kinds(f"CLABE {CLABE_OK}") == [(CLABE, CLABE_OK)]
     assert kinds("cuenta 032180000118359718") == []  # wrong check digit

@@ -108,7 +108,9 @@ def scan(text: str, field: str = "text") -> list[Finding]:
     found = [Finding(field, kind, start, end, text[start:end])
              for kind, start, end in _clabes(text)]
     found.extend(Finding(field, CARD, start, end, text[start:end]) for start, end in cards)
-    for kind, start, end in (*_card_companions(text, cards), *_secrets(text),
+    # Secrets named as such before a card's guessed companions: a «NIP 1234» next to a card
+    # is a NIP, not the card's CVV (of two findings of one span, the first stays).
+    for kind, start, end in (*_secrets(text), *_card_companions(text, cards),
                              *_identities(text), *_health(text)):
         found.append(Finding(field, kind, start, end, text[start:end]))
     return _without_overlaps(found)
