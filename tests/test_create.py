@@ -414,6 +414,18 @@ def test_a_shared_phone_without_a_terminal_lists_the_candidates_and_exits_3(
     assert creates(sandbox) == []
 
 
+def test_a_shared_phone_without_a_terminal_takes_the_one_contact_named_as_the_client(
+        cli: Cli, sandbox: Sandbox):
+    args = with_option(with_option(with_option(ANA, "--correo", None), "--telefono",
+                                   "222 555 0101"), "--cliente", "Lucía Ortega")
+    result = cli("create", *args, "--json")
+    assert result.code == 0, result.err
+    [link] = sandbox.ticket(result.json()["id"]).associations["contacts"].results
+    email = sandbox.client.crm.contacts.basic_api.get_by_id(
+        link.id, properties=["email"]).properties["email"]
+    assert email == "lucia.ortega@example.com"  # not Ramón, who shares the phone
+
+
 def test_no_token_exits_4_and_sends_nothing(cli: Cli, sandbox: Sandbox):
     result = cli("create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": ""})
     assert result.code == 4

@@ -198,7 +198,11 @@ def _kept_choice(env: Env, prepared: Prepared, resumed: Resumed) -> None:
     why = settle_kept_choice(resumed.chosen, (escalation.email, escalation.phone),
                              prepared.lookup)
     if why is not None:
+        from ..workflows.lookup import ambiguous
+
+        # The agent chose someone once: no other is taken for them, even by the name.
         env.warn(f"No se usa el contacto elegido en el borrador: {why}.")
+        raise ambiguous(escalation, prepared.lookup.candidates)
     elif resumed.chosen is not None and prepared.lookup.candidates and prepared.contact:
         from ..domain.text import printable
 

@@ -151,7 +151,12 @@ def require_contact(prepared: Prepared, *, accept_contact: bool) -> Contact:
     if lookup.problem is not None:
         raise lookup.problem
     if lookup.contact is None:
-        raise ambiguous(prepared.escalation, lookup.candidates)
+        # Contacts sharing a phone: the one named as the client, when exactly one is (two
+        # of one family are told apart by the name typed); otherwise never guessed.
+        named = [c for c in lookup.candidates if names_match(prepared.escalation, c)]
+        if len(named) != 1:
+            raise ambiguous(prepared.escalation, lookup.candidates)
+        return named[0]
     if prepared.name_mismatch and not accept_contact:
         raise mismatch(prepared.escalation, lookup.contact)
     return lookup.contact
