@@ -66,6 +66,7 @@ def _show(env: Env, found: Any) -> None:
     from ..domain.text import printable
     from .when import shown_moment
 
+    env.show_pending()  # the sandbox notice before the tickets, not after the answer
     for label, ticket in (("A (queda)", found.primary), ("B (se fusiona)", found.merged)):
         created = shown_moment(env, ticket.created_at) if ticket.created_at else "?"
         env.err.print(f"{label}: {ticket.id} · {printable(ticket.subject)} · creado {created}",
