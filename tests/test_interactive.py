@@ -679,6 +679,9 @@ def test_every_question_hint_and_answer_stays_whole_on_the_rendered_screen(
     assert "No puede quedar vacío" not in shown  # the reason went with the fixed answer
     # A hint longer than the terminal goes on under its text, not at the left edge where
     # only questions start (the open tickets' warning wraps at both widths).
+    # A list's answer is its choice's name: the checklist's question after it, wider than a
+    # laptop's terminal, was cut mid-word at its edge.
+    assert "? ¿Qué describe mejor el caso? (la primera que aplique) 3) MEDIA" in rows
     warned = next(n for n, row in enumerate(rows) if row.startswith("  ⚠ La póliza"))
     assert rows[warned + 1].startswith("    ") and rows[warned + 1].strip(), rows
 

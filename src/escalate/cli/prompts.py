@@ -151,6 +151,7 @@ class ToolkitAsker:
                                    instruction=SHORTCUT_HELP if keys else SELECT_HELP)
         if keys:
             answer_with_keys(asked.application, keys)
+        answered_briefly(asked.application)
         try:
             index = asked.unsafe_ask()
         except EOFError:  # Ctrl-D: as Ctrl-C
@@ -337,6 +338,34 @@ def answer_with_keys(application: Any, keys: Sequence[Sequence[str]]) -> None:
                 event.app.exit(result=control.get_pointed_at().value)
 
             application.key_bindings.add(key, eager=True)(pick)
+
+
+def answered_briefly(application: Any) -> None:
+    """The line a questionary list leaves once answered shows the choice up to its first
+    gap of two spaces («2) ALTA», not the checklist's whole question after it): the whole
+    line, wider than a laptop's terminal, was cut mid-word at its edge.
+
+    questionary draws that line from the pointed choice's title once its list control is
+    marked answered (by Enter, or `answer_with_keys`): the title is shortened at that
+    moment. The control is questionary 2's `InquirerControl`, which pyproject.toml bounds."""
+    from questionary.prompts.common import InquirerControl
+
+    listed = next(c for c in application.layout.find_all_controls()
+                  if isinstance(c, InquirerControl))
+
+    class Answered(type(listed)):  # type: ignore[misc]
+        @property
+        def is_answered(self) -> bool:
+            return bool(self.__dict__.get("_answered", False))
+
+        @is_answered.setter
+        def is_answered(self, value: bool) -> None:
+            self.__dict__["_answered"] = value
+            choice = self.get_pointed_at()
+            if value and isinstance(choice.title, str):
+                choice.title = choice.title.split("  ")[0].rstrip()
+
+    listed.__class__ = Answered
 
 
 def reasons_under_the_answer(session: Any) -> None:
