@@ -200,6 +200,7 @@ ALIVE = {
                     "hubspot-api-client's Configuration reads it"),
     **dict.fromkeys(["fromutc", "utcoffset", "dst", "tzname"],
                     "the tzinfo protocol: datetime calls it (cli.when.MachineZone)"),
+    "__class__": "Python reads it: prompts.answered_briefly swaps questionary's list class",
 }
 # Waiting for their caller: the verdicts per item are read by benchmarks/quality.py, which
 # this scan does not see (held by tests/test_quality.py). This set only shrinks.
