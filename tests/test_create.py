@@ -426,6 +426,27 @@ def test_a_shared_phone_without_a_terminal_takes_the_one_contact_named_as_the_cl
     assert email == "lucia.ortega@example.com"  # not Ramón, who shares the phone
 
 
+def test_a_shared_phone_named_create_kept_offline_is_sent_as_it_would_be_online(
+        cli: Cli, sandbox: Sandbox):
+    """One rule for who the client is where nobody can be asked: the create's and the
+    outbox's (the kept create exited 3 at `outbox send`), and what `--simular` says."""
+    args = with_option(with_option(with_option(ANA, "--correo", None), "--telefono",
+                                   "222 555 0101"), "--cliente", "Lucía Ortega")
+    preview = cli("create", *args, "--simular", "--json").json()["contact"]
+    assert preview["found"]["name"] == "Lucía Ortega" and preview["chosen_by"] == "name"
+    said = cli("create", *args, "--simular").out
+    assert "el que se llama como el cliente entre los 2 que comparten el teléfono" in said
+    kept = cli("create", *args, environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                                         "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+    assert kept.code == 5, kept.err
+    sent = cli("outbox", "send")
+    assert sent.code == 0, sent.err
+    [listed] = sandbox.tickets()
+    [link] = sandbox.ticket(listed.id).associations["contacts"].results
+    assert sandbox.client.crm.contacts.basic_api.get_by_id(
+        link.id, properties=["email"]).properties["email"] == "lucia.ortega@example.com"
+
+
 def test_no_token_exits_4_and_sends_nothing(cli: Cli, sandbox: Sandbox):
     result = cli("create", *ANA, environ={"HUBSPOT_ACCESS_TOKEN": ""})
     assert result.code == 4

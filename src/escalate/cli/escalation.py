@@ -225,12 +225,12 @@ def dry_run_contact(env: Env, escalation: Escalation,
     `chosen`: a resumed draft's contact among those sharing the phone, the one a send
     would use while the choice holds (`drafts.settle_kept_choice`). Each read gets a few
     seconds (`dry_run.attempt`): a HubSpot that never answers is said, not waited for."""
-    from ..workflows.lookup import contact_by, names_match
+    from ..workflows.lookup import contact_by, named_client, names_match
     from .dry_run import attempt
 
     said: dict[str, Any] = {"email": escalation.email, "phone": escalation.phone,
                             "checked": False, "found": None, "same_client": None,
-                            "candidates": [], "problem": None}
+                            "candidates": [], "problem": None, "chosen_by": None}
     lookup, why_not = attempt(env, lambda gateway: contact_by(gateway, escalation.email,
                                                               escalation.phone))
     if lookup is None:
@@ -238,13 +238,19 @@ def dry_run_contact(env: Env, escalation: Escalation,
     from .drafts import settle_kept_choice
 
     why = settle_kept_choice(chosen, (escalation.email, escalation.phone), lookup)
+    # Among contacts sharing the phone: the draft's choice, else (as a script's send would)
+    # the one named as the client, when exactly one is.
+    by = "draft" if lookup.contact is not None and lookup.candidates else None
+    if lookup.contact is None and lookup.candidates and why is None:
+        lookup.contact = named_client(escalation, lookup.candidates)
+        by = "name" if lookup.contact is not None else None
     found = lookup.contact
     problem = (env.redact(lookup.problem.message) if lookup.problem
                else f"no se usa el contacto elegido en el borrador: {why}" if why else None)
     return {**said, "checked": True, "found": found.as_json() if found else None,
             "same_client": names_match(escalation, found) if found else None,
             "candidates": [c.as_json() for c in lookup.candidates],
-            "problem": problem}
+            "problem": problem, "chosen_by": by}
 
 
 def contact_lines(escalation: Escalation, contact: dict[str, Any]) -> list[str]:
@@ -260,9 +266,11 @@ def contact_lines(escalation: Escalation, contact: dict[str, Any]) -> list[str]:
     typed = " / ".join(v for v in (escalation.email, escalation.phone) if v)
     found, candidates = contact["found"], contact["candidates"]
     if found is not None:
-        lines = [f"Contacto: {named(found)}" + (
-            f", el elegido en el borrador entre los {len(candidates)} que comparten el "
-            "teléfono" if candidates else "")]
+        shared = f" entre los {len(candidates)} que comparten el teléfono"
+        lines = [f"Contacto: {named(found)}" + {
+            "draft": f", el elegido en el borrador{shared}",
+            "name": f", el que se llama como el cliente{shared} (en la terminal se elige)",
+        }.get(contact["chosen_by"], "")]
         if not contact["same_client"]:
             lines.append(f"  ¿Mismo cliente? En HubSpot se llama «{printable(found['name'])}»; "
                          f"el cliente escrito es «{escalation.client_name}» (al enviar sin "

@@ -151,15 +151,23 @@ def require_contact(prepared: Prepared, *, accept_contact: bool) -> Contact:
     if lookup.problem is not None:
         raise lookup.problem
     if lookup.contact is None:
-        # Contacts sharing a phone: the one named as the client, when exactly one is (two
-        # of one family are told apart by the name typed); otherwise never guessed.
-        named = [c for c in lookup.candidates if names_match(prepared.escalation, c)]
-        if len(named) != 1:
+        named = named_client(prepared.escalation, lookup.candidates)
+        if named is None:
             raise ambiguous(prepared.escalation, lookup.candidates)
-        return named[0]
+        return named
     if prepared.name_mismatch and not accept_contact:
         raise mismatch(prepared.escalation, lookup.contact)
     return lookup.contact
+
+
+def named_client(escalation: Escalation, candidates: list[Contact]) -> Contact | None:
+    """Among contacts sharing a phone, the one named as the client, when exactly one is (two
+    of one family are told apart by the name typed): where nobody can be asked, that one is
+    the client (a script's create, `outbox send`, what `--simular` says a send would use);
+    None otherwise, never guessed."""
+    named = [c for c in candidates if (c.firstname or c.lastname) and same_person(
+        escalation.client_name, c.firstname, c.lastname)]
+    return named[0] if len(named) == 1 else None
 
 
 def mismatch(escalation: Escalation, contact: Contact) -> Refused:
@@ -215,7 +223,7 @@ def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
         raise lookup.problem
     if lookup.contact is not None:
         return lookup.contact
-    chosen = ui.choose_contact(lookup.candidates)
+    chosen = ui.choose_contact(lookup.candidates) or named_client(escalation, lookup.candidates)
     if chosen is None:
         raise ambiguous(escalation, lookup.candidates)
     return chosen
