@@ -866,3 +866,24 @@ def test_reads_ahead_fail_at_once_out_of_reach_on_the_same_connections_and_pacin
     with pytest.raises(Unreachable):
         gateway.probe("tickets")  # the command's own reads still ride out a blip
     assert fake.slept > 0
+
+
+def test_ctrl_c_in_pipelined_reads_stops_the_retries_of_the_chunks_under_way():
+    """seguimiento and subir read in pipelined chunks: Ctrl-C there waited out a busy
+    HubSpot's retries (24 s measured by the review) before the exit."""
+    from escalate.gateway import Gateway, RetryPolicy
+
+    gateway = Gateway("http://127.0.0.1:9", "x", retry=RetryPolicy(offline_seconds=60))
+    started = threading.Event()
+
+    def work(batch: list[int]) -> list[None]:
+        if batch == [1]:
+            started.wait(30)
+            raise KeyboardInterrupt  # as the main thread meets it, handed on by the chunk
+        started.set()
+        gateway.probe("tickets")  # refused, retried for up to a minute unless stopped
+        return [None]
+
+    with pytest.raises(KeyboardInterrupt):
+        list(gateway.pipelined([1, 2], work, chunk=1, in_flight=2))
+    assert gateway.retry._stopped.is_set()

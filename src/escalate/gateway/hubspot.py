@@ -466,7 +466,8 @@ class Gateway(TeamCalls, HistoryCalls):
         With a stream such as `ticket_pages`, each chunk's requests (batch reads) go out
         while the search is still paging; nothing waits for the whole list."""
         for results in in_flight_chunks(items, work, chunk=chunk, in_flight=in_flight,
-                                        thread_name="escalate-reads", stop=stop):
+                                        thread_name="escalate-reads", stop=stop,
+                                        on_interrupt=self.retry.stop):
             yield from results
 
     def ticket_contact_ids(self, ticket_ids: Iterable[str], *,

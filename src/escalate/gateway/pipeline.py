@@ -17,14 +17,16 @@ WRITES_IN_FLIGHT = 6
 
 def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, chunk: int,
                      in_flight: int, thread_name: str,
-                     stop: threading.Event | None = None) -> Iterator[list[R]]:
+                     stop: threading.Event | None = None,
+                     on_interrupt: Callable[[], None] | None = None) -> Iterator[list[R]]:
     """`work` on every `chunk` items as they come, up to `in_flight` chunks at once; each
     chunk's results as a list, in the items' order.
 
     The items are taken in a thread of their own, so a result is handed on as soon as it and
     every one before it are done, not when the next item comes (a search's next page can be a
     second away). On Ctrl-C or a failure no chunk starts any more, `stop` is set (the chunks
-    under way can see it before their next write), and those end first."""
+    under way can see it before their next write), and those end first; on Ctrl-C,
+    `on_interrupt` first (the retries they wait in give up: `RetryPolicy.stop`)."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max(1, in_flight), thread_name_prefix=thread_name)
@@ -53,7 +55,9 @@ def in_flight_chunks(items: Iterable[T], work: Callable[[list[T]], list[R]], *, 
             if isinstance(got, _Failed):
                 raise got.failure
             yield got.result()
-    except BaseException:  # Ctrl-C, a failure, or the consumer gone: nothing more starts
+    except BaseException as exc:  # Ctrl-C, a failure, or the consumer gone: nothing starts
+        if isinstance(exc, KeyboardInterrupt) and on_interrupt is not None:
+            on_interrupt()
         halt.set()
         if stop is not None:
             stop.set()
