@@ -318,3 +318,17 @@ def test_seguimiento_after_a_subir_of_150_lists_every_ticket_now_owed(cli: Cli,
     assert sorted(r["id"] for r in rows.json()) == sorted(tickets)
     assert {r["priority"] for r in rows.json()} == {"ALTA"}
     assert paths(sandbox).count(BATCH_READ) == 2
+
+
+def test_a_ticket_search_hands_on_twice_is_merged_once_with_or_without_own_writes():
+    from escalate.domain.records import Ticket
+    from escalate.workflows.recent import with_own_writes
+
+    def ticket(ticket_id: str) -> Ticket:
+        return Ticket(id=ticket_id, subject=f"T{ticket_id}", pipeline="0", stage="2",
+                      priority=None, created_at=None, properties={})
+
+    searched = [ticket("1"), ticket("2"), ticket("1")]  # two windows both hand on 1
+    assert [t.id for t in with_own_writes(searched, None)] == ["1", "2"]
+    own = ({"2"}, [ticket("2")])
+    assert [t.id for t in with_own_writes(searched, own)] == ["2", "1"]

@@ -105,10 +105,12 @@ def with_own_writes(searched: Iterable[Ticket], written: OwnWrites,
     from `fresh_writes`, read beside the search) that `listed` (the search's filters, judged
     here; None: all) keeps, then what search found but those: each written ticket once,
     with its new values, and none that is gone or no longer listed though search still has
-    it. Lazy: `searched` may be pages still coming."""
-    if written is None:
-        yield from searched
-        return
-    ids, fresh = written
+    it, and a ticket search hands on twice (two windows) once. Lazy: `searched` may be pages
+    still coming."""
+    ids, fresh = written if written is not None else (set(), [])
+    seen = set(ids)
     yield from (t for t in fresh if listed is None or listed(t))
-    yield from (t for t in searched if t.id not in ids)
+    for ticket in searched:
+        if ticket.id not in seen:
+            seen.add(ticket.id)
+            yield ticket
