@@ -607,3 +607,21 @@ def test_a_date_without_offset_typed_while_hubspot_is_unreachable_is_kept_not_lo
         time.tzset()
     [ticket] = sandbox.tickets()
     assert ticket.properties["createdate"] == "2026-11-20T16:00:00.000Z"
+
+
+def test_a_date_read_in_this_machines_zone_is_said_at_that_dates_offset(
+        cli: Cli, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch):
+    """In Madrid a July date is UTC+02:00 whatever today's offset is."""
+    monkeypatch.setenv("TZ", "Europe/Madrid")
+    time.tzset()
+    try:
+        offline = cli("create", *ANA, "--fecha", "2026-07-15T10:00",
+                      environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                               "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert offline.code == 5, offline.err
+    assert "(UTC+02:00)" in offline.err
+    [entry] = cli("bandeja", "--json").json()
+    assert entry["kind"] == "create"

@@ -146,11 +146,14 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
     except Unreachable as exc:
         # Nothing typed is lost to an unreachable HubSpot: read in this machine's zone (said,
         # with the zone), the escalation goes on and is kept in the outbox like any other.
-        here = env.now().astimezone().strftime("%z")
+        from ..domain.moments import parse_iso
+
+        read = parse_iso(text)  # in this machine's zone, at that date's offset
+        here = read.strftime("%z") if read is not None else ""
+        offset = f" (UTC{here[:3]}:{here[3:]})" if here else ""
         env.warn(f"No se pudo leer la zona horaria del portal ({env.redact(exc.message)}): "
-                 f"la fecha «{text.strip()}» se leyó en la de este equipo (UTC{here[:3]}:"
-                 f"{here[3:]}). Si no es la del portal, escríbala con su desfase, por ejemplo "
-                 f"{text.strip()}-06:00.")
+                 f"la fecha «{text.strip()}» se leyó en la de este equipo{offset}. Si no es "
+                 f"la del portal, escríbala con su desfase, por ejemplo {text.strip()}-06:00.")
         return None
 
 
