@@ -250,6 +250,19 @@ def test_a_draft_whose_choice_no_longer_holds_is_refused_to_a_script_saying_why(
     assert sandbox.tickets() == []
 
 
+def test_dry_run_asks_a_busy_hubspot_once_and_says_its_answer(cli: Cli, sandbox: Sandbox):
+    """A 503 was retried for the whole busy budget (16 s with ESCALATE_RETRY_SECONDS=20)
+    and then said as «sin respuesta»."""
+    sandbox.fault(method="GET", path_prefix="/crm/objects/2026-09/contacts", times=10_000,
+                  status=503)
+    shown = cli("crear", *ANA, "--simular", "--json", environ={"ESCALATE_RETRY_SECONDS": "20"})
+    assert shown.code == 0, shown.err
+    contact = shown.json()["contact"]
+    assert contact["checked"] is False and "sin respuesta" not in contact["problem"]
+    reads = [r for r in sandbox.requests() if r["path"].startswith("/crm/objects/2026-09/contacts")]
+    assert len(reads) == 1 and reads[0]["status"] == 503  # asked once, not retried
+
+
 @pytest.mark.parametrize("environ", [{"HUBSPOT_ACCESS_TOKEN": ""},
                                      {"HUBSPOT_BASE_URL": "http://127.0.0.1:9"}])
 def test_dry_run_offline_says_it_could_not_check_the_contact(

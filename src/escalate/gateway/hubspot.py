@@ -200,14 +200,15 @@ class Gateway(TeamCalls, HistoryCalls):
 
     def reading_ahead(self, within: float | None = None) -> Gateway:
         """This gateway for reads that may fail without harm (made while the agent types, or
-        by a dry run): the same connections, pacing and caches, but an unreachable HubSpot
-        fails a read at once instead of retrying (`offline_seconds` 0), and with `within`
-        each request gets at most that many seconds. The command's own gateway and retry
-        policy stay as they are: a read that needs its answer is made again through it."""
+        by a dry run): the same connections, pacing and caches, but a HubSpot out of reach or
+        busy (429, 5xx) fails a read at once instead of retrying (`offline_seconds` and
+        `busy_seconds` 0), and with `within` each request gets at most that many seconds.
+        The command's own gateway and retry policy stay as they are: a read that needs its
+        answer is made again through it."""
         import copy
 
         view = copy.copy(self)
-        view.retry = replace(self.retry, offline_seconds=0)
+        view.retry = replace(self.retry, offline_seconds=0, busy_seconds=0)
         if within is not None:
             view.timeout = (min(within, self.timeout[0]), min(within, self.timeout[1]))
         return view
