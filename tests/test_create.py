@@ -250,6 +250,28 @@ def test_a_draft_whose_choice_no_longer_holds_is_refused_to_a_script_saying_why(
     assert sandbox.tickets() == []
 
 
+def test_a_drafts_kept_choice_survives_an_unreachable_hubspot_to_the_outbox(
+        cli: Cli, sandbox: Sandbox, home: Path):
+    """The draft became a kept create without its contact choice: `bandeja enviar`, where
+    nobody can be asked, exited 3 listing the contacts of the phone. A second «Ramón Ortega»
+    on it (a duplicate contact) leaves the name unable to tell them apart: only the choice."""
+    ramon = contact_id(sandbox, "ramon.ortega@example.com")
+    from hubspot.crm.contacts import SimplePublicObjectInputForCreate
+
+    sandbox.client.crm.contacts.basic_api.create(SimplePublicObjectInputForCreate(
+        properties={"firstname": "Ramón", "lastname": "Ortega", "phone": "+52 222 555 0101",
+                    "email": "ramon.o@example.com"}))
+    kept = cli("crear", "--borrador", kept_draft(home, ramon), "--sin-preguntas",
+               environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                        "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+    assert kept.code == 5, kept.err
+    sent = cli("bandeja", "enviar")
+    assert sent.code == 0, sent.err
+    [ticket] = sandbox.tickets()
+    [link] = sandbox.ticket(ticket.id).associations["contacts"].results
+    assert str(link.id) == ramon
+
+
 def test_dry_run_asks_a_busy_hubspot_once_and_says_its_answer(cli: Cli, sandbox: Sandbox):
     """A 503 was retried for the whole busy budget (16 s with ESCALATE_RETRY_SECONDS=20)
     and then said as «sin respuesta»."""

@@ -126,12 +126,7 @@ def create(
     choice = incident_choice(incident, no_incident)
     resumed: Resumed | None = None
     if draft:
-        from .drafts import resume
-
-        resumed = resume(env, draft)
-        typed = merge(resumed.answers, typed)
-        if not template and resumed.template:
-            template = kept_template(env, resumed.template)
+        resumed, typed, template = taken_up(env, draft, typed, template)
     if interactive:
         from .interactive import Session
         from .templates import chosen
@@ -177,7 +172,8 @@ def create(
     files = screened_files(env, files, (escalation.client_name, escalation.email or "",
                                         escalation.phone or ""), interactive=False)
     prepared = read_before_sending(env, escalation, files, resumed, checks=checks,
-                                   incidents=choice)
+                                   incidents=choice,
+                                   chosen=resumed.chosen if resumed is not None else None)
     checks = replace(checks, fields=checked_fields(prepared.portal, given))
     if resumed is not None:
         _kept_choice(env, prepared, resumed)
@@ -240,6 +236,19 @@ def merge(kept: EscalationInput, typed: EscalationInput) -> EscalationInput:
         if value not in (None, "", []):
             merged[key] = value  # type: ignore[literal-required]
     return merged
+
+
+def taken_up(env: Env, draft: str, typed: EscalationInput, template: str | None
+             ) -> tuple[Resumed, EscalationInput, str | None]:
+    """`--borrador`: the draft (or kept create) taken up, the answers typed now over its own,
+    and the template: the one named now, else the draft's (if the policy file still has
+    it), so what it requires is still required."""
+    from .drafts import resume
+
+    resumed = resume(env, draft)
+    if not template and resumed.template:
+        template = kept_template(env, resumed.template)
+    return resumed, merge(resumed.answers, typed), template
 
 
 def kept_template(env: Env, name: str) -> str | None:

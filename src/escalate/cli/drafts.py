@@ -6,52 +6,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
+from ..domain.contact_choice import Chosen
 from ..errors import InvalidInput, Next
 from ..short_ids import short_id
 from .env import Env
 
 if TYPE_CHECKING:
-    from ..domain.records import Contact
     from ..outbox import Entry
     from ..workflows.lookup import ContactLookup
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """The contact the agent chose among those sharing a phone, and the email and phone
-    (normalised, as they were looked up) it was chosen for. A draft keeps it, so taking
-    the draft up again does not ask again while the choice still holds."""
-
-    contact_id: str
-    email: str | None
-    phone: str | None
-
-    def as_json(self) -> dict[str, str | None]:
-        return {"id": self.contact_id, "email": self.email, "phone": self.phone}
-
-    @classmethod
-    def from_json(cls, raw: Any) -> Chosen | None:
-        """The choice a draft kept; None for a draft kept before choices were (or a value
-        that is not one: the chooser is asked, as it always was)."""
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            return None
-        email, phone = raw.get("email"), raw.get("phone")
-        if not all(v is None or isinstance(v, str) for v in (email, phone)):
-            return None
-        return cls(raw["id"], email, phone)
-
-    def held(self, key: tuple[str | None, str | None],
-             candidates: list[Contact]) -> tuple[Contact | None, str | None]:
-        """The contact chosen, if the choice holds for the values looked up now (`key`:
-        email, phone) and what HubSpot found for them; else None and why it does not."""
-        if (self.email, self.phone) != key:
-            changed = "el correo" if self.email != key[0] else "el teléfono"
-            return None, f"{changed} del cliente cambió desde que se eligió"
-        for contact in candidates:
-            if contact.id == self.contact_id:
-                return contact, None
-        return None, (f"el contacto elegido (id {self.contact_id}) ya no está entre los que "
-                      "tienen ese teléfono: se borró o cambió su teléfono en HubSpot")
 
 
 def settle_kept_choice(chosen: Chosen | None, key: tuple[str | None, str | None],

@@ -13,6 +13,7 @@ from .env import Env
 from .fields import at_the_edge, flag
 
 if TYPE_CHECKING:
+    from ..domain.contact_choice import Chosen
     from ..domain.escalation import Escalation
     from ..domain.incident_choice import Choice
     from ..domain.policy import Route
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from ..workflows.lookup import Known, Prepared
     from ..workflows.portal import Portal
     from ..workflows.ticket import CreateResult
-    from .drafts import Chosen, Resumed
+    from .drafts import Resumed
 
 
 def missing_fields(answers: EscalationInput) -> list[str]:
@@ -159,16 +160,17 @@ def time_zone(env: Env, answers: EscalationInput, *, offline: bool) -> str | Non
 
 def read_before_sending(env: Env, escalation: Escalation, files: list[LocalFile],
                         resumed: Resumed | None, known: Known | None = None, *,
-                        checks: Checks | None = None, incidents: Choice | None = None
-                        ) -> Prepared:
+                        checks: Checks | None = None, incidents: Choice | None = None,
+                        chosen: Chosen | None = None) -> Prepared:
     """The workflow's reads before the review (an unreachable HubSpot keeps the escalation
-    in the outbox: exit 5, saying how to send it); `known`: what was read while typing."""
+    in the outbox, with `chosen`, the contact picked among several: exit 5, saying how to
+    send it); `known`: what was read while typing."""
     from ..workflows.create import read_before_sending as read
 
     return read(escalation, files, env, warn=env.warn,
                 replaces=resumed.entry_id if resumed is not None else None, known=known,
                 checks=checks, incidents=incidents,
-                maybe_sent=resumed is not None and resumed.maybe_sent)
+                maybe_sent=resumed is not None and resumed.maybe_sent, chosen=chosen)
 
 
 def send(env: Env, prepared: Prepared, files: list[LocalFile], contact: Contact, *,

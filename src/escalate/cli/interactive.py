@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..domain.answers import EscalationInput
+from ..domain.contact_choice import Chosen
 from ..domain.escalation import Channel, check_field
 from ..errors import EscalateError, InvalidInput, Unreachable
 from . import drafts
@@ -415,7 +416,7 @@ class Session:
             self.under("[yellow]⚠ Se pregunta de nuevo por el contacto:[/] "
                        f"{self.env.shown(why or '')}.")
         chosen = choose_contact(candidates, self.ask, str(self.answers.get("client_name") or ""))
-        self.chosen = drafts.Chosen(chosen.id, *key)
+        self.chosen = Chosen(chosen.id, *key)
         return chosen
 
     def chosen_gone(self, key: tuple[str | None, str | None], contact: Contact) -> None:
@@ -882,7 +883,8 @@ class Session:
         with self.env.err.status("Buscando el contacto y tickets abiertos de la póliza…"):
             try:
                 return read_before_sending(self.env, escalation, files, self.resumed, known,
-                                           checks=self.checks, incidents=self.incidents)
+                                           checks=self.checks, incidents=self.incidents,
+                                           chosen=self.chosen)
             except Unreachable:
                 self.kept_elsewhere = True
                 raise

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..config import Settings
 from ..domain.answers import EscalationInput
+from ..domain.contact_choice import Chosen
 from ..domain.escalation import Escalation
 from ..domain.incident_choice import Choice
 from ..domain.records import Contact
@@ -57,16 +58,19 @@ class Checks:
 def create_entry(escalation: Escalation, files: list[LocalFile],
                  prepared: Prepared | None = None, *,
                  contact: Contact | None = None, checks: Checks | None = None,
-                 maybe_sent: bool = False) -> Entry:
+                 maybe_sent: bool = False, chosen: Chosen | None = None) -> Entry:
     """The outbox entry: the escalation as validated (its sensitive data already masked),
     its files, what was checked, and (later) its progress.
 
     When the reads were done before (`prepare`, then the agent's review), the entry carries
     their outcome, so sending it costs only the create. `maybe_sent`: an earlier entry of
     this escalation (a kept create taken up again) may have reached HubSpot, so the send
-    reads the ticket by its escalate_id before creating it.
+    reads the ticket by its escalate_id before creating it. `chosen`: the contact the agent
+    chose among those sharing the phone (a draft's), which the send uses while it holds.
     """
     state: dict[str, Any] = {"create_sent": True} if maybe_sent else {}
+    if chosen is not None:
+        state["chosen"] = chosen.as_json()
     if prepared is not None:
         state["duplicates_accepted"] = True
         if contact is not None:
@@ -85,7 +89,7 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
                         *, warn: Callable[[str], None] | None = None,
                         replaces: str | None = None, known: Known | None = None,
                         checks: Checks | None = None, incidents: Choice | None = None,
-                        maybe_sent: bool = False) -> Prepared:
+                        maybe_sent: bool = False, chosen: Chosen | None = None) -> Prepared:
     """The reads before the review. When HubSpot cannot be reached, the escalation waits
     in the outbox (Unreachable goes on up, saying how to send it) and `outbox send` does
     the reads and the create later; when the portal lacks the stage or pipeline of the
@@ -103,7 +107,8 @@ def read_before_sending(escalation: Escalation, files: list[LocalFile], where: S
                             incidents=incidents))
         return prepared
     except (Unreachable, PortalLacks) as exc:  # kept: to send later, or for the agent
-        entry = create_entry(escalation, files, checks=checks, maybe_sent=maybe_sent)
+        entry = create_entry(escalation, files, checks=checks, maybe_sent=maybe_sent,
+                             chosen=chosen)
         where.outbox.put(entry, claim=False)
         if exc.needs_agent:
             where.outbox.needs_action(entry, exc.message)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..config import Settings
+from ..domain.contact_choice import Chosen
 from ..domain.escalation import Escalation, national_digits, policy_named
 from ..domain.incident_choice import Choice
 from ..domain.names import same_person
@@ -216,13 +217,20 @@ def contact_by(gateway: Gateway, email: str | None, phone: str | None) -> Contac
     return ContactLookup(candidates=by_phone)
 
 
-def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui) -> Contact:
-    """The contact, asking the agent to choose among several when someone can be asked."""
+def find_contact(gateway: Gateway, escalation: Escalation, ui: Ui,
+                 kept: Chosen | None = None) -> Contact:
+    """The contact, asking the agent to choose among several when someone can be asked;
+    `kept`: the choice the agent made before the escalation was kept (a draft's), used while
+    it holds for the email and phone looked up."""
     lookup = lookup_contact(gateway, escalation)
     if lookup.problem is not None:
         raise lookup.problem
     if lookup.contact is not None:
         return lookup.contact
+    if kept is not None:
+        held, _why = kept.held((escalation.email, escalation.phone), lookup.candidates)
+        if held is not None:
+            return held
     chosen = ui.choose_contact(lookup.candidates) or named_client(escalation, lookup.candidates)
     if chosen is None:
         raise ambiguous(escalation, lookup.candidates)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Settings
+from ..domain.contact_choice import Chosen
 from ..domain.escalation import Escalation
 from ..domain.moments import epoch_ms, moment_label
 from ..domain.records import Contact, Ticket, UploadedFile
@@ -112,7 +113,7 @@ def send_create(escalation: Escalation, entry: Entry, *, gateway: Gateway, setti
     if state.get("contact"):
         contact = Contact(**state["contact"])
     else:
-        contact = find_contact(gateway, escalation, ui)
+        contact = find_contact(gateway, escalation, ui, Chosen.from_json(state.get("chosen")))
         if not names_match(escalation, contact) and not state.get("contact_accepted"):
             raise mismatch(escalation, contact)
         state["contact"] = contact.__dict__
