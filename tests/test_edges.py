@@ -591,20 +591,12 @@ def test_a_date_without_offset_typed_while_hubspot_is_unreachable_is_kept_not_lo
     """The portal's zone reads such a date; with the portal out of reach and not cached, the
     escalation was lost (exit 5, nothing in the outbox). It is read in this machine's zone,
     said, kept, and sent later at that moment."""
-    monkeypatch.setenv("TZ", "America/Mexico_City")
-    time.tzset()
-    try:
-        offline = cli("create", *ANA, "--fecha", "2026-11-20T10:00",
-                      environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
-                               "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
-        assert offline.code == 5, offline.err
-        assert "zona horaria del portal" in offline.err and "UTC-06:00" in offline.err
-        assert [e["kind"] for e in cli("bandeja", "--json").json()] == ["create"]
-        assert sandbox.requests() == []
-        assert cli("bandeja", "enviar").code == 0
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    offline = created_offline_in(cli, monkeypatch, "America/Mexico_City", "2026-11-20T10:00")
+    assert offline.code == 5, offline.err
+    assert "zona horaria del portal" in offline.err and "UTC-06:00" in offline.err
+    assert [e["kind"] for e in cli("bandeja", "--json").json()] == ["create"]
+    assert sandbox.requests() == []
+    assert cli("bandeja", "enviar").code == 0
     [ticket] = sandbox.tickets()
     assert ticket.properties["createdate"] == "2026-11-20T16:00:00.000Z"
 
@@ -612,16 +604,23 @@ def test_a_date_without_offset_typed_while_hubspot_is_unreachable_is_kept_not_lo
 def test_a_date_read_in_this_machines_zone_is_said_at_that_dates_offset(
         cli: Cli, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch):
     """In Madrid a July date is UTC+02:00 whatever today's offset is."""
-    monkeypatch.setenv("TZ", "Europe/Madrid")
-    time.tzset()
-    try:
-        offline = cli("create", *ANA, "--fecha", "2026-07-15T10:00",
-                      environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
-                               "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    offline = created_offline_in(cli, monkeypatch, "Europe/Madrid", "2026-07-15T10:00")
     assert offline.code == 5, offline.err
     assert "(UTC+02:00)" in offline.err
     [entry] = cli("bandeja", "--json").json()
     assert entry["kind"] == "create"
+
+
+def created_offline_in(cli: Cli, monkeypatch: pytest.MonkeyPatch, zone: str,
+                       date: str) -> Any:
+    """`crear --fecha DATE` on a machine in `zone`, HubSpot out of reach and its zone not
+    cached: the run's result (the machine's zone back as it was after)."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        return cli("create", *ANA, "--fecha", date,
+                   environ={"HUBSPOT_BASE_URL": "http://127.0.0.1:9",
+                            "ESCALATE_OFFLINE_RETRY_SECONDS": "0"})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
