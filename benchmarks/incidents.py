@@ -82,15 +82,20 @@ def main() -> None:
 
 
 def seed(url: str, day: list[dict[str, Any]]) -> list[str]:
-    """The day as open tickets made in the last 10 hours, as escalate writes them."""
+    """The day as open tickets made in the last 10 hours, as escalate writes them, each of
+    its own client (an incident counts clients)."""
     now = int(time.time() * 1000)
+    clients = harness.control(url, "POST", "/_sandbox/history", {
+        "object": "contacts", "records": [{"properties": {
+            "firstname": e["client_name"], "email": f"cliente.{n}@example.com"}}
+            for n, e in enumerate(day)]})["ids"]
     records = [{"properties": {
         "subject": f"{e['policy']} - {e['client_name']}", "hs_pipeline": "0",
         "hs_pipeline_stage": "2", "hs_ticket_priority": "MEDIUM", "escalate_policy": e["policy"],
         "escalate_id": f"day-{n}",
         "content": f"QUÉ:\n{e['what']}\n\nCÓMO:\n{e['how']}\n\nDÓNDE:\n{e['where']}"},
         "created_at": now - 10 * HOUR_MS + n * 200_000,
-        "associations": {"contacts": ["1001"]}} for n, e in enumerate(day)]
+        "associations": {"contacts": [str(clients[n])]}} for n, e in enumerate(day)]
     answer = harness.control(url, "POST", "/_sandbox/history",
                              {"object": "tickets", "records": records})
     return [str(i) for i in answer["ids"]]
