@@ -25,7 +25,7 @@ class HistoryCalls:
     client) of `Gateway`."""
 
     _raw: Callable[..., Any]
-    written_tickets: dict[str, str | None]
+    changed_tickets: Callable[[Iterable[str]], None]
     associated_ids: Callable[..., dict[str, list[str]]]
 
     def tickets_with_history(self, ids: Iterable[str], properties: Sequence[str],
@@ -52,8 +52,7 @@ class HistoryCalls:
         """Set properties on many tickets, 100 per request, several at once; the ids HubSpot
         updated (one that no longer exists is left out, as its 207 answer says). Safe to
         resend: the same values written again change nothing."""
-        for ticket_id, _ in changes_by_id:
-            self.written_tickets.setdefault(ticket_id, None)
+        self.changed_tickets(ticket_id for ticket_id, _ in changes_by_id)
 
         def update(chunk: list[tuple[str, dict[str, str]]]) -> list[str]:
             answer = self._raw("POST", paths.batch("tickets", "update"), body={"inputs": [

@@ -198,6 +198,13 @@ class Gateway(TeamCalls, HistoryCalls):
                 raise
             return tuple(f.result() for f in outcomes)
 
+    def changed_tickets(self, ticket_ids: Iterable[str]) -> None:
+        """Tickets this command updates, merges or archives (not makes: `create_ticket` keeps
+        their policy too), noted before the request (an answer lost may still be a write):
+        a list that follows reads them by id (`written_tickets`, workflows/recent.py)."""
+        for ticket_id in ticket_ids:
+            self.written_tickets.setdefault(ticket_id, None)
+
     def reading_ahead(self, within: float | None = None) -> Gateway:
         """This gateway for reads that may fail without harm (made while the agent types, or
         by a dry run): the same connections, pacing and caches, but a HubSpot out of reach or
@@ -425,8 +432,7 @@ class Gateway(TeamCalls, HistoryCalls):
                                       ("properties", "hs_object_id")]) is not None
 
     def update_ticket(self, ticket_id: str, properties: dict[str, str]) -> Ticket:
-        # Before: an answer lost may still be a write.
-        self.written_tickets.setdefault(ticket_id, None)
+        self.changed_tickets([ticket_id])
         updated = self._raw("PATCH", paths.object_("tickets"),
                             path_params={"key": ticket_id}, body={"properties": properties})
         return ticket_from_json(updated)
@@ -544,8 +550,7 @@ class Gateway(TeamCalls, HistoryCalls):
         twice changes nothing)."""
         unique = list(dict.fromkeys(ids))
         if kind == "tickets":
-            for ticket_id in unique:
-                self.written_tickets.setdefault(ticket_id, None)
+            self.changed_tickets(unique)
 
         def archive(chunk: list[str]) -> list[None]:
             self._raw("POST", paths.batch(kind, "archive"),
@@ -558,8 +563,7 @@ class Gateway(TeamCalls, HistoryCalls):
         """Merge a ticket into another: HubSpot keeps the primary, and the merged ticket's
         id answers with it from then on. Never resent blindly (a lost answer is an
         `AmbiguousWrite`): a get of the merged id tells whether it was carried out."""
-        for ticket_id in (primary_id, merged_id):
-            self.written_tickets.setdefault(ticket_id, None)
+        self.changed_tickets([primary_id, merged_id])
         merged = self._raw("POST", paths.merge("tickets"), idempotent=False,
                            body={"primaryObjectId": primary_id, "objectIdToMerge": merged_id})
         return ticket_from_json(merged)
