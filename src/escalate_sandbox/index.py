@@ -240,7 +240,7 @@ def current(portal: Portal, kind: str, lag_ms: int = 0) -> Index:
         if len(changes) <= max(CATCH_UP, len(found.by_id) // 4):
             written = {row.id for row, _archived in changes}
             due = [row for i, row in found.pending.items()
-                   if i not in written and row.updated_at < cutoff]
+                   if i not in written and row.updated_at <= cutoff]
             found.apply([_seen(portal, found, row, archived, cutoff) for row, archived in changes]
                         + [_seen(portal, found, row, False, cutoff) for row in due], version)
             return found
@@ -254,9 +254,11 @@ def current(portal: Portal, kind: str, lag_ms: int = 0) -> Index:
 def _seen(portal: Portal, index: Index, row: Row, archived: bool,
           cutoff: int) -> tuple[int, Row | None]:
     """How the index shows an object written since it last looked: as it is, or, when
-    written after `cutoff`, as it was then (noting it to be taken in later)."""
+    written after `cutoff`, as it was then (noting it to be taken in later). A write at
+    `cutoff` itself is seen: without a lag, a search in the write's own millisecond found
+    the object absent (its old version ends there, the new one is not a version yet)."""
     index.pending.pop(row.id, None)
-    if archived or row.updated_at < cutoff:
+    if archived or row.updated_at <= cutoff:
         return row.id, None if archived else row
     index.pending[row.id] = row
     return row.id, portal.store.version_at(row, cutoff)
